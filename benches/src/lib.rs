@@ -1,0 +1,1 @@
+//! Benchmarks of idp; see `benches/`.

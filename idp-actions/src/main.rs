@@ -1,0 +1,2 @@
+//! The `idp-action` binary.
+fn main() {}

@@ -1,0 +1,2 @@
+//! The `idp` binary.
+fn main() {}

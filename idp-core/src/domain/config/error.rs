@@ -1,0 +1,1 @@
+//! Configuration errors: file, line, column, key, offending value and the fix.

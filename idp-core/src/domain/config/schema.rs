@@ -1,0 +1,1 @@
+//! The raw, serde-level shape of `.idp/config.yml` and its JSON Schema.

@@ -1,0 +1,296 @@
+//! The environment's record (`metadata.json`) and its status machine.
+//!
+//! ```text
+//! provisioning → active ⇄ updating
+//! provisioning | updating → failed
+//! active | failed → destroying → destroyed
+//! ```
+//! Every other transition is a [`TransitionError`], never a silent write.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::naming::EnvName;
+use crate::domain::template::TemplateName;
+
+/// The version of the `metadata.json` layout written by this crate.
+pub const METADATA_SCHEMA: u32 = 1;
+
+/// How long an environment may sit in `destroying` before a sweep retries its destroy.
+pub const STUCK_DESTROYING_AFTER: Duration = Duration::hours(2);
+
+/// The status of an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The first apply is running.
+    Provisioning,
+    /// Running and reachable.
+    Active,
+    /// A redeploy or re-apply of an active environment is running.
+    Updating,
+    /// The last provision or update failed; the next push or sweep recovers it.
+    Failed,
+    /// A destroy is running (or died; see [`STUCK_DESTROYING_AFTER`]).
+    Destroying,
+    /// Destroyed; kept only as a tombstone.
+    Destroyed,
+}
+
+impl Status {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 6] = [
+        Status::Provisioning,
+        Status::Active,
+        Status::Updating,
+        Status::Failed,
+        Status::Destroying,
+        Status::Destroyed,
+    ];
+
+    /// The snake_case name used in JSON and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Provisioning => "provisioning",
+            Status::Active => "active",
+            Status::Updating => "updating",
+            Status::Failed => "failed",
+            Status::Destroying => "destroying",
+            Status::Destroyed => "destroyed",
+        }
+    }
+
+    /// Whether the status machine allows `self → to`.
+    pub fn can_become(self, to: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, to),
+            (Provisioning, Active)
+                | (Provisioning, Failed)
+                | (Active, Updating)
+                | (Updating, Active)
+                | (Updating, Failed)
+                | (Active, Destroying)
+                | (Failed, Destroying)
+                | (Failed, Provisioning)
+                | (Failed, Updating)
+                | (Destroying, Destroyed)
+        )
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An illegal status change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("environment `{name}` cannot go from `{from}` to `{to}`")]
+pub struct TransitionError {
+    /// The environment.
+    pub name: String,
+    /// Its current status.
+    pub from: Status,
+    /// The status asked for.
+    pub to: Status,
+}
+
+/// The record of one environment, stored as `environments/{name}/metadata.json`.
+///
+/// There is no `ttl` field: the lifetime is `expires_at - created_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// The layout version ([`METADATA_SCHEMA`]).
+    pub schema: u32,
+    /// The environment name.
+    pub name: EnvName,
+    /// The template it was created from.
+    pub template: TemplateName,
+    /// The current status.
+    pub status: Status,
+    /// When the status last changed.
+    pub status_changed_at: DateTime<Utc>,
+    /// The branch a preview was created for (None for CLI-created environments). Two branches
+    /// that map to one name are told apart by this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// `owner/repo` of the repository the preview belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Who created it (an email or a GitHub login).
+    pub owner: String,
+    /// The pull request of a preview.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr_number: Option<u64>,
+    /// The commit last deployed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The image last deployed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The AWS region (None: the platform default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The URL the environment answers on, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// When it was first created; never changed by an extend.
+    pub created_at: DateTime<Utc>,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+    /// When this record last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Metadata {
+    /// A new record in status `provisioning`.
+    pub fn new(
+        name: EnvName,
+        template: TemplateName,
+        owner: String,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            schema: METADATA_SCHEMA,
+            name,
+            template,
+            status: Status::Provisioning,
+            status_changed_at: now,
+            branch: None,
+            repository: None,
+            owner,
+            pr_number: None,
+            commit: None,
+            image: None,
+            region: None,
+            endpoint: None,
+            created_at: now,
+            expires_at,
+            updated_at: now,
+        }
+    }
+
+    /// Move to `to`, or refuse with a [`TransitionError`].
+    pub fn transition(&mut self, to: Status, now: DateTime<Utc>) -> Result<(), TransitionError> {
+        if !self.status.can_become(to) {
+            return Err(TransitionError {
+                name: self.name.to_string(),
+                from: self.status,
+                to,
+            });
+        }
+        self.status = to;
+        self.status_changed_at = now;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Whether the environment has outlived its TTL.
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at <= now
+    }
+
+    /// Whether a destroy started more than [`STUCK_DESTROYING_AFTER`] ago and never finished.
+    pub fn is_stuck_destroying(&self, now: DateTime<Utc>) -> bool {
+        self.status == Status::Destroying && now - self.status_changed_at > STUCK_DESTROYING_AFTER
+    }
+
+    /// The lifetime from creation to expiry.
+    pub fn lifetime(&self) -> Duration {
+        self.expires_at - self.created_at
+    }
+
+    /// Parse `metadata.json` bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// Serialize to pretty `metadata.json` bytes.
+    pub fn to_json(&self) -> Vec<u8> {
+        // Serializing plain data with string keys cannot fail.
+        serde_json::to_vec_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn meta() -> Metadata {
+        Metadata::new(
+            EnvName::parse("preview-x").unwrap(),
+            TemplateName::default_template(),
+            "dev@example.com".into(),
+            at("2026-01-01T00:00:00Z"),
+            at("2026-01-08T00:00:00Z"),
+        )
+    }
+
+    #[test]
+    fn legal_transitions_follow_the_documented_machine() {
+        use Status::*;
+        let legal: Vec<(Status, Status)> = Status::ALL
+            .iter()
+            .flat_map(|&a| Status::ALL.iter().map(move |&b| (a, b)))
+            .filter(|&(a, b)| a.can_become(b))
+            .collect();
+        assert_eq!(
+            legal,
+            vec![
+                (Provisioning, Active),
+                (Provisioning, Failed),
+                (Active, Updating),
+                (Active, Destroying),
+                (Updating, Active),
+                (Updating, Failed),
+                (Failed, Provisioning),
+                (Failed, Updating),
+                (Failed, Destroying),
+                (Destroying, Destroyed),
+            ]
+        );
+    }
+
+    #[test]
+    fn illegal_transition_is_an_error_and_changes_nothing() {
+        let mut m = meta();
+        let before = m.clone();
+        let err = m
+            .transition(Status::Destroyed, at("2026-01-02T00:00:00Z"))
+            .unwrap_err();
+        assert_eq!(err.from, Status::Provisioning);
+        assert_eq!(
+            err.to_string(),
+            "environment `preview-x` cannot go from `provisioning` to `destroyed`"
+        );
+        assert_eq!(m, before);
+    }
+
+    #[test]
+    fn stuck_destroying_is_detected_after_two_hours_only() {
+        let mut m = meta();
+        m.transition(Status::Active, at("2026-01-01T00:05:00Z")).unwrap();
+        m.transition(Status::Destroying, at("2026-01-02T00:00:00Z")).unwrap();
+        assert!(!m.is_stuck_destroying(at("2026-01-02T02:00:00Z")));
+        assert!(m.is_stuck_destroying(at("2026-01-02T02:00:01Z")));
+    }
+
+    #[test]
+    fn metadata_has_no_ttl_field_and_round_trips() {
+        let m = meta();
+        let json = String::from_utf8(m.to_json()).unwrap();
+        assert!(!json.contains("\"ttl\""));
+        assert!(json.contains("\"schema\": 1"));
+        assert_eq!(Metadata::from_json(json.as_bytes()).unwrap(), m);
+        assert_eq!(m.lifetime(), Duration::days(7));
+    }
+}

@@ -1,0 +1,17 @@
+//! The domain: every rule of idp as pure, synchronous functions.
+//!
+//! Nothing in here reads the clock, the environment or the disk (enforced by `clippy.toml`):
+//! callers pass `now`, file contents and paths in, and get values or typed errors back.
+
+pub mod config;
+pub mod cost;
+pub mod decide;
+pub mod event;
+pub mod layout;
+pub mod lifecycle;
+pub mod naming;
+pub mod render;
+pub mod tags;
+pub mod template;
+pub mod tfvars;
+pub mod ttl;

@@ -1,0 +1,62 @@
+//! Template names: the built-in templates and the syntax of custom ones.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The template every repository gets when its config names none.
+pub const DEFAULT_TEMPLATE: &str = "api-service";
+
+/// The templates shipped in `infrastructure/templates/`.
+pub const BUILTIN_TEMPLATES: [&str; 3] = ["api-service", "api-database", "scheduled-worker"];
+
+/// The name of an infrastructure template (a root module under `infrastructure/templates/`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TemplateName(String);
+
+impl TemplateName {
+    /// A template name: 1–64 characters of `a-z`, `0-9`, `-`, starting with a letter.
+    /// Returns `None` when the syntax is wrong (callers attach file/line context).
+    pub fn new(name: &str) -> Option<Self> {
+        let ok = !name.is_empty()
+            && name.len() <= 64
+            && name.as_bytes()[0].is_ascii_lowercase()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        ok.then(|| Self(name.to_owned()))
+    }
+
+    /// The default template, `api-service`.
+    pub fn default_template() -> Self {
+        Self(DEFAULT_TEMPLATE.to_owned())
+    }
+
+    /// The name as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this template runs on a schedule and has no HTTP endpoint.
+    pub fn is_scheduled(&self) -> bool {
+        self.0 == "scheduled-worker"
+    }
+
+    /// Whether this template serves HTTP behind a load balancer.
+    pub fn has_endpoint(&self) -> bool {
+        !self.is_scheduled()
+    }
+}
+
+impl Default for TemplateName {
+    fn default() -> Self {
+        Self::default_template()
+    }
+}
+
+impl fmt::Display for TemplateName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

@@ -1,0 +1,22 @@
+//! # idp-core
+//!
+//! Preview environments and infrastructure runs for AWS teams, as one library with thin frontends
+//! (the `idp` CLI, the `idp` Python module and the `idp-action` GitHub Actions binary).
+//!
+//! The crate is layered; each layer only depends on the ones above it:
+//!
+//! - [`domain`]: pure, synchronous rules with no I/O: the `.idp/config.yml` schema and validation,
+//!   branch → environment naming, TTL arithmetic, the state layout, the environment status
+//!   machine, GitHub event parsing, the preview decision, tfvars, tags, cost estimates and the
+//!   rendered PR comment / dashboard. `now` is always a parameter.
+//! - [`ports`]: the async traits the use cases need from the world (object store, lock table,
+//!   deployer, log source, image registry, clock).
+//! - `adapters`: implementations of the ports: `memory` (real, for tests), `local` (the embedded
+//!   default) and `aws` (feature `aws`).
+//!
+//! Everything that decides anything lives here, so that every frontend behaves the same.
+#![warn(missing_docs)]
+
+pub mod domain;
+pub mod env_vars;
+pub mod secret;
