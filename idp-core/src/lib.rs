@@ -19,5 +19,5 @@
 
 pub mod domain;
 pub mod env_vars;
-pub mod error;
+
 pub mod secret;
