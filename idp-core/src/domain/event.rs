@@ -41,14 +41,17 @@ pub const MAX_REF_LEN: usize = 255;
 /// How many characters of an offending value an error message or reason shows.
 const SHOWN_CHARS: usize = 80;
 
-/// Show an untrusted value in a one-line message: control characters escaped, cut to
+/// Show an untrusted value in a one-line message: control characters (newlines…) escaped, cut to
 /// [`SHOWN_CHARS`] characters.
 pub(crate) fn shown(value: &str) -> String {
-    let mut out: String = value
-        .chars()
-        .take(SHOWN_CHARS)
-        .flat_map(char::escape_debug)
-        .collect();
+    let mut out = String::new();
+    for c in value.chars().take(SHOWN_CHARS) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
     if value.chars().nth(SHOWN_CHARS).is_some() {
         out.push('…');
     }
@@ -103,6 +106,9 @@ impl fmt::Display for RefProblem {
             }
             Self::ControlCharacter => {
                 f.write_str("it contains a control character (newline, tab, …); git forbids them")
+            }
+            Self::ForbiddenCharacter { character: ' ' } => {
+                f.write_str("it contains a space, which git forbids in ref names")
             }
             Self::ForbiddenCharacter { character } => {
                 write!(
