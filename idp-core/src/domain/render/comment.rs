@@ -313,4 +313,31 @@ mod tests {
     fn short_comment_has_no_truncation_note() {
         assert!(!pr_comment(&view(CommentState::Updated)).contains("truncated"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_branch_logs_or_output_keeps_one_marker_and_fits(
+            branch in ".{0,300}",
+            logs in ".{0,300}",
+            detail in proptest::option::of(".{0,2000}"),
+            huge in 0usize..3,
+        ) {
+            let mut v = view(CommentState::Failed);
+            v.branch = branch;
+            v.logs = Some(logs);
+            v.detail = detail.map(|d| d.repeat(huge * 40 + 1));
+            let body = pr_comment(&v);
+            proptest::prop_assert!(body.len() <= MAX_COMMENT_LEN);
+            proptest::prop_assert!(body.starts_with("<!-- idp:preview:preview-payment-api -->\n"));
+            let table: Vec<&str> = body
+                .lines()
+                .take_while(|l| !l.starts_with("<details>"))
+                .filter(|l| l.starts_with("| "))
+                .collect();
+            proptest::prop_assert_eq!(table.len(), 10);
+            for row in table {
+                proptest::prop_assert!(!row.contains("<img") && !row.contains("-->"), "{}", row);
+            }
+        }
+    }
 }

@@ -257,4 +257,18 @@ mod tests {
         assert_eq!(cut("héllo", 2), ("h", true));
         assert_eq!(cut("hi", 5), ("hi", false));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn escaped_markdown_has_no_markup_characters(text in "\\PC{0,64}|.{0,64}") {
+            let out = escape_markdown(&text);
+            for bad in ['<', '>', '|', '@', '\n', '\r', '\u{202E}'] {
+                proptest::prop_assert!(!out.contains(bad), "{:?} -> {:?}", text, out);
+            }
+            let html = escape_html(&text);
+            for bad in ['<', '>', '"', '\''] {
+                proptest::prop_assert!(!html.contains(bad));
+            }
+        }
+    }
 }
