@@ -40,8 +40,10 @@ pub enum Action {
     /// Run the TTL sweep over all environments.
     Sweep,
     /// Nothing to do.
+    #[serde(rename = "noop")]
     NoOp {
         /// Why.
+        #[serde(rename = "noop")]
         reason: NoOpReason,
     },
     /// Acting would be wrong; tell the user.
@@ -134,11 +136,15 @@ pub enum Refusal {
 }
 
 /// The outcome of [`decide`].
+///
+/// As JSON (for workflow outputs and `--output json`) the action is flattened:
+/// `{"env": "preview-x", "action": "refuse", "refusal": {"kind": "branch_collision", …}, "reason": "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Decision {
     /// The environment concerned (`None` for sweeps, ignored events, unnameable branches).
     pub env: Option<EnvName>,
     /// What to do.
+    #[serde(flatten)]
     pub action: Action,
     /// One human-readable line saying why (values in backticks; untrusted values escaped).
     pub reason: String,
@@ -800,5 +806,28 @@ mod tests {
             None
         );
         assert!(env_for(&push("___")).is_err());
+    }
+
+    #[test]
+    fn decisions_serialize_flat_for_workflow_outputs() {
+        let m = meta("feature/x", Status::Active);
+        let refused = serde_json::to_value(decide(&push("bugfix/x"), Some(&m), now())).unwrap();
+        let env = EnvName::from_branch("feature/x").unwrap();
+        assert_eq!(refused["env"], env.as_str());
+        assert_eq!(refused["action"], "refuse");
+        assert_eq!(refused["refusal"]["kind"], "branch_collision");
+        assert_eq!(refused["refusal"]["existing_branch"], "feature/x");
+        assert!(
+            refused["reason"]
+                .as_str()
+                .unwrap()
+                .contains("rename this branch")
+        );
+        let noop = serde_json::to_value(decide(&deleted("feature/x"), None, now())).unwrap();
+        assert_eq!(noop["action"], "noop");
+        assert_eq!(noop["noop"]["kind"], "already_gone");
+        let provision = serde_json::to_value(decide(&push("feature/x"), None, now())).unwrap();
+        assert_eq!(provision.as_object().unwrap().len(), 3, "{provision}");
+        assert_eq!(provision["action"], "provision");
     }
 }

@@ -1338,4 +1338,19 @@ mod tests {
         assert_eq!(shown("a\nb"), "a\\nb");
         assert_eq!(shown(&"x".repeat(100)).chars().count(), SHOWN_CHARS + 1);
     }
+
+    #[test]
+    fn triggers_serialize_with_a_kind_tag() {
+        let t = parse("push", &push("refs/heads/feature/x")).unwrap();
+        assert_eq!(
+            serde_json::to_value(&t).unwrap(),
+            json!({"kind": "push", "repository": "octo-org/octo-repo", "branch": "feature/x",
+                   "commit": SHA, "actor": "octocat", "default_branch": "main"})
+        );
+        let t = parse("push", &push("refs/tags/v1")).unwrap();
+        assert_eq!(
+            serde_json::to_value(&t).unwrap(),
+            json!({"kind": "ignored", "reason": {"kind": "tag_push", "tag": "v1"}})
+        );
+    }
 }
