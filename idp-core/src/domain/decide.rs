@@ -539,7 +539,7 @@ mod tests {
 
     #[test]
     fn push_of_another_branch_with_the_same_name_is_refused_not_overwritten() {
-        // feature/x and bugfix/x both map to preview-x.
+        // The record on this name was written for feature/x (prefix stripping maps both there).
         let m = meta("feature/x", Status::Active);
         let d = decide(&push("bugfix/x"), Some(&m), now());
         assert_eq!(
