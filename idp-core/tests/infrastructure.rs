@@ -1,0 +1,549 @@
+//! Static checks of `infrastructure/` (the OpenTofu modules, templates and shared stacks).
+//!
+//! No OpenTofu binary can run here, so the contract between idp and its templates is checked by
+//! parsing the HCL: every file parses, every local module exists, every variable is typed and
+//! described, each template's `template.json` agrees with its root module, and the variables and
+//! outputs of each template are exactly the ones idp-core passes and reads.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "this suite reads the infrastructure/ tree from disk"
+)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use hcl::{Block, Body, Expression};
+
+/// The templates shipped in `infrastructure/templates/`.
+const TEMPLATES: [&str; 3] = ["api-service", "api-database", "scheduled-worker"];
+
+/// Variables every template declares, with their HCL type.
+const COMMON_VARIABLES: [(&str, &str); 15] = [
+    ("environment_name", "string"),
+    ("owner", "string"),
+    ("ttl", "string"),
+    ("created_at", "string"),
+    ("expires_at", "string"),
+    ("aws_region", "string"),
+    ("container_image", "string"),
+    ("cpu", "number"),
+    ("memory", "number"),
+    ("log_retention_days", "number"),
+    ("environment_variables", "map(string)"),
+    ("secret_variables", "map(string)"),
+    ("use_shared_networking", "bool"),
+    ("state_bucket", "string"),
+    ("cost_center", "string"),
+];
+
+/// Variables the two HTTP templates add.
+const HTTP_VARIABLES: [(&str, &str); 6] = [
+    ("container_port", "number"),
+    ("health_check_path", "string"),
+    ("acm_certificate_arn", "string"),
+    ("route53_zone_id", "string"),
+    ("preview_domain", "string"),
+    ("alb_access_logs_bucket", "string"),
+];
+
+/// Variables the scheduled template adds.
+const SCHEDULED_VARIABLES: [(&str, &str); 2] = [
+    ("schedule_expression", "string"),
+    ("s3_bucket_arn", "string"),
+];
+
+/// The variables (name → type) a template's root module must declare, and no others.
+fn contract_variables(template: &str) -> BTreeMap<&'static str, &'static str> {
+    let extra: &[(&str, &str)] = match template {
+        "api-service" | "api-database" => &HTTP_VARIABLES,
+        "scheduled-worker" => &SCHEDULED_VARIABLES,
+        other => panic!("no variable contract for template `{other}`"),
+    };
+    COMMON_VARIABLES.iter().chain(extra).copied().collect()
+}
+
+/// The outputs a template's root module must declare, and no others.
+fn contract_outputs(template: &str) -> BTreeSet<&'static str> {
+    let outputs: &[&str] = match template {
+        "api-service" => &["endpoint", "cluster_name", "service_name", "log_group"],
+        "api-database" => &[
+            "endpoint",
+            "cluster_name",
+            "service_name",
+            "log_group",
+            "db_endpoint",
+            "db_name",
+            "db_credentials_secret_arn",
+        ],
+        "scheduled-worker" => &[
+            "cluster_name",
+            "task_definition_arn",
+            "event_rule_name",
+            "log_group",
+        ],
+        other => panic!("no output contract for template `{other}`"),
+    };
+    outputs.iter().copied().collect()
+}
+
+fn infrastructure_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("infrastructure")
+}
+
+/// Every `.tf` file under `dir`, recursively, sorted.
+fn tf_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let entries = fs::read_dir(&current)
+            .unwrap_or_else(|e| panic!("cannot list `{}`: {e}", current.display()));
+        for entry in entries {
+            let path = entry
+                .unwrap_or_else(|e| panic!("cannot list `{}`: {e}", current.display()))
+                .path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_dir() && !name.starts_with('.') {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "tf") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read `{}`: {e}", path.display()))
+}
+
+fn parse(path: &Path) -> Body {
+    hcl::parse(&read(path)).unwrap_or_else(|e| panic!("`{}` does not parse: {e}", path.display()))
+}
+
+/// Directories directly under `infrastructure/{group}`.
+fn stack_dirs(group: &str) -> Vec<PathBuf> {
+    let dir = infrastructure_dir().join(group);
+    let mut dirs: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list `{}`: {e}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Every module, template and shared stack directory.
+fn all_stack_dirs() -> Vec<PathBuf> {
+    ["modules", "templates", "shared"]
+        .iter()
+        .flat_map(|group| stack_dirs(group))
+        .collect()
+}
+
+/// Top-level blocks `identifier "label" { ... }` of every `.tf` file directly in `dir`, as
+/// (file, block) pairs.
+fn blocks_in(dir: &Path, identifier: &str) -> Vec<(PathBuf, Block)> {
+    let entries =
+        fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list `{}`: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "tf"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .flat_map(|file| {
+            let body = parse(&file);
+            body.blocks()
+                .filter(|block| block.identifier() == identifier)
+                .cloned()
+                .map(|block| (file.clone(), block))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn first_label(block: &Block) -> String {
+    block
+        .labels()
+        .first()
+        .map(|label| label.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+fn attribute<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
+    body.attributes()
+        .find(|attr| attr.key() == key)
+        .map(|attr| attr.expr())
+}
+
+/// Variable name → block, for the variables declared in `dir`.
+fn variables(dir: &Path) -> BTreeMap<String, Block> {
+    blocks_in(dir, "variable")
+        .into_iter()
+        .map(|(_, block)| (first_label(&block), block))
+        .collect()
+}
+
+/// Names of the outputs declared in the given file only.
+fn outputs_in_file(file: &Path) -> BTreeSet<String> {
+    parse(file)
+        .blocks()
+        .filter(|block| block.identifier() == "output")
+        .map(first_label)
+        .collect()
+}
+
+fn template_dir(template: &str) -> PathBuf {
+    infrastructure_dir().join("templates").join(template)
+}
+
+fn template_json(template: &str) -> serde_json::Value {
+    let path = template_dir(template).join("template.json");
+    serde_json::from_str(&read(&path))
+        .unwrap_or_else(|e| panic!("`{}` is not JSON: {e}", path.display()))
+}
+
+fn string_set(value: &serde_json::Value, key: &str, template: &str) -> BTreeSet<String> {
+    value
+        .get(key)
+        .and_then(serde_json::Value::as_array)
+        .unwrap_or_else(|| panic!("template.json of `{template}` has no `{key}` array"))
+        .iter()
+        .map(|item| {
+            item.as_str()
+                .unwrap_or_else(|| panic!("`{key}` of `{template}` holds a non-string"))
+                .to_owned()
+        })
+        .collect()
+}
+
+fn owned(set: impl IntoIterator<Item = impl ToString>) -> BTreeSet<String> {
+    set.into_iter().map(|item| item.to_string()).collect()
+}
+
+#[test]
+fn every_tf_file_under_infrastructure_parses() {
+    let files = tf_files(&infrastructure_dir());
+    assert!(
+        files.len() >= 50,
+        "expected the whole infrastructure tree, found only {} .tf files",
+        files.len()
+    );
+    let failures: Vec<String> = files
+        .iter()
+        .filter_map(|file| {
+            hcl::parse(&read(file))
+                .err()
+                .map(|e| format!("{}: {e}", file.display()))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "unparsable files:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_local_module_source_points_at_an_existing_module() {
+    let mut checked = 0;
+    for file in tf_files(&infrastructure_dir()) {
+        for block in parse(&file).blocks().filter(|b| b.identifier() == "module") {
+            let Some(Expression::String(source)) = attribute(block.body(), "source") else {
+                panic!(
+                    "module `{}` in `{}` has no literal source",
+                    first_label(block),
+                    file.display()
+                );
+            };
+            assert!(
+                source.starts_with("../../modules/"),
+                "module `{}` in `{}` uses source `{source}`; use a local ../../modules/ path",
+                first_label(block),
+                file.display()
+            );
+            let target = file
+                .parent()
+                .map(|dir| dir.join(source))
+                .unwrap_or_default();
+            assert!(
+                !tf_files(&target).is_empty(),
+                "module source `{source}` in `{}` is not a module directory",
+                file.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 8,
+        "expected every template to compose modules, found {checked} module blocks"
+    );
+}
+
+#[test]
+fn every_variable_has_a_type_and_a_description_and_every_output_a_description() {
+    let mut problems = Vec::new();
+    for dir in all_stack_dirs() {
+        for (file, block) in blocks_in(&dir, "variable") {
+            for key in ["type", "description"] {
+                if attribute(block.body(), key).is_none() {
+                    problems.push(format!(
+                        "{}: variable `{}` has no {key}",
+                        file.display(),
+                        first_label(&block)
+                    ));
+                }
+            }
+        }
+        for (file, block) in blocks_in(&dir, "output") {
+            if attribute(block.body(), "description").is_none() {
+                problems.push(format!(
+                    "{}: output `{}` has no description",
+                    file.display(),
+                    first_label(&block)
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_stack_has_versions_variables_outputs_and_a_readme() {
+    let mut problems = Vec::new();
+    for dir in all_stack_dirs() {
+        for name in ["versions.tf", "variables.tf", "outputs.tf", "README.md"] {
+            if !dir.join(name).is_file() {
+                problems.push(format!("{} has no {name}", dir.display()));
+            }
+        }
+        let versions = read(&dir.join("versions.tf"));
+        for needle in [
+            "required_version = \">= 1.6\"",
+            "source  = \"hashicorp/aws\"",
+            "version = \"~> 5.0\"",
+        ] {
+            if !versions.contains(needle) {
+                problems.push(format!("{}/versions.tf lacks `{needle}`", dir.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn templates_and_shared_stacks_use_a_partial_s3_backend() {
+    let roots = stack_dirs("templates").into_iter().chain(
+        stack_dirs("shared")
+            .into_iter()
+            .filter(|dir| !dir.ends_with("bootstrap")),
+    );
+    for dir in roots {
+        let backends: Vec<Block> = blocks_in(&dir, "terraform")
+            .into_iter()
+            .flat_map(|(_, block)| {
+                block
+                    .body()
+                    .blocks()
+                    .filter(|b| b.identifier() == "backend")
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(
+            backends.len(),
+            1,
+            "{} must declare exactly one backend",
+            dir.display()
+        );
+        let backend = &backends[0];
+        assert_eq!(
+            first_label(backend),
+            "s3",
+            "{} must use the s3 backend",
+            dir.display()
+        );
+        assert!(
+            backend.body().iter().next().is_none(),
+            "{}: the backend block must be empty (partial configuration, values come from -backend-config)",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn no_file_sets_idp_managed_to_anything_but_true() {
+    for file in tf_files(&infrastructure_dir()) {
+        for (number, line) in read(&file).lines().enumerate() {
+            let Some((_, rest)) = line.split_once("\"idp:managed\"") else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            if rest.starts_with('=') && !rest.starts_with("==") {
+                assert!(
+                    rest[1..].trim_start().starts_with("\"true\""),
+                    "{}:{}: `idp:managed` must be \"true\": {line}",
+                    file.display(),
+                    number + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_template_declares_exactly_the_contract_variables_with_their_types() {
+    for template in TEMPLATES {
+        let declared = variables(&template_dir(template));
+        let expected = contract_variables(template);
+        assert_eq!(
+            owned(declared.keys()),
+            owned(expected.keys()),
+            "variables of template `{template}`"
+        );
+        for (name, hcl_type) in expected {
+            let block = &declared[name];
+            let actual = attribute(block.body(), "type").map(ToString::to_string);
+            assert_eq!(
+                actual.as_deref(),
+                Some(hcl_type),
+                "type of `{name}` in `{template}`"
+            );
+        }
+        let outside: Vec<PathBuf> = blocks_in(&template_dir(template), "variable")
+            .into_iter()
+            .map(|(file, _)| file)
+            .filter(|file| !file.ends_with("variables.tf"))
+            .collect();
+        assert!(
+            outside.is_empty(),
+            "`{template}` declares variables outside variables.tf: {outside:?}"
+        );
+    }
+}
+
+#[test]
+fn every_template_declares_exactly_the_contract_outputs() {
+    for template in TEMPLATES {
+        let dir = template_dir(template);
+        let in_outputs_tf = outputs_in_file(&dir.join("outputs.tf"));
+        let everywhere = owned(
+            blocks_in(&dir, "output")
+                .iter()
+                .map(|(_, b)| first_label(b)),
+        );
+        assert_eq!(
+            in_outputs_tf, everywhere,
+            "`{template}` declares outputs outside outputs.tf"
+        );
+        assert_eq!(
+            in_outputs_tf,
+            owned(contract_outputs(template)),
+            "outputs of template `{template}`"
+        );
+    }
+}
+
+#[test]
+fn every_template_manifest_matches_its_root_module() {
+    let dirs = stack_dirs("templates");
+    assert_eq!(dirs.len(), TEMPLATES.len(), "templates/ holds {dirs:?}");
+    for template in TEMPLATES {
+        let dir = template_dir(template);
+        let manifest = template_json(template);
+        assert_eq!(
+            manifest.get("name").and_then(|v| v.as_str()),
+            Some(template),
+            "name in `{template}`/template.json"
+        );
+        for key in ["description", "cost_note"] {
+            let text = manifest.get(key).and_then(|v| v.as_str()).unwrap_or("");
+            assert!(
+                !text.trim().is_empty(),
+                "`{template}`/template.json needs a non-empty `{key}`"
+            );
+        }
+        let cost = manifest
+            .get("hourly_cost_usd")
+            .and_then(serde_json::Value::as_f64);
+        assert!(
+            cost.is_some_and(|c| c > 0.0 && c < 10.0),
+            "`{template}`/template.json: hourly_cost_usd is {cost:?}"
+        );
+
+        let outputs = string_set(&manifest, "outputs", template);
+        assert_eq!(
+            outputs,
+            outputs_in_file(&dir.join("outputs.tf")),
+            "outputs in `{template}`/template.json"
+        );
+
+        let declared = variables(&dir);
+        let without_default: BTreeSet<String> = declared
+            .iter()
+            .filter(|(_, block)| attribute(block.body(), "default").is_none())
+            .map(|(name, _)| name.clone())
+            .collect();
+        let with_default: BTreeSet<String> = owned(declared.keys())
+            .difference(&without_default)
+            .cloned()
+            .collect();
+        assert_eq!(
+            string_set(&manifest, "required", template),
+            without_default,
+            "required in `{template}`/template.json"
+        );
+        assert_eq!(
+            string_set(&manifest, "optional", template),
+            with_default,
+            "optional in `{template}`/template.json"
+        );
+    }
+}
+
+#[test]
+fn every_template_tags_through_default_tags_and_takes_its_region_from_a_variable() {
+    for template in TEMPLATES {
+        let dir = template_dir(template);
+        let providers: Vec<Block> = blocks_in(&dir, "provider")
+            .into_iter()
+            .map(|(_, block)| block)
+            .filter(|block| first_label(block) == "aws")
+            .collect();
+        assert_eq!(providers.len(), 1, "`{template}` needs one aws provider");
+        let provider = &providers[0];
+        assert_eq!(
+            attribute(provider.body(), "region")
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("var.aws_region"),
+            "region of `{template}`"
+        );
+        assert!(
+            provider
+                .body()
+                .blocks()
+                .any(|b| b.identifier() == "default_tags"),
+            "`{template}` provider has no default_tags"
+        );
+        let main = read(&dir.join("main.tf"));
+        for tag in [
+            "\"idp:managed\"     = \"true\"",
+            "\"idp:environment\" = var.environment_name",
+            &format!("template = \"{template}\""),
+            "\"idp:template\"    = local.template",
+            "\"idp:owner\"       = var.owner",
+            "\"idp:created-at\"  = var.created_at",
+            "\"idp:ttl\"         = var.ttl",
+            "\"idp:expires-at\"  = var.expires_at",
+            "\"cost-center\"     = var.cost_center",
+        ] {
+            assert!(main.contains(tag), "`{template}`/main.tf lacks `{tag}`");
+        }
+    }
+}
