@@ -547,3 +547,62 @@ fn every_template_tags_through_default_tags_and_takes_its_region_from_a_variable
         }
     }
 }
+
+#[test]
+fn every_template_can_swap_its_own_network_for_the_shared_preview_network() {
+    for template in TEMPLATES {
+        let dir = template_dir(template);
+        let remote_state = blocks_in(&dir, "data")
+            .into_iter()
+            .map(|(_, block)| block)
+            .find(|block| {
+                block.labels().first().map(|l| l.as_str()) == Some("terraform_remote_state")
+            })
+            .unwrap_or_else(|| panic!("`{template}` does not read the shared network's state"));
+        let body = remote_state.body();
+        assert_eq!(
+            attribute(body, "backend")
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("\"s3\""),
+            "`{template}` remote state backend"
+        );
+        let Some(Expression::Object(config)) = attribute(body, "config") else {
+            panic!("`{template}` remote state has no config object");
+        };
+        let value = |key: &str| {
+            config
+                .iter()
+                .find(|(k, _)| k.to_string() == key)
+                .map(|(_, v)| v.to_string())
+        };
+        assert_eq!(value("bucket").as_deref(), Some("var.state_bucket"));
+        assert_eq!(value("region").as_deref(), Some("var.aws_region"));
+        assert_eq!(
+            value("key").as_deref(),
+            Some("\"shared/preview-networking/terraform.tfstate\"")
+        );
+        for (label, count) in [
+            ("shared_networking", "var.use_shared_networking ? 1 : 0"),
+            ("networking", "var.use_shared_networking ? 0 : 1"),
+        ] {
+            let block = if label == "networking" {
+                blocks_in(&dir, "module")
+                    .into_iter()
+                    .map(|(_, b)| b)
+                    .find(|b| first_label(b) == label)
+            } else {
+                Some(remote_state.clone())
+            };
+            let actual = block
+                .as_ref()
+                .and_then(|b| attribute(b.body(), "count"))
+                .map(ToString::to_string);
+            assert_eq!(
+                actual.as_deref(),
+                Some(count),
+                "count of `{label}` in `{template}`"
+            );
+        }
+    }
+}
