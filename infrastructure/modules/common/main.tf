@@ -76,13 +76,16 @@ data "aws_iam_policy_document" "execution" {
     resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
   }
 
+  # A secret's real ARN ends in `-` and 6 random characters. ECS also accepts the partial ARN
+  # (without them), which IAM only matches through the `-??????` pattern; a full ARN matches
+  # itself. Both forms name only the secrets passed in.
   dynamic "statement" {
     for_each = length(var.secret_arns) > 0 ? [1] : []
 
     content {
       sid       = "ReadInjectedSecrets"
       actions   = ["secretsmanager:GetSecretValue"]
-      resources = var.secret_arns
+      resources = flatten([for arn in var.secret_arns : [arn, "${arn}-??????"]])
     }
   }
 }

@@ -21,12 +21,12 @@ variable "log_retention_days" {
 
 variable "secret_arns" {
   type        = list(string)
-  description = "Full ARNs of the Secrets Manager secrets the task execution role may read (GetSecretValue), and nothing else. Pass the secret ARN, not the `valueFrom` with a JSON key."
+  description = "ARNs of the Secrets Manager secrets the task execution role may read (GetSecretValue), and nothing else: full ARNs (`...:secret:NAME-AbCdEf`) or partial ones (`...:secret:NAME`). Pass the secret ARN, not the `valueFrom` with a JSON key."
   default     = []
 
   validation {
-    condition     = alltrue([for arn in var.secret_arns : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$", arn))])
-    error_message = "Every secret_arns entry must be a full Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX), without a JSON key suffix."
+    condition     = alltrue([for arn in var.secret_arns : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", arn))])
+    error_message = "Every secret_arns entry must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME), without a JSON key suffix."
   }
 }
 

@@ -116,7 +116,7 @@ variable "environment_variables" {
 
 variable "secret_variables" {
   type        = map(string)
-  description = "Secret environment variables: name to Secrets Manager `valueFrom` (a full secret ARN, optionally followed by `:json-key:version-stage:version-id`). The execution role may read exactly these secrets."
+  description = "Secret environment variables: name to Secrets Manager `valueFrom` (a secret ARN, optionally followed by `:json-key:version-stage:version-id`). The execution role may read exactly these secrets."
   default     = {}
 
   validation {
@@ -125,8 +125,8 @@ variable "secret_variables" {
   }
 
   validation {
-    condition     = alltrue([for v in values(var.secret_variables) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$", v))])
-    error_message = "secret_variables values must be full Secrets Manager ARNs (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX), optionally followed by :json-key:version-stage:version-id, e.g. ...:secret:api-AbCdEf:API_KEY::."
+    condition     = alltrue([for v in values(var.secret_variables) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$", v))])
+    error_message = "secret_variables values must be Secrets Manager secret ARNs (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME), optionally followed by :json-key:version-stage:version-id, e.g. ...:secret:api-AbCdEf:API_KEY::."
   }
 }
 
