@@ -336,6 +336,11 @@ fn container_port_must_be_a_tcp_port() {
 fn ttl_is_parsed_and_checked_against_the_policy() {
     assert!(one_err("ttl: 7x\n").message.contains("is not valid"));
     assert!(
+        one_err("ttl: \u{e9}t\u{e9}\n")
+            .message
+            .contains("is not valid")
+    );
+    assert!(
         one_err("ttl: 10m\n")
             .message
             .contains("shorter than the minimum `1h`")
@@ -768,6 +773,23 @@ proptest! {
         match Config::from_yaml(&yaml, FILE) {
             Ok(back) => prop_assert_eq!(back, config, "yaml:\n{}", yaml),
             Err(e) => prop_assert!(false, "{}\nyaml:\n{}", e, yaml),
+        }
+    }
+
+    #[test]
+    fn key_value_files_parse_or_fail_cleanly_and_accepted_ones_round_trip(
+        lines in proptest::collection::vec(
+            (proptest::sample::select(KEYS.to_vec()), arb_text()),
+            0..6,
+        )
+    ) {
+        let text: String = lines.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+        match Config::from_yaml(&text, FILE) {
+            Ok(config) => {
+                let back = Config::from_yaml(&config.to_yaml(), FILE);
+                prop_assert_eq!(back, Ok(config), "text:\n{}", text);
+            }
+            Err(errors) => prop_assert!(errors.iter().all(|e| e.line >= 1 && !e.fix.is_empty())),
         }
     }
 

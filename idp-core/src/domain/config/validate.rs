@@ -7,7 +7,7 @@
 use super::schema::{CPU_VALUES, LOG_RETENTION_DAYS, Parsed, Report, did_you_mean, shown};
 use super::{Config, ConfigOptions, LocalConfig};
 use crate::domain::template::TemplateName;
-use crate::domain::ttl::Ttl;
+use crate::domain::ttl::{Ttl, TtlError};
 
 /// Check `parsed` against every rule, reporting problems into `report`. The returned `Config`
 /// is meaningful only when `report` stays empty.
@@ -43,7 +43,15 @@ pub(super) fn validate(
     }
 
     if let Some(text) = &raw.ttl {
-        match Ttl::parse(text).and_then(|t| options.ttl_policy.check(t)) {
+        // `Ttl::parse` slices at the last byte: hand it ASCII only.
+        let parsed = if text.is_ascii() {
+            Ttl::parse(text)
+        } else {
+            Err(TtlError::Syntax {
+                value: text.clone(),
+            })
+        };
+        match parsed.and_then(|t| options.ttl_policy.check(t)) {
             Ok(ttl) => config.ttl = ttl,
             Err(err) => report.push(
                 at("ttl"),
