@@ -173,7 +173,7 @@ pub struct RawLocal {
 
 fn environment_schema(_: &mut schemars::SchemaGenerator) -> Schema {
     json_schema!({
-        "type": "object",
+        "type": ["object", "null"],
         "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
         "additionalProperties": { "type": ["string", "number", "boolean"] },
         "default": {}
@@ -182,7 +182,7 @@ fn environment_schema(_: &mut schemars::SchemaGenerator) -> Schema {
 
 fn secrets_schema(_: &mut schemars::SchemaGenerator) -> Schema {
     json_schema!({
-        "type": "object",
+        "type": ["object", "null"],
         "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
         "additionalProperties": {
             "type": "string",
@@ -500,7 +500,7 @@ pub(super) fn parse(text: &str, report: &mut Report<'_>) -> Parsed {
                 "",
                 None,
                 format!("invalid YAML: {message}"),
-                "fix the YAML syntax here: indent with spaces, and quote values that contain `: `, end with `:` or start with `{`, `[`, `*`, `&` or `!`",
+                syntax_fix(err.without_snippet()),
             );
             return Parsed::default();
         }
@@ -514,6 +514,20 @@ pub(super) fn parse(text: &str, report: &mut Report<'_>) -> Parsed {
         reader.root(&root);
     }
     reader.parsed
+}
+
+fn syntax_fix(err: &serde_saphyr::Error) -> &'static str {
+    match err {
+        serde_saphyr::Error::DuplicateMappingKey { .. } => {
+            "write each key once: remove or merge the repeated one"
+        }
+        serde_saphyr::Error::MultipleDocuments { .. } => {
+            "keep a single document: remove the `---` line and what follows, or merge it"
+        }
+        _ => {
+            "fix the YAML syntax here: indent with spaces, and quote values that contain `: `, end with `:` or start with `{`, `[`, `*`, `&` or `!`"
+        }
+    }
 }
 
 struct Reader<'s, 'r, 'f> {
@@ -656,6 +670,13 @@ impl Reader<'_, '_, '_> {
                     format!("write a whole number, e.g. `{name}: {}`", example_of(name)),
                 ),
             },
+            Node::Float(_) => (
+                format!(
+                    "`{}` is not a whole number",
+                    text.as_deref().map(shown).unwrap_or_default()
+                ),
+                format!("write a whole number, e.g. `{name}: {}`", example_of(name)),
+            ),
             Node::Str(s) if s.trim().parse::<u32>().is_ok() => (
                 format!("`\"{}\"` is a string, not a number", shown(s)),
                 format!("write the number without quotes: `{name}: {}`", s.trim()),

@@ -171,6 +171,13 @@ fn a_yaml_syntax_error_has_a_position() {
     let e = one_err("ttl: 7d\nttl: 8d\n");
     assert_eq!((e.line, e.column), (2, 1));
     assert!(e.message.contains("duplicate"), "{}", e.message);
+    assert_eq!(
+        e.fix,
+        "write each key once: remove or merge the repeated one"
+    );
+    let e = one_err("ttl: 7d\n---\nttl: 8d\n");
+    assert_eq!(e.line, 3);
+    assert!(e.fix.starts_with("keep a single document"), "{}", e.fix);
 }
 
 #[test]
@@ -253,7 +260,13 @@ fn a_quoted_number_is_rejected_for_a_number_key() {
         "write the number without quotes: `container_port: 8080`"
     );
     let e = one_err("cpu: 0.5\n");
-    assert!(e.message.contains("whole number"), "{}", e.message);
+    assert_eq!(e.message, "`0.5` is not a whole number");
+    let e = one_err("memory: 99999999999999999999999999999999999999999\n");
+    assert!(
+        e.message.ends_with("is not a whole number"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
