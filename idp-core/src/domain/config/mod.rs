@@ -14,6 +14,7 @@ use crate::domain::template::{BUILTIN_TEMPLATES, TemplateName};
 use crate::domain::ttl::{Ttl, TtlPolicy};
 
 pub mod error;
+mod read;
 pub mod schema;
 mod validate;
 
@@ -131,8 +132,8 @@ impl Config {
         file: &str,
         options: &ConfigOptions,
     ) -> Result<Self, ConfigErrors> {
-        let mut report = schema::Report::new(file);
-        let parsed = schema::parse(text, &mut report);
+        let mut report = read::Report::new(file);
+        let parsed = read::parse(text, &mut report);
         let config = validate::validate(&parsed, options, &mut report);
         match report.finish() {
             Some(errors) => Err(errors),
