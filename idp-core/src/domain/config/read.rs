@@ -244,6 +244,15 @@ pub(super) fn parse(text: &str, report: &mut Report<'_>) -> Parsed {
     // `true`/`false`, an environment value keeps them as written.
     options.strict_booleans = true;
     options.with_snippet = false;
+    // A configuration file has a few hundred nodes: refuse alias bombs and deep nesting early.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 20_000;
+    budget.max_events = 50_000;
+    budget.max_aliases = 1_000;
+    budget.max_depth = 32;
+    budget.max_total_scalar_bytes = 4 * 1024 * 1024;
+    budget.max_recorded_anchor_events = 50_000;
+    options.budget = Some(budget);
     let root: Option<Spanned<Node>> = match serde_saphyr::from_str_with_options(text, options) {
         Ok(root) => root,
         Err(err) => {

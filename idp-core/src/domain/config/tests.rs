@@ -181,6 +181,20 @@ fn a_yaml_syntax_error_has_a_position() {
 }
 
 #[test]
+fn hostile_yaml_is_refused_with_an_error() {
+    let deep = format!("environment: {}\n", "[".repeat(10_000));
+    assert_eq!(errs(&deep).len(), 1);
+    let mut laughs = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        laughs.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    assert!(parse(&laughs).is_err());
+}
+
+#[test]
 fn a_document_that_is_not_a_mapping_is_rejected() {
     let e = one_err("- template\n- api-service\n");
     assert!(e.message.contains("not a list"), "{}", e.message);
