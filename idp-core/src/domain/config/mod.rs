@@ -121,6 +121,21 @@ impl Config {
     /// `file` is the name used in errors (e.g. `.idp/config.yml`). An empty document (or one
     /// with only comments) gives [`Config::default`]; so does a missing file, which the caller
     /// handles by not calling this. Every problem is reported, sorted by position.
+    ///
+    /// ```
+    /// use idp_core::domain::config::Config;
+    ///
+    /// let config = Config::from_yaml("cpu: 512\nmemory: 1024\nenvironment:\n  PORT: 8080\n", ".idp/config.yml")?;
+    /// assert_eq!(config.environment["PORT"], "8080");
+    ///
+    /// let errors = Config::from_yaml("cpu: 512\nmemroy: 1024\n", ".idp/config.yml").unwrap_err();
+    /// assert_eq!(errors.len(), 2); // every problem at once, in file order
+    /// assert_eq!(
+    ///     errors.0[1].to_string(),
+    ///     ".idp/config.yml:2:1: key `memroy`: unknown key `memroy`\n  hint: did you mean `memory`?",
+    /// );
+    /// # Ok::<(), idp_core::domain::config::ConfigErrors>(())
+    /// ```
     pub fn from_yaml(text: &str, file: &str) -> Result<Self, ConfigErrors> {
         Self::from_yaml_with(text, file, &ConfigOptions::default())
     }

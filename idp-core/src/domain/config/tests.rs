@@ -673,6 +673,20 @@ fn to_yaml_writes_every_key() {
     assert_eq!(ok(&yaml), Config::default());
 }
 
+#[test]
+fn to_yaml_output_snapshot() {
+    let mut c = ok(
+        "template: scheduled-worker\nschedule_expression: cron(0 6 * * ? *)\nlocal:\n  command: ./run.sh\n",
+    );
+    c.environment.insert("DEBUG".to_owned(), "no".to_owned());
+    c.environment.insert("PORT".to_owned(), "8080".to_owned());
+    c.secrets
+        .insert("TOKEN".to_owned(), format!("{ARN}:token::"));
+    let yaml = c.to_yaml();
+    assert_eq!(ok(&yaml), c);
+    insta::assert_snapshot!(yaml);
+}
+
 fn arb_ttl() -> impl Strategy<Value = Ttl> {
     prop_oneof![
         (60u32..=43_200).prop_map(|n| Ttl::new(n, TtlUnit::Minutes)),
