@@ -920,3 +920,10 @@ fn the_json_schema_describes_the_file() {
     }
     insta::assert_json_snapshot!("json_schema", schema);
 }
+
+#[test]
+fn config_errors_are_std_errors_that_travel_between_threads() {
+    fn assert_error<E: std::error::Error + Send + Sync + 'static>() {}
+    assert_error::<ConfigError>();
+    assert_error::<ConfigErrors>();
+}
