@@ -13,10 +13,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use chrono::{TimeZone, Utc};
 use hcl::{Block, Body, Expression};
+use idp_core::domain::config::Config;
+use idp_core::domain::naming::EnvName;
+use idp_core::domain::template::{BUILTIN_TEMPLATES, TemplateName};
+use idp_core::domain::tfvars::{PlatformVars, TfvarsInputs, tfvars, variable_names};
 
-/// The templates shipped in `infrastructure/templates/`.
-const TEMPLATES: [&str; 3] = ["api-service", "api-database", "scheduled-worker"];
+/// The templates shipped in `infrastructure/templates/` (idp-core's list of built-in templates).
+const TEMPLATES: [&str; 3] = BUILTIN_TEMPLATES;
+
+fn template_name(template: &str) -> TemplateName {
+    TemplateName::new(template).unwrap_or_else(|| panic!("`{template}` is not a template name"))
+}
 
 /// Variables every template declares, with their HCL type.
 const COMMON_VARIABLES: [(&str, &str); 15] = [
@@ -53,7 +62,8 @@ const SCHEDULED_VARIABLES: [(&str, &str); 2] = [
     ("s3_bucket_arn", "string"),
 ];
 
-/// The variables (name → type) a template's root module must declare, and no others.
+/// The variables (name → type) a template's root module must declare, and no others. The names
+/// are checked against idp-core's [`variable_names`] too; the types live only here.
 fn contract_variables(template: &str) -> BTreeMap<&'static str, &'static str> {
     let extra: &[(&str, &str)] = match template {
         "api-service" | "api-database" => &HTTP_VARIABLES,
@@ -403,6 +413,11 @@ fn every_template_declares_exactly_the_contract_variables_with_their_types() {
         let expected = contract_variables(template);
         assert_eq!(
             owned(declared.keys()),
+            owned(variable_names(&template_name(template))),
+            "variables of template `{template}` against idp-core's tfvars::variable_names"
+        );
+        assert_eq!(
+            owned(declared.keys()),
             owned(expected.keys()),
             "variables of template `{template}`"
         );
@@ -440,6 +455,11 @@ fn every_template_declares_exactly_the_contract_outputs() {
         assert_eq!(
             in_outputs_tf, everywhere,
             "`{template}` declares outputs outside outputs.tf"
+        );
+        assert_eq!(
+            in_outputs_tf,
+            owned(template_name(template).expected_outputs()),
+            "outputs of template `{template}` against idp-core's TemplateName::expected_outputs"
         );
         assert_eq!(
             in_outputs_tf,
@@ -602,6 +622,57 @@ fn every_template_can_swap_its_own_network_for_the_shared_preview_network() {
                 actual.as_deref(),
                 Some(count),
                 "count of `{label}` in `{template}`"
+            );
+        }
+    }
+}
+
+/// Whether a JSON value written by idp-core fits an HCL variable type of the contract.
+fn fits(value: &serde_json::Value, hcl_type: &str) -> bool {
+    match hcl_type {
+        "string" => value.is_string(),
+        "number" => value.is_number(),
+        "bool" => value.is_boolean(),
+        "map(string)" => value
+            .as_object()
+            .is_some_and(|map| map.values().all(serde_json::Value::is_string)),
+        _ => false,
+    }
+}
+
+#[test]
+fn the_tfvars_idp_core_writes_fill_every_template_variable_with_a_value_of_its_type() {
+    let inputs = TfvarsInputs {
+        owner: "dev@example.com".to_owned(),
+        created_at: Utc.with_ymd_and_hms(2026, 2, 18, 22, 3, 39).unwrap(),
+        expires_at: Utc.with_ymd_and_hms(2026, 2, 25, 22, 3, 39).unwrap(),
+        image: Some(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/idp-preview:preview-x-1a2b3c4".to_owned(),
+        ),
+        aws_region: "us-east-1".to_owned(),
+        platform: PlatformVars::default(),
+    };
+    let env = EnvName::parse("preview-payment-api").unwrap();
+    for template in TEMPLATES {
+        let mut config = Config {
+            template: template_name(template),
+            ..Config::default()
+        };
+        if config.template.is_scheduled() {
+            config.schedule_expression = Some("rate(1 hour)".to_owned());
+        }
+        let vars = tfvars(&config, &env, &inputs);
+        let declared = variables(&template_dir(template));
+        assert_eq!(
+            owned(vars.keys()),
+            owned(declared.keys()),
+            "tfvars keys against the variables of `{template}`"
+        );
+        for (name, hcl_type) in contract_variables(template) {
+            let value = &vars[name];
+            assert!(
+                fits(value, hcl_type),
+                "`{template}`: idp-core writes `{name}` = {value}, the template declares {hcl_type}"
             );
         }
     }
