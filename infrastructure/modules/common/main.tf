@@ -70,6 +70,17 @@ data "aws_iam_policy_document" "execution" {
     resources = ["arn:${data.aws_partition.current.partition}:ecr:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:repository/*"]
   }
 
+  # Images pulled through the shared Docker Hub cache (shared/ecr-preview): the first pull of an
+  # image creates its cache repository and imports it.
+  statement {
+    sid = "DockerHubPullThroughCache"
+    actions = [
+      "ecr:BatchImportUpstreamImage",
+      "ecr:CreateRepository",
+    ]
+    resources = ["arn:${data.aws_partition.current.partition}:ecr:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:repository/docker-hub/*"]
+  }
+
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
