@@ -677,3 +677,265 @@ fn the_tfvars_idp_core_writes_fill_every_template_variable_with_a_value_of_its_t
         }
     }
 }
+
+/// A check a `validation` condition makes on one variable, found by walking its expression.
+#[derive(Debug)]
+enum Rule {
+    /// `can(regex("pattern", subject))`, or its negation `!can(regex(...))`.
+    Regex {
+        pattern: String,
+        subject: String,
+        negated: bool,
+    },
+    /// `contains([numbers], subject)`.
+    OneOf { allowed: Vec<f64>, subject: String },
+}
+
+/// Collects the `regex` and `contains` checks in `expr`. `bindings` maps the variables of the
+/// enclosing `for` expressions to the collection they iterate (`values(var.x)`, `keys(var.x)`),
+/// so that a subject names the tfvars value it checks.
+fn collect_rules(
+    expr: &Expression,
+    bindings: &BTreeMap<String, String>,
+    negated: bool,
+    out: &mut Vec<Rule>,
+) {
+    let resolve = |subject: &Expression| {
+        let text = subject.to_string();
+        bindings.get(&text).cloned().unwrap_or(text)
+    };
+    match expr {
+        Expression::FuncCall(call) => {
+            match (call.name.name.as_str(), call.args.as_slice()) {
+                ("regex", [Expression::String(pattern), subject]) => out.push(Rule::Regex {
+                    pattern: pattern.clone(),
+                    subject: resolve(subject),
+                    negated,
+                }),
+                ("contains", [Expression::Array(items), subject]) => {
+                    let allowed: Option<Vec<f64>> = items
+                        .iter()
+                        .map(|item| match item {
+                            Expression::Number(n) => n.as_f64(),
+                            _ => None,
+                        })
+                        .collect();
+                    if let Some(allowed) = allowed {
+                        out.push(Rule::OneOf {
+                            allowed,
+                            subject: resolve(subject),
+                        });
+                    }
+                }
+                _ => {}
+            }
+            for arg in &call.args {
+                collect_rules(arg, bindings, negated, out);
+            }
+        }
+        Expression::Operation(op) => match op.as_ref() {
+            hcl::expr::Operation::Unary(unary) => {
+                let not = unary.operator == hcl::expr::UnaryOperator::Not;
+                collect_rules(&unary.expr, bindings, negated != not, out);
+            }
+            hcl::expr::Operation::Binary(binary) => {
+                collect_rules(&binary.lhs_expr, bindings, negated, out);
+                collect_rules(&binary.rhs_expr, bindings, negated, out);
+            }
+        },
+        Expression::Conditional(cond) => {
+            for e in [&cond.cond_expr, &cond.true_expr, &cond.false_expr] {
+                collect_rules(e, bindings, negated, out);
+            }
+        }
+        Expression::Parenthesis(inner) => collect_rules(inner, bindings, negated, out),
+        Expression::ForExpr(for_expr) => {
+            let mut inner = bindings.clone();
+            inner.insert(
+                for_expr.value_var.as_str().to_owned(),
+                for_expr.collection_expr.to_string(),
+            );
+            let parts = [
+                Some(&for_expr.value_expr),
+                for_expr.key_expr.as_ref(),
+                for_expr.cond_expr.as_ref(),
+            ];
+            for e in parts.into_iter().flatten() {
+                collect_rules(e, &inner, negated, out);
+            }
+        }
+        Expression::Array(items) => {
+            for item in items {
+                collect_rules(item, bindings, negated, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The strings a rule subject (`var.x`, `values(var.x)`, `keys(var.x)`) stands for in `vars`.
+fn subject_strings(
+    subject: &str,
+    vars: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<String> {
+    let name = |prefix: &str| {
+        subject
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(')'))
+            .map(str::to_owned)
+    };
+    let object = |var: &str| {
+        vars.get(var)
+            .and_then(serde_json::Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    if let Some(var) = name("values(var.") {
+        object(&var)
+            .values()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    } else if let Some(var) = name("keys(var.") {
+        object(&var).keys().cloned().collect()
+    } else if let Some(var) = subject.strip_prefix("var.") {
+        vars.get(var)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Every validation failure the template's root variables would report for `vars`.
+fn validation_failures(
+    template: &str,
+    vars: &serde_json::Map<String, serde_json::Value>,
+) -> (usize, Vec<String>) {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (name, block) in variables(&template_dir(template)) {
+        for validation in block
+            .body()
+            .blocks()
+            .filter(|b| b.identifier() == "validation")
+        {
+            let Some(condition) = attribute(validation.body(), "condition") else {
+                continue;
+            };
+            let value = vars.get(&name);
+            // `var.x == "" || ...` accepts the empty string without further checks.
+            if value.and_then(|v| v.as_str()) == Some("")
+                && condition
+                    .to_string()
+                    .contains(&format!("var.{name} == \"\""))
+            {
+                continue;
+            }
+            let mut rules = Vec::new();
+            collect_rules(condition, &BTreeMap::new(), false, &mut rules);
+            for rule in rules {
+                match rule {
+                    Rule::Regex {
+                        pattern,
+                        subject,
+                        negated,
+                    } => {
+                        let re = regex::Regex::new(&pattern).unwrap_or_else(|e| {
+                            panic!("`{template}`: pattern of `{name}` does not compile: {e}")
+                        });
+                        for text in subject_strings(&subject, vars) {
+                            checked += 1;
+                            if re.is_match(&text) == negated {
+                                let verb = if negated { "matches" } else { "does not match" };
+                                failures.push(format!("`{name}`: {text:?} {verb} {pattern}"));
+                            }
+                        }
+                    }
+                    Rule::OneOf { allowed, subject } => {
+                        let var = subject.strip_prefix("var.").unwrap_or(&subject);
+                        if let Some(number) = vars.get(var).and_then(serde_json::Value::as_f64) {
+                            checked += 1;
+                            if !allowed.contains(&number) {
+                                failures
+                                    .push(format!("`{name}`: {number} is not one of {allowed:?}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (checked, failures)
+}
+
+#[test]
+fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
+    const SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
+    let defaults = TfvarsInputs {
+        owner: "12345+octocat@users.noreply.github.com".to_owned(),
+        created_at: Utc.with_ymd_and_hms(2026, 2, 18, 22, 3, 39).unwrap(),
+        expires_at: Utc.with_ymd_and_hms(2026, 2, 25, 22, 3, 39).unwrap(),
+        image: None,
+        aws_region: "us-east-1".to_owned(),
+        platform: PlatformVars::default(),
+    };
+    let everything_set = TfvarsInputs {
+        image: Some("123456789012.dkr.ecr.eu-west-3.amazonaws.com/idp-preview:preview-payment-api-1a2b3c4".to_owned()),
+        aws_region: "eu-west-3".to_owned(),
+        platform: PlatformVars {
+            state_bucket: "my-org-idp-state".to_owned(),
+            acm_certificate_arn: "arn:aws:acm:eu-west-3:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789".to_owned(),
+            route53_zone_id: "Z0123456789ABCDEFGHIJ".to_owned(),
+            preview_domain: "preview.example.com".to_owned(),
+            alb_access_logs_bucket: "my-org-idp-alb-logs".to_owned(),
+            cost_center: "payments".to_owned(),
+        },
+        ..defaults.clone()
+    };
+    let env = EnvName::parse("preview-payment-api").unwrap();
+    for template in TEMPLATES {
+        let plain = Config {
+            template: template_name(template),
+            schedule_expression: template_name(template)
+                .is_scheduled()
+                .then(|| "rate(1 hour)".to_owned()),
+            ..Config::default()
+        };
+        let mut rich = plain.clone();
+        rich.cpu = 1024;
+        rich.memory = 4096;
+        rich.log_retention_days = 14;
+        rich.container_port = 8080;
+        rich.health_check_path = "/api/health".to_owned();
+        rich.use_shared_networking = true;
+        rich.environment
+            .insert("NODE_ENV".to_owned(), "preview".to_owned());
+        rich.secrets.insert(
+            "DATABASE_PASSWORD".to_owned(),
+            format!("{SECRET}:password::"),
+        );
+        rich.secrets.insert(
+            "API_TOKEN".to_owned(),
+            "arn:aws:secretsmanager:eu-west-3:123456789012:secret:api".to_owned(),
+        );
+        if rich.template.is_scheduled() {
+            rich.schedule_expression = Some("cron(0 3 * * ? *)".to_owned());
+            rich.s3_bucket_arn = Some("arn:aws:s3:::my-org-reports".to_owned());
+        }
+        for (config, inputs, least) in [(&plain, &defaults, 8), (&rich, &everything_set, 15)] {
+            let vars = tfvars(config, &env, inputs);
+            let (checked, failures) = validation_failures(template, &vars);
+            assert!(
+                checked >= least,
+                "`{template}`: only {checked} validations could be checked"
+            );
+            assert!(
+                failures.is_empty(),
+                "`{template}` rejects idp-core's tfvars:\n{}",
+                failures.join("\n")
+            );
+        }
+    }
+}

@@ -15,7 +15,7 @@ variable "owner" {
   default     = "platform"
 
   validation {
-    condition     = can(regex("^[\\p{L}\\p{N} _.:/=+@-]{1,256}$", var.owner))
+    condition     = length(var.owner) <= 256 && can(regex("^[\\p{L}\\p{N} _.:/=+@-]+$", var.owner))
     error_message = "owner must be 1-256 characters valid in an AWS tag value: letters, digits, spaces and _ . : / = + - @."
   }
 }
@@ -26,7 +26,7 @@ variable "cost_center" {
   default     = "engineering"
 
   validation {
-    condition     = can(regex("^[\\p{L}\\p{N} _.:/=+@-]{1,256}$", var.cost_center))
+    condition     = length(var.cost_center) <= 256 && can(regex("^[\\p{L}\\p{N} _.:/=+@-]+$", var.cost_center))
     error_message = "cost_center must be 1-256 characters valid in an AWS tag value: letters, digits, spaces and _ . : / = + - @."
   }
 }
