@@ -1,0 +1,34 @@
+output "endpoint" {
+  description = "URL of the service (`https://` only when a certificate is set)."
+  value       = module.service.endpoint
+}
+
+output "cluster_name" {
+  description = "Name of the ECS cluster."
+  value       = module.common.cluster_name
+}
+
+output "service_name" {
+  description = "Name of the ECS service."
+  value       = module.service.service_name
+}
+
+output "log_group" {
+  description = "CloudWatch log group of the container (`/ecs/idp-{environment_name}`)."
+  value       = module.common.log_group_name
+}
+
+output "db_endpoint" {
+  description = "Connection endpoint of the database, `host:port`."
+  value       = module.database.endpoint
+}
+
+output "db_name" {
+  description = "Name of the database."
+  value       = module.database.db_name
+}
+
+output "db_credentials_secret_arn" {
+  description = "ARN of the Secrets Manager secret with the database credentials (the ARN is not secret; the value is)."
+  value       = module.database.secret_arn
+}

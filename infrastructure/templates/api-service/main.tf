@@ -1,0 +1,99 @@
+locals {
+  template = "api-service"
+
+  # The seed's tags, on every resource through the provider's default_tags.
+  tags = {
+    "idp:managed"     = "true"
+    "idp:environment" = var.environment_name
+    "idp:template"    = local.template
+    "idp:owner"       = var.owner
+    "idp:created-at"  = var.created_at
+    "idp:ttl"         = var.ttl
+    "idp:expires-at"  = var.expires_at
+    "cost-center"     = var.cost_center
+  }
+
+  # The secret behind each `valueFrom` (the first seven `:` fields of the ARN, without a JSON key).
+  user_secret_arns = distinct([for v in values(var.secret_variables) : join(":", slice(split(":", v), 0, 7))])
+
+  # Network: exactly one of the two sources below exists (count 0 or 1), the shared preview VPC
+  # read from its state or the environment's own VPC.
+  vpc_id             = one(concat(data.terraform_remote_state.shared_networking[*].outputs.vpc_id, module.networking[*].vpc_id))
+  public_subnet_ids  = one(concat(data.terraform_remote_state.shared_networking[*].outputs.public_subnet_ids, module.networking[*].public_subnet_ids))
+  private_subnet_ids = one(concat(data.terraform_remote_state.shared_networking[*].outputs.private_subnet_ids, module.networking[*].private_subnet_ids))
+}
+
+data "terraform_remote_state" "shared_networking" {
+  count = var.use_shared_networking ? 1 : 0
+
+  backend = "s3"
+  config = {
+    bucket = var.state_bucket
+    key    = "shared/preview-networking/terraform.tfstate"
+    region = var.aws_region
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.state_bucket != ""
+      error_message = "use_shared_networking is true but state_bucket is empty: set state_bucket to the bucket holding shared/preview-networking/terraform.tfstate."
+    }
+  }
+}
+
+module "networking" {
+  source = "../../modules/networking"
+  count  = var.use_shared_networking ? 0 : 1
+
+  environment_name = var.environment_name
+  tags             = local.tags
+}
+
+locals {
+  # Load balancer and target group names are limited to 32 characters. A name that does not
+  # fit is cut and given a short hash of the full environment name, so two long names that
+  # share a prefix still get different load balancers.
+  name_hash         = substr(sha256(var.environment_name), 0, 6)
+  alb_name          = length("idp-${var.environment_name}-alb") <= 32 ? "idp-${var.environment_name}-alb" : "idp-${replace(substr(var.environment_name, 0, 17), "/-+$/", "")}-${local.name_hash}-alb"
+  target_group_name = length("idp-${var.environment_name}-tg") <= 32 ? "idp-${var.environment_name}-tg" : "idp-${replace(substr(var.environment_name, 0, 18), "/-+$/", "")}-${local.name_hash}-tg"
+}
+
+module "common" {
+  source = "../../modules/common"
+
+  environment_name   = var.environment_name
+  log_retention_days = var.log_retention_days
+  secret_arns        = local.user_secret_arns
+  tags               = local.tags
+}
+
+module "service" {
+  source = "../../modules/ecs-service"
+
+  environment_name   = var.environment_name
+  alb_name           = local.alb_name
+  target_group_name  = local.target_group_name
+  vpc_id             = local.vpc_id
+  public_subnet_ids  = local.public_subnet_ids
+  private_subnet_ids = local.private_subnet_ids
+
+  cluster_id         = module.common.cluster_id
+  execution_role_arn = module.common.execution_role_arn
+  task_role_arn      = module.common.task_role_arn
+  log_group_name     = module.common.log_group_name
+
+  container_image   = var.container_image
+  container_port    = var.container_port
+  cpu               = var.cpu
+  memory            = var.memory
+  health_check_path = var.health_check_path
+  environment       = var.environment_variables
+  secrets           = var.secret_variables
+
+  acm_certificate_arn = var.acm_certificate_arn
+  route53_zone_id     = var.route53_zone_id
+  domain_name         = var.preview_domain
+  access_logs_bucket  = var.alb_access_logs_bucket
+
+  tags = local.tags
+}
