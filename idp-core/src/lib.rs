@@ -21,5 +21,7 @@ pub mod adapters;
 pub mod backend;
 pub mod domain;
 pub mod env_vars;
+pub mod error;
+pub mod platform;
 pub mod ports;
 pub mod secret;
