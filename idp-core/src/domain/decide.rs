@@ -230,8 +230,8 @@ fn owner_text(branch: Option<&str>, repository: Option<&str>) -> String {
     }
 }
 
-fn name_or_refuse(branch: &Branch) -> Result<EnvName, Decision> {
-    EnvName::from_branch(branch.as_str()).map_err(|e| Decision {
+fn refuse_invalid_branch(branch: &Branch, e: &NameError) -> Decision {
+    Decision {
         env: None,
         reason: format!("{e}: rename the branch to include letters or digits"),
         action: Action::Refuse {
@@ -240,7 +240,7 @@ fn name_or_refuse(branch: &Branch) -> Result<EnvName, Decision> {
                 message: e.to_string(),
             },
         },
-    })
+    }
 }
 
 fn refuse_fork(head: Option<&Repository>) -> Decision {
@@ -267,9 +267,9 @@ fn deploy(
     commit: &str,
     current: Option<&Metadata>,
 ) -> Decision {
-    let env = match name_or_refuse(branch) {
+    let env = match EnvName::from_branch(branch.as_str()) {
         Ok(env) => env,
-        Err(decision) => return decision,
+        Err(e) => return refuse_invalid_branch(branch, &e),
     };
     let (action, reason) = match current {
         None => (

@@ -212,7 +212,10 @@ impl EnvName {
         let hash = hex_prefix(self.0.as_bytes());
         let room = max_len.saturating_sub(AWS_PREFIX.len() + 1 + HASH_LEN + 1 + suffix.len());
         let readable = self.0.strip_prefix(PREVIEW_PREFIX).unwrap_or(&self.0);
-        let cut = readable.get(..room).unwrap_or(readable).trim_end_matches('-');
+        let cut = readable
+            .get(..room)
+            .unwrap_or(readable)
+            .trim_end_matches('-');
         if cut.is_empty() {
             format!("{AWS_PREFIX}{hash}-{suffix}")
         } else {
@@ -336,7 +339,11 @@ mod tests {
     }
 
     fn assert_valid(n: &EnvName) {
-        assert_eq!(EnvName::parse(n.as_str()).as_ref(), Ok(n), "{n} does not re-parse");
+        assert_eq!(
+            EnvName::parse(n.as_str()).as_ref(),
+            Ok(n),
+            "{n} does not re-parse"
+        );
         for (aws, max) in derived(n) {
             assert!(aws.len() <= max, "`{aws}` is longer than {max}");
             assert!(!aws.contains("--"), "`{aws}` contains `--`");
@@ -369,8 +376,14 @@ mod tests {
             ("HOTFIX/Critical_Issue", "preview-critical-issue"),
             ("feature/a/b/c", "preview-a-b-c"),
             // Every Dependabot npm branch mapped to `preview-dependabot-npm-and-yarn`.
-            ("dependabot/npm_and_yarn/lodash-4.17.21", "preview-dependabot-lodash-4-17-21"),
-            ("dependabot/npm_and_yarn/react-18.0.0", "preview-dependabot-react-18-0-0"),
+            (
+                "dependabot/npm_and_yarn/lodash-4.17.21",
+                "preview-dependabot-lodash-4-17-21",
+            ),
+            (
+                "dependabot/npm_and_yarn/react-18.0.0",
+                "preview-dependabot-react-18-0-0",
+            ),
             // Non-ASCII letters vanished silently (`preview-nicode`).
             ("feature/ÜNICODE-äöü", "preview-nicode-c7f8411304"),
             ("feature/--double--dash--", "preview-double-dash"),
@@ -384,8 +397,14 @@ mod tests {
                 "preview-this-is-a-very-long-b-459ef643b9",
             ),
             ("123-numeric-start", "preview-123-numeric-start"),
-            ("feature/abcdefghijklmnop-one", "preview-abcdefghijklmnop-one"),
-            ("feature/abcdefghijklmnop-two", "preview-abcdefghijklmnop-two"),
+            (
+                "feature/abcdefghijklmnop-one",
+                "preview-abcdefghijklmnop-one",
+            ),
+            (
+                "feature/abcdefghijklmnop-two",
+                "preview-abcdefghijklmnop-two",
+            ),
             ("renovate/lodash-4.x", "preview-renovate-lodash-4-x"),
             (
                 "dependabot/github_actions/actions/checkout-4",
@@ -413,7 +432,10 @@ mod tests {
         let n = EnvName::parse("preview-payment-api").unwrap();
         assert_eq!(n.aws_name("alb", 32), "idp-preview-payment-api-alb");
         assert_eq!(n.aws_name("tg", 32), "idp-preview-payment-api-tg");
-        assert_eq!(n.aws_name("postgres", 63), "idp-preview-payment-api-postgres");
+        assert_eq!(
+            n.aws_name("postgres", 63),
+            "idp-preview-payment-api-postgres"
+        );
     }
 
     #[test]
@@ -440,7 +462,10 @@ mod tests {
     fn empty_results_are_refused_never_preview_dash() {
         for branch in ["", "///", "🙂", "feature/", "FEATURE/___", "-", "ÄÖÜ"] {
             let err = EnvName::from_branch(branch).unwrap_err();
-            assert!(matches!(err, NameError::EmptyBranch { .. }), "{branch}: {err}");
+            assert!(
+                matches!(err, NameError::EmptyBranch { .. }),
+                "{branch}: {err}"
+            );
         }
         assert_eq!(
             EnvName::from_branch("///").unwrap_err().to_string(),
@@ -562,10 +587,11 @@ mod tests {
             a in "[a-z0-9/_.-]{33,90}", b in "[a-z0-9/_.-]{33,90}"
         ) {
             prop_assume!(a != b);
-            if let (Ok(x), Ok(y)) = (EnvName::from_branch(&a), EnvName::from_branch(&b)) {
-                if x.as_str().len() == MAX_LEN && y.as_str().len() == MAX_LEN {
-                    prop_assert_ne!(x, y);
-                }
+            if let (Ok(x), Ok(y)) = (EnvName::from_branch(&a), EnvName::from_branch(&b))
+                && x.as_str().len() == MAX_LEN
+                && y.as_str().len() == MAX_LEN
+            {
+                prop_assert_ne!(x, y);
             }
         }
 
