@@ -33,7 +33,7 @@ pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> 
         env: meta.name.clone(),
         template: meta.template.clone(),
         region: Some(region),
-        state_key: layout::state_key(&meta.name),
+        state_key: layout::state_key(&meta.name, None),
         tfvars: vars,
         local_command: config.local.command.clone(),
         health_check_path: config.health_check_path.clone(),
@@ -48,7 +48,7 @@ pub(crate) async fn destroy_request(platform: &Platform, meta: &Metadata) -> Res
         template: meta.template.clone(),
         ..Config::default()
     });
-    let stored = state::get_json(&*platform.backend.store, &layout::tfvars_key(&meta.name)).await?;
+    let stored = state::get_json(&*platform.backend.store, &layout::tfvars_key(&meta.name, None)).await?;
     if let Some(serde_json::Value::Object(vars)) = stored {
         req.tfvars = vars;
     }
@@ -67,14 +67,14 @@ pub(crate) async fn apply(
     let req = request(platform, &current.meta, config);
     state::put_json(
         store,
-        &layout::tfvars_key(&current.meta.name),
+        &layout::tfvars_key(&current.meta.name, None),
         &serde_json::Value::Object(req.tfvars.clone()),
     )
     .await?;
     let name = current.meta.name.clone();
     match platform.backend.provisioner.apply(&req).await {
         Ok(outputs) => {
-            state::put_json(store, &layout::outputs_key(&name), &outputs_json(&outputs)).await?;
+            state::put_json(store, &layout::outputs_key(&name, None), &outputs_json(&outputs)).await?;
             let endpoint = outputs.endpoint().map(str::to_owned);
             let now = platform.backend.clock.now();
             let saved = state::update(store, &name, |meta| {

@@ -170,7 +170,7 @@ async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> 
     cleanup.terraform_lock_removed = removal.lock.is_some();
     cleanup.terraform_digest_removed = removal.digest_removed;
 
-    let metadata_key = layout::metadata_key(&meta.name);
+    let metadata_key = layout::metadata_key(&meta.name, None);
     for object in backend.store.list_all(&layout::env_prefix(&meta.name)).await? {
         if object.key != metadata_key {
             backend.store.delete(&object.key).await?;

@@ -43,7 +43,9 @@ pub async fn list(platform: &Platform, req: ListRequest) -> Result<ListReport> {
         .await?
         .into_iter()
         .map(|o| o.key)
-        .filter(|k| layout::is_metadata_key(k))
+        .filter(|k| {
+            layout::env_of_key(k).is_some_and(|name| *k == layout::metadata_key(&name, None))
+        })
         .collect();
     let fetched: Vec<(String, Option<bytes::Bytes>)> = stream::iter(keys)
         .map(|key| async move {

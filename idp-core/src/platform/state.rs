@@ -23,7 +23,7 @@ pub struct Versioned {
 
 /// Read `environments/{name}/metadata.json`; `None` when there is none.
 pub async fn load(store: &dyn ObjectStore, name: &EnvName) -> Result<Option<Versioned>> {
-    let key = layout::metadata_key(name);
+    let key = layout::metadata_key(name, None);
     match store.get(&key).await {
         Ok(object) => {
             let meta = Metadata::from_json(&object.bytes).map_err(|source| Error::CorruptState {
@@ -54,7 +54,7 @@ pub async fn save(
     meta: &Metadata,
     previous: Option<&Etag>,
 ) -> Result<Versioned> {
-    let key = layout::metadata_key(&meta.name);
+    let key = layout::metadata_key(&meta.name, None);
     let mode = match previous {
         None => PutMode::CreateOnly,
         Some(etag) => PutMode::IfMatch(etag.clone()),

@@ -35,7 +35,7 @@ pub async fn status(platform: &Platform, name: &EnvName) -> Result<StatusReport>
     let backend = &platform.backend;
     let current = state::load_existing(&*backend.store, name).await?;
     let meta = current.meta;
-    let outputs = state::get_json(&*backend.store, &layout::outputs_key(name))
+    let outputs = state::get_json(&*backend.store, &layout::outputs_key(name, None))
         .await?
         .unwrap_or(serde_json::Value::Object(serde_json::Map::new()));
     let mut warnings = Vec::new();
