@@ -10,6 +10,29 @@ pub const DEFAULT_TEMPLATE: &str = "api-service";
 /// The templates shipped in `infrastructure/templates/`.
 pub const BUILTIN_TEMPLATES: [&str; 3] = ["api-service", "api-database", "scheduled-worker"];
 
+/// The outputs of the `api-service` template.
+pub const API_SERVICE_OUTPUTS: [&str; 4] =
+    ["endpoint", "cluster_name", "service_name", "log_group"];
+
+/// The outputs of the `api-database` template.
+pub const API_DATABASE_OUTPUTS: [&str; 7] = [
+    "endpoint",
+    "cluster_name",
+    "service_name",
+    "log_group",
+    "db_endpoint",
+    "db_name",
+    "db_credentials_secret_arn",
+];
+
+/// The outputs of the `scheduled-worker` template.
+pub const SCHEDULED_WORKER_OUTPUTS: [&str; 4] = [
+    "cluster_name",
+    "task_definition_arn",
+    "event_rule_name",
+    "log_group",
+];
+
 /// The name of an infrastructure template (a root module under `infrastructure/templates/`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -46,6 +69,22 @@ impl TemplateName {
     /// Whether this template serves HTTP behind a load balancer.
     pub fn has_endpoint(&self) -> bool {
         !self.is_scheduled()
+    }
+
+    /// Whether this is one of [`BUILTIN_TEMPLATES`].
+    pub fn is_builtin(&self) -> bool {
+        BUILTIN_TEMPLATES.contains(&self.0.as_str())
+    }
+
+    /// The OpenTofu outputs a built-in template declares (empty for custom templates, whose
+    /// outputs are whatever they declare).
+    pub fn expected_outputs(&self) -> &'static [&'static str] {
+        match self.0.as_str() {
+            "api-service" => &API_SERVICE_OUTPUTS,
+            "api-database" => &API_DATABASE_OUTPUTS,
+            "scheduled-worker" => &SCHEDULED_WORKER_OUTPUTS,
+            _ => &[],
+        }
     }
 }
 

@@ -1,1 +1,291 @@
-//! tfvars
+//! The OpenTofu variables (`tfvars.json`) of an environment: the contract between idp and the
+//! templates in `infrastructure/templates/`.
+//!
+//! Every variable of the contract is always written, with its value, even when it equals the
+//! template's default: a variable left out silently falls back to whatever default the module
+//! declares (a scheduled worker asked for `nginx:alpine` once ran `alpine:latest` that way).
+//! [`variable_names`] lists the contract per template, so the templates can be checked against it.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::domain::config::Config;
+use crate::domain::naming::EnvName;
+use crate::domain::template::TemplateName;
+
+/// The cost-center tag value when the platform sets none.
+pub const DEFAULT_COST_CENTER: &str = "engineering";
+
+/// Variables every template receives.
+pub const COMMON_VARIABLES: [&str; 15] = [
+    "environment_name",
+    "owner",
+    "ttl",
+    "created_at",
+    "expires_at",
+    "aws_region",
+    "container_image",
+    "cpu",
+    "memory",
+    "log_retention_days",
+    "environment_variables",
+    "secret_variables",
+    "use_shared_networking",
+    "state_bucket",
+    "cost_center",
+];
+
+/// Variables `api-service` and `api-database` receive in addition to [`COMMON_VARIABLES`].
+pub const ENDPOINT_VARIABLES: [&str; 6] = [
+    "container_port",
+    "health_check_path",
+    "acm_certificate_arn",
+    "route53_zone_id",
+    "preview_domain",
+    "alb_access_logs_bucket",
+];
+
+/// Variables `scheduled-worker` receives in addition to [`COMMON_VARIABLES`].
+pub const SCHEDULE_VARIABLES: [&str; 2] = ["schedule_expression", "s3_bucket_arn"];
+
+/// Platform-wide settings passed to every environment (each `""` when unused).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformVars {
+    /// The S3 bucket holding state (used by shared networking to read the shared VPC).
+    pub state_bucket: String,
+    /// The ACM certificate for HTTPS listeners (`""`: HTTP only).
+    pub acm_certificate_arn: String,
+    /// The Route 53 hosted zone of the preview domain (`""`: no DNS record).
+    pub route53_zone_id: String,
+    /// The preview domain; environments get `<name>.<domain>` (`""`: the ALB's own name).
+    pub preview_domain: String,
+    /// The bucket receiving ALB access logs (`""`: no access logs).
+    pub alb_access_logs_bucket: String,
+    /// The `idp:cost-center` tag (default `engineering`).
+    pub cost_center: String,
+}
+
+impl Default for PlatformVars {
+    fn default() -> Self {
+        Self {
+            state_bucket: String::new(),
+            acm_certificate_arn: String::new(),
+            route53_zone_id: String::new(),
+            preview_domain: String::new(),
+            alb_access_logs_bucket: String::new(),
+            cost_center: DEFAULT_COST_CENTER.to_owned(),
+        }
+    }
+}
+
+/// What the tfvars need besides the config: who, when, which image, where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TfvarsInputs {
+    /// The owner of the environment (tag `idp:owner`).
+    pub owner: String,
+    /// When the environment was created.
+    pub created_at: DateTime<Utc>,
+    /// When the environment expires.
+    pub expires_at: DateTime<Utc>,
+    /// The image built for this push; overrides `config.image` when set.
+    pub image: Option<String>,
+    /// The platform's default region; `config.region` overrides it when set.
+    pub aws_region: String,
+    /// Platform-wide settings.
+    pub platform: PlatformVars,
+}
+
+/// The variable names `template` receives, in contract order.
+pub fn variable_names(template: &TemplateName) -> Vec<&'static str> {
+    let mut names = COMMON_VARIABLES.to_vec();
+    match template.as_str() {
+        "api-service" | "api-database" => names.extend(ENDPOINT_VARIABLES),
+        "scheduled-worker" => names.extend(SCHEDULE_VARIABLES),
+        _ => {}
+    }
+    names
+}
+
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The `tfvars.json` object for environment `env`: exactly [`variable_names`] of
+/// `config.template`, every one of them always present.
+pub fn tfvars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<String, Value> {
+    let platform = &inputs.platform;
+    let image = inputs.image.as_ref().unwrap_or(&config.image);
+    let region = config.region.as_ref().unwrap_or(&inputs.aws_region);
+    let mut vars = Map::new();
+    let mut put = |k: &str, v: Value| {
+        vars.insert(k.to_owned(), v);
+    };
+    put("environment_name", json!(env.as_str()));
+    put("owner", json!(inputs.owner));
+    put("ttl", json!(config.ttl.to_string()));
+    put("created_at", json!(timestamp(inputs.created_at)));
+    put("expires_at", json!(timestamp(inputs.expires_at)));
+    put("aws_region", json!(region));
+    put("container_image", json!(image));
+    put("cpu", json!(config.cpu));
+    put("memory", json!(config.memory));
+    put("log_retention_days", json!(config.log_retention_days));
+    put("environment_variables", json!(config.environment));
+    put("secret_variables", json!(config.secrets));
+    put("use_shared_networking", json!(config.use_shared_networking));
+    put("state_bucket", json!(platform.state_bucket));
+    put("cost_center", json!(platform.cost_center));
+    match config.template.as_str() {
+        "api-service" | "api-database" => {
+            put("container_port", json!(config.container_port));
+            put("health_check_path", json!(config.health_check_path));
+            put("acm_certificate_arn", json!(platform.acm_certificate_arn));
+            put("route53_zone_id", json!(platform.route53_zone_id));
+            put("preview_domain", json!(platform.preview_domain));
+            put(
+                "alb_access_logs_bucket",
+                json!(platform.alb_access_logs_bucket),
+            );
+        }
+        "scheduled-worker" => {
+            put(
+                "schedule_expression",
+                json!(config.schedule_expression.as_deref().unwrap_or_default()),
+            );
+            put(
+                "s3_bucket_arn",
+                json!(config.s3_bucket_arn.as_deref().unwrap_or_default()),
+            );
+        }
+        _ => {}
+    }
+    vars
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn inputs() -> TfvarsInputs {
+        TfvarsInputs {
+            owner: "dev@example.com".to_owned(),
+            created_at: Utc.with_ymd_and_hms(2026, 2, 18, 22, 3, 39).unwrap(),
+            expires_at: Utc.with_ymd_and_hms(2026, 2, 25, 22, 3, 39).unwrap(),
+            image: None,
+            aws_region: "us-east-1".to_owned(),
+            platform: PlatformVars {
+                state_bucket: "idp-state".to_owned(),
+                preview_domain: "preview.example.com".to_owned(),
+                ..PlatformVars::default()
+            },
+        }
+    }
+
+    fn env() -> EnvName {
+        EnvName::parse("preview-payment-api").unwrap()
+    }
+
+    fn config_for(template: &str) -> Config {
+        let mut c = Config {
+            template: TemplateName::new(template).unwrap(),
+            ..Config::default()
+        };
+        if c.template.is_scheduled() {
+            c.schedule_expression = Some("rate(1 hour)".to_owned());
+        }
+        c
+    }
+
+    fn keys(m: &Map<String, Value>) -> BTreeSet<&str> {
+        m.keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn every_template_gets_exactly_its_variable_names() {
+        for t in [
+            "api-service",
+            "api-database",
+            "scheduled-worker",
+            "my-custom",
+        ] {
+            let c = config_for(t);
+            let vars = tfvars(&c, &env(), &inputs());
+            let want: BTreeSet<&str> = variable_names(&c.template).into_iter().collect();
+            assert_eq!(keys(&vars), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn variable_names_follow_the_contract_per_template() {
+        let n = |t: &str| variable_names(&TemplateName::new(t).unwrap()).len();
+        assert_eq!(n("api-service"), 21);
+        assert_eq!(n("api-database"), 21);
+        assert_eq!(n("scheduled-worker"), 17);
+        assert_eq!(n("my-custom"), 15);
+        let worker = variable_names(&TemplateName::new("scheduled-worker").unwrap());
+        assert!(!worker.contains(&"container_port"));
+        assert!(worker.contains(&"schedule_expression"));
+    }
+
+    #[test]
+    fn default_values_are_written_not_omitted() {
+        let vars = tfvars(&config_for("scheduled-worker"), &env(), &inputs());
+        assert_eq!(vars["container_image"], json!("nginx:alpine"));
+        assert_eq!(vars["cpu"], json!(256));
+        assert_eq!(vars["memory"], json!(512));
+        assert_eq!(vars["log_retention_days"], json!(3));
+        assert_eq!(vars["use_shared_networking"], json!(false));
+        assert_eq!(vars["environment_variables"], json!({}));
+        assert_eq!(vars["secret_variables"], json!({}));
+        assert_eq!(vars["s3_bucket_arn"], json!(""));
+        assert_eq!(vars["cost_center"], json!("engineering"));
+    }
+
+    #[test]
+    fn built_image_overrides_the_configured_image() {
+        let mut i = inputs();
+        i.image = Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/idp:preview-x-abc".to_owned());
+        let vars = tfvars(&config_for("api-service"), &env(), &i);
+        assert_eq!(vars["container_image"], json!(i.image.unwrap()));
+    }
+
+    #[test]
+    fn configured_region_overrides_the_platform_region() {
+        let mut c = config_for("api-service");
+        assert_eq!(
+            tfvars(&c, &env(), &inputs())["aws_region"],
+            json!("us-east-1")
+        );
+        c.region = Some("eu-west-1".to_owned());
+        assert_eq!(
+            tfvars(&c, &env(), &inputs())["aws_region"],
+            json!("eu-west-1")
+        );
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_seconds() {
+        let vars = tfvars(&config_for("api-service"), &env(), &inputs());
+        assert_eq!(vars["created_at"], json!("2026-02-18T22:03:39Z"));
+        assert_eq!(vars["expires_at"], json!("2026-02-25T22:03:39Z"));
+        assert_eq!(vars["ttl"], json!("7d"));
+    }
+
+    #[test]
+    fn api_service_tfvars_snapshot() {
+        let mut c = config_for("api-service");
+        c.environment.insert("PORT".to_owned(), "8080".to_owned());
+        c.secrets.insert(
+            "DB_PASSWORD".to_owned(),
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf".to_owned(),
+        );
+        c.container_port = 8080;
+        let vars = tfvars(&c, &env(), &inputs());
+        insta::assert_json_snapshot!(vars);
+    }
+}

@@ -1,17 +1,24 @@
 //! `.idp/config.yml`: the per-repository configuration of preview environments.
 //!
 //! [`Config`] is the validated form every other part of idp reads. When the file is absent,
-//! [`Config::default`] gives the documented defaults.
+//! [`Config::default`] gives the documented defaults. [`Config::from_yaml`] reads the file and
+//! reports every problem at once, each at the line and column of its key ([`ConfigErrors`]);
+//! [`Config::to_yaml`] writes a complete file back; [`json_schema`] and [`EXAMPLE_YAML`] document
+//! the format for editors and `idp init`.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::template::TemplateName;
-use crate::domain::ttl::Ttl;
+use crate::domain::template::{BUILTIN_TEMPLATES, TemplateName};
+use crate::domain::ttl::{Ttl, TtlPolicy};
 
 pub mod error;
 pub mod schema;
+mod validate;
+
+pub use error::{ConfigError, ConfigErrors};
+pub use schema::{EXAMPLE_YAML, RawConfig, RawLocal, json_schema};
 
 /// The default container image when the repository has no Dockerfile.
 pub const DEFAULT_IMAGE: &str = "nginx:alpine";
@@ -25,7 +32,7 @@ pub struct Config {
     pub container_port: u16,
     /// How long an environment lives after its last push.
     pub ttl: Ttl,
-    /// Fargate CPU units (256, 512, 1024, 2048, 4096).
+    /// Fargate CPU units (256, 512, 1024, 2048, 4096, 8192, 16384).
     pub cpu: u32,
     /// Fargate memory in MiB, valid for `cpu`.
     pub memory: u32,
@@ -85,3 +92,90 @@ impl Default for Config {
         }
     }
 }
+
+/// What [`Config::from_yaml_with`] checks against: the platform's TTL bounds and templates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigOptions {
+    /// The TTL bounds (default: 1h to 30d).
+    pub ttl_policy: TtlPolicy,
+    /// The templates the platform offers (default: [`BUILTIN_TEMPLATES`]).
+    pub templates: Vec<TemplateName>,
+}
+
+impl Default for ConfigOptions {
+    fn default() -> Self {
+        Self {
+            ttl_policy: TtlPolicy::default(),
+            templates: BUILTIN_TEMPLATES
+                .iter()
+                .filter_map(|t| TemplateName::new(t))
+                .collect(),
+        }
+    }
+}
+
+impl Config {
+    /// Parse and validate the text of `.idp/config.yml` with the default [`ConfigOptions`].
+    ///
+    /// `file` is the name used in errors (e.g. `.idp/config.yml`). An empty document (or one
+    /// with only comments) gives [`Config::default`]; so does a missing file, which the caller
+    /// handles by not calling this. Every problem is reported, sorted by position.
+    pub fn from_yaml(text: &str, file: &str) -> Result<Self, ConfigErrors> {
+        Self::from_yaml_with(text, file, &ConfigOptions::default())
+    }
+
+    /// Parse and validate the text of `.idp/config.yml` against `options` (the platform's TTL
+    /// bounds and template list).
+    pub fn from_yaml_with(
+        text: &str,
+        file: &str,
+        options: &ConfigOptions,
+    ) -> Result<Self, ConfigErrors> {
+        let mut report = schema::Report::new(file);
+        let parsed = schema::parse(text, &mut report);
+        let config = validate::validate(&parsed, options, &mut report);
+        match report.finish() {
+            Some(errors) => Err(errors),
+            None => Ok(config),
+        }
+    }
+
+    /// The configuration as a complete `.idp/config.yml` (every key with a value, none left to
+    /// defaults) that [`Config::from_yaml`] reads back to an equal `Config`.
+    pub fn to_yaml(&self) -> String {
+        match serde_saphyr::to_string(&self.to_raw()) {
+            Ok(text) => text,
+            // Unreachable for these plain types; keep the output a valid (empty) document.
+            Err(err) => format!("# could not write the configuration: {err}\n"),
+        }
+    }
+
+    /// The configuration in its file shape, with every key set.
+    pub fn to_raw(&self) -> RawConfig {
+        RawConfig {
+            template: Some(self.template.to_string()),
+            container_port: Some(u32::from(self.container_port)),
+            ttl: Some(self.ttl.to_string()),
+            cpu: Some(self.cpu),
+            memory: Some(self.memory),
+            log_retention_days: Some(self.log_retention_days),
+            dockerfile: self.dockerfile.clone(),
+            build_context: Some(self.build_context.clone()),
+            image: Some(self.image.clone()),
+            container_image: None,
+            environment: Some(self.environment.clone()),
+            secrets: Some(self.secrets.clone()),
+            health_check_path: Some(self.health_check_path.clone()),
+            use_shared_networking: Some(self.use_shared_networking),
+            schedule_expression: self.schedule_expression.clone(),
+            s3_bucket_arn: self.s3_bucket_arn.clone(),
+            region: self.region.clone(),
+            local: self.local.command.clone().map(|command| RawLocal {
+                command: Some(command),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
