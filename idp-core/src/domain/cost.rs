@@ -1,1 +1,300 @@
-//! cost
+//! Cost estimates: what an environment of a template costs per hour and over its TTL.
+//!
+//! The original showed fixed strings (`~$63/mo`) that no one could check. Here one table of AWS
+//! list prices, dated, feeds one function, so `idp cost`, `idp create` and the PR comment show
+//! the same numbers and anyone can verify them against the AWS pricing pages.
+//!
+//! What is counted, per template:
+//!
+//! | line | api-service | api-database | scheduled-worker |
+//! |---|---|---|---|
+//! | Fargate vCPU and memory (one task, running the whole time) | yes | yes | yes (upper bound) |
+//! | Application Load Balancer hours, and its 2 public IPv4 addresses | yes | yes | no |
+//! | NAT gateway hours and its public IPv4 address (not with shared networking) | yes | yes | yes |
+//! | RDS PostgreSQL db.t3.micro, single-AZ | no | yes | no |
+//! | CloudWatch Logs ingestion, at [`LOG_GB_PER_HOUR`] | yes | yes | yes |
+//!
+//! Custom templates are estimated like `api-service` when they serve HTTP, like
+//! `scheduled-worker` otherwise. Not counted: data transfer, NAT data processing ($0.045/GB),
+//! ALB LCUs, RDS storage, ECR storage, Secrets Manager, and the shared networking stack itself
+//! (one NAT gateway for all environments).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::domain::template::TemplateName;
+use crate::domain::ttl::Ttl;
+
+/// When the prices in [`US_EAST_1`] were taken from the AWS pricing pages.
+pub const PRICES_AS_OF: &str = "2026-03-01";
+
+/// Hours in a month, as AWS's pricing calculator counts them.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+/// The log volume assumed for one environment: 10 MB per hour.
+pub const LOG_GB_PER_HOUR: f64 = 0.01;
+
+/// On-demand list prices in USD for one region.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PriceTable {
+    /// The region the prices are for.
+    pub region: &'static str,
+    /// Fargate, Linux/x86, per vCPU-hour.
+    pub fargate_vcpu_hour: f64,
+    /// Fargate, Linux/x86, per GB of memory per hour.
+    pub fargate_gb_hour: f64,
+    /// Application Load Balancer, per hour (LCUs not included).
+    pub alb_hour: f64,
+    /// NAT gateway, per hour (data processing not included).
+    pub nat_gateway_hour: f64,
+    /// One public IPv4 address, per hour.
+    pub public_ipv4_hour: f64,
+    /// RDS for PostgreSQL db.t3.micro, single-AZ, per hour.
+    pub rds_t3_micro_hour: f64,
+    /// CloudWatch Logs ingestion, per GB.
+    pub logs_ingest_gb: f64,
+}
+
+/// AWS on-demand list prices for us-east-1 (N. Virginia) as of [`PRICES_AS_OF`]: Fargate
+/// Linux/x86 $0.04048 per vCPU-hour and $0.004445 per GB-hour; Application Load Balancer
+/// $0.0225 per hour; NAT gateway $0.045 per hour; public IPv4 address $0.005 per hour; RDS for
+/// PostgreSQL db.t3.micro single-AZ $0.018 per hour; CloudWatch Logs $0.50 per GB ingested.
+/// List prices only: no free tier, savings plans or credits.
+pub const US_EAST_1: PriceTable = PriceTable {
+    region: "us-east-1",
+    fargate_vcpu_hour: 0.04048,
+    fargate_gb_hour: 0.004445,
+    alb_hour: 0.0225,
+    nat_gateway_hour: 0.045,
+    public_ipv4_hour: 0.005,
+    rds_t3_micro_hour: 0.018,
+    logs_ingest_gb: 0.50,
+};
+
+/// The estimated cost of one environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostEstimate {
+    /// The region of the price table.
+    pub region: &'static str,
+    /// [`PRICES_AS_OF`].
+    pub prices_as_of: &'static str,
+    /// The TTL the total is for, in hours.
+    pub hours: f64,
+    /// Cost per hour, the sum of `breakdown` (rounded to 7 decimals).
+    pub hourly_usd: f64,
+    /// Cost over the TTL (rounded to cents).
+    pub total_usd: f64,
+    /// Cost of a month ([`HOURS_PER_MONTH`]) of running (rounded to cents).
+    pub monthly_usd: f64,
+    /// Each line as `(item, USD per hour)`.
+    pub breakdown: Vec<(String, f64)>,
+}
+
+fn round(x: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (x * f).round() / f
+}
+
+/// Estimate an environment of `template` with `cpu` Fargate CPU units (1024 = 1 vCPU) and
+/// `memory` MiB, living `ttl`, with [`US_EAST_1`] prices. `shared_networking` removes the NAT
+/// gateway and its address (the shared VPC's NAT is paid once, not per environment).
+pub fn estimate(
+    template: &TemplateName,
+    cpu: u32,
+    memory: u32,
+    ttl: Ttl,
+    shared_networking: bool,
+) -> CostEstimate {
+    estimate_with(&US_EAST_1, template, cpu, memory, ttl, shared_networking)
+}
+
+/// [`estimate`] with another price table.
+pub fn estimate_with(
+    prices: &PriceTable,
+    template: &TemplateName,
+    cpu: u32,
+    memory: u32,
+    ttl: Ttl,
+    shared_networking: bool,
+) -> CostEstimate {
+    let vcpu = f64::from(cpu) / 1024.0;
+    let gb = f64::from(memory) / 1024.0;
+    let mut lines: Vec<(String, f64)> = vec![
+        (
+            format!("Fargate vCPU ({vcpu} vCPU)"),
+            vcpu * prices.fargate_vcpu_hour,
+        ),
+        (
+            format!("Fargate memory ({gb} GB)"),
+            gb * prices.fargate_gb_hour,
+        ),
+    ];
+    if template.has_endpoint() {
+        lines.push(("Application Load Balancer".to_owned(), prices.alb_hour));
+        lines.push((
+            "Public IPv4 addresses of the load balancer (2)".to_owned(),
+            2.0 * prices.public_ipv4_hour,
+        ));
+    }
+    if !shared_networking {
+        lines.push(("NAT gateway".to_owned(), prices.nat_gateway_hour));
+        lines.push((
+            "Public IPv4 address of the NAT gateway".to_owned(),
+            prices.public_ipv4_hour,
+        ));
+    }
+    if template.as_str() == "api-database" {
+        lines.push((
+            "RDS PostgreSQL db.t3.micro".to_owned(),
+            prices.rds_t3_micro_hour,
+        ));
+    }
+    lines.push((
+        "CloudWatch Logs (10 MB/hour)".to_owned(),
+        LOG_GB_PER_HOUR * prices.logs_ingest_gb,
+    ));
+    let hourly: f64 = lines.iter().map(|(_, usd)| usd).sum();
+    let hours = ttl.duration().num_seconds() as f64 / 3600.0;
+    CostEstimate {
+        region: prices.region,
+        prices_as_of: PRICES_AS_OF,
+        hours,
+        hourly_usd: round(hourly, 7),
+        total_usd: round(hourly * hours, 2),
+        monthly_usd: round(hourly * HOURS_PER_MONTH, 2),
+        breakdown: lines
+            .into_iter()
+            .map(|(item, usd)| (item, round(usd, 7)))
+            .collect(),
+    }
+}
+
+/// A dollar amount for people: `$1,234.57`, `$0.05`, `<$0.01` for a positive amount below half
+/// a cent, `$0.00` for zero (and for negative or non-finite input, which estimates never give).
+pub fn format_usd(usd: f64) -> String {
+    if !usd.is_finite() || usd <= 0.0 {
+        return "$0.00".to_owned();
+    }
+    if usd < 0.005 {
+        return "<$0.01".to_owned();
+    }
+    let fixed = format!("{usd:.2}");
+    let (int, frac) = fixed.split_once('.').unwrap_or((&fixed, "00"));
+    let mut out = String::from("$");
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    let _ = write!(out, ".{frac}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(name: &str) -> TemplateName {
+        TemplateName::new(name).unwrap()
+    }
+
+    fn ttl(s: &str) -> Ttl {
+        Ttl::parse(s).unwrap()
+    }
+
+    fn items(e: &CostEstimate) -> Vec<&str> {
+        e.breakdown.iter().map(|(i, _)| i.as_str()).collect()
+    }
+
+    #[test]
+    fn api_service_default_size_for_a_week() {
+        let e = estimate(&template("api-service"), 256, 512, ttl("7d"), false);
+        // 0.25 × 0.04048 + 0.5 × 0.004445 + 0.0225 + 2 × 0.005 + 0.045 + 0.005 + 0.01 × 0.5
+        assert_eq!(e.hourly_usd, 0.0998425);
+        assert_eq!(e.hours, 168.0);
+        assert_eq!(e.total_usd, 16.77);
+        assert_eq!(e.monthly_usd, 72.89);
+        let sum: f64 = e.breakdown.iter().map(|(_, usd)| usd).sum();
+        assert!((sum - e.hourly_usd).abs() < 1e-9);
+    }
+
+    #[test]
+    fn shared_networking_removes_the_nat_lines() {
+        let own = estimate(&template("api-service"), 256, 512, ttl("7d"), false);
+        let shared = estimate(&template("api-service"), 256, 512, ttl("7d"), true);
+        assert!(items(&own).contains(&"NAT gateway"));
+        assert!(!items(&shared).iter().any(|i| i.contains("NAT")));
+        assert!((own.hourly_usd - shared.hourly_usd - 0.05).abs() < 1e-9);
+    }
+
+    #[test]
+    fn api_database_adds_rds_and_scheduled_worker_has_no_load_balancer() {
+        let db = estimate(&template("api-database"), 256, 512, ttl("1d"), true);
+        assert!(items(&db).contains(&"RDS PostgreSQL db.t3.micro"));
+        let worker = estimate(&template("scheduled-worker"), 256, 512, ttl("1d"), true);
+        assert!(!items(&worker).iter().any(|i| i.contains("Load Balancer")));
+        assert!(!items(&worker).iter().any(|i| i.contains("RDS")));
+    }
+
+    #[test]
+    fn fargate_lines_scale_with_cpu_and_memory() {
+        let e = estimate(&template("api-service"), 1024, 2048, ttl("1h"), true);
+        assert_eq!(
+            e.breakdown[0],
+            ("Fargate vCPU (1 vCPU)".to_owned(), 0.04048)
+        );
+        assert_eq!(
+            e.breakdown[1],
+            ("Fargate memory (2 GB)".to_owned(), 0.00889)
+        );
+    }
+
+    #[test]
+    fn estimates_serialize_with_their_price_date() {
+        let e = estimate(&template("scheduled-worker"), 256, 512, ttl("12h"), true);
+        insta::assert_json_snapshot!(e, @r#"
+        {
+          "region": "us-east-1",
+          "prices_as_of": "2026-03-01",
+          "hours": 12.0,
+          "hourly_usd": 0.0173425,
+          "total_usd": 0.21,
+          "monthly_usd": 12.66,
+          "breakdown": [
+            [
+              "Fargate vCPU (0.25 vCPU)",
+              0.01012
+            ],
+            [
+              "Fargate memory (0.5 GB)",
+              0.0022225
+            ],
+            [
+              "CloudWatch Logs (10 MB/hour)",
+              0.005
+            ]
+          ]
+        }
+        "#);
+    }
+
+    #[test]
+    fn usd_amounts_are_formatted_for_people() {
+        let cases = [
+            (0.0, "$0.00"),
+            (-1.0, "$0.00"),
+            (f64::NAN, "$0.00"),
+            (0.004, "<$0.01"),
+            (0.005, "$0.01"),
+            (0.1, "$0.10"),
+            (16.7735, "$16.77"),
+            (999.999, "$1,000.00"),
+            (1234567.891, "$1,234,567.89"),
+        ];
+        for (usd, text) in cases {
+            assert_eq!(format_usd(usd), text, "{usd}");
+        }
+    }
+}

@@ -92,7 +92,9 @@ pub enum NameError {
         reason: &'static str,
     },
     /// Nothing usable is left of the branch name after sanitizing.
-    #[error("branch `{branch}` gives no environment name: it has no letters or digits")]
+    #[error(
+        "branch `{branch}` gives no environment name: it needs an ASCII letter or digit besides a `feature/`-style prefix; rename the branch"
+    )]
     EmptyBranch {
         /// The offending branch (escaped for display).
         branch: String,
@@ -469,7 +471,7 @@ mod tests {
         }
         assert_eq!(
             EnvName::from_branch("///").unwrap_err().to_string(),
-            "branch `///` gives no environment name: it has no letters or digits"
+            "branch `///` gives no environment name: it needs an ASCII letter or digit besides a `feature/`-style prefix; rename the branch"
         );
         assert_eq!(
             EnvName::from_branch("a\nb/\u{1F642}").map(|n| n.to_string()),
@@ -477,7 +479,7 @@ mod tests {
         );
         assert_eq!(
             EnvName::from_branch("\n").unwrap_err().to_string(),
-            "branch `\\n` gives no environment name: it has no letters or digits"
+            "branch `\\n` gives no environment name: it needs an ASCII letter or digit besides a `feature/`-style prefix; rename the branch"
         );
     }
 
@@ -562,7 +564,8 @@ mod tests {
                     prop_assert_eq!(EnvName::from_branch(&branch), Ok(n));
                 }
                 Err(NameError::EmptyBranch { .. }) => {
-                    prop_assert!(!branch.chars().any(|c| c.is_ascii_alphanumeric()));
+                    let rest = strip_conventional_prefix(&branch);
+                    prop_assert!(!rest.chars().any(|c| c.is_ascii_alphanumeric()));
                 }
                 Err(e) => prop_assert!(false, "unexpected error {e}"),
             }

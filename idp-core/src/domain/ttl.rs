@@ -92,7 +92,7 @@ pub enum TtlError {
         max: String,
     },
     /// A zero TTL, which would expire the environment immediately.
-    #[error("TTL `{value}` would expire the environment immediately: use at least `1h`")]
+    #[error("TTL `{value}` would expire the environment immediately: use a positive amount such as `1h`")]
     Zero {
         /// The offending value.
         value: String,
@@ -402,7 +402,7 @@ mod tests {
         }
         assert_eq!(
             Ttl::parse("0h").unwrap_err().to_string(),
-            "TTL `0h` would expire the environment immediately: use at least `1h`"
+            "TTL `0h` would expire the environment immediately: use a positive amount such as `1h`"
         );
     }
 
