@@ -10,3 +10,4 @@
 pub mod aws;
 pub mod local;
 pub mod memory;
+pub mod tofu;

@@ -16,6 +16,7 @@ pub mod image_registry;
 pub mod lock_table;
 pub mod log_source;
 pub mod object_store;
+pub mod provisioner;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use deployer::{DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus};
@@ -23,6 +24,7 @@ pub use image_registry::{DeleteFailure, DeleteReport, ImageRef, ImageRegistry, R
 pub use lock_table::{Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval};
 pub use log_source::{FilterPattern, LogError, LogEvent, LogPage, LogQuery, LogSource};
 pub use object_store::{Etag, ListPage, Object, ObjectMeta, ObjectStore, PutMode, StoreError};
+pub use provisioner::{Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth};
 
 /// The error of a backend, kept whole (with its own `source` chain) inside a port error.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
