@@ -25,9 +25,11 @@ mod image_registry;
 mod lock_table;
 mod log_source;
 mod object_store;
+mod runtime;
 
 pub use deployer::LocalDeployer;
 pub use image_registry::LocalRegistry;
 pub use lock_table::LocalLocks;
 pub use log_source::LocalLogs;
 pub use object_store::LocalStore;
+pub use runtime::{LocalRuntime, LocalRuntimeConfig};

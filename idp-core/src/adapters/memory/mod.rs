@@ -29,12 +29,14 @@ mod image_registry;
 mod lock_table;
 mod log_source;
 mod object_store;
+mod provisioner;
 
 pub use deployer::MemoryDeployer;
 pub use image_registry::MemoryRegistry;
 pub use lock_table::MemoryLocks;
 pub use log_source::MemoryLogs;
 pub use object_store::MemoryStore;
+pub use provisioner::{MemoryProvisioner, ProvisionCall, ProvisionOp};
 
 pub(crate) use deployer::DeployerState;
 pub(crate) use image_registry::RegistryState;
