@@ -9,8 +9,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::adapters::local::{LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalStore};
-use crate::adapters::memory::{MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore};
+use crate::adapters::local::{
+    LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalRuntime, LocalRuntimeConfig, LocalStore,
+};
+use crate::adapters::memory::{
+    MemoryDeployer, MemoryLocks, MemoryLogs, MemoryProvisioner, MemoryRegistry, MemoryStore,
+};
+use crate::ports::provisioner::Provisioner;
 use crate::ports::{Clock, Deployer, FixedClock, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock};
 
 /// An implementation of every port, chosen at run time.
@@ -28,6 +33,8 @@ pub struct Backend {
     pub registry: Arc<dyn ImageRegistry>,
     /// The time.
     pub clock: Arc<dyn Clock>,
+    /// Applies and destroys environments (OpenTofu, the local process runtime, or memory).
+    pub provisioner: Arc<dyn Provisioner>,
 }
 
 /// The concrete adapters behind [`Backend::memory_at`], for tests that seed or inspect them
@@ -46,6 +53,8 @@ pub struct MemoryHandles {
     pub registry: Arc<MemoryRegistry>,
     /// The clock.
     pub clock: Arc<FixedClock>,
+    /// The provisioner.
+    pub provisioner: Arc<MemoryProvisioner>,
 }
 
 impl Backend {
@@ -65,6 +74,7 @@ impl Backend {
             logs: Arc::new(MemoryLogs::new()),
             registry: Arc::new(MemoryRegistry::new()),
             clock: Arc::new(FixedClock::new(now)),
+            provisioner: Arc::new(MemoryProvisioner::new()),
         };
         let backend = Self {
             store: handles.store.clone(),
@@ -73,6 +83,7 @@ impl Backend {
             logs: handles.logs.clone(),
             registry: handles.registry.clone(),
             clock: handles.clock.clone(),
+            provisioner: handles.provisioner.clone(),
         };
         (backend, handles)
     }
@@ -82,6 +93,7 @@ impl Backend {
     pub fn local(dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
         Self {
+            provisioner: Arc::new(LocalRuntime::new(LocalRuntimeConfig::new(dir.clone()))),
             store: Arc::new(LocalStore::new(dir.clone())),
             locks: Arc::new(LocalLocks::new(dir.clone())),
             deployer: Arc::new(LocalDeployer::new(dir.clone())),
@@ -89,6 +101,13 @@ impl Backend {
             registry: Arc::new(LocalRegistry::new(dir)),
             clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same backend with another provisioner.
+    #[must_use]
+    pub fn with_provisioner(mut self, provisioner: Arc<dyn Provisioner>) -> Self {
+        self.provisioner = provisioner;
+        self
     }
 
     /// The same backend with another clock.

@@ -230,7 +230,7 @@ impl Error {
     /// Lines that tell the user how to fix the error.
     pub fn hints(&self) -> Vec<String> {
         match self {
-            Error::Config(errors) => errors.hints(),
+            Error::Config(errors) => errors.iter().map(|e| e.fix.clone()).collect(),
             Error::NotFound { .. } => vec!["run `idp list` to see the environments".to_owned()],
             Error::LockHeld { name, .. } => vec![format!(
                 "wait for it to finish; if its holder crashed, the hold expires, or run `idp unlock {name}`"

@@ -1,8 +1,6 @@
 //! Applying an environment: tfvars → provisioner apply → outputs → status `active` (or
 //! `failed`), shared by `create` and `preview`.
 
-use std::collections::BTreeMap;
-
 use crate::domain::config::Config;
 use crate::domain::layout;
 use crate::domain::lifecycle::{Metadata, Status};
@@ -110,7 +108,10 @@ pub(crate) async fn apply(
 /// tag (e.g. `nginx:alpine`) is still pulled again; a changed tag already rolls the service
 /// through the apply. Failures are logged, not fatal: the apply itself succeeded.
 pub(crate) async fn force_redeploy(platform: &Platform, outputs: &Outputs) {
-    let (Some(cluster), Some(service)) = (outputs.get_str("cluster_name"), outputs.get_str("service_name")) else {
+    let (Some(cluster), Some(service)) = (
+        outputs.get("cluster_name").and_then(serde_json::Value::as_str),
+        outputs.get("service_name").and_then(serde_json::Value::as_str),
+    ) else {
         return;
     };
     if let Err(e) = platform.backend.deployer.force_new_deployment(cluster, service).await {
@@ -120,9 +121,5 @@ pub(crate) async fn force_redeploy(platform: &Platform, outputs: &Outputs) {
 
 /// Outputs as a JSON object (sensitive values are already masked by the provisioner).
 pub(crate) fn outputs_json(outputs: &Outputs) -> serde_json::Value {
-    let map: BTreeMap<String, serde_json::Value> = outputs
-        .iter()
-        .map(|(k, v)| (k.to_owned(), v.clone()))
-        .collect();
-    serde_json::to_value(map).unwrap_or_default()
+    serde_json::to_value(outputs).unwrap_or_default()
 }

@@ -230,6 +230,11 @@ pub trait LockTable: Debug + Send + Sync + 'static {
     /// MUST fail with [`LockError::Malformed`] if the item exists but its `Info` is not a lock.
     async fn terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError>;
 
+    /// Remove only the OpenTofu state lock item `lock_id` (`{bucket}/{state_key}`), never the
+    /// state digest, and return what it held (`None` when there was no lock). This is
+    /// `idp unlock`: the digest must stay, or the next `tofu init` rejects the state.
+    async fn remove_terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError>;
+
     /// Deletes the OpenTofu/Terraform lock item `{bucket}/{state_key}` and digest item
     /// `{bucket}/{state_key}-md5`, whichever exist, and says what was there.
     ///

@@ -202,6 +202,21 @@ impl LockTable for LocalLocks {
         .await
     }
 
+    async fn remove_terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError> {
+        let lock_id = lock_id.to_owned();
+        self.run(move |root| {
+            let lock_path = item_path(root, "terraform", &lock_id)?;
+            let _lock = DirLock::acquire(root, TABLE_LOCK).map_err(io)?;
+            let held = match read_tf_item(&lock_path, &lock_id) {
+                Ok(Some(TfItem { info: Some(info), .. })) => parse_tf_info(&lock_id, &info).ok(),
+                _ => None,
+            };
+            fs::remove_optional(&lock_path).map_err(io)?;
+            Ok(held)
+        })
+        .await
+    }
+
     async fn remove_terraform_lock_items(&self, bucket: &str, state_key: &str) -> Result<TfLockRemoval, LockError> {
         let lock_id = TfLockInfo::lock_id(bucket, state_key);
         let digest_id = TfLockInfo::digest_id(bucket, state_key);
