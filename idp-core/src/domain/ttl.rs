@@ -92,7 +92,9 @@ pub enum TtlError {
         max: String,
     },
     /// A zero TTL, which would expire the environment immediately.
-    #[error("TTL `{value}` would expire the environment immediately: use a positive amount such as `1h`")]
+    #[error(
+        "TTL `{value}` would expire the environment immediately: use a positive amount such as `1h`"
+    )]
     Zero {
         /// The offending value.
         value: String,

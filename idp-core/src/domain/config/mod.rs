@@ -14,6 +14,7 @@ use crate::domain::template::{BUILTIN_TEMPLATES, TemplateName};
 use crate::domain::ttl::{Ttl, TtlPolicy};
 
 pub mod error;
+mod read;
 pub mod schema;
 mod validate;
 
@@ -120,6 +121,21 @@ impl Config {
     /// `file` is the name used in errors (e.g. `.idp/config.yml`). An empty document (or one
     /// with only comments) gives [`Config::default`]; so does a missing file, which the caller
     /// handles by not calling this. Every problem is reported, sorted by position.
+    ///
+    /// ```
+    /// use idp_core::domain::config::Config;
+    ///
+    /// let config = Config::from_yaml("cpu: 512\nmemory: 1024\nenvironment:\n  PORT: 8080\n", ".idp/config.yml")?;
+    /// assert_eq!(config.environment["PORT"], "8080");
+    ///
+    /// let errors = Config::from_yaml("cpu: 512\nmemroy: 1024\n", ".idp/config.yml").unwrap_err();
+    /// assert_eq!(errors.len(), 2); // every problem at once, in file order
+    /// assert_eq!(
+    ///     errors.0[1].to_string(),
+    ///     ".idp/config.yml:2:1: key `memroy`: unknown key `memroy`\n  hint: did you mean `memory`?",
+    /// );
+    /// # Ok::<(), idp_core::domain::config::ConfigErrors>(())
+    /// ```
     pub fn from_yaml(text: &str, file: &str) -> Result<Self, ConfigErrors> {
         Self::from_yaml_with(text, file, &ConfigOptions::default())
     }
@@ -131,8 +147,8 @@ impl Config {
         file: &str,
         options: &ConfigOptions,
     ) -> Result<Self, ConfigErrors> {
-        let mut report = schema::Report::new(file);
-        let parsed = schema::parse(text, &mut report);
+        let mut report = read::Report::new(file);
+        let parsed = read::parse(text, &mut report);
         let config = validate::validate(&parsed, options, &mut report);
         match report.finish() {
             Some(errors) => Err(errors),

@@ -171,6 +171,27 @@ fn a_yaml_syntax_error_has_a_position() {
     let e = one_err("ttl: 7d\nttl: 8d\n");
     assert_eq!((e.line, e.column), (2, 1));
     assert!(e.message.contains("duplicate"), "{}", e.message);
+    assert_eq!(
+        e.fix,
+        "write each key once: remove or merge the repeated one"
+    );
+    let e = one_err("ttl: 7d\n---\nttl: 8d\n");
+    assert_eq!(e.line, 3);
+    assert!(e.fix.starts_with("keep a single document"), "{}", e.fix);
+}
+
+#[test]
+fn hostile_yaml_is_refused_with_an_error() {
+    let deep = format!("environment: {}\n", "[".repeat(10_000));
+    assert_eq!(errs(&deep).len(), 1);
+    let mut laughs = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        laughs.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    assert!(parse(&laughs).is_err());
 }
 
 #[test]
@@ -253,7 +274,13 @@ fn a_quoted_number_is_rejected_for_a_number_key() {
         "write the number without quotes: `container_port: 8080`"
     );
     let e = one_err("cpu: 0.5\n");
-    assert!(e.message.contains("whole number"), "{}", e.message);
+    assert_eq!(e.message, "`0.5` is not a whole number");
+    let e = one_err("memory: 99999999999999999999999999999999999999999\n");
+    assert!(
+        e.message.ends_with("is not a whole number"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -646,6 +673,20 @@ fn to_yaml_writes_every_key() {
     assert_eq!(ok(&yaml), Config::default());
 }
 
+#[test]
+fn to_yaml_output_snapshot() {
+    let mut c = ok(
+        "template: scheduled-worker\nschedule_expression: cron(0 6 * * ? *)\nlocal:\n  command: ./run.sh\n",
+    );
+    c.environment.insert("DEBUG".to_owned(), "no".to_owned());
+    c.environment.insert("PORT".to_owned(), "8080".to_owned());
+    c.secrets
+        .insert("TOKEN".to_owned(), format!("{ARN}:token::"));
+    let yaml = c.to_yaml();
+    assert_eq!(ok(&yaml), c);
+    insta::assert_snapshot!(yaml);
+}
+
 fn arb_ttl() -> impl Strategy<Value = Ttl> {
     prop_oneof![
         (60u32..=43_200).prop_map(|n| Ttl::new(n, TtlUnit::Minutes)),
@@ -878,4 +919,11 @@ fn the_json_schema_describes_the_file() {
         );
     }
     insta::assert_json_snapshot!("json_schema", schema);
+}
+
+#[test]
+fn config_errors_are_std_errors_that_travel_between_threads() {
+    fn assert_error<E: std::error::Error + Send + Sync + 'static>() {}
+    assert_error::<ConfigError>();
+    assert_error::<ConfigErrors>();
 }

@@ -4,7 +4,8 @@
 //! or the templates would reject later, so that a mistake is reported in seconds at the line of
 //! the key instead of minutes into a `tofu apply`.
 
-use super::schema::{CPU_VALUES, LOG_RETENTION_DAYS, Parsed, Report, did_you_mean, shown};
+use super::read::{Parsed, Report, did_you_mean, shown};
+use super::schema::{CPU_VALUES, LOG_RETENTION_DAYS};
 use super::{Config, ConfigOptions, LocalConfig};
 use crate::domain::template::TemplateName;
 use crate::domain::ttl::{Ttl, TtlError};
