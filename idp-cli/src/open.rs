@@ -16,7 +16,7 @@ pub(crate) async fn platform(cli: &Cli) -> Result<Platform> {
     let backend = match cli.backend {
         BackendKind::Local => {
             let dir = cli.state_dir.clone().unwrap_or_else(env_vars::default_state_dir);
-            Backend::local(&dir)?
+            Backend::local(&dir)
         }
         BackendKind::Aws => return Err(aws_not_configured()),
     };

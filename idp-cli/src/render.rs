@@ -134,7 +134,11 @@ pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
             m.template.to_string(),
             m.branch.clone().unwrap_or_else(|| "-".into()),
             m.endpoint.clone().unwrap_or_else(|| "-".into()),
-            ttl::humanize(m.expires_at, now),
+            if m.status == idp_core::domain::lifecycle::Status::Destroyed {
+                "-".to_owned()
+            } else {
+                ttl::humanize(m.expires_at, now)
+            },
         ]);
     }
     line(&t.to_string());

@@ -20,8 +20,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A stable, machine-readable error class. The snake_case code from [`ErrorKind::as_str`] is
 /// part of the public interface (JSON `error.kind`, Python exception classes).
+///
+/// Deliberately exhaustive: every frontend's mapping table must name every kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ErrorKind {
     /// `.idp/config.yml` is invalid.
     InvalidConfig,

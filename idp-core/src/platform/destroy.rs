@@ -13,6 +13,7 @@ use crate::platform::lease::{self, Purpose};
 use crate::platform::report::{ChangeReport, Cleanup};
 use crate::platform::state::{self, Versioned};
 use crate::platform::{Outcome, Platform, deploy};
+use crate::ports::RegistryError;
 
 /// What to destroy.
 #[derive(Debug, Clone)]
@@ -147,7 +148,12 @@ async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> 
 
     let mut cleanup = Cleanup::default();
     let repository = &platform.settings.image_repository;
-    let images = backend.registry.list_images(repository).await?;
+    let images = match backend.registry.list_images(repository).await {
+        Ok(images) => images,
+        // No repository, no images to clean up (e.g. the local backend before any build).
+        Err(RegistryError::NotFound { .. }) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
     let tags: Vec<String> = images
         .into_iter()
         .map(|image| image.tag)
