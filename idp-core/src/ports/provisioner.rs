@@ -92,7 +92,9 @@ impl ProvisionRequest {
     pub fn redact(&self, text: &str) -> String {
         self.secret_values()
             .iter()
-            .fold(text.to_owned(), |acc, secret| acc.replace(secret.as_str(), MASK))
+            .fold(text.to_owned(), |acc, secret| {
+                acc.replace(secret.as_str(), MASK)
+            })
     }
 }
 
@@ -309,7 +311,13 @@ pub enum ProvisionError {
 impl ProvisionError {
     /// Whether the same call may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable { retryable: true, .. })
+        matches!(
+            self,
+            Self::Unavailable {
+                retryable: true,
+                ..
+            }
+        )
     }
 
     /// Whether nothing is provisioned for the environment.
@@ -402,13 +410,20 @@ mod tests {
 
     #[test]
     fn tofu_output_documents_are_flattened_and_sensitive_values_masked() {
-        let doc = br#"{"endpoint":{"value":"https://a.example.com","type":"string","sensitive":false},
+        let doc =
+            br#"{"endpoint":{"value":"https://a.example.com","type":"string","sensitive":false},
             "db_password":{"value":"hunter2","type":"string","sensitive":true}}"#;
         let outputs = Outputs::from_tofu_json(doc).unwrap();
         assert_eq!(outputs.endpoint(), Some("https://a.example.com"));
         assert_eq!(outputs.get("db_password"), None);
-        assert_eq!(outputs.secret("db_password").unwrap().expose(), &json!("hunter2"));
-        let printed = format!("{outputs} {outputs:?} {}", serde_json::to_string(&outputs).unwrap());
+        assert_eq!(
+            outputs.secret("db_password").unwrap().expose(),
+            &json!("hunter2")
+        );
+        let printed = format!(
+            "{outputs} {outputs:?} {}",
+            serde_json::to_string(&outputs).unwrap()
+        );
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(printed.contains(MASK));
     }

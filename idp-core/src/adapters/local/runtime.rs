@@ -21,8 +21,8 @@
 
 use std::io::{Read, Seek, SeekFrom};
 use std::net::{Ipv4Addr, TcpListener};
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
@@ -447,7 +447,10 @@ async fn probe(port: u16, path: &str) -> Option<u16> {
         }
         parse_status(&buf)
     };
-    tokio::time::timeout(PROBE_TIMEOUT, request).await.ok().flatten()
+    tokio::time::timeout(PROBE_TIMEOUT, request)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// The status code of an HTTP/1.x status line (`HTTP/1.1 200 OK`).
@@ -467,7 +470,10 @@ fn parse_status(response: &[u8]) -> Option<u16> {
 impl Provisioner for LocalRuntime {
     async fn apply(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
         let env = &request.env;
-        let Some(command) = request.local_command.as_deref().filter(|c| !c.trim().is_empty())
+        let Some(command) = request
+            .local_command
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
         else {
             return Err(ProvisionError::InvalidRequest {
                 reason: format!(
@@ -540,16 +546,20 @@ impl Provisioner for LocalRuntime {
     }
 
     async fn outputs(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
-        let record = self.read_record(&request.env)?.ok_or_else(|| ProvisionError::NotFound {
-            env: request.env.to_string(),
-        })?;
+        let record = self
+            .read_record(&request.env)?
+            .ok_or_else(|| ProvisionError::NotFound {
+                env: request.env.to_string(),
+            })?;
         Ok(Self::outputs_of(&record, &request.env))
     }
 
     async fn health(&self, request: &ProvisionRequest) -> Result<RuntimeHealth, ProvisionError> {
-        let record = self.read_record(&request.env)?.ok_or_else(|| ProvisionError::NotFound {
-            env: request.env.to_string(),
-        })?;
+        let record = self
+            .read_record(&request.env)?
+            .ok_or_else(|| ProvisionError::NotFound {
+                env: request.env.to_string(),
+            })?;
         match ProcStat::read(record.pid) {
             Some(stat) if stat.start_time == record.start_time && stat.is_live() => {
                 Ok(RuntimeHealth::Running {
@@ -569,14 +579,24 @@ mod tests {
     fn proc_stat_fields_are_counted_from_the_last_parenthesis() {
         let line = "4242 (my (odd) app) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
         let stat = ProcStat::parse(line).unwrap();
-        assert_eq!(stat, ProcStat { state: 'S', pgrp: 4242, start_time: 987654 });
+        assert_eq!(
+            stat,
+            ProcStat {
+                state: 'S',
+                pgrp: 4242,
+                start_time: 987654
+            }
+        );
         assert!(ProcStat::parse("garbage").is_none());
     }
 
     #[test]
     fn status_lines_give_their_code() {
         assert_eq!(parse_status(b"HTTP/1.1 204 No Content\r\n"), Some(204));
-        assert_eq!(parse_status(b"HTTP/1.0 503 Service Unavailable\r\n"), Some(503));
+        assert_eq!(
+            parse_status(b"HTTP/1.0 503 Service Unavailable\r\n"),
+            Some(503)
+        );
         assert_eq!(parse_status(b"SSH-2.0-OpenSSH\r\n"), None);
         assert_eq!(parse_status(b""), None);
     }
