@@ -11,8 +11,8 @@ use std::fmt::{self, Debug};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::Serialize;
 use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::BoxError;
@@ -232,6 +232,24 @@ impl Serialize for Outputs {
     }
 }
 
+/// Reads a flat object of output name → value (as [`Outputs`] serializes); every value is plain,
+/// so a masked value stays [`MASK`].
+impl<'de> Deserialize<'de> for Outputs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let values = BTreeMap::<String, Value>::deserialize(deserializer)?;
+        Ok(Self::from(values))
+    }
+}
+
+impl From<BTreeMap<String, Value>> for Outputs {
+    fn from(values: BTreeMap<String, Value>) -> Self {
+        Self {
+            values,
+            sensitive: BTreeSet::new(),
+        }
+    }
+}
+
 /// Whether an environment's runtime is up, as far as the provisioner can tell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
@@ -265,7 +283,7 @@ pub enum ProvisionError {
         stderr_tail: String,
     },
     /// A step did not finish in time; its processes were killed.
-    #[error("`{step}` did not finish within {}s and was stopped; raise the timeout or check why it hangs", after.as_secs_f64())]
+    #[error("`{step}` did not succeed within {}s and was stopped; raise the timeout or check why it hangs", after.as_secs_f64())]
     Timeout {
         /// The step.
         step: String,
@@ -426,6 +444,10 @@ mod tests {
         );
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(printed.contains(MASK));
+        let stored: Outputs =
+            serde_json::from_str(&serde_json::to_string(&outputs).unwrap()).unwrap();
+        assert_eq!(stored.endpoint(), Some("https://a.example.com"));
+        assert_eq!(stored.get("db_password"), Some(&json!(MASK)));
     }
 
     #[test]

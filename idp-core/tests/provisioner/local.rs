@@ -184,10 +184,8 @@ async fn a_command_that_never_becomes_healthy_is_killed_at_the_health_timeout() 
     else {
         panic!("expected Timeout, got {error:?}");
     };
-    assert!(
-        step.starts_with("health check `http://127.0.0.1:"),
-        "{step}"
-    );
+    assert!(step.starts_with("GET http://127.0.0.1:"), "{step}");
+    assert!(error.to_string().contains("within 1.5s"), "{error}");
     assert_eq!(*after, Duration::from_millis(1500));
     assert!(output_tail.contains("warming up on "), "{output_tail}");
     let pgid: u32 = std::fs::read_to_string(&pid_file)
@@ -263,4 +261,45 @@ async fn a_recorded_pid_now_owned_by_another_process_is_never_signalled() {
 
     let pgid = nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap());
     nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL).unwrap();
+}
+
+#[tokio::test]
+async fn an_app_that_ignores_sigterm_is_killed_after_the_grace_period() {
+    let state = tempfile::tempdir().unwrap();
+    let mut config = LocalRuntimeConfig::new(state.path());
+    config.stop_grace = Duration::from_millis(300);
+    config.working_dir = repo_root();
+    let runtime = LocalRuntime::new(config);
+    let mut request = app("preview-stubborn");
+    // The shell ignores SIGTERM and so does the app it starts (ignored signals are inherited).
+    request.local_command = Some("trap '' TERM; python3 examples/app/server.py".to_owned());
+    let outputs = runtime.apply(&request).await.unwrap();
+    let pgid = pid_of(&outputs);
+    let started = Instant::now();
+    runtime.destroy(&request).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(
+        !group_alive(pgid),
+        "SIGKILL did not follow the grace period"
+    );
+}
+
+#[tokio::test]
+async fn a_command_that_exits_with_success_at_once_is_told_to_stay_in_the_foreground() {
+    let state = tempfile::tempdir().unwrap();
+    let runtime = LocalRuntime::new(LocalRuntimeConfig::new(state.path()));
+    let mut request = request("preview-daemon");
+    request.local_command = Some("echo forking into the background".to_owned());
+    let error = runtime.apply(&request).await.unwrap_err();
+    assert!(matches!(
+        error,
+        ProvisionError::Failed {
+            exit_code: Some(0),
+            ..
+        }
+    ));
+    assert_eq!(
+        error.to_string(),
+        "`local.command` failed with exit code `0`: the command exited with success before it answered: keep the app in the foreground (no `&`, no daemon mode)"
+    );
 }

@@ -5,6 +5,7 @@
     reason = "tests write fixture files, start processes and measure time"
 )]
 
+mod contract;
 mod local;
 mod memory;
 mod tofu;

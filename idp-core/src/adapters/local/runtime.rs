@@ -501,10 +501,16 @@ impl Provisioner for LocalRuntime {
         loop {
             if let Ok(status) = exit.try_recv() {
                 self.abandon(&record, env).await;
+                let mut stderr_tail = self.log_tail_since(request, offset);
+                if status.success() {
+                    stderr_tail.push_str(
+                        "\nthe command exited with success before it answered: keep the app in the foreground (no `&`, no daemon mode)",
+                    );
+                }
                 return Err(ProvisionError::Failed {
-                    step: format!("local start `{command}`"),
+                    step: "local.command".to_owned(),
                     exit_code: status.code(),
-                    stderr_tail: self.log_tail_since(request, offset),
+                    stderr_tail,
                 });
             }
             if probe(port, &request.health_check_path)
@@ -516,10 +522,7 @@ impl Provisioner for LocalRuntime {
             if tokio::time::Instant::now() >= deadline {
                 self.abandon(&record, env).await;
                 return Err(ProvisionError::Timeout {
-                    step: format!(
-                        "health check `http://127.0.0.1:{port}{}`",
-                        request.health_check_path
-                    ),
+                    step: format!("GET http://127.0.0.1:{port}{}", request.health_check_path),
                     after: self.config.health_timeout,
                     output_tail: self.log_tail_since(request, offset),
                 });
@@ -560,13 +563,13 @@ impl Provisioner for LocalRuntime {
             .ok_or_else(|| ProvisionError::NotFound {
                 env: request.env.to_string(),
             })?;
-        match ProcStat::read(record.pid) {
-            Some(stat) if stat.start_time == record.start_time && stat.is_live() => {
-                Ok(RuntimeHealth::Running {
-                    pid: Some(record.pid),
-                })
-            }
-            _ => Ok(RuntimeHealth::Stopped),
+        // The pid is the process group's leader; the app may be a child of it.
+        if group_is_ours(&record) {
+            Ok(RuntimeHealth::Running {
+                pid: Some(record.pid),
+            })
+        } else {
+            Ok(RuntimeHealth::Stopped)
         }
     }
 }
