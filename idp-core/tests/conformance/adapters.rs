@@ -11,14 +11,19 @@
 //! A suite never skips a rule silently: what an adapter cannot do is a field of [`Caps`], and the
 //! suite asserts the documented alternative behaviour instead.
 
-#![allow(clippy::disallowed_methods, reason = "the local fixtures and the cross-process test use the disk, env and processes")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the local fixtures and the cross-process test use the disk, env and processes"
+)]
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use idp_core::adapters::local::{LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalStore};
-use idp_core::adapters::memory::{MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore};
+use idp_core::adapters::memory::{
+    MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore,
+};
 use idp_core::ports::{Deployer, ImageRegistry, LockTable, LogEvent, LogSource, ObjectStore};
 
 /// What an adapter can do, where adapters legitimately differ.
@@ -71,14 +76,19 @@ pub(crate) struct Fixture {
 }
 
 fn fixed_now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 /// A made-up digest for a pushed tag.
 fn digest_for(repository: &str, tag: &str) -> String {
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(format!("{repository}:{tag}"));
-    format!("sha256:{}", hash.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "sha256:{}",
+        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
 // === memory ===
@@ -104,7 +114,14 @@ impl Seed for MemorySeed {
     async fn log_events(&self, group: &str, stream: &str, events: &[(DateTime<Utc>, String)]) {
         self.logs.create_group(group);
         for (timestamp, message) in events {
-            self.logs.push(group, LogEvent { timestamp: *timestamp, stream: stream.to_owned(), message: message.clone() });
+            self.logs.push(
+                group,
+                LogEvent {
+                    timestamp: *timestamp,
+                    stream: stream.to_owned(),
+                    message: message.clone(),
+                },
+            );
         }
     }
     async fn images(&self, repository: &str, tags: &[String]) -> Vec<String> {
@@ -135,8 +152,18 @@ pub(crate) async fn memory() -> Fixture {
         deployer: deployer.clone(),
         logs: logs.clone(),
         registry: registry.clone(),
-        seed: Arc::new(MemorySeed { locks, deployer, logs, registry }),
-        caps: Caps { list_keys: 2500, rejects_hostile_keys: false, many_images: 250, now: fixed_now() },
+        seed: Arc::new(MemorySeed {
+            locks,
+            deployer,
+            logs,
+            registry,
+        }),
+        caps: Caps {
+            list_keys: 2500,
+            rejects_hostile_keys: false,
+            many_images: 250,
+            now: fixed_now(),
+        },
         _guard: None,
     }
 }
@@ -189,7 +216,13 @@ impl Seed for LocalSeed {
 /// disk's fsync.
 fn temp_dir() -> tempfile::TempDir {
     let shm = std::path::Path::new("/dev/shm");
-    let dir = if shm.is_dir() { tempfile::Builder::new().prefix("idp-conformance-").tempdir_in(shm) } else { tempfile::tempdir() };
+    let dir = if shm.is_dir() {
+        tempfile::Builder::new()
+            .prefix("idp-conformance-")
+            .tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    };
     dir.expect("a temporary directory")
 }
 
@@ -212,7 +245,12 @@ pub(crate) async fn local() -> Fixture {
             logs: LocalLogs::new(&root),
             registry: LocalRegistry::new(&root),
         }),
-        caps: Caps { list_keys: 2500, rejects_hostile_keys: true, many_images: 250, now: fixed_now() },
+        caps: Caps {
+            list_keys: 2500,
+            rejects_hostile_keys: true,
+            many_images: 250,
+            now: fixed_now(),
+        },
         _guard: Some(dir),
     }
 }
@@ -238,7 +276,8 @@ mod local_processes {
     const PROCESSES: usize = 8;
     /// Keys raced for, one after the other, so that the processes overlap many times.
     const ROUNDS: usize = 25;
-    const CHILD_TEST: &str = "adapters::local_processes::create_only_puts_in_a_fresh_process_win_on_an_empty_directory";
+    const CHILD_TEST: &str =
+        "adapters::local_processes::create_only_puts_in_a_fresh_process_win_on_an_empty_directory";
 
     fn key(round: usize) -> String {
         format!("environments/race-{round:02}/metadata.json")
@@ -277,14 +316,22 @@ mod local_processes {
         let name = id.clone().unwrap_or_else(|| "solo".to_owned());
         let mut won = Vec::new();
         for round in 0..ROUNDS {
-            match store.put(&key(round), Bytes::from(format!("process {name}")), PutMode::CreateOnly).await {
+            match store
+                .put(
+                    &key(round),
+                    Bytes::from(format!("process {name}")),
+                    PutMode::CreateOnly,
+                )
+                .await
+            {
                 Ok(_) => won.push(round.to_string()),
                 Err(StoreError::AlreadyExists { .. }) if id.is_some() => {}
                 Err(other) => panic!("round {round} of process {name} failed: {other:?}"),
             }
         }
         match id {
-            Some(id) => fs_err::write(dir.join(format!("won-{id}")), won.join("\n")).expect("record the rounds won"),
+            Some(id) => fs_err::write(dir.join(format!("won-{id}")), won.join("\n"))
+                .expect("record the rounds won"),
             None => assert_eq!(won.len(), ROUNDS),
         }
     }
@@ -311,15 +358,27 @@ mod local_processes {
         let mut winners: Vec<Vec<usize>> = vec![Vec::new(); ROUNDS];
         for (i, child) in children.into_iter().enumerate() {
             let output = child.await.expect("task").expect("the child process ran");
-            assert!(output.status.success(), "process {i} failed: {}", String::from_utf8_lossy(&output.stdout));
-            let won = fs_err::read_to_string(dir.path().join(format!("won-{i}"))).expect("the child's record");
-            for round in won.lines().map(|r| r.parse::<usize>().expect("a round number")) {
+            assert!(
+                output.status.success(),
+                "process {i} failed: {}",
+                String::from_utf8_lossy(&output.stdout)
+            );
+            let won = fs_err::read_to_string(dir.path().join(format!("won-{i}")))
+                .expect("the child's record");
+            for round in won
+                .lines()
+                .map(|r| r.parse::<usize>().expect("a round number"))
+            {
                 winners[round].push(i);
             }
         }
         let store = LocalStore::new(dir.path());
         for (round, won) in winners.iter().enumerate() {
-            assert_eq!(won.len(), 1, "round {round}: exactly one process wins, not {won:?}");
+            assert_eq!(
+                won.len(),
+                1,
+                "round {round}: exactly one process wins, not {won:?}"
+            );
             let stored = store.get(&key(round)).await.expect("the winner's object");
             assert_eq!(stored.bytes, Bytes::from(format!("process {}", won[0])));
         }
