@@ -10,8 +10,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::adapters::local::{LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalStore};
-use crate::adapters::memory::{MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore};
-use crate::ports::{Clock, Deployer, FixedClock, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock};
+use crate::adapters::memory::{
+    MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore,
+};
+use crate::ports::{
+    Clock, Deployer, FixedClock, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock,
+};
 
 /// An implementation of every port, chosen at run time.
 #[derive(Debug, Clone)]

@@ -74,7 +74,13 @@ pub enum RegistryError {
 impl RegistryError {
     /// Whether the same call may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable { retryable: true, .. })
+        matches!(
+            self,
+            Self::Unavailable {
+                retryable: true,
+                ..
+            }
+        )
     }
 }
 
@@ -93,5 +99,9 @@ pub trait ImageRegistry: Debug + Send + Sync + 'static {
     /// unknown ([`RegistryError::NotFound`]) or the backend fails. ECR's `BatchDeleteImage` takes
     /// at most 100 image ids a request, so the AWS adapter sends the tags in chunks of 100; any
     /// number of tags may be passed.
-    async fn delete_images(&self, repository: &str, tags: &[String]) -> Result<DeleteReport, RegistryError>;
+    async fn delete_images(
+        &self,
+        repository: &str,
+        tags: &[String],
+    ) -> Result<DeleteReport, RegistryError>;
 }

@@ -32,7 +32,14 @@ pub struct LogQuery {
 impl LogQuery {
     /// A query for every event of `group` from `since` on.
     pub fn new(group: impl Into<String>, since: DateTime<Utc>) -> Self {
-        Self { group: group.into(), since, until: None, filter_pattern: None, limit: None, next_token: None }
+        Self {
+            group: group.into(),
+            since,
+            until: None,
+            filter_pattern: None,
+            limit: None,
+            next_token: None,
+        }
     }
 }
 
@@ -99,7 +106,13 @@ pub enum LogError {
 impl LogError {
     /// Whether the same call may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable { retryable: true, .. })
+        matches!(
+            self,
+            Self::Unavailable {
+                retryable: true,
+                ..
+            }
+        )
     }
 }
 
@@ -137,10 +150,15 @@ impl FilterPattern {
     /// JSON or space-delimited patterns (`{ $.x = 1 }`, `[ip, user]`), which this subset does not
     /// cover.
     pub fn parse(pattern: &str) -> Result<Self, LogError> {
-        let invalid = |reason: &str| LogError::InvalidPattern { pattern: pattern.to_owned(), reason: reason.to_owned() };
+        let invalid = |reason: &str| LogError::InvalidPattern {
+            pattern: pattern.to_owned(),
+            reason: reason.to_owned(),
+        };
         let trimmed = pattern.trim();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
-            return Err(invalid("JSON and space-delimited patterns are not supported; use plain terms"));
+            return Err(invalid(
+                "JSON and space-delimited patterns are not supported; use plain terms",
+            ));
         }
         let mut parsed = Self::default();
         let mut chars = trimmed.chars().peekable();
@@ -230,7 +248,13 @@ mod tests {
 
     #[test]
     fn unsupported_or_broken_patterns_are_errors() {
-        for bad in ["\"open", "-", "? x", "{ $.level = \"error\" }", "[ip, user]"] {
+        for bad in [
+            "\"open",
+            "-",
+            "? x",
+            "{ $.level = \"error\" }",
+            "[ip, user]",
+        ] {
             assert!(FilterPattern::parse(bad).is_err(), "{bad}");
         }
     }

@@ -19,9 +19,13 @@ pub mod object_store;
 pub mod provisioner;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use deployer::{DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus};
+pub use deployer::{
+    DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus,
+};
 pub use image_registry::{DeleteFailure, DeleteReport, ImageRef, ImageRegistry, RegistryError};
-pub use lock_table::{Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval};
+pub use lock_table::{
+    Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval,
+};
 pub use log_source::{FilterPattern, LogError, LogEvent, LogPage, LogQuery, LogSource};
 pub use object_store::{Etag, ListPage, Object, ObjectMeta, ObjectStore, PutMode, StoreError};
 pub use provisioner::{Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth};

@@ -31,7 +31,10 @@ pub struct LocalStore {
 impl LocalStore {
     /// A store in `root`; the directory is created on the first write.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into(), page_size: 1000 }
+        Self {
+            root: root.into(),
+            page_size: 1000,
+        }
     }
 
     /// The same store, returning at most `page_size` keys a listing page (at least 1).
@@ -54,7 +57,10 @@ fn etag_of(bytes: &[u8]) -> Etag {
 }
 
 fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
-    StoreError::Backend { backend: BACKEND, source: e.into() }
+    StoreError::Backend {
+        backend: BACKEND,
+        source: e.into(),
+    }
 }
 
 fn io(e: io::Error) -> StoreError {
@@ -62,7 +68,10 @@ fn io(e: io::Error) -> StoreError {
 }
 
 fn path_of(root: &Path, key: &str) -> Result<PathBuf, StoreError> {
-    let segments = fs::key_segments(key).map_err(|reason| StoreError::InvalidKey { key: key.to_owned(), reason })?;
+    let segments = fs::key_segments(key).map_err(|reason| StoreError::InvalidKey {
+        key: key.to_owned(),
+        reason,
+    })?;
     Ok(fs::key_path(root, &segments))
 }
 
@@ -80,7 +89,8 @@ fn put_locked(root: &Path, key: &str, bytes: &[u8], mode: &PutMode) -> Result<Et
     if path.is_dir() {
         return Err(StoreError::InvalidKey {
             key: key.to_owned(),
-            reason: "it is the folder of other objects in the local store; choose another key".to_owned(),
+            reason: "it is the folder of other objects in the local store; choose another key"
+                .to_owned(),
         });
     }
     let current = match mode {
@@ -89,11 +99,21 @@ fn put_locked(root: &Path, key: &str, bytes: &[u8], mode: &PutMode) -> Result<Et
     };
     match (mode, current) {
         (PutMode::Overwrite, _) | (PutMode::CreateOnly, None) => {}
-        (PutMode::CreateOnly, Some(_)) => return Err(StoreError::AlreadyExists { key: key.to_owned() }),
-        (PutMode::IfMatch(_), None) => return Err(StoreError::NotFound { key: key.to_owned() }),
+        (PutMode::CreateOnly, Some(_)) => {
+            return Err(StoreError::AlreadyExists {
+                key: key.to_owned(),
+            });
+        }
+        (PutMode::IfMatch(_), None) => {
+            return Err(StoreError::NotFound {
+                key: key.to_owned(),
+            });
+        }
         (PutMode::IfMatch(expected), Some(current)) => {
             if etag_of(&current) != *expected {
-                return Err(StoreError::PreconditionFailed { key: key.to_owned() });
+                return Err(StoreError::PreconditionFailed {
+                    key: key.to_owned(),
+                });
             }
         }
     }
@@ -131,8 +151,12 @@ fn keys_under(root: &Path, prefix: &str) -> Result<Vec<String>, StoreError> {
         };
         for entry in entries {
             let entry = entry.map_err(io)?;
-            let Ok(name) = entry.file_name().into_string() else { continue };
-            if name.starts_with(TMP_PREFIX) || (key_prefix.is_empty() && (name == LOCKS_DIR || name == LOCAL_DIR)) {
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            if name.starts_with(TMP_PREFIX)
+                || (key_prefix.is_empty() && (name == LOCKS_DIR || name == LOCAL_DIR))
+            {
                 continue;
             }
             let key = format!("{key_prefix}{name}");
@@ -150,7 +174,12 @@ fn keys_under(root: &Path, prefix: &str) -> Result<Vec<String>, StoreError> {
     Ok(keys)
 }
 
-fn list_page(root: &Path, prefix: &str, continuation: Option<&str>, page_size: usize) -> Result<ListPage, StoreError> {
+fn list_page(
+    root: &Path,
+    prefix: &str,
+    continuation: Option<&str>,
+    page_size: usize,
+) -> Result<ListPage, StoreError> {
     let mut keys = keys_under(root, prefix)?;
     if let Some(after) = continuation {
         keys.retain(|k| k.as_str() > after);
@@ -162,10 +191,18 @@ fn list_page(root: &Path, prefix: &str, continuation: Option<&str>, page_size: u
     for key in keys {
         // A file deleted since the walk is simply not listed.
         if let Some(bytes) = fs::read_optional(&root.join(&key)).map_err(io)? {
-            objects.push(ObjectMeta { etag: etag_of(&bytes), size: bytes.len() as u64, key });
+            objects.push(ObjectMeta {
+                etag: etag_of(&bytes),
+                size: bytes.len() as u64,
+                key,
+            });
         }
     }
-    let next = if more { objects.last().map(|o| o.key.clone()) } else { None };
+    let next = if more {
+        objects.last().map(|o| o.key.clone())
+    } else {
+        None
+    };
     Ok(ListPage { objects, next })
 }
 
@@ -188,7 +225,10 @@ impl ObjectStore for LocalStore {
         let path = path_of(&self.root, key)?;
         let key = key.to_owned();
         fs::blocking(move || match read_object(&path)? {
-            Some(bytes) => Ok(Object { etag: etag_of(&bytes), bytes: Bytes::from(bytes) }),
+            Some(bytes) => Ok(Object {
+                etag: etag_of(&bytes),
+                bytes: Bytes::from(bytes),
+            }),
             None => Err(StoreError::NotFound { key }),
         })
         .await
@@ -198,7 +238,9 @@ impl ObjectStore for LocalStore {
     async fn put(&self, key: &str, bytes: Bytes, mode: PutMode) -> Result<Etag, StoreError> {
         let root = self.root.clone();
         let key = key.to_owned();
-        fs::blocking(move || put_locked(&root, &key, &bytes, &mode)).await.unwrap_or_else(|e| Err(backend(e)))
+        fs::blocking(move || put_locked(&root, &key, &bytes, &mode))
+            .await
+            .unwrap_or_else(|e| Err(backend(e)))
     }
 
     async fn list(&self, prefix: &str, continuation: Option<&str>) -> Result<ListPage, StoreError> {
@@ -206,7 +248,9 @@ impl ObjectStore for LocalStore {
         let prefix = prefix.to_owned();
         let continuation = continuation.map(str::to_owned);
         let page_size = self.page_size;
-        fs::blocking(move || list_page(&root, &prefix, continuation.as_deref(), page_size)).await.unwrap_or_else(|e| Err(backend(e)))
+        fs::blocking(move || list_page(&root, &prefix, continuation.as_deref(), page_size))
+            .await
+            .unwrap_or_else(|e| Err(backend(e)))
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
