@@ -482,6 +482,13 @@ impl Provisioner for LocalRuntime {
             });
         };
         check_health_path(&request.health_check_path)?;
+        if ProcStat::read(std::process::id()).is_none() {
+            return Err(ProvisionError::Unavailable {
+                backend: BACKEND,
+                retryable: false,
+                source: "the local runtime identifies processes through `/proc/<pid>/stat`, which this system lacks; run idp on Linux (or in a Linux container) or use `--backend aws`".into(),
+            });
+        }
 
         // A redeploy: the old app goes first (its port is reused when free again).
         let previous = self.read_record(env)?;
