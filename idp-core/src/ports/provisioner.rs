@@ -466,6 +466,25 @@ mod tests {
         assert!(output_tail(long.as_bytes(), str::to_owned).len() <= MAX_TAIL_BYTES);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn tails_are_capped_and_never_hold_a_secret(
+            output in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..20_000),
+            secret in "[A-Za-z0-9:/-]{3,40}",
+            at in 0_usize..20_000,
+        ) {
+            let mut output = output;
+            let at = at.min(output.len());
+            output.splice(at..at, secret.bytes());
+            let mut request = request();
+            request.tfvars.insert("secret_variables".to_owned(), json!({"S": secret.clone()}));
+            let tail = output_tail(&output, |text| request.redact(text));
+            proptest::prop_assert!(tail.len() <= MAX_TAIL_BYTES);
+            proptest::prop_assert!(tail.lines().count() <= MAX_TAIL_LINES);
+            proptest::prop_assert!(!tail.contains(&secret));
+        }
+    }
+
     #[test]
     fn failed_errors_are_one_line_naming_the_step_and_last_error_line() {
         let error = ProvisionError::Failed {

@@ -89,7 +89,16 @@ async fn the_example_app_is_started_redeployed_and_destroyed() {
     assert_eq!(runtime.outputs(&request).await.unwrap(), outputs);
 
     // A redeploy replaces the process and keeps answering, on the same port when it is free.
+    let started = Instant::now();
     let again = runtime.apply(&request).await.unwrap();
+    let redeployed_after = started.elapsed();
+    #[allow(
+        clippy::print_stderr,
+        reason = "the measurement is read from the test output"
+    )]
+    {
+        eprintln!("example app: redeploy -> healthy in {redeployed_after:?}");
+    }
     let second_pid = pid_of(&again);
     assert_ne!(second_pid, first_pid);
     assert!(

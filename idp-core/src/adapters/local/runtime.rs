@@ -403,6 +403,7 @@ impl LocalRuntime {
 /// Polls until no live process is left in group `pgid`; `false` if `within` passed first.
 async fn wait_until_gone(pgid: u32, within: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + within;
+    let mut pause = Duration::from_millis(5);
     loop {
         if !group_alive(pgid) {
             return true;
@@ -410,7 +411,8 @@ async fn wait_until_gone(pgid: u32, within: Duration) -> bool {
         if tokio::time::Instant::now() >= deadline {
             return false;
         }
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(POLL);
     }
 }
 
@@ -505,6 +507,8 @@ impl Provisioner for LocalRuntime {
         self.write_record(&record, env)?;
 
         let deadline = tokio::time::Instant::now() + self.config.health_timeout;
+        // Most apps are up within a few hundred milliseconds: look often at first, then less.
+        let mut pause = Duration::from_millis(10);
         loop {
             if let Ok(status) = exit.try_recv() {
                 self.abandon(&record, env).await;
@@ -534,7 +538,8 @@ impl Provisioner for LocalRuntime {
                     output_tail: self.log_tail_since(request, offset),
                 });
             }
-            tokio::time::sleep(POLL).await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(POLL);
         }
     }
 
@@ -609,6 +614,14 @@ mod tests {
         );
         assert_eq!(parse_status(b"SSH-2.0-OpenSSH\r\n"), None);
         assert_eq!(parse_status(b""), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsers_of_foreign_text_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = parse_status(&bytes);
+            let _ = ProcStat::parse(&String::from_utf8_lossy(&bytes));
+        }
     }
 
     #[test]
