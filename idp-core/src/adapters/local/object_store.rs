@@ -284,3 +284,101 @@ impl ObjectStore for LocalStore {
         .unwrap_or_else(|e| Err(backend(e)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(f)
+    }
+
+    #[test]
+    fn objects_are_plain_files_laid_out_like_the_bucket() {
+        run(async {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let store = LocalStore::new(dir.path());
+            let etag = store
+                .put(
+                    "environments/preview-a/metadata.json",
+                    Bytes::from_static(b"{}"),
+                    PutMode::CreateOnly,
+                )
+                .await
+                .expect("put");
+            let on_disk = fs_err::read(dir.path().join("environments/preview-a/metadata.json"))
+                .expect("the file");
+            assert_eq!(on_disk, b"{}");
+            // The etag is the SHA-256 of the content.
+            assert_eq!(
+                etag.as_str(),
+                "\"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\""
+            );
+        });
+    }
+
+    #[test]
+    fn a_key_cannot_also_be_a_folder() {
+        run(async {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let store = LocalStore::new(dir.path());
+            store
+                .put("a/b", Bytes::new(), PutMode::Overwrite)
+                .await
+                .expect("put");
+            let as_file = store.put("a", Bytes::new(), PutMode::Overwrite).await;
+            assert!(
+                matches!(as_file, Err(StoreError::InvalidKey { .. })),
+                "{as_file:?}"
+            );
+            store
+                .put("c", Bytes::new(), PutMode::Overwrite)
+                .await
+                .expect("put");
+            let under_file = store.put("c/d", Bytes::new(), PutMode::Overwrite).await;
+            assert!(
+                matches!(under_file, Err(StoreError::InvalidKey { .. })),
+                "{under_file:?}"
+            );
+        });
+    }
+
+    #[test]
+    fn listing_skips_the_backends_own_files_and_deleting_prunes_empty_folders() {
+        run(async {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let store = LocalStore::new(dir.path());
+            store
+                .put(
+                    "environments/a/metadata.json",
+                    Bytes::new(),
+                    PutMode::Overwrite,
+                )
+                .await
+                .expect("put");
+            fs_err::write(dir.path().join("environments/a/.idp-tmp-leftover"), b"").expect("write");
+            fs_err::create_dir_all(dir.path().join(".local")).expect("mkdir");
+            fs_err::write(dir.path().join(".local/images.json"), b"{}").expect("write");
+            let keys: Vec<String> = store
+                .list_all("")
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|o| o.key)
+                .collect();
+            assert_eq!(keys, ["environments/a/metadata.json"]);
+            fs_err::remove_file(dir.path().join("environments/a/.idp-tmp-leftover")).expect("rm");
+            store
+                .delete("environments/a/metadata.json")
+                .await
+                .expect("delete");
+            assert!(
+                !dir.path().join("environments").exists(),
+                "empty folders are removed"
+            );
+        });
+    }
+}
