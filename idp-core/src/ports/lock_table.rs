@@ -163,7 +163,7 @@ pub enum LockError {
         reason: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("{backend} is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
     Unavailable {
         /// The backend (`dynamodb`, `local`, `memory`).
         backend: &'static str,
@@ -174,7 +174,7 @@ pub enum LockError {
         source: BoxError,
     },
     /// Any other backend failure.
-    #[error("{backend} request failed")]
+    #[error("`{backend}` request failed")]
     Backend {
         /// The backend (`dynamodb`, `local`, `memory`).
         backend: &'static str,

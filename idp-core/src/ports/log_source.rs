@@ -82,7 +82,7 @@ pub enum LogError {
         reason: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("{backend} is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
     Unavailable {
         /// The backend (`cloudwatch-logs`, `local`, `memory`).
         backend: &'static str,
@@ -93,7 +93,7 @@ pub enum LogError {
         source: BoxError,
     },
     /// Any other backend failure.
-    #[error("{backend} request failed")]
+    #[error("`{backend}` request failed")]
     Backend {
         /// The backend (`cloudwatch-logs`, `local`, `memory`).
         backend: &'static str,
@@ -256,6 +256,31 @@ mod tests {
             "[ip, user]",
         ] {
             assert!(FilterPattern::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::FilterPattern;
+
+    proptest! {
+        #[test]
+        fn parsing_any_pattern_never_panics(pattern in "\\PC{0,60}") {
+            let _ = FilterPattern::parse(&pattern);
+        }
+
+        #[test]
+        fn a_plain_term_matches_every_message_containing_it(
+            term in "[A-Za-z0-9:/_.]{1,12}",
+            before in "[ a-z]{0,10}",
+            after in "[ a-z]{0,10}",
+        ) {
+            let pattern = FilterPattern::parse(&term).expect("a plain term parses");
+            let message = format!("{before}{term}{after}");
+            prop_assert!(pattern.matches(&message));
         }
     }
 }

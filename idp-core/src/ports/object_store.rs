@@ -125,7 +125,7 @@ pub enum StoreError {
         reason: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("{backend} is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
     Unavailable {
         /// The backend (`s3`, `local`, `memory`).
         backend: &'static str,
@@ -136,7 +136,7 @@ pub enum StoreError {
         source: BoxError,
     },
     /// Any other backend failure (permissions, a missing bucket, an unreadable file).
-    #[error("{backend} request failed")]
+    #[error("`{backend}` request failed")]
     Backend {
         /// The backend (`s3`, `local`, `memory`).
         backend: &'static str,
