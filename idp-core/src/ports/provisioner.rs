@@ -272,7 +272,7 @@ pub enum RuntimeHealth {
 #[non_exhaustive]
 pub enum ProvisionError {
     /// A step ran and failed (a non-zero exit, an app that exited or answered an error).
-    #[error("`{step}` failed with {}: {}", exit_text(*exit_code), last_line(stderr_tail))]
+    #[error("`{step}` failed {}: {}", exit_text(*exit_code), last_line(stderr_tail))]
     Failed {
         /// The step (`tofu apply`, `local start`, ...).
         step: String,
@@ -346,8 +346,8 @@ impl ProvisionError {
 
 fn exit_text(code: Option<i32>) -> String {
     match code {
-        Some(code) => format!("exit code `{code}`"),
-        None => "no exit code".to_owned(),
+        Some(code) => format!("with exit code `{code}`"),
+        None => "(killed by a signal)".to_owned(),
     }
 }
 
@@ -483,6 +483,49 @@ mod tests {
             proptest::prop_assert!(tail.lines().count() <= MAX_TAIL_LINES);
             proptest::prop_assert!(!tail.contains(&secret));
         }
+    }
+
+    #[test]
+    fn error_messages_name_the_step_and_the_fix() {
+        let messages = [
+            ProvisionError::Failed {
+                step: "tofu apply".into(),
+                exit_code: Some(1),
+                stderr_tail: "Error: creating ECS Service: AccessDenied\n".into(),
+            },
+            ProvisionError::Failed {
+                step: "local.command".into(),
+                exit_code: None,
+                stderr_tail: String::new(),
+            },
+            ProvisionError::Timeout {
+                step: "GET http://127.0.0.1:41234/health".into(),
+                after: Duration::from_secs(30),
+                output_tail: String::new(),
+            },
+            ProvisionError::NotFound {
+                env: "preview-a".into(),
+            },
+            ProvisionError::Unavailable {
+                backend: "tofu",
+                retryable: true,
+                source: "busy".into(),
+            },
+            ProvisionError::Backend {
+                backend: "local",
+                source: "disk full".into(),
+            },
+        ]
+        .map(|e| e.to_string())
+        .join("\n");
+        insta::assert_snapshot!(messages, @r"
+        `tofu apply` failed with exit code `1`: Error: creating ECS Service: AccessDenied
+        `local.command` failed (killed by a signal): no error output
+        `GET http://127.0.0.1:41234/health` did not succeed within 30s and was stopped; raise the timeout or check why it hangs
+        environment `preview-a` has nothing provisioned; create it first
+        tofu is unavailable; retry later
+        local request failed
+        ");
     }
 
     #[test]
