@@ -100,7 +100,9 @@ impl LocalRuntimeConfig {
 ///   redeploy).
 /// - The app keeps running after the `idp` process exits; it is never killed on drop. While this
 ///   process lives, a thread waits for the app so it never lingers as a zombie; after this process
-///   exits, init adopts and reaps it.
+///   exits, init adopts and reaps it. (In a container whose PID 1 does not reap orphans, a
+///   stopped app stays a zombie until the container stops, harmless but visible in `ps`;
+///   `docker run --init` avoids it. The runtime counts zombies as stopped.)
 /// - `destroy` stops the app's process group and removes its record and logs.
 #[derive(Debug, Clone)]
 pub struct LocalRuntime {
