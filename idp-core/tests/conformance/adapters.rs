@@ -257,6 +257,8 @@ pub(crate) async fn local() -> Fixture {
 
 conformance!(memory, crate::adapters::memory);
 conformance!(local, crate::adapters::local);
+#[cfg(feature = "aws")]
+conformance!(moto, crate::moto::fixture);
 
 /// The local backend between real processes: the race tests above already give every task its own
 /// `LocalStore`/`LocalLocks` instance (so the advisory file lock, not a mutex, decides), and this
