@@ -2,7 +2,8 @@
 //!
 //! Use cases take `&Backend` and never know which backend they run on; the frontends choose it at
 //! run time: [`Backend::memory`] in tests, [`Backend::local`] by default, `Backend::aws` with the
-//! `aws` feature.
+//! `aws` feature (defined at the end of this file behind `#[cfg(feature = "aws")]`, so that the
+//! crate builds without the AWS SDK).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -116,10 +117,4 @@ impl Backend {
         self.clock = clock;
         self
     }
-
-    // === AWS ===
-    //
-    // `Backend::aws(cfg)` (S3 + DynamoDB + ECS + CloudWatch Logs + ECR) is defined in
-    // `adapters/aws`, in an `impl Backend` block under `#[cfg(feature = "aws")]`, so that this
-    // file builds without the AWS SDK.
 }

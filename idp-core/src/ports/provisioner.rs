@@ -11,8 +11,8 @@ use std::fmt::{self, Debug};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::Serialize;
 use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::BoxError;
@@ -92,7 +92,9 @@ impl ProvisionRequest {
     pub fn redact(&self, text: &str) -> String {
         self.secret_values()
             .iter()
-            .fold(text.to_owned(), |acc, secret| acc.replace(secret.as_str(), MASK))
+            .fold(text.to_owned(), |acc, secret| {
+                acc.replace(secret.as_str(), MASK)
+            })
     }
 }
 
@@ -230,6 +232,24 @@ impl Serialize for Outputs {
     }
 }
 
+/// Reads a flat object of output name → value (as [`Outputs`] serializes); every value is plain,
+/// so a masked value stays [`MASK`].
+impl<'de> Deserialize<'de> for Outputs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let values = BTreeMap::<String, Value>::deserialize(deserializer)?;
+        Ok(Self::from(values))
+    }
+}
+
+impl From<BTreeMap<String, Value>> for Outputs {
+    fn from(values: BTreeMap<String, Value>) -> Self {
+        Self {
+            values,
+            sensitive: BTreeSet::new(),
+        }
+    }
+}
+
 /// Whether an environment's runtime is up, as far as the provisioner can tell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
@@ -252,7 +272,7 @@ pub enum RuntimeHealth {
 #[non_exhaustive]
 pub enum ProvisionError {
     /// A step ran and failed (a non-zero exit, an app that exited or answered an error).
-    #[error("`{step}` failed with {}: {}", exit_text(*exit_code), last_line(stderr_tail))]
+    #[error("`{step}` failed {}: {}", exit_text(*exit_code), last_line(stderr_tail))]
     Failed {
         /// The step (`tofu apply`, `local start`, ...).
         step: String,
@@ -263,7 +283,7 @@ pub enum ProvisionError {
         stderr_tail: String,
     },
     /// A step did not finish in time; its processes were killed.
-    #[error("`{step}` did not finish within {}s and was stopped; raise the timeout or check why it hangs", after.as_secs_f64())]
+    #[error("`{step}` did not succeed within {}s and was stopped; raise the timeout or check why it hangs", after.as_secs_f64())]
     Timeout {
         /// The step.
         step: String,
@@ -309,7 +329,13 @@ pub enum ProvisionError {
 impl ProvisionError {
     /// Whether the same call may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable { retryable: true, .. })
+        matches!(
+            self,
+            Self::Unavailable {
+                retryable: true,
+                ..
+            }
+        )
     }
 
     /// Whether nothing is provisioned for the environment.
@@ -320,8 +346,8 @@ impl ProvisionError {
 
 fn exit_text(code: Option<i32>) -> String {
     match code {
-        Some(code) => format!("exit code `{code}`"),
-        None => "no exit code".to_owned(),
+        Some(code) => format!("with exit code `{code}`"),
+        None => "(killed by a signal)".to_owned(),
     }
 }
 
@@ -402,15 +428,26 @@ mod tests {
 
     #[test]
     fn tofu_output_documents_are_flattened_and_sensitive_values_masked() {
-        let doc = br#"{"endpoint":{"value":"https://a.example.com","type":"string","sensitive":false},
+        let doc =
+            br#"{"endpoint":{"value":"https://a.example.com","type":"string","sensitive":false},
             "db_password":{"value":"hunter2","type":"string","sensitive":true}}"#;
         let outputs = Outputs::from_tofu_json(doc).unwrap();
         assert_eq!(outputs.endpoint(), Some("https://a.example.com"));
         assert_eq!(outputs.get("db_password"), None);
-        assert_eq!(outputs.secret("db_password").unwrap().expose(), &json!("hunter2"));
-        let printed = format!("{outputs} {outputs:?} {}", serde_json::to_string(&outputs).unwrap());
+        assert_eq!(
+            outputs.secret("db_password").unwrap().expose(),
+            &json!("hunter2")
+        );
+        let printed = format!(
+            "{outputs} {outputs:?} {}",
+            serde_json::to_string(&outputs).unwrap()
+        );
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(printed.contains(MASK));
+        let stored: Outputs =
+            serde_json::from_str(&serde_json::to_string(&outputs).unwrap()).unwrap();
+        assert_eq!(stored.endpoint(), Some("https://a.example.com"));
+        assert_eq!(stored.get("db_password"), Some(&json!(MASK)));
     }
 
     #[test]
@@ -427,6 +464,68 @@ mod tests {
         assert!(tail.ends_with("line 99"));
         let long = "é".repeat(MAX_TAIL_BYTES);
         assert!(output_tail(long.as_bytes(), str::to_owned).len() <= MAX_TAIL_BYTES);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tails_are_capped_and_never_hold_a_secret(
+            output in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..20_000),
+            secret in "[A-Za-z0-9:/-]{3,40}",
+            at in 0_usize..20_000,
+        ) {
+            let mut output = output;
+            let at = at.min(output.len());
+            output.splice(at..at, secret.bytes());
+            let mut request = request();
+            request.tfvars.insert("secret_variables".to_owned(), json!({"S": secret.clone()}));
+            let tail = output_tail(&output, |text| request.redact(text));
+            proptest::prop_assert!(tail.len() <= MAX_TAIL_BYTES);
+            proptest::prop_assert!(tail.lines().count() <= MAX_TAIL_LINES);
+            proptest::prop_assert!(!tail.contains(&secret));
+        }
+    }
+
+    #[test]
+    fn error_messages_name_the_step_and_the_fix() {
+        let messages = [
+            ProvisionError::Failed {
+                step: "tofu apply".into(),
+                exit_code: Some(1),
+                stderr_tail: "Error: creating ECS Service: AccessDenied\n".into(),
+            },
+            ProvisionError::Failed {
+                step: "local.command".into(),
+                exit_code: None,
+                stderr_tail: String::new(),
+            },
+            ProvisionError::Timeout {
+                step: "GET http://127.0.0.1:41234/health".into(),
+                after: Duration::from_secs(30),
+                output_tail: String::new(),
+            },
+            ProvisionError::NotFound {
+                env: "preview-a".into(),
+            },
+            ProvisionError::Unavailable {
+                backend: "tofu",
+                retryable: true,
+                source: "busy".into(),
+            },
+            ProvisionError::Backend {
+                backend: "local",
+                source: "disk full".into(),
+            },
+        ]
+        .map(|e| e.to_string())
+        .join("\n");
+        insta::assert_snapshot!(messages, @r"
+        `tofu apply` failed with exit code `1`: Error: creating ECS Service: AccessDenied
+        `local.command` failed (killed by a signal): no error output
+        `GET http://127.0.0.1:41234/health` did not succeed within 30s and was stopped; raise the timeout or check why it hangs
+        environment `preview-a` has nothing provisioned; create it first
+        tofu is unavailable; retry later
+        local request failed
+        ");
     }
 
     #[test]

@@ -21,8 +21,8 @@
 
 use std::io::{Read, Seek, SeekFrom};
 use std::net::{Ipv4Addr, TcpListener};
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
@@ -100,7 +100,9 @@ impl LocalRuntimeConfig {
 ///   redeploy).
 /// - The app keeps running after the `idp` process exits; it is never killed on drop. While this
 ///   process lives, a thread waits for the app so it never lingers as a zombie; after this process
-///   exits, init adopts and reaps it.
+///   exits, init adopts and reaps it. (In a container whose PID 1 does not reap orphans, a
+///   stopped app stays a zombie until the container stops, harmless but visible in `ps`;
+///   `docker run --init` avoids it. The runtime counts zombies as stopped.)
 /// - `destroy` stops the app's process group and removes its record and logs.
 #[derive(Debug, Clone)]
 pub struct LocalRuntime {
@@ -403,6 +405,7 @@ impl LocalRuntime {
 /// Polls until no live process is left in group `pgid`; `false` if `within` passed first.
 async fn wait_until_gone(pgid: u32, within: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + within;
+    let mut pause = Duration::from_millis(5);
     loop {
         if !group_alive(pgid) {
             return true;
@@ -410,7 +413,8 @@ async fn wait_until_gone(pgid: u32, within: Duration) -> bool {
         if tokio::time::Instant::now() >= deadline {
             return false;
         }
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(POLL);
     }
 }
 
@@ -447,7 +451,10 @@ async fn probe(port: u16, path: &str) -> Option<u16> {
         }
         parse_status(&buf)
     };
-    tokio::time::timeout(PROBE_TIMEOUT, request).await.ok().flatten()
+    tokio::time::timeout(PROBE_TIMEOUT, request)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// The status code of an HTTP/1.x status line (`HTTP/1.1 200 OK`).
@@ -467,7 +474,10 @@ fn parse_status(response: &[u8]) -> Option<u16> {
 impl Provisioner for LocalRuntime {
     async fn apply(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
         let env = &request.env;
-        let Some(command) = request.local_command.as_deref().filter(|c| !c.trim().is_empty())
+        let Some(command) = request
+            .local_command
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
         else {
             return Err(ProvisionError::InvalidRequest {
                 reason: format!(
@@ -476,6 +486,13 @@ impl Provisioner for LocalRuntime {
             });
         };
         check_health_path(&request.health_check_path)?;
+        if ProcStat::read(std::process::id()).is_none() {
+            return Err(ProvisionError::Unavailable {
+                backend: BACKEND,
+                retryable: false,
+                source: "the local runtime identifies processes through `/proc/<pid>/stat`, which this system lacks; run idp on Linux (or in a Linux container) or use `--backend aws`".into(),
+            });
+        }
 
         // A redeploy: the old app goes first (its port is reused when free again).
         let previous = self.read_record(env)?;
@@ -492,13 +509,21 @@ impl Provisioner for LocalRuntime {
         self.write_record(&record, env)?;
 
         let deadline = tokio::time::Instant::now() + self.config.health_timeout;
+        // Most apps are up within a few hundred milliseconds: look often at first, then less.
+        let mut pause = Duration::from_millis(10);
         loop {
             if let Ok(status) = exit.try_recv() {
                 self.abandon(&record, env).await;
+                let mut stderr_tail = self.log_tail_since(request, offset);
+                if status.success() {
+                    stderr_tail.push_str(
+                        "\nthe command exited with success before it answered: keep the app in the foreground (no `&`, no daemon mode)",
+                    );
+                }
                 return Err(ProvisionError::Failed {
-                    step: format!("local start `{command}`"),
+                    step: "local.command".to_owned(),
                     exit_code: status.code(),
-                    stderr_tail: self.log_tail_since(request, offset),
+                    stderr_tail,
                 });
             }
             if probe(port, &request.health_check_path)
@@ -510,15 +535,13 @@ impl Provisioner for LocalRuntime {
             if tokio::time::Instant::now() >= deadline {
                 self.abandon(&record, env).await;
                 return Err(ProvisionError::Timeout {
-                    step: format!(
-                        "health check `http://127.0.0.1:{port}{}`",
-                        request.health_check_path
-                    ),
+                    step: format!("GET http://127.0.0.1:{port}{}", request.health_check_path),
                     after: self.config.health_timeout,
                     output_tail: self.log_tail_since(request, offset),
                 });
             }
-            tokio::time::sleep(POLL).await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(POLL);
         }
     }
 
@@ -540,23 +563,27 @@ impl Provisioner for LocalRuntime {
     }
 
     async fn outputs(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
-        let record = self.read_record(&request.env)?.ok_or_else(|| ProvisionError::NotFound {
-            env: request.env.to_string(),
-        })?;
+        let record = self
+            .read_record(&request.env)?
+            .ok_or_else(|| ProvisionError::NotFound {
+                env: request.env.to_string(),
+            })?;
         Ok(Self::outputs_of(&record, &request.env))
     }
 
     async fn health(&self, request: &ProvisionRequest) -> Result<RuntimeHealth, ProvisionError> {
-        let record = self.read_record(&request.env)?.ok_or_else(|| ProvisionError::NotFound {
-            env: request.env.to_string(),
-        })?;
-        match ProcStat::read(record.pid) {
-            Some(stat) if stat.start_time == record.start_time && stat.is_live() => {
-                Ok(RuntimeHealth::Running {
-                    pid: Some(record.pid),
-                })
-            }
-            _ => Ok(RuntimeHealth::Stopped),
+        let record = self
+            .read_record(&request.env)?
+            .ok_or_else(|| ProvisionError::NotFound {
+                env: request.env.to_string(),
+            })?;
+        // The pid is the process group's leader; the app may be a child of it.
+        if group_is_ours(&record) {
+            Ok(RuntimeHealth::Running {
+                pid: Some(record.pid),
+            })
+        } else {
+            Ok(RuntimeHealth::Stopped)
         }
     }
 }
@@ -569,16 +596,34 @@ mod tests {
     fn proc_stat_fields_are_counted_from_the_last_parenthesis() {
         let line = "4242 (my (odd) app) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
         let stat = ProcStat::parse(line).unwrap();
-        assert_eq!(stat, ProcStat { state: 'S', pgrp: 4242, start_time: 987654 });
+        assert_eq!(
+            stat,
+            ProcStat {
+                state: 'S',
+                pgrp: 4242,
+                start_time: 987654
+            }
+        );
         assert!(ProcStat::parse("garbage").is_none());
     }
 
     #[test]
     fn status_lines_give_their_code() {
         assert_eq!(parse_status(b"HTTP/1.1 204 No Content\r\n"), Some(204));
-        assert_eq!(parse_status(b"HTTP/1.0 503 Service Unavailable\r\n"), Some(503));
+        assert_eq!(
+            parse_status(b"HTTP/1.0 503 Service Unavailable\r\n"),
+            Some(503)
+        );
         assert_eq!(parse_status(b"SSH-2.0-OpenSSH\r\n"), None);
         assert_eq!(parse_status(b""), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsers_of_foreign_text_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = parse_status(&bytes);
+            let _ = ProcStat::parse(&String::from_utf8_lossy(&bytes));
+        }
     }
 
     #[test]

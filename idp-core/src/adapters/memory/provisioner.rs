@@ -100,7 +100,11 @@ impl MemoryProvisioner {
         }
     }
 
-    fn record(&self, op: ProvisionOp, request: &ProvisionRequest) -> std::sync::MutexGuard<'_, State> {
+    fn record(
+        &self,
+        op: ProvisionOp,
+        request: &ProvisionRequest,
+    ) -> std::sync::MutexGuard<'_, State> {
         let mut state = lock(&self.state);
         state.calls.push(ProvisionCall {
             op,
@@ -124,7 +128,10 @@ impl Provisioner for MemoryProvisioner {
             return Err(error);
         }
         let mut outputs = Outputs::new();
-        outputs.insert("endpoint", format!("http://{}.preview.invalid", request.env));
+        outputs.insert(
+            "endpoint",
+            format!("http://{}.preview.invalid", request.env),
+        );
         outputs.insert("template", request.template.as_str());
         state.applied.insert(request.env.clone(), outputs.clone());
         Ok(outputs)
@@ -141,7 +148,11 @@ impl Provisioner for MemoryProvisioner {
 
     async fn outputs(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
         let state = self.record(ProvisionOp::Outputs, request);
-        state.applied.get(&request.env).cloned().ok_or_else(|| not_found(request))
+        state
+            .applied
+            .get(&request.env)
+            .cloned()
+            .ok_or_else(|| not_found(request))
     }
 
     async fn health(&self, request: &ProvisionRequest) -> Result<RuntimeHealth, ProvisionError> {

@@ -149,9 +149,10 @@ impl TofuProvisioner {
         dir: &Path,
         args: Vec<String>,
     ) -> Result<Finished, ProvisionError> {
+        let program = self.config.program.file_name().unwrap_or_default();
         let step = format!(
             "{} {}",
-            self.config.program.display(),
+            program.to_string_lossy(),
             args.first().map_or("", String::as_str)
         );
         let data_dir = self.data_dir(request);
