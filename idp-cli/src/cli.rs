@@ -29,7 +29,7 @@ pub(crate) struct Cli {
     pub(crate) backend: BackendKind,
 
     /// The local backend's state directory [default: `$XDG_DATA_HOME/idp`, else `~/.local/share/idp`].
-    #[arg(long, global = true, env = "IDP_STATE_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = "IDP_STATE_DIR", hide_env_values = true, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 
     #[command(subcommand)]
