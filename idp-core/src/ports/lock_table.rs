@@ -23,7 +23,8 @@ pub struct LeaseRequest {
     pub key: String,
     /// Who asks, shown to whoever finds the lease held (e.g. `alice@laptop:4242`).
     pub owner: String,
-    /// How long the lease lasts from `now`.
+    /// How long the lease lasts from `now`; a zero or negative ttl grants a lease that is already
+    /// expired (free for the next caller).
     pub ttl: TimeDelta,
 }
 
