@@ -248,17 +248,34 @@ impl LockTable for LocalLocks {
         self.run(move |root| {
             let lock_path = item_path(root, "terraform", &lock_id)?;
             let _lock = DirLock::acquire(root, TABLE_LOCK).map_err(io)?;
-            let held = match read_tf_item(&lock_path, &lock_id) {
-                Ok(Some(TfItem { info: Some(info), .. })) => parse_tf_info(&lock_id, &info).ok(),
+            let item = read_tf_item(&lock_path, &lock_id);
+            // Only a lock item (even a malformed one) goes; a digest item is not a lock and stays.
+            if matches!(
+                item,
+                Ok(Some(TfItem {
+                    digest: Some(_),
+                    ..
+                })) | Ok(None)
+            ) {
+                return Ok(None);
+            }
+            fs::remove_optional(&lock_path).map_err(io)?;
+            let held = match item {
+                Ok(Some(TfItem {
+                    info: Some(info), ..
+                })) => parse_tf_info(&lock_id, &info).ok(),
                 _ => None,
             };
-            fs::remove_optional(&lock_path).map_err(io)?;
             Ok(held)
         })
         .await
     }
 
-    async fn remove_terraform_lock_items(&self, bucket: &str, state_key: &str) -> Result<TfLockRemoval, LockError> {
+    async fn remove_terraform_lock_items(
+        &self,
+        bucket: &str,
+        state_key: &str,
+    ) -> Result<TfLockRemoval, LockError> {
         let lock_id = TfLockInfo::lock_id(bucket, state_key);
         let digest_id = TfLockInfo::digest_id(bucket, state_key);
         self.run(move |root| {

@@ -213,7 +213,11 @@ impl LockTable for MemoryLocks {
         }
     }
 
-    async fn remove_terraform_lock_items(&self, bucket: &str, state_key: &str) -> Result<TfLockRemoval, LockError> {
+    async fn remove_terraform_lock_items(
+        &self,
+        bucket: &str,
+        state_key: &str,
+    ) -> Result<TfLockRemoval, LockError> {
         let lock_id = TfLockInfo::lock_id(bucket, state_key);
         let digest_id = TfLockInfo::digest_id(bucket, state_key);
         let mut items = lock(&self.items);
