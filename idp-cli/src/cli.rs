@@ -24,8 +24,25 @@ pub(crate) struct Cli {
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Human, env = "IDP_OUTPUT")]
     pub(crate) output: Output,
 
+    /// Where state lives: `local` (a directory, the default; no AWS account needed) or `aws`.
+    #[arg(long, global = true, value_enum, default_value_t = BackendKind::Local, env = "IDP_BACKEND")]
+    pub(crate) backend: BackendKind,
+
+    /// The local backend's state directory [default: `$XDG_DATA_HOME/idp`, else `~/.local/share/idp`].
+    #[arg(long, global = true, env = "IDP_STATE_DIR", hide_env_values = true, value_name = "DIR")]
+    pub(crate) state_dir: Option<PathBuf>,
+
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// Which backend holds state and runs environments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BackendKind {
+    /// A local directory; environments run as local processes.
+    Local,
+    /// S3 + DynamoDB + ECS + CloudWatch Logs + ECR, applied with OpenTofu.
+    Aws,
 }
 
 /// How results are printed.
@@ -40,6 +57,27 @@ pub(crate) enum Output {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Create an environment and wait until it answers.
+    ///
+    /// Reads `.idp/config.yml` (or `--config`) for the template, sizes and, on the local
+    /// backend, `local.command`. Example:
+    /// `idp create --name demo --config examples/app/.idp/config.yml --ttl 2h --yes`
+    Create(CreateArgs),
+    /// Destroy an environment and clean up its state, images and locks.
+    Destroy(DestroyArgs),
+    /// Give an environment more time: the new expiry is the later of now and the current
+    /// expiry, plus TTL. `created_at` never changes.
+    Extend(ExtendArgs),
+    /// List environments (destroyed ones only with `--all`).
+    List(ListArgs),
+    /// Show an environment's record, expiry and live health.
+    Status(NameArg),
+    /// Print an environment's logs.
+    Logs(LogsArgs),
+    /// Break a stuck lease and OpenTofu state lock of an environment (shows the holder first).
+    Unlock(UnlockArgs),
+    /// Destroy expired environments and retry destroys stuck for more than 2 hours.
+    Sweep(SweepArgs),
     /// Show the environment name a branch maps to, and the AWS names derived from it.
     ///
     /// Example: `idp name feature/payment-api` prints `preview-payment-api`.
@@ -76,4 +114,96 @@ pub(crate) struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+}
+
+/// Arguments of `idp create`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CreateArgs {
+    /// The environment name: 2–40 of `a-z`, `0-9`, `-`, starting with a letter.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// The template; overrides the config file's.
+    #[arg(long)]
+    pub(crate) template: Option<String>,
+    /// How long it lives, e.g. `2h`, `7d`; overrides the config file's.
+    #[arg(long)]
+    pub(crate) ttl: Option<String>,
+    /// The config file [default: `.idp/config.yml` if present, else the defaults].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
+    /// Who owns it (recorded in the metadata and tags).
+    #[arg(long)]
+    pub(crate) owner: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
+}
+
+/// Arguments of `idp destroy`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DestroyArgs {
+    /// The environment.
+    pub(crate) name: String,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
+}
+
+/// Arguments of `idp extend`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExtendArgs {
+    /// The environment.
+    pub(crate) name: String,
+    /// How much time to add, e.g. `2d`.
+    #[arg(long)]
+    pub(crate) ttl: String,
+}
+
+/// Arguments of `idp list`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ListArgs {
+    /// Include destroyed environments.
+    #[arg(long)]
+    pub(crate) all: bool,
+}
+
+/// One environment name.
+#[derive(Debug, clap::Args)]
+pub(crate) struct NameArg {
+    /// The environment.
+    pub(crate) name: String,
+}
+
+/// Arguments of `idp logs`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LogsArgs {
+    /// The environment.
+    pub(crate) name: String,
+    /// How far back, e.g. `10m`, `1h`, `2d`.
+    #[arg(long, default_value = "1h")]
+    pub(crate) since: String,
+    /// Keep printing new events until interrupted.
+    #[arg(long, short = 'f')]
+    pub(crate) follow: bool,
+    /// Only events containing these terms.
+    #[arg(long)]
+    pub(crate) filter: Option<String>,
+}
+
+/// Arguments of `idp unlock`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct UnlockArgs {
+    /// The environment.
+    pub(crate) name: String,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
+}
+
+/// Arguments of `idp sweep`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SweepArgs {
+    /// Only show what would be destroyed.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
 }

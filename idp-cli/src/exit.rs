@@ -29,7 +29,7 @@ impl From<ErrorKind> for Code {
             ErrorKind::Conflict | ErrorKind::LockHeld | ErrorKind::BranchCollision => {
                 Code::Conflict
             }
-            ErrorKind::Io | ErrorKind::Backend => Code::Failure,
+            ErrorKind::Io | ErrorKind::Backend | ErrorKind::BackendUnavailable => Code::Failure,
         }
     }
 }

@@ -3,7 +3,9 @@
 
 mod cli;
 mod commands;
+mod config_file;
 mod exit;
+mod open;
 mod render;
 
 use std::process::ExitCode;
@@ -11,21 +13,48 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::exit::Code;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("IDP_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     let out = cli.output;
-    let result = match cli.command {
-        Command::Name(args) => commands::name::run(&args, out),
-        Command::Validate(args) => commands::validate::run(&args, out),
-        Command::Schema => commands::schema::run(out),
-        Command::Completions(args) => commands::completions::run(&args),
+    let result = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt.block_on(run(&cli)),
+        Err(source) => Err(idp_core::error::Error::Io {
+            path: "tokio runtime".into(),
+            source,
+        }),
     };
     match result {
         Ok(code) => code.into(),
         Err(err) => {
             render::error(&err, out);
-            exit::Code::from(err.kind()).into()
+            Code::from(err.kind()).into()
         }
+    }
+}
+
+async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
+    let out = cli.output;
+    match &cli.command {
+        Command::Name(args) => commands::name::run(args, out),
+        Command::Validate(args) => commands::validate::run(args, out),
+        Command::Schema => commands::schema::run(out),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Create(args) => commands::create::run(&open::platform(cli).await?, args, out).await,
+        Command::Destroy(args) => commands::destroy::run(&open::platform(cli).await?, args, out).await,
+        Command::Extend(args) => commands::extend::run(&open::platform(cli).await?, args, out).await,
+        Command::List(args) => commands::list::run(&open::platform(cli).await?, args, out).await,
+        Command::Status(args) => commands::status::run(&open::platform(cli).await?, args, out).await,
+        Command::Logs(args) => commands::logs::run(&open::platform(cli).await?, args, out).await,
+        Command::Unlock(args) => commands::unlock::run(&open::platform(cli).await?, args, out).await,
+        Command::Sweep(args) => commands::sweep::run(&open::platform(cli).await?, args, out).await,
     }
 }

@@ -63,3 +63,213 @@ pub(crate) fn error(err: &Error, out: Output) {
         });
     }
 }
+
+use chrono::{DateTime, Utc};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use idp_core::domain::lifecycle::Metadata;
+use idp_core::domain::ttl;
+use idp_core::platform::list::ListReport;
+use idp_core::platform::logs::LogsReport;
+use idp_core::platform::report::ChangeReport;
+use idp_core::platform::status::StatusReport;
+use idp_core::platform::sweep::SweepReport;
+use idp_core::platform::unlock::UnlockReport;
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(header.iter().copied());
+    t
+}
+
+/// A mutating command's report.
+pub(crate) fn change(report: &ChangeReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let name = report.name.as_deref().unwrap_or("-");
+    match (&report.reason, report.outcome) {
+        (Some(reason), idp_core::platform::Outcome::NoOp) => line(&format!("no-op: {reason}")),
+        _ => {
+            let verb = serde_json::to_value(report.outcome)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            line(&format!("{verb}: {name}"));
+            if let Some(meta) = &report.environment {
+                line(&format!("  status:   {}", meta.status));
+                line(&format!("  expires:  {}", meta.expires_at.format("%Y-%m-%d %H:%M UTC")));
+            }
+            if let Some(endpoint) = &report.endpoint {
+                line(&format!("  endpoint: {endpoint}"));
+            }
+            if let Some(c) = &report.cleanup {
+                line(&format!(
+                    "  cleaned:  {} state objects, {} images, terraform lock {}",
+                    c.state_objects_deleted,
+                    c.images_deleted.len(),
+                    if c.terraform_lock_removed { "removed" } else { "none" }
+                ));
+            }
+        }
+    }
+}
+
+/// `idp list`: a table, or a JSON array of environments.
+pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
+    if out == Output::Json {
+        return json(&report.environments);
+    }
+    for bad in &report.unreadable {
+        diag(&format!("warning: cannot read `{}`: {}", bad.key, bad.reason));
+    }
+    if report.environments.is_empty() {
+        return line("No environments. Create one with `idp create --name NAME`, or push a branch.");
+    }
+    let mut t = table(&["NAME", "STATUS", "TEMPLATE", "BRANCH", "ENDPOINT", "EXPIRES"]);
+    for m in &report.environments {
+        t.add_row(vec![
+            m.name.to_string(),
+            shown_status(m, now),
+            m.template.to_string(),
+            m.branch.clone().unwrap_or_else(|| "-".into()),
+            m.endpoint.clone().unwrap_or_else(|| "-".into()),
+            if m.status == idp_core::domain::lifecycle::Status::Destroyed {
+                "-".to_owned()
+            } else {
+                ttl::humanize(m.expires_at, now)
+            },
+        ]);
+    }
+    line(&t.to_string());
+}
+
+fn shown_status(m: &Metadata, now: DateTime<Utc>) -> String {
+    if m.is_expired(now) && m.status == idp_core::domain::lifecycle::Status::Active {
+        "expired".to_owned()
+    } else {
+        m.status.to_string()
+    }
+}
+
+/// `idp status`.
+pub(crate) fn status(report: &StatusReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let m = &report.environment;
+    line(&format!("{} ({})", m.name, m.status));
+    line(&format!("  template:  {}", m.template));
+    line(&format!("  owner:     {}", m.owner));
+    if let Some(b) = &m.branch {
+        line(&format!("  branch:    {b}"));
+    }
+    line(&format!("  endpoint:  {}", m.endpoint.as_deref().unwrap_or("-")));
+    line(&format!("  created:   {}", m.created_at.format("%Y-%m-%d %H:%M UTC")));
+    line(&format!("  expires:   {} ({})", m.expires_at.format("%Y-%m-%d %H:%M UTC"), report.expires));
+    if let Some(rt) = &report.runtime {
+        line(&format!("  runtime:   {}", serde_json::to_string(rt).unwrap_or_default()));
+    }
+    if let Some(svc) = &report.service {
+        line(&format!(
+            "  service:   {} desired, {} running, {} pending",
+            svc.desired, svc.running, svc.pending
+        ));
+    }
+    for w in &report.warnings {
+        diag(&format!("warning: {w}"));
+    }
+}
+
+/// `idp logs`: one line per event.
+pub(crate) fn logs(report: &LogsReport, out: Output) {
+    for e in &report.events {
+        if out == Output::Json {
+            match serde_json::to_string(e) {
+                Ok(text) => line(&text),
+                Err(err) => diag(&format!("error: {err}")),
+            }
+        } else {
+            line(&format!("{} {}", e.timestamp.format("%Y-%m-%dT%H:%M:%S%.3fZ"), e.message));
+        }
+    }
+}
+
+/// `idp sweep`.
+pub(crate) fn sweep(report: &SweepReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let verb = if report.dry_run { "would destroy" } else { "destroyed" };
+    line(&format!("examined {} environments", report.examined));
+    for a in &report.actions {
+        let reason = serde_json::to_value(a.reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        line(&format!("  {verb} {} ({reason})", a.name));
+    }
+    for e in &report.errors {
+        diag(&format!("error: {}: {}", e.name, e.message));
+    }
+}
+
+/// Who holds an environment's locks (shown before asking to break them).
+pub(crate) fn holders(report: &UnlockReport) {
+    if let Some(l) = &report.lease {
+        diag(&format!("lease held by `{}` until {}", l.owner, l.expires_at));
+    }
+    if let Some(t) = &report.terraform_lock {
+        diag(&format!(
+            "OpenTofu lock `{}` by `{}` ({}, created {})",
+            t.id,
+            t.who,
+            t.operation,
+            t.created.map(|c| c.to_rfc3339()).unwrap_or_else(|| "?".into())
+        ));
+    }
+}
+
+/// `idp unlock`.
+pub(crate) fn unlock(report: &UnlockReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    if report.unlocked {
+        line(&format!("unlocked {}", report.name));
+    } else if report.lease.is_none() && report.terraform_lock.is_none() {
+        line(&format!("{} is not locked", report.name));
+    }
+}
+
+/// Ask for confirmation on a terminal; without one, require `--yes`.
+pub(crate) fn confirm(question: &str, yes: bool) -> idp_core::error::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    let refuse = |message: &str| idp_core::error::Error::Refused {
+        reason: "confirmation_required".into(),
+        message: message.to_owned(),
+    };
+    if !std::io::stdin().is_terminal() {
+        return Err(refuse(&format!("{question} — no terminal to confirm on: pass `--yes`")));
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|_| refuse("could not read the answer"))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(refuse("cancelled"))
+    }
+}
+
+/// A spinner on stderr while a long operation runs (hidden when not a terminal or with JSON).
+pub(crate) fn spinner(out: Output, message: &str) -> indicatif::ProgressBar {
+    if out == Output::Json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
+}

@@ -26,6 +26,33 @@ impl EnvVars {
     pub const CI: &'static str = "CI";
     /// Disables colours.
     pub const NO_COLOR: &'static str = "NO_COLOR";
+    /// The GitHub user that triggered a workflow run (the actor of GitOps changes).
+    pub const GITHUB_ACTOR: &'static str = "GITHUB_ACTOR";
+    /// The login name of the local user.
+    pub const USER: &'static str = "USER";
+    /// The base directory of user data files (XDG).
+    pub const XDG_DATA_HOME: &'static str = "XDG_DATA_HOME";
+    /// The user's home directory.
+    pub const HOME: &'static str = "HOME";
+}
+
+/// Who is acting: `$GITHUB_ACTOR` in a workflow, else `$USER`, else `idp`.
+pub fn actor() -> String {
+    get(EnvVars::GITHUB_ACTOR)
+        .or_else(|| get(EnvVars::USER))
+        .unwrap_or_else(|| "idp".to_owned())
+}
+
+/// The local backend's default state directory: `$XDG_DATA_HOME/idp`, else
+/// `$HOME/.local/share/idp`, else `./.idp-state`.
+pub fn default_state_dir() -> std::path::PathBuf {
+    if let Some(data) = get(EnvVars::XDG_DATA_HOME) {
+        return std::path::Path::new(&data).join("idp");
+    }
+    match get(EnvVars::HOME) {
+        Some(home) => std::path::Path::new(&home).join(".local/share/idp"),
+        None => std::path::PathBuf::from(".idp-state"),
+    }
 }
 
 /// The value of an environment variable, if set and valid UTF-8 and not empty.

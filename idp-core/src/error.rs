@@ -5,18 +5,24 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::config::error::ConfigErrors;
 use crate::domain::event::EventError;
+use crate::domain::lifecycle::{Status, TransitionError};
 use crate::domain::naming::NameError;
 use crate::domain::ttl::TtlError;
+use crate::ports::provisioner::ProvisionError;
+use crate::ports::{DeployError, LockError, LogError, RegistryError, StoreError};
 
 /// The result type of idp-core's public functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A stable, machine-readable error class. The snake_case code from [`ErrorKind::as_str`] is
 /// part of the public interface (JSON `error.kind`, Python exception classes).
+///
+/// Deliberately exhaustive: every frontend's mapping table must name every kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ErrorKind {
     /// `.idp/config.yml` is invalid.
     InvalidConfig,
@@ -38,6 +44,8 @@ pub enum ErrorKind {
     BranchCollision,
     /// Reading or writing a local file failed.
     Io,
+    /// A backend is unavailable (throttled, down, timed out); retrying later may work.
+    BackendUnavailable,
     /// A backend (AWS, GitHub, the local runtime) failed.
     Backend,
 }
@@ -56,6 +64,7 @@ impl ErrorKind {
             ErrorKind::LockHeld => "lock_held",
             ErrorKind::BranchCollision => "branch_collision",
             ErrorKind::Io => "io",
+            ErrorKind::BackendUnavailable => "backend_unavailable",
             ErrorKind::Backend => "backend",
         }
     }
@@ -78,6 +87,101 @@ pub enum Error {
     /// An event payload is invalid.
     #[error(transparent)]
     Event(#[from] EventError),
+    /// The environment does not exist.
+    #[error("environment `{name}` does not exist")]
+    NotFound {
+        /// The environment.
+        name: String,
+    },
+    /// An environment of that name already exists.
+    #[error("environment `{name}` already exists (status `{status}`)")]
+    AlreadyExists {
+        /// The environment.
+        name: String,
+        /// Its status.
+        status: Status,
+    },
+    /// The environment is in a status that does not allow the operation.
+    #[error("cannot {action} environment `{name}`: it is `{status}`")]
+    InvalidState {
+        /// The environment.
+        name: String,
+        /// Its status.
+        status: Status,
+        /// What was asked.
+        action: &'static str,
+    },
+    /// Someone else holds the environment's lease.
+    #[error("environment `{name}` is busy: `{owner}` holds it until {expires_at}")]
+    LockHeld {
+        /// The environment.
+        name: String,
+        /// The holder.
+        owner: String,
+        /// When the hold expires unless renewed.
+        expires_at: DateTime<Utc>,
+    },
+    /// A concurrent change kept winning the compare-and-swap.
+    #[error("environment `{name}` changed concurrently; try again")]
+    Conflict {
+        /// The environment.
+        name: String,
+    },
+    /// Two branches map to one environment name; the existing one is never overwritten.
+    #[error("branch `{branch}` of `{repository}` maps to an environment that belongs to branch `{}` of `{}`", existing_branch.as_deref().unwrap_or("(created by hand)"), existing_repository.as_deref().unwrap_or("(none)"))]
+    BranchCollision {
+        /// The branch that asked.
+        branch: String,
+        /// Its repository.
+        repository: String,
+        /// The branch that owns the environment.
+        existing_branch: Option<String>,
+        /// Its repository.
+        existing_repository: Option<String>,
+    },
+    /// Acting on the trigger would be wrong (a fork's pull request, an unusable branch).
+    #[error("{message}")]
+    Refused {
+        /// A stable code for the refusal.
+        reason: String,
+        /// The explanation.
+        message: String,
+    },
+    /// An illegal status change.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// A state object exists but cannot be read.
+    #[error("state object `{key}` is corrupt: {message}")]
+    CorruptState {
+        /// Its key.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The provisioner failed.
+    #[error("provisioning `{name}` failed: {source}")]
+    Provision {
+        /// The environment.
+        name: String,
+        /// The cause.
+        #[source]
+        source: ProvisionError,
+    },
+    /// The state store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The lock table failed.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// The image registry failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The log source failed.
+    #[error(transparent)]
+    Logs(#[from] LogError),
+    /// The deployer failed.
+    #[error(transparent)]
+    Deploy(#[from] DeployError),
     /// A local file could not be read or written.
     #[error("cannot access `{}`: {source}", path.display())]
     Io {
@@ -97,14 +201,47 @@ impl Error {
             Error::Name(_) => ErrorKind::InvalidName,
             Error::Ttl(_) => ErrorKind::InvalidTtl,
             Error::Event(_) => ErrorKind::InvalidEvent,
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                ErrorKind::NotFound
+            }
             Error::Io { .. } => ErrorKind::Io,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::AlreadyExists { .. }
+            | Error::InvalidState { .. }
+            | Error::Conflict { .. }
+            | Error::Transition(_) => ErrorKind::Conflict,
+            Error::LockHeld { .. } => ErrorKind::LockHeld,
+            Error::BranchCollision { .. } => ErrorKind::BranchCollision,
+            Error::Refused { .. } => ErrorKind::InvalidInput,
+            Error::CorruptState { .. } => ErrorKind::Backend,
+            Error::Provision { source, .. } if source.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Provision { .. } => ErrorKind::Backend,
+            Error::Store(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Lock(LockError::Held { .. }) => ErrorKind::LockHeld,
+            Error::Lock(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Registry(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Logs(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Deploy(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Store(_) | Error::Lock(_) | Error::Registry(_) | Error::Logs(_) | Error::Deploy(_) => {
+                ErrorKind::Backend
+            }
         }
     }
 
     /// Lines that tell the user how to fix the error.
     pub fn hints(&self) -> Vec<String> {
         match self {
-            Error::Config(errors) => errors.hints(),
+            Error::Config(errors) => errors.iter().map(|e| e.fix.clone()).collect(),
+            Error::NotFound { .. } => vec!["run `idp list` to see the environments".to_owned()],
+            Error::LockHeld { name, .. } => vec![format!(
+                "wait for it to finish; if its holder crashed, the hold expires, or run `idp unlock {name}`"
+            )],
+            Error::BranchCollision { .. } => vec![
+                "rename the branch, or destroy the other branch's environment first".to_owned(),
+            ],
+            Error::AlreadyExists { name, .. } => vec![format!(
+                "pick another name, or run `idp destroy {name}` first"
+            )],
             Error::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
                 vec![format!("check the path `{}`", path.display())]
             }

@@ -1,6 +1,22 @@
-//! One module per command: convert arguments, call idp-core, render the result.
+//! One module per command: convert arguments, call one idp-core use case, render its report.
 
 pub(crate) mod completions;
+pub(crate) mod create;
+pub(crate) mod destroy;
+pub(crate) mod extend;
+pub(crate) mod list;
+pub(crate) mod logs;
 pub(crate) mod name;
 pub(crate) mod schema;
+pub(crate) mod status;
+pub(crate) mod sweep;
+pub(crate) mod unlock;
 pub(crate) mod validate;
+
+use idp_core::domain::naming::EnvName;
+use idp_core::error::Result;
+
+/// Parse an environment name argument.
+pub(crate) fn env_name(name: &str) -> Result<EnvName> {
+    Ok(EnvName::parse(name)?)
+}

@@ -1,0 +1,57 @@
+//! `idp create`.
+
+use idp_core::domain::cost;
+use idp_core::domain::template::TemplateName;
+use idp_core::domain::ttl::Ttl;
+use idp_core::error::{Error, Result};
+use idp_core::platform::Platform;
+use idp_core::platform::create::{self, CreateRequest};
+
+use crate::cli::{CreateArgs, Output};
+use crate::exit::Code;
+use crate::{config_file, render};
+
+pub(crate) async fn run(platform: &Platform, args: &CreateArgs, out: Output) -> Result<Code> {
+    let name = super::env_name(&args.name)?;
+    let mut config = config_file::load(args.config.as_deref())?;
+    if let Some(template) = &args.template {
+        config.template = TemplateName::new(template).ok_or_else(|| Error::Refused {
+            reason: "invalid_template".into(),
+            message: format!("template `{}` is not a valid template name", template.escape_debug()),
+        })?;
+    }
+    let ttl = match &args.ttl {
+        Some(t) => Some(Ttl::parse(t)?),
+        None => None,
+    };
+    let estimate = cost::estimate(
+        &config.template,
+        config.cpu,
+        config.memory,
+        ttl.unwrap_or(config.ttl),
+        config.use_shared_networking,
+    );
+    let summary = format!(
+        "Create `{name}` from template `{}` for {} (estimated cost on AWS: {} over the TTL)?",
+        config.template,
+        ttl.unwrap_or(config.ttl),
+        cost::format_usd(estimate.total_usd),
+    );
+    render::confirm(&summary, args.yes)?;
+    let spinner = render::spinner(out, &format!("creating {name}"));
+    let report = create::create(
+        platform,
+        CreateRequest {
+            name,
+            config,
+            ttl,
+            owner: args.owner.clone(),
+            image: None,
+            source: Default::default(),
+        },
+    )
+    .await;
+    spinner.finish_and_clear();
+    render::change(&report?, out);
+    Ok(Code::Ok)
+}

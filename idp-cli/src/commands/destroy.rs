@@ -1,0 +1,19 @@
+//! `idp destroy`.
+
+use idp_core::error::Result;
+use idp_core::platform::Platform;
+use idp_core::platform::destroy::{self, DestroyRequest};
+
+use crate::cli::{DestroyArgs, Output};
+use crate::exit::Code;
+use crate::render;
+
+pub(crate) async fn run(platform: &Platform, args: &DestroyArgs, out: Output) -> Result<Code> {
+    let name = super::env_name(&args.name)?;
+    render::confirm(&format!("Destroy `{name}` and everything it owns?"), args.yes)?;
+    let spinner = render::spinner(out, &format!("destroying {name}"));
+    let report = destroy::destroy(platform, DestroyRequest::new(name)).await;
+    spinner.finish_and_clear();
+    render::change(&report?, out);
+    Ok(Code::Ok)
+}

@@ -1,0 +1,15 @@
+//! `idp list`.
+
+use idp_core::error::Result;
+use idp_core::platform::Platform;
+use idp_core::platform::list::{self, ListRequest};
+
+use crate::cli::{ListArgs, Output};
+use crate::exit::Code;
+use crate::render;
+
+pub(crate) async fn run(platform: &Platform, args: &ListArgs, out: Output) -> Result<Code> {
+    let report = list::list(platform, ListRequest { all: args.all }).await?;
+    render::list(&report, platform.backend.clock.now(), out);
+    Ok(Code::Ok)
+}

@@ -1,0 +1,166 @@
+//! The in-memory [`Provisioner`]: environments as map entries, every call recorded, failures on
+//! demand.
+//!
+//! Use-case tests use it to check what was applied or destroyed, in which order and with which
+//! variables, and to make the next apply or destroy fail the way OpenTofu fails.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::lock;
+use crate::domain::naming::EnvName;
+use crate::ports::provisioner::{
+    Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth,
+};
+
+/// Which provisioner method was called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProvisionOp {
+    /// [`Provisioner::apply`].
+    Apply,
+    /// [`Provisioner::destroy`].
+    Destroy,
+    /// [`Provisioner::outputs`].
+    Outputs,
+    /// [`Provisioner::health`].
+    Health,
+}
+
+/// One recorded call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvisionCall {
+    /// The method.
+    pub op: ProvisionOp,
+    /// The request it was called with.
+    pub request: ProvisionRequest,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    calls: Vec<ProvisionCall>,
+    applied: BTreeMap<EnvName, Outputs>,
+    fail_apply: Option<ProvisionError>,
+    fail_destroy: Option<ProvisionError>,
+}
+
+/// A [`Provisioner`] in process memory.
+///
+/// `apply` stores the environment with the outputs `endpoint = http://{env}.preview.invalid` (a
+/// reserved domain that never resolves) and `template`; `destroy` removes it and succeeds when it
+/// is already gone; `health` reports a running app without a pid.
+#[derive(Debug, Default)]
+pub struct MemoryProvisioner {
+    state: Mutex<State>,
+}
+
+impl MemoryProvisioner {
+    /// A provisioner with nothing applied.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every call so far, oldest first.
+    pub fn calls(&self) -> Vec<ProvisionCall> {
+        lock(&self.state).calls.clone()
+    }
+
+    /// The calls of one kind so far, as environment names, oldest first.
+    pub fn envs_called(&self, op: ProvisionOp) -> Vec<EnvName> {
+        lock(&self.state)
+            .calls
+            .iter()
+            .filter(|c| c.op == op)
+            .map(|c| c.request.env.clone())
+            .collect()
+    }
+
+    /// Whether `env` is applied and not destroyed.
+    pub fn is_applied(&self, env: &EnvName) -> bool {
+        lock(&self.state).applied.contains_key(env)
+    }
+
+    /// Makes the next `apply` fail with `error` (once) without changing anything.
+    pub fn fail_next_apply(&self, error: ProvisionError) {
+        lock(&self.state).fail_apply = Some(error);
+    }
+
+    /// Makes the next `destroy` fail with `error` (once) without changing anything.
+    pub fn fail_next_destroy(&self, error: ProvisionError) {
+        lock(&self.state).fail_destroy = Some(error);
+    }
+
+    /// The failure OpenTofu reports when a step exits non-zero, for [`Self::fail_next_apply`].
+    pub fn failed(step: &str, stderr_tail: &str) -> ProvisionError {
+        ProvisionError::Failed {
+            step: step.to_owned(),
+            exit_code: Some(1),
+            stderr_tail: stderr_tail.to_owned(),
+        }
+    }
+
+    fn record(
+        &self,
+        op: ProvisionOp,
+        request: &ProvisionRequest,
+    ) -> std::sync::MutexGuard<'_, State> {
+        let mut state = lock(&self.state);
+        state.calls.push(ProvisionCall {
+            op,
+            request: request.clone(),
+        });
+        state
+    }
+}
+
+fn not_found(request: &ProvisionRequest) -> ProvisionError {
+    ProvisionError::NotFound {
+        env: request.env.to_string(),
+    }
+}
+
+#[async_trait]
+impl Provisioner for MemoryProvisioner {
+    async fn apply(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
+        let mut state = self.record(ProvisionOp::Apply, request);
+        if let Some(error) = state.fail_apply.take() {
+            return Err(error);
+        }
+        let mut outputs = Outputs::new();
+        outputs.insert(
+            "endpoint",
+            format!("http://{}.preview.invalid", request.env),
+        );
+        outputs.insert("template", request.template.as_str());
+        state.applied.insert(request.env.clone(), outputs.clone());
+        Ok(outputs)
+    }
+
+    async fn destroy(&self, request: &ProvisionRequest) -> Result<(), ProvisionError> {
+        let mut state = self.record(ProvisionOp::Destroy, request);
+        if let Some(error) = state.fail_destroy.take() {
+            return Err(error);
+        }
+        state.applied.remove(&request.env);
+        Ok(())
+    }
+
+    async fn outputs(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
+        let state = self.record(ProvisionOp::Outputs, request);
+        state
+            .applied
+            .get(&request.env)
+            .cloned()
+            .ok_or_else(|| not_found(request))
+    }
+
+    async fn health(&self, request: &ProvisionRequest) -> Result<RuntimeHealth, ProvisionError> {
+        let state = self.record(ProvisionOp::Health, request);
+        if state.applied.contains_key(&request.env) {
+            Ok(RuntimeHealth::Running { pid: None })
+        } else {
+            Err(not_found(request))
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Running one OpenTofu command: an argv vector (never a shell), a working directory, a few
+//! environment variables and a hard timeout.
+//!
+//! OpenTofu starts provider plugins as child processes, so each command runs in its own process
+//! group and the timeout kills the whole group, not just the `tofu` process.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the tofu adapter starts the OpenTofu CLI as a process"
+)]
+
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::task::JoinHandle;
+
+/// How long the output pipes may stay open after the command exited or was killed.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// What a finished command printed and how it exited.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+}
+
+/// Why a command did not finish.
+#[derive(Debug)]
+pub(crate) enum RunError {
+    /// The program could not be started (missing binary, not executable).
+    Spawn(std::io::Error),
+    /// Waiting for the program failed.
+    Wait(std::io::Error),
+    /// The timeout passed; the process group was killed and reaped.
+    Timeout {
+        /// Everything it printed to stderr, then stdout, before it was killed.
+        output: Vec<u8>,
+    },
+}
+
+/// Runs `program args…` in `cwd` with `envs` added to the inherited environment.
+pub(crate) async fn run(
+    program: &Path,
+    args: &[String],
+    cwd: &Path,
+    envs: &[(&str, &Path)],
+    timeout: Duration,
+) -> Result<Finished, RunError> {
+    let mut command = tokio::process::Command::new(program);
+    command
+        .args(args)
+        .current_dir(cwd)
+        .envs(envs.iter().map(|(k, v)| (*k, *v)))
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_INPUT", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = command.spawn().map_err(RunError::Spawn)?;
+    let pgid = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(Pid::from_raw);
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let waited = tokio::time::timeout(timeout, child.wait()).await;
+    // Kills the whole group: everything on timeout, or plugins that outlived tofu and keep its
+    // output pipes open.
+    let kill_group = || {
+        if let Some(pgid) = pgid {
+            let _ = killpg(pgid, Signal::SIGKILL);
+        }
+    };
+    match waited {
+        Ok(Ok(status)) => {
+            let stdout = collect(stdout, kill_group).await;
+            let stderr = collect(stderr, kill_group).await;
+            Ok(Finished {
+                status,
+                stdout,
+                stderr,
+            })
+        }
+        Ok(Err(error)) => {
+            kill_group();
+            Err(RunError::Wait(error))
+        }
+        Err(_elapsed) => {
+            kill_group();
+            // Reap the killed process so nothing is left behind, not even a zombie.
+            let _ = child.wait().await;
+            let mut output = collect(stderr, kill_group).await;
+            output.extend(collect(stdout, kill_group).await);
+            Err(RunError::Timeout { output })
+        }
+    }
+}
+
+fn drain<R: AsyncRead + Unpin + Send + 'static>(pipe: Option<R>) -> JoinHandle<Vec<u8>> {
+    tokio::spawn(async move {
+        let mut buf = Vec::new();
+        if let Some(mut pipe) = pipe {
+            // A read error ends the capture; what was read so far is kept.
+            let _ = pipe.read_to_end(&mut buf).await;
+        }
+        buf
+    })
+}
+
+async fn collect(task: JoinHandle<Vec<u8>>, kill_group: impl Fn()) -> Vec<u8> {
+    let abort = task.abort_handle();
+    match tokio::time::timeout(DRAIN, task).await {
+        Ok(Ok(buf)) => buf,
+        Ok(Err(_join)) => Vec::new(),
+        Err(_elapsed) => {
+            kill_group();
+            abort.abort();
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! The OpenTofu provisioner: drives the `tofu` (or `terraform`) CLI in a template directory.
+//!
+//! Every environment is one root module (`{templates_dir}/{template}`) applied with its own state
+//! key in the S3 backend, locked by the DynamoDB table. Each call runs:
+//!
+//! - `init -input=false -reconfigure -backend-config=bucket=… -backend-config=key={state_key}
+//!   -backend-config=region=… -backend-config=dynamodb_table=… -backend-config=encrypt=true`
+//! - `apply -input=false -auto-approve -lock-timeout=5m -var-file={tfvars.json}` (or `destroy`
+//!   with the same arguments), the tfvars written to a private temporary file that is removed
+//!   afterwards,
+//! - `output -json`, flattened into [`Outputs`] with sensitive values kept masked.
+//!
+//! Arguments are an argv vector, never a shell line; `TF_IN_AUTOMATION=1` and `TF_INPUT=0` are
+//! set, and `TF_DATA_DIR` points at a directory of the environment's own, so that two environments
+//! of one template never share a `.terraform` directory. Each command has a timeout that kills its
+//! whole process group.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the tofu adapter checks template directories on disk"
+)]
+
+mod command;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use self::command::{Finished, RunError};
+use crate::domain::template::TemplateName;
+use crate::ports::provisioner::{
+    Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth, output_tail,
+};
+
+const BACKEND: &str = "tofu";
+
+/// The default timeout of one OpenTofu command (an RDS instance takes a while).
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(45 * 60);
+
+/// How to run OpenTofu and where its S3 backend is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TofuConfig {
+    /// The CLI: `tofu` or `terraform` (looked up in `PATH`), or a path to either.
+    pub program: PathBuf,
+    /// The directory holding one root module per template (`infrastructure/templates`).
+    pub templates_dir: PathBuf,
+    /// Where each environment gets its own `TF_DATA_DIR` (`{data_dir}/{env}`).
+    pub data_dir: PathBuf,
+    /// The state bucket (`-backend-config=bucket=`).
+    pub state_bucket: String,
+    /// The DynamoDB lock table (`-backend-config=dynamodb_table=`).
+    pub lock_table: String,
+    /// The region used when a request names none.
+    pub region: String,
+    /// The longest one command may run before its process group is killed.
+    pub command_timeout: Duration,
+}
+
+impl TofuConfig {
+    /// A configuration running `tofu` from `PATH` with [`DEFAULT_COMMAND_TIMEOUT`].
+    pub fn new(
+        templates_dir: impl Into<PathBuf>,
+        data_dir: impl Into<PathBuf>,
+        state_bucket: impl Into<String>,
+        lock_table: impl Into<String>,
+        region: impl Into<String>,
+    ) -> Self {
+        Self {
+            program: PathBuf::from("tofu"),
+            templates_dir: templates_dir.into(),
+            data_dir: data_dir.into(),
+            state_bucket: state_bucket.into(),
+            lock_table: lock_table.into(),
+            region: region.into(),
+            command_timeout: DEFAULT_COMMAND_TIMEOUT,
+        }
+    }
+}
+
+/// A [`Provisioner`] that runs the OpenTofu CLI.
+///
+/// [`Provisioner::health`] answers [`RuntimeHealth::Unknown`]: OpenTofu knows the
+/// infrastructure, not whether the app on it is up (the `Deployer` port does).
+#[derive(Debug, Clone)]
+pub struct TofuProvisioner {
+    config: TofuConfig,
+}
+
+/// The `apply` and `destroy` arguments, after the subcommand and before `-var-file`.
+const CHANGE_ARGS: [&str; 3] = ["-input=false", "-auto-approve", "-lock-timeout=5m"];
+
+impl TofuProvisioner {
+    /// A provisioner with `config`.
+    pub fn new(config: TofuConfig) -> Self {
+        Self { config }
+    }
+
+    /// The `init` arguments for `request`.
+    pub fn init_args(&self, request: &ProvisionRequest) -> Vec<String> {
+        let region = request.region.as_deref().unwrap_or(&self.config.region);
+        vec![
+            "init".to_owned(),
+            "-input=false".to_owned(),
+            "-reconfigure".to_owned(),
+            format!("-backend-config=bucket={}", self.config.state_bucket),
+            format!("-backend-config=key={}", request.state_key),
+            format!("-backend-config=region={region}"),
+            format!("-backend-config=dynamodb_table={}", self.config.lock_table),
+            "-backend-config=encrypt=true".to_owned(),
+        ]
+    }
+
+    /// The template's directory; refuses a name that is not a plain template name (`../x`) or a
+    /// template that does not exist, before any process starts.
+    fn template_dir(&self, template: &TemplateName) -> Result<PathBuf, ProvisionError> {
+        let name = template.as_str();
+        if TemplateName::new(name).is_none() {
+            return Err(ProvisionError::InvalidRequest {
+                reason: format!(
+                    "template name `{}` is invalid: use 1-64 characters of a-z, 0-9 and `-`, starting with a letter",
+                    name.escape_default()
+                ),
+            });
+        }
+        let dir = self.config.templates_dir.join(name);
+        if !dir.is_dir() {
+            return Err(ProvisionError::InvalidRequest {
+                reason: format!(
+                    "template `{name}` does not exist: no directory `{}`; run `idp templates` for the available ones",
+                    dir.display()
+                ),
+            });
+        }
+        Ok(dir)
+    }
+
+    fn data_dir(&self, request: &ProvisionRequest) -> PathBuf {
+        let mut name = request.env.to_string();
+        if let Some(region) = &request.region {
+            name = format!("{name}.{}", region.replace(['/', '\\', '.'], "_"));
+        }
+        self.config.data_dir.join(name)
+    }
+
+    async fn step(
+        &self,
+        request: &ProvisionRequest,
+        dir: &Path,
+        args: Vec<String>,
+    ) -> Result<Finished, ProvisionError> {
+        let program = self.config.program.file_name().unwrap_or_default();
+        let step = format!(
+            "{} {}",
+            program.to_string_lossy(),
+            args.first().map_or("", String::as_str)
+        );
+        let data_dir = self.data_dir(request);
+        fs_err::create_dir_all(&data_dir).map_err(backend)?;
+        let envs = [("TF_DATA_DIR", data_dir.as_path())];
+        let redact = |text: &str| request.redact(text);
+        match command::run(
+            &self.config.program,
+            &args,
+            dir,
+            &envs,
+            self.config.command_timeout,
+        )
+        .await
+        {
+            Ok(finished) if finished.status.success() => Ok(finished),
+            Ok(finished) => Err(ProvisionError::Failed {
+                step,
+                exit_code: finished.status.code(),
+                stderr_tail: output_tail(&finished.stderr, redact),
+            }),
+            Err(RunError::Timeout { output }) => Err(ProvisionError::Timeout {
+                step,
+                after: self.config.command_timeout,
+                output_tail: output_tail(&output, redact),
+            }),
+            Err(RunError::Spawn(source)) => Err(ProvisionError::Unavailable {
+                backend: BACKEND,
+                retryable: false,
+                source: format!(
+                    "cannot start `{}`: {source}; install OpenTofu or set the path of the `tofu` binary",
+                    self.config.program.display()
+                )
+                .into(),
+            }),
+            Err(RunError::Wait(source)) => Err(backend(source)),
+        }
+    }
+
+    async fn init(&self, request: &ProvisionRequest) -> Result<PathBuf, ProvisionError> {
+        let dir = self.template_dir(&request.template)?;
+        self.step(request, &dir, self.init_args(request)).await?;
+        Ok(dir)
+    }
+
+    /// Runs `apply` or `destroy` with the request's tfvars in a temporary file.
+    async fn change(
+        &self,
+        request: &ProvisionRequest,
+        dir: &Path,
+        subcommand: &str,
+    ) -> Result<(), ProvisionError> {
+        // Created with mode 0600 and removed when dropped, also on error.
+        let mut vars = tempfile::Builder::new()
+            .prefix("idp-")
+            .suffix(".tfvars.json")
+            .tempfile()
+            .map_err(backend)?;
+        let json = serde_json::to_vec_pretty(&request.tfvars).map_err(backend)?;
+        vars.write_all(&json)
+            .and_then(|()| vars.flush())
+            .map_err(backend)?;
+        let mut args = vec![subcommand.to_owned()];
+        args.extend(CHANGE_ARGS.iter().map(|a| (*a).to_owned()));
+        args.push(format!("-var-file={}", vars.path().display()));
+        self.step(request, dir, args).await?;
+        vars.close().map_err(backend)
+    }
+
+    async fn read_outputs(
+        &self,
+        request: &ProvisionRequest,
+        dir: &Path,
+    ) -> Result<Outputs, ProvisionError> {
+        let args = vec!["output".to_owned(), "-json".to_owned()];
+        let finished = self.step(request, dir, args).await?;
+        Outputs::from_tofu_json(&finished.stdout).map_err(|source| ProvisionError::Backend {
+            backend: BACKEND,
+            source: format!("`output -json` did not print an output document: {source}").into(),
+        })
+    }
+}
+
+fn backend(source: impl Into<crate::ports::BoxError>) -> ProvisionError {
+    ProvisionError::Backend {
+        backend: BACKEND,
+        source: source.into(),
+    }
+}
+
+#[async_trait]
+impl Provisioner for TofuProvisioner {
+    async fn apply(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
+        let dir = self.init(request).await?;
+        self.change(request, &dir, "apply").await?;
+        self.read_outputs(request, &dir).await
+    }
+
+    async fn destroy(&self, request: &ProvisionRequest) -> Result<(), ProvisionError> {
+        // Destroying an empty state succeeds in OpenTofu, so this is idempotent as it is.
+        let dir = self.init(request).await?;
+        self.change(request, &dir, "destroy").await?;
+        if let Err(error) = fs_err::remove_dir_all(self.data_dir(request)) {
+            tracing::debug!(%error, "could not remove the environment's TF_DATA_DIR");
+        }
+        Ok(())
+    }
+
+    async fn outputs(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
+        let dir = self.init(request).await?;
+        let outputs = self.read_outputs(request, &dir).await?;
+        // Every template has outputs, so an empty document means an empty (or absent) state.
+        if outputs.is_empty() {
+            return Err(ProvisionError::NotFound {
+                env: request.env.to_string(),
+            });
+        }
+        Ok(outputs)
+    }
+
+    async fn health(&self, request: &ProvisionRequest) -> Result<RuntimeHealth, ProvisionError> {
+        self.template_dir(&request.template)?;
+        Ok(RuntimeHealth::Unknown)
+    }
+}

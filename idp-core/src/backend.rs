@@ -1,0 +1,120 @@
+//! The `Backend`: one value holding an implementation of every port.
+//!
+//! Use cases take `&Backend` and never know which backend they run on; the frontends choose it at
+//! run time: [`Backend::memory`] in tests, [`Backend::local`] by default, `Backend::aws` with the
+//! `aws` feature (defined at the end of this file behind `#[cfg(feature = "aws")]`, so that the
+//! crate builds without the AWS SDK).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::adapters::local::{
+    LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalRuntime, LocalRuntimeConfig, LocalStore,
+};
+use crate::adapters::memory::{
+    MemoryDeployer, MemoryLocks, MemoryLogs, MemoryProvisioner, MemoryRegistry, MemoryStore,
+};
+use crate::ports::provisioner::Provisioner;
+use crate::ports::{Clock, Deployer, FixedClock, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock};
+
+/// An implementation of every port, chosen at run time.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    /// The state bucket.
+    pub store: Arc<dyn ObjectStore>,
+    /// The leases and OpenTofu lock items.
+    pub locks: Arc<dyn LockTable>,
+    /// Service redeploys and health.
+    pub deployer: Arc<dyn Deployer>,
+    /// Environment logs.
+    pub logs: Arc<dyn LogSource>,
+    /// Container images.
+    pub registry: Arc<dyn ImageRegistry>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Applies and destroys environments (OpenTofu, the local process runtime, or memory).
+    pub provisioner: Arc<dyn Provisioner>,
+}
+
+/// The concrete adapters behind [`Backend::memory_at`], for tests that seed or inspect them
+/// (register a service, push log events, move the clock).
+#[derive(Debug, Clone)]
+pub struct MemoryHandles {
+    /// The store.
+    pub store: Arc<MemoryStore>,
+    /// The lock table.
+    pub locks: Arc<MemoryLocks>,
+    /// The deployer.
+    pub deployer: Arc<MemoryDeployer>,
+    /// The log source.
+    pub logs: Arc<MemoryLogs>,
+    /// The image registry.
+    pub registry: Arc<MemoryRegistry>,
+    /// The clock.
+    pub clock: Arc<FixedClock>,
+    /// The provisioner.
+    pub provisioner: Arc<MemoryProvisioner>,
+}
+
+impl Backend {
+    /// Every port in process memory, with the system clock.
+    pub fn memory() -> Self {
+        let (backend, _) = Self::memory_at(DateTime::<Utc>::UNIX_EPOCH);
+        backend.with_clock(Arc::new(SystemClock))
+    }
+
+    /// Every port in process memory, with a [`FixedClock`] showing `now`; also returns the
+    /// concrete adapters so tests can seed and inspect them.
+    pub fn memory_at(now: DateTime<Utc>) -> (Self, MemoryHandles) {
+        let handles = MemoryHandles {
+            store: Arc::new(MemoryStore::new()),
+            locks: Arc::new(MemoryLocks::new()),
+            deployer: Arc::new(MemoryDeployer::new()),
+            logs: Arc::new(MemoryLogs::new()),
+            registry: Arc::new(MemoryRegistry::new()),
+            clock: Arc::new(FixedClock::new(now)),
+            provisioner: Arc::new(MemoryProvisioner::new()),
+        };
+        let backend = Self {
+            store: handles.store.clone(),
+            locks: handles.locks.clone(),
+            deployer: handles.deployer.clone(),
+            logs: handles.logs.clone(),
+            registry: handles.registry.clone(),
+            clock: handles.clock.clone(),
+            provisioner: handles.provisioner.clone(),
+        };
+        (backend, handles)
+    }
+
+    /// The local backend in `dir` (see [`crate::adapters::local`] for the layout), with the system
+    /// clock. Nothing is created until the first write.
+    pub fn local(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        Self {
+            provisioner: Arc::new(LocalRuntime::new(LocalRuntimeConfig::new(dir.clone()))),
+            store: Arc::new(LocalStore::new(dir.clone())),
+            locks: Arc::new(LocalLocks::new(dir.clone())),
+            deployer: Arc::new(LocalDeployer::new(dir.clone())),
+            logs: Arc::new(LocalLogs::new(dir.clone())),
+            registry: Arc::new(LocalRegistry::new(dir)),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The same backend with another provisioner.
+    #[must_use]
+    pub fn with_provisioner(mut self, provisioner: Arc<dyn Provisioner>) -> Self {
+        self.provisioner = provisioner;
+        self
+    }
+
+    /// The same backend with another clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}

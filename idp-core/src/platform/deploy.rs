@@ -1,0 +1,125 @@
+//! Applying an environment: tfvars → provisioner apply → outputs → status `active` (or
+//! `failed`), shared by `create` and `preview`.
+
+use crate::domain::config::Config;
+use crate::domain::layout;
+use crate::domain::lifecycle::{Metadata, Status};
+use crate::domain::tfvars::{self, TfvarsInputs};
+use crate::error::{Error, Result};
+use crate::platform::Platform;
+use crate::platform::state::{self, Versioned};
+use crate::ports::provisioner::{Outputs, ProvisionRequest};
+
+/// The provisioner request for `meta` with `config` (tfvars included).
+pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> ProvisionRequest {
+    let settings = &platform.settings;
+    let region = meta
+        .region
+        .clone()
+        .or_else(|| config.region.clone())
+        .unwrap_or_else(|| settings.region.clone());
+    let inputs = TfvarsInputs {
+        owner: meta.owner.clone(),
+        created_at: meta.created_at,
+        expires_at: meta.expires_at,
+        image: meta.image.clone(),
+        aws_region: region.clone(),
+        platform: settings.platform_vars.clone(),
+    };
+    let vars = tfvars::tfvars(config, &meta.name, &inputs);
+    ProvisionRequest {
+        env: meta.name.clone(),
+        template: meta.template.clone(),
+        region: Some(region),
+        state_key: layout::state_key(&meta.name, None),
+        tfvars: vars,
+        local_command: config.local.command.clone(),
+        health_check_path: config.health_check_path.clone(),
+        env_vars: config.environment.clone(),
+    }
+}
+
+/// A request for destroying `meta`: the tfvars it was applied with (from the state store),
+/// else ones rebuilt from the metadata and defaults.
+pub(crate) async fn destroy_request(platform: &Platform, meta: &Metadata) -> Result<ProvisionRequest> {
+    let mut req = request(platform, meta, &Config {
+        template: meta.template.clone(),
+        ..Config::default()
+    });
+    let stored = state::get_json(&*platform.backend.store, &layout::tfvars_key(&meta.name, None)).await?;
+    if let Some(serde_json::Value::Object(vars)) = stored {
+        req.tfvars = vars;
+    }
+    Ok(req)
+}
+
+/// Apply the environment and record the result. `current` must be in `provisioning` or
+/// `updating` and the caller must hold its lease. On failure the status becomes `failed` and
+/// the provisioner's error is returned.
+pub(crate) async fn apply(
+    platform: &Platform,
+    current: Versioned,
+    config: &Config,
+) -> Result<(Versioned, Outputs)> {
+    let store = &*platform.backend.store;
+    let req = request(platform, &current.meta, config);
+    state::put_json(
+        store,
+        &layout::tfvars_key(&current.meta.name, None),
+        &serde_json::Value::Object(req.tfvars.clone()),
+    )
+    .await?;
+    let name = current.meta.name.clone();
+    match platform.backend.provisioner.apply(&req).await {
+        Ok(outputs) => {
+            state::put_json(store, &layout::outputs_key(&name, None), &outputs_json(&outputs)).await?;
+            let endpoint = outputs.endpoint().map(str::to_owned);
+            let now = platform.backend.clock.now();
+            let saved = state::update(store, &name, |meta| {
+                meta.transition(Status::Active, now)?;
+                meta.endpoint = endpoint.clone();
+                Ok(true)
+            })
+            .await?;
+            Ok((saved, outputs))
+        }
+        Err(err) => {
+            let now = platform.backend.clock.now();
+            let failed = state::update(store, &name, |meta| {
+                if meta.status == Status::Failed {
+                    return Ok(false);
+                }
+                meta.transition(Status::Failed, now)?;
+                Ok(true)
+            })
+            .await;
+            if let Err(e) = failed {
+                tracing::warn!(env = %name, error = %e, "recording the failed status failed");
+            }
+            Err(Error::Provision {
+                name: name.to_string(),
+                source: err,
+            })
+        }
+    }
+}
+
+/// On templates that run an ECS service, force a new deployment so that an unchanged image
+/// tag (e.g. `nginx:alpine`) is still pulled again; a changed tag already rolls the service
+/// through the apply. Failures are logged, not fatal: the apply itself succeeded.
+pub(crate) async fn force_redeploy(platform: &Platform, outputs: &Outputs) {
+    let (Some(cluster), Some(service)) = (
+        outputs.get("cluster_name").and_then(serde_json::Value::as_str),
+        outputs.get("service_name").and_then(serde_json::Value::as_str),
+    ) else {
+        return;
+    };
+    if let Err(e) = platform.backend.deployer.force_new_deployment(cluster, service).await {
+        tracing::warn!(cluster, service, error = %e, "forcing a new deployment failed");
+    }
+}
+
+/// Outputs as a JSON object (sensitive values are already masked by the provisioner).
+pub(crate) fn outputs_json(outputs: &Outputs) -> serde_json::Value {
+    serde_json::to_value(outputs).unwrap_or_default()
+}

@@ -1,0 +1,187 @@
+//! `destroy`: tear an environment down and clean up after it.
+//!
+//! Order: mark `destroying` → provisioner destroy → the environment's images → its OpenTofu
+//! lock items → its state objects → mark `destroyed` (a tombstone that records the branch, so
+//! a late trigger says "already destroyed"). A destroy that died half way leaves `destroying`
+//! behind and is finished by the next destroy or sweep; every step is idempotent.
+
+use crate::domain::layout;
+use crate::domain::lifecycle::Status;
+use crate::domain::naming::EnvName;
+use crate::error::{Error, Result};
+use crate::platform::lease::{self, Purpose};
+use crate::platform::report::{ChangeReport, Cleanup};
+use crate::platform::state::{self, Versioned};
+use crate::platform::{Outcome, Platform, deploy};
+use crate::ports::RegistryError;
+
+/// What to destroy.
+#[derive(Debug, Clone)]
+pub struct DestroyRequest {
+    /// The environment.
+    pub name: EnvName,
+    /// Only destroy it if it belongs to this branch (destroy triggers from a branch).
+    pub expect_branch: Option<String>,
+}
+
+impl DestroyRequest {
+    /// Destroy `name`, whoever it belongs to.
+    pub fn new(name: EnvName) -> Self {
+        Self {
+            name,
+            expect_branch: None,
+        }
+    }
+}
+
+/// Destroy an environment. A destroy that finds another destroy of the same environment running
+/// is a no-op that says so; an environment that is gone or already destroyed is a no-op too.
+pub async fn destroy(platform: &Platform, req: DestroyRequest) -> Result<ChangeReport> {
+    let backend = &platform.backend;
+    let name = Some(req.name.to_string());
+    let guard = match lease::acquire(
+        &backend.locks,
+        &backend.clock,
+        &req.name,
+        Purpose::Destroy,
+        &platform.settings.actor,
+        platform.settings.lease_ttl,
+        None,
+    )
+    .await
+    {
+        Ok(guard) => guard,
+        Err(Error::LockHeld { owner, .. }) if lease::owner_purpose_is(&owner, Purpose::Destroy) => {
+            return Ok(ChangeReport::no_op(
+                name,
+                format!("a destroy of `{}` is already running (`{owner}`)", req.name),
+            ));
+        }
+        Err(Error::LockHeld { .. }) => {
+            // A deploy is running: wait for it, then destroy what it left.
+            lease::acquire(
+                &backend.locks,
+                &backend.clock,
+                &req.name,
+                Purpose::Destroy,
+                &platform.settings.actor,
+                platform.settings.lease_ttl,
+                Some(platform.settings.lease_wait),
+            )
+            .await?
+        }
+        Err(e) => return Err(e),
+    };
+    let result = destroy_locked(platform, &req).await;
+    guard.release().await;
+    result
+}
+
+/// The destroy itself; the caller holds the environment's lease.
+pub(crate) async fn destroy_locked(platform: &Platform, req: &DestroyRequest) -> Result<ChangeReport> {
+    let store = &*platform.backend.store;
+    let name = Some(req.name.to_string());
+    let Some(current) = state::load(store, &req.name).await? else {
+        return Ok(ChangeReport::no_op(name, format!("environment `{}` does not exist", req.name)));
+    };
+    if let Some(branch) = &req.expect_branch {
+        if current.meta.branch.as_deref() != Some(branch.as_str()) {
+            return Ok(ChangeReport::no_op(
+                name,
+                format!(
+                    "environment `{}` belongs to branch `{}`, not `{}`",
+                    req.name,
+                    current.meta.branch.as_deref().unwrap_or("(none)"),
+                    branch.escape_debug()
+                ),
+            ));
+        }
+    }
+    if current.meta.status == Status::Destroyed {
+        return Ok(ChangeReport::no_op(name, format!("environment `{}` is already destroyed", req.name)));
+    }
+    let current = mark_destroying(platform, current).await?;
+    let cleanup = tear_down(platform, &current).await?;
+    let now = platform.backend.clock.now();
+    let saved = state::update(store, &req.name, |meta| {
+        meta.transition(Status::Destroyed, now)?;
+        meta.endpoint = None;
+        Ok(true)
+    })
+    .await?;
+    let mut report = ChangeReport::changed(Outcome::Destroyed, saved.meta);
+    report.cleanup = Some(cleanup);
+    Ok(report)
+}
+
+/// Move to `destroying` (through `failed` when a crashed deploy left `provisioning` or
+/// `updating` behind); already `destroying` is resumed as is.
+async fn mark_destroying(platform: &Platform, current: Versioned) -> Result<Versioned> {
+    if current.meta.status == Status::Destroying {
+        return Ok(current);
+    }
+    let now = platform.backend.clock.now();
+    state::update(&*platform.backend.store, &current.meta.name, |meta| {
+        match meta.status {
+            Status::Destroying => return Ok(false),
+            Status::Provisioning | Status::Updating => meta.transition(Status::Failed, now)?,
+            _ => {}
+        }
+        meta.transition(Status::Destroying, now)?;
+        Ok(true)
+    })
+    .await
+}
+
+async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> {
+    let backend = &platform.backend;
+    let meta = &current.meta;
+    let req = deploy::destroy_request(platform, meta).await?;
+    backend
+        .provisioner
+        .destroy(&req)
+        .await
+        .map_err(|source| Error::Provision {
+            name: meta.name.to_string(),
+            source,
+        })?;
+
+    let mut cleanup = Cleanup::default();
+    let repository = &platform.settings.image_repository;
+    let images = match backend.registry.list_images(repository).await {
+        Ok(images) => images,
+        // No repository, no images to clean up (e.g. the local backend before any build).
+        Err(RegistryError::NotFound { .. }) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let tags: Vec<String> = images
+        .into_iter()
+        .map(|image| image.tag)
+        .filter(|tag| layout::image_tag_belongs_to(tag, &meta.name))
+        .collect();
+    if !tags.is_empty() {
+        let report = backend.registry.delete_images(repository, &tags).await?;
+        cleanup.images_deleted = report.deleted;
+        cleanup.image_failures = report
+            .failed
+            .into_iter()
+            .map(|f| format!("{}: {}", f.tag, f.reason))
+            .collect();
+    }
+
+    let removal = backend
+        .locks
+        .remove_terraform_lock_items(&platform.settings.state_bucket, &req.state_key)
+        .await?;
+    cleanup.terraform_lock_removed = removal.lock.is_some();
+    cleanup.terraform_digest_removed = removal.digest_removed;
+
+    let metadata_key = layout::metadata_key(&meta.name, None);
+    for object in backend.store.list_all(&layout::env_prefix(&meta.name)).await? {
+        if object.key != metadata_key {
+            backend.store.delete(&object.key).await?;
+            cleanup.state_objects_deleted += 1;
+        }
+    }
+    Ok(cleanup)
+}

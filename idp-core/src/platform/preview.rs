@@ -1,0 +1,218 @@
+//! `preview`: the GitOps path. A push provisions or redeploys the branch's environment; a
+//! branch deletion or a closed pull request destroys it; everything else is a no-op that says
+//! why. The decision is the domain's ([`crate::domain::decide`]); it is taken once to answer
+//! cheap no-ops, then taken again under the environment's lease on fresh metadata, so two
+//! triggers never act on a stale read.
+
+use crate::domain::config::Config;
+use crate::domain::decide::{self, Action, Refusal};
+use crate::domain::event::Trigger;
+use crate::domain::lifecycle::{Metadata, Status};
+use crate::domain::naming::EnvName;
+use crate::domain::ttl;
+use crate::error::{Error, Result};
+use crate::platform::create::Source;
+use crate::platform::destroy::{self, DestroyRequest};
+use crate::platform::lease::{self, Purpose};
+use crate::platform::report::ChangeReport;
+use crate::platform::state::{self, Versioned};
+use crate::platform::{Outcome, Platform, deploy};
+
+/// A GitOps trigger and what the repository says about its environments.
+#[derive(Debug, Clone)]
+pub struct PreviewRequest {
+    /// The parsed event.
+    pub trigger: Trigger,
+    /// The repository's `.idp/config.yml` (or the defaults).
+    pub config: Config,
+    /// The image built for this commit; `None` runs the config's image.
+    pub image: Option<String>,
+    /// Who pushed (recorded as the owner of a new environment).
+    pub owner: Option<String>,
+}
+
+/// Run the GitOps path for one trigger.
+pub async fn preview(platform: &Platform, req: PreviewRequest) -> Result<ChangeReport> {
+    let now = platform.backend.clock.now();
+    let env = match decide::env_for(&req.trigger) {
+        Ok(Some(env)) => env,
+        // No environment concerned (schedule, dispatch, ignored) or an unusable branch: the
+        // decision says what that means.
+        Ok(None) | Err(_) => {
+            let decision = decide::decide(&req.trigger, None, now);
+            return settle_without_acting(None, decision.action, decision.reason);
+        }
+    };
+    let current = state::load(&*platform.backend.store, &env).await?;
+    let decision = decide::decide(&req.trigger, current.as_ref().map(|v| &v.meta), now);
+    match decision.action {
+        Action::Destroy => {
+            let branch = req.trigger.branch().map(|b| b.as_str().to_owned());
+            destroy::destroy(platform, DestroyRequest {
+                name: env,
+                expect_branch: branch,
+            })
+            .await
+        }
+        Action::Provision | Action::ExtendAndRedeploy => deploy_locked(platform, &req, &env).await,
+        other => settle_without_acting(Some(&env), other, decision.reason),
+    }
+}
+
+fn settle_without_acting(env: Option<&EnvName>, action: Action, reason: String) -> Result<ChangeReport> {
+    match action {
+        Action::Refuse { refusal } => Err(refused(refusal)),
+        _ => Ok(ChangeReport::no_op(env.map(EnvName::to_string), reason)),
+    }
+}
+
+fn refused(refusal: Refusal) -> Error {
+    match refusal {
+        Refusal::BranchCollision {
+            branch,
+            repository,
+            existing_branch,
+            existing_repository,
+        } => Error::BranchCollision {
+            branch,
+            repository,
+            existing_branch,
+            existing_repository,
+        },
+        other => Error::Refused {
+            reason: serde_json::to_value(&other)
+                .ok()
+                .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
+                .unwrap_or_default(),
+            message: refusal_message(&other),
+        },
+    }
+}
+
+fn refusal_message(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::FromFork { head_repository } => format!(
+            "pull requests from forks get no preview: `{}` is not trusted with the platform's credentials",
+            head_repository.as_ref().map(|r| r.as_str()).unwrap_or("(deleted fork)")
+        ),
+        Refusal::InvalidBranch { branch, message } => {
+            format!("branch `{}` gives no environment name: {message}", branch.escape_debug())
+        }
+        Refusal::BranchCollision { branch, .. } => format!("branch `{branch}` collides"),
+    }
+}
+
+/// Provision or redeploy under the lease, re-deciding on fresh metadata.
+async fn deploy_locked(platform: &Platform, req: &PreviewRequest, env: &EnvName) -> Result<ChangeReport> {
+    let backend = &platform.backend;
+    let guard = lease::acquire(
+        &backend.locks,
+        &backend.clock,
+        env,
+        Purpose::Deploy,
+        &platform.settings.actor,
+        platform.settings.lease_ttl,
+        Some(platform.settings.lease_wait),
+    )
+    .await?;
+    let result = async {
+        let now = backend.clock.now();
+        let current = state::load(&*backend.store, env).await?;
+        let decision = decide::decide(&req.trigger, current.as_ref().map(|v| &v.meta), now);
+        match decision.action {
+            Action::Provision => provision(platform, req, env, current).await,
+            Action::ExtendAndRedeploy => match current {
+                Some(current) => redeploy(platform, req, current).await,
+                None => provision(platform, req, env, None).await,
+            },
+            other => settle_without_acting(Some(env), other, decision.reason),
+        }
+    }
+    .await;
+    guard.release().await;
+    result
+}
+
+fn source_of(trigger: &Trigger) -> Source {
+    let (pr_number, commit) = match trigger {
+        Trigger::Push { commit, .. } => (None, Some(commit.as_str().to_owned())),
+        Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
+            (Some(pr.number), Some(pr.head_sha.as_str().to_owned()))
+        }
+        _ => (None, None),
+    };
+    Source {
+        repository: trigger.repository().map(|r| r.as_str().to_owned()),
+        branch: trigger.branch().map(|b| b.as_str().to_owned()),
+        pr_number,
+        commit,
+    }
+}
+
+async fn provision(
+    platform: &Platform,
+    req: &PreviewRequest,
+    env: &EnvName,
+    current: Option<Versioned>,
+) -> Result<ChangeReport> {
+    let store = &*platform.backend.store;
+    let now = platform.backend.clock.now();
+    let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
+    let source = source_of(&req.trigger);
+    let image = Some(req.image.clone().unwrap_or_else(|| req.config.image.clone()));
+    let written = match current {
+        // Recovery of a failed environment: keep its creation time.
+        Some(failed) if failed.meta.status == Status::Failed => {
+            let mut meta = failed.meta.clone();
+            meta.transition(Status::Provisioning, now)?;
+            meta.expires_at = meta.expires_at.max(ttl::expires_at(now, ttl));
+            apply_source(&mut meta, &source, image);
+            state::save(store, &meta, Some(&failed.etag)).await?
+        }
+        previous => {
+            let mut meta = Metadata::new(
+                env.clone(),
+                req.config.template.clone(),
+                req.owner.clone().unwrap_or_else(|| platform.settings.actor.clone()),
+                now,
+                ttl::expires_at(now, ttl),
+            );
+            meta.region = req.config.region.clone();
+            apply_source(&mut meta, &source, image);
+            state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await?
+        }
+    };
+    let (saved, _) = deploy::apply(platform, written, &req.config).await?;
+    Ok(ChangeReport::changed(Outcome::Created, saved.meta))
+}
+
+async fn redeploy(platform: &Platform, req: &PreviewRequest, current: Versioned) -> Result<ChangeReport> {
+    let store = &*platform.backend.store;
+    let now = platform.backend.clock.now();
+    let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
+    let source = source_of(&req.trigger);
+    let image = req.image.clone().unwrap_or_else(|| req.config.image.clone());
+    let previous_image = current.meta.image.clone();
+    let mut meta = current.meta.clone();
+    if meta.status == Status::Active {
+        meta.transition(Status::Updating, now)?;
+    }
+    // Every push keeps the environment alive for at least one more TTL from now.
+    meta.expires_at = meta.expires_at.max(ttl::expires_at(now, ttl));
+    meta.updated_at = now;
+    apply_source(&mut meta, &source, Some(image.clone()));
+    let written = state::save(store, &meta, Some(&current.etag)).await?;
+    let (saved, outputs) = deploy::apply(platform, written, &req.config).await?;
+    if previous_image.as_deref() == Some(image.as_str()) {
+        deploy::force_redeploy(platform, &outputs).await;
+    }
+    Ok(ChangeReport::changed(Outcome::Redeployed, saved.meta))
+}
+
+fn apply_source(meta: &mut Metadata, source: &Source, image: Option<String>) {
+    meta.repository = source.repository.clone().or(meta.repository.take());
+    meta.branch = source.branch.clone().or(meta.branch.take());
+    meta.pr_number = source.pr_number.or(meta.pr_number);
+    meta.commit = source.commit.clone().or(meta.commit.take());
+    meta.image = image.or(meta.image.take());
+}

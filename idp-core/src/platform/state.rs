@@ -1,0 +1,122 @@
+//! Reading and writing an environment's state objects, with compare-and-swap on metadata.
+
+use bytes::Bytes;
+
+use crate::domain::layout;
+use crate::domain::lifecycle::Metadata;
+use crate::domain::naming::EnvName;
+use crate::error::{Error, Result};
+use crate::ports::{Etag, ObjectStore, PutMode, StoreError};
+
+/// How often a compare-and-swap update re-reads and retries before giving up with
+/// [`Error::Conflict`].
+pub const CAS_ATTEMPTS: usize = 16;
+
+/// An environment's metadata together with the etag it was read at.
+#[derive(Debug, Clone)]
+pub struct Versioned {
+    /// The metadata.
+    pub meta: Metadata,
+    /// The etag of `metadata.json` when it was read; the next write must match it.
+    pub etag: Etag,
+}
+
+/// Read `environments/{name}/metadata.json`; `None` when there is none.
+pub async fn load(store: &dyn ObjectStore, name: &EnvName) -> Result<Option<Versioned>> {
+    let key = layout::metadata_key(name, None);
+    match store.get(&key).await {
+        Ok(object) => {
+            let meta = Metadata::from_json(&object.bytes).map_err(|source| Error::CorruptState {
+                key: key.clone(),
+                message: source.to_string(),
+            })?;
+            Ok(Some(Versioned {
+                meta,
+                etag: object.etag,
+            }))
+        }
+        Err(StoreError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Read the metadata of an environment that must exist.
+pub async fn load_existing(store: &dyn ObjectStore, name: &EnvName) -> Result<Versioned> {
+    load(store, name).await?.ok_or_else(|| Error::NotFound {
+        name: name.to_string(),
+    })
+}
+
+/// Write metadata: create-only when `previous` is `None`, else only if the object still has
+/// `previous`'s etag. Losing the race is [`Error::Conflict`]; the caller re-reads.
+pub async fn save(
+    store: &dyn ObjectStore,
+    meta: &Metadata,
+    previous: Option<&Etag>,
+) -> Result<Versioned> {
+    let key = layout::metadata_key(&meta.name, None);
+    let mode = match previous {
+        None => PutMode::CreateOnly,
+        Some(etag) => PutMode::IfMatch(etag.clone()),
+    };
+    match store.put(&key, Bytes::from(meta.to_json()), mode).await {
+        Ok(etag) => Ok(Versioned {
+            meta: meta.clone(),
+            etag,
+        }),
+        Err(
+            StoreError::AlreadyExists { .. }
+            | StoreError::PreconditionFailed { .. }
+            | StoreError::NotFound { .. },
+        ) => Err(Error::Conflict {
+            name: meta.name.to_string(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Apply `change` to the current metadata and write it back with compare-and-swap, re-reading
+/// and re-applying on conflict (at most [`CAS_ATTEMPTS`] times). `change` sees the freshest
+/// record each time, so it re-decides rather than overwriting someone else's write; it returns
+/// `Ok(false)` to write nothing.
+pub async fn update<F>(store: &dyn ObjectStore, name: &EnvName, mut change: F) -> Result<Versioned>
+where
+    F: FnMut(&mut Metadata) -> Result<bool> + Send,
+{
+    for _ in 0..CAS_ATTEMPTS {
+        let current = load_existing(store, name).await?;
+        let mut next = current.meta.clone();
+        if !change(&mut next)? {
+            return Ok(current);
+        }
+        match save(store, &next, Some(&current.etag)).await {
+            Ok(saved) => return Ok(saved),
+            Err(Error::Conflict { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::Conflict {
+        name: name.to_string(),
+    })
+}
+
+/// Write a JSON document next to the metadata (outputs, tfvars), overwriting.
+pub async fn put_json(store: &dyn ObjectStore, key: &str, value: &serde_json::Value) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+    store.put(key, Bytes::from(bytes), PutMode::Overwrite).await?;
+    Ok(())
+}
+
+/// Read a JSON document; `None` when absent.
+pub async fn get_json(store: &dyn ObjectStore, key: &str) -> Result<Option<serde_json::Value>> {
+    match store.get(key).await {
+        Ok(object) => serde_json::from_slice(&object.bytes)
+            .map(Some)
+            .map_err(|e| Error::CorruptState {
+                key: key.to_owned(),
+                message: e.to_string(),
+            }),
+        Err(StoreError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,74 @@
+//! `status`: an environment's record plus its live health.
+
+use serde::Serialize;
+
+use crate::domain::config::Config;
+use crate::domain::layout;
+use crate::domain::lifecycle::Metadata;
+use crate::domain::naming::EnvName;
+use crate::domain::ttl;
+use crate::error::Result;
+use crate::platform::{Platform, deploy, state};
+use crate::ports::ServiceHealth;
+use crate::ports::provisioner::RuntimeHealth;
+
+/// An environment's status.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    /// The record.
+    pub environment: Metadata,
+    /// "expires in 2d 3h" / "expired 3h ago".
+    pub expires: String,
+    /// The template's outputs, as last recorded.
+    pub outputs: serde_json::Value,
+    /// What the runtime says (local backend: the process).
+    pub runtime: Option<RuntimeHealth>,
+    /// What the container service says (AWS backend: ECS).
+    pub service: Option<ServiceHealth>,
+    /// Problems met while asking for live health (the record itself was read).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Read an environment's status: metadata, outputs and live health.
+pub async fn status(platform: &Platform, name: &EnvName) -> Result<StatusReport> {
+    let backend = &platform.backend;
+    let current = state::load_existing(&*backend.store, name).await?;
+    let meta = current.meta;
+    let outputs = state::get_json(&*backend.store, &layout::outputs_key(name, None))
+        .await?
+        .unwrap_or(serde_json::Value::Object(serde_json::Map::new()));
+    let mut warnings = Vec::new();
+    let req = deploy::request(platform, &meta, &Config {
+        template: meta.template.clone(),
+        ..Config::default()
+    });
+    let runtime = match backend.provisioner.health(&req).await {
+        Ok(h) => Some(h),
+        Err(e) => {
+            warnings.push(format!("runtime health: {e}"));
+            None
+        }
+    };
+    let service = match (
+        outputs.get("cluster_name").and_then(|v| v.as_str()),
+        outputs.get("service_name").and_then(|v| v.as_str()),
+    ) {
+        (Some(cluster), Some(service)) => match backend.deployer.describe(cluster, service).await {
+            Ok(h) => Some(h),
+            Err(e) => {
+                warnings.push(format!("service health: {e}"));
+                None
+            }
+        },
+        _ => None,
+    };
+    Ok(StatusReport {
+        expires: ttl::humanize(meta.expires_at, backend.clock.now()),
+        environment: meta,
+        outputs,
+        runtime,
+        service,
+        warnings,
+    })
+}

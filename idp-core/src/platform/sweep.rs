@@ -1,0 +1,106 @@
+//! `sweep`: destroy expired environments and retry destroys stuck for more than two hours.
+//! Run every 4 hours by the `ttl-cleanup` workflow, or by hand (`idp sweep --dry-run`).
+
+use serde::Serialize;
+
+use crate::domain::lifecycle::{Metadata, Status};
+use crate::error::Result;
+use crate::platform::destroy::{self, DestroyRequest};
+use crate::platform::list::{self, ListRequest};
+use crate::platform::{Outcome, Platform};
+
+/// Sweep options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SweepRequest {
+    /// Only report what would be done.
+    pub dry_run: bool,
+}
+
+/// What the sweep did (or would do) to each environment it looked at.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepReport {
+    /// Whether nothing was changed.
+    pub dry_run: bool,
+    /// How many environments were looked at.
+    pub examined: usize,
+    /// One entry per environment acted on (or that would be).
+    pub actions: Vec<SweepAction>,
+    /// Environments whose destroy failed, with the error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<SweepError>,
+}
+
+/// One environment the sweep acts on.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepAction {
+    /// The environment.
+    pub name: String,
+    /// Why: `expired` or `stuck_destroying`.
+    pub reason: SweepReason,
+    /// What happened: `destroyed`, `no-op` (someone else is on it), or `None` in a dry run.
+    pub outcome: Option<Outcome>,
+}
+
+/// Why the sweep acts on an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepReason {
+    /// Its TTL ran out.
+    Expired,
+    /// A destroy started more than two hours ago and never finished.
+    StuckDestroying,
+}
+
+/// A destroy the sweep could not finish.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepError {
+    /// The environment.
+    pub name: String,
+    /// The error's kind code.
+    pub kind: &'static str,
+    /// The error.
+    pub message: String,
+}
+
+/// Which environments a sweep at `now` acts on, and why. Environments that are provisioning
+/// or updating are left to finish (their deploy holds the lease).
+pub fn due(meta: &Metadata, now: chrono::DateTime<chrono::Utc>) -> Option<SweepReason> {
+    match meta.status {
+        Status::Destroying if meta.is_stuck_destroying(now) => Some(SweepReason::StuckDestroying),
+        Status::Active | Status::Failed if meta.is_expired(now) => Some(SweepReason::Expired),
+        _ => None,
+    }
+}
+
+/// Sweep every environment.
+pub async fn sweep(platform: &Platform, req: SweepRequest) -> Result<SweepReport> {
+    let listed = list::list(platform, ListRequest { all: false }).await?;
+    let now = platform.backend.clock.now();
+    let mut report = SweepReport {
+        dry_run: req.dry_run,
+        examined: listed.environments.len(),
+        actions: Vec::new(),
+        errors: Vec::new(),
+    };
+    for meta in listed.environments {
+        let Some(reason) = due(&meta, now) else { continue };
+        let name = meta.name.to_string();
+        if req.dry_run {
+            report.actions.push(SweepAction { name, reason, outcome: None });
+            continue;
+        }
+        match destroy::destroy(platform, DestroyRequest::new(meta.name.clone())).await {
+            Ok(done) => report.actions.push(SweepAction {
+                name,
+                reason,
+                outcome: Some(done.outcome),
+            }),
+            Err(e) => report.errors.push(SweepError {
+                name,
+                kind: e.kind().as_str(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,433 @@
+//! The OpenTofu provisioner's command contract.
+//!
+//! This tests the command contract with a fixture executable; no OpenTofu binary runs here. The
+//! fixture is a small shell script standing in for `tofu`: it appends its working directory,
+//! environment and argv to a file, copies the `-var-file` it is given, prints a recorded
+//! `tofu output -json` document (`fixtures/tofu-output.json`), and on demand fails with a given
+//! exit code and error output, or hangs.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use idp_core::adapters::tofu::{TofuConfig, TofuProvisioner};
+use idp_core::domain::template::TemplateName;
+use idp_core::ports::{ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth};
+use serde_json::json;
+use tempfile::TempDir;
+
+use super::{process_alive, request};
+
+const FAKE_TOFU: &str = r#"#!/bin/sh
+# A recorded stand-in for the OpenTofu CLI.
+D=$(dirname "$0")
+cmd=$1
+{
+  printf 'cwd=%s\n' "$PWD"
+  printf 'env=TF_IN_AUTOMATION=%s TF_INPUT=%s TF_DATA_DIR=%s\n' "$TF_IN_AUTOMATION" "$TF_INPUT" "$TF_DATA_DIR"
+  for a in "$@"; do printf 'arg=%s\n' "$a"; done
+  echo end
+} >> "$D/calls"
+for a in "$@"; do
+  case "$a" in
+    -var-file=*) f=${a#-var-file=}; cat "$f" > "$D/varfile-$cmd"; printf '%s' "$f" > "$D/varfile-path-$cmd" ;;
+  esac
+done
+if [ -f "$D/hang-$cmd" ]; then
+  sleep 60 &
+  echo $! > "$D/grandchild"
+  echo $$ > "$D/pid"
+  echo "Acquiring state lock. This may take a few moments..." >&2
+  exec sleep 60
+fi
+if [ -f "$D/fail-$cmd" ]; then
+  cat "$D/fail-$cmd" >&2
+  exit "$(cat "$D/exit-$cmd")"
+fi
+if [ "$cmd" = output ]; then cat "$D/output.json"; fi
+exit 0
+"#;
+
+const RECORDED_OUTPUT: &str = include_str!("fixtures/tofu-output.json");
+
+/// One recorded invocation of the fixture.
+#[derive(Debug)]
+struct Call {
+    cwd: PathBuf,
+    env: String,
+    args: Vec<String>,
+}
+
+struct Fixture {
+    dir: TempDir,
+    provisioner: TofuProvisioner,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self::with_timeout(Duration::from_secs(60))
+    }
+
+    fn with_timeout(timeout: Duration) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(dir.path().join("templates/api-service")).unwrap();
+        let program = bin.join("tofu");
+        std::fs::write(&program, FAKE_TOFU).unwrap();
+        std::fs::set_permissions(
+            &program,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        std::fs::write(bin.join("output.json"), RECORDED_OUTPUT).unwrap();
+        let mut config = TofuConfig::new(
+            dir.path().join("templates"),
+            dir.path().join("data"),
+            "idp-state-123456789012",
+            "idp-locks",
+            "us-east-1",
+        );
+        config.program = program;
+        config.command_timeout = timeout;
+        Self {
+            provisioner: TofuProvisioner::new(config),
+            dir,
+        }
+    }
+
+    fn bin(&self, file: &str) -> PathBuf {
+        self.dir.path().join("bin").join(file)
+    }
+
+    fn fail(&self, subcommand: &str, exit_code: i32, stderr: &str) {
+        std::fs::write(self.bin(&format!("fail-{subcommand}")), stderr).unwrap();
+        std::fs::write(
+            self.bin(&format!("exit-{subcommand}")),
+            exit_code.to_string(),
+        )
+        .unwrap();
+    }
+
+    fn calls(&self) -> Vec<Call> {
+        let Ok(text) = std::fs::read_to_string(self.bin("calls")) else {
+            return Vec::new();
+        };
+        let mut calls = Vec::new();
+        let mut current = Call {
+            cwd: PathBuf::new(),
+            env: String::new(),
+            args: Vec::new(),
+        };
+        for line in text.lines() {
+            if let Some(cwd) = line.strip_prefix("cwd=") {
+                current.cwd = PathBuf::from(cwd);
+            } else if let Some(env) = line.strip_prefix("env=") {
+                current.env = env.to_owned();
+            } else if let Some(arg) = line.strip_prefix("arg=") {
+                current.args.push(arg.to_owned());
+            } else if line == "end" {
+                calls.push(std::mem::replace(
+                    &mut current,
+                    Call {
+                        cwd: PathBuf::new(),
+                        env: String::new(),
+                        args: Vec::new(),
+                    },
+                ));
+            }
+        }
+        calls
+    }
+
+    fn template_dir(&self) -> PathBuf {
+        self.dir.path().join("templates/api-service")
+    }
+}
+
+fn with_vars(mut request: ProvisionRequest) -> ProvisionRequest {
+    let vars = json!({
+        "environment_name": "preview-a",
+        "container_port": 3000,
+        "environment_variables": {"NODE_ENV": "preview"},
+        "secret_variables": {"API_KEY": "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/api-key-AbCdEf"}
+    });
+    let serde_json::Value::Object(map) = vars else {
+        unreachable!()
+    };
+    request.tfvars = map;
+    request
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+#[tokio::test]
+async fn apply_runs_init_with_the_backend_config_then_apply_then_output() {
+    let fx = Fixture::new();
+    let request = with_vars(request("preview-a"));
+    let outputs = fx.provisioner.apply(&request).await.unwrap();
+
+    let calls = fx.calls();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert_eq!(
+        strs(&calls[0].args),
+        [
+            "init",
+            "-input=false",
+            "-reconfigure",
+            "-backend-config=bucket=idp-state-123456789012",
+            "-backend-config=key=environments/preview-a/terraform.tfstate",
+            "-backend-config=region=us-east-1",
+            "-backend-config=dynamodb_table=idp-locks",
+            "-backend-config=encrypt=true",
+        ]
+    );
+    let var_file = std::fs::read_to_string(fx.bin("varfile-path-apply")).unwrap();
+    assert_eq!(
+        strs(&calls[1].args),
+        [
+            "apply",
+            "-input=false",
+            "-auto-approve",
+            "-lock-timeout=5m",
+            &format!("-var-file={var_file}"),
+        ]
+    );
+    assert_eq!(strs(&calls[2].args), ["output", "-json"]);
+    for call in &calls {
+        assert_eq!(call.cwd, fx.template_dir());
+        let data_dir = fx.dir.path().join("data/preview-a");
+        assert_eq!(
+            call.env,
+            format!(
+                "TF_IN_AUTOMATION=1 TF_INPUT=0 TF_DATA_DIR={}",
+                data_dir.display()
+            )
+        );
+    }
+
+    // The var file held exactly the tfvars and is gone afterwards.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fx.bin("varfile-apply")).unwrap()).unwrap();
+    assert_eq!(written, serde_json::Value::Object(request.tfvars.clone()));
+    assert!(!Path::new(&var_file).exists(), "{var_file} was left behind");
+
+    // Outputs are flattened; the sensitive one is masked everywhere it could be printed.
+    assert_eq!(
+        outputs.endpoint(),
+        Some("https://preview-a.preview.example.com")
+    );
+    assert_eq!(
+        outputs.get("subnet_ids"),
+        Some(&json!(["subnet-0a1b2c3d", "subnet-4e5f6a7b"]))
+    );
+    assert_eq!(outputs.get("db_password"), None);
+    assert_eq!(
+        outputs.secret("db_password").unwrap().expose(),
+        &json!("s3cr3t-db-password")
+    );
+    let shown = format!(
+        "{outputs} {outputs:?} {}",
+        serde_json::to_string(&outputs).unwrap()
+    );
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    assert_eq!(
+        serde_json::to_value(&outputs).unwrap()["db_password"],
+        json!("****")
+    );
+}
+
+#[tokio::test]
+async fn the_request_region_overrides_the_default_and_gets_its_own_data_dir() {
+    let fx = Fixture::new();
+    let mut request = request("preview-a");
+    request.region = Some("eu-west-1".to_owned());
+    request.state_key = "environments/preview-a/eu-west-1/terraform.tfstate".to_owned();
+    fx.provisioner.outputs(&request).await.unwrap();
+    let calls = fx.calls();
+    assert!(
+        calls[0]
+            .args
+            .contains(&"-backend-config=region=eu-west-1".to_owned())
+    );
+    assert!(calls[0].args.contains(
+        &"-backend-config=key=environments/preview-a/eu-west-1/terraform.tfstate".to_owned()
+    ));
+    assert!(
+        calls[0].env.ends_with("data/preview-a.eu-west-1"),
+        "{}",
+        calls[0].env
+    );
+}
+
+#[tokio::test]
+async fn destroy_runs_init_then_destroy_with_the_var_file_and_is_idempotent() {
+    let fx = Fixture::new();
+    let request = with_vars(request("preview-a"));
+    fx.provisioner.destroy(&request).await.unwrap();
+    fx.provisioner.destroy(&request).await.unwrap();
+    let calls = fx.calls();
+    assert_eq!(calls.len(), 4);
+    let var_file = std::fs::read_to_string(fx.bin("varfile-path-destroy")).unwrap();
+    assert_eq!(calls[2].args[0], "init");
+    // The second destroy's var file is the one the fixture kept.
+    assert_eq!(
+        strs(&calls[3].args),
+        [
+            "destroy",
+            "-input=false",
+            "-auto-approve",
+            "-lock-timeout=5m",
+            &format!("-var-file={var_file}"),
+        ]
+    );
+    assert!(!Path::new(&var_file).exists());
+}
+
+#[tokio::test]
+async fn a_failing_step_is_failed_with_its_exit_code_and_a_redacted_stderr_tail() {
+    let fx = Fixture::new();
+    let noise: String = (0..200).map(|i| format!("progress line {i}\n")).collect();
+    fx.fail(
+        "apply",
+        3,
+        &format!(
+            "{noise}Error: reading secret arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/api-key-AbCdEf: AccessDenied\n"
+        ),
+    );
+    let error = fx
+        .provisioner
+        .apply(&with_vars(request("preview-a")))
+        .await
+        .unwrap_err();
+    let ProvisionError::Failed {
+        step,
+        exit_code,
+        stderr_tail,
+    } = &error
+    else {
+        panic!("expected Failed, got {error:?}");
+    };
+    assert_eq!(step, "tofu apply");
+    assert_eq!(*exit_code, Some(3));
+    assert!(
+        stderr_tail.ends_with("Error: reading secret ****: AccessDenied"),
+        "{stderr_tail}"
+    );
+    assert!(stderr_tail.lines().count() <= idp_core::ports::provisioner::MAX_TAIL_LINES);
+    assert!(!format!("{error} {error:?}").contains("api-key-AbCdEf"));
+    assert_eq!(fx.calls().len(), 2, "no `output` after a failed apply");
+}
+
+#[tokio::test]
+async fn a_hanging_step_times_out_and_its_whole_process_group_is_gone() {
+    let fx = Fixture::with_timeout(Duration::from_millis(1500));
+    std::fs::write(fx.bin("hang-init"), "").unwrap();
+    let error = fx
+        .provisioner
+        .apply(&request("preview-a"))
+        .await
+        .unwrap_err();
+    let ProvisionError::Timeout {
+        after, output_tail, ..
+    } = &error
+    else {
+        panic!("expected Timeout, got {error:?}");
+    };
+    assert_eq!(*after, Duration::from_millis(1500));
+    assert!(
+        output_tail.contains("Acquiring state lock"),
+        "{output_tail}"
+    );
+    for file in ["pid", "grandchild"] {
+        let pid: u32 = std::fs::read_to_string(fx.bin(file))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // SIGKILL went to the whole group before the error returned; the kernel may take a
+        // moment to tear a process down on a loaded machine, so allow a bounded wait.
+        for _ in 0..250 {
+            if !process_alive(pid) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!process_alive(pid), "{file} {pid} still runs");
+    }
+    assert_eq!(fx.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn a_template_name_with_dot_dot_is_refused_before_any_process_starts() {
+    let fx = Fixture::new();
+    let mut request = request("preview-a");
+    // Deserialized names are not validated by the type; the adapter checks again.
+    request.template = serde_json::from_value::<TemplateName>(json!("../../etc")).unwrap();
+    let error = fx.provisioner.apply(&request).await.unwrap_err();
+    assert!(
+        matches!(error, ProvisionError::InvalidRequest { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("`../../etc`"), "{error}");
+    assert!(fx.calls().is_empty());
+    assert!(fx.provisioner.destroy(&request).await.is_err());
+    assert!(fx.calls().is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_template_is_refused_with_a_hint() {
+    let fx = Fixture::new();
+    let mut request = request("preview-a");
+    request.template = TemplateName::new("api-database").unwrap();
+    let error = fx.provisioner.apply(&request).await.unwrap_err();
+    assert!(error.to_string().contains("idp templates"), "{error}");
+    assert!(fx.calls().is_empty());
+}
+
+#[tokio::test]
+async fn outputs_of_an_empty_state_are_not_found() {
+    let fx = Fixture::new();
+    std::fs::write(fx.bin("output.json"), "{}\n").unwrap();
+    let error = fx
+        .provisioner
+        .outputs(&request("preview-a"))
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_missing_binary_is_unavailable_and_says_what_to_install() {
+    let fx = Fixture::new();
+    let mut config = TofuConfig::new(
+        fx.dir.path().join("templates"),
+        fx.dir.path().join("data"),
+        "b",
+        "t",
+        "us-east-1",
+    );
+    config.program = fx.dir.path().join("no-such-tofu");
+    let error = TofuProvisioner::new(config)
+        .apply(&request("preview-a"))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        ProvisionError::Unavailable {
+            retryable: false,
+            ..
+        }
+    ));
+    let chain = std::error::Error::source(&error).unwrap().to_string();
+    assert!(chain.contains("install OpenTofu"), "{chain}");
+}
+
+#[tokio::test]
+async fn tofu_health_is_explicitly_unknown() {
+    let fx = Fixture::new();
+    let health = fx.provisioner.health(&request("preview-a")).await.unwrap();
+    assert_eq!(health, RuntimeHealth::Unknown);
+    assert!(fx.calls().is_empty());
+}

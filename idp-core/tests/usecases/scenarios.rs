@@ -1,0 +1,266 @@
+//! Use-case scenarios, written once and run against every backend (see `main.rs`).
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use idp_core::adapters::memory::ProvisionOp;
+use idp_core::domain::config::Config;
+use idp_core::domain::lifecycle::Status;
+use idp_core::domain::ttl::Ttl;
+use idp_core::error::{Error, ErrorKind};
+use idp_core::platform::create::{self, CreateRequest, Source};
+use idp_core::platform::destroy::{self, DestroyRequest};
+use idp_core::platform::extend::{self, ExtendRequest};
+use idp_core::platform::list::{self, ListRequest};
+use idp_core::platform::preview;
+use idp_core::platform::sweep::{self, SweepReason, SweepRequest};
+use idp_core::platform::{Outcome, Platform, state, status, unlock};
+use idp_core::ports::{LeaseRequest, TfLockInfo};
+
+use crate::support::*;
+
+fn create_req(n: &str) -> CreateRequest {
+    CreateRequest {
+        name: name(n),
+        config: Config::default(),
+        ttl: Some(Ttl::parse("2d").unwrap()),
+        owner: Some("dev@example.com".into()),
+        image: None,
+        source: Source::default(),
+    }
+}
+
+pub(crate) async fn create_list_status_extend_destroy(f: &Fixture) {
+    let p = &f.platform;
+    let created = create::create(p, create_req("demo")).await.unwrap();
+    assert_eq!(created.outcome, Outcome::Created);
+    let meta = created.environment.unwrap();
+    assert_eq!(meta.status, Status::Active);
+    assert_eq!(meta.created_at, t0());
+    assert_eq!(meta.expires_at, t0() + TimeDelta::days(2));
+    assert_eq!(created.endpoint.as_deref(), Some("http://demo.preview.invalid"));
+
+    let listed = list::list(p, ListRequest::default()).await.unwrap();
+    assert_eq!(listed.environments.len(), 1);
+    let st = status::status(p, &name("demo")).await.unwrap();
+    assert_eq!(st.environment.status, Status::Active);
+    assert_eq!(st.expires, "expires in 2d");
+
+    f.advance(TimeDelta::hours(1));
+    let extended = extend::extend(p, ExtendRequest { name: name("demo"), ttl: Ttl::parse("1d").unwrap() })
+        .await
+        .unwrap();
+    let m = extended.environment.unwrap();
+    assert_eq!(m.created_at, t0(), "extend never changes created_at");
+    assert_eq!(m.expires_at, t0() + TimeDelta::days(3));
+
+    let destroyed = destroy::destroy(p, DestroyRequest::new(name("demo"))).await.unwrap();
+    assert_eq!(destroyed.outcome, Outcome::Destroyed);
+    assert_eq!(destroyed.environment.unwrap().status, Status::Destroyed);
+    assert!(list::list(p, ListRequest::default()).await.unwrap().environments.is_empty());
+    assert_eq!(list::list(p, ListRequest { all: true }).await.unwrap().environments.len(), 1);
+    // Only the tombstone is left of the environment's state.
+    let keys: Vec<String> = p.backend.store.list_all("environments/demo/").await.unwrap().into_iter().map(|o| o.key).collect();
+    assert_eq!(keys, vec!["environments/demo/metadata.json".to_owned()]);
+
+    let again = destroy::destroy(p, DestroyRequest::new(name("demo"))).await.unwrap();
+    assert_eq!(again.outcome, Outcome::NoOp);
+    assert!(again.reason.unwrap().contains("already destroyed"));
+    // A destroyed name can be created again.
+    let recreated = create::create(p, create_req("demo")).await.unwrap();
+    assert_eq!(recreated.outcome, Outcome::Created);
+}
+
+pub(crate) async fn create_of_an_existing_name_is_refused(f: &Fixture) {
+    create::create(&f.platform, create_req("taken")).await.unwrap();
+    let err = create::create(&f.platform, create_req("taken")).await.unwrap_err();
+    assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(f.provisioner.envs_called(ProvisionOp::Apply).len(), 1);
+}
+
+pub(crate) async fn concurrent_destroys_destroy_once(f: &Fixture) {
+    create::create(&f.platform, create_req("racy")).await.unwrap();
+    let platform = Arc::new(f.platform.clone());
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let p = Arc::clone(&platform);
+            tokio::spawn(async move { destroy::destroy(&p, DestroyRequest::new(name("racy"))).await })
+        })
+        .collect();
+    let mut destroyed = 0;
+    for t in tasks {
+        match t.await.unwrap().unwrap().outcome {
+            Outcome::Destroyed => destroyed += 1,
+            Outcome::NoOp => {}
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!(destroyed, 1);
+    assert_eq!(f.provisioner.envs_called(ProvisionOp::Destroy), vec![name("racy")]);
+}
+
+pub(crate) async fn concurrent_pushes_provision_once_then_redeploy(f: &Fixture) {
+    let platform = Arc::new(f.platform.clone());
+    let tasks: Vec<_> = (0..8u32)
+        .map(|i| {
+            let p = Arc::clone(&platform);
+            tokio::spawn(async move {
+                preview::preview(&p, preview(push("acme/shop", "feature/payment-api", &sha(i)))).await
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap().unwrap().outcome);
+    }
+    assert_eq!(outcomes.iter().filter(|o| **o == Outcome::Created).count(), 1, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| **o == Outcome::Redeployed).count(), 7, "{outcomes:?}");
+    assert_eq!(f.provisioner.envs_called(ProvisionOp::Apply).len(), 8);
+    let current = state::load(&*f.platform.backend.store, &name("preview-payment-api")).await.unwrap().unwrap();
+    assert_eq!(current.meta.status, Status::Active);
+    assert_eq!(current.meta.branch.as_deref(), Some("feature/payment-api"));
+    assert_eq!(current.meta.created_at, t0());
+    let commit = current.meta.commit.unwrap();
+    assert!((0..8).any(|i| sha(i) == commit));
+}
+
+pub(crate) async fn failed_apply_marks_failed_and_next_push_recovers(f: &Fixture) {
+    let p = &f.platform;
+    f.provisioner.fail_next_apply(idp_core::adapters::memory::MemoryProvisioner::failed("apply", "boom"));
+    let err = preview::preview(p, preview(push("acme/shop", "feature/flaky", &sha(1)))).await.unwrap_err();
+    assert!(matches!(err, Error::Provision { .. }), "{err}");
+    let failed = state::load(&*p.backend.store, &name("preview-flaky")).await.unwrap().unwrap();
+    assert_eq!(failed.meta.status, Status::Failed);
+
+    f.advance(TimeDelta::minutes(5));
+    let recovered = preview::preview(p, preview(push("acme/shop", "feature/flaky", &sha(2)))).await.unwrap();
+    assert_eq!(recovered.outcome, Outcome::Created);
+    let meta = recovered.environment.unwrap();
+    assert_eq!(meta.status, Status::Active);
+    assert_eq!(meta.created_at, t0(), "recovery keeps the creation time");
+
+    // A failed environment that expires is swept.
+    f.provisioner.fail_next_apply(idp_core::adapters::memory::MemoryProvisioner::failed("apply", "boom"));
+    preview::preview(p, preview(push("acme/shop", "feature/flaky", &sha(3)))).await.unwrap_err();
+    f.advance(TimeDelta::days(8));
+    let swept = sweep::sweep(p, SweepRequest::default()).await.unwrap();
+    assert_eq!(swept.actions.len(), 1);
+    assert_eq!(swept.actions[0].reason, SweepReason::Expired);
+}
+
+pub(crate) async fn crashed_holders_lease_expires(f: &Fixture) {
+    let p = &f.platform;
+    create::create(p, create_req("stuck")).await.unwrap();
+    // A deploy that crashed while holding the lease.
+    let crashed = LeaseRequest { key: "env/stuck".into(), owner: "deploy:crashed:1".into(), ttl: TimeDelta::minutes(15) };
+    p.backend.locks.acquire(&crashed, idp_core::ports::Clock::now(&*f.clock)).await.unwrap();
+    let impatient = Platform {
+        settings: idp_core::platform::Settings { lease_wait: TimeDelta::milliseconds(200), ..p.settings.clone() },
+        ..p.clone()
+    };
+    let err = destroy::destroy(&impatient, DestroyRequest::new(name("stuck"))).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LockHeld, "{err}");
+    let held = unlock::holders(p, &name("stuck")).await.unwrap();
+    assert_eq!(held.lease.unwrap().owner, "deploy:crashed:1");
+
+    f.advance(TimeDelta::minutes(16));
+    let done = destroy::destroy(&impatient, DestroyRequest::new(name("stuck"))).await.unwrap();
+    assert_eq!(done.outcome, Outcome::Destroyed);
+}
+
+pub(crate) async fn branch_collision_is_refused_and_changes_nothing(f: &Fixture) {
+    let p = &f.platform;
+    preview::preview(p, preview(push("acme/shop", "feature/payment-api", &sha(1)))).await.unwrap();
+    let before = state::load(&*p.backend.store, &name("preview-payment-api")).await.unwrap().unwrap();
+    let err = preview::preview(p, preview(push("acme/shop", "bugfix/payment-api", &sha(2)))).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BranchCollision, "{err}");
+    assert!(err.to_string().contains("feature/payment-api"), "{err}");
+    let after = state::load(&*p.backend.store, &name("preview-payment-api")).await.unwrap().unwrap();
+    assert_eq!(before.etag, after.etag, "the other branch's environment is untouched");
+    // Nor may the other branch's deletion destroy it.
+    let r = preview::preview(p, preview(branch_deleted("acme/shop", "bugfix/payment-api"))).await.unwrap();
+    assert_eq!(r.outcome, Outcome::NoOp);
+    assert_eq!(f.provisioner.envs_called(ProvisionOp::Destroy).len(), 0);
+}
+
+pub(crate) async fn merge_with_branch_delete_destroys_once(f: &Fixture) {
+    let p = &f.platform;
+    preview::preview(p, preview(pr_opened("acme/shop", "feature/checkout", 7))).await.unwrap();
+    let closed = preview::preview(p, preview(pr_closed("acme/shop", "feature/checkout", 7))).await.unwrap();
+    assert_eq!(closed.outcome, Outcome::Destroyed);
+    let deleted = preview::preview(p, preview(branch_deleted("acme/shop", "feature/checkout"))).await.unwrap();
+    assert_eq!(deleted.outcome, Outcome::NoOp);
+    assert_eq!(f.provisioner.envs_called(ProvisionOp::Destroy).len(), 1);
+}
+
+pub(crate) async fn sweep_destroys_expired_and_retries_stuck_destroys(f: &Fixture) {
+    let p = &f.platform;
+    create::create(p, CreateRequest { ttl: Some(Ttl::parse("1h").unwrap()), ..create_req("short") }).await.unwrap();
+    create::create(p, CreateRequest { ttl: Some(Ttl::parse("7d").unwrap()), ..create_req("long") }).await.unwrap();
+    create::create(p, CreateRequest { ttl: Some(Ttl::parse("7d").unwrap()), ..create_req("halfway") }).await.unwrap();
+    // A destroy of `halfway` that died after marking it `destroying`.
+    f.provisioner.fail_next_destroy(idp_core::adapters::memory::MemoryProvisioner::failed("destroy", "network"));
+    destroy::destroy(p, DestroyRequest::new(name("halfway"))).await.unwrap_err();
+    assert_eq!(state::load(&*p.backend.store, &name("halfway")).await.unwrap().unwrap().meta.status, Status::Destroying);
+
+    f.advance(TimeDelta::hours(3));
+    let dry = sweep::sweep(p, SweepRequest { dry_run: true }).await.unwrap();
+    let mut planned: Vec<_> = dry.actions.iter().map(|a| (a.name.as_str(), a.reason, a.outcome)).collect();
+    planned.sort_by_key(|a| a.0);
+    assert_eq!(planned, vec![("halfway", SweepReason::StuckDestroying, None), ("short", SweepReason::Expired, None)]);
+    assert_eq!(f.provisioner.envs_called(ProvisionOp::Destroy).len(), 1, "a dry run changes nothing");
+
+    let done = sweep::sweep(p, SweepRequest::default()).await.unwrap();
+    assert_eq!(done.actions.len(), 2);
+    assert!(done.actions.iter().all(|a| a.outcome == Some(Outcome::Destroyed)), "{:?}", done.actions);
+    let left = list::list(p, ListRequest::default()).await.unwrap();
+    assert_eq!(left.environments.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), vec!["long"]);
+}
+
+pub(crate) async fn destroy_removes_only_its_own_images(f: &Fixture) {
+    let p = &f.platform;
+    for tag in ["foo-1a2b3c4", "foo-bar-1a2b3c4", "foo-5d6e7f8", "foobar-1a2b3c4"] {
+        f.registry.push_image("idp-preview", tag, &format!("sha256:{tag}"));
+    }
+    create::create(p, create_req("foo")).await.unwrap();
+    let r = destroy::destroy(p, DestroyRequest::new(name("foo"))).await.unwrap();
+    let mut deleted = r.cleanup.unwrap().images_deleted;
+    deleted.sort();
+    assert_eq!(deleted, vec!["foo-1a2b3c4", "foo-5d6e7f8"]);
+}
+
+/// Needs a lock table that can seed OpenTofu lock items (memory).
+pub(crate) async fn destroy_and_unlock_handle_opentofu_lock_items(f: &Fixture) {
+    let locks = f.memory_locks.as_ref().expect("memory lock table");
+    let p = &f.platform;
+    create::create(p, create_req("tf")).await.unwrap();
+    create::create(p, create_req("tf2")).await.unwrap();
+    let info = r#"{"ID":"abc","Operation":"OperationTypeApply","Who":"runner@ci","Version":"1.8.0","Created":"2026-03-01T11:00:00Z","Path":"x"}"#;
+    for env in ["tf", "tf2"] {
+        let key = format!("environments/{env}/terraform.tfstate");
+        locks.put_terraform_lock(&TfLockInfo::lock_id("state-bucket", &key), info);
+        locks.put_terraform_digest(&TfLockInfo::digest_id("state-bucket", &key), "d41d8cd9");
+    }
+    let unlocked = unlock::unlock(p, &name("tf2")).await.unwrap();
+    assert!(unlocked.unlocked);
+    assert_eq!(unlocked.terraform_lock.unwrap().who, "runner@ci");
+    let key = "environments/tf2/terraform.tfstate";
+    assert!(p.backend.locks.terraform_lock(&TfLockInfo::lock_id("state-bucket", key)).await.unwrap().is_none());
+    let removal = p.backend.locks.remove_terraform_lock_items("state-bucket", key).await.unwrap();
+    assert!(removal.digest_removed, "unlock keeps the state digest");
+
+    let r = destroy::destroy(p, DestroyRequest::new(name("tf"))).await.unwrap();
+    let c = r.cleanup.unwrap();
+    assert!(c.terraform_lock_removed && c.terraform_digest_removed);
+}
+
+pub(crate) async fn extend_of_a_missing_or_destroyed_environment_fails(f: &Fixture) {
+    let p = &f.platform;
+    let err = extend::extend(p, ExtendRequest { name: name("ghost"), ttl: Ttl::parse("1d").unwrap() }).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    create::create(p, create_req("gone")).await.unwrap();
+    destroy::destroy(p, DestroyRequest::new(name("gone"))).await.unwrap();
+    let err = extend::extend(p, ExtendRequest { name: name("gone"), ttl: Ttl::parse("1d").unwrap() }).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+}
