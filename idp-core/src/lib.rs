@@ -25,3 +25,8 @@ pub mod error;
 pub mod platform;
 pub mod ports;
 pub mod secret;
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
