@@ -17,6 +17,9 @@
 //! Everything that decides anything lives here, so that every frontend behaves the same.
 #![warn(missing_docs)]
 
+pub mod adapters;
+pub mod backend;
 pub mod domain;
 pub mod env_vars;
+pub mod ports;
 pub mod secret;

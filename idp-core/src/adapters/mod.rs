@@ -1,0 +1,12 @@
+//! The adapters: implementations of the [`ports`](crate::ports) for each backend.
+//!
+//! - [`memory`]: real, in-process implementations with S3/DynamoDB/ECS semantics, public so that
+//!   users can test their own code against them.
+//! - [`local`]: the embedded default backend, a directory laid out like the state bucket, with
+//!   lock files that are safe across processes.
+//! - `aws` (feature `aws`): S3, DynamoDB, ECS, CloudWatch Logs and ECR.
+
+#[cfg(feature = "aws")]
+pub mod aws;
+pub mod local;
+pub mod memory;

@@ -1,0 +1,157 @@
+//! The `Deployer` port: redeploy a running environment and read its health.
+//!
+//! A push to a branch whose environment is up rolls the service even when the image tag did not
+//! change (the original only redeployed when the task definition changed). ECS is the production
+//! backend; the memory and local adapters keep the same state machine.
+
+use std::fmt::{self, Debug};
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use super::BoxError;
+
+/// The rollout state of a deployment (ECS `rolloutState`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RolloutState {
+    /// Tasks are being replaced.
+    InProgress,
+    /// The deployment reached its desired count and is steady.
+    Completed,
+    /// The deployment failed (e.g. the circuit breaker tripped).
+    Failed,
+    /// A state this version does not know, as the backend spelled it.
+    Other(String),
+}
+
+impl fmt::Display for RolloutState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InProgress => f.write_str("in_progress"),
+            Self::Completed => f.write_str("completed"),
+            Self::Failed => f.write_str("failed"),
+            Self::Other(other) => f.write_str(other),
+        }
+    }
+}
+
+/// The status of a service (ECS service `status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ServiceStatus {
+    /// The service exists and runs tasks.
+    Active,
+    /// The service is being deleted.
+    Draining,
+    /// The service was deleted.
+    Inactive,
+    /// A status this version does not know, as the backend spelled it.
+    Other(String),
+}
+
+impl fmt::Display for ServiceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Active => f.write_str("active"),
+            Self::Draining => f.write_str("draining"),
+            Self::Inactive => f.write_str("inactive"),
+            Self::Other(other) => f.write_str(other),
+        }
+    }
+}
+
+/// The newest deployment of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeploymentInfo {
+    /// The deployment id (ECS `ecs-svc/...`).
+    pub id: String,
+    /// How far the rollout got.
+    pub rollout_state: RolloutState,
+    /// How many tasks of this deployment failed to start.
+    pub failed_tasks: u32,
+}
+
+/// The health of a service at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceHealth {
+    /// The service status.
+    pub status: ServiceStatus,
+    /// Tasks wanted.
+    pub desired: u32,
+    /// Tasks running.
+    pub running: u32,
+    /// Tasks starting.
+    pub pending: u32,
+    /// The newest deployment (ECS `PRIMARY`), if any.
+    pub last_deployment: Option<DeploymentInfo>,
+}
+
+impl ServiceHealth {
+    /// Whether the service is active, its newest deployment completed and all wanted tasks run.
+    pub fn is_healthy(&self) -> bool {
+        self.status == ServiceStatus::Active
+            && self.running >= self.desired
+            && self.last_deployment.as_ref().is_none_or(|d| d.rollout_state == RolloutState::Completed)
+    }
+}
+
+/// What went wrong in a deployer call, by outcome class.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeployError {
+    /// No such cluster or service.
+    #[error("service `{service}` in cluster `{cluster}` does not exist; check the environment's outputs")]
+    NotFound {
+        /// The cluster asked for.
+        cluster: String,
+        /// The service asked for.
+        service: String,
+    },
+    /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
+    #[error("{backend} is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    Unavailable {
+        /// The backend (`ecs`, `local`, `memory`).
+        backend: &'static str,
+        /// Whether retrying the same call may succeed.
+        retryable: bool,
+        /// The backend's error.
+        #[source]
+        source: BoxError,
+    },
+    /// Any other backend failure.
+    #[error("{backend} request failed")]
+    Backend {
+        /// The backend (`ecs`, `local`, `memory`).
+        backend: &'static str,
+        /// The backend's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl DeployError {
+    /// Whether the same call may succeed if retried unchanged.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Unavailable { retryable: true, .. })
+    }
+}
+
+/// Rolls and inspects the service of an environment.
+#[async_trait]
+pub trait Deployer: Debug + Send + Sync + 'static {
+    /// Starts a new deployment of the service with its current definition (ECS
+    /// `UpdateService --force-new-deployment`) and returns the new deployment's id.
+    ///
+    /// Returns once the deployment is started, not finished; poll [`Deployer::describe`]. Every call
+    /// starts a new deployment with a new id. MUST fail with [`DeployError::NotFound`] for an
+    /// unknown cluster or service.
+    async fn force_new_deployment(&self, cluster: &str, service: &str) -> Result<String, DeployError>;
+
+    /// The service's health now.
+    ///
+    /// MUST fail with [`DeployError::NotFound`] for an unknown cluster or service.
+    async fn describe(&self, cluster: &str, service: &str) -> Result<ServiceHealth, DeployError>;
+}
