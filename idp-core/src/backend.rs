@@ -23,3 +23,30 @@ pub struct Backend {
     /// The time.
     pub clock: Arc<dyn Clock>,
 }
+
+// === AWS ===
+
+#[cfg(feature = "aws")]
+impl Backend {
+    /// The AWS backend: S3, DynamoDB, ECS, CloudWatch Logs and ECR as `cfg` names them, with
+    /// credentials from the standard chain (environment, profile, SSO, web identity, instance
+    /// role) and the system clock.
+    ///
+    /// Nothing is called yet: a wrong bucket or missing credentials show on the first use.
+    pub async fn aws(cfg: crate::adapters::aws::AwsConfig) -> Self {
+        Self::from_aws(crate::adapters::aws::AwsAdapters::load(&cfg).await)
+    }
+
+    /// A backend of already built AWS adapters (e.g. from an SDK configuration with other
+    /// credentials), with the system clock.
+    pub fn from_aws(adapters: crate::adapters::aws::AwsAdapters) -> Self {
+        Self {
+            store: Arc::new(adapters.store),
+            locks: Arc::new(adapters.locks),
+            deployer: Arc::new(adapters.deployer),
+            logs: Arc::new(adapters.logs),
+            registry: Arc::new(adapters.registry),
+            clock: Arc::new(crate::ports::SystemClock),
+        }
+    }
+}

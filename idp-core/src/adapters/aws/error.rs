@@ -56,7 +56,11 @@ pub(crate) struct Failure {
 
 impl Failure {
     /// Classifies `err` from the call `operation` on `resource` (a bucket/key, table/key, ...).
-    pub(crate) fn new<E>(err: SdkError<E, HttpResponse>, operation: &'static str, resource: impl Into<String>) -> Self
+    pub(crate) fn new<E>(
+        err: SdkError<E, HttpResponse>,
+        operation: &'static str,
+        resource: impl Into<String>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -65,7 +69,10 @@ impl Failure {
             (_, Some(code), Some(message)) => format!("{code}: {message}"),
             (_, Some(code), None) => code.to_owned(),
             (SdkError::ServiceError(_) | SdkError::ResponseError(_), None, _) => {
-                format!("{err} (HTTP {})", status.map_or_else(|| "status unknown".to_owned(), |s| s.to_string()))
+                format!(
+                    "{err} (HTTP {})",
+                    status.map_or_else(|| "status unknown".to_owned(), |s| s.to_string())
+                )
             }
             (_, None, _) => err.to_string(),
         };
@@ -75,13 +82,20 @@ impl Failure {
             // client itself could not send, which no retry fixes.
             SdkError::DispatchFailure(failure) => Some(!failure.is_user()),
             SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
-                let retryable_code = err.code().is_some_and(|code| RETRYABLE_CODES.contains(&code));
+                let retryable_code = err
+                    .code()
+                    .is_some_and(|code| RETRYABLE_CODES.contains(&code));
                 let retryable_status = status.is_some_and(|s| s >= 500 || s == 429);
                 (retryable_code || retryable_status).then_some(true)
             }
             _ => None,
         };
-        let error = AwsCallError { operation, resource: resource.into(), summary, source: Box::new(err) };
+        let error = AwsCallError {
+            operation,
+            resource: resource.into(),
+            summary,
+            source: Box::new(err),
+        };
         Self { unavailable, error }
     }
 
@@ -102,7 +116,11 @@ impl Failure {
     pub(crate) fn into_store(self, backend: &'static str) -> StoreError {
         let source: BoxError = Box::new(self.error);
         match self.unavailable {
-            Some(retryable) => StoreError::Unavailable { backend, retryable, source },
+            Some(retryable) => StoreError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
             None => StoreError::Backend { backend, source },
         }
     }
@@ -111,7 +129,11 @@ impl Failure {
     pub(crate) fn into_lock(self, backend: &'static str) -> LockError {
         let source: BoxError = Box::new(self.error);
         match self.unavailable {
-            Some(retryable) => LockError::Unavailable { backend, retryable, source },
+            Some(retryable) => LockError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
             None => LockError::Backend { backend, source },
         }
     }
@@ -120,7 +142,11 @@ impl Failure {
     pub(crate) fn into_deploy(self, backend: &'static str) -> DeployError {
         let source: BoxError = Box::new(self.error);
         match self.unavailable {
-            Some(retryable) => DeployError::Unavailable { backend, retryable, source },
+            Some(retryable) => DeployError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
             None => DeployError::Backend { backend, source },
         }
     }
@@ -129,7 +155,11 @@ impl Failure {
     pub(crate) fn into_log(self, backend: &'static str) -> LogError {
         let source: BoxError = Box::new(self.error);
         match self.unavailable {
-            Some(retryable) => LogError::Unavailable { backend, retryable, source },
+            Some(retryable) => LogError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
             None => LogError::Backend { backend, source },
         }
     }
@@ -138,7 +168,11 @@ impl Failure {
     pub(crate) fn into_registry(self, backend: &'static str) -> RegistryError {
         let source: BoxError = Box::new(self.error);
         match self.unavailable {
-            Some(retryable) => RegistryError::Unavailable { backend, retryable, source },
+            Some(retryable) => RegistryError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
             None => RegistryError::Backend { backend, source },
         }
     }
@@ -146,7 +180,8 @@ impl Failure {
 
 /// The HTTP status of the answer, if one came.
 pub(crate) fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
-    err.raw_response().map(|response| response.status().as_u16())
+    err.raw_response()
+        .map(|response| response.status().as_u16())
 }
 
 /// An error the adapter itself found in an answer that came back successfully (a missing field).
@@ -160,8 +195,16 @@ pub(crate) struct UnexpectedAnswer {
 
 impl UnexpectedAnswer {
     /// A boxed error for a port error's `source`.
-    pub(crate) fn boxed(operation: &'static str, resource: impl Into<String>, problem: impl Into<String>) -> BoxError {
-        Box::new(Self { operation, resource: resource.into(), problem: problem.into() })
+    pub(crate) fn boxed(
+        operation: &'static str,
+        resource: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> BoxError {
+        Box::new(Self {
+            operation,
+            resource: resource.into(),
+            problem: problem.into(),
+        })
     }
 }
 
@@ -177,15 +220,26 @@ mod tests {
     use super::*;
 
     fn service_error(code: &str, status: u16) -> SdkError<PutObjectError, HttpResponse> {
-        let err = PutObjectError::generic(ErrorMetadata::builder().code(code).message("said the service").build());
-        let status = status.try_into().map_err(|_| "status").unwrap_or_else(|_| panic!("status {status}"));
+        let err = PutObjectError::generic(
+            ErrorMetadata::builder()
+                .code(code)
+                .message("said the service")
+                .build(),
+        );
+        let status = status
+            .try_into()
+            .map_err(|_| "status")
+            .unwrap_or_else(|_| panic!("status {status}"));
         SdkError::service_error(err, HttpResponse::new(status, SdkBody::empty()))
     }
 
     #[test]
     fn throttling_and_5xx_are_retryable() {
         assert!(Failure::new(service_error("SlowDown", 503), "PutObject", "b/k").is_retryable());
-        assert!(Failure::new(service_error("ThrottlingException", 400), "PutItem", "t/k").is_retryable());
+        assert!(
+            Failure::new(service_error("ThrottlingException", 400), "PutItem", "t/k")
+                .is_retryable()
+        );
         assert!(Failure::new(service_error("Whatever", 500), "PutObject", "b/k").is_retryable());
         let timeout: SdkError<PutObjectError, HttpResponse> = SdkError::timeout_error("too slow");
         assert!(Failure::new(timeout, "PutObject", "b/k").is_retryable());
@@ -195,16 +249,28 @@ mod tests {
     fn permission_errors_are_backend_errors_not_retryable() {
         let failure = Failure::new(service_error("AccessDenied", 403), "PutObject", "b/k");
         assert!(!failure.is_retryable());
-        assert!(matches!(failure.into_store("s3"), StoreError::Backend { backend: "s3", .. }));
+        assert!(matches!(
+            failure.into_store("s3"),
+            StoreError::Backend { backend: "s3", .. }
+        ));
     }
 
     #[test]
     fn the_port_error_keeps_the_call_code_message_and_sdk_chain() {
-        let err = Failure::new(service_error("SlowDown", 503), "PutObject", "bucket/key").into_store("s3");
+        let err = Failure::new(service_error("SlowDown", 503), "PutObject", "bucket/key")
+            .into_store("s3");
         assert!(err.is_retryable());
         let call = err.source().map(ToString::to_string);
-        assert_eq!(call.as_deref(), Some("`PutObject` on `bucket/key` failed: SlowDown: said the service"));
-        let sdk = err.source().and_then(|call| call.source()).map(|sdk| DisplayErrorContext(sdk).to_string());
-        assert!(sdk.is_some_and(|chain| chain.contains("service error") && chain.contains("SlowDown")));
+        assert_eq!(
+            call.as_deref(),
+            Some("`PutObject` on `bucket/key` failed: SlowDown: said the service")
+        );
+        let sdk = err
+            .source()
+            .and_then(|call| call.source())
+            .map(|sdk| DisplayErrorContext(sdk).to_string());
+        assert!(
+            sdk.is_some_and(|chain| chain.contains("service error") && chain.contains("SlowDown"))
+        );
     }
 }

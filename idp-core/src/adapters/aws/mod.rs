@@ -100,7 +100,9 @@ impl AwsConfig {
     /// Change it before loading to supply other credentials, e.g. static test credentials for
     /// an endpoint like moto: `cfg.sdk_config_loader().test_credentials().load().await`.
     pub fn sdk_config_loader(&self) -> ConfigLoader {
-        let retry = RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_initial_backoff(INITIAL_BACKOFF);
+        let retry = RetryConfig::standard()
+            .with_max_attempts(MAX_ATTEMPTS)
+            .with_initial_backoff(INITIAL_BACKOFF);
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .operation_attempt_timeout(ATTEMPT_TIMEOUT)
@@ -146,11 +148,18 @@ impl AwsAdapters {
     pub fn new(cfg: &AwsConfig, sdk: &SdkConfig) -> Self {
         // An endpoint override is usually an IP or a host without wildcard DNS, where the
         // virtual-host style `bucket.host` cannot resolve.
-        let s3_config =
-            aws_sdk_s3::config::Builder::from(sdk).force_path_style(cfg.endpoint_url.is_some()).build();
+        let s3_config = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(cfg.endpoint_url.is_some())
+            .build();
         Self {
-            store: S3Store::new(aws_sdk_s3::Client::from_conf(s3_config), cfg.state_bucket.clone()),
-            locks: DynamoDbLockTable::new(aws_sdk_dynamodb::Client::new(sdk), cfg.lock_table.clone()),
+            store: S3Store::new(
+                aws_sdk_s3::Client::from_conf(s3_config),
+                cfg.state_bucket.clone(),
+            ),
+            locks: DynamoDbLockTable::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                cfg.lock_table.clone(),
+            ),
             deployer: EcsDeployer::new(aws_sdk_ecs::Client::new(sdk)),
             logs: CloudWatchLogSource::new(aws_sdk_cloudwatchlogs::Client::new(sdk)),
             registry: EcrRegistry::new(aws_sdk_ecr::Client::new(sdk)),
@@ -169,15 +178,34 @@ mod tests {
 
     #[tokio::test]
     async fn the_loader_sets_region_endpoint_retries_and_timeouts() {
-        let cfg = AwsConfig::new("eu-west-1", "b", "t", "r").with_endpoint_url("http://127.0.0.1:1");
-        let sdk = cfg.sdk_config_loader().test_credentials().empty_test_environment().load().await;
+        let cfg =
+            AwsConfig::new("eu-west-1", "b", "t", "r").with_endpoint_url("http://127.0.0.1:1");
+        let sdk = cfg
+            .sdk_config_loader()
+            .test_credentials()
+            .empty_test_environment()
+            .load()
+            .await;
         assert_eq!(sdk.region().map(Region::as_ref), Some("eu-west-1"));
         assert_eq!(sdk.endpoint_url(), Some("http://127.0.0.1:1"));
-        let retry = sdk.retry_config().map(|r| (r.max_attempts(), r.initial_backoff()));
+        let retry = sdk
+            .retry_config()
+            .map(|r| (r.max_attempts(), r.initial_backoff()));
         assert_eq!(retry, Some((MAX_ATTEMPTS, INITIAL_BACKOFF)));
         let timeouts = sdk.timeout_config().map(|t| {
-            (t.connect_timeout(), t.operation_attempt_timeout(), t.operation_timeout())
+            (
+                t.connect_timeout(),
+                t.operation_attempt_timeout(),
+                t.operation_timeout(),
+            )
         });
-        assert_eq!(timeouts, Some((Some(CONNECT_TIMEOUT), Some(ATTEMPT_TIMEOUT), Some(OPERATION_TIMEOUT))));
+        assert_eq!(
+            timeouts,
+            Some((
+                Some(CONNECT_TIMEOUT),
+                Some(ATTEMPT_TIMEOUT),
+                Some(OPERATION_TIMEOUT)
+            ))
+        );
     }
 }

@@ -34,7 +34,10 @@ pub struct S3Store {
 impl S3Store {
     /// A store on `bucket`, reached through `client`.
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
-        Self { client, bucket: bucket.into() }
+        Self {
+            client,
+            bucket: bucket.into(),
+        }
     }
 
     /// The bucket's name.
@@ -46,14 +49,24 @@ impl S3Store {
         format!("s3://{}/{key}", self.bucket)
     }
 
-    fn failure<E>(&self, err: SdkError<E, HttpResponse>, operation: &'static str, key: &str) -> StoreError
+    fn failure<E>(
+        &self,
+        err: SdkError<E, HttpResponse>,
+        operation: &'static str,
+        key: &str,
+    ) -> StoreError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         Failure::new(err, operation, self.resource(key)).into_store(BACKEND)
     }
 
-    fn etag(&self, etag: Option<&str>, operation: &'static str, key: &str) -> Result<Etag, StoreError> {
+    fn etag(
+        &self,
+        etag: Option<&str>,
+        operation: &'static str,
+        key: &str,
+    ) -> Result<Etag, StoreError> {
         etag.map(Etag::new).ok_or_else(|| StoreError::Backend {
             backend: BACKEND,
             source: UnexpectedAnswer::boxed(operation, self.resource(key), "no ETag header"),
@@ -67,12 +80,18 @@ impl S3Store {
             .into_iter()
             .map(|key| ObjectIdentifier::builder().key(key).build())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|err| StoreError::Backend { backend: BACKEND, source: Box::new(err) })?;
+            .map_err(|err| StoreError::Backend {
+                backend: BACKEND,
+                source: Box::new(err),
+            })?;
         let delete = Delete::builder()
             .set_objects(Some(objects))
             .quiet(true)
             .build()
-            .map_err(|err| StoreError::Backend { backend: BACKEND, source: Box::new(err) })?;
+            .map_err(|err| StoreError::Backend {
+                backend: BACKEND,
+                source: Box::new(err),
+            })?;
         let output = self
             .client
             .delete_objects()
@@ -108,46 +127,86 @@ fn check_key(key: &str) -> Result<(), StoreError> {
     } else {
         return Ok(());
     };
-    Err(StoreError::InvalidKey { key: key.to_owned(), reason: reason.to_owned() })
+    Err(StoreError::InvalidKey {
+        key: key.to_owned(),
+        reason: reason.to_owned(),
+    })
 }
 
 #[async_trait]
 impl ObjectStore for S3Store {
     async fn get(&self, key: &str) -> Result<Object, StoreError> {
         check_key(key)?;
-        let output = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+        let output = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(output) => output,
             Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
-                return Err(StoreError::NotFound { key: key.to_owned() });
+                return Err(StoreError::NotFound {
+                    key: key.to_owned(),
+                });
             }
             Err(err) => return Err(self.failure(err, "GetObject", key)),
         };
         let etag = self.etag(output.e_tag(), "GetObject", key)?;
-        let bytes = output.body.collect().await.map_err(|err| StoreError::Unavailable {
-            backend: BACKEND,
-            retryable: true,
-            source: Box::new(err),
-        })?;
-        Ok(Object { bytes: bytes.into_bytes(), etag })
+        let bytes = output
+            .body
+            .collect()
+            .await
+            .map_err(|err| StoreError::Unavailable {
+                backend: BACKEND,
+                retryable: true,
+                source: Box::new(err),
+            })?;
+        Ok(Object {
+            bytes: bytes.into_bytes(),
+            etag,
+        })
     }
 
     async fn head(&self, key: &str) -> Result<ObjectMeta, StoreError> {
         check_key(key)?;
-        let output = match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+        let output = match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(output) => output,
             Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => {
-                return Err(StoreError::NotFound { key: key.to_owned() });
+                return Err(StoreError::NotFound {
+                    key: key.to_owned(),
+                });
             }
             Err(err) => return Err(self.failure(err, "HeadObject", key)),
         };
         let etag = self.etag(output.e_tag(), "HeadObject", key)?;
-        let size = output.content_length().and_then(|len| u64::try_from(len).ok()).unwrap_or_default();
-        Ok(ObjectMeta { key: key.to_owned(), etag, size })
+        let size = output
+            .content_length()
+            .and_then(|len| u64::try_from(len).ok())
+            .unwrap_or_default();
+        Ok(ObjectMeta {
+            key: key.to_owned(),
+            etag,
+            size,
+        })
     }
 
     async fn put(&self, key: &str, bytes: Bytes, mode: PutMode) -> Result<Etag, StoreError> {
         check_key(key)?;
-        let request = self.client.put_object().bucket(&self.bucket).key(key).body(ByteStream::from(bytes));
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(bytes));
         let request = match &mode {
             PutMode::Overwrite => request,
             PutMode::CreateOnly => request.if_none_match("*"),
@@ -157,18 +216,28 @@ impl ObjectStore for S3Store {
             Ok(output) => self.etag(output.e_tag(), "PutObject", key),
             // 412 is not modelled by the SDK: match on the status (and the code, for
             // S3-compatible stores that send it with another status).
-            Err(err) if status(&err) == Some(412) || err.code() == Some("PreconditionFailed") => match mode {
-                PutMode::CreateOnly => Err(StoreError::AlreadyExists { key: key.to_owned() }),
-                _ => Err(StoreError::PreconditionFailed { key: key.to_owned() }),
-            },
+            Err(err) if status(&err) == Some(412) || err.code() == Some("PreconditionFailed") => {
+                match mode {
+                    PutMode::CreateOnly => Err(StoreError::AlreadyExists {
+                        key: key.to_owned(),
+                    }),
+                    _ => Err(StoreError::PreconditionFailed {
+                        key: key.to_owned(),
+                    }),
+                }
+            }
             // If-Match on a missing key.
             Err(err) if status(&err) == Some(404) || err.code() == Some("NoSuchKey") => {
-                Err(StoreError::NotFound { key: key.to_owned() })
+                Err(StoreError::NotFound {
+                    key: key.to_owned(),
+                })
             }
             // 409 `ConditionalRequestConflict`: a concurrent write or delete of the key finished
             // while this conditional put was in flight. S3 asks to retry.
             Err(err) if status(&err) == Some(409) => {
-                Err(Failure::new(err, "PutObject", self.resource(key)).retryable().into_store(BACKEND))
+                Err(Failure::new(err, "PutObject", self.resource(key))
+                    .retryable()
+                    .into_store(BACKEND))
             }
             Err(err) => Err(self.failure(err, "PutObject", key)),
         }
@@ -189,11 +258,17 @@ impl ObjectStore for S3Store {
         for object in output.contents() {
             let key = object.key().unwrap_or_default().to_owned();
             let etag = self.etag(object.e_tag(), "ListObjectsV2", &key)?;
-            let size = object.size().and_then(|len| u64::try_from(len).ok()).unwrap_or_default();
+            let size = object
+                .size()
+                .and_then(|len| u64::try_from(len).ok())
+                .unwrap_or_default();
             objects.push(ObjectMeta { key, etag, size });
         }
-        let next =
-            if output.is_truncated() == Some(true) { output.next_continuation_token().map(str::to_owned) } else { None };
+        let next = if output.is_truncated() == Some(true) {
+            output.next_continuation_token().map(str::to_owned)
+        } else {
+            None
+        };
         Ok(ListPage { objects, next })
     }
 
