@@ -1,11 +1,17 @@
 //! The `Backend`: one value holding an implementation of every port.
 //!
-//! Use cases take `&Backend` and never know which backend they run on; the frontends choose it
-//! at run time (memory for tests, a local directory by default, AWS with the `aws` feature).
+//! Use cases take `&Backend` and never know which backend they run on; the frontends choose it at
+//! run time: [`Backend::memory`] in tests, [`Backend::local`] by default, `Backend::aws` with the
+//! `aws` feature.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::ports::{Clock, Deployer, ImageRegistry, LockTable, LogSource, ObjectStore};
+use chrono::{DateTime, Utc};
+
+use crate::adapters::local::{LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalStore};
+use crate::adapters::memory::{MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore};
+use crate::ports::{Clock, Deployer, FixedClock, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock};
 
 /// An implementation of every port, chosen at run time.
 #[derive(Debug, Clone)]
@@ -24,29 +30,77 @@ pub struct Backend {
     pub clock: Arc<dyn Clock>,
 }
 
-// === AWS ===
+/// The concrete adapters behind [`Backend::memory_at`], for tests that seed or inspect them
+/// (register a service, push log events, move the clock).
+#[derive(Debug, Clone)]
+pub struct MemoryHandles {
+    /// The store.
+    pub store: Arc<MemoryStore>,
+    /// The lock table.
+    pub locks: Arc<MemoryLocks>,
+    /// The deployer.
+    pub deployer: Arc<MemoryDeployer>,
+    /// The log source.
+    pub logs: Arc<MemoryLogs>,
+    /// The image registry.
+    pub registry: Arc<MemoryRegistry>,
+    /// The clock.
+    pub clock: Arc<FixedClock>,
+}
 
-#[cfg(feature = "aws")]
 impl Backend {
-    /// The AWS backend: S3, DynamoDB, ECS, CloudWatch Logs and ECR as `cfg` names them, with
-    /// credentials from the standard chain (environment, profile, SSO, web identity, instance
-    /// role) and the system clock.
-    ///
-    /// Nothing is called yet: a wrong bucket or missing credentials show on the first use.
-    pub async fn aws(cfg: crate::adapters::aws::AwsConfig) -> Self {
-        Self::from_aws(crate::adapters::aws::AwsAdapters::load(&cfg).await)
+    /// Every port in process memory, with the system clock.
+    pub fn memory() -> Self {
+        let (backend, _) = Self::memory_at(DateTime::<Utc>::UNIX_EPOCH);
+        backend.with_clock(Arc::new(SystemClock))
     }
 
-    /// A backend of already built AWS adapters (e.g. from an SDK configuration with other
-    /// credentials), with the system clock.
-    pub fn from_aws(adapters: crate::adapters::aws::AwsAdapters) -> Self {
+    /// Every port in process memory, with a [`FixedClock`] showing `now`; also returns the
+    /// concrete adapters so tests can seed and inspect them.
+    pub fn memory_at(now: DateTime<Utc>) -> (Self, MemoryHandles) {
+        let handles = MemoryHandles {
+            store: Arc::new(MemoryStore::new()),
+            locks: Arc::new(MemoryLocks::new()),
+            deployer: Arc::new(MemoryDeployer::new()),
+            logs: Arc::new(MemoryLogs::new()),
+            registry: Arc::new(MemoryRegistry::new()),
+            clock: Arc::new(FixedClock::new(now)),
+        };
+        let backend = Self {
+            store: handles.store.clone(),
+            locks: handles.locks.clone(),
+            deployer: handles.deployer.clone(),
+            logs: handles.logs.clone(),
+            registry: handles.registry.clone(),
+            clock: handles.clock.clone(),
+        };
+        (backend, handles)
+    }
+
+    /// The local backend in `dir` (see [`crate::adapters::local`] for the layout), with the system
+    /// clock. Nothing is created until the first write.
+    pub fn local(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
         Self {
-            store: Arc::new(adapters.store),
-            locks: Arc::new(adapters.locks),
-            deployer: Arc::new(adapters.deployer),
-            logs: Arc::new(adapters.logs),
-            registry: Arc::new(adapters.registry),
-            clock: Arc::new(crate::ports::SystemClock),
+            store: Arc::new(LocalStore::new(dir.clone())),
+            locks: Arc::new(LocalLocks::new(dir.clone())),
+            deployer: Arc::new(LocalDeployer::new(dir.clone())),
+            logs: Arc::new(LocalLogs::new(dir.clone())),
+            registry: Arc::new(LocalRegistry::new(dir)),
+            clock: Arc::new(SystemClock),
         }
     }
+
+    /// The same backend with another clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    // === AWS ===
+    //
+    // `Backend::aws(cfg)` (S3 + DynamoDB + ECS + CloudWatch Logs + ECR) is defined in
+    // `adapters/aws`, in an `impl Backend` block under `#[cfg(feature = "aws")]`, so that this
+    // file builds without the AWS SDK.
 }

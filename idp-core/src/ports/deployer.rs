@@ -7,12 +7,12 @@
 use std::fmt::{self, Debug};
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::BoxError;
 
 /// The rollout state of a deployment (ECS `rolloutState`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RolloutState {
@@ -38,7 +38,7 @@ impl fmt::Display for RolloutState {
 }
 
 /// The status of a service (ECS service `status`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ServiceStatus {
@@ -64,7 +64,7 @@ impl fmt::Display for ServiceStatus {
 }
 
 /// The newest deployment of a service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeploymentInfo {
     /// The deployment id (ECS `ecs-svc/...`).
     pub id: String,
@@ -75,7 +75,7 @@ pub struct DeploymentInfo {
 }
 
 /// The health of a service at one moment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceHealth {
     /// The service status.
     pub status: ServiceStatus,

@@ -1,0 +1,85 @@
+//! The local [`Deployer`]: the deployment state machine of the memory deployer, kept in
+//! `<dir>/.local/deployer.json` so every process sees it.
+
+use std::io;
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+use super::fs::{self, BACKEND};
+use crate::adapters::memory::DeployerState;
+use crate::ports::{DeployError, Deployer, RolloutState, ServiceHealth};
+
+const STATE_FILE: &str = "deployer.json";
+
+/// A [`Deployer`] whose services live in a local file.
+///
+/// It records services and deployments; it does not start processes. The local process runtime
+/// registers the service it starts ([`LocalDeployer::add_service`]), sees a new `IN_PROGRESS`
+/// deployment after [`Deployer::force_new_deployment`], restarts the process and reports the
+/// result with [`LocalDeployer::complete_deployment`] or [`LocalDeployer::set_health`].
+#[derive(Debug, Clone)]
+pub struct LocalDeployer {
+    root: PathBuf,
+}
+
+fn io(e: io::Error) -> DeployError {
+    DeployError::Backend { backend: BACKEND, source: e.into() }
+}
+
+impl LocalDeployer {
+    /// A deployer keeping its state under `root` (the local backend's directory).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn update<R>(&self, change: impl FnOnce(&mut DeployerState) -> Result<R, DeployError>) -> Result<R, DeployError> {
+        fs::update_json(&self.root, STATE_FILE, change).map_err(io)?
+    }
+
+    /// Registers a steady, active service running `desired` tasks.
+    pub fn add_service(&self, cluster: &str, service: &str, desired: u32) -> Result<(), DeployError> {
+        self.update(|s| {
+            s.add_service(cluster, service, desired);
+            Ok(())
+        })
+    }
+
+    /// Replaces what [`Deployer::describe`] reports for a service (registering it if needed).
+    pub fn set_health(&self, cluster: &str, service: &str, health: ServiceHealth) -> Result<(), DeployError> {
+        self.update(|s| {
+            s.set_health(cluster, service, health);
+            Ok(())
+        })
+    }
+
+    /// Finishes the newest deployment: `COMPLETED`, all desired tasks running.
+    pub fn complete_deployment(&self, cluster: &str, service: &str) -> Result<(), DeployError> {
+        self.update(|s| {
+            s.update(cluster, service, |h| {
+                h.running = h.desired;
+                h.pending = 0;
+                if let Some(d) = &mut h.last_deployment {
+                    d.rollout_state = RolloutState::Completed;
+                }
+            })
+        })
+    }
+}
+
+#[async_trait]
+impl Deployer for LocalDeployer {
+    async fn force_new_deployment(&self, cluster: &str, service: &str) -> Result<String, DeployError> {
+        let (this, cluster, service) = (self.clone(), cluster.to_owned(), service.to_owned());
+        fs::blocking(move || this.update(|s| s.force_new_deployment(&cluster, &service)))
+            .await
+            .unwrap_or_else(|e| Err(DeployError::Backend { backend: BACKEND, source: e.into() }))
+    }
+
+    async fn describe(&self, cluster: &str, service: &str) -> Result<ServiceHealth, DeployError> {
+        let (root, cluster, service) = (self.root.clone(), cluster.to_owned(), service.to_owned());
+        fs::blocking(move || fs::read_json_state::<DeployerState>(&root, STATE_FILE).map_err(io)?.describe(&cluster, &service))
+            .await
+            .unwrap_or_else(|e| Err(DeployError::Backend { backend: BACKEND, source: e.into() }))
+    }
+}
