@@ -210,3 +210,5 @@ pub(crate) async fn local() -> Fixture {
 
 conformance!(memory, crate::adapters::memory);
 conformance!(local, crate::adapters::local);
+#[cfg(feature = "aws")]
+conformance!(moto, crate::moto::fixture);

@@ -470,8 +470,14 @@ impl LockTable for DynamoDbLockTable {
         check_key(&digest_id)?;
         let lock_item = self.delete_unless_lease(&lock_id).await?;
         let digest_item = self.delete_unless_lease(&digest_id).await?;
-        let lock = match lock_item {
-            Some(item) => parse_terraform_lock(&lock_id, &item)?,
+        // A lock item whose `Info` cannot be read is removed all the same: removing it is the
+        // way out of a broken lock.
+        let lock = match lock_item.map(|item| parse_terraform_lock(&lock_id, &item)) {
+            Some(Ok(lock)) => lock,
+            Some(Err(err)) => {
+                tracing::warn!(lock_id, error = %err, "removed an OpenTofu lock item that could not be read");
+                None
+            }
             None => None,
         };
         Ok(TfLockRemoval {

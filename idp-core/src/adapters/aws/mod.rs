@@ -173,6 +173,32 @@ impl AwsAdapters {
     }
 }
 
+// === Backend::aws ===
+
+impl crate::backend::Backend {
+    /// The AWS backend: S3, DynamoDB, ECS, CloudWatch Logs and ECR as `cfg` names them, with
+    /// credentials from the standard chain (environment, profile, SSO, web identity, instance
+    /// role) and the system clock.
+    ///
+    /// Nothing is called yet: a wrong bucket or missing credentials show on the first use.
+    pub async fn aws(cfg: AwsConfig) -> Self {
+        Self::from_aws(AwsAdapters::load(&cfg).await)
+    }
+
+    /// A backend of already built AWS adapters (e.g. from an SDK configuration with other
+    /// credentials), with the system clock.
+    pub fn from_aws(adapters: AwsAdapters) -> Self {
+        Self {
+            store: Arc::new(adapters.store),
+            locks: Arc::new(adapters.locks),
+            deployer: Arc::new(adapters.deployer),
+            logs: Arc::new(adapters.logs),
+            registry: Arc::new(adapters.registry),
+            clock: Arc::new(crate::ports::SystemClock),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,31 +234,5 @@ mod tests {
                 Some(OPERATION_TIMEOUT)
             ))
         );
-    }
-}
-
-// === Backend::aws ===
-
-impl crate::backend::Backend {
-    /// The AWS backend: S3, DynamoDB, ECS, CloudWatch Logs and ECR as `cfg` names them, with
-    /// credentials from the standard chain (environment, profile, SSO, web identity, instance
-    /// role) and the system clock.
-    ///
-    /// Nothing is called yet: a wrong bucket or missing credentials show on the first use.
-    pub async fn aws(cfg: AwsConfig) -> Self {
-        Self::from_aws(AwsAdapters::load(&cfg).await)
-    }
-
-    /// A backend of already built AWS adapters (e.g. from an SDK configuration with other
-    /// credentials), with the system clock.
-    pub fn from_aws(adapters: AwsAdapters) -> Self {
-        Self {
-            store: Arc::new(adapters.store),
-            locks: Arc::new(adapters.locks),
-            deployer: Arc::new(adapters.deployer),
-            logs: Arc::new(adapters.logs),
-            registry: Arc::new(adapters.registry),
-            clock: Arc::new(crate::ports::SystemClock),
-        }
     }
 }
