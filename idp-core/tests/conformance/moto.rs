@@ -10,7 +10,10 @@
 //! and table (`idp-test-{uuid}`). Fixed names in the suites (cluster `previews`, log group
 //! `/ecs/preview-a`) therefore never collide, and the server is never reset.
 
-#![allow(clippy::disallowed_methods, reason = "CloudWatch Logs keeps only recent events: the log tests need the real time")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "CloudWatch Logs keeps only recent events: the log tests need the real time"
+)]
 #![allow(clippy::print_stderr, reason = "a skipped suite says so on stderr")]
 
 use std::sync::{Arc, Once};
@@ -21,7 +24,9 @@ use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_s3::error::BoxError;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use idp_core::adapters::aws::{AwsConfig, CloudWatchLogSource, DynamoDbLockTable, EcrRegistry, EcsDeployer, S3Store};
+use idp_core::adapters::aws::{
+    AwsConfig, CloudWatchLogSource, DynamoDbLockTable, EcrRegistry, EcsDeployer, S3Store,
+};
 use idp_core::env_vars::{self, EnvVars};
 use idp_core::ports::{LockTable, ObjectStore};
 
@@ -76,7 +81,10 @@ impl Intercept for MotoAccount {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        context.request_mut().headers_mut().insert("x-moto-account-id", self.0.clone());
+        context
+            .request_mut()
+            .headers_mut()
+            .insert("x-moto-account-id", self.0.clone());
         Ok(())
     }
 }
@@ -94,54 +102,89 @@ impl Moto {
     pub(crate) async fn new(endpoint: &str) -> Self {
         let id = uuid::Uuid::new_v4();
         let account = format!("{:012}", id.as_u128() % 1_000_000_000_000);
-        let cfg = AwsConfig::new("us-east-1", format!("idp-test-{id}"), format!("idp-test-{id}"), "previews")
-            .with_endpoint_url(endpoint);
-        let sdk = cfg.sdk_config_loader().test_credentials().empty_test_environment().load().await;
-        Self { cfg, sdk, account: MotoAccount(account) }
+        let cfg = AwsConfig::new(
+            "us-east-1",
+            format!("idp-test-{id}"),
+            format!("idp-test-{id}"),
+            "previews",
+        )
+        .with_endpoint_url(endpoint);
+        let sdk = cfg
+            .sdk_config_loader()
+            .test_credentials()
+            .empty_test_environment()
+            .load()
+            .await;
+        Self {
+            cfg,
+            sdk,
+            account: MotoAccount(account),
+        }
     }
 
     pub(crate) fn s3(&self) -> aws_sdk_s3::Client {
-        let config =
-            aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(true).interceptor(self.account.clone()).build();
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk)
+            .force_path_style(true)
+            .interceptor(self.account.clone())
+            .build();
         aws_sdk_s3::Client::from_conf(config)
     }
 
     pub(crate) fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        let config = aws_sdk_dynamodb::config::Builder::from(&self.sdk).interceptor(self.account.clone()).build();
+        let config = aws_sdk_dynamodb::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
         aws_sdk_dynamodb::Client::from_conf(config)
     }
 
     pub(crate) fn ecs(&self) -> aws_sdk_ecs::Client {
-        let config = aws_sdk_ecs::config::Builder::from(&self.sdk).interceptor(self.account.clone()).build();
+        let config = aws_sdk_ecs::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
         aws_sdk_ecs::Client::from_conf(config)
     }
 
     pub(crate) fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
-        let config = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk).interceptor(self.account.clone()).build();
+        let config = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
         aws_sdk_cloudwatchlogs::Client::from_conf(config)
     }
 
     pub(crate) fn ecr(&self) -> aws_sdk_ecr::Client {
-        let config = aws_sdk_ecr::config::Builder::from(&self.sdk).interceptor(self.account.clone()).build();
+        let config = aws_sdk_ecr::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
         aws_sdk_ecr::Client::from_conf(config)
     }
 
     /// Creates the bucket and the lock table named in `cfg`, as the README's setup does.
     pub(crate) async fn create_bucket_and_table(&self) {
-        self.s3().create_bucket().bucket(&self.cfg.state_bucket).send().await.expect("create the state bucket");
+        self.s3()
+            .create_bucket()
+            .bucket(&self.cfg.state_bucket)
+            .send()
+            .await
+            .expect("create the state bucket");
         create_lock_table(&self.dynamodb(), &self.cfg.lock_table).await;
     }
 }
 
 /// Creates a lock table as OpenTofu's S3 backend expects it: partition key `LockID` (string).
 pub(crate) async fn create_lock_table(client: &aws_sdk_dynamodb::Client, table: &str) {
-    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
     let attribute = AttributeDefinition::builder()
         .attribute_name("LockID")
         .attribute_type(ScalarAttributeType::S)
         .build()
         .expect("attribute");
-    let key = KeySchemaElement::builder().attribute_name("LockID").key_type(KeyType::Hash).build().expect("key");
+    let key = KeySchemaElement::builder()
+        .attribute_name("LockID")
+        .key_type(KeyType::Hash)
+        .build()
+        .expect("key");
     client
         .create_table()
         .table_name(table)
@@ -213,11 +256,20 @@ impl Seed for MotoSeed {
 
     async fn service(&self, cluster: &str, service: &str, desired: u32) {
         use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, LaunchType, NetworkMode};
-        self.ecs.create_cluster().cluster_name(cluster).send().await.expect("seed a cluster");
+        self.ecs
+            .create_cluster()
+            .cluster_name(cluster)
+            .send()
+            .await
+            .expect("seed a cluster");
         // EC2 launch type with bridge networking: an awsvpc (Fargate) service needs subnets that
         // exist in moto's EC2, and without `securityGroups` moto answers HTTP 500. The adapter's
         // calls (UpdateService, DescribeServices) are the same for either launch type.
-        let container = ContainerDefinition::builder().name("app").image("nginx:alpine").memory(128).build();
+        let container = ContainerDefinition::builder()
+            .name("app")
+            .image("nginx:alpine")
+            .memory(128)
+            .build();
         self.ecs
             .register_task_definition()
             .family(service)
@@ -241,16 +293,35 @@ impl Seed for MotoSeed {
 
     async fn log_events(&self, group: &str, stream: &str, events: &[(DateTime<Utc>, String)]) {
         use aws_sdk_cloudwatchlogs::types::InputLogEvent;
-        match self.logs.create_log_group().log_group_name(group).send().await {
+        match self
+            .logs
+            .create_log_group()
+            .log_group_name(group)
+            .send()
+            .await
+        {
             Ok(_) => {}
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_already_exists_exception()) => {}
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_already_exists_exception()) => {}
             Err(err) => panic!("seed a log group: {err:?}"),
         }
-        self.logs.create_log_stream().log_group_name(group).log_stream_name(stream).send().await.expect("seed a stream");
+        self.logs
+            .create_log_stream()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .send()
+            .await
+            .expect("seed a stream");
         let events: Vec<InputLogEvent> = events
             .iter()
             .map(|(at, message)| {
-                InputLogEvent::builder().timestamp(at.timestamp_millis()).message(message).build().expect("event")
+                InputLogEvent::builder()
+                    .timestamp(at.timestamp_millis())
+                    .message(message)
+                    .build()
+                    .expect("event")
             })
             .collect();
         self.logs
@@ -264,9 +335,18 @@ impl Seed for MotoSeed {
     }
 
     async fn images(&self, repository: &str, tags: &[String]) -> Vec<String> {
-        match self.ecr.create_repository().repository_name(repository).send().await {
+        match self
+            .ecr
+            .create_repository()
+            .repository_name(repository)
+            .send()
+            .await
+        {
             Ok(_) => {}
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_repository_already_exists_exception()) => {}
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_repository_already_exists_exception()) => {}
             Err(err) => panic!("seed a repository: {err:?}"),
         }
         let mut digests = Vec::with_capacity(tags.len());
@@ -280,7 +360,10 @@ impl Seed for MotoSeed {
                 .send()
                 .await
                 .expect("seed an image");
-            let digest = pushed.image().and_then(|i| i.image_id()).and_then(|id| id.image_digest());
+            let digest = pushed
+                .image()
+                .and_then(|i| i.image_id())
+                .and_then(|id| id.image_digest());
             digests.push(digest.expect("moto names the digest").to_owned());
         }
         digests
@@ -301,13 +384,19 @@ pub(crate) fn fixture_in(moto: &Moto) -> Fixture {
     let (m1, b1) = (moto.clone(), bucket.clone());
     let (m2, t2) = (moto.clone(), table.clone());
     // CloudWatch Logs refuses events older than 14 days, so the suites measure from now.
-    let now = Utc::now().duration_trunc(TimeDelta::seconds(1)).expect("a whole second");
+    let now = Utc::now()
+        .duration_trunc(TimeDelta::seconds(1))
+        .expect("a whole second");
     Fixture {
         store: Arc::new(S3Store::new(moto.s3(), bucket)),
         // Every handle is a new client (own connections), as another process would have.
-        store_handle: Arc::new(move || Arc::new(S3Store::new(m1.s3(), b1.clone())) as Arc<dyn ObjectStore>),
+        store_handle: Arc::new(move || {
+            Arc::new(S3Store::new(m1.s3(), b1.clone())) as Arc<dyn ObjectStore>
+        }),
         locks: Arc::new(DynamoDbLockTable::new(moto.dynamodb(), table.clone())),
-        locks_handle: Arc::new(move || Arc::new(DynamoDbLockTable::new(m2.dynamodb(), t2.clone())) as Arc<dyn LockTable>),
+        locks_handle: Arc::new(move || {
+            Arc::new(DynamoDbLockTable::new(m2.dynamodb(), t2.clone())) as Arc<dyn LockTable>
+        }),
         deployer: Arc::new(EcsDeployer::new(moto.ecs())),
         logs: Arc::new(CloudWatchLogSource::new(moto.logs())),
         registry: Arc::new(EcrRegistry::new(moto.ecr())),
@@ -320,7 +409,12 @@ pub(crate) fn fixture_in(moto: &Moto) -> Fixture {
         }),
         // 1,100 keys make two list pages at moto's ~240 requests a second; 150 tags make two
         // `BatchDeleteImage` requests.
-        caps: Caps { list_keys: 1100, rejects_hostile_keys: false, many_images: 150, now },
+        caps: Caps {
+            list_keys: 1100,
+            rejects_hostile_keys: false,
+            many_images: 150,
+            now,
+        },
         _guard: None,
     }
 }
