@@ -2,7 +2,8 @@
 //!
 //! Use cases take `&Backend` and never know which backend they run on; the frontends choose it at
 //! run time: [`Backend::memory`] in tests, [`Backend::local`] by default, `Backend::aws` with the
-//! `aws` feature.
+//! `aws` feature (defined at the end of this file behind `#[cfg(feature = "aws")]`, so that the
+//! crate builds without the AWS SDK).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,8 +11,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::adapters::local::{LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalStore};
-use crate::adapters::memory::{MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore};
-use crate::ports::{Clock, Deployer, FixedClock, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock};
+use crate::adapters::memory::{
+    MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore,
+};
+use crate::ports::{
+    Clock, Deployer, FixedClock, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock,
+};
 
 /// An implementation of every port, chosen at run time.
 #[derive(Debug, Clone)]
@@ -97,10 +102,4 @@ impl Backend {
         self.clock = clock;
         self
     }
-
-    // === AWS ===
-    //
-    // `Backend::aws(cfg)` (S3 + DynamoDB + ECS + CloudWatch Logs + ECR) is defined in
-    // `adapters/aws`, in an `impl Backend` block under `#[cfg(feature = "aws")]`, so that this
-    // file builds without the AWS SDK.
 }

@@ -19,7 +19,10 @@ pub trait Clock: Debug + Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    #[allow(clippy::disallowed_methods, reason = "SystemClock is the one reader of the system clock")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "SystemClock is the one reader of the system clock"
+    )]
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
@@ -43,7 +46,9 @@ pub struct FixedClock {
 impl FixedClock {
     /// A clock showing `now`.
     pub fn new(now: DateTime<Utc>) -> Self {
-        Self { now: Mutex::new(now) }
+        Self {
+            now: Mutex::new(now),
+        }
     }
 
     /// Sets the time.
@@ -59,7 +64,9 @@ impl FixedClock {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, DateTime<Utc>> {
         // A poisoned lock only means a test panicked while holding it; the time is still valid.
-        self.now.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.now
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -77,7 +84,10 @@ mod tests {
 
     #[test]
     fn fixed_clock_moves_only_when_told() {
-        let start = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().unwrap_or_default();
+        let start = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+            .single()
+            .unwrap_or_default();
         let clock = FixedClock::new(start);
         assert_eq!(clock.now(), start);
         clock.advance(TimeDelta::minutes(90));

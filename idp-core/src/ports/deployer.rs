@@ -94,7 +94,10 @@ impl ServiceHealth {
     pub fn is_healthy(&self) -> bool {
         self.status == ServiceStatus::Active
             && self.running >= self.desired
-            && self.last_deployment.as_ref().is_none_or(|d| d.rollout_state == RolloutState::Completed)
+            && self
+                .last_deployment
+                .as_ref()
+                .is_none_or(|d| d.rollout_state == RolloutState::Completed)
     }
 }
 
@@ -103,7 +106,9 @@ impl ServiceHealth {
 #[non_exhaustive]
 pub enum DeployError {
     /// No such cluster or service.
-    #[error("service `{service}` in cluster `{cluster}` does not exist; check the environment's outputs")]
+    #[error(
+        "service `{service}` in cluster `{cluster}` does not exist; check the environment's outputs"
+    )]
     NotFound {
         /// The cluster asked for.
         cluster: String,
@@ -111,7 +116,7 @@ pub enum DeployError {
         service: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("{backend} is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
     Unavailable {
         /// The backend (`ecs`, `local`, `memory`).
         backend: &'static str,
@@ -122,7 +127,7 @@ pub enum DeployError {
         source: BoxError,
     },
     /// Any other backend failure.
-    #[error("{backend} request failed")]
+    #[error("`{backend}` request failed")]
     Backend {
         /// The backend (`ecs`, `local`, `memory`).
         backend: &'static str,
@@ -135,7 +140,13 @@ pub enum DeployError {
 impl DeployError {
     /// Whether the same call may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable { retryable: true, .. })
+        matches!(
+            self,
+            Self::Unavailable {
+                retryable: true,
+                ..
+            }
+        )
     }
 }
 
@@ -148,7 +159,11 @@ pub trait Deployer: Debug + Send + Sync + 'static {
     /// Returns once the deployment is started, not finished; poll [`Deployer::describe`]. Every call
     /// starts a new deployment with a new id. MUST fail with [`DeployError::NotFound`] for an
     /// unknown cluster or service.
-    async fn force_new_deployment(&self, cluster: &str, service: &str) -> Result<String, DeployError>;
+    async fn force_new_deployment(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<String, DeployError>;
 
     /// The service's health now.
     ///

@@ -44,13 +44,13 @@ pub struct DeleteReport {
 #[non_exhaustive]
 pub enum RegistryError {
     /// No such repository.
-    #[error("image repository `{repository}` does not exist; check `ecr_repository` in the config")]
+    #[error("image repository `{repository}` does not exist; check the repository name and region")]
     NotFound {
         /// The repository asked for.
         repository: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("{backend} is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
     Unavailable {
         /// The backend (`ecr`, `local`, `memory`).
         backend: &'static str,
@@ -61,7 +61,7 @@ pub enum RegistryError {
         source: BoxError,
     },
     /// Any other backend failure.
-    #[error("{backend} request failed")]
+    #[error("`{backend}` request failed")]
     Backend {
         /// The backend (`ecr`, `local`, `memory`).
         backend: &'static str,
@@ -74,7 +74,13 @@ pub enum RegistryError {
 impl RegistryError {
     /// Whether the same call may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable { retryable: true, .. })
+        matches!(
+            self,
+            Self::Unavailable {
+                retryable: true,
+                ..
+            }
+        )
     }
 }
 
@@ -93,5 +99,9 @@ pub trait ImageRegistry: Debug + Send + Sync + 'static {
     /// unknown ([`RegistryError::NotFound`]) or the backend fails. ECR's `BatchDeleteImage` takes
     /// at most 100 image ids a request, so the AWS adapter sends the tags in chunks of 100; any
     /// number of tags may be passed.
-    async fn delete_images(&self, repository: &str, tags: &[String]) -> Result<DeleteReport, RegistryError>;
+    async fn delete_images(
+        &self,
+        repository: &str,
+        tags: &[String],
+    ) -> Result<DeleteReport, RegistryError>;
 }

@@ -44,7 +44,11 @@ pub struct Lease {
 impl Lease {
     /// The public view of this lease.
     pub fn info(&self) -> LeaseInfo {
-        LeaseInfo { key: self.key.clone(), owner: self.owner.clone(), expires_at: self.expires_at }
+        LeaseInfo {
+            key: self.key.clone(),
+            owner: self.owner.clone(),
+            expires_at: self.expires_at,
+        }
     }
 }
 
@@ -125,7 +129,9 @@ pub struct TfLockRemoval {
 #[non_exhaustive]
 pub enum LockError {
     /// Someone else holds a live lease.
-    #[error("`{key}` is locked by `{owner}` until {expires_at}; wait, or run `idp unlock` if that holder is gone")]
+    #[error(
+        "`{key}` is locked by `{owner}` until {expires_at}; wait, or run `idp unlock` if that holder is gone"
+    )]
     Held {
         /// The leased key.
         key: String,
@@ -157,7 +163,7 @@ pub enum LockError {
         reason: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("{backend} is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
     Unavailable {
         /// The backend (`dynamodb`, `local`, `memory`).
         backend: &'static str,
@@ -168,7 +174,7 @@ pub enum LockError {
         source: BoxError,
     },
     /// Any other backend failure.
-    #[error("{backend} request failed")]
+    #[error("`{backend}` request failed")]
     Backend {
         /// The backend (`dynamodb`, `local`, `memory`).
         backend: &'static str,
@@ -181,7 +187,13 @@ pub enum LockError {
 impl LockError {
     /// Whether the same call may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable { retryable: true, .. })
+        matches!(
+            self,
+            Self::Unavailable {
+                retryable: true,
+                ..
+            }
+        )
     }
 }
 
@@ -198,7 +210,8 @@ pub trait LockTable: Debug + Send + Sync + 'static {
     /// A live lease MUST make it fail with [`LockError::Held`] naming the holder, whoever that is
     /// (the same owner acquiring twice gets `Held` too). Of N concurrent acquisitions exactly one
     /// succeeds.
-    async fn acquire(&self, request: &LeaseRequest, now: DateTime<Utc>) -> Result<Lease, LockError>;
+    async fn acquire(&self, request: &LeaseRequest, now: DateTime<Utc>)
+    -> Result<Lease, LockError>;
 
     /// Moves the expiry of a lease the caller holds to `expires_at` and returns the renewed lease.
     ///
@@ -235,7 +248,11 @@ pub trait LockTable: Debug + Send + Sync + 'static {
     ///
     /// A stale digest makes a re-provisioned environment of the same name fail with "state data
     /// in S3 does not have the expected content", so destroy removes both. Missing items are fine.
-    async fn remove_terraform_lock_items(&self, bucket: &str, state_key: &str) -> Result<TfLockRemoval, LockError>;
+    async fn remove_terraform_lock_items(
+        &self,
+        bucket: &str,
+        state_key: &str,
+    ) -> Result<TfLockRemoval, LockError>;
 }
 
 #[cfg(test)]
@@ -246,8 +263,23 @@ mod tests {
     fn terraform_info_json_parses_with_all_fields() {
         let info = r#"{"ID":"9db6d3f2-1b1c-4f3e-8d7c-1a2b3c4d5e6f","Operation":"OperationTypeApply","Info":"","Who":"runner@fv-az1","Version":"1.8.2","Created":"2026-02-18T22:03:39.123456789Z","Path":"state-bucket/environments/preview-x/terraform.tfstate"}"#;
         let parsed = TfLockInfo::from_info_json(info).map_err(|e| e.to_string());
-        let parsed = parsed.as_ref().map(|p| (p.id.as_str(), p.operation.as_str(), p.who.as_str(), p.created.is_some()));
-        assert_eq!(parsed, Ok(("9db6d3f2-1b1c-4f3e-8d7c-1a2b3c4d5e6f", "OperationTypeApply", "runner@fv-az1", true)));
+        let parsed = parsed.as_ref().map(|p| {
+            (
+                p.id.as_str(),
+                p.operation.as_str(),
+                p.who.as_str(),
+                p.created.is_some(),
+            )
+        });
+        assert_eq!(
+            parsed,
+            Ok((
+                "9db6d3f2-1b1c-4f3e-8d7c-1a2b3c4d5e6f",
+                "OperationTypeApply",
+                "runner@fv-az1",
+                true
+            ))
+        );
     }
 
     #[test]
@@ -258,7 +290,11 @@ mod tests {
     #[test]
     fn a_lease_expiring_exactly_now_is_free() {
         let now = DateTime::<Utc>::UNIX_EPOCH;
-        let lease = LeaseInfo { key: "k".into(), owner: "o".into(), expires_at: now };
+        let lease = LeaseInfo {
+            key: "k".into(),
+            owner: "o".into(),
+            expires_at: now,
+        };
         assert!(!lease.is_live(now));
         assert!(lease.is_live(now - TimeDelta::seconds(1)));
     }

@@ -32,7 +32,14 @@ pub struct LogQuery {
 impl LogQuery {
     /// A query for every event of `group` from `since` on.
     pub fn new(group: impl Into<String>, since: DateTime<Utc>) -> Self {
-        Self { group: group.into(), since, until: None, filter_pattern: None, limit: None, next_token: None }
+        Self {
+            group: group.into(),
+            since,
+            until: None,
+            filter_pattern: None,
+            limit: None,
+            next_token: None,
+        }
     }
 }
 
@@ -75,7 +82,7 @@ pub enum LogError {
         reason: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("{backend} is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
     Unavailable {
         /// The backend (`cloudwatch-logs`, `local`, `memory`).
         backend: &'static str,
@@ -86,7 +93,7 @@ pub enum LogError {
         source: BoxError,
     },
     /// Any other backend failure.
-    #[error("{backend} request failed")]
+    #[error("`{backend}` request failed")]
     Backend {
         /// The backend (`cloudwatch-logs`, `local`, `memory`).
         backend: &'static str,
@@ -99,7 +106,13 @@ pub enum LogError {
 impl LogError {
     /// Whether the same call may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable { retryable: true, .. })
+        matches!(
+            self,
+            Self::Unavailable {
+                retryable: true,
+                ..
+            }
+        )
     }
 }
 
@@ -137,10 +150,15 @@ impl FilterPattern {
     /// JSON or space-delimited patterns (`{ $.x = 1 }`, `[ip, user]`), which this subset does not
     /// cover.
     pub fn parse(pattern: &str) -> Result<Self, LogError> {
-        let invalid = |reason: &str| LogError::InvalidPattern { pattern: pattern.to_owned(), reason: reason.to_owned() };
+        let invalid = |reason: &str| LogError::InvalidPattern {
+            pattern: pattern.to_owned(),
+            reason: reason.to_owned(),
+        };
         let trimmed = pattern.trim();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
-            return Err(invalid("JSON and space-delimited patterns are not supported; use plain terms"));
+            return Err(invalid(
+                "JSON and space-delimited patterns are not supported; use plain terms",
+            ));
         }
         let mut parsed = Self::default();
         let mut chars = trimmed.chars().peekable();
@@ -230,8 +248,39 @@ mod tests {
 
     #[test]
     fn unsupported_or_broken_patterns_are_errors() {
-        for bad in ["\"open", "-", "? x", "{ $.level = \"error\" }", "[ip, user]"] {
+        for bad in [
+            "\"open",
+            "-",
+            "? x",
+            "{ $.level = \"error\" }",
+            "[ip, user]",
+        ] {
             assert!(FilterPattern::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::FilterPattern;
+
+    proptest! {
+        #[test]
+        fn parsing_any_pattern_never_panics(pattern in "\\PC{0,60}") {
+            let _ = FilterPattern::parse(&pattern);
+        }
+
+        #[test]
+        fn a_plain_term_matches_every_message_containing_it(
+            term in "[A-Za-z0-9:/_.]{1,12}",
+            before in "[ a-z]{0,10}",
+            after in "[ a-z]{0,10}",
+        ) {
+            let pattern = FilterPattern::parse(&term).expect("a plain term parses");
+            let message = format!("{before}{term}{after}");
+            prop_assert!(pattern.matches(&message));
         }
     }
 }

@@ -18,11 +18,144 @@ pub mod log_source;
 pub mod object_store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use deployer::{DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus};
+pub use deployer::{
+    DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus,
+};
 pub use image_registry::{DeleteFailure, DeleteReport, ImageRef, ImageRegistry, RegistryError};
-pub use lock_table::{Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval};
+pub use lock_table::{
+    Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval,
+};
 pub use log_source::{FilterPattern, LogError, LogEvent, LogPage, LogQuery, LogSource};
 pub use object_store::{Etag, ListPage, Object, ObjectMeta, ObjectStore, PutMode, StoreError};
 
 /// The error of a backend, kept whole (with its own `source` chain) inside a port error.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    fn io_error() -> BoxError {
+        Box::new(std::io::Error::other("connection reset"))
+    }
+
+    #[test]
+    fn error_messages_name_the_value_and_the_fix() {
+        let expires_at = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 30, 0)
+            .single()
+            .unwrap_or_default();
+        let messages = [
+            StoreError::NotFound {
+                key: "environments/a/metadata.json".into(),
+            }
+            .to_string(),
+            StoreError::AlreadyExists {
+                key: "environments/a/metadata.json".into(),
+            }
+            .to_string(),
+            StoreError::PreconditionFailed {
+                key: "environments/a/metadata.json".into(),
+            }
+            .to_string(),
+            StoreError::InvalidKey {
+                key: "../x".into(),
+                reason: "keys cannot contain `.` or `..` segments".into(),
+            }
+            .to_string(),
+            StoreError::Unavailable {
+                backend: "s3",
+                retryable: true,
+                source: io_error(),
+            }
+            .to_string(),
+            StoreError::Backend {
+                backend: "s3",
+                source: io_error(),
+            }
+            .to_string(),
+            LockError::Held {
+                key: "environments/a".into(),
+                owner: "alice@laptop".into(),
+                expires_at,
+            }
+            .to_string(),
+            LockError::NotFound {
+                key: "environments/a".into(),
+            }
+            .to_string(),
+            LockError::Malformed {
+                key: "b/k".into(),
+                reason: "its `Info` is not a lock".into(),
+            }
+            .to_string(),
+            DeployError::NotFound {
+                cluster: "previews".into(),
+                service: "preview-a".into(),
+            }
+            .to_string(),
+            LogError::NotFound {
+                group: "/ecs/preview-a".into(),
+            }
+            .to_string(),
+            LogError::InvalidPattern {
+                pattern: "\"open".into(),
+                reason: "a quote is not closed".into(),
+            }
+            .to_string(),
+            RegistryError::NotFound {
+                repository: "previews".into(),
+            }
+            .to_string(),
+        ];
+        insta::assert_snapshot!(messages.join("\n"));
+    }
+
+    #[test]
+    fn only_retryable_unavailability_is_retryable() {
+        assert!(
+            StoreError::Unavailable {
+                backend: "s3",
+                retryable: true,
+                source: io_error()
+            }
+            .is_retryable()
+        );
+        assert!(
+            !StoreError::Unavailable {
+                backend: "s3",
+                retryable: false,
+                source: io_error()
+            }
+            .is_retryable()
+        );
+        assert!(
+            !StoreError::Backend {
+                backend: "s3",
+                source: io_error()
+            }
+            .is_retryable()
+        );
+        assert!(
+            LockError::Unavailable {
+                backend: "dynamodb",
+                retryable: true,
+                source: io_error()
+            }
+            .is_retryable()
+        );
+        assert!(!LockError::NotFound { key: "k".into() }.is_retryable());
+    }
+
+    #[test]
+    fn backend_errors_keep_their_source_chain() {
+        let error = StoreError::Backend {
+            backend: "s3",
+            source: io_error(),
+        };
+        let source = std::error::Error::source(&error).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("connection reset"));
+    }
+}

@@ -125,7 +125,7 @@ pub enum StoreError {
         reason: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("{backend} is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
     Unavailable {
         /// The backend (`s3`, `local`, `memory`).
         backend: &'static str,
@@ -136,7 +136,7 @@ pub enum StoreError {
         source: BoxError,
     },
     /// Any other backend failure (permissions, a missing bucket, an unreadable file).
-    #[error("{backend} request failed")]
+    #[error("`{backend}` request failed")]
     Backend {
         /// The backend (`s3`, `local`, `memory`).
         backend: &'static str,
@@ -149,7 +149,13 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the same call may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable { retryable: true, .. })
+        matches!(
+            self,
+            Self::Unavailable {
+                retryable: true,
+                ..
+            }
+        )
     }
 
     /// Whether the object does not exist.
@@ -159,7 +165,10 @@ impl StoreError {
 
     /// Whether a conditional put lost against another write (`AlreadyExists` or `PreconditionFailed`).
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Self::AlreadyExists { .. } | Self::PreconditionFailed { .. })
+        matches!(
+            self,
+            Self::AlreadyExists { .. } | Self::PreconditionFailed { .. }
+        )
     }
 }
 
@@ -180,7 +189,11 @@ pub trait ObjectStore: Debug + Send + Sync + 'static {
     /// object; adapters override it when the backend has a cheaper call (S3 `HeadObject`).
     async fn head(&self, key: &str) -> Result<ObjectMeta, StoreError> {
         let object = self.get(key).await?;
-        Ok(ObjectMeta { key: key.to_owned(), etag: object.etag, size: object.bytes.len() as u64 })
+        Ok(ObjectMeta {
+            key: key.to_owned(),
+            etag: object.etag,
+            size: object.bytes.len() as u64,
+        })
     }
 
     /// Writes an object under `mode` and returns the etag of the new content.

@@ -11,14 +11,19 @@
 //! A suite never skips a rule silently: what an adapter cannot do is a field of [`Caps`], and the
 //! suite asserts the documented alternative behaviour instead.
 
-#![allow(clippy::disallowed_methods, reason = "the local fixtures and the cross-process test use the disk, env and processes")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the local fixtures write seed data to disk"
+)]
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use idp_core::adapters::local::{LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalStore};
-use idp_core::adapters::memory::{MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore};
+use idp_core::adapters::memory::{
+    MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore,
+};
 use idp_core::ports::{Deployer, ImageRegistry, LockTable, LogEvent, LogSource, ObjectStore};
 
 /// What an adapter can do, where adapters legitimately differ.
@@ -71,14 +76,19 @@ pub(crate) struct Fixture {
 }
 
 fn fixed_now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 /// A made-up digest for a pushed tag.
 fn digest_for(repository: &str, tag: &str) -> String {
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(format!("{repository}:{tag}"));
-    format!("sha256:{}", hash.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "sha256:{}",
+        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
 // === memory ===
@@ -104,7 +114,14 @@ impl Seed for MemorySeed {
     async fn log_events(&self, group: &str, stream: &str, events: &[(DateTime<Utc>, String)]) {
         self.logs.create_group(group);
         for (timestamp, message) in events {
-            self.logs.push(group, LogEvent { timestamp: *timestamp, stream: stream.to_owned(), message: message.clone() });
+            self.logs.push(
+                group,
+                LogEvent {
+                    timestamp: *timestamp,
+                    stream: stream.to_owned(),
+                    message: message.clone(),
+                },
+            );
         }
     }
     async fn images(&self, repository: &str, tags: &[String]) -> Vec<String> {
@@ -135,8 +152,18 @@ pub(crate) async fn memory() -> Fixture {
         deployer: deployer.clone(),
         logs: logs.clone(),
         registry: registry.clone(),
-        seed: Arc::new(MemorySeed { locks, deployer, logs, registry }),
-        caps: Caps { list_keys: 2500, rejects_hostile_keys: false, many_images: 250, now: fixed_now() },
+        seed: Arc::new(MemorySeed {
+            locks,
+            deployer,
+            logs,
+            registry,
+        }),
+        caps: Caps {
+            list_keys: 2500,
+            rejects_hostile_keys: false,
+            many_images: 250,
+            now: fixed_now(),
+        },
         _guard: None,
     }
 }
@@ -184,8 +211,23 @@ impl Seed for LocalSeed {
     }
 }
 
+/// A fresh temporary directory, RAM-backed where there is one: the contract (atomic rename,
+/// advisory locks) is the same as on disk, and thousands of small files do not wait on a slow
+/// disk's fsync.
+pub(crate) fn temp_dir() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        tempfile::Builder::new()
+            .prefix("idp-conformance-")
+            .tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    };
+    dir.expect("a temporary directory")
+}
+
 pub(crate) async fn local() -> Fixture {
-    let dir = tempfile::tempdir().expect("a temporary directory");
+    let dir = temp_dir();
     let root = dir.path().to_path_buf();
     let (r1, r2) = (root.clone(), root.clone());
     Fixture {
@@ -203,7 +245,12 @@ pub(crate) async fn local() -> Fixture {
             logs: LocalLogs::new(&root),
             registry: LocalRegistry::new(&root),
         }),
-        caps: Caps { list_keys: 2500, rejects_hostile_keys: true, many_images: 250, now: fixed_now() },
+        caps: Caps {
+            list_keys: 2500,
+            rejects_hostile_keys: true,
+            many_images: 250,
+            now: fixed_now(),
+        },
         _guard: Some(dir),
     }
 }

@@ -6,6 +6,8 @@
 //! `#[tokio::test]` per rule, named `<adapter>::<port>::<rule>`. Race tests are named `race_*`:
 //! `cargo test -p idp-core --test conformance race` runs only them.
 
+mod processes;
+
 mod suites {
     pub(crate) mod deployer;
     pub(crate) mod image_registry;

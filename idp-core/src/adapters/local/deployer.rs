@@ -24,7 +24,10 @@ pub struct LocalDeployer {
 }
 
 fn io(e: io::Error) -> DeployError {
-    DeployError::Backend { backend: BACKEND, source: e.into() }
+    DeployError::Backend {
+        backend: BACKEND,
+        source: e.into(),
+    }
 }
 
 impl LocalDeployer {
@@ -33,12 +36,20 @@ impl LocalDeployer {
         Self { root: root.into() }
     }
 
-    fn update<R>(&self, change: impl FnOnce(&mut DeployerState) -> Result<R, DeployError>) -> Result<R, DeployError> {
+    fn update<R>(
+        &self,
+        change: impl FnOnce(&mut DeployerState) -> Result<R, DeployError>,
+    ) -> Result<R, DeployError> {
         fs::update_json(&self.root, STATE_FILE, change).map_err(io)?
     }
 
     /// Registers a steady, active service running `desired` tasks.
-    pub fn add_service(&self, cluster: &str, service: &str, desired: u32) -> Result<(), DeployError> {
+    pub fn add_service(
+        &self,
+        cluster: &str,
+        service: &str,
+        desired: u32,
+    ) -> Result<(), DeployError> {
         self.update(|s| {
             s.add_service(cluster, service, desired);
             Ok(())
@@ -46,7 +57,12 @@ impl LocalDeployer {
     }
 
     /// Replaces what [`Deployer::describe`] reports for a service (registering it if needed).
-    pub fn set_health(&self, cluster: &str, service: &str, health: ServiceHealth) -> Result<(), DeployError> {
+    pub fn set_health(
+        &self,
+        cluster: &str,
+        service: &str,
+        health: ServiceHealth,
+    ) -> Result<(), DeployError> {
         self.update(|s| {
             s.set_health(cluster, service, health);
             Ok(())
@@ -69,17 +85,35 @@ impl LocalDeployer {
 
 #[async_trait]
 impl Deployer for LocalDeployer {
-    async fn force_new_deployment(&self, cluster: &str, service: &str) -> Result<String, DeployError> {
+    async fn force_new_deployment(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<String, DeployError> {
         let (this, cluster, service) = (self.clone(), cluster.to_owned(), service.to_owned());
         fs::blocking(move || this.update(|s| s.force_new_deployment(&cluster, &service)))
             .await
-            .unwrap_or_else(|e| Err(DeployError::Backend { backend: BACKEND, source: e.into() }))
+            .unwrap_or_else(|e| {
+                Err(DeployError::Backend {
+                    backend: BACKEND,
+                    source: e.into(),
+                })
+            })
     }
 
     async fn describe(&self, cluster: &str, service: &str) -> Result<ServiceHealth, DeployError> {
         let (root, cluster, service) = (self.root.clone(), cluster.to_owned(), service.to_owned());
-        fs::blocking(move || fs::read_json_state::<DeployerState>(&root, STATE_FILE).map_err(io)?.describe(&cluster, &service))
-            .await
-            .unwrap_or_else(|e| Err(DeployError::Backend { backend: BACKEND, source: e.into() }))
+        fs::blocking(move || {
+            fs::read_json_state::<DeployerState>(&root, STATE_FILE)
+                .map_err(io)?
+                .describe(&cluster, &service)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(DeployError::Backend {
+                backend: BACKEND,
+                source: e.into(),
+            })
+        })
     }
 }

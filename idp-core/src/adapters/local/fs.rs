@@ -41,13 +41,21 @@ pub(super) fn key_segments(key: &str) -> Result<Vec<&str>, String> {
         match *segment {
             "" => return Err("keys cannot have empty segments (`//` or a trailing `/`)".to_owned()),
             "." | ".." => return Err("keys cannot contain `.` or `..` segments".to_owned()),
-            s if s.len() > MAX_SEGMENT => return Err("a key segment is longer than 255 bytes".to_owned()),
-            s if s.starts_with(TMP_PREFIX) => return Err(format!("segments starting with `{TMP_PREFIX}` are reserved")),
+            s if s.len() > MAX_SEGMENT => {
+                return Err("a key segment is longer than 255 bytes".to_owned());
+            }
+            s if s.starts_with(TMP_PREFIX) => {
+                return Err(format!(
+                    "segments starting with `{TMP_PREFIX}` are reserved"
+                ));
+            }
             _ => {}
         }
     }
     if matches!(segments.first(), Some(&(LOCKS_DIR | LOCAL_DIR))) {
-        return Err(format!("`{LOCKS_DIR}/` and `{LOCAL_DIR}/` are reserved for the local backend"));
+        return Err(format!(
+            "`{LOCKS_DIR}/` and `{LOCAL_DIR}/` are reserved for the local backend"
+        ));
     }
     Ok(segments)
 }
@@ -64,7 +72,9 @@ pub(super) fn key_path(root: &Path, segments: &[&str]) -> PathBuf {
 pub(super) fn escape_file_name(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     for (i, byte) in key.bytes().enumerate() {
-        let keep = byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'@' | b':' | b'+' | b'=' | b',') || (byte == b'.' && i > 0);
+        let keep = byte.is_ascii_alphanumeric()
+            || matches!(byte, b'-' | b'_' | b'@' | b':' | b'+' | b'=' | b',')
+            || (byte == b'.' && i > 0);
         if keep {
             out.push(char::from(byte));
         } else {
@@ -82,7 +92,12 @@ pub(super) fn file_name_fits(name: &str) -> bool {
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed to disk,
 /// then renamed over `path`. Creates missing parent directories.
 pub(super) fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("`{}` has no parent directory", path.display())))?;
+    let dir = path.parent().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("`{}` has no parent directory", path.display()),
+        )
+    })?;
     fs_err::create_dir_all(dir)?;
     let tmp = dir.join(format!("{TMP_PREFIX}{}", uuid::Uuid::new_v4().simple()));
     let result = (|| {
@@ -118,7 +133,10 @@ pub(super) fn remove_optional(path: &Path) -> io::Result<bool> {
 
 /// Whether an I/O error means "there is no such file".
 pub(super) fn is_missing(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory)
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
 }
 
 /// An exclusive advisory lock on `<root>/.locks/<name>`, held until dropped.
@@ -135,7 +153,11 @@ impl DirLock {
     pub(super) fn acquire(root: &Path, name: &str) -> io::Result<Self> {
         let dir = root.join(LOCKS_DIR);
         fs_err::create_dir_all(&dir)?;
-        let file = fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(name))?;
+        let file = fs_err::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(name))?;
         file.lock()?;
         Ok(Self { _file: file })
     }
@@ -143,7 +165,9 @@ impl DirLock {
 
 /// Runs blocking file I/O on tokio's blocking pool (or inline outside a runtime). The outer
 /// error is a panic or cancellation of the blocking task.
-pub(super) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, tokio::task::JoinError> {
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) => handle.spawn_blocking(f).await,
         Err(_) => Ok(f()),
@@ -154,7 +178,11 @@ pub(super) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + '
 /// the `.locks/local.lock` lock.
 ///
 /// The outer error is an I/O failure, the inner one is `change`'s (nothing is written then).
-pub(super) fn update_json<T, R, E>(root: &Path, file: &str, change: impl FnOnce(&mut T) -> Result<R, E>) -> io::Result<Result<R, E>>
+pub(super) fn update_json<T, R, E>(
+    root: &Path,
+    file: &str,
+    change: impl FnOnce(&mut T) -> Result<R, E>,
+) -> io::Result<Result<R, E>>
 where
     T: Default + Serialize + DeserializeOwned,
 {
@@ -171,15 +199,22 @@ where
 }
 
 /// Reads a JSON state file under `<root>/.local/`; the default value if it does not exist.
-pub(super) fn read_json_state<T: Default + DeserializeOwned>(root: &Path, file: &str) -> io::Result<T> {
+pub(super) fn read_json_state<T: Default + DeserializeOwned>(
+    root: &Path,
+    file: &str,
+) -> io::Result<T> {
     read_json(&root.join(LOCAL_DIR).join(file))
 }
 
 fn read_json<T: Default + DeserializeOwned>(path: &Path) -> io::Result<T> {
     match read_optional(path)? {
         None => Ok(T::default()),
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("`{}` is not valid state: {e}", path.display()))),
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("`{}` is not valid state: {e}", path.display()),
+            )
+        }),
     }
 }
 
@@ -189,21 +224,42 @@ mod tests {
 
     #[test]
     fn hostile_keys_are_rejected() {
-        for key in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/", "./a", "a\\..\\b", "a\0b", ".locks/leases/x", ".local/images.json", "a/.idp-tmp-1"] {
+        for key in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "a/",
+            "./a",
+            "a\\..\\b",
+            "a\0b",
+            ".locks/leases/x",
+            ".local/images.json",
+            "a/.idp-tmp-1",
+        ] {
             assert!(key_segments(key).is_err(), "{key:?} was accepted");
         }
     }
 
     #[test]
     fn ordinary_keys_are_accepted() {
-        for key in ["environments/preview-x/metadata.json", "a", "a/.hidden", "environments/a b/c"] {
+        for key in [
+            "environments/preview-x/metadata.json",
+            "a",
+            "a/.hidden",
+            "environments/a b/c",
+        ] {
             assert!(key_segments(key).is_ok(), "{key:?} was rejected");
         }
     }
 
     #[test]
     fn escaped_file_names_never_contain_separators_or_start_with_a_dot() {
-        assert_eq!(escape_file_name("environments/preview-x"), "environments%2Fpreview-x");
+        assert_eq!(
+            escape_file_name("environments/preview-x"),
+            "environments%2Fpreview-x"
+        );
         assert_eq!(escape_file_name("../x"), "%2E.%2Fx");
         assert_eq!(escape_file_name("b/k-md5"), "b%2Fk-md5");
     }

@@ -22,11 +22,17 @@ pub struct LocalRegistry {
 }
 
 fn io(e: io::Error) -> RegistryError {
-    RegistryError::Backend { backend: BACKEND, source: e.into() }
+    RegistryError::Backend {
+        backend: BACKEND,
+        source: e.into(),
+    }
 }
 
 fn joined(e: tokio::task::JoinError) -> RegistryError {
-    RegistryError::Backend { backend: BACKEND, source: e.into() }
+    RegistryError::Backend {
+        backend: BACKEND,
+        source: e.into(),
+    }
 }
 
 impl LocalRegistry {
@@ -45,7 +51,12 @@ impl LocalRegistry {
     }
 
     /// Records `digest` tagged `tag` in `repository`, creating the repository if needed.
-    pub fn push_image(&self, repository: &str, tag: &str, digest: &str) -> Result<(), RegistryError> {
+    pub fn push_image(
+        &self,
+        repository: &str,
+        tag: &str,
+        digest: &str,
+    ) -> Result<(), RegistryError> {
         fs::update_json(&self.root, STATE_FILE, |s: &mut RegistryState| {
             s.push_image(repository, tag, digest);
             Ok(())
@@ -58,15 +69,28 @@ impl LocalRegistry {
 impl ImageRegistry for LocalRegistry {
     async fn list_images(&self, repository: &str) -> Result<Vec<ImageRef>, RegistryError> {
         let (root, repository) = (self.root.clone(), repository.to_owned());
-        fs::blocking(move || fs::read_json_state::<RegistryState>(&root, STATE_FILE).map_err(io)?.list_images(&repository))
-            .await
-            .unwrap_or_else(|e| Err(joined(e)))
+        fs::blocking(move || {
+            fs::read_json_state::<RegistryState>(&root, STATE_FILE)
+                .map_err(io)?
+                .list_images(&repository)
+        })
+        .await
+        .unwrap_or_else(|e| Err(joined(e)))
     }
 
-    async fn delete_images(&self, repository: &str, tags: &[String]) -> Result<DeleteReport, RegistryError> {
+    async fn delete_images(
+        &self,
+        repository: &str,
+        tags: &[String],
+    ) -> Result<DeleteReport, RegistryError> {
         let (root, repository, tags) = (self.root.clone(), repository.to_owned(), tags.to_vec());
-        fs::blocking(move || fs::update_json(&root, STATE_FILE, |s: &mut RegistryState| s.delete_images(&repository, &tags)).map_err(io)?)
-            .await
-            .unwrap_or_else(|e| Err(joined(e)))
+        fs::blocking(move || {
+            fs::update_json(&root, STATE_FILE, |s: &mut RegistryState| {
+                s.delete_images(&repository, &tags)
+            })
+            .map_err(io)?
+        })
+        .await
+        .unwrap_or_else(|e| Err(joined(e)))
     }
 }

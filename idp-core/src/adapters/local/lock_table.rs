@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::fs::{self, BACKEND, DirLock, LOCKS_DIR};
 use crate::adapters::memory::{check_holder, check_lock_key, grant, parse_tf_info};
-use crate::ports::{Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval};
+use crate::ports::{
+    Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval,
+};
 
 /// The lock file that serialises every write of the table.
 const TABLE_LOCK: &str = "leases.lock";
@@ -37,18 +39,27 @@ pub struct LocalLocks {
 }
 
 fn io(e: io::Error) -> LockError {
-    LockError::Backend { backend: BACKEND, source: e.into() }
+    LockError::Backend {
+        backend: BACKEND,
+        source: e.into(),
+    }
 }
 
 fn joined(e: tokio::task::JoinError) -> LockError {
-    LockError::Backend { backend: BACKEND, source: e.into() }
+    LockError::Backend {
+        backend: BACKEND,
+        source: e.into(),
+    }
 }
 
 fn item_path(root: &Path, dir: &str, key: &str) -> Result<PathBuf, LockError> {
     check_lock_key(key)?;
     let name = format!("{}.json", fs::escape_file_name(key));
     if !fs::file_name_fits(&name) {
-        return Err(LockError::InvalidKey { key: key.to_owned(), reason: "too long for a local lock file; use a shorter key".to_owned() });
+        return Err(LockError::InvalidKey {
+            key: key.to_owned(),
+            reason: "too long for a local lock file; use a shorter key".to_owned(),
+        });
     }
     Ok(root.join(LOCKS_DIR).join(dir).join(name))
 }
@@ -58,7 +69,10 @@ fn read_lease(path: &Path, key: &str) -> Result<Option<Lease>, LockError> {
         None => Ok(None),
         Some(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|e| LockError::Malformed { key: key.to_owned(), reason: format!("`{}` is not a lease: {e}", path.display()) }),
+            .map_err(|e| LockError::Malformed {
+                key: key.to_owned(),
+                reason: format!("`{}` is not a lease: {e}", path.display()),
+            }),
     }
 }
 
@@ -72,7 +86,10 @@ fn read_tf_item(path: &Path, key: &str) -> Result<Option<TfItem>, LockError> {
         None => Ok(None),
         Some(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|e| LockError::Malformed { key: key.to_owned(), reason: format!("`{}` is not a lock item: {e}", path.display()) }),
+            .map_err(|e| LockError::Malformed {
+                key: key.to_owned(),
+                reason: format!("`{}` is not a lock item: {e}", path.display()),
+            }),
     }
 }
 
@@ -85,12 +102,20 @@ impl LocalLocks {
     /// Writes an OpenTofu lock item `LockID` = `lock_id` with this raw `Info` JSON, as OpenTofu's
     /// S3 backend writes it to DynamoDB; for tests of unlock and destroy.
     pub fn put_terraform_lock(&self, lock_id: &str, info_json: &str) -> Result<(), LockError> {
-        self.put_tf_item(TfItem { lock_id: lock_id.to_owned(), info: Some(info_json.to_owned()), digest: None })
+        self.put_tf_item(TfItem {
+            lock_id: lock_id.to_owned(),
+            info: Some(info_json.to_owned()),
+            digest: None,
+        })
     }
 
     /// Writes an OpenTofu digest item `LockID` = `digest_id` (`{bucket}/{state_key}-md5`).
     pub fn put_terraform_digest(&self, digest_id: &str, digest: &str) -> Result<(), LockError> {
-        self.put_tf_item(TfItem { lock_id: digest_id.to_owned(), info: None, digest: Some(digest.to_owned()) })
+        self.put_tf_item(TfItem {
+            lock_id: digest_id.to_owned(),
+            info: None,
+            digest: Some(digest.to_owned()),
+        })
     }
 
     fn put_tf_item(&self, item: TfItem) -> Result<(), LockError> {
@@ -105,13 +130,19 @@ impl LocalLocks {
         f: impl FnOnce(&Path) -> Result<T, LockError> + Send + 'static,
     ) -> Result<T, LockError> {
         let root = self.root.clone();
-        fs::blocking(move || f(&root)).await.unwrap_or_else(|e| Err(joined(e)))
+        fs::blocking(move || f(&root))
+            .await
+            .unwrap_or_else(|e| Err(joined(e)))
     }
 }
 
 #[async_trait]
 impl LockTable for LocalLocks {
-    async fn acquire(&self, request: &LeaseRequest, now: DateTime<Utc>) -> Result<Lease, LockError> {
+    async fn acquire(
+        &self,
+        request: &LeaseRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Lease, LockError> {
         let request = request.clone();
         self.run(move |root| {
             let path = item_path(root, "leases", &request.key)?;
@@ -129,7 +160,10 @@ impl LockTable for LocalLocks {
             let path = item_path(root, "leases", &lease.key)?;
             let _lock = DirLock::acquire(root, TABLE_LOCK).map_err(io)?;
             check_holder(read_lease(&path, &lease.key)?.as_ref(), &lease)?;
-            let renewed = Lease { expires_at, ..lease };
+            let renewed = Lease {
+                expires_at,
+                ..lease
+            };
             write_lease(&path, &renewed)?;
             Ok(renewed)
         })
@@ -163,7 +197,10 @@ impl LockTable for LocalLocks {
 
     async fn get(&self, key: &str) -> Result<Option<LeaseInfo>, LockError> {
         let key = key.to_owned();
-        self.run(move |root| Ok(read_lease(&item_path(root, "leases", &key)?, &key)?.map(|l| l.info()))).await
+        self.run(move |root| {
+            Ok(read_lease(&item_path(root, "leases", &key)?, &key)?.map(|l| l.info()))
+        })
+        .await
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<LeaseInfo>, LockError> {
@@ -195,14 +232,22 @@ impl LockTable for LocalLocks {
 
     async fn terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError> {
         let lock_id = lock_id.to_owned();
-        self.run(move |root| match read_tf_item(&item_path(root, "terraform", &lock_id)?, &lock_id)? {
-            Some(TfItem { info: Some(info), .. }) => parse_tf_info(&lock_id, &info).map(Some),
-            _ => Ok(None),
+        self.run(move |root| {
+            match read_tf_item(&item_path(root, "terraform", &lock_id)?, &lock_id)? {
+                Some(TfItem {
+                    info: Some(info), ..
+                }) => parse_tf_info(&lock_id, &info).map(Some),
+                _ => Ok(None),
+            }
         })
         .await
     }
 
-    async fn remove_terraform_lock_items(&self, bucket: &str, state_key: &str) -> Result<TfLockRemoval, LockError> {
+    async fn remove_terraform_lock_items(
+        &self,
+        bucket: &str,
+        state_key: &str,
+    ) -> Result<TfLockRemoval, LockError> {
         let lock_id = TfLockInfo::lock_id(bucket, state_key);
         let digest_id = TfLockInfo::digest_id(bucket, state_key);
         self.run(move |root| {
@@ -210,12 +255,17 @@ impl LockTable for LocalLocks {
             let digest_path = item_path(root, "terraform", &digest_id)?;
             let _lock = DirLock::acquire(root, TABLE_LOCK).map_err(io)?;
             let lock = match read_tf_item(&lock_path, &lock_id) {
-                Ok(Some(TfItem { info: Some(info), .. })) => parse_tf_info(&lock_id, &info).ok(),
+                Ok(Some(TfItem {
+                    info: Some(info), ..
+                })) => parse_tf_info(&lock_id, &info).ok(),
                 _ => None,
             };
             fs::remove_optional(&lock_path).map_err(io)?;
             let digest_removed = fs::remove_optional(&digest_path).map_err(io)?;
-            Ok(TfLockRemoval { lock, digest_removed })
+            Ok(TfLockRemoval {
+                lock,
+                digest_removed,
+            })
         })
         .await
     }

@@ -24,7 +24,10 @@ pub struct LocalLogs {
 }
 
 fn io(e: io::Error) -> LogError {
-    LogError::Backend { backend: BACKEND, source: e.into() }
+    LogError::Backend {
+        backend: BACKEND,
+        source: e.into(),
+    }
 }
 
 impl LocalLogs {
@@ -35,17 +38,32 @@ impl LocalLogs {
 
     fn group_dir(&self, group: &str) -> Result<PathBuf, LogError> {
         let trimmed = group.trim_start_matches('/');
-        let segments = fs::key_segments(trimmed).map_err(|reason| LogError::NotFound { group: format!("{group} ({reason})") })?;
+        let segments = fs::key_segments(trimmed).map_err(|reason| LogError::NotFound {
+            group: format!("{group} ({reason})"),
+        })?;
         Ok(fs::key_path(&self.root.join("logs"), &segments))
     }
 
     /// Appends one event to stream `stream` of `group`, creating the files as needed.
-    pub fn append(&self, group: &str, stream: &str, timestamp: DateTime<Utc>, message: &str) -> Result<(), LogError> {
+    pub fn append(
+        &self,
+        group: &str,
+        stream: &str,
+        timestamp: DateTime<Utc>,
+        message: &str,
+    ) -> Result<(), LogError> {
         let dir = self.group_dir(group)?;
         let name = format!("{}.log", fs::escape_file_name(stream));
         fs_err::create_dir_all(&dir).map_err(io)?;
-        let mut file = fs_err::OpenOptions::new().create(true).append(true).open(dir.join(name)).map_err(io)?;
-        let line = format!("{} {message}\n", timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        let mut file = fs_err::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(name))
+            .map_err(io)?;
+        let line = format!(
+            "{} {message}\n",
+            timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        );
         file.write_all(line.as_bytes()).map_err(io)
     }
 }
@@ -54,12 +72,18 @@ impl LocalLogs {
 fn parse_stream(stream: &str, text: &str) -> Vec<LogEvent> {
     let mut events: Vec<LogEvent> = Vec::new();
     for line in text.lines() {
-        let parsed = line
-            .split_once(' ')
-            .and_then(|(ts, message)| DateTime::parse_from_rfc3339(ts).ok().map(|ts| (ts.with_timezone(&Utc), message)));
+        let parsed = line.split_once(' ').and_then(|(ts, message)| {
+            DateTime::parse_from_rfc3339(ts)
+                .ok()
+                .map(|ts| (ts.with_timezone(&Utc), message))
+        });
         match (parsed, events.last_mut()) {
             (Some((timestamp, message)), _) => {
-                events.push(LogEvent { timestamp, stream: stream.to_owned(), message: message.to_owned() });
+                events.push(LogEvent {
+                    timestamp,
+                    stream: stream.to_owned(),
+                    message: message.to_owned(),
+                });
             }
             (None, Some(previous)) => {
                 previous.message.push('\n');
@@ -74,7 +98,11 @@ fn parse_stream(stream: &str, text: &str) -> Vec<LogEvent> {
 fn read_group(dir: &Path, group: &str) -> Result<Vec<LogEvent>, LogError> {
     let entries = match fs_err::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) if fs::is_missing(&e) => return Err(LogError::NotFound { group: group.to_owned() }),
+        Err(e) if fs::is_missing(&e) => {
+            return Err(LogError::NotFound {
+                group: group.to_owned(),
+            });
+        }
         Err(e) => return Err(io(e)),
     };
     let mut files = Vec::new();
@@ -88,7 +116,10 @@ fn read_group(dir: &Path, group: &str) -> Result<Vec<LogEvent>, LogError> {
     files.sort();
     let mut events = Vec::new();
     for path in files {
-        let stream = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stream = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let bytes = fs_err::read(&path).map_err(io)?;
         events.extend(parse_stream(&stream, &String::from_utf8_lossy(&bytes)));
     }
@@ -102,7 +133,12 @@ impl LogSource for LocalLogs {
         let query = query.clone();
         fs::blocking(move || page_events(read_group(&dir, &query.group)?, &query))
             .await
-            .unwrap_or_else(|e| Err(LogError::Backend { backend: BACKEND, source: e.into() }))
+            .unwrap_or_else(|e| {
+                Err(LogError::Backend {
+                    backend: BACKEND,
+                    source: e.into(),
+                })
+            })
     }
 }
 

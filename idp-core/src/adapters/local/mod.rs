@@ -17,7 +17,10 @@
 //! acquisition) runs under an exclusive advisory lock on a file in `.locks/`, so the guarantees
 //! of the ports hold between processes on one machine, not only between tasks of one process.
 //! Blocking file I/O runs on tokio's blocking pool.
-#![allow(clippy::disallowed_methods, reason = "the local backend is the adapter that reads and writes the disk")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the local backend is the adapter that reads and writes the disk"
+)]
 
 mod deployer;
 mod fs;

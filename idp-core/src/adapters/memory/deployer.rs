@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::lock;
-use crate::ports::{DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus};
+use crate::ports::{
+    DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus,
+};
 
 /// The services of a deployer and a counter for deployment ids; shared with the local deployer,
 /// which keeps it in a file.
@@ -31,7 +33,11 @@ impl DeployerState {
             desired,
             running: desired,
             pending: 0,
-            last_deployment: Some(DeploymentInfo { id, rollout_state: RolloutState::Completed, failed_tasks: 0 }),
+            last_deployment: Some(DeploymentInfo {
+                id,
+                rollout_state: RolloutState::Completed,
+                failed_tasks: 0,
+            }),
         };
         self.services.insert(service_key(cluster, service), health);
     }
@@ -48,7 +54,10 @@ impl DeployerState {
         service: &str,
         change: impl FnOnce(&mut ServiceHealth),
     ) -> Result<(), DeployError> {
-        let health = self.services.get_mut(&service_key(cluster, service)).ok_or_else(|| not_found(cluster, service))?;
+        let health = self
+            .services
+            .get_mut(&service_key(cluster, service))
+            .ok_or_else(|| not_found(cluster, service))?;
         change(health);
         Ok(())
     }
@@ -58,9 +67,16 @@ impl DeployerState {
         format!("ecs-svc/{:019}", self.deployments)
     }
 
-    pub(crate) fn force_new_deployment(&mut self, cluster: &str, service: &str) -> Result<String, DeployError> {
+    pub(crate) fn force_new_deployment(
+        &mut self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<String, DeployError> {
         let id = self.next_id();
-        let health = self.services.get_mut(&service_key(cluster, service)).ok_or_else(|| not_found(cluster, service))?;
+        let health = self
+            .services
+            .get_mut(&service_key(cluster, service))
+            .ok_or_else(|| not_found(cluster, service))?;
         // ECS refuses UpdateService on a service that is not ACTIVE (ServiceNotActiveException).
         if health.status != ServiceStatus::Active {
             return Err(not_found(cluster, service));
@@ -68,17 +84,31 @@ impl DeployerState {
         // ECS starts the new PRIMARY deployment IN_PROGRESS with its tasks pending; the old tasks
         // keep running until the new ones are healthy.
         health.pending = health.desired;
-        health.last_deployment = Some(DeploymentInfo { id: id.clone(), rollout_state: RolloutState::InProgress, failed_tasks: 0 });
+        health.last_deployment = Some(DeploymentInfo {
+            id: id.clone(),
+            rollout_state: RolloutState::InProgress,
+            failed_tasks: 0,
+        });
         Ok(id)
     }
 
-    pub(crate) fn describe(&self, cluster: &str, service: &str) -> Result<ServiceHealth, DeployError> {
-        self.services.get(&service_key(cluster, service)).cloned().ok_or_else(|| not_found(cluster, service))
+    pub(crate) fn describe(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<ServiceHealth, DeployError> {
+        self.services
+            .get(&service_key(cluster, service))
+            .cloned()
+            .ok_or_else(|| not_found(cluster, service))
     }
 }
 
 fn not_found(cluster: &str, service: &str) -> DeployError {
-    DeployError::NotFound { cluster: cluster.to_owned(), service: service.to_owned() }
+    DeployError::NotFound {
+        cluster: cluster.to_owned(),
+        service: service.to_owned(),
+    }
 }
 
 /// A [`Deployer`] in process memory.
@@ -121,7 +151,12 @@ impl MemoryDeployer {
 
     /// Fails the newest deployment with `failed_tasks` failed tasks, as the ECS circuit breaker
     /// does; the old tasks keep running.
-    pub fn fail_deployment(&self, cluster: &str, service: &str, failed_tasks: u32) -> Result<(), DeployError> {
+    pub fn fail_deployment(
+        &self,
+        cluster: &str,
+        service: &str,
+        failed_tasks: u32,
+    ) -> Result<(), DeployError> {
         lock(&self.state).update(cluster, service, |h| {
             h.pending = 0;
             if let Some(d) = &mut h.last_deployment {
@@ -134,7 +169,11 @@ impl MemoryDeployer {
 
 #[async_trait]
 impl Deployer for MemoryDeployer {
-    async fn force_new_deployment(&self, cluster: &str, service: &str) -> Result<String, DeployError> {
+    async fn force_new_deployment(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<String, DeployError> {
         lock(&self.state).force_new_deployment(cluster, service)
     }
 

@@ -24,23 +24,45 @@ impl RegistryState {
     /// Tags `digest` with `tag` in `repository` (creating the repository); a tag moves to the new
     /// digest as `docker push` moves it in ECR.
     pub(crate) fn push_image(&mut self, repository: &str, tag: &str, digest: &str) {
-        self.repositories.entry(repository.to_owned()).or_default().insert(tag.to_owned(), digest.to_owned());
+        self.repositories
+            .entry(repository.to_owned())
+            .or_default()
+            .insert(tag.to_owned(), digest.to_owned());
     }
 
     pub(crate) fn list_images(&self, repository: &str) -> Result<Vec<ImageRef>, RegistryError> {
-        let tags = self.repositories.get(repository).ok_or_else(|| not_found(repository))?;
-        Ok(tags.iter().map(|(tag, digest)| ImageRef { tag: tag.clone(), digest: digest.clone() }).collect())
+        let tags = self
+            .repositories
+            .get(repository)
+            .ok_or_else(|| not_found(repository))?;
+        Ok(tags
+            .iter()
+            .map(|(tag, digest)| ImageRef {
+                tag: tag.clone(),
+                digest: digest.clone(),
+            })
+            .collect())
     }
 
-    pub(crate) fn delete_images(&mut self, repository: &str, tags: &[String]) -> Result<DeleteReport, RegistryError> {
-        let images = self.repositories.get_mut(repository).ok_or_else(|| not_found(repository))?;
+    pub(crate) fn delete_images(
+        &mut self,
+        repository: &str,
+        tags: &[String],
+    ) -> Result<DeleteReport, RegistryError> {
+        let images = self
+            .repositories
+            .get_mut(repository)
+            .ok_or_else(|| not_found(repository))?;
         let mut report = DeleteReport::default();
         for tag in tags {
             // ECR reports a missing tag per image id (`ImageNotFound`), not as a failed call.
             if images.remove(tag).is_some() {
                 report.deleted.push(tag.clone());
             } else {
-                report.failed.push(DeleteFailure { tag: tag.clone(), reason: "ImageNotFound: not found".to_owned() });
+                report.failed.push(DeleteFailure {
+                    tag: tag.clone(),
+                    reason: "ImageNotFound: not found".to_owned(),
+                });
             }
         }
         Ok(report)
@@ -48,7 +70,9 @@ impl RegistryState {
 }
 
 fn not_found(repository: &str) -> RegistryError {
-    RegistryError::NotFound { repository: repository.to_owned() }
+    RegistryError::NotFound {
+        repository: repository.to_owned(),
+    }
 }
 
 /// An [`ImageRegistry`] in process memory. Add images with [`MemoryRegistry::push_image`].
@@ -80,7 +104,11 @@ impl ImageRegistry for MemoryRegistry {
         lock(&self.state).list_images(repository)
     }
 
-    async fn delete_images(&self, repository: &str, tags: &[String]) -> Result<DeleteReport, RegistryError> {
+    async fn delete_images(
+        &self,
+        repository: &str,
+        tags: &[String],
+    ) -> Result<DeleteReport, RegistryError> {
         lock(&self.state).delete_images(repository, tags)
     }
 }

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::lock;
-use crate::ports::{Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval};
+use crate::ports::{
+    Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval,
+};
 
 /// One item of the table, as the DynamoDB table stores them under `LockID`.
 #[derive(Debug, Clone)]
@@ -17,7 +19,13 @@ enum Item {
     /// An OpenTofu state lock: the raw `Info` JSON.
     TfLock(String),
     /// An OpenTofu state digest (`-md5` item).
-    TfDigest(#[expect(dead_code, reason = "kept as OpenTofu stores it; only its presence is read")] String),
+    TfDigest(
+        #[expect(
+            dead_code,
+            reason = "kept as OpenTofu stores it; only its presence is read"
+        )]
+        String,
+    ),
 }
 
 /// A [`LockTable`] in process memory.
@@ -51,7 +59,11 @@ impl MemoryLocks {
 /// The lease `request` would get if the stored lease is `current`: the one conditional rule
 /// (item absent, or its expiry at or before `now`) of DynamoDB's
 /// `attribute_not_exists(LockID) OR ExpiresAt <= :now`.
-pub(crate) fn grant(current: Option<&Lease>, request: &LeaseRequest, now: DateTime<Utc>) -> Result<Lease, LockError> {
+pub(crate) fn grant(
+    current: Option<&Lease>,
+    request: &LeaseRequest,
+    now: DateTime<Utc>,
+) -> Result<Lease, LockError> {
     check_lock_key(&request.key)?;
     if let Some(held) = current.filter(|l| l.info().is_live(now)) {
         return Err(held_error(held));
@@ -68,32 +80,47 @@ pub(crate) fn grant(current: Option<&Lease>, request: &LeaseRequest, now: DateTi
 /// release.
 pub(crate) fn check_holder(stored: Option<&Lease>, lease: &Lease) -> Result<(), LockError> {
     match stored {
-        None => Err(LockError::NotFound { key: lease.key.clone() }),
+        None => Err(LockError::NotFound {
+            key: lease.key.clone(),
+        }),
         Some(s) if s.owner == lease.owner && s.token == lease.token => Ok(()),
         Some(other) => Err(held_error(other)),
     }
 }
 
 pub(crate) fn held_error(held: &Lease) -> LockError {
-    LockError::Held { key: held.key.clone(), owner: held.owner.clone(), expires_at: held.expires_at }
+    LockError::Held {
+        key: held.key.clone(),
+        owner: held.owner.clone(),
+        expires_at: held.expires_at,
+    }
 }
 
 pub(crate) fn check_lock_key(key: &str) -> Result<(), LockError> {
     // DynamoDB string keys are 1 to 2,048 bytes.
     if key.is_empty() || key.len() > 2048 {
-        return Err(LockError::InvalidKey { key: key.to_owned(), reason: "keys are 1 to 2,048 bytes long".to_owned() });
+        return Err(LockError::InvalidKey {
+            key: key.to_owned(),
+            reason: "keys are 1 to 2,048 bytes long".to_owned(),
+        });
     }
     Ok(())
 }
 
 pub(crate) fn parse_tf_info(lock_id: &str, info: &str) -> Result<TfLockInfo, LockError> {
-    TfLockInfo::from_info_json(info)
-        .map_err(|e| LockError::Malformed { key: lock_id.to_owned(), reason: format!("its `Info` is not a lock: {e}") })
+    TfLockInfo::from_info_json(info).map_err(|e| LockError::Malformed {
+        key: lock_id.to_owned(),
+        reason: format!("its `Info` is not a lock: {e}"),
+    })
 }
 
 #[async_trait]
 impl LockTable for MemoryLocks {
-    async fn acquire(&self, request: &LeaseRequest, now: DateTime<Utc>) -> Result<Lease, LockError> {
+    async fn acquire(
+        &self,
+        request: &LeaseRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Lease, LockError> {
         let mut items = lock(&self.items);
         let current = match items.get(&request.key) {
             Some(Item::Lease(l)) => Some(l),
@@ -117,7 +144,10 @@ impl LockTable for MemoryLocks {
             _ => None,
         };
         check_holder(stored, lease)?;
-        let renewed = Lease { expires_at, ..lease.clone() };
+        let renewed = Lease {
+            expires_at,
+            ..lease.clone()
+        };
         items.insert(lease.key.clone(), Item::Lease(renewed.clone()));
         Ok(renewed)
     }
@@ -171,7 +201,11 @@ impl LockTable for MemoryLocks {
         }
     }
 
-    async fn remove_terraform_lock_items(&self, bucket: &str, state_key: &str) -> Result<TfLockRemoval, LockError> {
+    async fn remove_terraform_lock_items(
+        &self,
+        bucket: &str,
+        state_key: &str,
+    ) -> Result<TfLockRemoval, LockError> {
         let lock_id = TfLockInfo::lock_id(bucket, state_key);
         let digest_id = TfLockInfo::digest_id(bucket, state_key);
         let mut items = lock(&self.items);
@@ -188,6 +222,9 @@ impl LockTable for MemoryLocks {
         if digest_removed {
             items.remove(&digest_id);
         }
-        Ok(TfLockRemoval { lock: lock_info, digest_removed })
+        Ok(TfLockRemoval {
+            lock: lock_info,
+            digest_removed,
+        })
     }
 }

@@ -16,20 +16,28 @@ const DEFAULT_LIMIT: usize = 10_000;
 ///
 /// The token is the number of matching events already returned, so it is valid only with the
 /// query that produced it and while no older events are added.
-pub(crate) fn page_events(mut events: Vec<LogEvent>, query: &LogQuery) -> Result<LogPage, LogError> {
+pub(crate) fn page_events(
+    mut events: Vec<LogEvent>,
+    query: &LogQuery,
+) -> Result<LogPage, LogError> {
     let pattern = FilterPattern::parse(query.filter_pattern.as_deref().unwrap_or(""))?;
     let skip = match &query.next_token {
         None => 0,
-        Some(token) => token.parse::<usize>().map_err(|_| LogError::InvalidPattern {
-            pattern: token.clone(),
-            reason: "this is not a token this log source returned; start again without a token".to_owned(),
-        })?,
+        Some(token) => token
+            .parse::<usize>()
+            .map_err(|_| LogError::InvalidPattern {
+                pattern: token.clone(),
+                reason: "this is not a token this log source returned; start again without a token"
+                    .to_owned(),
+            })?,
     };
     // Oldest first; the sort is stable, so events of one instant keep their order.
     events.sort_by_key(|e| e.timestamp);
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).max(1);
     let mut matching = events.into_iter().filter(|e| {
-        e.timestamp >= query.since && query.until.is_none_or(|until| e.timestamp < until) && pattern.matches(&e.message)
+        e.timestamp >= query.since
+            && query.until.is_none_or(|until| e.timestamp < until)
+            && pattern.matches(&e.message)
     });
     let page: Vec<LogEvent> = matching.by_ref().skip(skip).take(limit).collect();
     let next = (matching.next().is_some()).then(|| (skip + page.len()).to_string());
@@ -55,7 +63,10 @@ impl MemoryLogs {
 
     /// Appends an event to `group`, creating the group if needed.
     pub fn push(&self, group: &str, event: LogEvent) {
-        lock(&self.groups).entry(group.to_owned()).or_default().push(event);
+        lock(&self.groups)
+            .entry(group.to_owned())
+            .or_default()
+            .push(event);
     }
 }
 
@@ -65,7 +76,9 @@ impl LogSource for MemoryLogs {
         let events = lock(&self.groups)
             .get(&query.group)
             .cloned()
-            .ok_or_else(|| LogError::NotFound { group: query.group.clone() })?;
+            .ok_or_else(|| LogError::NotFound {
+                group: query.group.clone(),
+            })?;
         page_events(events, query)
     }
 }

@@ -44,5 +44,7 @@ pub(crate) use log_source::page_events;
 /// Locks a std mutex, ignoring poisoning: every critical section in these adapters leaves the
 /// state consistent before it can panic, so a poisoned lock still guards valid data.
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

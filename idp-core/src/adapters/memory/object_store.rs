@@ -54,7 +54,10 @@ impl MemoryStore {
 
     /// An empty store whose listings return at most `page_size` keys a page (at least 1).
     pub fn with_page_size(page_size: usize) -> Self {
-        Self { state: Mutex::new(State::default()), page_size: page_size.max(1) }
+        Self {
+            state: Mutex::new(State::default()),
+            page_size: page_size.max(1),
+        }
     }
 }
 
@@ -76,8 +79,13 @@ impl ObjectStore for MemoryStore {
         state
             .objects
             .get(key)
-            .map(|e| Object { bytes: e.bytes.clone(), etag: e.etag.clone() })
-            .ok_or_else(|| StoreError::NotFound { key: key.to_owned() })
+            .map(|e| Object {
+                bytes: e.bytes.clone(),
+                etag: e.etag.clone(),
+            })
+            .ok_or_else(|| StoreError::NotFound {
+                key: key.to_owned(),
+            })
     }
 
     async fn head(&self, key: &str) -> Result<ObjectMeta, StoreError> {
@@ -85,8 +93,14 @@ impl ObjectStore for MemoryStore {
         state
             .objects
             .get(key)
-            .map(|e| ObjectMeta { key: key.to_owned(), etag: e.etag.clone(), size: e.bytes.len() as u64 })
-            .ok_or_else(|| StoreError::NotFound { key: key.to_owned() })
+            .map(|e| ObjectMeta {
+                key: key.to_owned(),
+                etag: e.etag.clone(),
+                size: e.bytes.len() as u64,
+            })
+            .ok_or_else(|| StoreError::NotFound {
+                key: key.to_owned(),
+            })
     }
 
     async fn put(&self, key: &str, bytes: Bytes, mode: PutMode) -> Result<Etag, StoreError> {
@@ -95,17 +109,33 @@ impl ObjectStore for MemoryStore {
         // Check and write under one lock: the same atomicity S3 gives conditional writes.
         match (&mode, state.objects.get(key)) {
             (PutMode::Overwrite, _) | (PutMode::CreateOnly, None) => {}
-            (PutMode::CreateOnly, Some(_)) => return Err(StoreError::AlreadyExists { key: key.to_owned() }),
+            (PutMode::CreateOnly, Some(_)) => {
+                return Err(StoreError::AlreadyExists {
+                    key: key.to_owned(),
+                });
+            }
             // S3 answers If-Match on a missing key with 404, not 412.
-            (PutMode::IfMatch(_), None) => return Err(StoreError::NotFound { key: key.to_owned() }),
+            (PutMode::IfMatch(_), None) => {
+                return Err(StoreError::NotFound {
+                    key: key.to_owned(),
+                });
+            }
             (PutMode::IfMatch(expected), Some(current)) if current.etag != *expected => {
-                return Err(StoreError::PreconditionFailed { key: key.to_owned() });
+                return Err(StoreError::PreconditionFailed {
+                    key: key.to_owned(),
+                });
             }
             (PutMode::IfMatch(_), Some(_)) => {}
         }
         state.writes += 1;
         let etag = Etag::new(format!("\"mem-{}\"", state.writes));
-        state.objects.insert(key.to_owned(), Entry { bytes, etag: etag.clone() });
+        state.objects.insert(
+            key.to_owned(),
+            Entry {
+                bytes,
+                etag: etag.clone(),
+            },
+        );
         Ok(etag)
     }
 
@@ -125,9 +155,17 @@ impl ObjectStore for MemoryStore {
                 more = true;
                 break;
             }
-            objects.push(ObjectMeta { key: key.clone(), etag: entry.etag.clone(), size: entry.bytes.len() as u64 });
+            objects.push(ObjectMeta {
+                key: key.clone(),
+                etag: entry.etag.clone(),
+                size: entry.bytes.len() as u64,
+            });
         }
-        let next = if more { objects.last().map(|o| o.key.clone()) } else { None };
+        let next = if more {
+            objects.last().map(|o| o.key.clone())
+        } else {
+            None
+        };
         Ok(ListPage { objects, next })
     }
 
@@ -141,5 +179,75 @@ impl ObjectStore for MemoryStore {
         let before = state.objects.len();
         state.objects.retain(|key, _| !key.starts_with(prefix));
         Ok(before - state.objects.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(f)
+    }
+
+    #[test]
+    fn small_pages_cover_every_key_once_even_with_writes_in_between() {
+        run(async {
+            let store = MemoryStore::with_page_size(2);
+            for key in ["p/a", "p/b", "p/c", "p/d", "q/a"] {
+                store
+                    .put(key, Bytes::new(), PutMode::Overwrite)
+                    .await
+                    .expect("put");
+            }
+            let first = store.list("p/", None).await.expect("list");
+            assert_eq!(first.keys().collect::<Vec<_>>(), ["p/a", "p/b"]);
+            // A key written behind the cursor is not listed again; one ahead of it is.
+            store
+                .put("p/aa", Bytes::new(), PutMode::Overwrite)
+                .await
+                .expect("put");
+            store
+                .put("p/e", Bytes::new(), PutMode::Overwrite)
+                .await
+                .expect("put");
+            let second = store.list("p/", first.next.as_deref()).await.expect("list");
+            assert_eq!(second.keys().collect::<Vec<_>>(), ["p/c", "p/d"]);
+            let third = store
+                .list("p/", second.next.as_deref())
+                .await
+                .expect("list");
+            assert_eq!(third.keys().collect::<Vec<_>>(), ["p/e"]);
+            assert_eq!(third.next, None);
+        });
+    }
+
+    #[test]
+    fn rewriting_identical_bytes_still_changes_the_etag() {
+        run(async {
+            let store = MemoryStore::new();
+            let first = store
+                .put("k", Bytes::from_static(b"x"), PutMode::Overwrite)
+                .await
+                .expect("put");
+            let second = store
+                .put("k", Bytes::from_static(b"x"), PutMode::Overwrite)
+                .await
+                .expect("put");
+            assert_ne!(first, second);
+        });
+    }
+
+    #[test]
+    fn empty_keys_are_invalid_as_in_s3() {
+        run(async {
+            let result = MemoryStore::new()
+                .put("", Bytes::new(), PutMode::Overwrite)
+                .await;
+            assert!(matches!(result, Err(StoreError::InvalidKey { .. })));
+        });
     }
 }
