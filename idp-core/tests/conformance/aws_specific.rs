@@ -10,10 +10,11 @@ use aws_sdk_ecr::error::BoxError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use bytes::Bytes;
 use chrono::TimeDelta;
-use idp_core::adapters::aws::{AwsAdapters, AwsConfig, EcrRegistry};
+use idp_core::adapters::aws::{AwsAdapters, AwsConfig, EcrRegistry, S3Store};
 use idp_core::backend::Backend;
 use idp_core::ports::{
-    ImageRegistry, LeaseRequest, LockError, LockTable, LogQuery, PutMode, RolloutState, StoreError,
+    ImageRegistry, LeaseRequest, LockError, LockTable, LogQuery, ObjectStore as _, PutMode,
+    RolloutState, StoreError,
 };
 
 use crate::moto::{Moto, fixture_in, manifest, require_moto};
@@ -40,6 +41,33 @@ impl Intercept for BatchSizes {
                 serde_json::from_slice(request.body().bytes().unwrap_or_default())?;
             let ids = body["imageIds"].as_array().map_or(0, Vec::len);
             self.0.lock().map_err(|_| "poisoned")?.push(ids);
+        }
+        Ok(())
+    }
+}
+
+/// Records how many keys each S3 `DeleteObjects` request carried.
+#[derive(Debug, Clone, Default)]
+struct DeleteSizes(Arc<Mutex<Vec<usize>>>);
+
+impl aws_sdk_s3::config::Intercept for DeleteSizes {
+    fn name(&self) -> &'static str {
+        "DeleteSizes"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_s3::config::RuntimeComponents,
+        _: &mut aws_sdk_s3::config::ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        if request.method() == "POST" && request.uri().contains("?delete") {
+            let body = std::str::from_utf8(request.body().bytes().unwrap_or_default())?;
+            self.0
+                .lock()
+                .map_err(|_| "poisoned")?
+                .push(body.matches("<Object>").count());
         }
         Ok(())
     }
@@ -370,4 +398,57 @@ async fn an_unreachable_endpoint_is_retryable_and_keeps_the_whole_error_chain() 
         .await
         .expect_err("refused");
     assert!(lock.is_retryable(), "{lock:?}");
+}
+
+#[tokio::test]
+async fn delete_prefix_sends_at_most_1000_keys_a_request() {
+    use futures::StreamExt as _;
+    let endpoint = require_moto!();
+    let moto = moto_with_bucket_and_table(&endpoint).await;
+    let store = S3Store::new(moto.s3(), moto.cfg.state_bucket.clone());
+    let keys: Vec<String> = (0..1100)
+        .map(|i| format!("environments/a/{i:05}"))
+        .collect();
+    let writes: Vec<_> = futures::stream::iter(&keys)
+        .map(|key| store.put(key, Bytes::from_static(b"x"), PutMode::Overwrite))
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(writes.iter().all(Result::is_ok));
+    store
+        .put(
+            "environments/ab/kept",
+            Bytes::from_static(b"x"),
+            PutMode::Overwrite,
+        )
+        .await
+        .expect("put");
+
+    let sizes = DeleteSizes::default();
+    let config = aws_sdk_s3::config::Builder::from(&moto.sdk)
+        .force_path_style(true)
+        .interceptor(moto.account.clone())
+        .interceptor(sizes.clone())
+        .build();
+    let counted = S3Store::new(
+        aws_sdk_s3::Client::from_conf(config),
+        moto.cfg.state_bucket.clone(),
+    );
+    assert_eq!(
+        counted
+            .delete_prefix("environments/a/")
+            .await
+            .expect("delete_prefix"),
+        1100
+    );
+    // S3 refuses a `DeleteObjects` of more than 1,000 keys (moto does not check).
+    assert_eq!(*sizes.0.lock().expect("sizes"), [1000, 100]);
+    let left: Vec<String> = store
+        .list_all("")
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(left, ["environments/ab/kept"]);
 }

@@ -76,6 +76,10 @@ impl Failure {
             }
             (_, None, _) => err.to_string(),
         };
+        let summary = match hint(&err) {
+            Some(hint) => format!("{summary}; {hint}"),
+            None => summary,
+        };
         let unavailable = match &err {
             SdkError::TimeoutError(_) => Some(true),
             // I/O errors, connect and read timeouts; a "user" dispatch error is a request the
@@ -178,6 +182,37 @@ impl Failure {
     }
 }
 
+/// How to fix the common causes, by error code (or the lack of an answer).
+fn hint<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&'static str> {
+    if let SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) = err {
+        return Some("check the network and the endpoint (`endpoint_url`, `AWS_ENDPOINT_URL`)");
+    }
+    Some(match err.code()? {
+        "NoSuchBucket" => {
+            "create the state bucket or fix `state_bucket` in the AWS backend configuration"
+        }
+        "ResourceNotFoundException" => {
+            "the resource does not exist: for the lock table, create it with partition key `LockID` (string)"
+        }
+        "AccessDenied" | "AccessDeniedException" => {
+            "grant the caller's IAM role this action on this resource"
+        }
+        "InvalidAccessKeyId"
+        | "UnrecognizedClientException"
+        | "SignatureDoesNotMatch"
+        | "InvalidClientTokenId" => {
+            "check the AWS credentials (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`, or the OIDC role)"
+        }
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+            "the AWS credentials expired; log in again"
+        }
+        "PermanentRedirect" | "AuthorizationHeaderMalformed" => {
+            "the bucket is in another region: fix `region`"
+        }
+        _ => return None,
+    })
+}
+
 /// The HTTP status of the answer, if one came.
 pub(crate) fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
     err.raw_response()
@@ -272,5 +307,13 @@ mod tests {
         assert!(
             sdk.is_some_and(|chain| chain.contains("service error") && chain.contains("SlowDown"))
         );
+    }
+
+    #[test]
+    fn common_causes_come_with_a_fix() {
+        let err = Failure::new(service_error("NoSuchBucket", 404), "GetObject", "s3://b/k")
+            .into_store("s3");
+        let call = err.source().map(ToString::to_string).unwrap_or_default();
+        assert!(call.ends_with("said the service; create the state bucket or fix `state_bucket` in the AWS backend configuration"), "{call}");
     }
 }
