@@ -452,3 +452,51 @@ async fn delete_prefix_sends_at_most_1000_keys_a_request() {
         .collect();
     assert_eq!(left, ["environments/ab/kept"]);
 }
+
+#[tokio::test]
+async fn a_missing_bucket_or_table_is_a_backend_error_with_a_fix_not_a_missing_key() {
+    let endpoint = require_moto!();
+    let moto = Moto::new(&endpoint).await;
+    let store = S3Store::new(moto.s3(), "idp-test-never-created");
+    for mode in [
+        PutMode::Overwrite,
+        PutMode::IfMatch(idp_core::ports::Etag::new("\"0\"")),
+    ] {
+        let err = store
+            .put("k", Bytes::from_static(b"x"), mode)
+            .await
+            .expect_err("no bucket");
+        let chain = DisplayErrorContext(&err).to_string();
+        assert!(
+            matches!(err, StoreError::Backend { backend: "s3", .. }),
+            "{chain}"
+        );
+        assert!(
+            chain.contains("NoSuchBucket") && chain.contains("create the state bucket"),
+            "{chain}"
+        );
+    }
+    let locks =
+        idp_core::adapters::aws::DynamoDbLockTable::new(moto.dynamodb(), "idp-test-never-created");
+    let request = LeaseRequest {
+        key: "k".into(),
+        owner: "alice".into(),
+        ttl: TimeDelta::minutes(1),
+    };
+    let err = locks
+        .acquire(&request, chrono::DateTime::UNIX_EPOCH)
+        .await
+        .expect_err("no table");
+    let chain = DisplayErrorContext(&err).to_string();
+    assert!(
+        matches!(
+            err,
+            LockError::Backend {
+                backend: "dynamodb",
+                ..
+            }
+        ),
+        "{chain}"
+    );
+    assert!(chain.contains("partition key `LockID` (string)"), "{chain}");
+}

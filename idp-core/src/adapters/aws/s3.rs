@@ -226,8 +226,11 @@ impl ObjectStore for S3Store {
                     }),
                 }
             }
-            // If-Match on a missing key.
-            Err(err) if status(&err) == Some(404) || err.code() == Some("NoSuchKey") => {
+            // If-Match on a missing key (a missing bucket is a 404 too, with its own code).
+            Err(err)
+                if err.code() == Some("NoSuchKey")
+                    || (status(&err) == Some(404) && err.code() != Some("NoSuchBucket")) =>
+            {
                 Err(StoreError::NotFound {
                     key: key.to_owned(),
                 })
