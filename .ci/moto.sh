@@ -40,7 +40,6 @@ def serialized(environ, start_response):
 run_simple("127.0.0.1", port, serialized, threaded=True, request_handler=MotoRequestHandler)
 '
 
-
 install() {
   if [[ -x "$venv/bin/moto_server" ]]; then
     return
