@@ -23,7 +23,8 @@ pub struct LeaseRequest {
     pub key: String,
     /// Who asks, shown to whoever finds the lease held (e.g. `alice@laptop:4242`).
     pub owner: String,
-    /// How long the lease lasts from `now`.
+    /// How long the lease lasts from `now`; a zero or negative ttl grants a lease that is already
+    /// expired (free for the next caller).
     pub ttl: TimeDelta,
 }
 
@@ -242,6 +243,14 @@ pub trait LockTable: Debug + Send + Sync + 'static {
     ///
     /// MUST fail with [`LockError::Malformed`] if the item exists but its `Info` is not a lock.
     async fn terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError>;
+
+    /// Removes only the OpenTofu state lock item `lock_id` (`{bucket}/{state_key}`), never the
+    /// state digest, and returns the lock it held (`None` if there was none, or if its `Info` was
+    /// malformed: such an item is removed all the same).
+    ///
+    /// This is `idp unlock` (`tofu force-unlock`): the digest must stay, or the next `tofu init`
+    /// rejects the state as "state data in S3 does not have the expected content".
+    async fn remove_terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError>;
 
     /// Deletes the OpenTofu/Terraform lock item `{bucket}/{state_key}` and digest item
     /// `{bucket}/{state_key}-md5`, whichever exist, and says what was there.

@@ -52,6 +52,7 @@ macro_rules! conformance {
                 list_returns_stored_leases_under_a_prefix_sorted,
                 terraform_lock_items_are_read_and_removed,
                 malformed_terraform_lock_is_reported_and_still_removable,
+                unlock_removes_the_terraform_lock_but_keeps_the_digest,
                 race_acquire_has_exactly_one_holder,
                 race_acquire_of_an_expired_lease_has_exactly_one_holder,
             );

@@ -243,6 +243,34 @@ impl LockTable for LocalLocks {
         .await
     }
 
+    async fn remove_terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError> {
+        let lock_id = lock_id.to_owned();
+        self.run(move |root| {
+            let lock_path = item_path(root, "terraform", &lock_id)?;
+            let _lock = DirLock::acquire(root, TABLE_LOCK).map_err(io)?;
+            let item = read_tf_item(&lock_path, &lock_id);
+            // Only a lock item (even a malformed one) goes; a digest item is not a lock and stays.
+            if matches!(
+                item,
+                Ok(Some(TfItem {
+                    digest: Some(_),
+                    ..
+                })) | Ok(None)
+            ) {
+                return Ok(None);
+            }
+            fs::remove_optional(&lock_path).map_err(io)?;
+            let held = match item {
+                Ok(Some(TfItem {
+                    info: Some(info), ..
+                })) => parse_tf_info(&lock_id, &info).ok(),
+                _ => None,
+            };
+            Ok(held)
+        })
+        .await
+    }
+
     async fn remove_terraform_lock_items(
         &self,
         bucket: &str,

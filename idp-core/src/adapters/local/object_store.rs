@@ -171,7 +171,9 @@ impl Walk<'_> {
         for (key, is_dir, path) in children {
             if is_dir {
                 let relevant = key.starts_with(self.prefix) || self.prefix.starts_with(&key);
-                let all_before = self.after.is_some_and(|a| key.as_str() < a && !a.starts_with(&key));
+                let all_before = self
+                    .after
+                    .is_some_and(|a| key.as_str() < a && !a.starts_with(&key));
                 if relevant && !all_before && self.dir(&path, &key)? {
                     return Ok(true);
                 }
@@ -206,7 +208,12 @@ fn keys_under(
             }
         }
     };
-    let mut walk = Walk { prefix, after, limit, keys: Vec::new() };
+    let mut walk = Walk {
+        prefix,
+        after,
+        limit,
+        keys: Vec::new(),
+    };
     walk.dir(&start, &base)?;
     Ok(walk.keys)
 }

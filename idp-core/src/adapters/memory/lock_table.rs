@@ -201,6 +201,18 @@ impl LockTable for MemoryLocks {
         }
     }
 
+    async fn remove_terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError> {
+        let mut items = lock(&self.items);
+        match items.get(lock_id) {
+            Some(Item::TfLock(info)) => {
+                let parsed = parse_tf_info(lock_id, info).ok();
+                items.remove(lock_id);
+                Ok(parsed)
+            }
+            _ => Ok(None),
+        }
+    }
+
     async fn remove_terraform_lock_items(
         &self,
         bucket: &str,

@@ -404,3 +404,41 @@ pub(crate) async fn race_acquire_of_an_expired_lease_has_exactly_one_holder(
     assert!(!old.info().is_live(caps.now));
     race(locks, handle, caps.now).await;
 }
+
+pub(crate) async fn unlock_removes_the_terraform_lock_but_keeps_the_digest(
+    locks: Arc<dyn LockTable>,
+    _: Handle<dyn LockTable>,
+    seed: Arc<dyn Seed>,
+    _: &Caps,
+) {
+    let state_key = "environments/preview-a/terraform.tfstate";
+    let lock_id = TfLockInfo::lock_id("state-bucket", state_key);
+    let digest_id = TfLockInfo::digest_id("state-bucket", state_key);
+    seed.terraform_lock(&lock_id, &tf_info(&lock_id)).await;
+    seed.terraform_digest(&digest_id, "d41d8cd98f00b204e9800998ecf8427e")
+        .await;
+
+    let removed = locks.remove_terraform_lock(&lock_id).await.expect("unlock");
+    assert_eq!(removed.map(|l| l.who), Some("runner@ci".to_owned()));
+    assert_eq!(locks.terraform_lock(&lock_id).await.expect("read"), None);
+    assert_eq!(
+        locks
+            .remove_terraform_lock(&lock_id)
+            .await
+            .expect("unlock again"),
+        None
+    );
+    assert_eq!(
+        locks
+            .remove_terraform_lock(&digest_id)
+            .await
+            .expect("a digest is not a lock"),
+        None
+    );
+    // The digest is still there: destroy removes it, unlock never does.
+    let destroy = locks
+        .remove_terraform_lock_items("state-bucket", state_key)
+        .await
+        .expect("remove");
+    assert_eq!((destroy.lock, destroy.digest_removed), (None, true));
+}
