@@ -222,6 +222,18 @@ fn parse_terraform_lock(key: &str, item: &Item) -> Result<Option<TfLockInfo>, Lo
     }
 }
 
+/// The lock a removed item held. A lock item whose `Info` cannot be read is removed all the
+/// same (removing it is the way out of a broken lock), and reported as no lock.
+fn readable_lock(lock_id: &str, item: &Item) -> Option<TfLockInfo> {
+    match parse_terraform_lock(lock_id, item) {
+        Ok(lock) => lock,
+        Err(err) => {
+            tracing::warn!(lock_id, error = %err, "removed an OpenTofu lock item that could not be read");
+            None
+        }
+    }
+}
+
 fn is_condition_failure<E>(err: &SdkError<E, HttpResponse>) -> bool
 where
     E: ProvideErrorMetadata,
@@ -459,6 +471,29 @@ impl LockTable for DynamoDbLockTable {
         }
     }
 
+    async fn remove_terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError> {
+        check_key(lock_id)?;
+        // Only an item holding an `Info` is a state lock: a digest item or a lease stays.
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(lock_id)))
+            .condition_expression("attribute_exists(#info)")
+            .expression_attribute_names("#info", INFO)
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(output
+                .attributes
+                .filter(|item| !item.is_empty())
+                .and_then(|item| readable_lock(lock_id, &item))),
+            Err(err) if is_condition_failure(&err) => Ok(None),
+            Err(err) => Err(self.failure(err, "DeleteItem", lock_id)),
+        }
+    }
+
     async fn remove_terraform_lock_items(
         &self,
         bucket: &str,
@@ -470,16 +505,7 @@ impl LockTable for DynamoDbLockTable {
         check_key(&digest_id)?;
         let lock_item = self.delete_unless_lease(&lock_id).await?;
         let digest_item = self.delete_unless_lease(&digest_id).await?;
-        // A lock item whose `Info` cannot be read is removed all the same: removing it is the
-        // way out of a broken lock.
-        let lock = match lock_item.map(|item| parse_terraform_lock(&lock_id, &item)) {
-            Some(Ok(lock)) => lock,
-            Some(Err(err)) => {
-                tracing::warn!(lock_id, error = %err, "removed an OpenTofu lock item that could not be read");
-                None
-            }
-            None => None,
-        };
+        let lock = lock_item.and_then(|item| readable_lock(&lock_id, &item));
         Ok(TfLockRemoval {
             lock,
             digest_removed: digest_item.is_some(),
