@@ -80,10 +80,9 @@ fn main() -> ExitCode {
                     (ExitCode::from(2), summary)
                 }
             };
-            if let Some(path) = idp_core::env_vars::get("GITHUB_STEP_SUMMARY") {
-                if let Err(e) = gha::append(std::path::Path::new(&path), &summary) {
-                    eprintln!("warning: {e}");
-                }
+            let summary_file = idp_core::env_vars::get("GITHUB_STEP_SUMMARY");
+            if let Some(Err(e)) = summary_file.map(|path| gha::append(std::path::Path::new(&path), &summary)) {
+                eprintln!("warning: {e}");
             }
             code
         }

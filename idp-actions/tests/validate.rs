@@ -6,7 +6,7 @@ use assert_cmd::Command;
 fn invalid_config_becomes_annotations_and_a_step_summary() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.yml");
-    std::fs::write(&cfg, "container_port: 0\nttl: 5y\n").unwrap();
+    fs_err::write(&cfg, "container_port: 0\nttl: 5y\n").unwrap();
     let summary = dir.path().join("summary.md");
     let outputs = dir.path().join("outputs");
     let out = Command::cargo_bin("idp-action")
@@ -23,9 +23,9 @@ fn invalid_config_becomes_annotations_and_a_step_summary() {
     assert_eq!(lines.len(), 2, "{stdout}");
     assert!(lines[0].starts_with("::error file=config.yml,line=1,col="), "{stdout}");
     assert!(lines[1].starts_with("::error file=config.yml,line=2,col="), "{stdout}");
-    let summary = std::fs::read_to_string(&summary).unwrap();
+    let summary = fs_err::read_to_string(&summary).unwrap();
     assert!(summary.contains("2 problem(s)"), "{summary}");
-    let outputs = std::fs::read_to_string(&outputs).unwrap();
+    let outputs = fs_err::read_to_string(&outputs).unwrap();
     let first: Vec<&str> = outputs.lines().take(3).collect();
     assert!(first[0].starts_with("valid<<ghadelimiter_") && first[1] == "false", "{outputs}");
 }
@@ -35,7 +35,7 @@ fn valid_or_absent_config_succeeds() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::cargo_bin("idp-action").unwrap().current_dir(dir.path()).arg("validate").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    std::fs::write(dir.path().join("ok.yml"), "template: api-database\n").unwrap();
+    fs_err::write(dir.path().join("ok.yml"), "template: api-database\n").unwrap();
     let out = Command::cargo_bin("idp-action").unwrap().current_dir(dir.path()).args(["validate", "ok.yml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
 }

@@ -32,8 +32,41 @@ pub(crate) struct Cli {
     #[arg(long, global = true, env = "IDP_STATE_DIR", hide_env_values = true, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub(crate) aws: AwsArgs,
+
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// Where the AWS backend keeps state (used with `--backend aws`).
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "AWS backend")]
+pub(crate) struct AwsArgs {
+    /// The S3 bucket holding environment state.
+    #[arg(long, global = true, env = "IDP_STATE_BUCKET", value_name = "BUCKET")]
+    pub(crate) state_bucket: Option<String>,
+    /// The DynamoDB table of leases and OpenTofu locks (partition key `LockID`).
+    #[arg(long, global = true, env = "IDP_LOCK_TABLE", value_name = "TABLE")]
+    pub(crate) lock_table: Option<String>,
+    /// The AWS region.
+    #[arg(long, global = true, env = "IDP_REGION", value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// An endpoint override (S3/DynamoDB-compatible services, a local AWS double).
+    #[arg(long, global = true, env = "IDP_ENDPOINT_URL", value_name = "URL")]
+    pub(crate) endpoint_url: Option<String>,
+    /// The AWS profile for credentials (else the standard credential chain).
+    #[arg(long, global = true, env = "AWS_PROFILE", value_name = "PROFILE")]
+    pub(crate) profile: Option<String>,
+    /// The ECR repository holding preview images.
+    #[arg(long, global = true, env = "IDP_ECR_REPOSITORY", default_value = "idp-preview", value_name = "REPO")]
+    pub(crate) ecr_repository: String,
+    /// The directory of OpenTofu templates.
+    #[arg(long, global = true, env = "IDP_TEMPLATES_DIR", default_value = "infrastructure/templates", value_name = "DIR")]
+    pub(crate) templates_dir: PathBuf,
+    /// The OpenTofu (or Terraform) binary.
+    #[arg(long, global = true, env = "IDP_TOFU", default_value = "tofu", value_name = "PROGRAM")]
+    pub(crate) tofu: PathBuf,
 }
 
 /// Which backend holds state and runs environments.

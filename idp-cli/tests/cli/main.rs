@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
+mod aws;
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
@@ -97,7 +99,7 @@ fn validate_accepts_the_example_config() {
 fn validate_reports_every_problem_with_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("config.yml");
-    std::fs::write(&file, "template: api-servce\ncontainer_prot: 8080\ncpu: 256\nmemory: 4096\n").unwrap();
+    fs_err::write(&file, "template: api-servce\ncontainer_prot: 8080\ncpu: 256\nmemory: 4096\n").unwrap();
     let r = run(idp(dir.path()).arg("validate").arg(&file));
     assert_eq!(r.code, 2);
     let shown = snapshot(&r).replace(&file.display().to_string(), "[FILE]");

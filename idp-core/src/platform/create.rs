@@ -69,13 +69,11 @@ async fn create_locked(
 ) -> Result<(Versioned, crate::ports::provisioner::Outputs)> {
     let store = &*platform.backend.store;
     let previous = state::load(store, &req.name).await?;
-    if let Some(existing) = &previous {
-        if existing.meta.status != Status::Destroyed {
-            return Err(Error::AlreadyExists {
-                name: req.name.to_string(),
-                status: existing.meta.status,
-            });
-        }
+    if let Some(existing) = previous.as_ref().filter(|p| p.meta.status != Status::Destroyed) {
+        return Err(Error::AlreadyExists {
+            name: req.name.to_string(),
+            status: existing.meta.status,
+        });
     }
     let now = platform.backend.clock.now();
     let mut meta = Metadata::new(

@@ -84,18 +84,20 @@ pub(crate) async fn destroy_locked(platform: &Platform, req: &DestroyRequest) ->
     let Some(current) = state::load(store, &req.name).await? else {
         return Ok(ChangeReport::no_op(name, format!("environment `{}` does not exist", req.name)));
     };
-    if let Some(branch) = &req.expect_branch {
-        if current.meta.branch.as_deref() != Some(branch.as_str()) {
-            return Ok(ChangeReport::no_op(
-                name,
-                format!(
-                    "environment `{}` belongs to branch `{}`, not `{}`",
-                    req.name,
-                    current.meta.branch.as_deref().unwrap_or("(none)"),
-                    branch.escape_debug()
-                ),
-            ));
-        }
+    if let Some(branch) = req
+        .expect_branch
+        .as_ref()
+        .filter(|b| current.meta.branch.as_deref() != Some(b.as_str()))
+    {
+        return Ok(ChangeReport::no_op(
+            name,
+            format!(
+                "environment `{}` belongs to branch `{}`, not `{}`",
+                req.name,
+                current.meta.branch.as_deref().unwrap_or("(none)"),
+                branch.escape_debug()
+            ),
+        ));
     }
     if current.meta.status == Status::Destroyed {
         return Ok(ChangeReport::no_op(name, format!("environment `{}` is already destroyed", req.name)));

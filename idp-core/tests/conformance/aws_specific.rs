@@ -321,7 +321,10 @@ async fn backend_from_aws_reaches_the_configured_bucket_and_table_path_style() {
         .await
         .expect("bucket");
     crate::moto::create_lock_table(&aws_sdk_dynamodb::Client::new(&sdk), &cfg.lock_table).await;
-    let backend = Backend::from_aws(AwsAdapters::new(&cfg, &sdk));
+    let backend = Backend::from_aws(
+        AwsAdapters::new(&cfg, &sdk),
+        std::sync::Arc::new(idp_core::adapters::memory::MemoryProvisioner::new()),
+    );
 
     let etag = backend
         .store

@@ -16,43 +16,20 @@
 )]
 #![allow(clippy::print_stderr, reason = "a skipped suite says so on stderr")]
 
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_config::SdkConfig;
-use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextMut;
-use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_s3::error::BoxError;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use idp_core::adapters::aws::{
-    AwsConfig, CloudWatchLogSource, DynamoDbLockTable, EcrRegistry, EcsDeployer, S3Store,
+    CloudWatchLogSource, DynamoDbLockTable, EcrRegistry, EcsDeployer, S3Store,
 };
-use idp_core::env_vars::{self, EnvVars};
 use idp_core::ports::{LockTable, ObjectStore};
 
 use crate::adapters::{Caps, Fixture, Seed};
 
-/// The moto endpoint, or `None` (after printing why) when the AWS tests are to be skipped.
-///
-/// Panics when the endpoint is unset in CI: there a skipped AWS suite is a failure.
-pub(crate) fn endpoint() -> Option<String> {
-    if let Some(endpoint) = env_vars::get(EnvVars::IDP_TEST_AWS_ENDPOINT) {
-        return Some(endpoint);
-    }
-    assert!(
-        env_vars::get(EnvVars::CI).is_none(),
-        "`{}` is not set but `CI` is: start moto with `eval \"$(.ci/moto.sh start)\"` before the AWS tests",
-        EnvVars::IDP_TEST_AWS_ENDPOINT
-    );
-    static SKIP: Once = Once::new();
-    SKIP.call_once(|| {
-        eprintln!(
-            "SKIPPED: the AWS adapter tests need moto; set {} (see .ci/moto.sh: eval \"$(.ci/moto.sh start)\")",
-            EnvVars::IDP_TEST_AWS_ENDPOINT
-        );
-    });
-    None
-}
+#[path = "../common/moto.rs"]
+mod common;
+pub(crate) use common::{Moto, create_lock_table, endpoint};
 
 /// Returns from the calling test (after one loud `SKIPPED` line) unless moto is configured;
 /// evaluates to the endpoint.
@@ -65,136 +42,6 @@ macro_rules! require_moto {
     };
 }
 pub(crate) use require_moto;
-
-/// Puts every request of a client into one moto account.
-#[derive(Debug, Clone)]
-pub(crate) struct MotoAccount(pub(crate) String);
-
-impl Intercept for MotoAccount {
-    fn name(&self) -> &'static str {
-        "MotoAccount"
-    }
-
-    fn modify_before_signing(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        context
-            .request_mut()
-            .headers_mut()
-            .insert("x-moto-account-id", self.0.clone());
-        Ok(())
-    }
-}
-
-/// A fresh moto account and the SDK configuration reaching it.
-#[derive(Debug, Clone)]
-pub(crate) struct Moto {
-    pub(crate) cfg: AwsConfig,
-    pub(crate) sdk: SdkConfig,
-    pub(crate) account: MotoAccount,
-}
-
-impl Moto {
-    /// A new account with a unique bucket and table name in `cfg` (not created yet).
-    pub(crate) async fn new(endpoint: &str) -> Self {
-        let id = uuid::Uuid::new_v4();
-        let account = format!("{:012}", id.as_u128() % 1_000_000_000_000);
-        let cfg = AwsConfig::new(
-            "us-east-1",
-            format!("idp-test-{id}"),
-            format!("idp-test-{id}"),
-            "previews",
-        )
-        .with_endpoint_url(endpoint);
-        let sdk = cfg
-            .sdk_config_loader()
-            .test_credentials()
-            .empty_test_environment()
-            .load()
-            .await;
-        Self {
-            cfg,
-            sdk,
-            account: MotoAccount(account),
-        }
-    }
-
-    pub(crate) fn s3(&self) -> aws_sdk_s3::Client {
-        let config = aws_sdk_s3::config::Builder::from(&self.sdk)
-            .force_path_style(true)
-            .interceptor(self.account.clone())
-            .build();
-        aws_sdk_s3::Client::from_conf(config)
-    }
-
-    pub(crate) fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        let config = aws_sdk_dynamodb::config::Builder::from(&self.sdk)
-            .interceptor(self.account.clone())
-            .build();
-        aws_sdk_dynamodb::Client::from_conf(config)
-    }
-
-    pub(crate) fn ecs(&self) -> aws_sdk_ecs::Client {
-        let config = aws_sdk_ecs::config::Builder::from(&self.sdk)
-            .interceptor(self.account.clone())
-            .build();
-        aws_sdk_ecs::Client::from_conf(config)
-    }
-
-    pub(crate) fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
-        let config = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
-            .interceptor(self.account.clone())
-            .build();
-        aws_sdk_cloudwatchlogs::Client::from_conf(config)
-    }
-
-    pub(crate) fn ecr(&self) -> aws_sdk_ecr::Client {
-        let config = aws_sdk_ecr::config::Builder::from(&self.sdk)
-            .interceptor(self.account.clone())
-            .build();
-        aws_sdk_ecr::Client::from_conf(config)
-    }
-
-    /// Creates the bucket and the lock table named in `cfg`, as the README's setup does.
-    pub(crate) async fn create_bucket_and_table(&self) {
-        self.s3()
-            .create_bucket()
-            .bucket(&self.cfg.state_bucket)
-            .send()
-            .await
-            .expect("create the state bucket");
-        create_lock_table(&self.dynamodb(), &self.cfg.lock_table).await;
-    }
-}
-
-/// Creates a lock table as OpenTofu's S3 backend expects it: partition key `LockID` (string).
-pub(crate) async fn create_lock_table(client: &aws_sdk_dynamodb::Client, table: &str) {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
-    let attribute = AttributeDefinition::builder()
-        .attribute_name("LockID")
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .expect("attribute");
-    let key = KeySchemaElement::builder()
-        .attribute_name("LockID")
-        .key_type(KeyType::Hash)
-        .build()
-        .expect("key");
-    client
-        .create_table()
-        .table_name(table)
-        .attribute_definitions(attribute)
-        .key_schema(key)
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create the lock table");
-}
 
 /// A made-up but well-formed image manifest whose one layer is unique to `tag`, so that moto
 /// (which derives the digest from the layer digests) gives every tag its own image digest.

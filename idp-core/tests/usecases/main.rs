@@ -6,6 +6,20 @@
 mod scenarios;
 mod support;
 
+#[cfg(feature = "aws")]
+#[path = "../common/moto.rs"]
+mod moto_support;
+
+/// The fixture, or return from the test when its backend is not available (moto outside CI).
+macro_rules! fixture_or_skip {
+    () => {
+        match fixture().await {
+            Some(f) => f,
+            None => return,
+        }
+    };
+}
+
 macro_rules! usecases {
     ($backend:ident, $fixture:expr) => {
         mod $backend {
@@ -13,60 +27,62 @@ macro_rules! usecases {
             #[allow(unused_imports)]
             use crate::support::*;
 
-            async fn fixture() -> Fixture {
+            async fn fixture() -> Option<Fixture> {
                 $fixture
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn create_list_status_extend_destroy() {
-                scenarios::create_list_status_extend_destroy(&fixture().await).await;
+                scenarios::create_list_status_extend_destroy(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn create_of_an_existing_name_is_refused() {
-                scenarios::create_of_an_existing_name_is_refused(&fixture().await).await;
+                scenarios::create_of_an_existing_name_is_refused(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sixteen_concurrent_destroys_destroy_once() {
-                scenarios::concurrent_destroys_destroy_once(&fixture().await).await;
+                scenarios::concurrent_destroys_destroy_once(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn eight_concurrent_pushes_provision_once_then_redeploy() {
-                scenarios::concurrent_pushes_provision_once_then_redeploy(&fixture().await).await;
+                scenarios::concurrent_pushes_provision_once_then_redeploy(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn failed_apply_marks_failed_and_next_push_recovers() {
-                scenarios::failed_apply_marks_failed_and_next_push_recovers(&fixture().await).await;
+                scenarios::failed_apply_marks_failed_and_next_push_recovers(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn crashed_holders_lease_expires_and_next_caller_proceeds() {
-                scenarios::crashed_holders_lease_expires(&fixture().await).await;
+                scenarios::crashed_holders_lease_expires(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn branch_collision_is_refused_and_changes_nothing() {
-                scenarios::branch_collision_is_refused_and_changes_nothing(&fixture().await).await;
+                scenarios::branch_collision_is_refused_and_changes_nothing(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn merge_with_branch_delete_destroys_once() {
-                scenarios::merge_with_branch_delete_destroys_once(&fixture().await).await;
+                scenarios::merge_with_branch_delete_destroys_once(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sweep_destroys_expired_and_retries_stuck_destroys() {
-                scenarios::sweep_destroys_expired_and_retries_stuck_destroys(&fixture().await).await;
+                scenarios::sweep_destroys_expired_and_retries_stuck_destroys(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn destroy_removes_only_its_own_images() {
-                scenarios::destroy_removes_only_its_own_images(&fixture().await).await;
+                scenarios::destroy_removes_only_its_own_images(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn extend_of_a_missing_or_destroyed_environment_fails() {
-                scenarios::extend_of_a_missing_or_destroyed_environment_fails(&fixture().await).await;
+                scenarios::extend_of_a_missing_or_destroyed_environment_fails(&fixture_or_skip!()).await;
             }
         }
     };
 }
 
-usecases!(memory, Fixture::memory());
-usecases!(local, Fixture::local());
+usecases!(memory, Some(Fixture::memory()));
+usecases!(local, Some(Fixture::local()));
+#[cfg(feature = "aws")]
+usecases!(moto, Fixture::moto().await);
 
 /// OpenTofu lock items can only be seeded in the memory lock table.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -68,6 +68,29 @@ impl Fixture {
         Self::around(backend, None, Some(dir))
     }
 
+    /// S3 and DynamoDB on moto (a fresh account, bucket and table), or `None` when moto is not
+    /// configured outside CI (the caller returns after one loud skip line).
+    #[cfg(feature = "aws")]
+    pub(crate) async fn moto() -> Option<Self> {
+        use idp_core::adapters::aws::{DynamoDbLockTable, S3Store};
+        let endpoint = crate::moto_support::endpoint()?;
+        let moto = crate::moto_support::Moto::new(&endpoint).await;
+        moto.s3()
+            .create_bucket()
+            .bucket(&moto.cfg.state_bucket)
+            .send()
+            .await
+            .expect("create the state bucket");
+        crate::moto_support::create_lock_table(&moto.dynamodb(), &moto.cfg.lock_table).await;
+        let (memory, _) = Backend::memory_at(t0());
+        let backend = Backend {
+            store: Arc::new(S3Store::new(moto.s3(), moto.cfg.state_bucket.clone())),
+            locks: Arc::new(DynamoDbLockTable::new(moto.dynamodb(), moto.cfg.lock_table.clone())),
+            ..memory
+        };
+        Some(Self::around(backend, None, None))
+    }
+
     pub(crate) fn advance(&self, by: TimeDelta) {
         self.clock.advance(by);
     }

@@ -178,17 +178,22 @@ impl AwsAdapters {
 impl crate::backend::Backend {
     /// The AWS backend: S3, DynamoDB, ECS, CloudWatch Logs and ECR as `cfg` names them, with
     /// credentials from the standard chain (environment, profile, SSO, web identity, instance
-    /// role) and the system clock.
+    /// role), the system clock, and `provisioner` applying the templates (usually a
+    /// [`crate::adapters::tofu::TofuProvisioner`] on the same bucket, table and region).
     ///
     /// Nothing is called yet: a wrong bucket or missing credentials show on the first use.
-    pub async fn aws(cfg: AwsConfig) -> Self {
-        Self::from_aws(AwsAdapters::load(&cfg).await)
+    pub async fn aws(cfg: AwsConfig, provisioner: Arc<dyn crate::ports::provisioner::Provisioner>) -> Self {
+        Self::from_aws(AwsAdapters::load(&cfg).await, provisioner)
     }
 
     /// A backend of already built AWS adapters (e.g. from an SDK configuration with other
     /// credentials), with the system clock.
-    pub fn from_aws(adapters: AwsAdapters) -> Self {
+    pub fn from_aws(
+        adapters: AwsAdapters,
+        provisioner: Arc<dyn crate::ports::provisioner::Provisioner>,
+    ) -> Self {
         Self {
+            provisioner,
             store: Arc::new(adapters.store),
             locks: Arc::new(adapters.locks),
             deployer: Arc::new(adapters.deployer),
