@@ -11,7 +11,7 @@ use idp_core::backend::Backend;
 use idp_core::domain::event::parse_event;
 use idp_core::domain::naming::EnvName;
 use idp_core::domain::ttl::Ttl;
-use idp_core::env_vars;
+use idp_core::env_vars::{self, EnvVars};
 use idp_core::error::{Error, ErrorKind};
 use idp_core::platform::create::{self, CreateRequest};
 use idp_core::platform::destroy::{self, DestroyRequest};
@@ -96,9 +96,9 @@ impl Platform {
         )
     }
 
-    /// The embedded local backend: state in `state_dir` (default `$IDP_STATE_DIR`'s default,
-    /// `$XDG_DATA_HOME/idp` or `~/.local/share/idp`), apps run as local processes started by
-    /// the config's `local.command` from the current directory.
+    /// The embedded local backend: state in `state_dir` (default: `$IDP_STATE_DIR`, else
+    /// `$XDG_DATA_HOME/idp`, else `~/.local/share/idp`, as the CLI), apps run as local
+    /// processes started by the config's `local.command` from the current directory.
     #[staticmethod]
     #[pyo3(signature = (state_dir=None))]
     fn local(py: Python<'_>, state_dir: Option<PathBuf>) -> PyResult<Self> {
@@ -106,6 +106,7 @@ impl Platform {
             Some(dir) => format!("Platform.local({:?})", dir.display().to_string()),
             None => "Platform.local()".to_owned(),
         };
+        let state_dir = state_dir.or_else(|| env_vars::get(EnvVars::IDP_STATE_DIR).map(PathBuf::from));
         let inner = block_on(py, open::open(BackendChoice::Local { state_dir }))?;
         Ok(Self::new(inner, description))
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import threading
 import time
@@ -97,3 +98,22 @@ def test_a_failing_command_marks_the_environment_failed(local: idp.Platform) -> 
         local.create("api-service", "broken", local={"command": "exit 3"})
     assert [(e.name, e.status) for e in local.list()] == [("broken", "failed")]
     assert local.destroy("broken").outcome == "destroyed"
+
+
+def test_local_without_a_state_dir_uses_idp_state_dir(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    record = {
+        "schema": 1,
+        "name": "seeded",
+        "template": "api-service",
+        "status": "active",
+        "status_changed_at": "2026-01-01T00:00:00Z",
+        "owner": "octocat",
+        "created_at": "2026-01-01T00:00:00Z",
+        "expires_at": "2026-01-02T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    path = tmp_path / "environments" / "seeded" / "metadata.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(record))
+    monkeypatch.setenv("IDP_STATE_DIR", str(tmp_path))
+    assert [e.name for e in idp.Platform.local().list()] == ["seeded"]
