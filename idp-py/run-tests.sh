@@ -28,7 +28,7 @@ echo "== pytest" >&2
 python -m pytest -q idp-py/tests
 
 echo "== mypy --strict" >&2
-mypy --strict idp-py/tests
+mypy --strict --cache-dir "$root/.tools/mypy-cache" idp-py/tests
 
 echo "== wheel in a fresh venv" >&2
 scratch="$(mktemp -d)"

@@ -29,7 +29,10 @@ pub(crate) struct Config {
 }
 
 /// Build a configuration from the file's keys given as Python values (`None` means "unset").
-pub(crate) fn from_fields(py: Python<'_>, fields: Option<&Bound<'_, PyDict>>) -> PyResult<CoreConfig> {
+pub(crate) fn from_fields(
+    py: Python<'_>,
+    fields: Option<&Bound<'_, PyDict>>,
+) -> PyResult<CoreConfig> {
     let set = PyDict::new(py);
     if let Some(fields) = fields {
         for (key, value) in fields.iter() {
@@ -68,6 +71,10 @@ impl Config {
     /// Read and validate a configuration file. Raises `NotFound` if it does not exist and
     /// `ConfigError` (every problem, each at its line and column) if it is invalid.
     #[staticmethod]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a frontend reads the file the caller names"
+    )]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let text = fs_err::read_to_string(&path).map_err(|source| {
             errors::to_py(

@@ -149,7 +149,12 @@ fn detail_attributes(kind: ErrorKind) -> &'static [&'static str] {
         ErrorKind::InvalidConfig => &["file", "line", "column", "key"],
         ErrorKind::NotFound => &["name"],
         ErrorKind::LockHeld => &["name", "owner", "expires_at"],
-        ErrorKind::BranchCollision => &["branch", "repository", "existing_branch", "existing_repository"],
+        ErrorKind::BranchCollision => &[
+            "branch",
+            "repository",
+            "existing_branch",
+            "existing_repository",
+        ],
         _ => &[],
     }
 }
@@ -218,7 +223,12 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// An exception of `kind`'s class with `message`, `.kind` and `.hints` set.
-fn raise<'py>(py: Python<'py>, kind: ErrorKind, message: &str, hints: &[String]) -> PyResult<Bound<'py, PyAny>> {
+fn raise<'py>(
+    py: Python<'py>,
+    kind: ErrorKind,
+    message: &str,
+    hints: &[String],
+) -> PyResult<Bound<'py, PyAny>> {
     let class = classes(py)?
         .iter()
         .find(|(k, _)| *k == kind)
@@ -308,15 +318,25 @@ pub(crate) fn to_py(py: Python<'_>, err: &Error) -> PyErr {
 
 /// The error raised when the shared runtime is used in a forked child.
 pub(crate) fn forked(py: Python<'_>) -> PyErr {
-    let err = IdpError::new_err(
-        "idp cannot be used in a forked child; create a new process with spawn \
-         (multiprocessing.get_context(\"spawn\"))",
-    );
-    let value = err.value(py);
-    // Setting attributes on a fresh exception instance cannot fail; keep the error either way.
-    let _ = value.setattr("kind", FORKED);
-    let _ = value.setattr("hints", PyList::new(py, ["start worker processes with the `spawn` or `forkserver` method"]).ok());
-    err
+    let build = || -> PyResult<Bound<'_, PyAny>> {
+        let exc = py.get_type::<IdpError>().call1((
+            "idp cannot be used in a forked child; create a new process with spawn \
+             (multiprocessing.get_context(\"spawn\"))",
+        ))?;
+        exc.setattr("kind", FORKED)?;
+        exc.setattr(
+            "hints",
+            PyList::new(
+                py,
+                ["start worker processes with the `spawn` or `forkserver` method"],
+            )?,
+        )?;
+        Ok(exc)
+    };
+    match build() {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
 }
 
 /// The error raised when the async runtime cannot start (no threads left, …).

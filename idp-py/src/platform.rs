@@ -28,7 +28,9 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::config::{self, Config};
 use crate::errors;
-use crate::reports::{ChangeReport, Environment, LogsReport, StatusReport, SweepReport, UnlockReport};
+use crate::reports::{
+    ChangeReport, Environment, LogsReport, StatusReport, SweepReport, UnlockReport,
+};
 use crate::runtime::block_on;
 
 /// The environment variable a GitHub Actions step names its event in.
@@ -53,7 +55,11 @@ fn ttl(py: Python<'_>, text: &str) -> PyResult<Ttl> {
 
 /// `since` of `logs()`: a TTL-like text (`"1h"`), a `timedelta` back from now, or an aware
 /// `datetime`.
-fn since(py: Python<'_>, now: DateTime<Utc>, since: Option<&Bound<'_, PyAny>>) -> PyResult<DateTime<Utc>> {
+fn since(
+    py: Python<'_>,
+    now: DateTime<Utc>,
+    since: Option<&Bound<'_, PyAny>>,
+) -> PyResult<DateTime<Utc>> {
     let Some(since) = since.filter(|s| !s.is_none()) else {
         return Ok(now - ttl(py, "1h")?.duration());
     };
@@ -106,7 +112,8 @@ impl Platform {
             Some(dir) => format!("Platform.local({:?})", dir.display().to_string()),
             None => "Platform.local()".to_owned(),
         };
-        let state_dir = state_dir.or_else(|| env_vars::get(EnvVars::IDP_STATE_DIR).map(PathBuf::from));
+        let state_dir =
+            state_dir.or_else(|| env_vars::get(EnvVars::IDP_STATE_DIR).map(PathBuf::from));
         let inner = block_on(py, open::open(BackendChoice::Local { state_dir }))?;
         Ok(Self::new(inner, description))
     }
@@ -117,7 +124,10 @@ impl Platform {
     /// credentials come from `profile` or the standard AWS chain.
     #[staticmethod]
     #[pyo3(signature = (state_bucket, lock_table, region, endpoint_url=None, profile=None, *, ecr_repository=None, templates_dir=None, tofu=None))]
-    #[allow(clippy::too_many_arguments, reason = "keyword arguments of a Python constructor")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "keyword arguments of a Python constructor"
+    )]
     fn aws(
         py: Python<'_>,
         state_bucket: String,
@@ -151,10 +161,20 @@ impl Platform {
     #[pyo3(signature = (*, all=false))]
     fn list(&self, py: Python<'_>, all: bool) -> PyResult<Vec<Environment>> {
         let platform = Arc::clone(&self.inner);
-        let report = block_on(py, async move { list::list(&platform, ListRequest { all }).await })?;
+        let report = block_on(py, async move {
+            list::list(&platform, ListRequest { all }).await
+        })?;
         for bad in &report.unreadable {
-            let message = format!("skipped unreadable environment record `{}`: {}", bad.key, bad.reason);
-            PyErr::warn(py, &py.get_type::<PyRuntimeWarning>(), &std::ffi::CString::new(message).unwrap_or_default(), 1)?;
+            let message = format!(
+                "skipped unreadable environment record `{}`: {}",
+                bad.key, bad.reason
+            );
+            PyErr::warn(
+                py,
+                &py.get_type::<PyRuntimeWarning>(),
+                &std::ffi::CString::new(message).unwrap_or_default(),
+                1,
+            )?;
         }
         Ok(report.environments.iter().map(Environment::from).collect())
     }
@@ -172,7 +192,10 @@ impl Platform {
     /// `cpu=512`, …), validated exactly like the file. Raises `ConfigError`, `InvalidName`,
     /// `InvalidTtl`, `Conflict` (it exists), `LockHeld`.
     #[pyo3(signature = (template, name, ttl="7d", *, owner=None, image=None, **config))]
-    #[allow(clippy::too_many_arguments, reason = "keyword arguments of a Python method")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "keyword arguments of a Python method"
+    )]
     fn create(
         &self,
         py: Python<'_>,
@@ -228,7 +251,9 @@ impl Platform {
     #[pyo3(signature = (dry_run=false))]
     fn sweep(&self, py: Python<'_>, dry_run: bool) -> PyResult<SweepReport> {
         let platform = Arc::clone(&self.inner);
-        let report = block_on(py, async move { sweep::sweep(&platform, SweepRequest { dry_run }).await })?;
+        let report = block_on(py, async move {
+            sweep::sweep(&platform, SweepRequest { dry_run }).await
+        })?;
         Ok(SweepReport::from(&report))
     }
 
@@ -287,7 +312,10 @@ impl Platform {
         } else if let Ok(bytes) = event.cast::<PyBytes>() {
             bytes.as_bytes().to_vec()
         } else if event.cast::<PyDict>().is_ok() {
-            let text: String = py.import("json")?.call_method1("dumps", (event,))?.extract()?;
+            let text: String = py
+                .import("json")?
+                .call_method1("dumps", (event,))?
+                .extract()?;
             text.into_bytes()
         } else {
             return Err(PyTypeError::new_err(
@@ -302,7 +330,8 @@ impl Platform {
                 &[],
             ));
         };
-        let trigger = parse_event(&event_name, &payload).map_err(|e| errors::to_py(py, &Error::from(e)))?;
+        let trigger =
+            parse_event(&event_name, &payload).map_err(|e| errors::to_py(py, &Error::from(e)))?;
         let req = PreviewRequest {
             trigger,
             config: config.map(|c| c.inner.clone()).unwrap_or_default(),

@@ -10,7 +10,9 @@ use idp_core::domain::lifecycle::Metadata;
 use idp_core::platform::logs::LogsReport as CoreLogsReport;
 use idp_core::platform::report::{ChangeReport as CoreChangeReport, Cleanup as CoreCleanup};
 use idp_core::platform::status::StatusReport as CoreStatusReport;
-use idp_core::platform::sweep::{SweepAction as CoreSweepAction, SweepError as CoreSweepError, SweepReport as CoreSweepReport};
+use idp_core::platform::sweep::{
+    SweepAction as CoreSweepAction, SweepError as CoreSweepError, SweepReport as CoreSweepReport,
+};
 use idp_core::platform::unlock::UnlockReport as CoreUnlockReport;
 use idp_core::ports::{LeaseInfo, LogEvent as CoreLogEvent, TfLockInfo};
 use pyo3::IntoPyObjectExt;
@@ -66,8 +68,12 @@ impl Json {
 }
 
 /// Decode JSON text with Python's `json` module.
-pub(crate) fn json_to_py<'py>(py: Python<'py>, value: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
-    py.import("json")?.call_method1("loads", (value.to_string(),))
+pub(crate) fn json_to_py<'py>(
+    py: Python<'py>,
+    value: &serde_json::Value,
+) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?
+        .call_method1("loads", (value.to_string(),))
 }
 
 impl DictValue for Json {
@@ -449,15 +455,18 @@ impl From<&CoreUnlockReport> for UnlockReport {
                 owner: l.owner.clone(),
                 expires_at: l.expires_at,
             }),
-            terraform_lock: r.terraform_lock.as_ref().map(|t: &TfLockInfo| TerraformLock {
-                id: t.id.clone(),
-                operation: t.operation.clone(),
-                who: t.who.clone(),
-                version: t.version.clone(),
-                created: t.created,
-                path: t.path.clone(),
-                info: t.info.clone(),
-            }),
+            terraform_lock: r
+                .terraform_lock
+                .as_ref()
+                .map(|t: &TfLockInfo| TerraformLock {
+                    id: t.id.clone(),
+                    operation: t.operation.clone(),
+                    who: t.who.clone(),
+                    version: t.version.clone(),
+                    created: t.created,
+                    path: t.path.clone(),
+                    info: t.info.clone(),
+                }),
             unlocked: r.unlocked,
         }
     }
