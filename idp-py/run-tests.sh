@@ -4,7 +4,8 @@
 #      requirements (maturin, pytest, mypy, boto3);
 #   2. `maturin develop` (the extension, editable, into that venv);
 #   3. pytest over idp-py/tests (any non-zero exit fails, including 5, "no tests collected");
-#   4. `mypy --strict` over the tests, against the `.pyi` stubs;
+#   4. `mypy --strict` over the tests, against the `.pyi` stubs, and `stubtest`: the stubs
+#      against the built module;
 #   5. `maturin build` of the abi3 wheel, installed into a FRESH venv that imports it and runs
 #      the README's Python examples.
 # The AWS tests need IDP_TEST_AWS_ENDPOINT (`eval "$(.ci/moto.sh start)"`); with CI set and no
@@ -28,7 +29,10 @@ echo "== pytest" >&2
 python -m pytest -q idp-py/tests
 
 echo "== mypy --strict" >&2
-mypy --strict --cache-dir "$root/.tools/mypy-cache" idp-py/tests
+export MYPY_CACHE_DIR="$root/.tools/mypy-cache"
+mypy --strict idp-py/tests
+echo "== stubtest" >&2
+python -m mypy.stubtest idp._idp
 
 echo "== wheel in a fresh venv" >&2
 scratch="$(mktemp -d)"

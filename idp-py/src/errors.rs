@@ -169,7 +169,7 @@ fn classes(py: Python<'_>) -> PyResult<&Vec<(ErrorKind, Py<PyType>)>> {
     CLASSES.get_or_try_init(py, || {
         let base = py.get_type::<IdpError>();
         base.setattr("kind", "error")?;
-        base.setattr("hints", PyTuple::empty(py))?;
+        base.setattr("hints", PyList::empty(py))?;
         let mut made: Vec<(ErrorKind, Py<PyType>)> = Vec::with_capacity(KINDS.len());
         for kind in KINDS {
             let class = class_of(kind);
@@ -197,7 +197,7 @@ fn classes(py: Python<'_>) -> PyResult<&Vec<(ErrorKind, Py<PyType>)>> {
                 namespace.set_item(*attr, py.None())?;
             }
             if kind == ErrorKind::InvalidConfig {
-                namespace.set_item("errors", PyTuple::empty(py))?;
+                namespace.set_item("errors", PyList::empty(py))?;
             }
             let created = py
                 .get_type::<PyType>()

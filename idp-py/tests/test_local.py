@@ -117,3 +117,12 @@ def test_local_without_a_state_dir_uses_idp_state_dir(tmp_path: pathlib.Path, mo
     path.write_text(json.dumps(record))
     monkeypatch.setenv("IDP_STATE_DIR", str(tmp_path))
     assert [e.name for e in idp.Platform.local().list()] == ["seeded"]
+
+
+def test_list_skips_an_unreadable_record_with_a_warning(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "environments" / "broken" / "metadata.json"
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    platform = idp.Platform.local(state_dir=tmp_path)
+    with pytest.warns(RuntimeWarning, match="environments/broken/metadata.json"):
+        assert platform.list() == []

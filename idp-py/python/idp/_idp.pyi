@@ -5,6 +5,41 @@ import os
 from typing import Any, final
 
 __version__: str
+__all__ = [
+    "BackendError",
+    "BackendUnavailable",
+    "BranchCollision",
+    "ChangeReport",
+    "Cleanup",
+    "Config",
+    "ConfigError",
+    "Conflict",
+    "ERROR_CLASSES",
+    "Environment",
+    "IdpError",
+    "InvalidEvent",
+    "InvalidInput",
+    "InvalidName",
+    "InvalidTtl",
+    "IoError",
+    "Lease",
+    "LockHeld",
+    "LogEvent",
+    "LogsReport",
+    "NotFound",
+    "Platform",
+    "StatusReport",
+    "SweepAction",
+    "SweepFailure",
+    "SweepReport",
+    "TerraformLock",
+    "UnlockReport",
+    "__version__",
+    "check_env_name",
+    "env_name",
+    "json_schema",
+    "parse_ttl",
+]
 
 # === functions ===
 
@@ -26,7 +61,7 @@ def json_schema() -> dict[str, Any]:
 class Config:
     """The validated configuration of a repository's preview environments."""
 
-    def __init__(self, **fields: Any) -> None: ...
+    def __new__(cls, **fields: Any) -> Config: ...
     @staticmethod
     def load(path: str | os.PathLike[str]) -> Config: ...
     @staticmethod
