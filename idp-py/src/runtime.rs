@@ -4,12 +4,17 @@
 //! on first use and shared by every thread (8 threads calling `Platform.list()` at once each
 //! `block_on` it). Each call releases the GIL while it waits, so other Python threads run.
 //!
+//! While a call waits, the signal handlers still run every 200 ms: Ctrl-C in the main thread
+//! raises `KeyboardInterrupt` (and drops the call, as killing the CLI would) instead of
+//! blocking until a long create finishes.
+//!
 //! A forked child inherits the runtime's memory but none of its threads: using it would hang
 //! forever. The pid is recorded when the runtime is built, and a call from another pid raises a
 //! clear `IdpError` instead.
 
 use std::future::Future;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use tokio::runtime::Runtime;
@@ -43,14 +48,32 @@ fn runtime(py: Python<'_>) -> PyResult<&'static Runtime> {
     }
 }
 
+/// How often a waiting call lets Python run its signal handlers.
+const SIGNAL_CHECK_EVERY: Duration = Duration::from_millis(200);
+
 /// Run `future` to completion on the shared runtime with the GIL released, and turn an
-/// idp-core error into its Python exception.
+/// idp-core error into its Python exception. A pending signal whose handler raises (Ctrl-C)
+/// abandons the call and raises that exception.
 pub(crate) fn block_on<T, F>(py: Python<'_>, future: F) -> PyResult<T>
 where
     F: Future<Output = idp_core::error::Result<T>> + Send,
     T: Send,
 {
     let runtime = runtime(py)?;
-    py.detach(move || runtime.block_on(future))
-        .map_err(|e| errors::to_py(py, &e))
+    let outcome = py.detach(move || {
+        runtime.block_on(async move {
+            tokio::pin!(future);
+            let mut tick = tokio::time::interval(SIGNAL_CHECK_EVERY);
+            loop {
+                tokio::select! {
+                    done = &mut future => return Ok(done),
+                    _ = tick.tick() => Python::attach(|py| py.check_signals())?,
+                }
+            }
+        })
+    });
+    match outcome {
+        Ok(done) => done.map_err(|e| errors::to_py(py, &e)),
+        Err(interrupted) => Err(interrupted),
+    }
 }

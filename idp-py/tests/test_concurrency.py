@@ -114,3 +114,21 @@ def test_a_spawned_process_works() -> None:
     assert queue.get(timeout=60) == 1
     process.join(timeout=60)
     assert process.exitcode == 0
+
+
+def test_ctrl_c_interrupts_a_waiting_call(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    platform = idp.Platform.local(state_dir=tmp_path)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        # Never healthy: without the interrupt this waits until `sleep 3` exits.
+        platform.create("api-service", "stuck", local={"command": "sleep 3"}, health_check_path="/health")
+    assert time.monotonic() - started < 2.5
+    timer.join()
+    # The abandoned create still holds its lease; unlock is how a user recovers.
+    assert [(e.name, e.status) for e in platform.list()] == [("stuck", "provisioning")]
+    report = platform.unlock("stuck")
+    assert report.unlocked and report.lease is not None
+    assert report.lease.owner.startswith("deploy:")
