@@ -1,0 +1,349 @@
+//! `idp.Platform`: a backend (memory, local or AWS) and the use cases run against it.
+//!
+//! Each method converts its arguments, calls one `idp_core::platform::*` use case on the shared
+//! runtime with the GIL released, and converts the report. No rule is decided here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use idp_core::backend::Backend;
+use idp_core::domain::event::parse_event;
+use idp_core::domain::naming::EnvName;
+use idp_core::domain::ttl::Ttl;
+use idp_core::env_vars::{self, EnvVars};
+use idp_core::error::{Error, ErrorKind};
+use idp_core::platform::create::{self, CreateRequest};
+use idp_core::platform::destroy::{self, DestroyRequest};
+use idp_core::platform::extend::{self, ExtendRequest};
+use idp_core::platform::list::{self, ListRequest};
+use idp_core::platform::logs::{self, LogsRequest};
+use idp_core::platform::open::{self, AwsOptions, BackendChoice};
+use idp_core::platform::preview::{self, PreviewRequest};
+use idp_core::platform::sweep::{self, SweepRequest};
+use idp_core::platform::{Platform as CorePlatform, Settings, status, unlock};
+use pyo3::exceptions::{PyRuntimeWarning, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use crate::config::{self, Config};
+use crate::errors;
+use crate::reports::{
+    ChangeReport, Environment, LogsReport, StatusReport, SweepReport, UnlockReport,
+};
+use crate::runtime::block_on;
+
+/// The environment variable a GitHub Actions step names its event in.
+const GITHUB_EVENT_NAME: &str = "GITHUB_EVENT_NAME";
+
+/// A platform: where environments' state lives and where they run. Open one with
+/// `Platform.local()`, `Platform.aws(...)` or `Platform.memory()`; it is safe to share between
+/// threads.
+#[pyclass(frozen, module = "idp")]
+pub(crate) struct Platform {
+    inner: Arc<CorePlatform>,
+    description: String,
+}
+
+fn env_name(py: Python<'_>, name: &str) -> PyResult<EnvName> {
+    EnvName::parse(name).map_err(|e| errors::to_py(py, &Error::from(e)))
+}
+
+fn ttl(py: Python<'_>, text: &str) -> PyResult<Ttl> {
+    Ttl::parse(text).map_err(|e| errors::to_py(py, &Error::from(e)))
+}
+
+/// `since` of `logs()`: a TTL-like text (`"1h"`), a `timedelta` back from now, or an aware
+/// `datetime`.
+fn since(
+    py: Python<'_>,
+    now: DateTime<Utc>,
+    since: Option<&Bound<'_, PyAny>>,
+) -> PyResult<DateTime<Utc>> {
+    let Some(since) = since.filter(|s| !s.is_none()) else {
+        return Ok(now - ttl(py, "1h")?.duration());
+    };
+    if let Ok(text) = since.cast::<PyString>() {
+        return Ok(now - ttl(py, &text.to_cow()?)?.duration());
+    }
+    if let Ok(at) = since.extract::<DateTime<Utc>>() {
+        return Ok(at);
+    }
+    if let Ok(back) = since.extract::<TimeDelta>() {
+        return Ok(now - back);
+    }
+    Err(PyTypeError::new_err(
+        "`since` must be a duration like \"1h\", a datetime.timedelta, or a timezone-aware datetime.datetime",
+    ))
+}
+
+impl Platform {
+    fn new(inner: CorePlatform, description: String) -> Self {
+        Self {
+            inner: Arc::new(inner),
+            description,
+        }
+    }
+}
+
+#[pymethods]
+impl Platform {
+    /// An in-memory platform: real etags, create-only writes, leases with expiry and a
+    /// simulated provisioner, nothing on disk. For tests and examples.
+    #[staticmethod]
+    fn memory() -> Self {
+        let settings = Settings {
+            actor: env_vars::actor(),
+            ..Settings::default()
+        };
+        Self::new(
+            CorePlatform::new(Backend::memory()).with_settings(settings),
+            "Platform.memory()".to_owned(),
+        )
+    }
+
+    /// The embedded local backend: state in `state_dir` (default: `$IDP_STATE_DIR`, else
+    /// `$XDG_DATA_HOME/idp`, else `~/.local/share/idp`, as the CLI), apps run as local
+    /// processes started by the config's `local.command` from the current directory.
+    #[staticmethod]
+    #[pyo3(signature = (state_dir=None))]
+    fn local(py: Python<'_>, state_dir: Option<PathBuf>) -> PyResult<Self> {
+        let description = match &state_dir {
+            Some(dir) => format!("Platform.local({:?})", dir.display().to_string()),
+            None => "Platform.local()".to_owned(),
+        };
+        let state_dir =
+            state_dir.or_else(|| env_vars::get(EnvVars::IDP_STATE_DIR).map(PathBuf::from));
+        let inner = block_on(py, open::open(BackendChoice::Local { state_dir }))?;
+        Ok(Self::new(inner, description))
+    }
+
+    /// The AWS backend: state in the S3 bucket `state_bucket`, leases and OpenTofu locks in the
+    /// DynamoDB table `lock_table`, environments applied with OpenTofu from `templates_dir`.
+    /// `endpoint_url` points every AWS client at another endpoint (a local AWS double);
+    /// credentials come from `profile` or the standard AWS chain.
+    #[staticmethod]
+    #[pyo3(signature = (state_bucket, lock_table, region, endpoint_url=None, profile=None, *, ecr_repository=None, templates_dir=None, tofu=None))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "keyword arguments of a Python constructor"
+    )]
+    fn aws(
+        py: Python<'_>,
+        state_bucket: String,
+        lock_table: String,
+        region: String,
+        endpoint_url: Option<String>,
+        profile: Option<String>,
+        ecr_repository: Option<String>,
+        templates_dir: Option<PathBuf>,
+        tofu: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let description = format!("Platform.aws({state_bucket:?}, {lock_table:?}, {region:?})");
+        let defaults = AwsOptions::default();
+        let opts = AwsOptions {
+            state_bucket: Some(state_bucket),
+            lock_table: Some(lock_table),
+            region: Some(region),
+            endpoint_url,
+            profile,
+            ecr_repository: ecr_repository.unwrap_or(defaults.ecr_repository),
+            templates_dir: templates_dir.unwrap_or(defaults.templates_dir),
+            tofu_program: tofu.unwrap_or(defaults.tofu_program),
+            data_dir: None,
+        };
+        let inner = block_on(py, open::open(BackendChoice::Aws(opts)))?;
+        Ok(Self::new(inner, description))
+    }
+
+    /// Every environment, sorted by name; destroyed ones (tombstones) only with `all=True`.
+    /// A record that cannot be read is skipped with a `RuntimeWarning` naming it.
+    #[pyo3(signature = (*, all=false))]
+    fn list(&self, py: Python<'_>, all: bool) -> PyResult<Vec<Environment>> {
+        let platform = Arc::clone(&self.inner);
+        let report = block_on(py, async move {
+            list::list(&platform, ListRequest { all }).await
+        })?;
+        for bad in &report.unreadable {
+            let message = format!(
+                "skipped unreadable environment record `{}`: {}",
+                bad.key, bad.reason
+            );
+            PyErr::warn(
+                py,
+                &py.get_type::<PyRuntimeWarning>(),
+                &std::ffi::CString::new(message).unwrap_or_default(),
+                1,
+            )?;
+        }
+        Ok(report.environments.iter().map(Environment::from).collect())
+    }
+
+    /// An environment's record, expiry, outputs and live health. Raises `NotFound`.
+    fn status(&self, py: Python<'_>, name: &str) -> PyResult<StatusReport> {
+        let name = env_name(py, name)?;
+        let platform = Arc::clone(&self.inner);
+        let report = block_on(py, async move { status::status(&platform, &name).await })?;
+        Ok(StatusReport::from(&report))
+    }
+
+    /// Create an environment and wait until it answers. The other keyword arguments are keys
+    /// of `.idp/config.yml` (`health_check_path="/health"`, `local={"command": "..."}`,
+    /// `cpu=512`, …), validated exactly like the file. Raises `ConfigError`, `InvalidName`,
+    /// `InvalidTtl`, `Conflict` (it exists), `LockHeld`.
+    #[pyo3(signature = (template, name, ttl="7d", *, owner=None, image=None, **config))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "keyword arguments of a Python method"
+    )]
+    fn create(
+        &self,
+        py: Python<'_>,
+        template: &str,
+        name: &str,
+        ttl: &str,
+        owner: Option<String>,
+        image: Option<String>,
+        config: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<ChangeReport> {
+        let fields = PyDict::new(py);
+        if let Some(config) = config {
+            fields.update(config.as_mapping())?;
+        }
+        fields.set_item("template", template)?;
+        let config = config::from_fields(py, Some(&fields))?;
+        let req = CreateRequest {
+            name: env_name(py, name)?,
+            config,
+            ttl: Some(self::ttl(py, ttl)?),
+            owner,
+            image,
+            source: Default::default(),
+        };
+        let platform = Arc::clone(&self.inner);
+        let report = block_on(py, async move { create::create(&platform, req).await })?;
+        Ok(ChangeReport::from(&report))
+    }
+
+    /// Give an environment more time: its expiry becomes the later of now and the current
+    /// expiry, plus `ttl` (capped by the platform's policy). Raises `NotFound`, `InvalidTtl`.
+    fn extend(&self, py: Python<'_>, name: &str, ttl: &str) -> PyResult<ChangeReport> {
+        let req = ExtendRequest {
+            name: env_name(py, name)?,
+            ttl: self::ttl(py, ttl)?,
+        };
+        let platform = Arc::clone(&self.inner);
+        let report = block_on(py, async move { extend::extend(&platform, req).await })?;
+        Ok(ChangeReport::from(&report))
+    }
+
+    /// Destroy an environment and clean up its state, images and locks. Destroying one that
+    /// is gone, or that another destroy is working on, is a `no-op` report.
+    fn destroy(&self, py: Python<'_>, name: &str) -> PyResult<ChangeReport> {
+        let req = DestroyRequest::new(env_name(py, name)?);
+        let platform = Arc::clone(&self.inner);
+        let report = block_on(py, async move { destroy::destroy(&platform, req).await })?;
+        Ok(ChangeReport::from(&report))
+    }
+
+    /// Destroy expired environments and retry destroys stuck for more than two hours;
+    /// `dry_run=True` only reports what it would do.
+    #[pyo3(signature = (dry_run=false))]
+    fn sweep(&self, py: Python<'_>, dry_run: bool) -> PyResult<SweepReport> {
+        let platform = Arc::clone(&self.inner);
+        let report = block_on(py, async move {
+            sweep::sweep(&platform, SweepRequest { dry_run }).await
+        })?;
+        Ok(SweepReport::from(&report))
+    }
+
+    /// One page of an environment's log events since `since` (default `"1h"`: a duration
+    /// back from now, a `timedelta`, or an aware `datetime`), optionally only those containing
+    /// `filter`. Pass `next_token` from the previous page to continue. Raises `NotFound`.
+    #[pyo3(signature = (name, since=None, *, filter=None, limit=None, next_token=None))]
+    fn logs(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        since: Option<&Bound<'_, PyAny>>,
+        filter: Option<String>,
+        limit: Option<usize>,
+        next_token: Option<String>,
+    ) -> PyResult<LogsReport> {
+        let now = self.inner.backend.clock.now();
+        let req = LogsRequest {
+            name: env_name(py, name)?,
+            since: self::since(py, now, since)?,
+            filter,
+            next_token,
+            limit,
+        };
+        let platform = Arc::clone(&self.inner);
+        let report = block_on(py, async move { logs::logs(&platform, req).await })?;
+        Ok(LogsReport::from(&report))
+    }
+
+    /// Break an environment's lease and OpenTofu state lock, reporting who held them.
+    /// Raises `NotFound`.
+    fn unlock(&self, py: Python<'_>, name: &str) -> PyResult<UnlockReport> {
+        let name = env_name(py, name)?;
+        let platform = Arc::clone(&self.inner);
+        let report = block_on(py, async move { unlock::unlock(&platform, &name).await })?;
+        Ok(UnlockReport::from(&report))
+    }
+
+    /// The GitOps path for one GitHub event: `event` is the payload (a dict, or its JSON text
+    /// as `str`/`bytes`) and `event_name` its name (`push`, `pull_request`, `delete`, …;
+    /// default `$GITHUB_EVENT_NAME`). Provisions, redeploys, destroys, or reports a `no-op`
+    /// with its reason. `config` is the repository's configuration (default: the defaults).
+    /// Raises `InvalidEvent`, `BranchCollision`, `InvalidInput` (a fork's pull request).
+    #[pyo3(signature = (event, event_name=None, *, config=None, image=None, owner=None))]
+    fn preview(
+        &self,
+        py: Python<'_>,
+        event: &Bound<'_, PyAny>,
+        event_name: Option<String>,
+        config: Option<&Config>,
+        image: Option<String>,
+        owner: Option<String>,
+    ) -> PyResult<ChangeReport> {
+        let payload: Vec<u8> = if let Ok(text) = event.cast::<PyString>() {
+            text.to_cow()?.as_bytes().to_vec()
+        } else if let Ok(bytes) = event.cast::<PyBytes>() {
+            bytes.as_bytes().to_vec()
+        } else if event.cast::<PyDict>().is_ok() {
+            let text: String = py
+                .import("json")?
+                .call_method1("dumps", (event,))?
+                .extract()?;
+            text.into_bytes()
+        } else {
+            return Err(PyTypeError::new_err(
+                "`event` must be the event payload as a dict, or its JSON text as str or bytes",
+            ));
+        };
+        let Some(event_name) = event_name.or_else(|| env_vars::get(GITHUB_EVENT_NAME)) else {
+            return Err(errors::new_err(
+                py,
+                ErrorKind::InvalidEvent,
+                "the event has no name: pass `event_name` (e.g. \"push\") or set `GITHUB_EVENT_NAME`",
+                &[],
+            ));
+        };
+        let trigger =
+            parse_event(&event_name, &payload).map_err(|e| errors::to_py(py, &Error::from(e)))?;
+        let req = PreviewRequest {
+            trigger,
+            config: config.map(|c| c.inner.clone()).unwrap_or_default(),
+            image,
+            owner,
+        };
+        let platform = Arc::clone(&self.inner);
+        let report = block_on(py, async move { preview::preview(&platform, req).await })?;
+        Ok(ChangeReport::from(&report))
+    }
+
+    fn __repr__(&self) -> String {
+        self.description.clone()
+    }
+}
