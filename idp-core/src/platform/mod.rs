@@ -12,12 +12,14 @@
 pub mod create;
 pub mod destroy;
 pub mod extend;
+pub mod forge;
 pub mod lease;
 pub mod list;
 pub mod logs;
 pub mod preview;
 pub mod report;
 mod deploy;
+mod notify;
 pub mod state;
 pub mod status;
 pub mod sweep;

@@ -213,6 +213,10 @@ pub enum ForgeError {
         #[source]
         source: BoxError,
     },
+    /// No forge is configured (the local backend without GitHub): nothing was posted. Use cases
+    /// skip their forge calls silently on this error.
+    #[error("no forge is configured; set a GitHub token to post pull-request comments and statuses")]
+    NotConfigured,
     /// Any other failure (an answer that cannot be read, …).
     #[error("`{backend}` request failed")]
     Backend {
