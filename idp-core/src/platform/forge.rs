@@ -73,7 +73,7 @@ pub async fn wait_for_run(
     let mut last: Option<RunState> = None;
     loop {
         let seen = match &last {
-            None => forge.find_dispatched_run(dispatch).await.map(|r| r),
+            None => forge.find_dispatched_run(dispatch).await,
             Some(run) => forge.poll_run(&dispatch.repo, run.id).await.map(Some),
         };
         match seen {
@@ -105,7 +105,9 @@ pub async fn wait_for_run(
                 },
             });
         }
-        let step = interval.min(options.timeout.saturating_sub(waited)).max(Duration::from_millis(1));
+        let step = interval
+            .min(options.timeout.saturating_sub(waited))
+            .max(Duration::from_millis(1));
         tokio::time::sleep(step).await;
         waited += step;
         interval = interval.mul_f64(1.5).min(options.max_interval);
@@ -154,7 +156,11 @@ mod tests {
         assert!(run.succeeded());
         assert_eq!(
             seen,
-            [RunStatus::Queued, RunStatus::InProgress, RunStatus::Completed]
+            [
+                RunStatus::Queued,
+                RunStatus::InProgress,
+                RunStatus::Completed
+            ]
         );
     }
 
@@ -173,6 +179,9 @@ mod tests {
             ..WaitOptions::default()
         };
         let error = wait_for_run(&forge, &dispatch, options, |_| {}).await;
-        assert!(matches!(error, Err(WaitError::RunNotFound { .. })), "{error:?}");
+        assert!(
+            matches!(error, Err(WaitError::RunNotFound { .. })),
+            "{error:?}"
+        );
     }
 }

@@ -36,33 +36,48 @@ pub(crate) async fn open_pr(
     match platform.backend.forge.find_open_pr(repo, branch).await {
         Ok(pr) => pr.map(|p| p.number),
         Err(error) => {
-            note(notices, "could not look up the pull request of the branch", &error);
+            note(
+                notices,
+                "could not look up the pull request of the branch",
+                &error,
+            );
             None
         }
     }
 }
 
-/// Sets the environment's commit status on `sha`.
-pub(crate) async fn status(
-    platform: &Platform,
-    repo: Option<&Repository>,
-    sha: Option<&CommitSha>,
+/// The commit status of environment `env`.
+pub(crate) fn env_status(
     env: &str,
     state: CommitState,
     target_url: Option<String>,
     description: String,
+) -> CommitStatus {
+    CommitStatus {
+        context: status_context(env),
+        state,
+        target_url,
+        description: Some(description),
+    }
+}
+
+/// Sets `status` on `sha`.
+pub(crate) async fn status(
+    platform: &Platform,
+    repo: Option<&Repository>,
+    sha: Option<&CommitSha>,
+    status: CommitStatus,
     notices: &mut Vec<String>,
 ) {
     let (Some(repo), Some(sha)) = (repo, sha) else {
         return;
     };
-    let status = CommitStatus {
-        context: status_context(env),
-        state,
-        target_url,
-        description: Some(description),
-    };
-    if let Err(error) = platform.backend.forge.set_commit_status(repo, sha, &status).await {
+    if let Err(error) = platform
+        .backend
+        .forge
+        .set_commit_status(repo, sha, &status)
+        .await
+    {
         note(notices, "could not set the commit status", &error);
     }
 }
@@ -131,5 +146,14 @@ pub(crate) async fn destroyed(platform: &Platform, meta: &Metadata, notices: &mu
             open_pr(platform, repo.as_ref(), branch.as_ref(), notices).await
         }
     };
-    comment(platform, meta, pr, CommentState::Destroyed, None, None, notices).await;
+    comment(
+        platform,
+        meta,
+        pr,
+        CommentState::Destroyed,
+        None,
+        None,
+        notices,
+    )
+    .await;
 }

@@ -131,22 +131,22 @@ async fn deploy_notified(platform: &Platform, req: &PreviewRequest, env: &EnvNam
         _ => notify::open_pr(platform, repo, req.trigger.branch(), &mut notices).await,
     };
     let context = env.to_string();
-    notify::status(platform, repo, sha, &context, CommitState::Pending, None, "Deploying the preview environment".into(), &mut notices).await;
+    notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Pending, None, "Deploying the preview environment".into()), &mut notices).await;
     let result = deploy_locked(platform, req, env, pr).await;
     match &result {
         Ok(report) if matches!(report.outcome, Outcome::Created | Outcome::Redeployed) => {
             if let Some(meta) = &report.environment {
                 let description = format!("Preview `{}` is {}", meta.name, meta.status);
-                notify::status(platform, repo, sha, &context, CommitState::Success, meta.endpoint.clone(), description, &mut notices).await;
+                notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Success, meta.endpoint.clone(), description), &mut notices).await;
                 let state = if report.outcome == Outcome::Created { CommentState::Created } else { CommentState::Updated };
                 notify::comment(platform, meta, pr.or(meta.pr_number), state, Some(&req.config), None, &mut notices).await;
             }
         }
         Ok(_) => {
-            notify::status(platform, repo, sha, &context, CommitState::Success, None, "Nothing to deploy".into(), &mut notices).await;
+            notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Success, None, "Nothing to deploy".into()), &mut notices).await;
         }
         Err(error) => {
-            notify::status(platform, repo, sha, &context, CommitState::Failure, None, format!("Preview failed: {error}"), &mut notices).await;
+            notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Failure, None, format!("Preview failed: {error}")), &mut notices).await;
             if let Ok(Some(current)) = state::load(&*platform.backend.store, env).await {
                 notify::comment(platform, &current.meta, pr.or(current.meta.pr_number), CommentState::Failed, Some(&req.config), Some(error.to_string()), &mut notices).await;
             }

@@ -281,10 +281,7 @@ impl Forge for GitHubForge {
     ) -> Result<CommentRef, ForgeError> {
         let body = fit_comment(marker, body);
         let what = format!("pull request #{pr} in `{repo}`");
-        let mut next = Some(self.url(
-            repo,
-            &format!("issues/{pr}/comments?per_page={PER_PAGE}"),
-        ));
+        let mut next = Some(self.url(repo, &format!("issues/{pr}/comments?per_page={PER_PAGE}")));
         let mut pages = 0;
         let mut found = None;
         while let Some(url) = next.take() {
@@ -306,7 +303,12 @@ impl Forge for GitHubForge {
         if let Some(existing) = found {
             let url = self.url(repo, &format!("issues/comments/{}", existing.id));
             let answer = self
-                .write(Method::Patch, &url, &payload, &format!("comment {} in `{repo}`", existing.id))
+                .write(
+                    Method::Patch,
+                    &url,
+                    &payload,
+                    &format!("comment {} in `{repo}`", existing.id),
+                )
                 .await?;
             let edited: Comment = answer.json()?;
             return Ok(CommentRef {
@@ -316,7 +318,10 @@ impl Forge for GitHubForge {
             });
         }
         let url = self.url(repo, &format!("issues/{pr}/comments"));
-        let created: Comment = self.write(Method::Post, &url, &payload, &what).await?.json()?;
+        let created: Comment = self
+            .write(Method::Post, &url, &payload, &what)
+            .await?
+            .json()?;
         Ok(CommentRef {
             id: created.id,
             url: created.html_url,
@@ -370,8 +375,13 @@ impl Forge for GitHubForge {
             payload["description"] = json!(fit_status_description(description));
         }
         let url = self.url(repo, &format!("statuses/{}", seg(sha.as_str())));
-        self.write(Method::Post, &url, &payload, &format!("repository `{repo}`"))
-            .await?;
+        self.write(
+            Method::Post,
+            &url,
+            &payload,
+            &format!("repository `{repo}`"),
+        )
+        .await?;
         Ok(())
     }
 
@@ -449,7 +459,9 @@ impl Forge for GitHubForge {
                 r.event == "workflow_dispatch"
                     && r.created_at >= dispatch.dispatched_at
                     && !earlier.contains(&r.id)
-                    && r.head_branch.as_deref().is_none_or(|b| b == dispatch.git_ref)
+                    && r.head_branch
+                        .as_deref()
+                        .is_none_or(|b| b == dispatch.git_ref)
             })
             .min_by_key(|r| (r.created_at, r.id))
             .map(Run::state))

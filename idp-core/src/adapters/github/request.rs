@@ -139,7 +139,8 @@ fn rate_limit_wait(
     if status != 403 && status != 429 {
         return None;
     }
-    if let Some(seconds) = header(headers, "retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
+    if let Some(seconds) = header(headers, "retry-after").and_then(|v| v.trim().parse::<u64>().ok())
+    {
         return Some(Duration::from_secs(seconds));
     }
     if header(headers, "x-ratelimit-remaining").map(str::trim) == Some("0") {
@@ -261,7 +262,11 @@ pub(crate) async fn send(
         if attempt > policy.max_retries || waited + wait > policy.max_total_wait {
             return Err(error);
         }
-        tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying a GitHub request");
+        tracing::debug!(
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            "retrying a GitHub request"
+        );
         tokio::time::sleep(wait).await;
         waited += wait;
         backoff = backoff.saturating_mul(2);
