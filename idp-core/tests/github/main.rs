@@ -582,3 +582,60 @@ async fn the_latest_run_url_is_the_newest_runs_page() {
     );
     stand.finish().await;
 }
+
+#[tokio::test]
+async fn a_body_over_githubs_limit_is_sent_cut_with_a_truncation_note() {
+    let stand = Stand::new().await;
+    let list = "/repos/octo/app/issues/7/comments";
+    Mock::given(method("GET"))
+        .and(path(list))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&stand.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(list))
+        .and(|r: &Request| {
+            let body: Value = serde_json::from_slice(&r.body).unwrap();
+            let text = body["body"].as_str().unwrap();
+            text.len() <= 65_536
+                && text.starts_with(MARKER)
+                && text.contains("truncated to fit GitHub's 65,536-character limit")
+        })
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(9, "cut")))
+        .expect(1)
+        .mount(&stand.server)
+        .await;
+    let huge = format!("{MARKER}\n{}", "log line ✓\n".repeat(10_000));
+    let got = stand
+        .forge
+        .upsert_pr_comment(&repo(), 7, MARKER, &huge)
+        .await
+        .unwrap();
+    assert!(got.created);
+    stand.finish().await;
+}
+
+#[tokio::test]
+async fn a_server_error_that_persists_is_unavailable_after_the_bounded_retries() {
+    let stand = Stand::new().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/octo/app/actions/runs/5"))
+        .respond_with(ResponseTemplate::new(502).set_body_json(fixture("error-server.json")))
+        .expect(4)
+        .mount(&stand.server)
+        .await;
+    let error = stand.forge.poll_run(&repo(), 5).await.unwrap_err();
+    assert!(error.is_retryable(), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            ForgeError::Unavailable {
+                backend: "github",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    stand.finish().await;
+}
