@@ -142,8 +142,9 @@ async fn deploy_notified(platform: &Platform, req: &PreviewRequest, env: &EnvNam
                 notify::comment(platform, meta, pr.or(meta.pr_number), state, Some(&req.config), None, &mut notices).await;
             }
         }
-        Ok(_) => {
-            notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Success, None, "Nothing to deploy".into()), &mut notices).await;
+        Ok(report) => {
+            let reason = report.reason.as_deref().unwrap_or("nothing to deploy");
+            notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Success, None, format!("No change: {reason}")), &mut notices).await;
         }
         Err(error) => {
             notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Failure, None, format!("Preview failed: {error}")), &mut notices).await;
