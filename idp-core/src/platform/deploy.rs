@@ -39,9 +39,9 @@ pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> 
     }
 }
 
-/// A request for destroying `meta`: the tfvars it was applied with (from the state store),
+/// A request for `meta` with the tfvars it was last applied with (from the state store),
 /// else ones rebuilt from the metadata and defaults.
-pub(crate) async fn destroy_request(platform: &Platform, meta: &Metadata) -> Result<ProvisionRequest> {
+pub(crate) async fn stored_request(platform: &Platform, meta: &Metadata) -> Result<ProvisionRequest> {
     let mut req = request(platform, meta, &Config {
         template: meta.template.clone(),
         ..Config::default()

@@ -141,7 +141,7 @@ async fn mark_destroying(platform: &Platform, current: Versioned) -> Result<Vers
 async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> {
     let backend = &platform.backend;
     let meta = &current.meta;
-    let req = deploy::destroy_request(platform, meta).await?;
+    let req = deploy::stored_request(platform, meta).await?;
     backend
         .provisioner
         .destroy(&req)

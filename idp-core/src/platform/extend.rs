@@ -1,13 +1,22 @@
 //! `extend`: give an environment more time. `created_at` never changes; the new expiry is the
 //! later of now and the current expiry, plus the TTL (bounded by the TTL policy).
+//!
+//! Where the provisioner's resources carry the expiry in their tags (OpenTofu: every resource
+//! has `idp:expires-at`), the environment is re-applied with the new expiry under its lease, so
+//! the tags stay true; a failed re-tag is reported as a notice, never undoes the extension
+//! (expiry decisions read only the metadata).
 
+use chrono::SecondsFormat;
+
+use crate::domain::layout;
 use crate::domain::lifecycle::Status;
 use crate::domain::naming::EnvName;
 use crate::domain::ttl::{self, Ttl};
 use crate::error::{Error, Result};
+use crate::platform::lease::{self, Purpose};
 use crate::platform::report::ChangeReport;
-use crate::platform::state;
-use crate::platform::{Outcome, Platform};
+use crate::platform::state::{self, Versioned};
+use crate::platform::{Outcome, Platform, deploy};
 
 /// What to extend, by how much.
 #[derive(Debug, Clone)]
@@ -20,9 +29,6 @@ pub struct ExtendRequest {
 
 /// Extend an environment's expiry. The metadata write is a compare-and-swap: a concurrent
 /// change makes it re-read and re-apply the extension to the fresh record.
-///
-/// The `idp:expires-at` tag on cloud resources is informational and catches up on the next
-/// apply; expiry decisions read only the metadata.
 pub async fn extend(platform: &Platform, req: ExtendRequest) -> Result<ChangeReport> {
     let policy = platform.settings.ttl_policy;
     let now = platform.backend.clock.now();
@@ -39,5 +45,56 @@ pub async fn extend(platform: &Platform, req: ExtendRequest) -> Result<ChangeRep
         Ok(true)
     })
     .await?;
-    Ok(ChangeReport::changed(Outcome::Extended, saved.meta))
+    let mut report = ChangeReport::changed(Outcome::Extended, saved.meta.clone());
+    if platform.backend.provisioner.tags_follow_expiry() && saved.meta.status == Status::Active {
+        if let Err(e) = retag(platform, &saved).await {
+            report.notices.push(format!(
+                "the expiry tags of `{}` were not updated ({e}); they catch up on the next deploy",
+                req.name
+            ));
+        }
+    }
+    Ok(report)
+}
+
+/// Re-apply `env` with its stored variables and the new expiry, under its lease.
+async fn retag(platform: &Platform, saved: &Versioned) -> Result<()> {
+    let backend = &platform.backend;
+    let guard = lease::acquire(
+        &backend.locks,
+        &backend.clock,
+        &saved.meta.name,
+        Purpose::Update,
+        &platform.settings.actor,
+        platform.settings.lease_ttl,
+        Some(platform.settings.lease_wait),
+    )
+    .await?;
+    let result = async {
+        // Re-read under the lease: the environment may have moved on meanwhile.
+        let current = state::load_existing(&*backend.store, &saved.meta.name).await?;
+        if current.meta.status != Status::Active {
+            return Ok(());
+        }
+        let mut req = deploy::stored_request(platform, &current.meta).await?;
+        let expiry = current.meta.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true);
+        req.tfvars.insert("expires_at".to_owned(), serde_json::Value::String(expiry));
+        backend
+            .provisioner
+            .apply(&req)
+            .await
+            .map_err(|source| Error::Provision {
+                name: current.meta.name.to_string(),
+                source,
+            })?;
+        state::put_json(
+            &*backend.store,
+            &layout::tfvars_key(&current.meta.name, None),
+            &serde_json::Value::Object(req.tfvars),
+        )
+        .await
+    }
+    .await;
+    guard.release().await;
+    result
 }

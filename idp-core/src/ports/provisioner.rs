@@ -405,6 +405,13 @@ pub trait Provisioner: Debug + Send + Sync + 'static {
     /// MUST fail with [`ProvisionError::NotFound`] if nothing is applied, except where the
     /// provisioner cannot tell at all and answers [`RuntimeHealth::Unknown`].
     async fn health(&self, request: &ProvisionRequest) -> Result<RuntimeHealth, ProvisionError>;
+
+    /// Whether the applied resources carry the expiry (`idp:expires-at` tags), so that moving
+    /// the expiry needs a re-apply to keep them true. `false` by default (the local runtime and
+    /// the memory provisioner have no tags).
+    fn tags_follow_expiry(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

@@ -80,6 +80,10 @@ macro_rules! usecases {
                 scenarios::forge_error_is_a_notice(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn extend_retags_where_tags_carry_the_expiry() {
+                scenarios::extend_retags_where_tags_carry_the_expiry(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn extend_of_a_missing_or_destroyed_environment_fails() {
                 scenarios::extend_of_a_missing_or_destroyed_environment_fails(&fixture_or_skip!()).await;
             }

@@ -326,3 +326,30 @@ pub(crate) async fn forge_error_is_a_notice(f: &Fixture) {
     assert!(destroyed.notices.is_empty(), "{:?}", destroyed.notices);
     assert!(f.forge.comments("acme/shop", 9)[0].body.contains("destroyed"));
 }
+
+pub(crate) async fn extend_retags_where_tags_carry_the_expiry(f: &Fixture) {
+    let p = &f.platform;
+    create::create(p, create_req("tagged")).await.unwrap();
+    // Local and memory runtimes have no tags: an extend does not re-apply.
+    extend::extend(p, ExtendRequest { name: name("tagged"), ttl: Ttl::parse("1d").unwrap() }).await.unwrap();
+    assert_eq!(f.provisioner.envs_called(ProvisionOp::Apply).len(), 1);
+
+    f.provisioner.set_tags_follow_expiry(true);
+    let r = extend::extend(p, ExtendRequest { name: name("tagged"), ttl: Ttl::parse("1d").unwrap() }).await.unwrap();
+    let expires = r.environment.unwrap().expires_at;
+    let applies: Vec<_> = f.provisioner.calls().into_iter().filter(|c| c.op == ProvisionOp::Apply).collect();
+    assert_eq!(applies.len(), 2, "the extend re-applied");
+    let tagged = applies[1].request.tfvars["expires_at"].as_str().unwrap().to_owned();
+    assert_eq!(tagged, expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    let stored = state::get_json(&*p.backend.store, "environments/tagged/tfvars.json").await.unwrap().unwrap();
+    assert_eq!(stored["expires_at"], tagged.as_str());
+
+    // A failing re-tag keeps the extension and says so.
+    f.provisioner.fail_next_apply(idp_core::adapters::memory::MemoryProvisioner::failed("apply", "throttled"));
+    let r = extend::extend(p, ExtendRequest { name: name("tagged"), ttl: Ttl::parse("1d").unwrap() }).await.unwrap();
+    assert_eq!(r.outcome, Outcome::Extended);
+    assert!(r.notices[0].contains("were not updated"), "{:?}", r.notices);
+    let meta = state::load(&*p.backend.store, &name("tagged")).await.unwrap().unwrap().meta;
+    assert_eq!(meta.status, Status::Active);
+    assert!(meta.expires_at > expires);
+}

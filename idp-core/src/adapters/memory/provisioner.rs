@@ -43,6 +43,7 @@ struct State {
     applied: BTreeMap<EnvName, Outputs>,
     fail_apply: Option<ProvisionError>,
     fail_destroy: Option<ProvisionError>,
+    tags_follow_expiry: bool,
 }
 
 /// A [`Provisioner`] in process memory.
@@ -56,6 +57,12 @@ pub struct MemoryProvisioner {
 }
 
 impl MemoryProvisioner {
+    /// Behave like a provisioner whose resources carry the expiry in their tags (OpenTofu), so
+    /// that `extend` re-applies.
+    pub fn set_tags_follow_expiry(&self, follow: bool) {
+        lock(&self.state).tags_follow_expiry = follow;
+    }
+
     /// A provisioner with nothing applied.
     pub fn new() -> Self {
         Self::default()
@@ -122,6 +129,10 @@ fn not_found(request: &ProvisionRequest) -> ProvisionError {
 
 #[async_trait]
 impl Provisioner for MemoryProvisioner {
+    fn tags_follow_expiry(&self) -> bool {
+        lock(&self.state).tags_follow_expiry
+    }
+
     async fn apply(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
         let mut state = self.record(ProvisionOp::Apply, request);
         if let Some(error) = state.fail_apply.take() {

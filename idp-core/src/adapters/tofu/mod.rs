@@ -245,6 +245,11 @@ fn backend(source: impl Into<crate::ports::BoxError>) -> ProvisionError {
 
 #[async_trait]
 impl Provisioner for TofuProvisioner {
+    /// Every taggable resource carries `idp:expires-at` through the provider's `default_tags`.
+    fn tags_follow_expiry(&self) -> bool {
+        true
+    }
+
     async fn apply(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
         let dir = self.init(request).await?;
         self.change(request, &dir, "apply").await?;
