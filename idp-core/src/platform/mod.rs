@@ -17,6 +17,7 @@ pub mod list;
 pub mod logs;
 pub mod preview;
 pub mod report;
+pub mod run;
 mod deploy;
 pub mod state;
 pub mod status;

@@ -12,6 +12,7 @@
 
 pub mod clock;
 pub mod deployer;
+pub mod executor;
 pub mod image_registry;
 pub mod lock_table;
 pub mod log_source;
@@ -22,6 +23,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use deployer::{
     DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus,
 };
+pub use executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Executor};
 pub use image_registry::{DeleteFailure, DeleteReport, ImageRef, ImageRegistry, RegistryError};
 pub use lock_table::{
     Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval,
