@@ -40,9 +40,11 @@ use tokio::task::JoinHandle;
 
 use super::Platform;
 use super::lease;
+use crate::domain::event::Repository;
 use crate::domain::layout;
 use crate::domain::orders::{
     Job, Newly, OrderGraph, OrderStatus, OrderSummary, Outcome, RunStatus, RunSummary, Target, mask,
+    run_comment, run_comment_marker,
 };
 use crate::error::{Error, Result};
 use crate::ports::executor::{ExecHandle, ExecRequest, Executor};
@@ -103,7 +105,7 @@ pub struct RunEvent {
     /// When it was recorded.
     pub at: DateTime<Utc>,
     /// What happened: `run_started`, `run_resumed`, `order_started`, `order_finished`,
-    /// `order_skipped`, `order_reaped`, `job_timed_out`, `run_finished`.
+    /// `order_skipped`, `order_reaped`, `job_timed_out`, `comment_failed`, `run_finished`.
     pub kind: String,
     /// The order it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +148,19 @@ pub struct RunOptions {
     pub progress: Option<ProgressFn>,
     /// Receives the summary after every wave.
     pub on_wave: Option<WaveFn>,
+    /// The pull request whose one run comment is kept up to date through the forge.
+    pub comment: Option<PrTarget>,
+    /// The least time between two comment updates (the last one is always made).
+    pub comment_every: Duration,
+}
+
+/// A pull request: where a run's comment goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrTarget {
+    /// The repository.
+    pub repo: Repository,
+    /// The pull request's number.
+    pub pr: u64,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -158,6 +173,7 @@ impl std::fmt::Debug for RunOptions {
             .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
             .field("resume_policy", &self.resume_policy)
             .field("poll", &self.poll)
+            .field("comment", &self.comment)
             .finish_non_exhaustive()
     }
 }
@@ -175,6 +191,8 @@ impl Default for RunOptions {
             lease_wait: Duration::from_secs(60),
             progress: None,
             on_wave: None,
+            comment: None,
+            comment_every: Duration::from_secs(10),
         }
     }
 }
@@ -465,6 +483,7 @@ struct Driver {
     results: HashMap<usize, OrderResult>,
     attempts: HashMap<usize, u32>,
     secret_values: Arc<Vec<String>>,
+    last_comment: Option<tokio::time::Instant>,
 }
 
 impl Driver {
@@ -488,6 +507,7 @@ impl Driver {
             results: HashMap::new(),
             attempts: HashMap::new(),
             secret_values,
+            last_comment: None,
         }
     }
 
@@ -571,10 +591,37 @@ impl Driver {
         }
     }
 
-    fn wave(&self, graph: &OrderGraph) {
+    /// After a wave: tell the frontend, and update the PR comment (at most every
+    /// `comment_every`, always at the end). A forge failure is logged as an event; the run goes on.
+    async fn wave(&mut self, graph: &OrderGraph, last: bool) -> Result<()> {
+        let summary = self.summary(graph);
         if let Some(on_wave) = &self.options.on_wave {
-            on_wave(&self.summary(graph));
+            on_wave(&summary);
         }
+        let Some(target) = self.options.comment.clone() else {
+            return Ok(());
+        };
+        let due = self
+            .last_comment
+            .is_none_or(|at| at.elapsed() >= self.options.comment_every);
+        if !(last || due) {
+            return Ok(());
+        }
+        self.last_comment = Some(tokio::time::Instant::now());
+        let marker = run_comment_marker(&self.run_id);
+        let body = run_comment(&summary);
+        if let Err(e) = self
+            .platform
+            .backend
+            .forge
+            .upsert_pr_comment(&target.repo, target.pr, &marker, &body)
+            .await
+        {
+            let message = format!("updating the comment on pull request #{} failed: {e}", target.pr);
+            tracing::warn!("{message}");
+            self.event("comment_failed", None, None, Some(message)).await?;
+        }
+        Ok(())
     }
 
     async fn start(&mut self, graph: &mut OrderGraph, name: &str, tasks: &mut Tasks, wake: &tokio::sync::mpsc::UnboundedSender<usize>) -> Result<()> {
@@ -650,7 +697,7 @@ impl Driver {
                 dispatched = true;
             }
             if dispatched {
-                self.wave(&graph);
+                self.wave(&graph, false).await?;
             }
             if graph.is_finished() {
                 break;
@@ -703,7 +750,7 @@ impl Driver {
             Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        self.wave(&graph);
+        self.wave(&graph, true).await?;
         Ok(summary)
     }
 

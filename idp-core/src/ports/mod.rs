@@ -13,6 +13,7 @@
 pub mod clock;
 pub mod deployer;
 pub mod executor;
+pub mod forge;
 pub mod image_registry;
 pub mod lock_table;
 pub mod log_source;
@@ -24,6 +25,9 @@ pub use deployer::{
     DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus,
 };
 pub use executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Executor};
+pub use forge::{
+    CommentRef, CommitState, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, RunStatus,
+};
 pub use image_registry::{DeleteFailure, DeleteReport, ImageRef, ImageRegistry, RegistryError};
 pub use lock_table::{
     Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval,

@@ -89,3 +89,36 @@ fn dangling_dependencies_and_cycles_are_all_listed() {
     assert!(text[0].contains("unknown order `ghost`"), "{text:?}");
     assert!(text[1].contains("`a -> c -> b -> a`"), "{text:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_pull_request_comment_tracks_the_run_wave_by_wave() {
+    use std::sync::Arc;
+
+    use idp_core::adapters::memory::MemoryForge;
+    use idp_core::domain::event::Repository;
+    use idp_core::platform::run::{self, PrTarget};
+
+    let forge = Arc::new(MemoryForge::new());
+    forge.add_repo("acme/infra");
+    forge.open_pr("acme/infra", 7, "feature/x", &"a".repeat(40));
+    let mut fixture = support::Fixture::memory();
+    fixture.platform.backend = fixture.platform.backend.clone().with_forge(forge.clone());
+    let job = support::job(
+        "orders:\n  - {name: plan, cmds: [\"echo planned\"], timeout: 30s}\n  - {name: apply, cmds: [\"echo nope; exit 2\"], timeout: 30s, depends_on: [plan]}\n  - {name: notify, cmds: [\"true\"], timeout: 30s, depends_on: [apply]}\n",
+    );
+    let mut options = fixture.options();
+    options.comment = Some(PrTarget {
+        repo: Repository::parse("acme/infra").unwrap(),
+        pr: 7,
+    });
+    options.comment_every = std::time::Duration::ZERO;
+    let summary = run::run(&fixture.platform, job, Some("commented".into()), options).await.unwrap();
+    let comments = forge.comments("acme/infra", 7);
+    assert_eq!(comments.len(), 1, "one comment, updated in place");
+    let comment = &comments[0];
+    assert!(comment.edits >= 2, "updated per wave and at the end: {}", comment.edits);
+    assert!(comment.body.starts_with("<!-- idp:run:commented -->"));
+    assert!(comment.body.contains("❌ Run failed"));
+    assert!(comment.body.contains("nope"), "the failing order's output is shown");
+    assert_eq!(summary.orders[2].status, idp_core::domain::orders::OrderStatus::Skipped);
+}
