@@ -934,12 +934,19 @@ pub async fn status(platform: &Platform, run_id: &str) -> Result<RunSummary> {
     })
 }
 
+/// The job of a run, as it was stored when the run started.
+pub async fn job_of(platform: &Platform, run_id: &str) -> Result<Job> {
+    let job_key = key(layout::run_job_key(run_id))?;
+    let record: JobRecord = get_json(platform.backend.store.as_ref(), &job_key)
+        .await?
+        .ok_or_else(|| run_not_found(run_id, &job_key))?;
+    Job::from_json(&record.job.to_string(), &job_key).map_err(|e| corrupt(&job_key, e))
+}
+
 /// The stored output of order `order` of a run (the end of it, secrets masked).
 pub async fn logs(platform: &Platform, run_id: &str, order: &str) -> Result<String> {
     let store = platform.backend.store.as_ref();
-    let job_key = key(layout::run_job_key(run_id))?;
-    let record: JobRecord = get_json(store, &job_key).await?.ok_or_else(|| run_not_found(run_id, &job_key))?;
-    let job = Job::from_json(&record.job.to_string(), &job_key).map_err(|e| corrupt(&job_key, e))?;
+    let job = job_of(platform, run_id).await?;
     let n = job.number_of(order).ok_or_else(|| Error::Refused {
         reason: "unknown_order".into(),
         message: format!(
