@@ -50,7 +50,7 @@ pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> 
         (None, Some(file)) => {
             let text = fs_err::read_to_string(file).map_err(|e| Error::Io {
                 path: file.clone(),
-                source: e.into(),
+                source: e,
             })?;
             let name = file.display().to_string();
             let job = match Job::from_yaml(&text, &name) {
