@@ -124,6 +124,11 @@ pub(crate) enum Command {
     Schema,
     /// Print a shell completion script, e.g. `idp completions bash > /etc/bash_completion.d/idp`.
     Completions(CompletionsArgs),
+    /// Run a job file's orders in dependency order; `idp run status|logs|resume ID` for a run.
+    ///
+    /// Example: `idp run examples/runs/pipeline.yml`. Exits 0 when every order that must succeed
+    /// succeeded, 1 when one failed or timed out, 2 when the job file is invalid.
+    Run(RunArgs),
 }
 
 /// Arguments of `idp name`.
@@ -239,4 +244,89 @@ pub(crate) struct SweepArgs {
     /// Only show what would be destroyed.
     #[arg(long)]
     pub(crate) dry_run: bool,
+}
+
+/// Arguments of `idp run`: run a job file, or (with a subcommand) look at a run.
+///
+/// `idp run FILE` runs the orders of a job file in dependency order on this machine and exits 0
+/// when every order that must succeed succeeded, 1 when one failed or timed out, 2 when the file
+/// is invalid (every problem is listed). `idp run status ID`, `idp run logs ID ORDER` and
+/// `idp run resume ID` read or continue a run by its id. (A job file literally named `status`,
+/// `logs` or `resume` must be written as `./status`.)
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_value_name = "COMMAND | FILE")]
+pub(crate) struct RunArgs {
+    /// What to do with an existing run.
+    #[command(subcommand)]
+    pub(crate) action: Option<RunAction>,
+    /// The job file (YAML or JSON), e.g. `examples/runs/pipeline.yml`.
+    #[arg(value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) options: RunFlags,
+}
+
+/// How `idp run FILE` runs.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunFlags {
+    /// Print every event (order started, finished, skipped) on stderr as it happens, also when
+    /// stderr is not a terminal (a terminal shows a progress bar otherwise).
+    #[arg(long, short = 'w')]
+    pub(crate) watch: bool,
+    /// The run's id [default: a new random id].
+    #[arg(long, value_name = "ID")]
+    pub(crate) run_id: Option<String>,
+    /// The most orders running at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub(crate) max_parallel: usize,
+    /// The directory orders run in (their `working_dir` is relative to it) [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) workdir: Option<PathBuf>,
+    /// The repository (`owner/name`) of the pull request whose run comment is kept up to date.
+    #[arg(long, requires = "pr", value_name = "OWNER/NAME")]
+    pub(crate) repo: Option<String>,
+    /// The pull request whose run comment is kept up to date (with `--repo`).
+    #[arg(long, requires = "repo", value_name = "NUMBER")]
+    pub(crate) pr: Option<u64>,
+}
+
+/// `idp run` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RunAction {
+    /// Show every order of a run: status, exit code, duration.
+    Status(RunIdArg),
+    /// Print the stored output of one order of a run (its end, secrets masked).
+    Logs(RunLogsArgs),
+    /// Continue a run whose `idp run` was killed: orders that had ended keep their results, an
+    /// order that was running is stopped and run again.
+    Resume(RunResumeArgs),
+}
+
+/// A run id.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunIdArg {
+    /// The run's id (printed by `idp run`).
+    pub(crate) run_id: String,
+}
+
+/// Arguments of `idp run logs`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunLogsArgs {
+    /// The run's id.
+    pub(crate) run_id: String,
+    /// The order's name.
+    pub(crate) order: String,
+}
+
+/// Arguments of `idp run resume`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunResumeArgs {
+    /// The run's id.
+    pub(crate) run_id: String,
+    /// Print every event on stderr as it happens.
+    #[arg(long, short = 'w')]
+    pub(crate) watch: bool,
+    /// The directory orders run in [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) workdir: Option<PathBuf>,
 }

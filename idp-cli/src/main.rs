@@ -56,5 +56,6 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
         Command::Logs(args) => commands::logs::run(&open::platform(cli).await?, args, out).await,
         Command::Unlock(args) => commands::unlock::run(&open::platform(cli).await?, args, out).await,
         Command::Sweep(args) => commands::sweep::run(&open::platform(cli).await?, args, out).await,
+        Command::Run(args) => commands::run::run(cli, args, out).await,
     }
 }

@@ -273,3 +273,131 @@ pub(crate) fn spinner(out: Output, message: &str) -> indicatif::ProgressBar {
     bar.enable_steady_tick(std::time::Duration::from_millis(100));
     bar
 }
+
+// === Infrastructure runs (`idp run`) ===
+
+use idp_core::domain::orders::{JobErrors, OrderStatus, RunSummary, format_elapsed};
+use idp_core::platform::run::{ProgressFn, RunEvent};
+
+/// A job file's problems: one `file: problem` line each on stderr, then a count; with
+/// `--output json` also an `invalid_input` error document listing them as hints.
+pub(crate) fn run_invalid(errors: &JobErrors, out: Output) {
+    for problem in &errors.errors {
+        eprintln!("{}: {problem}", errors.file);
+    }
+    eprintln!("{}: {} problem(s) found", errors.file, errors.errors.len());
+    if out == Output::Json {
+        json(&serde_json::json!({
+            "error": {
+                "kind": "invalid_input",
+                "message": format!("job file `{}` is invalid", errors.file),
+                "hints": errors.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }
+        }));
+    }
+}
+
+fn order_status_cell(status: OrderStatus) -> String {
+    let text = status.as_str();
+    if !color() {
+        return text.to_owned();
+    }
+    let code = match status {
+        OrderStatus::Succeeded => "32",
+        OrderStatus::Failed | OrderStatus::TimedOut => "31",
+        OrderStatus::Skipped => "2",
+        OrderStatus::Pending | OrderStatus::Running => "33",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// A run: a table of its orders and the output of those that failed, or the summary as JSON
+/// (`{run_id, status, orders: [{name, status, exit_code, duration_ms, log_excerpt}]}`).
+pub(crate) fn run_summary(summary: &RunSummary, out: Output) {
+    if out == Output::Json {
+        return json(summary);
+    }
+    let mut t = table(&["ORDER", "STATUS", "EXIT", "DURATION"]);
+    for order in &summary.orders {
+        t.add_row(vec![
+            order.name.clone(),
+            order_status_cell(order.status),
+            order.exit_code.map_or_else(|| "-".to_owned(), |c| c.to_string()),
+            order.duration_ms.map_or_else(|| "-".to_owned(), format_elapsed),
+        ]);
+    }
+    line(&t.to_string());
+    for order in &summary.orders {
+        if matches!(order.status, OrderStatus::Failed | OrderStatus::TimedOut) && !order.log_excerpt.is_empty() {
+            line(&format!("\n--- {} ({}):", order.name, order.status));
+            line(order.log_excerpt.trim_end());
+        }
+    }
+    line(&format!(
+        "\nrun {}: {} ({} of {} orders succeeded)",
+        summary.run_id,
+        summary.status,
+        summary.count(OrderStatus::Succeeded),
+        summary.orders.len()
+    ));
+}
+
+/// One order's stored output (as is), or `{run_id, order, log}`.
+pub(crate) fn run_log(run_id: &str, order: &str, log: &str, out: Output) {
+    if out == Output::Json {
+        return json(&serde_json::json!({"run_id": run_id, "order": order, "log": log}));
+    }
+    print!("{log}");
+}
+
+/// Live progress of a run on stderr: a progress bar on a terminal, and with `--watch` one line
+/// per event (also when stderr is not a terminal).
+pub(crate) struct RunProgress {
+    bar: indicatif::ProgressBar,
+    watch: bool,
+}
+
+/// Starts showing the progress of a run of `orders` orders.
+pub(crate) fn run_progress(out: Output, watch: bool, orders: usize) -> RunProgress {
+    let bar = if out == Output::Json || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(orders as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg}") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        bar
+    };
+    RunProgress { bar, watch }
+}
+
+impl RunProgress {
+    /// The callback the orchestrator calls with every event.
+    pub(crate) fn callback(&self) -> ProgressFn {
+        let bar = self.bar.clone();
+        let watch = self.watch;
+        std::sync::Arc::new(move |event: &RunEvent| {
+            let text = format!(
+                "{} {}{}{}{}",
+                event.at.format("%H:%M:%S"),
+                event.kind,
+                event.order.as_deref().map(|o| format!(" {o}")).unwrap_or_default(),
+                event.status.as_deref().map(|s| format!(": {s}")).unwrap_or_default(),
+                event.message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default(),
+            );
+            if matches!(event.kind.as_str(), "order_finished" | "order_skipped") {
+                bar.inc(1);
+            }
+            bar.set_message(text.clone());
+            if watch {
+                bar.suspend(|| eprintln!("{text}"));
+            }
+        })
+    }
+
+    /// Removes the bar.
+    pub(crate) fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

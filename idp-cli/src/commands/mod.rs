@@ -7,6 +7,7 @@ pub(crate) mod extend;
 pub(crate) mod list;
 pub(crate) mod logs;
 pub(crate) mod name;
+pub(crate) mod run;
 pub(crate) mod schema;
 pub(crate) mod status;
 pub(crate) mod sweep;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 
 mod aws;
+mod run;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()

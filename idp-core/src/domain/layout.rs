@@ -18,6 +18,10 @@
 //! environments/{name}/tfvars.json               the variables of the last apply
 //! environments/{name}/{region}/…                the same four, for a region-scoped environment
 //! runs/{run_id}/orders/{n}/result.json          result of order n of an infrastructure run
+//! runs/{run_id}/job.json                        the job of a run and when it started
+//! runs/{run_id}/orders/{n}/state.json           order n started: attempt, executor handle
+//! runs/{run_id}/orders/{n}/log                  the end of order n's output, secrets masked
+//! runs/{run_id}/events/{seq}.json               the run's append-only event log
 //! runs/{run_id}/done                            marker written when a run has finished
 //! ```
 
@@ -219,6 +223,43 @@ pub fn order_result_key(run_id: &str, n: usize) -> Result<String, LayoutError> {
 /// `runs/{run_id}/done`.
 pub fn run_done_key(run_id: &str) -> Result<String, LayoutError> {
     Ok(format!("{RUNS_PREFIX}{}/done", checked_run_id(run_id)?))
+}
+
+/// `runs/{run_id}/job.json`: the validated job and when its run started (for resuming).
+pub fn run_job_key(run_id: &str) -> Result<String, LayoutError> {
+    Ok(format!("{RUNS_PREFIX}{}/job.json", checked_run_id(run_id)?))
+}
+
+/// `runs/{run_id}/orders/{n}/state.json`: an order that started (its attempt and executor handle).
+pub fn order_state_key(run_id: &str, n: usize) -> Result<String, LayoutError> {
+    Ok(format!(
+        "{RUNS_PREFIX}{}/orders/{n}/state.json",
+        checked_run_id(run_id)?
+    ))
+}
+
+/// `runs/{run_id}/orders/{n}/log`: the end of order n's output, secrets masked.
+pub fn order_log_key(run_id: &str, n: usize) -> Result<String, LayoutError> {
+    Ok(format!("{RUNS_PREFIX}{}/orders/{n}/log", checked_run_id(run_id)?))
+}
+
+/// `runs/{run_id}/orders/`, with the trailing slash.
+pub fn run_orders_prefix(run_id: &str) -> Result<String, LayoutError> {
+    Ok(format!("{RUNS_PREFIX}{}/orders/", checked_run_id(run_id)?))
+}
+
+/// `runs/{run_id}/events/`, with the trailing slash.
+pub fn run_events_prefix(run_id: &str) -> Result<String, LayoutError> {
+    Ok(format!("{RUNS_PREFIX}{}/events/", checked_run_id(run_id)?))
+}
+
+/// `runs/{run_id}/events/{seq:010}.json`: one entry of the run's append-only event log. The
+/// number is zero-padded so that key order is event order.
+pub fn run_event_key(run_id: &str, seq: u64) -> Result<String, LayoutError> {
+    Ok(format!(
+        "{RUNS_PREFIX}{}/events/{seq:010}.json",
+        checked_run_id(run_id)?
+    ))
 }
 
 // === Container images ===
@@ -430,6 +471,9 @@ mod tests {
             "runs/r-1/orders/3/result.json"
         );
         assert_eq!(run_done_key("r-1").unwrap(), "runs/r-1/done");
+        assert_eq!(run_event_key("r-1", 7).unwrap(), "runs/r-1/events/0000000007.json");
+        assert_eq!(order_state_key("r-1", 2).unwrap(), "runs/r-1/orders/2/state.json");
+        assert!(run_job_key("../x").is_err());
         for bad in ["", "../x", "a/b", "-x", &"a".repeat(65)] {
             assert!(run_done_key(bad).is_err(), "{bad}");
         }

@@ -10,6 +10,7 @@ pub mod event;
 pub mod layout;
 pub mod lifecycle;
 pub mod naming;
+pub mod orders;
 pub mod render;
 pub mod tags;
 pub mod template;

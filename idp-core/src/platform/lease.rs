@@ -61,6 +61,14 @@ pub struct Guard {
     renewer: JoinHandle<()>,
 }
 
+impl Drop for Guard {
+    /// A guard dropped without [`Guard::release`] (a cancelled or crashed operation) stops
+    /// renewing, so its lease expires instead of being renewed forever by a detached task.
+    fn drop(&mut self) {
+        self.renewer.abort();
+    }
+}
+
 impl Guard {
     /// The lease.
     pub fn lease(&self) -> &Lease {
@@ -88,11 +96,22 @@ pub async fn acquire(
     ttl: TimeDelta,
     wait: Option<TimeDelta>,
 ) -> Result<Guard> {
-    let request = LeaseRequest {
-        key: lease_key(name),
-        owner: format!("{purpose}:{actor}:{}", uuid::Uuid::new_v4().simple()),
-        ttl,
-    };
+    let owner = format!("{purpose}:{actor}:{}", uuid::Uuid::new_v4().simple());
+    acquire_key(locks, clock, lease_key(name), owner, name.as_str(), ttl, wait).await
+}
+
+/// Take the lease of any `key` (e.g. `run/{run_id}`) for `owner`; `what` names the leased
+/// thing in errors. Same waiting and renewal as [`acquire`].
+pub async fn acquire_key(
+    locks: &Arc<dyn LockTable>,
+    clock: &Arc<dyn Clock>,
+    key: String,
+    owner: String,
+    what: &str,
+    ttl: TimeDelta,
+    wait: Option<TimeDelta>,
+) -> Result<Guard> {
+    let request = LeaseRequest { key, owner, ttl };
     let attempt = async {
         let mut backoff = Duration::from_millis(20);
         loop {
@@ -106,7 +125,7 @@ pub async fn acquire(
                     owner, expires_at, ..
                 }) => {
                     return Err(Error::LockHeld {
-                        name: name.to_string(),
+                        name: what.to_owned(),
                         owner,
                         expires_at,
                     });
@@ -125,12 +144,12 @@ pub async fn acquire(
                     let holder = locks.get(&request.key).await?;
                     return Err(match holder {
                         Some(info) => Error::LockHeld {
-                            name: name.to_string(),
+                            name: what.to_owned(),
                             owner: info.owner,
                             expires_at: info.expires_at,
                         },
                         None => Error::Conflict {
-                            name: name.to_string(),
+                            name: what.to_owned(),
                         },
                     });
                 }

@@ -19,6 +19,7 @@ pub mod logs;
 pub mod open;
 pub mod preview;
 pub mod report;
+pub mod run;
 mod deploy;
 mod notify;
 pub mod state;

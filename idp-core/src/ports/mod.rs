@@ -12,6 +12,7 @@
 
 pub mod clock;
 pub mod deployer;
+pub mod executor;
 pub mod forge;
 pub mod image_registry;
 pub mod lock_table;
@@ -23,6 +24,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use deployer::{
     DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus,
 };
+pub use executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Executor};
 pub use forge::{
     CommentRef, CommitState, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, RunStatus,
 };

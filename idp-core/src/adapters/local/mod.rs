@@ -23,6 +23,7 @@
 )]
 
 mod deployer;
+mod executor;
 mod fs;
 mod image_registry;
 mod lock_table;
@@ -31,6 +32,7 @@ mod object_store;
 mod runtime;
 
 pub use deployer::LocalDeployer;
+pub use executor::LocalExecutor;
 pub use image_registry::LocalRegistry;
 pub use lock_table::LocalLocks;
 pub use log_source::LocalLogs;

@@ -126,14 +126,14 @@ struct ProcessRecord {
 
 /// What `/proc/<pid>/stat` says about a process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ProcStat {
-    state: char,
-    pgrp: i32,
-    start_time: u64,
+pub(super) struct ProcStat {
+    pub(super) state: char,
+    pub(super) pgrp: i32,
+    pub(super) start_time: u64,
 }
 
 impl ProcStat {
-    fn read(pid: u32) -> Option<Self> {
+    pub(super) fn read(pid: u32) -> Option<Self> {
         let text = fs_err::read_to_string(format!("/proc/{pid}/stat")).ok()?;
         Self::parse(&text)
     }
@@ -151,13 +151,13 @@ impl ProcStat {
     }
 
     /// Whether the process still runs (a zombie has exited and only waits to be reaped).
-    fn is_live(self) -> bool {
+    pub(super) fn is_live(self) -> bool {
         !matches!(self.state, 'Z' | 'X' | 'x')
     }
 }
 
 /// Whether any live process belongs to process group `pgid`.
-fn group_alive(pgid: u32) -> bool {
+pub(super) fn group_alive(pgid: u32) -> bool {
     let Ok(entries) = fs_err::read_dir("/proc") else {
         return false;
     };

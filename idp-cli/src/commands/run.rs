@@ -1,0 +1,110 @@
+//! `idp run FILE`, `idp run status ID`, `idp run logs ID ORDER`, `idp run resume ID`.
+//!
+//! Secrets: each name an order lists under `secrets:` is read from idp's own environment (in
+//! CI, the workflow's secrets); the values are handed to the orders and masked in every output.
+
+use std::collections::BTreeMap;
+
+use idp_core::domain::event::Repository;
+use idp_core::domain::orders::{Job, RunStatus, RunSummary};
+use idp_core::env_vars;
+use idp_core::error::{Error, Result};
+use idp_core::platform::run::{self, Executors, PrTarget, RunOptions};
+use idp_core::secret::Secret;
+
+use crate::cli::{Cli, Output, RunAction, RunArgs};
+use crate::exit::Code;
+use crate::{open, render};
+
+pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> {
+    match (&args.action, &args.file) {
+        (Some(RunAction::Status(id)), _) => {
+            let summary = run::status(&open::platform(cli).await?, &id.run_id).await?;
+            render::run_summary(&summary, out);
+            Ok(code(&summary))
+        }
+        (Some(RunAction::Logs(a)), _) => {
+            let log = run::logs(&open::platform(cli).await?, &a.run_id, &a.order).await?;
+            render::run_log(&a.run_id, &a.order, &log, out);
+            Ok(Code::Ok)
+        }
+        (Some(RunAction::Resume(a)), _) => {
+            let platform = open::platform(cli).await?;
+            let mut options = RunOptions {
+                executors: Executors::local(),
+                ..RunOptions::default()
+            };
+            if let Some(dir) = &a.workdir {
+                options.working_dir.clone_from(dir);
+            }
+            let job = run::job_of(&platform, &a.run_id).await?;
+            options.secrets = secrets_for_names(job.orders.iter().flat_map(|o| o.secrets.iter().cloned()));
+            let progress = render::run_progress(out, a.watch, job.orders.len());
+            options.progress = Some(progress.callback());
+            let summary = run::resume(&platform, &a.run_id, options).await;
+            progress.finish();
+            let summary = summary?;
+            render::run_summary(&summary, out);
+            Ok(code(&summary))
+        }
+        (None, Some(file)) => {
+            let text = fs_err::read_to_string(file).map_err(|e| Error::Io {
+                path: file.clone(),
+                source: e,
+            })?;
+            let name = file.display().to_string();
+            let job = match Job::from_yaml(&text, &name) {
+                Ok(job) => job,
+                Err(errors) => {
+                    render::run_invalid(&errors, out);
+                    return Ok(Code::Invalid);
+                }
+            };
+            let platform = open::platform(cli).await?;
+            let flags = &args.options;
+            let mut options = RunOptions {
+                executors: Executors::local(),
+                max_parallel: flags.max_parallel.max(1),
+                ..RunOptions::default()
+            };
+            if let Some(dir) = &flags.workdir {
+                options.working_dir.clone_from(dir);
+            }
+            options.secrets = secrets_for_names(job.orders.iter().flat_map(|o| o.secrets.iter().cloned()));
+            if let (Some(repo), Some(pr)) = (&flags.repo, flags.pr) {
+                let repo = Repository::parse(repo).ok_or_else(|| Error::Refused {
+                    reason: "invalid_repository".into(),
+                    message: format!("`--repo {repo}` is not a repository: write `owner/name`"),
+                })?;
+                options.comment = Some(PrTarget { repo, pr });
+            }
+            let progress = render::run_progress(out, flags.watch, job.orders.len());
+            options.progress = Some(progress.callback());
+            let summary = run::run(&platform, job, flags.run_id.clone(), options).await;
+            progress.finish();
+            let summary = summary?;
+            render::run_summary(&summary, out);
+            Ok(code(&summary))
+        }
+        (None, None) => Err(Error::Refused {
+            reason: "missing_job_file".into(),
+            message: "`idp run` needs a job file, e.g. `idp run examples/runs/pipeline.yml`, or `status`, `logs` or `resume` with a run id".into(),
+        }),
+    }
+}
+
+/// The run's exit code: 1 when it failed or timed out, else 0.
+fn code(summary: &RunSummary) -> Code {
+    match summary.status {
+        RunStatus::Failed | RunStatus::TimedOut => Code::Failure,
+        RunStatus::Succeeded | RunStatus::Running => Code::Ok,
+    }
+}
+
+/// The values of the named secrets that idp's environment has.
+fn secrets_for_names(names: impl Iterator<Item = String>) -> BTreeMap<String, Secret<String>> {
+    names
+        .filter(|n| !n.is_empty())
+        .filter_map(|n| env_vars::get(&n).map(|v| (n, Secret::new(v))))
+        .collect()
+}

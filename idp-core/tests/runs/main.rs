@@ -1,0 +1,130 @@
+//! Infrastructure runs end to end: the orchestrator with the local executor, state on memory,
+//! a local directory and (with the `aws` feature and moto) S3 + DynamoDB. Each scenario is
+//! written once in `scenarios.rs`.
+
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the scenarios read the files orders wrote and measure wall-clock time"
+)]
+mod scenarios;
+mod support;
+
+#[cfg(feature = "aws")]
+#[path = "../common/moto.rs"]
+mod moto_support;
+
+macro_rules! fixture_or_skip {
+    () => {
+        match fixture().await {
+            Some(f) => f,
+            None => return,
+        }
+    };
+}
+
+macro_rules! runs {
+    ($backend:ident, $fixture:expr) => {
+        mod $backend {
+            use crate::scenarios;
+            #[allow(unused_imports)]
+            use crate::support::*;
+
+            async fn fixture() -> Option<Fixture> {
+                $fixture
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_single_order_runs_and_its_result_is_stored() {
+                scenarios::a_single_order_runs_and_its_result_is_stored(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn ten_orders_run_in_dependency_order() {
+                scenarios::ten_orders_run_in_dependency_order(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_failing_branch_skips_its_dependents_and_an_optional_failure_does_not() {
+                scenarios::a_failing_branch_skips_its_dependents_and_an_optional_failure_does_not(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_hanging_order_is_killed_at_its_timeout_with_its_children() {
+                scenarios::a_hanging_order_is_killed_at_its_timeout_with_its_children(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn the_job_timeout_ends_the_run() {
+                scenarios::the_job_timeout_ends_the_run(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_run_resumes_after_its_orchestrator_was_killed() {
+                scenarios::a_run_resumes_after_its_orchestrator_was_killed(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn secrets_never_reach_logs_results_or_events() {
+                scenarios::secrets_never_reach_logs_results_or_events(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn two_orchestrators_never_drive_one_run() {
+                scenarios::two_orchestrators_never_drive_one_run(&fixture_or_skip!()).await;
+            }
+        }
+    };
+}
+
+runs!(memory, Some(Fixture::memory()));
+runs!(local, Some(Fixture::local()));
+#[cfg(feature = "aws")]
+runs!(moto, Fixture::moto().await);
+
+// 1,000 orders write ~5,000 state objects: on memory and the local directory only (on moto,
+// one HTTP round trip per object would make it a load test of moto).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_orders_finish_with_bounded_concurrency_on_memory() {
+    scenarios::a_thousand_orders_finish_with_bounded_concurrency(&support::Fixture::memory()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_orders_finish_with_bounded_concurrency_on_local() {
+    scenarios::a_thousand_orders_finish_with_bounded_concurrency(&support::Fixture::local()).await;
+}
+
+#[test]
+fn dangling_dependencies_and_cycles_are_all_listed() {
+    let yaml = "orders:\n  - {name: a, cmds: [\"true\"], timeout: 1m, depends_on: [c]}\n  - {name: b, cmds: [\"true\"], timeout: 1m, depends_on: [a, ghost]}\n  - {name: c, cmds: [\"true\"], timeout: 1m, depends_on: [b]}\n";
+    let errors = idp_core::domain::orders::Job::from_yaml(yaml, "job.yml").unwrap_err();
+    let text: Vec<String> = errors.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(text.len(), 2, "{text:?}");
+    assert!(text[0].contains("unknown order `ghost`"), "{text:?}");
+    assert!(text[1].contains("`a -> c -> b -> a`"), "{text:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_pull_request_comment_tracks_the_run_wave_by_wave() {
+    use std::sync::Arc;
+
+    use idp_core::adapters::memory::MemoryForge;
+    use idp_core::domain::event::Repository;
+    use idp_core::platform::run::{self, PrTarget};
+
+    let forge = Arc::new(MemoryForge::new());
+    forge.add_repo("acme/infra");
+    forge.open_pr("acme/infra", 7, "feature/x", &"a".repeat(40));
+    let mut fixture = support::Fixture::memory();
+    fixture.platform.backend = fixture.platform.backend.clone().with_forge(forge.clone());
+    let job = support::job(
+        "orders:\n  - {name: plan, cmds: [\"echo planned\"], timeout: 30s}\n  - {name: apply, cmds: [\"echo nope; exit 2\"], timeout: 30s, depends_on: [plan]}\n  - {name: notify, cmds: [\"true\"], timeout: 30s, depends_on: [apply]}\n",
+    );
+    let mut options = fixture.options();
+    options.comment = Some(PrTarget {
+        repo: Repository::parse("acme/infra").unwrap(),
+        pr: 7,
+    });
+    options.comment_every = std::time::Duration::ZERO;
+    let summary = run::run(&fixture.platform, job, Some("commented".into()), options).await.unwrap();
+    let comments = forge.comments("acme/infra", 7);
+    assert_eq!(comments.len(), 1, "one comment, updated in place");
+    let comment = &comments[0];
+    assert!(comment.edits >= 2, "updated per wave and at the end: {}", comment.edits);
+    assert!(comment.body.starts_with("<!-- idp:run:commented -->"));
+    assert!(comment.body.contains("❌ Run failed"));
+    assert!(comment.body.contains("nope"), "the failing order's output is shown");
+    assert_eq!(summary.orders[2].status, idp_core::domain::orders::OrderStatus::Skipped);
+}
