@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod config_file;
+mod credential_store;
 mod exit;
 mod open;
 mod render;
@@ -56,5 +57,11 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
         Command::Logs(args) => commands::logs::run(&open::platform(cli).await?, args, out).await,
         Command::Unlock(args) => commands::unlock::run(&open::platform(cli).await?, args, out).await,
         Command::Sweep(args) => commands::sweep::run(&open::platform(cli).await?, args, out).await,
+        Command::Templates => commands::templates::run(cli, out),
+        Command::Cost(args) => commands::cost::run(&open::platform(cli).await?, args, out).await,
+        Command::Dashboard(args) => commands::dashboard::run(&open::platform(cli).await?, args, out).await,
+        Command::Init(args) => commands::init::run(cli, args, out),
+        Command::Config(args) => commands::config::run(cli, args, out),
+        Command::Auth(args) => commands::auth::run(args, out),
     }
 }

@@ -1,15 +1,21 @@
 //! One module per command: convert arguments, call one idp-core use case, render its report.
 
+pub(crate) mod auth;
 pub(crate) mod completions;
+pub(crate) mod config;
+pub(crate) mod cost;
 pub(crate) mod create;
+pub(crate) mod dashboard;
 pub(crate) mod destroy;
 pub(crate) mod extend;
+pub(crate) mod init;
 pub(crate) mod list;
 pub(crate) mod logs;
 pub(crate) mod name;
 pub(crate) mod schema;
 pub(crate) mod status;
 pub(crate) mod sweep;
+pub(crate) mod templates;
 pub(crate) mod unlock;
 pub(crate) mod validate;
 
