@@ -29,6 +29,7 @@ pub mod status;
 pub mod sweep;
 pub mod templates;
 pub mod unlock;
+pub mod via_github;
 pub mod workflows;
 
 use chrono::TimeDelta;
