@@ -209,6 +209,21 @@ pub(crate) struct CreateArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub(crate) yes: bool,
+    #[command(flatten)]
+    pub(crate) via: ViaGithubArgs,
+}
+
+/// `--via-github`: run the change as the platform's workflow instead of directly.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ViaGithubArgs {
+    /// Dispatch the platform's workflow (`provision.yml` / `destroy.yml`) in `github.repo`
+    /// instead of acting directly, and follow the run until it finishes. Needs `idp auth login`
+    /// or `GH_TOKEN`.
+    #[arg(long)]
+    pub(crate) via_github: bool,
+    /// The branch or tag the workflow runs on (with `--via-github`).
+    #[arg(long = "ref", default_value = "main", value_name = "REF", requires = "via_github")]
+    pub(crate) git_ref: String,
 }
 
 /// Arguments of `idp destroy`.
@@ -219,6 +234,8 @@ pub(crate) struct DestroyArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub(crate) yes: bool,
+    #[command(flatten)]
+    pub(crate) via: ViaGithubArgs,
 }
 
 /// Arguments of `idp extend`.
@@ -229,6 +246,8 @@ pub(crate) struct ExtendArgs {
     /// How much time to add, e.g. `2d`.
     #[arg(long)]
     pub(crate) ttl: String,
+    #[command(flatten)]
+    pub(crate) via: ViaGithubArgs,
 }
 
 /// Arguments of `idp list`.

@@ -85,6 +85,7 @@ use idp_core::platform::cost::CostReport;
 use idp_core::platform::dashboard::DashboardReport;
 use idp_core::platform::scaffold::InitReport;
 use idp_core::platform::templates::TemplatesReport;
+use idp_core::platform::via_github::ViaGithubReport;
 use idp_core::settings_file::{Key, Resolved, Setting};
 
 /// A table: box-drawn on a terminal, plain aligned columns when piped (easy to `grep`/`awk`).
@@ -471,6 +472,19 @@ pub(crate) fn auth_status(source: Option<TokenSource>, store: &str, out: Output)
             line(&format!("github.com: not logged in (store: {store})"));
             diag("hint: run `idp auth login`, or set `GH_TOKEN`");
         }
+    }
+}
+
+/// The finished workflow run of `--via-github`: its URL on stdout, the conclusion.
+pub(crate) fn via_github(report: &ViaGithubReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let conclusion = report.conclusion.as_deref().unwrap_or("unknown");
+    line(&format!("{} in {}: {conclusion}", report.workflow, report.repo));
+    line(&format!("  run: {}", report.run_url));
+    if !report.succeeded {
+        diag(&format!("error: the workflow run ended `{conclusion}`; its log is at {}", report.run_url));
     }
 }
 

@@ -18,6 +18,7 @@ pub(crate) mod sweep;
 pub(crate) mod templates;
 pub(crate) mod unlock;
 pub(crate) mod validate;
+pub(crate) mod via_github;
 
 use idp_core::domain::naming::EnvName;
 use idp_core::error::Result;

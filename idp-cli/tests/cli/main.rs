@@ -11,6 +11,7 @@ use assert_cmd::Command;
 mod aws;
 mod reports;
 mod settings;
+mod via_github;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()

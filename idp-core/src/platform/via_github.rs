@@ -47,7 +47,11 @@ pub struct ViaGithubReport {
 }
 
 fn forge_error(e: ForgeError) -> Error {
-    let reason = if e.is_retryable() { "forge_unavailable" } else { "forge_error" };
+    let reason = if e.is_retryable() {
+        "forge_unavailable"
+    } else {
+        "forge_error"
+    };
     Error::Refused {
         reason: reason.to_owned(),
         message: format!("GitHub refused or failed the request: {e}"),
@@ -61,7 +65,12 @@ pub async fn dispatch_and_wait(
     on_progress: impl FnMut(&RunState) + Send,
 ) -> Result<ViaGithubReport> {
     let started = forge
-        .dispatch_workflow(&req.repo, req.dispatch.workflow, &req.git_ref, &req.dispatch.inputs)
+        .dispatch_workflow(
+            &req.repo,
+            req.dispatch.workflow,
+            &req.git_ref,
+            &req.dispatch.inputs,
+        )
         .await
         .map_err(forge_error)?;
     let run = wait_for_run(forge, &started, req.wait, on_progress)
@@ -114,15 +123,24 @@ mod tests {
         let forge = setup();
         let name = EnvName::parse("demo").unwrap();
         let mut seen = Vec::new();
-        let report = dispatch_and_wait(&forge, req(workflows::destroy(&name)), |r| seen.push(r.status.to_string()))
-            .await
-            .unwrap();
+        let report = dispatch_and_wait(&forge, req(workflows::destroy(&name)), |r| {
+            seen.push(r.status.to_string())
+        })
+        .await
+        .unwrap();
         assert!(report.succeeded, "{report:?}");
-        assert!(report.run_url.contains("/actions/runs/"), "{}", report.run_url);
+        assert!(
+            report.run_url.contains("/actions/runs/"),
+            "{}",
+            report.run_url
+        );
         assert_eq!(seen.last().map(String::as_str), Some("completed"));
         let runs = forge.runs();
         assert_eq!(runs.len(), 1);
-        assert_eq!(runs[0].inputs.get("environment_name").map(String::as_str), Some("demo"));
+        assert_eq!(
+            runs[0].inputs.get("environment_name").map(String::as_str),
+            Some("demo")
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -130,17 +148,29 @@ mod tests {
         let forge = setup();
         forge.set_run_conclusion("failure");
         let name = EnvName::parse("demo").unwrap();
-        let report = dispatch_and_wait(&forge, req(workflows::extend(&name, crate::domain::ttl::Ttl::parse("2d").unwrap())), |_| {})
-            .await
-            .unwrap();
-        assert_eq!((report.succeeded, report.conclusion.as_deref()), (false, Some("failure")));
+        let report = dispatch_and_wait(
+            &forge,
+            req(workflows::extend(
+                &name,
+                crate::domain::ttl::Ttl::parse("2d").unwrap(),
+            )),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (report.succeeded, report.conclusion.as_deref()),
+            (false, Some("failure"))
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_unknown_workflow_is_an_error() {
         let forge = MemoryForge::default();
         let name = EnvName::parse("demo").unwrap();
-        let err = dispatch_and_wait(&forge, req(workflows::destroy(&name)), |_| {}).await.unwrap_err();
+        let err = dispatch_and_wait(&forge, req(workflows::destroy(&name)), |_| {})
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("GitHub"), "{err}");
     }
 }
