@@ -24,16 +24,23 @@ pub(crate) struct Cli {
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Human, env = "IDP_OUTPUT")]
     pub(crate) output: Output,
 
-    /// Where state lives: `local` (a directory, the default; no AWS account needed) or `aws`.
-    #[arg(long, global = true, value_enum, default_value_t = BackendKind::Local, env = "IDP_BACKEND")]
-    pub(crate) backend: BackendKind,
+    /// Where state lives: `local` (a directory, the default; no AWS account needed) or `aws`
+    /// [env: IDP_BACKEND] [setting: backend] [default: local].
+    #[arg(long, global = true, value_enum)]
+    pub(crate) backend: Option<BackendKind>,
 
-    /// The local backend's state directory [default: `$XDG_DATA_HOME/idp`, else `~/.local/share/idp`].
-    #[arg(long, global = true, env = "IDP_STATE_DIR", hide_env_values = true, value_name = "DIR")]
+    /// The local backend's state directory [env: IDP_STATE_DIR] [setting: stateDir]
+    /// [default: `$XDG_DATA_HOME/idp`, else `~/.local/share/idp`].
+    #[arg(long, global = true, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 
     #[command(flatten)]
     pub(crate) aws: AwsArgs,
+
+    /// The `owner/name` repository whose workflows `--via-github` dispatches
+    /// [env: IDP_GITHUB_REPO] [setting: github.repo].
+    #[arg(long, global = true, value_name = "OWNER/NAME", help_heading = "GitHub")]
+    pub(crate) repo: Option<String>,
 
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -43,24 +50,28 @@ pub(crate) struct Cli {
 #[derive(Debug, clap::Args)]
 #[command(next_help_heading = "AWS backend")]
 pub(crate) struct AwsArgs {
-    /// The S3 bucket holding environment state.
-    #[arg(long, global = true, env = "IDP_STATE_BUCKET", value_name = "BUCKET")]
+    /// The S3 bucket holding environment state [env: IDP_STATE_BUCKET] [setting: aws.stateBucket].
+    #[arg(long, global = true, value_name = "BUCKET")]
     pub(crate) state_bucket: Option<String>,
-    /// The DynamoDB table of leases and OpenTofu locks (partition key `LockID`).
-    #[arg(long, global = true, env = "IDP_LOCK_TABLE", value_name = "TABLE")]
+    /// The DynamoDB table of leases and OpenTofu locks (partition key `LockID`)
+    /// [env: IDP_LOCK_TABLE] [setting: aws.lockTable].
+    #[arg(long, global = true, value_name = "TABLE")]
     pub(crate) lock_table: Option<String>,
-    /// The AWS region.
-    #[arg(long, global = true, env = "IDP_REGION", value_name = "REGION")]
+    /// The AWS region [env: IDP_REGION] [setting: aws.region].
+    #[arg(long, global = true, value_name = "REGION")]
     pub(crate) region: Option<String>,
-    /// An endpoint override (S3/DynamoDB-compatible services, a local AWS double).
-    #[arg(long, global = true, env = "IDP_ENDPOINT_URL", value_name = "URL")]
+    /// An endpoint override (S3/DynamoDB-compatible services, a local AWS double)
+    /// [env: IDP_ENDPOINT_URL] [setting: aws.endpointUrl].
+    #[arg(long, global = true, value_name = "URL")]
     pub(crate) endpoint_url: Option<String>,
-    /// The AWS profile for credentials (else the standard credential chain).
-    #[arg(long, global = true, env = "AWS_PROFILE", value_name = "PROFILE")]
+    /// The AWS profile for credentials, else the standard credential chain
+    /// [env: AWS_PROFILE] [setting: aws.profile].
+    #[arg(long, global = true, value_name = "PROFILE")]
     pub(crate) profile: Option<String>,
-    /// The ECR repository holding preview images.
-    #[arg(long, global = true, env = "IDP_ECR_REPOSITORY", default_value = "idp-preview", value_name = "REPO")]
-    pub(crate) ecr_repository: String,
+    /// The ECR repository holding preview images [env: IDP_ECR_REPOSITORY] [setting: aws.ecrRepo]
+    /// [default: idp-preview].
+    #[arg(long, global = true, value_name = "REPO")]
+    pub(crate) ecr_repository: Option<String>,
     /// The directory of OpenTofu templates.
     #[arg(long, global = true, env = "IDP_TEMPLATES_DIR", default_value = "infrastructure/templates", value_name = "DIR")]
     pub(crate) templates_dir: PathBuf,
@@ -111,6 +122,34 @@ pub(crate) enum Command {
     Unlock(UnlockArgs),
     /// Destroy expired environments and retry destroys stuck for more than 2 hours.
     Sweep(SweepArgs),
+    /// List the infrastructure templates (from `<templates-dir>/*/template.json`).
+    Templates,
+    /// Estimate what an environment costs: from the config and TTL before creating it, or for
+    /// an existing environment (`idp cost NAME`) over its lifetime and so far.
+    ///
+    /// Example: `idp cost --template api-database --ttl 3d`
+    Cost(CostArgs),
+    /// Render the environments dashboard (Markdown `ENVIRONMENTS.md`, or an HTML page).
+    ///
+    /// Example: `idp dashboard --format html --out environments.html`
+    Dashboard(DashboardArgs),
+    /// Scaffold a repository: `.idp/config.yml` and `.github/workflows/preview-env.yml`
+    /// calling the platform's reusable workflows. Never overwrites without `--force`.
+    ///
+    /// Example: `idp init --platform-repo acme/idp --ref v1`
+    Init(InitArgs),
+    /// Read and write the settings file (backend, AWS and GitHub defaults).
+    ///
+    /// Precedence: flag > environment variable > settings file > default. The file is
+    /// `$IDP_CONFIG_FILE`, else `$XDG_CONFIG_HOME/idp/config.toml`, else
+    /// `~/.config/idp/config.toml`. Keys: backend, stateDir, aws.stateBucket, aws.lockTable,
+    /// aws.region, aws.endpointUrl, aws.profile, aws.ecrRepo, github.repo.
+    Config(ConfigArgs),
+    /// Store, show or remove the GitHub token used by `--via-github`.
+    ///
+    /// The token lives in the OS credential store; where there is none (no Secret Service),
+    /// in a file readable only by you. `GH_TOKEN` / `GITHUB_TOKEN` win over the stored token.
+    Auth(AuthArgs),
     /// Show the environment name a branch maps to, and the AWS names derived from it.
     ///
     /// Example: `idp name feature/payment-api` prints `preview-payment-api`.
@@ -175,6 +214,21 @@ pub(crate) struct CreateArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub(crate) yes: bool,
+    #[command(flatten)]
+    pub(crate) via: ViaGithubArgs,
+}
+
+/// `--via-github`: run the change as the platform's workflow instead of directly.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ViaGithubArgs {
+    /// Dispatch the platform's workflow (`provision.yml` / `destroy.yml`) in `github.repo`
+    /// instead of acting directly, and follow the run until it finishes. Needs `idp auth login`
+    /// or `GH_TOKEN`.
+    #[arg(long)]
+    pub(crate) via_github: bool,
+    /// The branch or tag the workflow runs on (with `--via-github`).
+    #[arg(long = "ref", default_value = "main", value_name = "REF", requires = "via_github")]
+    pub(crate) git_ref: String,
 }
 
 /// Arguments of `idp destroy`.
@@ -185,6 +239,8 @@ pub(crate) struct DestroyArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub(crate) yes: bool,
+    #[command(flatten)]
+    pub(crate) via: ViaGithubArgs,
 }
 
 /// Arguments of `idp extend`.
@@ -195,6 +251,8 @@ pub(crate) struct ExtendArgs {
     /// How much time to add, e.g. `2d`.
     #[arg(long)]
     pub(crate) ttl: String,
+    #[command(flatten)]
+    pub(crate) via: ViaGithubArgs,
 }
 
 /// Arguments of `idp list`.
@@ -210,6 +268,124 @@ pub(crate) struct ListArgs {
 pub(crate) struct NameArg {
     /// The environment.
     pub(crate) name: String,
+}
+
+/// Arguments of `idp cost`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CostArgs {
+    /// An existing environment (else: estimate from the config).
+    pub(crate) name: Option<String>,
+    /// The template; overrides the config file's.
+    #[arg(long)]
+    pub(crate) template: Option<String>,
+    /// The TTL to estimate over, e.g. `2h`, `7d`; overrides the config file's.
+    #[arg(long)]
+    pub(crate) ttl: Option<String>,
+    /// The config file for sizes [default: `.idp/config.yml` if present, else the defaults].
+    #[arg(long, value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+/// The dashboard formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DashboardFormat {
+    /// Markdown (`ENVIRONMENTS.md`).
+    Md,
+    /// A self-contained HTML page.
+    Html,
+}
+
+/// Arguments of `idp dashboard`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DashboardArgs {
+    /// The format.
+    #[arg(long, value_enum, default_value_t = DashboardFormat::Md)]
+    pub(crate) format: DashboardFormat,
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+/// Arguments of `idp init`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct InitArgs {
+    /// The repository directory.
+    #[arg(default_value = ".")]
+    pub(crate) dir: PathBuf,
+    /// The `owner/name` of the platform repository whose workflows the consumer workflow calls
+    /// [default: the `github.repo` setting, else the placeholder `OWNER/idp`].
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub(crate) platform_repo: Option<String>,
+    /// The git ref of the platform's workflows.
+    #[arg(long = "ref", default_value = "main", value_name = "REF")]
+    pub(crate) git_ref: String,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// Arguments of `idp config`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConfigArgs {
+    #[command(subcommand)]
+    pub(crate) command: ConfigCommand,
+}
+
+/// `idp config` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Print a setting's effective value (after flags and environment variables).
+    Get(KeyArg),
+    /// Store a setting in the settings file.
+    Set(SetArgs),
+    /// Show every setting, its effective value and where it comes from.
+    List,
+    /// Remove a setting from the settings file.
+    Unset(KeyArg),
+}
+
+/// One setting key.
+#[derive(Debug, clap::Args)]
+pub(crate) struct KeyArg {
+    /// The key, e.g. `aws.stateBucket`.
+    pub(crate) key: String,
+}
+
+/// Arguments of `idp config set`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SetArgs {
+    /// The key, e.g. `aws.stateBucket`.
+    pub(crate) key: String,
+    /// The value.
+    pub(crate) value: String,
+}
+
+/// Arguments of `idp auth`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct AuthArgs {
+    #[command(subcommand)]
+    pub(crate) command: AuthCommand,
+}
+
+/// `idp auth` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthCommand {
+    /// Store a GitHub token (asked for on a terminal, or read from stdin with `--with-token`).
+    ///
+    /// Example: `gh auth token | idp auth login --with-token`
+    Login(LoginArgs),
+    /// Remove the stored token.
+    Logout,
+    /// Show whether a token is available and where it comes from (never the token itself).
+    Status,
+}
+
+/// Arguments of `idp auth login`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LoginArgs {
+    /// Read the token from standard input.
+    #[arg(long)]
+    pub(crate) with_token: bool,
 }
 
 /// Arguments of `idp logs`.

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod config_file;
+mod credential_store;
 mod exit;
 mod open;
 mod render;
@@ -48,6 +49,9 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
         Command::Validate(args) => commands::validate::run(args, out),
         Command::Schema => commands::schema::run(out),
         Command::Completions(args) => commands::completions::run(args),
+        Command::Create(args) if args.via.via_github => commands::create::via_github(cli, args, out).await,
+        Command::Destroy(args) if args.via.via_github => commands::destroy::via_github(cli, args, out).await,
+        Command::Extend(args) if args.via.via_github => commands::extend::via_github(cli, args, out).await,
         Command::Create(args) => commands::create::run(&open::platform(cli).await?, args, out).await,
         Command::Destroy(args) => commands::destroy::run(&open::platform(cli).await?, args, out).await,
         Command::Extend(args) => commands::extend::run(&open::platform(cli).await?, args, out).await,
@@ -57,5 +61,11 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
         Command::Unlock(args) => commands::unlock::run(&open::platform(cli).await?, args, out).await,
         Command::Sweep(args) => commands::sweep::run(&open::platform(cli).await?, args, out).await,
         Command::Run(args) => commands::run::run(cli, args, out).await,
+        Command::Templates => commands::templates::run(cli, out),
+        Command::Cost(args) => commands::cost::run(&open::platform(cli).await?, args, out).await,
+        Command::Dashboard(args) => commands::dashboard::run(&open::platform(cli).await?, args, out).await,
+        Command::Init(args) => commands::init::run(cli, args, out),
+        Command::Config(args) => commands::config::run(cli, args, out),
+        Command::Auth(args) => commands::auth::run(args, out),
     }
 }

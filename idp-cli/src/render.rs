@@ -38,9 +38,15 @@ pub(crate) fn color() -> bool {
 /// Print an error: `error: ...` plus `hint:` lines on stderr, and under `--output json` also an
 /// `{"error": {"kind", "message", "hints"}}` document on stdout.
 pub(crate) fn error(err: &Error, out: Output) {
+    failure(err.kind().as_str(), &err.to_string(), &err.hints(), out);
+}
+
+/// Print a failure that is not an idp-core error (e.g. a setting that is not set), in the same
+/// shape as [`error`]: `kind` must be one of the stable error kinds.
+pub(crate) fn failure(kind: &str, message: &str, hints: &[String], out: Output) {
     let prefix = if color() { "\x1b[1;31merror\x1b[0m" } else { "error" };
-    eprintln!("{prefix}: {err}");
-    for hint in err.hints() {
+    eprintln!("{prefix}: {message}");
+    for hint in hints {
         eprintln!("  hint: {hint}");
     }
     if out == Output::Json {
@@ -56,9 +62,9 @@ pub(crate) fn error(err: &Error, out: Output) {
         }
         json(&Body {
             error: Inner {
-                kind: err.kind().as_str(),
-                message: err.to_string(),
-                hints: err.hints(),
+                kind,
+                message: message.to_owned(),
+                hints: hints.to_vec(),
             },
         });
     }
@@ -74,10 +80,22 @@ use idp_core::platform::report::ChangeReport;
 use idp_core::platform::status::StatusReport;
 use idp_core::platform::sweep::SweepReport;
 use idp_core::platform::unlock::UnlockReport;
+use idp_core::credentials::TokenSource;
+use idp_core::platform::cost::CostReport;
+use idp_core::platform::dashboard::DashboardReport;
+use idp_core::platform::scaffold::InitReport;
+use idp_core::platform::templates::TemplatesReport;
+use idp_core::platform::via_github::ViaGithubReport;
+use idp_core::settings_file::{Key, Resolved, Setting};
 
+/// A table: box-drawn on a terminal, plain aligned columns when piped (easy to `grep`/`awk`).
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
+    if std::io::stdout().is_terminal() {
+        t.load_preset(UTF8_FULL_CONDENSED);
+    } else {
+        t.load_preset(comfy_table::presets::NOTHING);
+    }
     t.set_header(header.iter().copied());
     t
 }
@@ -236,6 +254,237 @@ pub(crate) fn unlock(report: &UnlockReport, out: Output) {
         line(&format!("unlocked {}", report.name));
     } else if report.lease.is_none() && report.terraform_lock.is_none() {
         line(&format!("{} is not locked", report.name));
+    }
+}
+
+/// `idp templates`.
+pub(crate) fn templates(report: &TemplatesReport, out: Output) {
+    for bad in &report.invalid {
+        diag(&format!("warning: `{}`: {}", bad.path.display(), bad.reason));
+    }
+    if out == Output::Json {
+        return json(report);
+    }
+    if report.templates.is_empty() {
+        return line(&format!("No templates in `{}`.", report.dir.display()));
+    }
+    let mut t = table(&["NAME", "COST/HOUR", "OUTPUTS", "DESCRIPTION"]);
+    for m in &report.templates {
+        t.add_row(vec![
+            m.name.clone(),
+            m.hourly_cost_usd.map_or_else(|| "-".to_owned(), |c| format!("${c:.4}")),
+            m.outputs.join(", "),
+            m.description.clone(),
+        ]);
+    }
+    line(&t.to_string());
+}
+
+/// `idp cost`.
+pub(crate) fn cost(report: &CostReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let e = &report.estimate;
+    let what = match &report.name {
+        Some(name) => format!("`{name}` (template `{}`)", report.template),
+        None => format!("template `{}`", report.template),
+    };
+    line(&format!(
+        "Estimated cost of {what}, {} CPU / {} MiB{}:",
+        report.cpu,
+        report.memory,
+        if report.shared_networking { ", shared networking" } else { "" }
+    ));
+    let mut t = table(&["ITEM", "USD/HOUR"]);
+    for (item, usd) in &e.breakdown {
+        t.add_row(vec![item.clone(), format!("{usd:.4}")]);
+    }
+    line(&t.to_string());
+    line(&format!("  per hour:  {}", idp_core::domain::cost::format_usd(e.hourly_usd)));
+    line(&format!("  lifetime:  {} over {:.1} h", idp_core::domain::cost::format_usd(e.total_usd), e.hours));
+    if let (Some(h), Some(usd)) = (report.elapsed_hours, report.to_date_usd) {
+        line(&format!("  so far:    {} over {h:.1} h", idp_core::domain::cost::format_usd(usd)));
+    }
+    line(&format!("  per month: {}", idp_core::domain::cost::format_usd(e.monthly_usd)));
+    match report.actuals_usd {
+        Some(usd) => line(&format!("  actual:    {}", idp_core::domain::cost::format_usd(usd))),
+        None => line(&format!("  actual:    unknown ({})", report.actuals_note)),
+    }
+    for a in &report.assumptions {
+        diag(&format!("note: {a}"));
+    }
+}
+
+/// `idp dashboard`: the document on stdout, or a line saying where it was written.
+pub(crate) fn dashboard(report: &DashboardReport, written_to: Option<&std::path::Path>, out: Output) {
+    for bad in &report.unreadable {
+        diag(&format!("warning: cannot read {bad}"));
+    }
+    match (out, written_to) {
+        (Output::Json, Some(path)) => {
+            #[derive(Serialize)]
+            struct Written<'a> {
+                format: idp_core::platform::dashboard::DashboardFormat,
+                environments: usize,
+                file: &'a std::path::Path,
+            }
+            json(&Written { format: report.format, environments: report.environments, file: path });
+        }
+        (Output::Json, None) => json(report),
+        (Output::Human, Some(path)) => {
+            line(&format!("wrote {} ({} environments)", path.display(), report.environments));
+        }
+        (Output::Human, None) => print!("{}", report.content),
+    }
+}
+
+/// `idp init`.
+pub(crate) fn init(report: &InitReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    for f in &report.files {
+        line(&format!("{} {}", if f.overwritten { "overwrote" } else { "created" }, f.path.display()));
+    }
+    if report.placeholder {
+        diag(&format!(
+            "warning: the workflow calls `{}`: pass `--platform-repo OWNER/NAME` or run `idp config set github.repo OWNER/NAME`, then `idp init --force`",
+            report.platform_repo
+        ));
+    }
+    diag("next: edit .idp/config.yml (check it with `idp validate`), commit both files and open a pull request");
+}
+
+/// `idp config get`: the value alone (scripts use it), or `{key, value, source, env}`.
+pub(crate) fn setting(s: &Setting, out: Output) {
+    if out == Output::Json {
+        return json(s);
+    }
+    line(s.value.as_deref().unwrap_or_default());
+}
+
+/// `idp config set` / `unset`.
+pub(crate) fn setting_changed(key: Key, value: Option<&str>, changed: bool, file: &std::path::Path, out: Output) {
+    if out == Output::Json {
+        #[derive(Serialize)]
+        struct Changed<'a> {
+            outcome: &'a str,
+            key: Key,
+            value: Option<&'a str>,
+            file: &'a std::path::Path,
+        }
+        let outcome = match (value, changed) {
+            (Some(_), _) => "set",
+            (None, true) => "unset",
+            (None, false) => "no-op",
+        };
+        return json(&Changed { outcome, key, value, file });
+    }
+    match (value, changed) {
+        (Some(v), _) => line(&format!("set {key} = {v} in {}", file.display())),
+        (None, true) => line(&format!("unset {key} in {}", file.display())),
+        (None, false) => line(&format!("no-op: {key} is not set in {}", file.display())),
+    }
+}
+
+/// `idp config list`.
+pub(crate) fn settings(resolved: &Resolved, file: &std::path::Path, out: Output) {
+    if out == Output::Json {
+        #[derive(Serialize)]
+        struct List<'a> {
+            file: &'a std::path::Path,
+            settings: &'a [Setting],
+        }
+        return json(&List { file, settings: &resolved.settings });
+    }
+    let mut t = table(&["KEY", "VALUE", "SOURCE", "ENV"]);
+    for s in &resolved.settings {
+        t.add_row(vec![
+            s.key.as_str().to_owned(),
+            s.value.clone().unwrap_or_else(|| "-".into()),
+            s.source.map_or("-", |x| x.as_str()).to_owned(),
+            s.env.to_owned(),
+        ]);
+    }
+    line(&t.to_string());
+    diag(&format!("settings file: {} (precedence: flag > env > file > default)", file.display()));
+}
+
+/// Read all of standard input (`idp auth login --with-token`).
+pub(crate) fn read_stdin() -> idp_core::error::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|source| Error::Io { path: "<stdin>".into(), source })?;
+    Ok(text)
+}
+
+/// Ask for a token on a terminal; without one, require `--with-token`.
+pub(crate) fn ask_token() -> idp_core::error::Result<String> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Refused {
+            reason: "no_terminal".into(),
+            message: "no terminal to ask for the token on: pipe it in with `--with-token`".into(),
+        });
+    }
+    eprint!("Paste a GitHub token (scopes: repo, workflow): ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|source| Error::Io { path: "<stdin>".into(), source })?;
+    Ok(answer)
+}
+
+/// `idp auth login` / `logout`.
+pub(crate) fn auth_changed(outcome: &str, store: &str, out: Output) {
+    if out == Output::Json {
+        #[derive(Serialize)]
+        struct Changed<'a> {
+            outcome: &'a str,
+            store: &'a str,
+        }
+        return json(&Changed { outcome, store });
+    }
+    match outcome {
+        "logged_in" => line(&format!("logged in to github.com; the token is in the {store}")),
+        "logged_out" => line(&format!("logged out of github.com; removed the token from the {store}")),
+        _ => line(&format!("no-op: no token in the {store}")),
+    }
+}
+
+/// `idp auth status`: where the token comes from, never the token.
+pub(crate) fn auth_status(source: Option<TokenSource>, store: &str, out: Output) {
+    if out == Output::Json {
+        #[derive(Serialize)]
+        struct Status<'a> {
+            logged_in: bool,
+            source: Option<TokenSource>,
+            store: &'a str,
+        }
+        return json(&Status { logged_in: source.is_some(), source, store });
+    }
+    match source {
+        Some(TokenSource::Env { variable }) => line(&format!("github.com: logged in with a token from `{variable}` (token: ****)")),
+        Some(TokenSource::Store { store }) => line(&format!("github.com: logged in with a token from the {store} (token: ****)")),
+        None => {
+            line(&format!("github.com: not logged in (store: {store})"));
+            diag("hint: run `idp auth login`, or set `GH_TOKEN`");
+        }
+    }
+}
+
+/// The finished workflow run of `--via-github`: its URL on stdout, the conclusion.
+pub(crate) fn via_github(report: &ViaGithubReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let conclusion = report.conclusion.as_deref().unwrap_or("unknown");
+    line(&format!("{} in {}: {conclusion}", report.workflow, report.repo));
+    line(&format!("  run: {}", report.run_url));
+    if !report.succeeded {
+        diag(&format!("error: the workflow run ended `{conclusion}`; its log is at {}", report.run_url));
     }
 }
 

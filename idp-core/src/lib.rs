@@ -19,12 +19,14 @@
 
 pub mod adapters;
 pub mod backend;
+pub mod credentials;
 pub mod domain;
 pub mod env_vars;
 pub mod error;
 pub mod platform;
 pub mod ports;
 pub mod secret;
+pub mod settings_file;
 
 /// The README's Rust examples, compiled as doctests so they stay true.
 #[doc = include_str!("../../README.md")]

@@ -7,7 +7,7 @@ use idp_core::error::{Error, Result};
 use idp_core::platform::Platform;
 use idp_core::platform::create::{self, CreateRequest};
 
-use crate::cli::{CreateArgs, Output};
+use crate::cli::{Cli, CreateArgs, Output};
 use crate::exit::Code;
 use crate::{config_file, render};
 
@@ -54,4 +54,20 @@ pub(crate) async fn run(platform: &Platform, args: &CreateArgs, out: Output) -> 
     spinner.finish_and_clear();
     render::change(&report?, out);
     Ok(Code::Ok)
+}
+
+/// `idp create --via-github`: dispatch `provision.yml` with the name, template, TTL and owner.
+pub(crate) async fn via_github(cli: &Cli, args: &CreateArgs, out: Output) -> Result<Code> {
+    let name = super::env_name(&args.name)?;
+    let template = match &args.template {
+        Some(t) => Some(TemplateName::new(t).ok_or_else(|| Error::Refused {
+            reason: "invalid_template".into(),
+            message: format!("template `{}` is not a valid template name", t.escape_debug()),
+        })?),
+        None => None,
+    };
+    let ttl = args.ttl.as_deref().map(Ttl::parse).transpose()?;
+    render::confirm(&format!("Create `{name}` through the platform's workflow?"), args.yes)?;
+    let dispatch = idp_core::platform::workflows::provision(&name, template.as_ref(), ttl, args.owner.as_deref());
+    super::via_github::run(cli, &args.via, dispatch, out).await
 }

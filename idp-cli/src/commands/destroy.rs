@@ -4,7 +4,7 @@ use idp_core::error::Result;
 use idp_core::platform::Platform;
 use idp_core::platform::destroy::{self, DestroyRequest};
 
-use crate::cli::{DestroyArgs, Output};
+use crate::cli::{Cli, DestroyArgs, Output};
 use crate::exit::Code;
 use crate::render;
 
@@ -16,4 +16,11 @@ pub(crate) async fn run(platform: &Platform, args: &DestroyArgs, out: Output) ->
     spinner.finish_and_clear();
     render::change(&report?, out);
     Ok(Code::Ok)
+}
+
+/// `idp destroy --via-github`: dispatch `destroy.yml`.
+pub(crate) async fn via_github(cli: &Cli, args: &DestroyArgs, out: Output) -> Result<Code> {
+    let name = super::env_name(&args.name)?;
+    render::confirm(&format!("Destroy `{name}` through the platform's workflow?"), args.yes)?;
+    super::via_github::run(cli, &args.via, idp_core::platform::workflows::destroy(&name), out).await
 }

@@ -5,7 +5,7 @@ use idp_core::error::Result;
 use idp_core::platform::Platform;
 use idp_core::platform::extend::{self, ExtendRequest};
 
-use crate::cli::{ExtendArgs, Output};
+use crate::cli::{Cli, ExtendArgs, Output};
 use crate::exit::Code;
 use crate::render;
 
@@ -15,4 +15,11 @@ pub(crate) async fn run(platform: &Platform, args: &ExtendArgs, out: Output) -> 
     let report = extend::extend(platform, ExtendRequest { name, ttl }).await?;
     render::change(&report, out);
     Ok(Code::Ok)
+}
+
+/// `idp extend --via-github`: dispatch `provision.yml` with the name and TTL.
+pub(crate) async fn via_github(cli: &Cli, args: &ExtendArgs, out: Output) -> Result<Code> {
+    let name = super::env_name(&args.name)?;
+    let ttl = Ttl::parse(&args.ttl)?;
+    super::via_github::run(cli, &args.via, idp_core::platform::workflows::extend(&name, ttl), out).await
 }

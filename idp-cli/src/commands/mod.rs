@@ -1,9 +1,14 @@
 //! One module per command: convert arguments, call one idp-core use case, render its report.
 
+pub(crate) mod auth;
 pub(crate) mod completions;
+pub(crate) mod config;
+pub(crate) mod cost;
 pub(crate) mod create;
+pub(crate) mod dashboard;
 pub(crate) mod destroy;
 pub(crate) mod extend;
+pub(crate) mod init;
 pub(crate) mod list;
 pub(crate) mod logs;
 pub(crate) mod name;
@@ -11,8 +16,10 @@ pub(crate) mod run;
 pub(crate) mod schema;
 pub(crate) mod status;
 pub(crate) mod sweep;
+pub(crate) mod templates;
 pub(crate) mod unlock;
 pub(crate) mod validate;
+pub(crate) mod via_github;
 
 use idp_core::domain::naming::EnvName;
 use idp_core::error::Result;

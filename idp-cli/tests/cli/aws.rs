@@ -127,3 +127,47 @@ fn the_aws_backend_without_a_bucket_is_invalid_input() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--state-bucket"), "{}", r.stderr);
 }
+
+#[tokio::test]
+async fn the_aws_backend_configured_in_the_settings_file_serves_list_cost_dashboard_and_unlock() {
+    let Some(m) = moto().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    for (key, value) in [
+        ("backend", "aws"),
+        ("aws.stateBucket", m.bucket.as_str()),
+        ("aws.lockTable", m.table.as_str()),
+        ("aws.region", "us-east-1"),
+        ("aws.endpointUrl", m.endpoint.as_str()),
+    ] {
+        let r = run(idp(dir.path()).args(["config", "set", key, value]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let with_creds = |cmd: &mut assert_cmd::Command| {
+        cmd.env("AWS_ACCESS_KEY_ID", "test").env("AWS_SECRET_ACCESS_KEY", "test").arg("-o").arg("json");
+    };
+    let mut list = idp(dir.path());
+    with_creds(&mut list);
+    let envs = json(&run(list.arg("list")));
+    assert_eq!(envs.as_array().unwrap().len(), 3);
+
+    let mut cost = idp(dir.path());
+    with_creds(&mut cost);
+    let doc = json(&run(cost.args(["cost", "beta"])));
+    assert_eq!((doc["subject"].as_str(), doc["estimate"]["hours"].as_f64()), (Some("environment"), Some(24.0)));
+
+    let mut dashboard = idp(dir.path());
+    with_creds(&mut dashboard);
+    let doc = json(&run(dashboard.arg("dashboard")));
+    assert_eq!(doc["environments"], 3);
+    assert!(doc["content"].as_str().unwrap().contains("| `gamma` |") || doc["content"].as_str().unwrap().contains("gamma"));
+
+    let mut unlock = idp(dir.path());
+    with_creds(&mut unlock);
+    let doc = json(&run(unlock.args(["unlock", "beta", "--yes"])));
+    assert_eq!(doc["unlocked"], false);
+
+    let mut local = idp(dir.path());
+    with_creds(&mut local);
+    let doc = json(&run(local.args(["--backend", "local", "list"])));
+    assert_eq!(doc, serde_json::json!([]), "a flag overrides the file's backend");
+}

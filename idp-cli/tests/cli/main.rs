@@ -10,6 +10,9 @@ use assert_cmd::Command;
 
 mod aws;
 mod run;
+mod reports;
+mod settings;
+mod via_github;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
@@ -20,9 +23,17 @@ fn idp(state: &Path) -> Command {
     let mut cmd = Command::cargo_bin("idp").unwrap();
     cmd.current_dir(workspace())
         .env("IDP_STATE_DIR", state)
+        .env("IDP_CONFIG_FILE", state.join("settings/config.toml"))
+        .env("IDP_CREDENTIALS_FILE", state.join("settings/github-token"))
         .env("NO_COLOR", "1")
-        .env_remove("IDP_BACKEND")
-        .env_remove("IDP_OUTPUT");
+        .env_remove("IDP_OUTPUT")
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN");
+    for key in idp_core::settings_file::Key::ALL {
+        if key != idp_core::settings_file::Key::StateDir {
+            cmd.env_remove(key.env_var());
+        }
+    }
     cmd
 }
 
@@ -182,6 +193,14 @@ fn local_lifecycle_create_answer_list_extend_destroy() {
     let doc: serde_json::Value = serde_json::from_str(&extended.stdout).unwrap();
     assert_eq!(doc["outcome"], "extended");
     assert_eq!(doc["environment"]["created_at"], envs[0]["created_at"]);
+
+    let cost = run(idp(dir.path()).args(["-o", "json", "cost", "cli-demo"]));
+    let doc: serde_json::Value = serde_json::from_str(&cost.stdout).unwrap();
+    assert_eq!((doc["subject"].as_str(), doc["name"].as_str()), (Some("environment"), Some("cli-demo")));
+    assert!(doc["actuals_usd"].is_null() && doc["to_date_usd"].as_f64().is_some(), "{doc}");
+
+    let dashboard = run(idp(dir.path()).arg("dashboard"));
+    assert!(dashboard.stdout.contains("cli-demo") && dashboard.stdout.contains("**1 environment**"), "{}", dashboard.stdout);
 
     let logs = run(idp(dir.path()).args(["logs", "cli-demo", "--since", "10m"]));
     assert!(logs.stdout.contains("GET / 200"), "{}", logs.stdout);

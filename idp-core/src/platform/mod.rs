@@ -9,7 +9,9 @@
 //! - work on one environment is serialised by a lease with expiry that is renewed while the
 //!   work runs ([`lease`]); a crashed holder's lease expires and the next caller proceeds.
 
+pub mod cost;
 pub mod create;
+pub mod dashboard;
 pub mod destroy;
 pub mod extend;
 pub mod forge;
@@ -20,12 +22,16 @@ pub mod open;
 pub mod preview;
 pub mod report;
 pub mod run;
+pub mod scaffold;
 mod deploy;
 mod notify;
 pub mod state;
 pub mod status;
 pub mod sweep;
+pub mod templates;
 pub mod unlock;
+pub mod via_github;
+pub mod workflows;
 
 use chrono::TimeDelta;
 use serde::Serialize;
