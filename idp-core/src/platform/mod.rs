@@ -12,6 +12,7 @@
 pub mod create;
 pub mod destroy;
 pub mod extend;
+pub mod index;
 pub mod lease;
 pub mod list;
 pub mod logs;
