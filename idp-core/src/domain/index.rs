@@ -40,6 +40,10 @@ pub struct IndexRow {
 /// What a `metadata.json` held.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "almost every row is a record; boxing it would add an allocation per row"
+)]
 pub enum Entry {
     /// A record (name, status, branch, repository, template, endpoint, timestamps, ...).
     Record(Metadata),
