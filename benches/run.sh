@@ -7,7 +7,7 @@
 #   bash benches/run.sh --smoke    # N = 20, 2 runs, debug build: checks the harness still works (CI)
 #
 # Environment: RUNS (default 5), NS ("1000 10000"), SHELL_SAMPLE (20), SEQ_SAMPLE (1000),
-# RUNS_10K (3). Not part of the test run. Builds `idp` and `idp-action` in release once.
+# RUNS_10K (3), PROFILE (release; `debug` to measure a debug build). Not part of the test run. Builds `idp` and `idp-action` in release once.
 # Prints Markdown tables (also written to target/bench/results.md).
 set -euo pipefail
 
@@ -28,7 +28,7 @@ fi
 command -v jq >/dev/null || { log "jq is missing: apt-get install -y jq"; exit 1; }
 
 # The smoke run only checks that the harness works: it uses a debug build (no release build in CI).
-profile=release
+profile="${PROFILE:-release}"
 if [[ "$smoke" == 1 ]]; then profile=debug; fi
 log "building idp and idp-action ($profile)"
 if [[ "$profile" == release ]]; then
@@ -57,6 +57,7 @@ if [[ "$smoke" == 1 ]]; then export SMOKE=1 RUNS="${RUNS:-2}"; fi
 
 {
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Binaries: $profile build."
   echo "Versions: $("$IDP" --version), $(rustc --version), $("$venv/bin/aws" --version 2>&1), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)'), $(jq --version), yq $("$venv/bin/yq" --version 2>&1 | awk '{print $2}'), moto $("$root/.tools/aws/bin/python" -c 'import moto; print(moto.__version__)')."
   echo
   "$venv/bin/python" "$root/benches/scripts/harness.py"

@@ -133,7 +133,10 @@ def state_benches(n, sample_shell, sample_seq, runs_slow):
     out(f"Peak RSS of `idp list`: **{rss / 1024:.1f} MiB**.\n")
     seq_scale, seq_note = (n / sample_seq, f"first {sample_seq} of {n}, scaled ×{n / sample_seq:g}") if sample_seq < n else (1, "")
     sh_note = f"first {sample_shell} environments, scaled ×{n / sample_shell:g}"
+    tasks = E.get("TASKS", "list sweep").split()
     for task, idp_cmd in (("list", [IDP, "list"]), ("sweep", [IDP, "sweep", "--dry-run"])):
+        if task not in tasks:
+            continue
         peers = [
             ("shell loop (aws s3 cp + jq)", ["bash", f"{SCRIPTS}/shell-list.sh", bucket, task, str(sample_shell)], env,
              n / sample_shell, at_least(50) if n <= 1000 else None, sh_note),
@@ -175,7 +178,8 @@ def setup_and_cold_start():
 
 def main():
     out(f"## Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}" + (" (smoke)" if SMOKE else ""))
-    setup_and_cold_start()
+    if E.get("SKIP_SETUP") != "1":
+        setup_and_cold_start()
     if SMOKE:
         state_benches(20, 2, 20, RUNS)
         return
