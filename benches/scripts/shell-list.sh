@@ -7,7 +7,7 @@ bucket="$1" task="$2" sample="${3:-0}"
 now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 stuck="$(date -u -d '2 hours ago' +%Y-%m-%dT%H:%M:%SZ)"
 envs="$(aws s3 ls "s3://$bucket/environments/" | awk '/PRE/ {print $2}')"
-X
+if [[ "$sample" -gt 0 ]]; then envs="$(printf '%s\n' "$envs" | sed -n "1,${sample}p")"; fi
 for env in $envs; do
   meta="$(aws s3 cp "s3://$bucket/environments/${env}metadata.json" -)"
   if [[ "$task" == list ]]; then
