@@ -420,6 +420,10 @@ pub(crate) struct SweepArgs {
     /// Only show what would be destroyed.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// Rebuild the environment index from every environment's metadata first (normally it is
+    /// checked against the metadata and only mismatched rows are re-read).
+    #[arg(long)]
+    pub(crate) reindex: bool,
 }
 
 /// Arguments of `idp run`: run a job file, or (with a subcommand) look at a run.

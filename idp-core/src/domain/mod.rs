@@ -7,6 +7,7 @@ pub mod config;
 pub mod cost;
 pub mod decide;
 pub mod event;
+pub mod index;
 pub mod layout;
 pub mod lifecycle;
 pub mod naming;

@@ -1,13 +1,17 @@
-//! `list`: every environment's record, read concurrently (bounded), in a stable order.
+//! `list`: every environment's record, in a stable order, from the environment index.
+//!
+//! The index ([`crate::platform::index`]) is checked against a listing of the metadata objects
+//! before it is trusted, so `list` of N healthy environments costs 1 GET and one LIST per 1,000
+//! objects, not one GET per environment; rows that do not match are read from their metadata.
 
-use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 
+use crate::domain::index::{Entry, EnvIndex};
 use crate::domain::layout;
 use crate::domain::lifecycle::{Metadata, Status};
+use crate::domain::naming::EnvName;
 use crate::error::Result;
-use crate::platform::Platform;
-use crate::ports::StoreError;
+use crate::platform::{Platform, index};
 
 /// What to list.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,45 +41,32 @@ pub struct Unreadable {
 
 /// List environments.
 pub async fn list(platform: &Platform, req: ListRequest) -> Result<ListReport> {
-    let store = &platform.backend.store;
-    let keys: Vec<String> = store
-        .list_all(layout::ENVIRONMENTS_PREFIX)
-        .await?
-        .into_iter()
-        .map(|o| o.key)
-        .filter(|k| {
-            layout::env_of_key(k).is_some_and(|name| *k == layout::metadata_key(&name, None))
-        })
-        .collect();
-    let fetched: Vec<(String, Option<bytes::Bytes>)> = stream::iter(keys)
-        .map(|key| async move {
-            match store.get(&key).await {
-                Ok(object) => Ok((key, Some(object.bytes))),
-                // Deleted between the listing and the read.
-                Err(StoreError::NotFound { .. }) => Ok((key, None)),
-                Err(e) => Err(e),
-            }
-        })
-        .buffer_unordered(platform.settings.read_concurrency.max(1))
-        .try_collect()
-        .await?;
+    let verified = index::load(platform).await?;
+    Ok(report(&verified.index, req))
+}
+
+/// The report of a verified index.
+pub fn report(index: &EnvIndex, req: ListRequest) -> ListReport {
     let mut environments = Vec::new();
     let mut unreadable = Vec::new();
-    for (key, bytes) in fetched {
-        let Some(bytes) = bytes else { continue };
-        match Metadata::from_json(&bytes) {
-            Ok(meta) if req.all || meta.status != Status::Destroyed => environments.push(meta),
-            Ok(_) => {}
-            Err(e) => unreadable.push(Unreadable {
-                key,
-                reason: e.to_string(),
+    for (name, row) in &index.rows {
+        match &row.entry {
+            Entry::Record(meta) if req.all || meta.status != Status::Destroyed => {
+                environments.push(meta.clone());
+            }
+            Entry::Record(_) => {}
+            Entry::Unreadable(reason) => unreadable.push(Unreadable {
+                key: EnvName::parse(name)
+                    .map(|n| layout::metadata_key(&n, None))
+                    .unwrap_or_else(|_| name.clone()),
+                reason: reason.clone(),
             }),
         }
     }
     environments.sort_by(|a, b| a.name.cmp(&b.name));
     unreadable.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(ListReport {
+    ListReport {
         environments,
         unreadable,
-    })
+    }
 }

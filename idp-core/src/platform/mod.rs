@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod destroy;
 pub mod extend;
 pub mod forge;
+pub mod index;
 pub mod lease;
 pub mod list;
 pub mod logs;

@@ -6,6 +6,7 @@ use crate::domain::layout;
 use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
 use crate::error::{Error, Result};
+use crate::platform::index;
 use crate::ports::{Etag, ObjectStore, PutMode, StoreError};
 
 /// How often a compare-and-swap update re-reads and retries before giving up with
@@ -49,6 +50,9 @@ pub async fn load_existing(store: &dyn ObjectStore, name: &EnvName) -> Result<Ve
 
 /// Write metadata: create-only when `previous` is `None`, else only if the object still has
 /// `previous`'s etag. Losing the race is [`Error::Conflict`]; the caller re-reads.
+///
+/// After the write, the environment's row in the index is set to the new record and etag
+/// ([`index::record`], compare-and-swap with retries). This is the only writer of metadata.
 pub async fn save(
     store: &dyn ObjectStore,
     meta: &Metadata,
@@ -60,10 +64,13 @@ pub async fn save(
         Some(etag) => PutMode::IfMatch(etag.clone()),
     };
     match store.put(&key, Bytes::from(meta.to_json()), mode).await {
-        Ok(etag) => Ok(Versioned {
-            meta: meta.clone(),
-            etag,
-        }),
+        Ok(etag) => {
+            index::record(store, meta, &etag).await;
+            Ok(Versioned {
+                meta: meta.clone(),
+                etag,
+            })
+        }
         Err(
             StoreError::AlreadyExists { .. }
             | StoreError::PreconditionFailed { .. }

@@ -7,7 +7,7 @@ use crate::domain::lifecycle::{Metadata, Status};
 use crate::error::Result;
 use crate::platform::destroy::{self, DestroyRequest};
 use crate::platform::list::{self, ListRequest};
-use crate::platform::{Outcome, Platform};
+use crate::platform::{Outcome, Platform, index};
 
 /// Sweep options.
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,9 +72,31 @@ pub fn due(meta: &Metadata, now: chrono::DateTime<chrono::Utc>) -> Option<SweepR
     }
 }
 
+/// How the sweep reads the environments.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SweepOptions {
+    /// Rebuild the environment index from every metadata object first, instead of checking it
+    /// and repairing only the rows that do not match (`idp sweep --reindex`).
+    pub reindex: bool,
+}
+
 /// Sweep every environment.
 pub async fn sweep(platform: &Platform, req: SweepRequest) -> Result<SweepReport> {
-    let listed = list::list(platform, ListRequest { all: false }).await?;
+    sweep_with(platform, req, SweepOptions::default()).await
+}
+
+/// Sweep every environment, reading them as `options` says.
+pub async fn sweep_with(
+    platform: &Platform,
+    req: SweepRequest,
+    options: SweepOptions,
+) -> Result<SweepReport> {
+    let verified = if options.reindex {
+        index::rebuild(platform).await?
+    } else {
+        index::load(platform).await?
+    };
+    let listed = list::report(&verified.index, ListRequest { all: false });
     let now = platform.backend.clock.now();
     let mut report = SweepReport {
         dry_run: req.dry_run,

@@ -87,6 +87,10 @@ macro_rules! usecases {
             async fn extend_of_a_missing_or_destroyed_environment_fails() {
                 scenarios::extend_of_a_missing_or_destroyed_environment_fails(&fixture_or_skip!()).await;
             }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn use_cases_keep_the_environment_index_in_step() {
+                scenarios::use_cases_keep_the_environment_index_in_step(&fixture_or_skip!()).await;
+            }
         }
     };
 }

@@ -353,3 +353,32 @@ pub(crate) async fn extend_retags_where_tags_carry_the_expiry(f: &Fixture) {
     assert_eq!(meta.status, Status::Active);
     assert!(meta.expires_at > expires);
 }
+
+/// Every use case keeps the environment index in step: after create, extend and destroy, each
+/// row holds the record and etag of its `metadata.json`, so a list reads no metadata object.
+pub(crate) async fn use_cases_keep_the_environment_index_in_step(f: &Fixture) {
+    use idp_core::domain::index::{Entry, EnvIndex};
+    use idp_core::domain::layout;
+    use idp_core::platform::index;
+
+    let p = &f.platform;
+    let store = &*p.backend.store;
+    create::create(p, create_req("first")).await.unwrap();
+    // The first list builds the index; from then on every metadata write updates it.
+    list::list(p, ListRequest::default()).await.unwrap();
+    create::create(p, create_req("second")).await.unwrap();
+    extend::extend(p, ExtendRequest { name: name("first"), ttl: Ttl::parse("1d").unwrap() }).await.unwrap();
+    destroy::destroy(p, DestroyRequest::new(name("second"))).await.unwrap();
+
+    let raw = EnvIndex::from_json(&store.get(layout::INDEX_KEY).await.unwrap().bytes).unwrap();
+    for env in ["first", "second"] {
+        let truth = state::load_existing(store, &name(env)).await.unwrap();
+        let row = &raw.rows[env];
+        assert_eq!(row.etag, truth.etag.as_str(), "row `{env}` has the etag of its metadata");
+        assert_eq!(row.entry, Entry::Record(truth.meta));
+    }
+    let verified = index::load(p).await.unwrap();
+    assert_eq!(verified.stats.reread, 0, "a list after use cases reads no metadata");
+    let listed = list::list(p, ListRequest { all: true }).await.unwrap();
+    assert_eq!(listed.environments.len(), 2);
+}

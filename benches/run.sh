@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks: idp against the seed's way of doing the same work (a bash loop over
+# the AWS CLI with jq, a sequential boto3 script, a 32-thread boto3 client; bash + yq + jq for the
+# setup step), on one moto server, in one run, with ratios computed pair by pair.
+#
+#   bash benches/run.sh            # N = 1,000 and 10,000; about 15 minutes
+#   bash benches/run.sh --smoke    # N = 20, 2 runs, debug build: checks the harness still works (CI)
+#
+# Environment: RUNS (default 5), NS ("1000 10000"), SHELL_SAMPLE (20), SEQ_SAMPLE (1000),
+# RUNS_10K (3), PROFILE (release; `debug` to measure a debug build). Not part of the test run. Builds `idp` and `idp-action` in release once.
+# Prints Markdown tables (also written to target/bench/results.md).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+venv="$root/.tools/bench"
+target="${CARGO_TARGET_DIR:-$root/target}"
+log() { printf 'run.sh: %s\n' "$*" >&2; }
+
+smoke=0
+if [[ "${1:-}" == "--smoke" ]]; then smoke=1; fi
+
+if [[ ! -x "$venv/bin/aws" || ! -x "$venv/bin/yq" ]]; then
+  log "installing awscli, boto3 and yq into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q awscli boto3 yq >&2
+fi
+command -v jq >/dev/null || { log "jq is missing: apt-get install -y jq"; exit 1; }
+
+# The smoke run only checks that the harness works: it uses a debug build (no release build in CI).
+profile="${PROFILE:-release}"
+if [[ "$smoke" == 1 ]]; then profile=debug; fi
+log "building idp and idp-action ($profile)"
+if [[ "$profile" == release ]]; then
+  cargo build -q --release -p idp-cli -p idp-actions >&2
+else
+  cargo build -q -p idp-cli -p idp-actions >&2
+fi
+
+started_moto=0
+if [[ -z "${IDP_TEST_AWS_ENDPOINT:-}" ]]; then
+  eval "$(.ci/moto.sh start)"
+  started_moto=1
+fi
+cleanup() { if [[ "$started_moto" == 1 ]]; then .ci/moto.sh stop; fi; }
+trap cleanup EXIT
+
+mkdir -p "$root/target/bench"
+export PATH="$venv/bin:$PATH"
+export AWS_ENDPOINT_URL="$IDP_TEST_AWS_ENDPOINT" IDP_ENDPOINT_URL="$IDP_TEST_AWS_ENDPOINT"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
+  AWS_REGION=us-east-1 IDP_REGION=us-east-1 IDP_LOCK_TABLE=bench-locks
+export IDP="$target/$profile/idp" IDP_ACTION="$target/$profile/idp-action" \
+  SCRIPTS="$root/benches/scripts" ROOT="$root" BENCH_PY="$venv/bin/python" \
+  MOTO_LOG="$root/target/moto.log"
+if [[ "$smoke" == 1 ]]; then export SMOKE=1 RUNS="${RUNS:-2}"; fi
+
+{
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Binaries: $profile build."
+  echo "Versions: $("$IDP" --version), $(rustc --version), $("$venv/bin/aws" --version 2>&1), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)'), $(jq --version), yq $("$venv/bin/yq" --version 2>&1 | awk '{print $2}'), moto $("$root/.tools/aws/bin/python" -c 'import moto; print(moto.__version__)')."
+  echo
+  "$venv/bin/python" "$root/benches/scripts/harness.py"
+} | tee "$root/target/bench/results.md"
