@@ -22,6 +22,7 @@ pub mod state;
 pub mod status;
 pub mod sweep;
 pub mod unlock;
+pub mod workflow;
 
 use chrono::TimeDelta;
 use serde::Serialize;
