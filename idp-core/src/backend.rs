@@ -14,10 +14,10 @@ use crate::adapters::local::{
     LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalRuntime, LocalRuntimeConfig, LocalStore,
 };
 use crate::adapters::memory::{
-    MemoryDeployer, MemoryLocks, MemoryLogs, MemoryProvisioner, MemoryRegistry, MemoryStore,
+    MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs, MemoryProvisioner, MemoryRegistry, MemoryStore,
 };
 use crate::ports::provisioner::Provisioner;
-use crate::ports::{Clock, Deployer, FixedClock, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock};
+use crate::ports::{Clock, Deployer, FixedClock, Forge, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock};
 
 /// An implementation of every port, chosen at run time.
 #[derive(Debug, Clone)]
@@ -36,6 +36,8 @@ pub struct Backend {
     pub clock: Arc<dyn Clock>,
     /// Applies and destroys environments (OpenTofu, the local process runtime, or memory).
     pub provisioner: Arc<dyn Provisioner>,
+    /// The code host: pull-request comments, commit statuses, workflow runs.
+    pub forge: Arc<dyn Forge>,
 }
 
 /// The concrete adapters behind [`Backend::memory_at`], for tests that seed or inspect them
@@ -56,6 +58,8 @@ pub struct MemoryHandles {
     pub clock: Arc<FixedClock>,
     /// The provisioner.
     pub provisioner: Arc<MemoryProvisioner>,
+    /// The forge.
+    pub forge: Arc<MemoryForge>,
 }
 
 impl Backend {
@@ -68,13 +72,15 @@ impl Backend {
     /// Every port in process memory, with a [`FixedClock`] showing `now`; also returns the
     /// concrete adapters so tests can seed and inspect them.
     pub fn memory_at(now: DateTime<Utc>) -> (Self, MemoryHandles) {
+        let clock = Arc::new(FixedClock::new(now));
         let handles = MemoryHandles {
             store: Arc::new(MemoryStore::new()),
             locks: Arc::new(MemoryLocks::new()),
             deployer: Arc::new(MemoryDeployer::new()),
             logs: Arc::new(MemoryLogs::new()),
             registry: Arc::new(MemoryRegistry::new()),
-            clock: Arc::new(FixedClock::new(now)),
+            forge: Arc::new(MemoryForge::with_clock(clock.clone())),
+            clock,
             provisioner: Arc::new(MemoryProvisioner::new()),
         };
         let backend = Self {
@@ -85,12 +91,17 @@ impl Backend {
             registry: handles.registry.clone(),
             clock: handles.clock.clone(),
             provisioner: handles.provisioner.clone(),
+            forge: handles.forge.clone(),
         };
         (backend, handles)
     }
 
     /// The local backend in `dir` (see [`crate::adapters::local`] for the layout), with the system
     /// clock. Nothing is created until the first write.
+    ///
+    /// Its forge is a [`MemoryForge`] with no repositories: there is no code host, so pull-request
+    /// comments and commit statuses are not kept (the use cases report the forge's answer as a
+    /// notice and carry on). Set a real one with [`Backend::with_forge`].
     pub fn local(dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
         Self {
@@ -101,6 +112,7 @@ impl Backend {
             logs: Arc::new(LocalLogs::new(dir.clone())),
             registry: Arc::new(LocalRegistry::new(dir)),
             clock: Arc::new(SystemClock),
+            forge: Arc::new(MemoryForge::new()),
         }
     }
 
@@ -108,6 +120,13 @@ impl Backend {
     #[must_use]
     pub fn with_provisioner(mut self, provisioner: Arc<dyn Provisioner>) -> Self {
         self.provisioner = provisioner;
+        self
+    }
+
+    /// The same backend with another forge (e.g. `adapters::github::GitHubForge`).
+    #[must_use]
+    pub fn with_forge(mut self, forge: Arc<dyn Forge>) -> Self {
+        self.forge = forge;
         self
     }
 

@@ -12,6 +12,7 @@
 
 pub mod clock;
 pub mod deployer;
+pub mod forge;
 pub mod image_registry;
 pub mod lock_table;
 pub mod log_source;
@@ -21,6 +22,9 @@ pub mod provisioner;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use deployer::{
     DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus,
+};
+pub use forge::{
+    CommentRef, CommitState, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, RunStatus,
 };
 pub use image_registry::{DeleteFailure, DeleteReport, ImageRef, ImageRegistry, RegistryError};
 pub use lock_table::{

@@ -25,6 +25,7 @@
 //! ```
 
 mod deployer;
+mod forge;
 mod image_registry;
 mod lock_table;
 mod log_source;
@@ -32,6 +33,7 @@ mod object_store;
 mod provisioner;
 
 pub use deployer::MemoryDeployer;
+pub use forge::{MemoryComment, MemoryForge, MemoryRun, RecordedStatus};
 pub use image_registry::MemoryRegistry;
 pub use lock_table::MemoryLocks;
 pub use log_source::MemoryLogs;

@@ -1,0 +1,412 @@
+//! The `Forge` port: what idp tells the code host (GitHub) and asks of it.
+//!
+//! A preview is only useful if people find it: the use cases keep one comment per environment on
+//! the pull request (updated in place, found by a hidden marker), set a commit status per
+//! environment, and the CLI starts infrastructure workflows (`workflow_dispatch`) and follows the
+//! run it started. GitHub is the production backend (`adapters::github`, feature `github`); the
+//! memory adapter keeps the same behaviour for tests.
+//!
+//! Repositories, branches and commits are the validated domain types, so no value chosen by a
+//! pusher can change the path of a request.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Debug};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::BoxError;
+use crate::domain::event::{Branch, CommitSha, Repository};
+
+/// A comment on a pull request, as [`Forge::upsert_pr_comment`] left it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentRef {
+    /// The comment's id (GitHub issue comment id).
+    pub id: u64,
+    /// Where people see it (`html_url`).
+    pub url: String,
+    /// Whether it was created by this call (`false`: an existing comment was edited).
+    pub created: bool,
+}
+
+/// An open pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrRef {
+    /// Its number.
+    pub number: u64,
+    /// Where people see it (`html_url`).
+    pub url: String,
+    /// The head commit.
+    pub head_sha: String,
+}
+
+/// The state of a commit status (GitHub's four).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitState {
+    /// The work is running.
+    Pending,
+    /// The work succeeded.
+    Success,
+    /// The work failed.
+    Failure,
+    /// The work could not run.
+    Error,
+}
+
+impl CommitState {
+    /// GitHub's spelling: `pending`, `success`, `failure`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for CommitState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// GitHub's limit on a commit status description, in characters.
+pub const MAX_STATUS_DESCRIPTION: usize = 140;
+
+/// A commit status to set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitStatus {
+    /// The status line's name, e.g. `idp/preview/preview-payment-api`; a later status with the
+    /// same context replaces it.
+    pub context: String,
+    /// Its state.
+    pub state: CommitState,
+    /// Where "Details" links to (the environment's endpoint, a run).
+    pub target_url: Option<String>,
+    /// One line shown next to it; adapters cut it to [`MAX_STATUS_DESCRIPTION`] characters.
+    pub description: Option<String>,
+}
+
+/// A `workflow_dispatch` that was accepted, with what [`Forge::find_dispatched_run`] needs to
+/// find the run it started and no other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DispatchRef {
+    /// The repository.
+    pub repo: Repository,
+    /// The workflow's file name (`infra.yml`) or id.
+    pub workflow_file: String,
+    /// The branch or tag the workflow runs on.
+    pub git_ref: String,
+    /// The forge's time just before the dispatch (GitHub: the `Date` of a response sent before
+    /// it), truncated to the second: the run it started was created at or after this.
+    pub dispatched_at: DateTime<Utc>,
+    /// Runs of this workflow that existed before the dispatch; never the one it started.
+    pub earlier_runs: Vec<u64>,
+}
+
+/// Whether a workflow run is still going.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RunStatus {
+    /// Waiting for a runner (`queued`, `waiting`, `pending`, `requested`).
+    Queued,
+    /// Running.
+    InProgress,
+    /// Finished; see [`RunState::conclusion`].
+    Completed,
+    /// A status this version does not know, as the forge spelled it.
+    Other(String),
+}
+
+impl RunStatus {
+    /// From GitHub's spelling.
+    pub fn from_github(status: &str) -> Self {
+        match status {
+            "queued" | "waiting" | "pending" | "requested" => Self::Queued,
+            "in_progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Queued => f.write_str("queued"),
+            Self::InProgress => f.write_str("in_progress"),
+            Self::Completed => f.write_str("completed"),
+            Self::Other(other) => f.write_str(other),
+        }
+    }
+}
+
+/// A workflow run at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunState {
+    /// The run's id.
+    pub id: u64,
+    /// Whether it is still going.
+    pub status: RunStatus,
+    /// How it ended (`success`, `failure`, `cancelled`, `timed_out`, …) once completed.
+    pub conclusion: Option<String>,
+    /// Where people see it.
+    pub html_url: String,
+    /// When the forge created it.
+    pub created_at: DateTime<Utc>,
+}
+
+impl RunState {
+    /// Whether the run finished.
+    pub fn is_completed(&self) -> bool {
+        self.status == RunStatus::Completed
+    }
+
+    /// Whether the run finished with `success`.
+    pub fn succeeded(&self) -> bool {
+        self.is_completed() && self.conclusion.as_deref() == Some("success")
+    }
+}
+
+/// What went wrong in a forge call, by outcome class.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ForgeError {
+    /// The repository, pull request, workflow or run does not exist, or the token cannot see it.
+    #[error("{what} was not found; check the name and that the token can read it")]
+    NotFound {
+        /// What was asked for, e.g. "workflow `infra.yml` in `org/repo`".
+        what: String,
+    },
+    /// The forge refused the request as invalid (HTTP 422), with its own message.
+    #[error("the forge refused the request: {message}")]
+    Unprocessable {
+        /// The forge's message, e.g. `Unexpected inputs provided: ["x"]`.
+        message: String,
+    },
+    /// The rate limit was still exceeded after the allowed retries.
+    #[error("the forge's rate limit is exceeded{}; retry later", retry_after.map(|d| format!(" (retry in {}s)", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// How long the forge asked to wait, if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The token is missing, invalid, or lacks the permission (HTTP 401, or 403 not about rate
+    /// limits).
+    #[error("the forge refused the credentials: {message}; check that the token is set and has the needed permissions")]
+    Unauthorized {
+        /// The forge's message.
+        message: String,
+    },
+    /// The forge could not be reached or failed (timeouts, 5xx).
+    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    Unavailable {
+        /// The backend (`github`, `memory`).
+        backend: &'static str,
+        /// Whether retrying the same call may succeed.
+        retryable: bool,
+        /// The backend's error.
+        #[source]
+        source: BoxError,
+    },
+    /// Any other failure (an answer that cannot be read, …).
+    #[error("`{backend}` request failed")]
+    Backend {
+        /// The backend (`github`, `memory`).
+        backend: &'static str,
+        /// The backend's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl ForgeError {
+    /// Whether the same call may succeed if retried unchanged.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Unavailable {
+                retryable: true,
+                ..
+            } | Self::RateLimited { .. }
+        )
+    }
+}
+
+/// The code host: pull-request comments, commit statuses and workflow runs.
+#[async_trait]
+pub trait Forge: Debug + Send + Sync + 'static {
+    /// Makes `body` the one comment on pull request `pr` that carries `marker` (a hidden line such
+    /// as [`crate::domain::render::comment_marker`]): edits the existing comment if one contains
+    /// `marker`, else creates it.
+    ///
+    /// MUST search every comment of the pull request (all pages), so that two calls never leave
+    /// two comments; if several carry the marker, the oldest is edited. If `body` does not
+    /// contain `marker`, it is put first on its own line. A body over
+    /// [`crate::domain::render::MAX_COMMENT_LEN`] bytes MUST be cut (on a character boundary) and
+    /// end with a note saying it was truncated. MUST fail with [`ForgeError::NotFound`] for an
+    /// unknown repository or pull request.
+    async fn upsert_pr_comment(
+        &self,
+        repo: &Repository,
+        pr: u64,
+        marker: &str,
+        body: &str,
+    ) -> Result<CommentRef, ForgeError>;
+
+    /// The open pull request whose head is `branch` in `repo` itself (not a fork), if any; the
+    /// lowest-numbered if several.
+    ///
+    /// MUST fail with [`ForgeError::NotFound`] for an unknown repository.
+    async fn find_open_pr(
+        &self,
+        repo: &Repository,
+        branch: &Branch,
+    ) -> Result<Option<PrRef>, ForgeError>;
+
+    /// Sets `status` on commit `sha`; a later status with the same context replaces it.
+    ///
+    /// MUST fail with [`ForgeError::NotFound`] for an unknown repository, and with
+    /// [`ForgeError::Unprocessable`] for a commit the repository does not have.
+    async fn set_commit_status(
+        &self,
+        repo: &Repository,
+        sha: &CommitSha,
+        status: &CommitStatus,
+    ) -> Result<(), ForgeError>;
+
+    /// Starts the workflow `workflow_file` on `git_ref` with `inputs` (a `workflow_dispatch`).
+    ///
+    /// Returns once the forge accepted it; the run appears a few seconds later
+    /// ([`Forge::find_dispatched_run`]). MUST fail with [`ForgeError::NotFound`] for an unknown
+    /// workflow, and with [`ForgeError::Unprocessable`] carrying the forge's message for inputs
+    /// the workflow does not declare, a ref that does not exist, or a workflow without a
+    /// `workflow_dispatch` trigger.
+    async fn dispatch_workflow(
+        &self,
+        repo: &Repository,
+        workflow_file: &str,
+        git_ref: &str,
+        inputs: &BTreeMap<String, String>,
+    ) -> Result<DispatchRef, ForgeError>;
+
+    /// The run `dispatch` started, once the forge shows it: a `workflow_dispatch` run of the same
+    /// workflow on the same ref, created at or after [`DispatchRef::dispatched_at`] and not one
+    /// of [`DispatchRef::earlier_runs`]; the oldest such run. `None` while it does not show yet.
+    ///
+    /// MUST never return a run created before the dispatch.
+    async fn find_dispatched_run(
+        &self,
+        dispatch: &DispatchRef,
+    ) -> Result<Option<RunState>, ForgeError>;
+
+    /// The run `run_id` now (one request; waiting is
+    /// [`crate::platform::forge::wait_for_run`]'s job).
+    ///
+    /// MUST fail with [`ForgeError::NotFound`] for an unknown run.
+    async fn poll_run(&self, repo: &Repository, run_id: u64) -> Result<RunState, ForgeError>;
+
+    /// The page of the newest run of `workflow_file`, if it ever ran.
+    ///
+    /// MUST fail with [`ForgeError::NotFound`] for an unknown workflow.
+    async fn latest_run_url(
+        &self,
+        repo: &Repository,
+        workflow_file: &str,
+    ) -> Result<Option<String>, ForgeError>;
+}
+
+/// Appended by [`fit_comment`] when a body had to be cut.
+pub const COMMENT_TRUNCATION_NOTE: &str = "\n\n> [!NOTE]\n> This comment was truncated to fit GitHub's 65,536-character limit; the full output is in the workflow run log.\n";
+
+/// `body` with `marker` on its first line (added if missing) and at most
+/// [`crate::domain::render::MAX_COMMENT_LEN`] bytes, cut on a character boundary and ending with
+/// [`COMMENT_TRUNCATION_NOTE`] when it was too long. Adapters call it before sending.
+pub fn fit_comment(marker: &str, body: &str) -> String {
+    use crate::domain::render::MAX_COMMENT_LEN;
+    let mut full = if body.contains(marker) {
+        body.to_owned()
+    } else {
+        format!("{marker}\n{body}")
+    };
+    if full.len() <= MAX_COMMENT_LEN {
+        return full;
+    }
+    let mut end = MAX_COMMENT_LEN.saturating_sub(COMMENT_TRUNCATION_NOTE.len());
+    while end > 0 && !full.is_char_boundary(end) {
+        end -= 1;
+    }
+    full.truncate(end);
+    full.push_str(COMMENT_TRUNCATION_NOTE);
+    full
+}
+
+/// `description` cut to [`MAX_STATUS_DESCRIPTION`] characters (with `…` when cut).
+pub fn fit_status_description(description: &str) -> String {
+    if description.chars().count() <= MAX_STATUS_DESCRIPTION {
+        return description.to_owned();
+    }
+    let mut cut: String = description
+        .chars()
+        .take(MAX_STATUS_DESCRIPTION - 1)
+        .collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::render::MAX_COMMENT_LEN;
+
+    #[test]
+    fn a_short_body_keeps_its_marker_and_text() {
+        assert_eq!(fit_comment("<!-- m -->", "<!-- m -->\nhi"), "<!-- m -->\nhi");
+        assert_eq!(fit_comment("<!-- m -->", "hi"), "<!-- m -->\nhi");
+    }
+
+    #[test]
+    fn a_long_body_is_cut_on_a_char_boundary_with_a_note() {
+        let body = format!("<!-- m -->\n{}", "é".repeat(MAX_COMMENT_LEN));
+        let fitted = fit_comment("<!-- m -->", &body);
+        assert!(fitted.len() <= MAX_COMMENT_LEN);
+        assert!(fitted.starts_with("<!-- m -->\n"));
+        assert!(fitted.ends_with(COMMENT_TRUNCATION_NOTE));
+    }
+
+    #[test]
+    fn status_descriptions_are_cut_to_140_characters() {
+        let long = "ü".repeat(200);
+        let cut = fit_status_description(&long);
+        assert_eq!(cut.chars().count(), MAX_STATUS_DESCRIPTION);
+        assert!(cut.ends_with('…'));
+        assert_eq!(fit_status_description("ok"), "ok");
+    }
+
+    #[test]
+    fn run_statuses_read_githubs_spelling() {
+        assert_eq!(RunStatus::from_github("queued"), RunStatus::Queued);
+        assert_eq!(RunStatus::from_github("waiting"), RunStatus::Queued);
+        assert_eq!(RunStatus::from_github("in_progress"), RunStatus::InProgress);
+        assert_eq!(RunStatus::from_github("completed"), RunStatus::Completed);
+        assert_eq!(
+            RunStatus::from_github("weird"),
+            RunStatus::Other("weird".into())
+        );
+    }
+
+    #[test]
+    fn rate_limits_and_retryable_unavailability_are_retryable() {
+        assert!(ForgeError::RateLimited { retry_after: None }.is_retryable());
+        assert!(
+            !ForgeError::Unprocessable {
+                message: "x".into()
+            }
+            .is_retryable()
+        );
+    }
+}
