@@ -86,6 +86,22 @@ pub(crate) fn error_annotation(file: &str, line: usize, col: usize, title: &str,
     )
 }
 
+/// An annotation without a file: `::error title=T::message` (or `warning`, `notice`).
+pub(crate) fn annotation(level: &str, title: &str, message: &str) -> String {
+    format!("::{level} title={}::{}", escape_property(title), escape_data(message))
+}
+
+/// `::add-mask::VALUE`: the runner hides every later occurrence of each line of the value.
+/// A multi-line value is masked line by line (the runner masks one line per command).
+pub(crate) fn masks(value: &str) -> Vec<String> {
+    value
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("::add-mask::{}", escape_data(l)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +151,11 @@ mod tests {
             render_outputs(&[("a\nb", "v")], "D"),
             Err(GhaError::BadName(_))
         ));
+    }
+
+    #[test]
+    fn secrets_are_masked_line_by_line() {
+        assert_eq!(masks("s3cr3t\n\nline%2"), vec!["::add-mask::s3cr3t", "::add-mask::line%252"]);
     }
 
     #[test]
