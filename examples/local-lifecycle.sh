@@ -4,8 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet -p idp-cli
-idp=("${CARGO_TARGET_DIR:-target}/debug/idp")
+# IDP_BIN: an already built `idp` (CI passes the one its test run built); else build it.
+if [[ -n "${IDP_BIN:-}" ]]; then
+  idp=("$IDP_BIN")
+else
+  cargo build --quiet -p idp-cli
+  idp=("${CARGO_TARGET_DIR:-target}/debug/idp")
+fi
 state=$(mktemp -d)
 export IDP_STATE_DIR="$state"
 trap '"${idp[@]}" destroy demo --yes >/dev/null 2>&1 || true; rm -rf "$state"' EXIT

@@ -15,6 +15,7 @@ pub mod extend;
 pub mod lease;
 pub mod list;
 pub mod logs;
+pub mod open;
 pub mod preview;
 pub mod report;
 mod deploy;
