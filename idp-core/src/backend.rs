@@ -14,7 +14,7 @@ use crate::adapters::local::{
     LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalRuntime, LocalRuntimeConfig, LocalStore,
 };
 use crate::adapters::memory::{
-    MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs, MemoryProvisioner, MemoryRegistry, MemoryStore,
+    MemoryDeployer, MemoryForge, MemoryLocks, NoForge, MemoryLogs, MemoryProvisioner, MemoryRegistry, MemoryStore,
 };
 use crate::ports::provisioner::Provisioner;
 use crate::ports::{Clock, Deployer, FixedClock, Forge, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock};
@@ -99,9 +99,9 @@ impl Backend {
     /// The local backend in `dir` (see [`crate::adapters::local`] for the layout), with the system
     /// clock. Nothing is created until the first write.
     ///
-    /// Its forge is a [`MemoryForge`] with no repositories: there is no code host, so pull-request
-    /// comments and commit statuses are not kept (the use cases report the forge's answer as a
-    /// notice and carry on). Set a real one with [`Backend::with_forge`].
+    /// Its forge is [`NoForge`]: there is no code host, so no pull-request comment or commit
+    /// status is posted (the use cases skip them silently). Set a real one with
+    /// [`Backend::with_forge`], e.g. the GitHub forge.
     pub fn local(dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
         Self {
@@ -112,7 +112,7 @@ impl Backend {
             logs: Arc::new(LocalLogs::new(dir.clone())),
             registry: Arc::new(LocalRegistry::new(dir)),
             clock: Arc::new(SystemClock),
-            forge: Arc::new(MemoryForge::new()),
+            forge: Arc::new(NoForge),
         }
     }
 

@@ -28,6 +28,14 @@ impl EnvVars {
     pub const NO_COLOR: &'static str = "NO_COLOR";
     /// The GitHub user that triggered a workflow run (the actor of GitOps changes).
     pub const GITHUB_ACTOR: &'static str = "GITHUB_ACTOR";
+    /// The GitHub REST API base URL (GitHub Enterprise: `https://HOST/api/v3`); default
+    /// `https://api.github.com`.
+    pub const GITHUB_API_URL: &'static str = "GITHUB_API_URL";
+    /// The token the GitHub forge authenticates with (set by GitHub Actions).
+    pub const GITHUB_TOKEN: &'static str = "GITHUB_TOKEN";
+    /// The token the GitHub forge authenticates with when `GITHUB_TOKEN` is not set (the `gh`
+    /// CLI's variable).
+    pub const GH_TOKEN: &'static str = "GH_TOKEN";
     /// The login name of the local user.
     pub const USER: &'static str = "USER";
     /// The base directory of user data files (XDG).

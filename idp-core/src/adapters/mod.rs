@@ -5,9 +5,12 @@
 //! - [`local`]: the embedded default backend, a directory laid out like the state bucket, with
 //!   lock files that are safe across processes.
 //! - `aws` (feature `aws`): S3, DynamoDB, ECS, CloudWatch Logs and ECR.
+//! - `github` (feature `github`): the GitHub forge (comments, statuses, workflow runs).
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "github")]
+pub mod github;
 pub mod local;
 pub mod memory;
 pub mod tofu;

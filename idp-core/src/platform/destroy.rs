@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::platform::lease::{self, Purpose};
 use crate::platform::report::{ChangeReport, Cleanup};
 use crate::platform::state::{self, Versioned};
-use crate::platform::{Outcome, Platform, deploy};
+use crate::platform::{Outcome, Platform, deploy, notify};
 use crate::ports::RegistryError;
 
 /// What to destroy.
@@ -111,8 +111,11 @@ pub(crate) async fn destroy_locked(platform: &Platform, req: &DestroyRequest) ->
         Ok(true)
     })
     .await?;
+    let mut notices = Vec::new();
+    notify::destroyed(platform, &saved.meta, &mut notices).await;
     let mut report = ChangeReport::changed(Outcome::Destroyed, saved.meta);
     report.cleanup = Some(cleanup);
+    report.notices = notices;
     Ok(report)
 }
 

@@ -12,6 +12,7 @@
 pub mod create;
 pub mod destroy;
 pub mod extend;
+pub mod forge;
 pub mod lease;
 pub mod list;
 pub mod logs;
@@ -19,6 +20,7 @@ pub mod open;
 pub mod preview;
 pub mod report;
 mod deploy;
+mod notify;
 pub mod state;
 pub mod status;
 pub mod sweep;

@@ -16,7 +16,9 @@ use crate::platform::destroy::{self, DestroyRequest};
 use crate::platform::lease::{self, Purpose};
 use crate::platform::report::ChangeReport;
 use crate::platform::state::{self, Versioned};
-use crate::platform::{Outcome, Platform, deploy};
+use crate::platform::{Outcome, Platform, deploy, notify};
+use crate::domain::render::CommentState;
+use crate::ports::CommitState;
 
 /// A GitOps trigger and what the repository says about its environments.
 #[derive(Debug, Clone)]
@@ -48,13 +50,24 @@ pub async fn preview(platform: &Platform, req: PreviewRequest) -> Result<ChangeR
     match decision.action {
         Action::Destroy => {
             let branch = req.trigger.branch().map(|b| b.as_str().to_owned());
-            destroy::destroy(platform, DestroyRequest {
+            let mut report = destroy::destroy(platform, DestroyRequest {
                 name: env,
                 expect_branch: branch,
             })
-            .await
+            .await?;
+            // A closed pull request gets the "destroyed" comment even if the environment was
+            // created by a push and never learnt the pull request's number.
+            if let (Trigger::PullRequestClosed { pr, .. }, Outcome::Destroyed, Some(meta)) =
+                (&req.trigger, report.outcome, &report.environment)
+                && meta.pr_number != Some(pr.number)
+            {
+                let mut notices = Vec::new();
+                notify::comment(platform, meta, Some(pr.number), CommentState::Destroyed, None, None, &mut notices).await;
+                report.notices.extend(notices);
+            }
+            Ok(report)
         }
-        Action::Provision | Action::ExtendAndRedeploy => deploy_locked(platform, &req, &env).await,
+        Action::Provision | Action::ExtendAndRedeploy => deploy_notified(platform, &req, &env).await,
         other => settle_without_acting(Some(&env), other, decision.reason),
     }
 }
@@ -102,8 +115,55 @@ fn refusal_message(refusal: &Refusal) -> String {
     }
 }
 
-/// Provision or redeploy under the lease, re-deciding on fresh metadata.
-async fn deploy_locked(platform: &Platform, req: &PreviewRequest, env: &EnvName) -> Result<ChangeReport> {
+/// The deploy with the pull request told: a `pending` commit status first, then `success` and
+/// the "created"/"updated" comment, or `failure` and the "failed" comment. Forge errors become
+/// notices in the report, never a failed deploy.
+async fn deploy_notified(platform: &Platform, req: &PreviewRequest, env: &EnvName) -> Result<ChangeReport> {
+    let mut notices = Vec::new();
+    let repo = req.trigger.repository();
+    let sha = match &req.trigger {
+        Trigger::Push { commit, .. } => Some(commit),
+        Trigger::PullRequest { pr, .. } => Some(&pr.head_sha),
+        _ => None,
+    };
+    let pr = match &req.trigger {
+        Trigger::PullRequest { pr, .. } => Some(pr.number),
+        _ => notify::open_pr(platform, repo, req.trigger.branch(), &mut notices).await,
+    };
+    let context = env.to_string();
+    notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Pending, None, "Deploying the preview environment".into()), &mut notices).await;
+    let result = deploy_locked(platform, req, env, pr).await;
+    match &result {
+        Ok(report) if matches!(report.outcome, Outcome::Created | Outcome::Redeployed) => {
+            if let Some(meta) = &report.environment {
+                let description = format!("Preview `{}` is {}", meta.name, meta.status);
+                notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Success, meta.endpoint.clone(), description), &mut notices).await;
+                let state = if report.outcome == Outcome::Created { CommentState::Created } else { CommentState::Updated };
+                notify::comment(platform, meta, pr.or(meta.pr_number), state, Some(&req.config), None, &mut notices).await;
+            }
+        }
+        Ok(_) => {
+            notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Success, None, "Nothing to deploy".into()), &mut notices).await;
+        }
+        Err(error) => {
+            notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Failure, None, format!("Preview failed: {error}")), &mut notices).await;
+            if let Ok(Some(current)) = state::load(&*platform.backend.store, env).await {
+                notify::comment(platform, &current.meta, pr.or(current.meta.pr_number), CommentState::Failed, Some(&req.config), Some(error.to_string()), &mut notices).await;
+            }
+            for notice in &notices {
+                tracing::warn!("{notice}");
+            }
+        }
+    }
+    result.map(|mut report| {
+        report.notices.extend(notices);
+        report
+    })
+}
+
+/// Provision or redeploy under the lease, re-deciding on fresh metadata. `pr` is the pull
+/// request of the branch, recorded in the metadata when the trigger has none.
+async fn deploy_locked(platform: &Platform, req: &PreviewRequest, env: &EnvName, pr: Option<u64>) -> Result<ChangeReport> {
     let backend = &platform.backend;
     let guard = lease::acquire(
         &backend.locks,
@@ -120,10 +180,10 @@ async fn deploy_locked(platform: &Platform, req: &PreviewRequest, env: &EnvName)
         let current = state::load(&*backend.store, env).await?;
         let decision = decide::decide(&req.trigger, current.as_ref().map(|v| &v.meta), now);
         match decision.action {
-            Action::Provision => provision(platform, req, env, current).await,
+            Action::Provision => provision(platform, req, env, current, pr).await,
             Action::ExtendAndRedeploy => match current {
-                Some(current) => redeploy(platform, req, current).await,
-                None => provision(platform, req, env, None).await,
+                Some(current) => redeploy(platform, req, current, pr).await,
+                None => provision(platform, req, env, None, pr).await,
             },
             other => settle_without_acting(Some(env), other, decision.reason),
         }
@@ -154,11 +214,13 @@ async fn provision(
     req: &PreviewRequest,
     env: &EnvName,
     current: Option<Versioned>,
+    pr: Option<u64>,
 ) -> Result<ChangeReport> {
     let store = &*platform.backend.store;
     let now = platform.backend.clock.now();
     let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
-    let source = source_of(&req.trigger);
+    let mut source = source_of(&req.trigger);
+    source.pr_number = source.pr_number.or(pr);
     let image = Some(req.image.clone().unwrap_or_else(|| req.config.image.clone()));
     let written = match current {
         // Recovery of a failed environment: keep its creation time.
@@ -186,11 +248,12 @@ async fn provision(
     Ok(ChangeReport::changed(Outcome::Created, saved.meta))
 }
 
-async fn redeploy(platform: &Platform, req: &PreviewRequest, current: Versioned) -> Result<ChangeReport> {
+async fn redeploy(platform: &Platform, req: &PreviewRequest, current: Versioned, pr: Option<u64>) -> Result<ChangeReport> {
     let store = &*platform.backend.store;
     let now = platform.backend.clock.now();
     let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
-    let source = source_of(&req.trigger);
+    let mut source = source_of(&req.trigger);
+    source.pr_number = source.pr_number.or(pr);
     let image = req.image.clone().unwrap_or_else(|| req.config.image.clone());
     let previous_image = current.meta.image.clone();
     let mut meta = current.meta.clone();

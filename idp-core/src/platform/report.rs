@@ -24,6 +24,10 @@ pub struct ChangeReport {
     /// What a destroy cleaned up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cleanup: Option<Cleanup>,
+    /// What went wrong around the change without failing it (e.g. the pull-request comment or
+    /// commit status could not be posted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 impl ChangeReport {
@@ -36,6 +40,7 @@ impl ChangeReport {
             environment: None,
             endpoint: None,
             cleanup: None,
+            notices: Vec::new(),
         }
     }
 
@@ -48,6 +53,7 @@ impl ChangeReport {
             endpoint: meta.endpoint.clone(),
             environment: Some(meta),
             cleanup: None,
+            notices: Vec::new(),
         }
     }
 }

@@ -197,7 +197,9 @@ pub enum ForgeError {
     },
     /// The token is missing, invalid, or lacks the permission (HTTP 401, or 403 not about rate
     /// limits).
-    #[error("the forge refused the credentials: {message}; check that the token is set and has the needed permissions")]
+    #[error(
+        "the forge refused the credentials: {message}; check that the token is set and has the needed permissions"
+    )]
     Unauthorized {
         /// The forge's message.
         message: String,
@@ -213,6 +215,12 @@ pub enum ForgeError {
         #[source]
         source: BoxError,
     },
+    /// No forge is configured (the local backend without GitHub): nothing was posted. Use cases
+    /// skip their forge calls silently on this error.
+    #[error(
+        "no forge is configured; set a GitHub token to post pull-request comments and statuses"
+    )]
+    NotConfigured,
     /// Any other failure (an answer that cannot be read, …).
     #[error("`{backend}` request failed")]
     Backend {
@@ -365,7 +373,10 @@ mod tests {
 
     #[test]
     fn a_short_body_keeps_its_marker_and_text() {
-        assert_eq!(fit_comment("<!-- m -->", "<!-- m -->\nhi"), "<!-- m -->\nhi");
+        assert_eq!(
+            fit_comment("<!-- m -->", "<!-- m -->\nhi"),
+            "<!-- m -->\nhi"
+        );
         assert_eq!(fit_comment("<!-- m -->", "hi"), "<!-- m -->\nhi");
     }
 

@@ -72,6 +72,14 @@ macro_rules! usecases {
                 scenarios::destroy_removes_only_its_own_images(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn the_pr_comment_is_created_edited_then_marked_destroyed_with_commit_statuses() {
+                scenarios::pr_comment_lifecycle_with_commit_statuses(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_forge_error_is_a_notice_not_a_failed_deployment() {
+                scenarios::forge_error_is_a_notice(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn extend_of_a_missing_or_destroyed_environment_fails() {
                 scenarios::extend_of_a_missing_or_destroyed_environment_fails(&fixture_or_skip!()).await;
             }

@@ -264,3 +264,65 @@ pub(crate) async fn extend_of_a_missing_or_destroyed_environment_fails(f: &Fixtu
     let err = extend::extend(p, ExtendRequest { name: name("gone"), ttl: Ttl::parse("1d").unwrap() }).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
 }
+
+pub(crate) async fn pr_comment_lifecycle_with_commit_statuses(f: &Fixture) {
+    let p = &f.platform;
+    f.forge.open_pr("acme/shop", 7, "feature/pay", &sha(1));
+    let first = preview::preview(p, preview(push("acme/shop", "feature/pay", &sha(1)))).await.unwrap();
+    assert_eq!(first.outcome, Outcome::Created);
+    assert!(first.notices.is_empty(), "{:?}", first.notices);
+    let comments = f.forge.comments("acme/shop", 7);
+    assert_eq!(comments.len(), 1);
+    let body = &comments[0].body;
+    assert!(body.starts_with("<!-- idp:preview:preview-pay -->"), "{body}");
+    assert!(body.contains("Preview environment created"), "{body}");
+    assert!(body.contains("`idp logs preview-pay --follow`"), "{body}");
+    assert!(body.contains("/month"), "{body}");
+    assert!(body.contains(&format!("`{}`", &sha(1)[..7])), "{body}");
+    // The push's PR was found and recorded, so a later destroy knows where to comment.
+    let meta = state::load(&*p.backend.store, &name("preview-pay")).await.unwrap().unwrap().meta;
+    assert_eq!(meta.pr_number, Some(7));
+
+    let second = preview::preview(p, preview(push("acme/shop", "feature/pay", &sha(2)))).await.unwrap();
+    assert_eq!(second.outcome, Outcome::Redeployed);
+    let comments = f.forge.comments("acme/shop", 7);
+    assert_eq!(comments.len(), 1, "one comment, edited in place");
+    assert_eq!(comments[0].edits, 1);
+    assert!(comments[0].body.contains("Preview environment updated"));
+
+    let statuses: Vec<_> = f.forge.statuses().into_iter().map(|s| (s.sha, s.status.state, s.status.target_url)).collect();
+    let endpoint = second.endpoint.clone();
+    assert_eq!(
+        statuses,
+        vec![
+            (sha(1), idp_core::ports::CommitState::Pending, None),
+            (sha(1), idp_core::ports::CommitState::Success, first.endpoint.clone()),
+            (sha(2), idp_core::ports::CommitState::Pending, None),
+            (sha(2), idp_core::ports::CommitState::Success, endpoint),
+        ]
+    );
+    assert!(f.forge.statuses().iter().all(|s| s.status.context == "idp/preview/preview-pay"));
+
+    f.forge.close_pr("acme/shop", 7);
+    let closed = preview::preview(p, preview(pr_closed("acme/shop", "feature/pay", 7))).await.unwrap();
+    assert_eq!(closed.outcome, Outcome::Destroyed);
+    let comments = f.forge.comments("acme/shop", 7);
+    assert_eq!(comments.len(), 1);
+    assert!(comments[0].body.contains("Preview environment destroyed"), "{}", comments[0].body);
+}
+
+pub(crate) async fn forge_error_is_a_notice(f: &Fixture) {
+    let p = &f.platform;
+    f.forge.open_pr("acme/shop", 9, "feature/down", &sha(1));
+    f.forge.set_unavailable(true);
+    let report = preview::preview(p, preview(pr_opened("acme/shop", "feature/down", 9))).await.unwrap();
+    assert_eq!(report.outcome, Outcome::Created);
+    assert!(!report.notices.is_empty());
+    assert!(report.notices.iter().any(|n| n.contains("pull request comment")), "{:?}", report.notices);
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json["notices"].is_array());
+    f.forge.set_unavailable(false);
+    let destroyed = destroy::destroy(p, DestroyRequest::new(name("preview-down"))).await.unwrap();
+    assert!(destroyed.notices.is_empty(), "{:?}", destroyed.notices);
+    assert!(f.forge.comments("acme/shop", 9)[0].body.contains("destroyed"));
+}

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use idp_core::adapters::memory::{MemoryLocks, MemoryProvisioner, MemoryRegistry};
+use idp_core::adapters::memory::{MemoryForge, MemoryLocks, MemoryProvisioner, MemoryRegistry};
 use idp_core::backend::Backend;
 use idp_core::domain::config::Config;
 use idp_core::domain::event::{Branch, CommitSha, PrAction, PullRequest, Repository, Trigger};
@@ -24,6 +24,8 @@ pub(crate) struct Fixture {
     pub(crate) provisioner: Arc<MemoryProvisioner>,
     pub(crate) registry: Arc<MemoryRegistry>,
     pub(crate) clock: Arc<FixedClock>,
+    /// The forge: pull requests, comments and commit statuses.
+    pub(crate) forge: Arc<MemoryForge>,
     /// Set when the lock table is the memory one (it can seed OpenTofu lock items).
     pub(crate) memory_locks: Option<Arc<MemoryLocks>>,
     _dir: Option<tempfile::TempDir>,
@@ -35,7 +37,9 @@ impl Fixture {
         let registry = Arc::new(MemoryRegistry::new());
         registry.create_repository("idp-preview");
         let clock = Arc::new(FixedClock::new(t0()));
+        let forge = Arc::new(MemoryForge::with_clock(clock.clone()));
         let backend = Backend {
+            forge: forge.clone(),
             provisioner: provisioner.clone(),
             registry: registry.clone(),
             clock: clock.clone(),
@@ -52,6 +56,7 @@ impl Fixture {
             provisioner,
             registry,
             clock,
+            forge,
             memory_locks,
             _dir: dir,
         }

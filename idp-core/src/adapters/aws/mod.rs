@@ -187,8 +187,8 @@ impl crate::backend::Backend {
     }
 
     /// A backend of already built AWS adapters (e.g. from an SDK configuration with other
-    /// credentials), with the system clock and a memory forge (nothing is posted to a code
-    /// host; set one with [`crate::backend::Backend::with_forge`]).
+    /// credentials), with the system clock and no forge (nothing is posted to a code host;
+    /// set one with [`crate::backend::Backend::with_forge`]).
     pub fn from_aws(
         adapters: AwsAdapters,
         provisioner: Arc<dyn crate::ports::provisioner::Provisioner>,
@@ -201,7 +201,7 @@ impl crate::backend::Backend {
             logs: Arc::new(adapters.logs),
             registry: Arc::new(adapters.registry),
             clock: Arc::new(crate::ports::SystemClock),
-            forge: Arc::new(crate::adapters::memory::MemoryForge::new()),
+            forge: Arc::new(crate::adapters::memory::NoForge),
         }
     }
 }
