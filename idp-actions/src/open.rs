@@ -1,16 +1,17 @@
-//! Opening the platform the workflow's environment variables select: `IDP_BACKEND` (`local`,
-//! the default, or `aws`) and the `IDP_*` settings of the AWS backend and the templates.
+//! Opening the platform the workflow's environment variables select, through idp-core's
+//! `platform::open`: `IDP_BACKEND` (`local`, the default, or `aws`) with the `IDP_*` settings,
+//! the platform-wide template inputs (certificate, DNS zone, preview domain), and the GitHub
+//! forge (`GITHUB_API_URL`, `GITHUB_TOKEN`) for pull-request comments.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use idp_core::adapters::aws::AwsConfig;
-use idp_core::adapters::tofu::{TofuConfig, TofuProvisioner};
-use idp_core::backend::Backend;
+use idp_core::adapters::github::{GitHubConfig, GitHubForge};
 use idp_core::domain::tfvars::PlatformVars;
 use idp_core::env_vars::{self, EnvVars};
 use idp_core::error::{Error, Result};
-use idp_core::platform::{Platform, Settings};
+use idp_core::platform::Platform;
+use idp_core::platform::open::{self as core_open, AwsOptions, BackendChoice};
 
 /// The environment variables read here besides [`EnvVars`].
 pub(crate) mod vars {
@@ -32,6 +33,8 @@ pub(crate) mod vars {
     pub(crate) const IDP_COST_CENTER: &str = "IDP_COST_CENTER";
     /// A per-job scratch directory (set by the runner).
     pub(crate) const RUNNER_TEMP: &str = "RUNNER_TEMP";
+    /// The workflow's token (pull-request comments).
+    pub(crate) const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
 }
 
 fn get(name: &str) -> Option<String> {
@@ -40,10 +43,33 @@ fn get(name: &str) -> Option<String> {
 
 /// The platform selected by `IDP_BACKEND`.
 pub(crate) async fn platform() -> Result<Platform> {
-    let mut settings = Settings {
-        actor: env_vars::actor(),
-        ..Settings::default()
+    let choice = match get(EnvVars::IDP_BACKEND).as_deref().unwrap_or("local") {
+        "local" => BackendChoice::Local {
+            state_dir: get(EnvVars::IDP_STATE_DIR).map(PathBuf::from),
+        },
+        "aws" => {
+            let defaults = AwsOptions::default();
+            BackendChoice::Aws(AwsOptions {
+                state_bucket: get(EnvVars::IDP_STATE_BUCKET),
+                lock_table: get(EnvVars::IDP_LOCK_TABLE),
+                region: get(EnvVars::IDP_REGION),
+                endpoint_url: get(EnvVars::IDP_ENDPOINT_URL),
+                profile: None,
+                ecr_repository: get(vars::IDP_ECR_REPOSITORY).unwrap_or(defaults.ecr_repository),
+                templates_dir: get(vars::IDP_TEMPLATES_DIR).map_or(defaults.templates_dir, PathBuf::from),
+                tofu_program: get(vars::IDP_TOFU).map_or(defaults.tofu_program, PathBuf::from),
+                data_dir: get(vars::RUNNER_TEMP).map(|t| PathBuf::from(t).join("idp-tofu")),
+            })
+        }
+        other => {
+            return Err(Error::Refused {
+                reason: "unknown_backend".into(),
+                message: format!("`IDP_BACKEND` is `{}`: use `local` or `aws`", other.escape_debug()),
+            });
+        }
     };
+    let mut platform = core_open::open(choice).await?;
+    let settings = &mut platform.settings;
     if let Some(repo) = get(vars::IDP_ECR_REPOSITORY) {
         settings.image_repository = repo;
     }
@@ -55,36 +81,12 @@ pub(crate) async fn platform() -> Result<Platform> {
         alb_access_logs_bucket: get(vars::IDP_ALB_ACCESS_LOGS_BUCKET).unwrap_or_default(),
         cost_center: get(vars::IDP_COST_CENTER).unwrap_or_else(|| PlatformVars::default().cost_center),
     };
-    let scratch = get(vars::RUNNER_TEMP).map_or_else(env_vars::default_state_dir, PathBuf::from);
-    let backend = match get(EnvVars::IDP_BACKEND).as_deref().unwrap_or("local") {
-        "local" => Backend::local(get(EnvVars::IDP_STATE_DIR).map_or_else(env_vars::default_state_dir, PathBuf::from)),
-        "aws" => {
-            let missing = |var: &str| Error::Refused {
-                reason: "aws_backend_unconfigured".into(),
-                message: format!("the AWS backend needs `{var}`: set it in the workflow's `env:`"),
-            };
-            let bucket = get(EnvVars::IDP_STATE_BUCKET).ok_or_else(|| missing(EnvVars::IDP_STATE_BUCKET))?;
-            let table = get(EnvVars::IDP_LOCK_TABLE).ok_or_else(|| missing(EnvVars::IDP_LOCK_TABLE))?;
-            let region = get(EnvVars::IDP_REGION).ok_or_else(|| missing(EnvVars::IDP_REGION))?;
-            let mut cfg = AwsConfig::new(&region, &bucket, &table, settings.image_repository.clone());
-            if let Some(url) = get(EnvVars::IDP_ENDPOINT_URL) {
-                cfg = cfg.with_endpoint_url(&url);
-            }
-            let templates = get(vars::IDP_TEMPLATES_DIR).unwrap_or_else(|| "infrastructure/templates".to_owned());
-            let mut tofu = TofuConfig::new(templates, scratch.join("idp-tofu"), &bucket, &table, &region);
-            if let Some(program) = get(vars::IDP_TOFU) {
-                tofu.program = PathBuf::from(program);
-            }
-            settings.state_bucket = bucket;
-            settings.region = region;
-            Backend::aws(cfg, Arc::new(TofuProvisioner::new(tofu))).await
-        }
-        other => {
-            return Err(Error::Refused {
-                reason: "unknown_backend".into(),
-                message: format!("`IDP_BACKEND` is `{}`: use `local` or `aws`", other.escape_debug()),
-            });
-        }
-    };
-    Ok(Platform::new(backend).with_settings(settings))
+    if get(vars::GITHUB_TOKEN).is_some() {
+        let forge = GitHubForge::new(&GitHubConfig::from_env()).map_err(|e| Error::Refused {
+            reason: "github_unconfigured".into(),
+            message: format!("cannot set up the GitHub client: {e}"),
+        })?;
+        platform.backend = platform.backend.with_forge(Arc::new(forge));
+    }
+    Ok(platform)
 }

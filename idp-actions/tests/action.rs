@@ -393,3 +393,71 @@ fn the_gitops_path_runs_on_moto() {
     ];
     gitops_path(&env);
 }
+
+#[test]
+fn the_pull_request_comment_is_created_once_then_edited_through_a_mock_github() {
+    use wiremock::matchers::{body_string_contains, header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let mut pr: Value =
+        serde_json::from_slice(&fs_err::read(core_fixtures().join("pull_request.closed.merged.json")).unwrap()).unwrap();
+    pr["action"] = json!("opened");
+    pr["pull_request"]["merged"] = json!(false);
+    pr["pull_request"]["merged_at"] = Value::Null;
+    pr["pull_request"]["head"]["ref"] = json!("feature/comment-me");
+    let number = pr["number"].as_u64().unwrap();
+    let repo = pr["repository"]["full_name"].as_str().unwrap().to_owned();
+    let payload = serde_json::to_vec(&pr).unwrap();
+    let comments = format!("/repos/{repo}/issues/{number}/comments");
+    let marker = "<!-- idp:preview:preview-comment-me -->";
+    rt.block_on(async {
+        Mock::given(method("GET")).and(path(comments.as_str())).and(header("authorization", "Bearer t0ken"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"id": 1, "body": "Preview environment looks great (a human's comment)", "html_url": "https://github.example/c/1"}
+            ])))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET")).and(path(comments.as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"id": 1, "body": "Preview environment looks great (a human's comment)", "html_url": "https://github.example/c/1"},
+                {"id": 7, "body": format!("{marker}\nold"), "html_url": "https://github.example/c/7"}
+            ])))
+            .with_priority(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST")).and(path(comments.as_str())).and(body_string_contains(marker))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 7, "body": marker, "html_url": "https://github.example/c/7"})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("PATCH")).and(path(format!("/repos/{repo}/issues/comments/7"))).and(body_string_contains(marker))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 7, "body": marker, "html_url": "https://github.example/c/7"})))
+            .expect(1)
+            .mount(&server)
+            .await;
+    });
+
+    let env = Env::local();
+    let begun = step(&env, &["setup", "--begin", "--expect", "deploy"], Some(("pull_request", &payload)), &[]);
+    assert_eq!(begun.outputs["status"], "provisioning", "{}", begun.stdout);
+    let outputs = env.path().join("outputs.json");
+    fs_err::write(&outputs, r#"{"endpoint": {"value": "https://preview-comment-me.preview.example.com", "type": "string", "sensitive": false}}"#).unwrap();
+    let named = [("IDP_ENVIRONMENT", "preview-comment-me")];
+    assert_eq!(step(&env, &["record", "--outputs", outputs.to_str().unwrap()], None, &named).code, 0);
+    let github = [("IDP_ENVIRONMENT", "preview-comment-me"), ("GITHUB_TOKEN", "t0ken"), ("GITHUB_API_URL", &server.uri())];
+    let first = step(&env, &["comment", "--state", "created"], Some(("pull_request", &payload)), &github);
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    assert_eq!(first.outputs["comment_created"], "true", "{}", first.stdout);
+    let second = step(&env, &["comment"], Some(("pull_request", &payload)), &github);
+    assert_eq!(second.outputs["comment_created"], "false", "the marked comment is edited, the human's is left alone: {}", second.stdout);
+    rt.block_on(server.verify());
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    let posted = requests.iter().find(|r| r.method.as_str() == "POST").unwrap();
+    let body: Value = serde_json::from_slice(&posted.body).unwrap();
+    let text = body["body"].as_str().unwrap();
+    assert!(text.starts_with(marker) && text.contains("https://preview-comment-me.preview.example.com"), "{text}");
+}
