@@ -561,3 +561,122 @@ pub async fn cleanup(platform: &Platform, name: &EnvName) -> Result<CleanupRepor
         already_destroyed: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::backend::Backend;
+    use crate::domain::event::Repository;
+
+    fn now() -> DateTime<Utc> {
+        "2026-03-01T12:00:00Z".parse().unwrap()
+    }
+
+    fn dispatch(name: &str) -> Trigger {
+        let mut inputs = BTreeMap::new();
+        inputs.insert("environment_name".to_owned(), name.to_owned());
+        Trigger::Dispatch {
+            repository: Repository::parse("octo-org/platform").unwrap(),
+            git_ref: "refs/heads/main".to_owned(),
+            inputs,
+        }
+    }
+
+    fn request(trigger: Trigger, expect: Expect, begin: bool) -> PlanRequest {
+        PlanRequest {
+            trigger,
+            config: Config::default(),
+            image: Some("nginx:1.27".to_owned()),
+            owner: Some("octocat".to_owned()),
+            expect: Some(expect),
+            begin,
+        }
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    #[test]
+    fn a_dispatched_deploy_provisions_then_records_then_a_dispatched_destroy_cleans_up() {
+        rt().block_on(async {
+            let (backend, _) = Backend::memory_at(now());
+            let platform = Platform::new(backend);
+            let name = EnvName::parse("demo").unwrap();
+            let planned = plan(&platform, request(dispatch("demo"), Expect::Deploy, true)).await.unwrap();
+            assert_eq!(planned.decision.action, Action::Provision);
+            assert_eq!(planned.environment.as_ref().unwrap().status, Status::Provisioning);
+            assert_eq!(planned.tfvars.as_ref().unwrap()["container_image"], "nginx:1.27");
+            let mut outputs = Outputs::new();
+            outputs.insert("endpoint", "https://demo.example.com");
+            let saved = record(&platform, &name, &ApplyResult::Applied(outputs)).await.unwrap();
+            assert_eq!(saved.meta.status, Status::Active);
+            assert_eq!(saved.meta.endpoint.as_deref(), Some("https://demo.example.com"));
+
+            let err = cleanup(&platform, &name).await.unwrap_err();
+            assert!(matches!(err, Error::InvalidState { .. }), "only a destroying environment is cleaned up: {err}");
+
+            let planned = plan(&platform, request(dispatch("demo"), Expect::Destroy, true)).await.unwrap();
+            assert_eq!(planned.decision.action, Action::Destroy);
+            assert_eq!(planned.environment.as_ref().unwrap().status, Status::Destroying);
+            let done = cleanup(&platform, &name).await.unwrap();
+            assert_eq!(done.environment.status, Status::Destroyed);
+            assert_eq!(done.cleanup.state_objects_deleted, 2, "outputs.json and tfvars.json");
+            assert!(cleanup(&platform, &name).await.unwrap().already_destroyed);
+
+            let again = plan(&platform, request(dispatch("demo"), Expect::Destroy, true)).await.unwrap();
+            assert!(matches!(again.decision.action, Action::NoOp { reason: NoOpReason::AlreadyDestroyed }));
+        });
+    }
+
+    #[test]
+    fn a_failed_apply_is_recorded_and_the_next_deploy_recovers_it() {
+        rt().block_on(async {
+            let (backend, _) = Backend::memory_at(now());
+            let platform = Platform::new(backend);
+            let name = EnvName::parse("demo").unwrap();
+            plan(&platform, request(dispatch("demo"), Expect::Deploy, true)).await.unwrap();
+            let failed = record(&platform, &name, &ApplyResult::Failed).await.unwrap();
+            assert_eq!(failed.meta.status, Status::Failed);
+            let retry = plan(&platform, request(dispatch("demo"), Expect::Deploy, true)).await.unwrap();
+            assert_eq!(retry.decision.action, Action::Provision);
+            assert_eq!(retry.environment.unwrap().created_at, failed.meta.created_at, "recovery keeps the creation time");
+        });
+    }
+
+    #[test]
+    fn planning_without_begin_writes_nothing() {
+        rt().block_on(async {
+            let (backend, handles) = Backend::memory_at(now());
+            let platform = Platform::new(backend);
+            let planned = plan(&platform, request(dispatch("demo"), Expect::Deploy, false)).await.unwrap();
+            assert_eq!(planned.decision.action, Action::Provision);
+            assert!(planned.tfvars.is_some());
+            assert!(crate::ports::ObjectStore::list_all(&*handles.store, "").await.unwrap().is_empty());
+        });
+    }
+
+    #[test]
+    fn a_destroying_environment_is_not_redeployed_by_a_dispatch() {
+        let mut meta = Metadata::new(
+            EnvName::parse("demo").unwrap(),
+            TemplateName::default_template(),
+            "octocat".to_owned(),
+            now(),
+            now(),
+        );
+        meta.status = Status::Destroying;
+        meta.status_changed_at = now();
+        let d = decide_dispatch(&meta.name.clone(), Some(Expect::Deploy), Some(&meta), now());
+        assert!(matches!(d.action, Action::NoOp { reason: NoOpReason::BeingDestroyed }));
+        let d = decide_dispatch(&meta.name.clone(), Some(Expect::Destroy), Some(&meta), now());
+        assert!(matches!(d.action, Action::NoOp { reason: NoOpReason::AlreadyDestroying }));
+        let later = now() + chrono::TimeDelta::hours(3);
+        let d = decide_dispatch(&meta.name.clone(), Some(Expect::Destroy), Some(&meta), later);
+        assert_eq!(d.action, Action::Destroy, "a destroy stuck for more than 2 h is retried");
+    }
+}
