@@ -26,12 +26,13 @@ impl From<ErrorKind> for Code {
             | ErrorKind::InvalidEvent
             | ErrorKind::InvalidInput => Code::Invalid,
             ErrorKind::NotFound => Code::NotFound,
-            ErrorKind::Conflict | ErrorKind::LockHeld | ErrorKind::BranchCollision => Code::Conflict,
+            ErrorKind::Conflict | ErrorKind::LockHeld | ErrorKind::BranchCollision => {
+                Code::Conflict
+            }
             ErrorKind::Io | ErrorKind::Backend | ErrorKind::BackendUnavailable => Code::Failure,
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -66,9 +66,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
-        Err(e) => return commands::fail("idp-action", &commands::Failure::Io(e.to_string())).into(),
+        Err(e) => {
+            return commands::fail("idp-action", &commands::Failure::Io(e.to_string())).into();
+        }
     };
     let (name, result) = runtime.block_on(async {
         match cli.command {

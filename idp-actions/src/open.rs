@@ -56,7 +56,8 @@ pub(crate) async fn platform() -> Result<Platform> {
                 endpoint_url: get(EnvVars::IDP_ENDPOINT_URL),
                 profile: None,
                 ecr_repository: get(vars::IDP_ECR_REPOSITORY).unwrap_or(defaults.ecr_repository),
-                templates_dir: get(vars::IDP_TEMPLATES_DIR).map_or(defaults.templates_dir, PathBuf::from),
+                templates_dir: get(vars::IDP_TEMPLATES_DIR)
+                    .map_or(defaults.templates_dir, PathBuf::from),
                 tofu_program: get(vars::IDP_TOFU).map_or(defaults.tofu_program, PathBuf::from),
                 data_dir: get(vars::RUNNER_TEMP).map(|t| PathBuf::from(t).join("idp-tofu")),
             })
@@ -64,7 +65,10 @@ pub(crate) async fn platform() -> Result<Platform> {
         other => {
             return Err(Error::Refused {
                 reason: "unknown_backend".into(),
-                message: format!("`IDP_BACKEND` is `{}`: use `local` or `aws`", other.escape_debug()),
+                message: format!(
+                    "`IDP_BACKEND` is `{}`: use `local` or `aws`",
+                    other.escape_debug()
+                ),
             });
         }
     };
@@ -79,7 +83,8 @@ pub(crate) async fn platform() -> Result<Platform> {
         route53_zone_id: get(vars::IDP_ROUTE53_ZONE_ID).unwrap_or_default(),
         preview_domain: get(vars::IDP_PREVIEW_DOMAIN).unwrap_or_default(),
         alb_access_logs_bucket: get(vars::IDP_ALB_ACCESS_LOGS_BUCKET).unwrap_or_default(),
-        cost_center: get(vars::IDP_COST_CENTER).unwrap_or_else(|| PlatformVars::default().cost_center),
+        cost_center: get(vars::IDP_COST_CENTER)
+            .unwrap_or_else(|| PlatformVars::default().cost_center),
     };
     if get(vars::GITHUB_TOKEN).is_some() {
         let forge = GitHubForge::new(&GitHubConfig::from_env()).map_err(|e| Error::Refused {

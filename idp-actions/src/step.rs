@@ -4,7 +4,11 @@
 //! [`crate::gha`]); outside a workflow (no `GITHUB_OUTPUT`) they are printed as JSON on stdout so
 //! a person or script can read them. Workflow commands (`::error …`, `::add-mask::…`) go to
 //! stdout as they are produced; the summary is appended to `GITHUB_STEP_SUMMARY`.
-#![allow(clippy::print_stdout, clippy::print_stderr, reason = "workflow commands go to stdout, diagnostics to stderr")]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "workflow commands go to stdout, diagnostics to stderr"
+)]
 
 use std::path::Path;
 
@@ -51,7 +55,11 @@ impl Step {
 
     /// Write the outputs and the summary.
     pub(crate) fn finish(self) -> Result<(), GhaError> {
-        let pairs: Vec<(&str, &str)> = self.outputs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = self
+            .outputs
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         match env_vars::get("GITHUB_OUTPUT") {
             Some(path) => {
                 let text = gha::render_outputs(&pairs, &gha::delimiter())?;

@@ -1,7 +1,10 @@
 //! `idp-action` as a workflow runs it: the binary, temporary `GITHUB_OUTPUT` and
 //! `GITHUB_STEP_SUMMARY` files, real GitHub payloads (`@octokit/webhooks-examples`), hostile
 //! payloads, and the whole GitOps path on the local backend and on moto.
-#![allow(clippy::disallowed_methods, reason = "tests read fixture files and the `CI` variable")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests read fixture files and the `CI` variable"
+)]
 #![allow(clippy::print_stderr, reason = "a skipped suite says so loudly")]
 
 use std::collections::BTreeMap;
@@ -12,10 +15,37 @@ use serde_json::{Value, json};
 
 /// The outputs `setup` may write; anything else in `GITHUB_OUTPUT` would be forged.
 const SETUP_OUTPUTS: [&str; 31] = [
-    "environment", "action", "deploy", "destroy", "sweep", "reason", "template", "region", "state_key",
-    "trigger", "repository", "branch", "commit", "pr_number", "image_tag", "image", "build", "dockerfile",
-    "build_context", "container_port", "health_check_path", "ttl", "cpu", "memory", "use_shared_networking",
-    "state_bucket", "status", "expires_at", "endpoint", "tfvars_file", "invalid_config",
+    "environment",
+    "action",
+    "deploy",
+    "destroy",
+    "sweep",
+    "reason",
+    "template",
+    "region",
+    "state_key",
+    "trigger",
+    "repository",
+    "branch",
+    "commit",
+    "pr_number",
+    "image_tag",
+    "image",
+    "build",
+    "dockerfile",
+    "build_context",
+    "container_port",
+    "health_check_path",
+    "ttl",
+    "cpu",
+    "memory",
+    "use_shared_networking",
+    "state_bucket",
+    "status",
+    "expires_at",
+    "endpoint",
+    "tfvars_file",
+    "invalid_config",
 ];
 
 fn core_fixtures() -> PathBuf {
@@ -32,7 +62,13 @@ impl Env {
     fn local() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("state").display().to_string();
-        Self { dir, vars: vec![("IDP_BACKEND".into(), "local".into()), ("IDP_STATE_DIR".into(), state)] }
+        Self {
+            dir,
+            vars: vec![
+                ("IDP_BACKEND".into(), "local".into()),
+                ("IDP_STATE_DIR".into(), state),
+            ],
+        }
     }
 
     fn path(&self) -> &Path {
@@ -99,14 +135,18 @@ fn step(env: &Env, args: &[&str], event: Option<(&str, &[u8])>, extra: &[(&str, 
     if let Some((name, payload)) = event {
         let path = env.path().join(format!("event-{}.json", uuid_like()));
         fs_err::write(&path, payload).unwrap();
-        cmd.env("GITHUB_EVENT_NAME", name).env("GITHUB_EVENT_PATH", &path);
+        cmd.env("GITHUB_EVENT_NAME", name)
+            .env("GITHUB_EVENT_PATH", &path);
     }
     let out = cmd.args(args).output().unwrap();
     let outputs_text = fs_err::read_to_string(&outputs).unwrap_or_default();
     let parsed = parse_outputs(&outputs_text).unwrap_or_else(|e| panic!("{e} in\n{outputs_text}"));
     let mut map = BTreeMap::new();
     for (name, value) in parsed {
-        assert!(map.insert(name.clone(), value).is_none(), "output `{name}` written twice:\n{outputs_text}");
+        assert!(
+            map.insert(name.clone(), value).is_none(),
+            "output `{name}` written twice:\n{outputs_text}"
+        );
     }
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -126,16 +166,32 @@ fn uuid_like() -> String {
 /// Filters for snapshots: the random delimiter, temporary paths and times.
 fn filters(env: &Env) -> Vec<(String, String)> {
     vec![
-        (r"ghadelimiter_[0-9a-f-]{36}".to_owned(), "[DELIMITER]".to_owned()),
-        (regex::escape(&env.path().display().to_string()), "[TMP]".to_owned()),
-        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ".to_owned(), "[TIME]".to_owned()),
-        (r"\d{4}-\d\d-\d\d \d\d:\d\d UTC".to_owned(), "[TIME]".to_owned()),
+        (
+            r"ghadelimiter_[0-9a-f-]{36}".to_owned(),
+            "[DELIMITER]".to_owned(),
+        ),
+        (
+            regex::escape(&env.path().display().to_string()),
+            "[TMP]".to_owned(),
+        ),
+        (
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ".to_owned(),
+            "[TIME]".to_owned(),
+        ),
+        (
+            r"\d{4}-\d\d-\d\d \d\d:\d\d UTC".to_owned(),
+            "[TIME]".to_owned(),
+        ),
     ]
 }
 
 fn assert_no_forged_outputs(run: &Run) {
     for name in run.outputs.keys() {
-        assert!(SETUP_OUTPUTS.contains(&name.as_str()), "unexpected output `{name}`:\n{}", run.outputs_text);
+        assert!(
+            SETUP_OUTPUTS.contains(&name.as_str()),
+            "unexpected output `{name}`:\n{}",
+            run.outputs_text
+        );
     }
 }
 
@@ -144,15 +200,27 @@ fn examples() -> Option<Vec<(String, Vec<Value>)>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../node_modules/@octokit/webhooks-examples/api.github.com/index.json");
     let Ok(bytes) = std::fs::read(&path) else {
-        assert!(std::env::var_os("CI").is_none(), "{} is missing: run `npm ci` first", path.display());
-        eprintln!("!!!!! SKIPPED: {} is missing; run `npm ci` to test on real GitHub payloads !!!!!", path.display());
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing: run `npm ci` first",
+            path.display()
+        );
+        eprintln!(
+            "!!!!! SKIPPED: {} is missing; run `npm ci` to test on real GitHub payloads !!!!!",
+            path.display()
+        );
         return None;
     };
     let index: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
     Some(
         index
             .into_iter()
-            .map(|e| (e["name"].as_str().unwrap().to_owned(), e["examples"].as_array().cloned().unwrap_or_default()))
+            .map(|e| {
+                (
+                    e["name"].as_str().unwrap().to_owned(),
+                    e["examples"].as_array().cloned().unwrap_or_default(),
+                )
+            })
             .collect(),
     )
 }
@@ -162,12 +230,20 @@ fn setup_on_every_push_delete_and_pull_request_example_writes_only_its_outputs()
     let Some(examples) = examples() else { return };
     let env = Env::local();
     let mut seen = Vec::new();
-    for (event, payloads) in examples.iter().filter(|(n, _)| matches!(n.as_str(), "push" | "delete" | "pull_request")) {
+    for (event, payloads) in examples
+        .iter()
+        .filter(|(n, _)| matches!(n.as_str(), "push" | "delete" | "pull_request"))
+    {
         for (i, payload) in payloads.iter().enumerate() {
             let bytes = serde_json::to_vec(payload).unwrap();
             let run = step(&env, &["setup"], Some((event, &bytes)), &[]);
             assert_no_forged_outputs(&run);
-            assert!(matches!(run.code, 0 | 2 | 4), "{event}[{i}] exited {}: {}", run.code, run.stdout);
+            assert!(
+                matches!(run.code, 0 | 2 | 4),
+                "{event}[{i}] exited {}: {}",
+                run.code,
+                run.stdout
+            );
             seen.push(json!({
                 "event": format!("{event}[{i}] {}", payload.get("action").and_then(Value::as_str).unwrap_or("")),
                 "code": run.code,
@@ -176,7 +252,11 @@ fn setup_on_every_push_delete_and_pull_request_example_writes_only_its_outputs()
             }));
         }
     }
-    assert_eq!(seen.len(), 7 + 4 + 29, "the package's push, delete and pull_request examples");
+    assert_eq!(
+        seen.len(),
+        7 + 4 + 29,
+        "the package's push, delete and pull_request examples"
+    );
     insta::assert_json_snapshot!("webhook_examples", seen);
 }
 
@@ -192,18 +272,29 @@ fn hostile_payloads_cannot_forge_outputs_or_commands() {
     for file in files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let event = name.split('.').next().unwrap().to_owned();
-        let run = step(&env, &["setup"], Some((&event, &fs_err::read(&file).unwrap())), &[]);
+        let run = step(
+            &env,
+            &["setup"],
+            Some((&event, &fs_err::read(&file).unwrap())),
+            &[],
+        );
         assert_no_forged_outputs(&run);
         // Every stdout line is a workflow command or log text that starts with `::` only when
         // idp wrote it: a hostile value never starts a line.
         for line in run.stdout.lines() {
             assert!(
-                line.starts_with("::error ") || line.starts_with("::warning ") || line.starts_with('{') || !line.starts_with("::"),
+                line.starts_with("::error ")
+                    || line.starts_with("::warning ")
+                    || line.starts_with('{')
+                    || !line.starts_with("::"),
                 "{name}: {line}"
             );
         }
         let owned = filters(&env);
-        let filters: Vec<(&str, &str)> = owned.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let filters: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
         insta::with_settings!({ filters => filters, snapshot_suffix => name.clone() }, {
             insta::assert_snapshot!("hostile", format!(
                 "exit code: {}\n--- stdout\n{}--- GITHUB_OUTPUT\n{}--- GITHUB_STEP_SUMMARY\n{}",
@@ -214,15 +305,20 @@ fn hostile_payloads_cannot_forge_outputs_or_commands() {
 }
 
 fn push_payload(branch: &str, sha: &str) -> Vec<u8> {
-    let mut v: Value = serde_json::from_slice(&fs_err::read(core_fixtures().join("push.feature-branch.json")).unwrap()).unwrap();
+    let mut v: Value = serde_json::from_slice(
+        &fs_err::read(core_fixtures().join("push.feature-branch.json")).unwrap(),
+    )
+    .unwrap();
     v["ref"] = json!(format!("refs/heads/{branch}"));
     v["after"] = json!(sha);
     serde_json::to_vec(&v).unwrap()
 }
 
 fn pr_closed_payload(branch: &str) -> Vec<u8> {
-    let mut v: Value =
-        serde_json::from_slice(&fs_err::read(core_fixtures().join("pull_request.closed.merged.json")).unwrap()).unwrap();
+    let mut v: Value = serde_json::from_slice(
+        &fs_err::read(core_fixtures().join("pull_request.closed.merged.json")).unwrap(),
+    )
+    .unwrap();
     v["pull_request"]["head"]["ref"] = json!(branch);
     serde_json::to_vec(&v).unwrap()
 }
@@ -237,18 +333,43 @@ fn hostile_branch_names_stay_data_in_outputs_and_tfvars() {
         "feature/ghadelimiter_x",
         &format!("feature/{}", "a".repeat(240)),
     ] {
-        let run = step(&env, &["setup"], Some(("push", &push_payload(branch, "6113728f27ae82c7b1a177c8d03f9e96e0adf246"))), &[]);
+        let run = step(
+            &env,
+            &["setup"],
+            Some((
+                "push",
+                &push_payload(branch, "6113728f27ae82c7b1a177c8d03f9e96e0adf246"),
+            )),
+            &[],
+        );
         assert_eq!(run.code, 0, "{branch}: {}", run.stdout);
         assert_no_forged_outputs(&run);
         assert_eq!(run.outputs["branch"], branch);
         assert_eq!(run.outputs["action"], "provision");
         let envname = &run.outputs["environment"];
-        assert!(envname.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{envname}");
-        let tfvars: Value = serde_json::from_slice(&fs_err::read(&run.outputs["tfvars_file"]).unwrap()).unwrap();
+        assert!(
+            envname
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{envname}"
+        );
+        let tfvars: Value =
+            serde_json::from_slice(&fs_err::read(&run.outputs["tfvars_file"]).unwrap()).unwrap();
         assert_eq!(tfvars["environment_name"], json!(envname));
     }
     // A newline in the branch is refused like git refuses it.
-    let run = step(&env, &["setup"], Some(("push", &push_payload("feature/x\nenvironment=prod", "6113728f27ae82c7b1a177c8d03f9e96e0adf246"))), &[]);
+    let run = step(
+        &env,
+        &["setup"],
+        Some((
+            "push",
+            &push_payload(
+                "feature/x\nenvironment=prod",
+                "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+            ),
+        )),
+        &[],
+    );
     assert_eq!(run.code, 2);
     assert!(run.outputs.is_empty(), "{}", run.outputs_text);
 }
@@ -257,15 +378,46 @@ fn hostile_branch_names_stay_data_in_outputs_and_tfvars() {
 fn an_invalid_config_becomes_annotations_and_blocks_a_deploy_but_not_a_destroy() {
     let env = Env::local();
     fs_err::create_dir_all(env.path().join(".idp")).unwrap();
-    fs_err::write(env.path().join(".idp/config.yml"), "template: api-servce\ncontainer_prot: 80\n").unwrap();
-    let run = step(&env, &["setup"], Some(("push", &push_payload("feature/x", "6113728f27ae82c7b1a177c8d03f9e96e0adf246"))), &[]);
+    fs_err::write(
+        env.path().join(".idp/config.yml"),
+        "template: api-servce\ncontainer_prot: 80\n",
+    )
+    .unwrap();
+    let run = step(
+        &env,
+        &["setup"],
+        Some((
+            "push",
+            &push_payload("feature/x", "6113728f27ae82c7b1a177c8d03f9e96e0adf246"),
+        )),
+        &[],
+    );
     assert_eq!(run.code, 2);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert!(lines[0].starts_with("::error file=.idp/config.yml,line=1,col=1,title=invalid idp config::"), "{}", run.stdout);
-    assert!(lines[1].starts_with("::error file=.idp/config.yml,line=2,col=1,"), "{}", run.stdout);
-    let run = step(&env, &["setup"], Some(("pull_request", &pr_closed_payload("feature/x"))), &[]);
+    assert!(
+        lines[0]
+            .starts_with("::error file=.idp/config.yml,line=1,col=1,title=invalid idp config::"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[1].starts_with("::error file=.idp/config.yml,line=2,col=1,"),
+        "{}",
+        run.stdout
+    );
+    let run = step(
+        &env,
+        &["setup"],
+        Some(("pull_request", &pr_closed_payload("feature/x"))),
+        &[],
+    );
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.stdout.starts_with("::warning file=.idp/config.yml,line=1"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("::warning file=.idp/config.yml,line=1"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// The GitOps path, step by step as the workflows run it.
@@ -281,12 +433,31 @@ fn gitops_path(env: &Env) {
     assert_eq!(decided.outputs["environment"], "preview-payment-api");
     assert_eq!(decided.outputs["image_tag"], "preview-payment-api-6113728");
 
-    let image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/idp-preview:preview-payment-api-6113728";
-    let begun = step(env, &["setup", "--begin", "--expect", "deploy", "--environment", "preview-payment-api", "--image", image], Some(("push", &push1)), &[]);
+    let image =
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/idp-preview:preview-payment-api-6113728";
+    let begun = step(
+        env,
+        &[
+            "setup",
+            "--begin",
+            "--expect",
+            "deploy",
+            "--environment",
+            "preview-payment-api",
+            "--image",
+            image,
+        ],
+        Some(("push", &push1)),
+        &[],
+    );
     assert_eq!(begun.code, 0, "{}", begun.stdout);
     assert_eq!(begun.outputs["status"], "provisioning");
-    assert_eq!(begun.outputs["state_key"], "environments/preview-payment-api/terraform.tfstate");
-    let tfvars: Value = serde_json::from_slice(&fs_err::read(&begun.outputs["tfvars_file"]).unwrap()).unwrap();
+    assert_eq!(
+        begun.outputs["state_key"],
+        "environments/preview-payment-api/terraform.tfstate"
+    );
+    let tfvars: Value =
+        serde_json::from_slice(&fs_err::read(&begun.outputs["tfvars_file"]).unwrap()).unwrap();
     assert_eq!(tfvars["container_image"], json!(image));
 
     // The workflow's `tofu apply` produced these outputs.
@@ -296,53 +467,145 @@ fn gitops_path(env: &Env) {
         "cluster_name": {"value": "idp-preview-payment-api", "type": "string", "sensitive": false},
         "database_password": {"value": "hunter2-s3cr3t", "type": "string", "sensitive": true},
     })).unwrap()).unwrap();
-    let recorded = step(env, &["record", "--outputs", outputs.to_str().unwrap()], None, &[("IDP_ENVIRONMENT", "preview-payment-api")]);
+    let recorded = step(
+        env,
+        &["record", "--outputs", outputs.to_str().unwrap()],
+        None,
+        &[("IDP_ENVIRONMENT", "preview-payment-api")],
+    );
     assert_eq!(recorded.code, 0, "{}", recorded.stdout);
-    assert!(recorded.stdout.lines().next() == Some("::add-mask::hunter2-s3cr3t"), "{}", recorded.stdout);
+    assert!(
+        recorded.stdout.lines().next() == Some("::add-mask::hunter2-s3cr3t"),
+        "{}",
+        recorded.stdout
+    );
     assert_eq!(recorded.outputs["status"], "active");
-    assert_eq!(recorded.outputs["endpoint"], "https://preview-payment-api.preview.example.com");
-    assert!(!recorded.outputs_text.contains("hunter2"), "{}", recorded.outputs_text);
+    assert_eq!(
+        recorded.outputs["endpoint"],
+        "https://preview-payment-api.preview.example.com"
+    );
+    assert!(
+        !recorded.outputs_text.contains("hunter2"),
+        "{}",
+        recorded.outputs_text
+    );
 
-    let commented = step(env, &["comment", "--state", "created"], Some(("push", &push1)), &[("IDP_ENVIRONMENT", "preview-payment-api")]);
+    let commented = step(
+        env,
+        &["comment", "--state", "created"],
+        Some(("push", &push1)),
+        &[("IDP_ENVIRONMENT", "preview-payment-api")],
+    );
     assert_eq!(commented.code, 0, "{}", commented.stdout);
-    assert!(commented.summary.starts_with("<!-- idp:preview:preview-payment-api -->"), "{}", commented.summary);
+    assert!(
+        commented
+            .summary
+            .starts_with("<!-- idp:preview:preview-payment-api -->"),
+        "{}",
+        commented.summary
+    );
 
     let push2 = push_payload(branch, sha2);
-    let again = step(env, &["setup", "--begin", "--expect", "deploy"], Some(("push", &push2)), &[]);
-    assert_eq!(again.outputs["action"], "extend_and_redeploy", "{}", again.stdout);
+    let again = step(
+        env,
+        &["setup", "--begin", "--expect", "deploy"],
+        Some(("push", &push2)),
+        &[],
+    );
+    assert_eq!(
+        again.outputs["action"], "extend_and_redeploy",
+        "{}",
+        again.stdout
+    );
     assert_eq!(again.outputs["status"], "updating");
-    let recorded = step(env, &["record", "--outputs", outputs.to_str().unwrap()], None, &[("IDP_ENVIRONMENT", "preview-payment-api")]);
+    let recorded = step(
+        env,
+        &["record", "--outputs", outputs.to_str().unwrap()],
+        None,
+        &[("IDP_ENVIRONMENT", "preview-payment-api")],
+    );
     assert_eq!(recorded.outputs["status"], "active");
 
     // Another branch mapping to the same name is refused, not redeployed.
-    let other = step(env, &["setup"], Some(("push", &push_payload("bugfix/payment-api", sha2))), &[]);
+    let other = step(
+        env,
+        &["setup"],
+        Some(("push", &push_payload("bugfix/payment-api", sha2))),
+        &[],
+    );
     assert_eq!(other.code, 4, "{}", other.stdout);
     assert_eq!(other.outputs["action"], "refuse");
 
     // A provision workflow never destroys.
     let closed = pr_closed_payload(branch);
-    let wrong = step(env, &["setup", "--begin", "--expect", "deploy"], Some(("pull_request", &closed)), &[]);
+    let wrong = step(
+        env,
+        &["setup", "--begin", "--expect", "deploy"],
+        Some(("pull_request", &closed)),
+        &[],
+    );
     assert_eq!(wrong.code, 2, "{}", wrong.stdout);
 
-    let destroying = step(env, &["setup", "--begin", "--expect", "destroy"], Some(("pull_request", &closed)), &[]);
+    let destroying = step(
+        env,
+        &["setup", "--begin", "--expect", "destroy"],
+        Some(("pull_request", &closed)),
+        &[],
+    );
     assert_eq!(destroying.code, 0, "{}", destroying.stdout);
     assert_eq!(destroying.outputs["action"], "destroy");
     assert_eq!(destroying.outputs["status"], "destroying");
-    let tfvars: Value = serde_json::from_slice(&fs_err::read(&destroying.outputs["tfvars_file"]).unwrap()).unwrap();
-    assert_eq!(tfvars["environment_name"], json!("preview-payment-api"), "destroy reuses the applied tfvars");
+    let tfvars: Value =
+        serde_json::from_slice(&fs_err::read(&destroying.outputs["tfvars_file"]).unwrap()).unwrap();
+    assert_eq!(
+        tfvars["environment_name"],
+        json!("preview-payment-api"),
+        "destroy reuses the applied tfvars"
+    );
 
-    let cleaned = step(env, &["cleanup"], None, &[("IDP_ENVIRONMENT", "preview-payment-api")]);
+    let cleaned = step(
+        env,
+        &["cleanup"],
+        None,
+        &[("IDP_ENVIRONMENT", "preview-payment-api")],
+    );
     assert_eq!(cleaned.code, 0, "{}", cleaned.stdout);
     assert_eq!(cleaned.outputs["status"], "destroyed");
-    assert_eq!(cleaned.outputs["state_objects_deleted"], "2", "outputs.json and tfvars.json");
+    assert_eq!(
+        cleaned.outputs["state_objects_deleted"], "2",
+        "outputs.json and tfvars.json"
+    );
 
     // The branch deletion that follows a merge finds nothing left to do.
-    let late = step(env, &["setup", "--begin", "--expect", "destroy"], Some(("pull_request", &closed)), &[]);
+    let late = step(
+        env,
+        &["setup", "--begin", "--expect", "destroy"],
+        Some(("pull_request", &closed)),
+        &[],
+    );
     assert_eq!(late.outputs["action"], "noop", "{}", late.stdout);
 
-    let dashboard = step(env, &["dashboard", "--out", env.path().join("ENVIRONMENTS.md").to_str().unwrap()], None, &[]);
+    let dashboard = step(
+        env,
+        &[
+            "dashboard",
+            "--out",
+            env.path().join("ENVIRONMENTS.md").to_str().unwrap(),
+        ],
+        None,
+        &[],
+    );
     assert_eq!(dashboard.outputs["changed"], "true");
-    let dashboard = step(env, &["dashboard", "--out", env.path().join("ENVIRONMENTS.md").to_str().unwrap()], None, &[]);
+    let dashboard = step(
+        env,
+        &[
+            "dashboard",
+            "--out",
+            env.path().join("ENVIRONMENTS.md").to_str().unwrap(),
+        ],
+        None,
+        &[],
+    );
     assert_eq!(dashboard.outputs["changed"], "false");
 }
 
@@ -353,9 +616,17 @@ fn the_gitops_path_runs_on_the_local_backend() {
 
 #[test]
 fn the_gitops_path_runs_on_moto() {
-    let Some(endpoint) = std::env::var("IDP_TEST_AWS_ENDPOINT").ok().filter(|e| !e.is_empty()) else {
-        assert!(std::env::var_os("CI").is_none(), "IDP_TEST_AWS_ENDPOINT is not set but CI is: start moto first");
-        eprintln!("!!!!! SKIPPED: the moto GitOps test needs IDP_TEST_AWS_ENDPOINT (see .ci/moto.sh) !!!!!");
+    let Some(endpoint) = std::env::var("IDP_TEST_AWS_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "IDP_TEST_AWS_ENDPOINT is not set but CI is: start moto first"
+        );
+        eprintln!(
+            "!!!!! SKIPPED: the moto GitOps test needs IDP_TEST_AWS_ENDPOINT (see .ci/moto.sh) !!!!!"
+        );
         return;
     };
     let id = format!("idp-action-{}", std::process::id());
@@ -367,14 +638,32 @@ fn the_gitops_path_runs_on_moto() {
             .test_credentials()
             .load()
             .await;
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
         s3.create_bucket().bucket(&id).send().await.unwrap();
-        use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        };
         aws_sdk_dynamodb::Client::new(&sdk)
             .create_table()
             .table_name(&id)
-            .attribute_definitions(AttributeDefinition::builder().attribute_name("LockID").attribute_type(ScalarAttributeType::S).build().unwrap())
-            .key_schema(KeySchemaElement::builder().attribute_name("LockID").key_type(KeyType::Hash).build().unwrap())
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("LockID")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("LockID")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
             .billing_mode(BillingMode::PayPerRequest)
             .send()
             .await
@@ -401,8 +690,10 @@ fn the_pull_request_comment_is_created_once_then_edited_through_a_mock_github() 
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(MockServer::start());
-    let mut pr: Value =
-        serde_json::from_slice(&fs_err::read(core_fixtures().join("pull_request.closed.merged.json")).unwrap()).unwrap();
+    let mut pr: Value = serde_json::from_slice(
+        &fs_err::read(core_fixtures().join("pull_request.closed.merged.json")).unwrap(),
+    )
+    .unwrap();
     pr["action"] = json!("opened");
     pr["pull_request"]["merged"] = json!(false);
     pr["pull_request"]["merged_at"] = Value::Null;
@@ -442,22 +733,60 @@ fn the_pull_request_comment_is_created_once_then_edited_through_a_mock_github() 
     });
 
     let env = Env::local();
-    let begun = step(&env, &["setup", "--begin", "--expect", "deploy"], Some(("pull_request", &payload)), &[]);
+    let begun = step(
+        &env,
+        &["setup", "--begin", "--expect", "deploy"],
+        Some(("pull_request", &payload)),
+        &[],
+    );
     assert_eq!(begun.outputs["status"], "provisioning", "{}", begun.stdout);
     let outputs = env.path().join("outputs.json");
     fs_err::write(&outputs, r#"{"endpoint": {"value": "https://preview-comment-me.preview.example.com", "type": "string", "sensitive": false}}"#).unwrap();
     let named = [("IDP_ENVIRONMENT", "preview-comment-me")];
-    assert_eq!(step(&env, &["record", "--outputs", outputs.to_str().unwrap()], None, &named).code, 0);
-    let github = [("IDP_ENVIRONMENT", "preview-comment-me"), ("GITHUB_TOKEN", "t0ken"), ("GITHUB_API_URL", &server.uri())];
-    let first = step(&env, &["comment", "--state", "created"], Some(("pull_request", &payload)), &github);
+    assert_eq!(
+        step(
+            &env,
+            &["record", "--outputs", outputs.to_str().unwrap()],
+            None,
+            &named
+        )
+        .code,
+        0
+    );
+    let github = [
+        ("IDP_ENVIRONMENT", "preview-comment-me"),
+        ("GITHUB_TOKEN", "t0ken"),
+        ("GITHUB_API_URL", &server.uri()),
+    ];
+    let first = step(
+        &env,
+        &["comment", "--state", "created"],
+        Some(("pull_request", &payload)),
+        &github,
+    );
     assert_eq!(first.code, 0, "{}", first.stdout);
     assert_eq!(first.outputs["comment_created"], "true", "{}", first.stdout);
-    let second = step(&env, &["comment"], Some(("pull_request", &payload)), &github);
-    assert_eq!(second.outputs["comment_created"], "false", "the marked comment is edited, the human's is left alone: {}", second.stdout);
+    let second = step(
+        &env,
+        &["comment"],
+        Some(("pull_request", &payload)),
+        &github,
+    );
+    assert_eq!(
+        second.outputs["comment_created"], "false",
+        "the marked comment is edited, the human's is left alone: {}",
+        second.stdout
+    );
     rt.block_on(server.verify());
     let requests = rt.block_on(server.received_requests()).unwrap();
-    let posted = requests.iter().find(|r| r.method.as_str() == "POST").unwrap();
+    let posted = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST")
+        .unwrap();
     let body: Value = serde_json::from_slice(&posted.body).unwrap();
     let text = body["body"].as_str().unwrap();
-    assert!(text.starts_with(marker) && text.contains("https://preview-comment-me.preview.example.com"), "{text}");
+    assert!(
+        text.starts_with(marker) && text.contains("https://preview-comment-me.preview.example.com"),
+        "{text}"
+    );
 }

@@ -33,7 +33,11 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     for failure in &c.image_failures {
         step.command(&gha::annotation("warning", "image not deleted", failure));
     }
-    let title = if report.already_destroyed { "was already destroyed" } else { "is destroyed" };
+    let title = if report.already_destroyed {
+        "was already destroyed"
+    } else {
+        "is destroyed"
+    };
     step.summary(&format!(
         "### idp: {} {title}\n\n| | |\n|---|---|\n| Images deleted | {} |\n| State objects deleted | {} |\n| OpenTofu lock removed | {} |\n| OpenTofu digest removed | {} |\n",
         render::code_span(name.as_str()),

@@ -45,7 +45,9 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     let name = env_name(args.name.as_deref())?;
     let trigger = read_event()?;
     let platform = open::platform().await?;
-    let meta = state::load_existing(&*platform.backend.store, &name).await?.meta;
+    let meta = state::load_existing(&*platform.backend.store, &name)
+        .await?
+        .meta;
     let now = platform.backend.clock.now();
     let comment_state = match (args.state, meta.status) {
         (_, Status::Failed) => CommentState::Failed,
@@ -74,27 +76,44 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
         Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
             (Some(pr.repository.clone()), Some(pr.number))
         }
-        Trigger::Push { repository, branch, .. } | Trigger::BranchDeleted { repository, branch, .. } => {
-            match forge.find_open_pr(repository, branch).await {
-                Ok(found) => (Some(repository.clone()), found.map(|p| p.number)),
-                Err(e) => {
-                    step.command(&gha::annotation("warning", "pull request not found", &e.to_string()));
-                    (Some(repository.clone()), None)
-                }
-            }
+        Trigger::Push {
+            repository, branch, ..
         }
+        | Trigger::BranchDeleted {
+            repository, branch, ..
+        } => match forge.find_open_pr(repository, branch).await {
+            Ok(found) => (Some(repository.clone()), found.map(|p| p.number)),
+            Err(e) => {
+                step.command(&gha::annotation(
+                    "warning",
+                    "pull request not found",
+                    &e.to_string(),
+                ));
+                (Some(repository.clone()), None)
+            }
+        },
         _ => (None, None),
     };
     step.summary(&body);
     match (repository, pr) {
         (Some(repository), Some(pr)) => {
             step.output("pr_number", pr.to_string());
-            match forge.upsert_pr_comment(&repository, pr, &render::comment_marker(&name), &body).await {
+            match forge
+                .upsert_pr_comment(&repository, pr, &render::comment_marker(&name), &body)
+                .await
+            {
                 Ok(comment) => {
                     step.output("comment_url", comment.url.clone());
-                    step.output("comment_created", if comment.created { "true" } else { "false" });
+                    step.output(
+                        "comment_created",
+                        if comment.created { "true" } else { "false" },
+                    );
                 }
-                Err(e) => step.command(&gha::annotation("warning", "pull request comment not updated", &e.to_string())),
+                Err(e) => step.command(&gha::annotation(
+                    "warning",
+                    "pull request comment not updated",
+                    &e.to_string(),
+                )),
             }
         }
         _ => step.log("no pull request for this event: no comment"),

@@ -35,12 +35,15 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Failure::Io(e.to_string())),
     };
-    let changed = old.as_deref().is_none_or(|old| !render::same_dashboard(old, &markdown));
+    let changed = old
+        .as_deref()
+        .is_none_or(|old| !render::same_dashboard(old, &markdown));
     if changed {
         fs_err::write(&args.out, &markdown).map_err(|e| Failure::Io(e.to_string()))?;
     }
     if let Some(html) = &args.html {
-        fs_err::write(html, render::dashboard_html(&listed.environments, now)).map_err(|e| Failure::Io(e.to_string()))?;
+        fs_err::write(html, render::dashboard_html(&listed.environments, now))
+            .map_err(|e| Failure::Io(e.to_string()))?;
     }
     step.output("changed", if changed { "true" } else { "false" });
     step.output("path", args.out.display().to_string());

@@ -65,8 +65,10 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     let trigger = read_event()?;
     let config_path = args.root.join(&args.config);
     let config_file = args.config.display().to_string();
-    let destroys = matches!(trigger, Trigger::BranchDeleted { .. } | Trigger::PullRequestClosed { .. })
-        || args.expect == Some(ExpectArg::Destroy);
+    let destroys = matches!(
+        trigger,
+        Trigger::BranchDeleted { .. } | Trigger::PullRequestClosed { .. }
+    ) || args.expect == Some(ExpectArg::Destroy);
     let config = match read_config(&config_path, &config_file)? {
         Ok(config) => config,
         // A broken config must never keep an environment alive: destroys use the defaults.
@@ -75,7 +77,11 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
             idp_core::domain::config::Config::default()
         }
         Err(errors) => {
-            step.summary(&format!("### ❌ {}: {} problem(s)\n\n", render::code_span(&config_file), errors.len()));
+            step.summary(&format!(
+                "### ❌ {}: {} problem(s)\n\n",
+                render::code_span(&config_file),
+                errors.len()
+            ));
             let lines = super::validate::annotate(&step, &errors, "error");
             step.summary(&lines);
             step.output("action", "invalid_config");
@@ -85,13 +91,18 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     };
     let owner = match &trigger {
         Trigger::Push { actor, .. } | Trigger::BranchDeleted { actor, .. } => Some(actor.clone()),
-        Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => Some(pr.author.clone()),
+        Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
+            Some(pr.author.clone())
+        }
         _ => None,
     };
     if let Some(expected) = args.environment.as_deref().filter(|e| !e.is_empty()) {
         let actual = match &trigger {
             Trigger::Dispatch { inputs, .. } => inputs.get("environment_name").cloned(),
-            other => idp_core::domain::decide::env_for(other).ok().flatten().map(|e| e.to_string()),
+            other => idp_core::domain::decide::env_for(other)
+                .ok()
+                .flatten()
+                .map(|e| e.to_string()),
         };
         if actual.as_deref() != Some(expected) {
             return Err(Failure::Usage(format!(
@@ -103,33 +114,60 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
         }
     }
     let platform = open::platform().await?;
-    let plan = workflow::plan(&platform, PlanRequest {
-        trigger: trigger.clone(),
-        config: config.clone(),
-        image: args.image.clone(),
-        owner,
-        expect: args.expect.map(|e| match e {
-            ExpectArg::Deploy => Expect::Deploy,
-            ExpectArg::Destroy => Expect::Destroy,
-        }),
-        begin: args.begin,
-    })
+    let plan = workflow::plan(
+        &platform,
+        PlanRequest {
+            trigger: trigger.clone(),
+            config: config.clone(),
+            image: args.image.clone(),
+            owner,
+            expect: args.expect.map(|e| match e {
+                ExpectArg::Deploy => Expect::Deploy,
+                ExpectArg::Destroy => Expect::Destroy,
+            }),
+            begin: args.begin,
+        },
+    )
     .await?;
     let decision = &plan.decision;
-    let env = decision.env.as_ref().map(ToString::to_string).unwrap_or_default();
-    let deploys = matches!(decision.action, Action::Provision | Action::ExtendAndRedeploy);
+    let env = decision
+        .env
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let deploys = matches!(
+        decision.action,
+        Action::Provision | Action::ExtendAndRedeploy
+    );
     step.output("environment", env.clone());
     step.output("action", decision.action.as_str());
     step.output("deploy", bool_str(deploys));
     step.output("destroy", bool_str(decision.action == Action::Destroy));
     step.output("sweep", bool_str(decision.action == Action::Sweep));
     step.output("reason", decision.reason.clone());
-    step.output("template", plan.template.as_ref().map_or(config.template.to_string(), ToString::to_string));
+    step.output(
+        "template",
+        plan.template
+            .as_ref()
+            .map_or(config.template.to_string(), ToString::to_string),
+    );
     step.output("region", plan.region.clone());
     step.output("state_key", plan.state_key.clone().unwrap_or_default());
     step.output("trigger", trigger.kind());
-    step.output("repository", trigger.repository().map(|r| r.as_str().to_owned()).unwrap_or_default());
-    step.output("branch", trigger.branch().map(|b| b.as_str().to_owned()).unwrap_or_default());
+    step.output(
+        "repository",
+        trigger
+            .repository()
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default(),
+    );
+    step.output(
+        "branch",
+        trigger
+            .branch()
+            .map(|b| b.as_str().to_owned())
+            .unwrap_or_default(),
+    );
     let (commit, pr) = match &trigger {
         Trigger::Push { commit, .. } => (Some(commit.as_str().to_owned()), None),
         Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
@@ -144,9 +182,15 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
         _ => String::new(),
     };
     step.output("image_tag", image_tag);
-    step.output("image", args.image.clone().unwrap_or_else(|| config.image.clone()));
+    step.output(
+        "image",
+        args.image.clone().unwrap_or_else(|| config.image.clone()),
+    );
     // The build: the configured Dockerfile (which must exist), else `Dockerfile` if present.
-    let dockerfile = config.dockerfile.clone().unwrap_or_else(|| "Dockerfile".to_owned());
+    let dockerfile = config
+        .dockerfile
+        .clone()
+        .unwrap_or_else(|| "Dockerfile".to_owned());
     let has_dockerfile = args.root.join(&dockerfile).is_file();
     if deploys && config.dockerfile.is_some() && !has_dockerfile {
         step.command(&gha::annotation(
@@ -159,29 +203,50 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
         return Ok(Code::Invalid);
     }
     step.output("build", bool_str(deploys && has_dockerfile));
-    step.output("dockerfile", if has_dockerfile { dockerfile } else { String::new() });
+    step.output(
+        "dockerfile",
+        if has_dockerfile {
+            dockerfile
+        } else {
+            String::new()
+        },
+    );
     step.output("build_context", config.build_context.clone());
     step.output("container_port", config.container_port.to_string());
     step.output("health_check_path", config.health_check_path.clone());
     step.output("ttl", config.ttl.to_string());
     step.output("cpu", config.cpu.to_string());
     step.output("memory", config.memory.to_string());
-    step.output("use_shared_networking", bool_str(config.use_shared_networking));
+    step.output(
+        "use_shared_networking",
+        bool_str(config.use_shared_networking),
+    );
     step.output("state_bucket", platform.settings.state_bucket.clone());
     if let Some(meta) = &plan.environment {
         step.output("status", meta.status.as_str());
-        step.output("expires_at", meta.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true));
+        step.output(
+            "expires_at",
+            meta.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        );
         step.output("endpoint", meta.endpoint.clone().unwrap_or_default());
     }
     match (&plan.tfvars, decision.env.as_ref()) {
         (Some(vars), Some(env)) => {
-            let path = args.tfvars_out.clone().unwrap_or_else(|| default_tfvars_path(env.as_str()));
+            let path = args
+                .tfvars_out
+                .clone()
+                .unwrap_or_else(|| default_tfvars_path(env.as_str()));
             write_json(&path, &serde_json::Value::Object(vars.clone()))?;
             step.output("tfvars_file", path.display().to_string());
         }
         _ => step.output("tfvars_file", ""),
     }
-    step.summary(&render::step_summary(decision, plan.environment.as_ref().and_then(|m| m.endpoint.as_deref())));
+    step.summary(&render::step_summary(
+        decision,
+        plan.environment
+            .as_ref()
+            .and_then(|m| m.endpoint.as_deref()),
+    ));
     let code = match &decision.action {
         Action::Refuse { refusal } => refusal_code(&step, refusal, &decision.reason),
         _ => Code::Ok,
@@ -200,7 +265,9 @@ fn bool_str(b: bool) -> &'static str {
 fn refusal_code(step: &Step, refusal: &Refusal, reason: &str) -> Code {
     let (level, kind) = match refusal {
         Refusal::FromFork { .. } => ("warning", None),
-        Refusal::BranchCollision { .. } => ("error", Some(idp_core::error::ErrorKind::BranchCollision)),
+        Refusal::BranchCollision { .. } => {
+            ("error", Some(idp_core::error::ErrorKind::BranchCollision))
+        }
         Refusal::InvalidBranch { .. } => ("error", Some(idp_core::error::ErrorKind::InvalidName)),
     };
     step.command(&gha::annotation(level, "idp preview refused", reason));
@@ -208,7 +275,8 @@ fn refusal_code(step: &Step, refusal: &Refusal, reason: &str) -> Code {
 }
 
 fn default_tfvars_path(env: &str) -> PathBuf {
-    let base = env_vars::get(crate::open::vars::RUNNER_TEMP).map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let base = env_vars::get(crate::open::vars::RUNNER_TEMP)
+        .map_or_else(|| PathBuf::from("."), PathBuf::from);
     base.join("idp").join(format!("{env}.tfvars.json"))
 }
 
@@ -219,4 +287,3 @@ fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Io(e.to_string()))?;
     fs_err::write(path, text + "\n").map_err(|e| Failure::Io(e.to_string()))
 }
-

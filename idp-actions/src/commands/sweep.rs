@@ -23,11 +23,21 @@ pub(crate) struct Args {
 pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     let mut step = Step::new();
     let platform = open::platform().await?;
-    let report = sweep::sweep(&platform, SweepRequest { dry_run: args.dry_run }).await?;
+    let report = sweep::sweep(
+        &platform,
+        SweepRequest {
+            dry_run: args.dry_run,
+        },
+    )
+    .await?;
     step.output("examined", report.examined.to_string());
     step.output("acted_on", report.actions.len().to_string());
     step.output("errors", report.errors.len().to_string());
-    let verb = if report.dry_run { "would destroy" } else { "destroyed" };
+    let verb = if report.dry_run {
+        "would destroy"
+    } else {
+        "destroyed"
+    };
     let mut summary = format!(
         "### idp: TTL sweep\n\n{} environment(s) examined, {} {verb}, {} error(s).\n",
         report.examined,
@@ -37,19 +47,33 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     if !report.actions.is_empty() {
         summary.push_str("\n| Environment | Why | Outcome |\n|---|---|---|\n");
         for a in &report.actions {
-            let why = serde_json::to_value(a.reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let why = serde_json::to_value(a.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             let outcome = a
                 .outcome
                 .and_then(|o| serde_json::to_value(o).ok())
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_else(|| "dry run".to_owned());
-            summary.push_str(&format!("| {} | {why} | {outcome} |\n", render::code_span(&a.name)));
+            summary.push_str(&format!(
+                "| {} | {why} | {outcome} |\n",
+                render::code_span(&a.name)
+            ));
         }
     }
     for e in &report.errors {
-        step.command(&gha::annotation("error", &format!("destroy of {} failed", e.name), &e.message));
+        step.command(&gha::annotation(
+            "error",
+            &format!("destroy of {} failed", e.name),
+            &e.message,
+        ));
     }
     step.summary(&summary);
     step.finish()?;
-    Ok(if report.errors.is_empty() { Code::Ok } else { Code::Failure })
+    Ok(if report.errors.is_empty() {
+        Code::Ok
+    } else {
+        Code::Failure
+    })
 }

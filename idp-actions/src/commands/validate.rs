@@ -36,7 +36,10 @@ pub(crate) fn run(path: &Path) -> Result<Code, Failure> {
         step.log(&format!("{file} does not exist: the defaults apply"));
     }
     let parsed = read_config(path, &file)?;
-    let template = parsed.as_ref().map(|c| c.template.to_string()).unwrap_or_default();
+    let template = parsed
+        .as_ref()
+        .map(|c| c.template.to_string())
+        .unwrap_or_default();
     step.output("valid", if parsed.is_ok() { "true" } else { "false" });
     step.output("template", template);
     let code = match parsed {

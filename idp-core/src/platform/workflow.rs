@@ -121,7 +121,12 @@ pub async fn plan(platform: &Platform, req: PlanRequest) -> Result<Plan> {
     };
     if !req.begin {
         let current = state::load(&*platform.backend.store, &env).await?;
-        let decision = decide_for(&req, Some(&env), current.as_ref().map(|c| &c.meta), platform.backend.clock.now())?;
+        let decision = decide_for(
+            &req,
+            Some(&env),
+            current.as_ref().map(|c| &c.meta),
+            platform.backend.clock.now(),
+        )?;
         return build_plan(platform, &req, decision, current.map(|c| c.meta)).await;
     }
     let backend = &platform.backend;
@@ -183,7 +188,12 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
             Ok(saved) => {
                 let mut plan = build_plan(platform, req, decision, Some(saved.meta)).await?;
                 if let Some(vars) = &plan.tfvars {
-                    state::put_json(store, &layout::tfvars_key(env, None), &Value::Object(vars.clone())).await?;
+                    state::put_json(
+                        store,
+                        &layout::tfvars_key(env, None),
+                        &Value::Object(vars.clone()),
+                    )
+                    .await?;
                 }
                 plan.state_key = Some(layout::state_key(env, None));
                 return Ok(plan);
@@ -192,7 +202,9 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
             Err(e) => return Err(e),
         }
     }
-    Err(Error::Conflict { name: env.to_string() })
+    Err(Error::Conflict {
+        name: env.to_string(),
+    })
 }
 
 /// The decision for `req`, with the workflow's expectation applied.
@@ -217,7 +229,11 @@ fn decide_for(
             message: format!(
                 "the `{}` event asks for {what}, which this workflow does not do: call the {} workflow for it",
                 req.trigger.kind(),
-                if what == "a destroy" { "destroy" } else { "provision" }
+                if what == "a destroy" {
+                    "destroy"
+                } else {
+                    "provision"
+                }
             ),
         });
     }
@@ -246,11 +262,15 @@ fn decide_dispatch(
             NoOpReason::ManualDispatch,
             "manual dispatch: the workflow says whether to deploy or destroy".to_owned(),
         ),
-        (Some(Expect::Deploy), None) => act(Action::Provision, format!("no environment `{env}` yet: provision it")),
+        (Some(Expect::Deploy), None) => act(
+            Action::Provision,
+            format!("no environment `{env}` yet: provision it"),
+        ),
         (Some(Expect::Deploy), Some(m)) => match m.status {
-            Status::Destroyed | Status::Failed => {
-                act(Action::Provision, format!("environment `{env}` is `{}`: provision it again", m.status))
-            }
+            Status::Destroyed | Status::Failed => act(
+                Action::Provision,
+                format!("environment `{env}` is `{}`: provision it again", m.status),
+            ),
             Status::Destroying => noop(
                 NoOpReason::BeingDestroyed,
                 format!("environment `{env}` is being destroyed; run again when it is gone"),
@@ -260,15 +280,23 @@ fn decide_dispatch(
                 format!("environment `{env}` is `{status}`: redeploy it and extend its TTL"),
             ),
         },
-        (Some(Expect::Destroy), None) => {
-            noop(NoOpReason::AlreadyGone, format!("environment `{env}` does not exist: already gone"))
-        }
+        (Some(Expect::Destroy), None) => noop(
+            NoOpReason::AlreadyGone,
+            format!("environment `{env}` does not exist: already gone"),
+        ),
         (Some(Expect::Destroy), Some(m)) => match m.status {
-            Status::Destroyed => noop(NoOpReason::AlreadyDestroyed, format!("environment `{env}` is already destroyed")),
-            Status::Destroying if !m.is_stuck_destroying(now) => {
-                noop(NoOpReason::AlreadyDestroying, format!("environment `{env}` is already destroying"))
-            }
-            status => act(Action::Destroy, format!("environment `{env}` (`{status}`): destroy it")),
+            Status::Destroyed => noop(
+                NoOpReason::AlreadyDestroyed,
+                format!("environment `{env}` is already destroyed"),
+            ),
+            Status::Destroying if !m.is_stuck_destroying(now) => noop(
+                NoOpReason::AlreadyDestroying,
+                format!("environment `{env}` is already destroying"),
+            ),
+            status => act(
+                Action::Destroy,
+                format!("environment `{env}` (`{status}`): destroy it"),
+            ),
         },
     }
 }
@@ -300,7 +328,11 @@ async fn build_plan(
         Action::Provision | Action::ExtendAndRedeploy => {
             let meta = match &meta {
                 // Before `begin` wrote anything, show the record the deploy would write.
-                Some(m) if matches!(m.status, Status::Provisioning | Status::Updating) && req.begin => m.clone(),
+                Some(m)
+                    if matches!(m.status, Status::Provisioning | Status::Updating) && req.begin =>
+                {
+                    m.clone()
+                }
                 Some(m) if !req.begin && decision.action == Action::ExtendAndRedeploy => {
                     let mut next = m.clone();
                     let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
@@ -320,7 +352,11 @@ async fn build_plan(
             }
             None => (None, None, None),
         },
-        _ => (meta.as_ref().map(|m| m.template.clone()), None, meta.as_ref().and_then(|m| m.region.clone())),
+        _ => (
+            meta.as_ref().map(|m| m.template.clone()),
+            None,
+            meta.as_ref().and_then(|m| m.region.clone()),
+        ),
     };
     Ok(Plan {
         state_key: tfvars.as_ref().map(|_| layout::state_key(&env, None)),
@@ -333,15 +369,24 @@ async fn build_plan(
 }
 
 fn image_of(req: &PlanRequest) -> String {
-    req.image.clone().unwrap_or_else(|| req.config.image.clone())
+    req.image
+        .clone()
+        .unwrap_or_else(|| req.config.image.clone())
 }
 
-fn new_record(platform: &Platform, req: &PlanRequest, env: &EnvName, now: chrono::DateTime<chrono::Utc>) -> Result<Metadata> {
+fn new_record(
+    platform: &Platform,
+    req: &PlanRequest,
+    env: &EnvName,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Metadata> {
     let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
     let mut meta = Metadata::new(
         env.clone(),
         req.config.template.clone(),
-        req.owner.clone().unwrap_or_else(|| platform.settings.actor.clone()),
+        req.owner
+            .clone()
+            .unwrap_or_else(|| platform.settings.actor.clone()),
         now,
         ttl::expires_at(now, ttl),
     );
@@ -376,7 +421,11 @@ async fn start_provision(
     }
 }
 
-async fn start_redeploy(platform: &Platform, req: &PlanRequest, current: Versioned) -> Result<Versioned> {
+async fn start_redeploy(
+    platform: &Platform,
+    req: &PlanRequest,
+    current: Versioned,
+) -> Result<Versioned> {
     let now = platform.backend.clock.now();
     let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
     let mut meta = current.meta.clone();
@@ -439,18 +488,29 @@ pub enum ApplyResult {
 /// Record the end of an apply: the outputs in `outputs.json` (sensitive values masked) and
 /// status `active` with the endpoint, or status `failed`. Recording `active` twice is
 /// harmless (a re-run step).
-pub async fn record(platform: &Platform, name: &EnvName, result: &ApplyResult) -> Result<Versioned> {
+pub async fn record(
+    platform: &Platform,
+    name: &EnvName,
+    result: &ApplyResult,
+) -> Result<Versioned> {
     let store = &*platform.backend.store;
     let now = platform.backend.clock.now();
     match result {
         ApplyResult::Applied(outputs) => {
-            state::put_json(store, &layout::outputs_key(name, None), &deploy::outputs_json(outputs)).await?;
+            state::put_json(
+                store,
+                &layout::outputs_key(name, None),
+                &deploy::outputs_json(outputs),
+            )
+            .await?;
             let endpoint = outputs.endpoint().map(str::to_owned);
             state::update(store, name, |meta| {
                 match meta.status {
                     Status::Active if meta.endpoint == endpoint => return Ok(false),
                     Status::Active => {}
-                    Status::Provisioning | Status::Updating => meta.transition(Status::Active, now)?,
+                    Status::Provisioning | Status::Updating => {
+                        meta.transition(Status::Active, now)?
+                    }
                     status => {
                         return Err(Error::InvalidState {
                             name: name.to_string(),
@@ -530,11 +590,18 @@ pub async fn cleanup(platform: &Platform, name: &EnvName) -> Result<CleanupRepor
     if !tags.is_empty() {
         let report = backend.registry.delete_images(repository, &tags).await?;
         cleanup.images_deleted = report.deleted;
-        cleanup.image_failures = report.failed.into_iter().map(|f| format!("{}: {}", f.tag, f.reason)).collect();
+        cleanup.image_failures = report
+            .failed
+            .into_iter()
+            .map(|f| format!("{}: {}", f.tag, f.reason))
+            .collect();
     }
     let removal = backend
         .locks
-        .remove_terraform_lock_items(&platform.settings.state_bucket, &layout::state_key(name, None))
+        .remove_terraform_lock_items(
+            &platform.settings.state_bucket,
+            &layout::state_key(name, None),
+        )
         .await?;
     cleanup.terraform_lock_removed = removal.lock.is_some();
     cleanup.terraform_digest_removed = removal.digest_removed;
@@ -598,7 +665,10 @@ mod tests {
     }
 
     fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
     }
 
     #[test]
@@ -607,29 +677,60 @@ mod tests {
             let (backend, _) = Backend::memory_at(now());
             let platform = Platform::new(backend);
             let name = EnvName::parse("demo").unwrap();
-            let planned = plan(&platform, request(dispatch("demo"), Expect::Deploy, true)).await.unwrap();
+            let planned = plan(&platform, request(dispatch("demo"), Expect::Deploy, true))
+                .await
+                .unwrap();
             assert_eq!(planned.decision.action, Action::Provision);
-            assert_eq!(planned.environment.as_ref().unwrap().status, Status::Provisioning);
-            assert_eq!(planned.tfvars.as_ref().unwrap()["container_image"], "nginx:1.27");
+            assert_eq!(
+                planned.environment.as_ref().unwrap().status,
+                Status::Provisioning
+            );
+            assert_eq!(
+                planned.tfvars.as_ref().unwrap()["container_image"],
+                "nginx:1.27"
+            );
             let mut outputs = Outputs::new();
             outputs.insert("endpoint", "https://demo.example.com");
-            let saved = record(&platform, &name, &ApplyResult::Applied(outputs)).await.unwrap();
+            let saved = record(&platform, &name, &ApplyResult::Applied(outputs))
+                .await
+                .unwrap();
             assert_eq!(saved.meta.status, Status::Active);
-            assert_eq!(saved.meta.endpoint.as_deref(), Some("https://demo.example.com"));
+            assert_eq!(
+                saved.meta.endpoint.as_deref(),
+                Some("https://demo.example.com")
+            );
 
             let err = cleanup(&platform, &name).await.unwrap_err();
-            assert!(matches!(err, Error::InvalidState { .. }), "only a destroying environment is cleaned up: {err}");
+            assert!(
+                matches!(err, Error::InvalidState { .. }),
+                "only a destroying environment is cleaned up: {err}"
+            );
 
-            let planned = plan(&platform, request(dispatch("demo"), Expect::Destroy, true)).await.unwrap();
+            let planned = plan(&platform, request(dispatch("demo"), Expect::Destroy, true))
+                .await
+                .unwrap();
             assert_eq!(planned.decision.action, Action::Destroy);
-            assert_eq!(planned.environment.as_ref().unwrap().status, Status::Destroying);
+            assert_eq!(
+                planned.environment.as_ref().unwrap().status,
+                Status::Destroying
+            );
             let done = cleanup(&platform, &name).await.unwrap();
             assert_eq!(done.environment.status, Status::Destroyed);
-            assert_eq!(done.cleanup.state_objects_deleted, 2, "outputs.json and tfvars.json");
+            assert_eq!(
+                done.cleanup.state_objects_deleted, 2,
+                "outputs.json and tfvars.json"
+            );
             assert!(cleanup(&platform, &name).await.unwrap().already_destroyed);
 
-            let again = plan(&platform, request(dispatch("demo"), Expect::Destroy, true)).await.unwrap();
-            assert!(matches!(again.decision.action, Action::NoOp { reason: NoOpReason::AlreadyDestroyed }));
+            let again = plan(&platform, request(dispatch("demo"), Expect::Destroy, true))
+                .await
+                .unwrap();
+            assert!(matches!(
+                again.decision.action,
+                Action::NoOp {
+                    reason: NoOpReason::AlreadyDestroyed
+                }
+            ));
         });
     }
 
@@ -639,12 +740,22 @@ mod tests {
             let (backend, _) = Backend::memory_at(now());
             let platform = Platform::new(backend);
             let name = EnvName::parse("demo").unwrap();
-            plan(&platform, request(dispatch("demo"), Expect::Deploy, true)).await.unwrap();
-            let failed = record(&platform, &name, &ApplyResult::Failed).await.unwrap();
+            plan(&platform, request(dispatch("demo"), Expect::Deploy, true))
+                .await
+                .unwrap();
+            let failed = record(&platform, &name, &ApplyResult::Failed)
+                .await
+                .unwrap();
             assert_eq!(failed.meta.status, Status::Failed);
-            let retry = plan(&platform, request(dispatch("demo"), Expect::Deploy, true)).await.unwrap();
+            let retry = plan(&platform, request(dispatch("demo"), Expect::Deploy, true))
+                .await
+                .unwrap();
             assert_eq!(retry.decision.action, Action::Provision);
-            assert_eq!(retry.environment.unwrap().created_at, failed.meta.created_at, "recovery keeps the creation time");
+            assert_eq!(
+                retry.environment.unwrap().created_at,
+                failed.meta.created_at,
+                "recovery keeps the creation time"
+            );
         });
     }
 
@@ -653,10 +764,17 @@ mod tests {
         rt().block_on(async {
             let (backend, handles) = Backend::memory_at(now());
             let platform = Platform::new(backend);
-            let planned = plan(&platform, request(dispatch("demo"), Expect::Deploy, false)).await.unwrap();
+            let planned = plan(&platform, request(dispatch("demo"), Expect::Deploy, false))
+                .await
+                .unwrap();
             assert_eq!(planned.decision.action, Action::Provision);
             assert!(planned.tfvars.is_some());
-            assert!(crate::ports::ObjectStore::list_all(&*handles.store, "").await.unwrap().is_empty());
+            assert!(
+                crate::ports::ObjectStore::list_all(&*handles.store, "")
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
         });
     }
 
@@ -672,11 +790,35 @@ mod tests {
         meta.status = Status::Destroying;
         meta.status_changed_at = now();
         let d = decide_dispatch(&meta.name.clone(), Some(Expect::Deploy), Some(&meta), now());
-        assert!(matches!(d.action, Action::NoOp { reason: NoOpReason::BeingDestroyed }));
-        let d = decide_dispatch(&meta.name.clone(), Some(Expect::Destroy), Some(&meta), now());
-        assert!(matches!(d.action, Action::NoOp { reason: NoOpReason::AlreadyDestroying }));
+        assert!(matches!(
+            d.action,
+            Action::NoOp {
+                reason: NoOpReason::BeingDestroyed
+            }
+        ));
+        let d = decide_dispatch(
+            &meta.name.clone(),
+            Some(Expect::Destroy),
+            Some(&meta),
+            now(),
+        );
+        assert!(matches!(
+            d.action,
+            Action::NoOp {
+                reason: NoOpReason::AlreadyDestroying
+            }
+        ));
         let later = now() + chrono::TimeDelta::hours(3);
-        let d = decide_dispatch(&meta.name.clone(), Some(Expect::Destroy), Some(&meta), later);
-        assert_eq!(d.action, Action::Destroy, "a destroy stuck for more than 2 h is retried");
+        let d = decide_dispatch(
+            &meta.name.clone(),
+            Some(Expect::Destroy),
+            Some(&meta),
+            later,
+        );
+        assert_eq!(
+            d.action,
+            Action::Destroy,
+            "a destroy stuck for more than 2 h is retried"
+        );
     }
 }
