@@ -68,7 +68,9 @@ pub(crate) fn append(path: &Path, text: &str) -> Result<(), GhaError> {
 
 /// Escape data of a workflow command (`::error ...::DATA`): `%`, CR and LF.
 pub(crate) fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escape a property of a workflow command (`file=...,line=...`): also `:` and `,`.
@@ -77,13 +79,39 @@ pub(crate) fn escape_property(s: &str) -> String {
 }
 
 /// An `::error file=F,line=L,col=C,title=T::message` annotation.
-pub(crate) fn error_annotation(file: &str, line: usize, col: usize, title: &str, message: &str) -> String {
+pub(crate) fn error_annotation(
+    file: &str,
+    line: usize,
+    col: usize,
+    title: &str,
+    message: &str,
+) -> String {
     format!(
         "::error file={},line={line},col={col},title={}::{}",
         escape_property(file),
         escape_property(title),
         escape_data(message)
     )
+}
+
+/// An annotation without a file: `::error title=T::message` (or `warning`, `notice`).
+pub(crate) fn annotation(level: &str, title: &str, message: &str) -> String {
+    format!(
+        "::{level} title={}::{}",
+        escape_property(title),
+        escape_data(message)
+    )
+}
+
+/// `::add-mask::VALUE`: the runner hides every later occurrence of each line of the value.
+/// A multi-line value is masked line by line (the runner masks one line per command).
+pub(crate) fn masks(value: &str) -> Vec<String> {
+    value
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("::add-mask::{}", escape_data(l)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -108,7 +136,11 @@ mod tests {
     fn a_hostile_value_cannot_forge_an_output_line() {
         let d = delimiter();
         let hostile = "x\nenvironment_name=prod\n$(curl evil)`id`";
-        let text = render_outputs(&[("branch", hostile), ("environment_name", "preview-x")], &d).unwrap();
+        let text = render_outputs(
+            &[("branch", hostile), ("environment_name", "preview-x")],
+            &d,
+        )
+        .unwrap();
         // Parse the file the way the runner does: heredoc blocks only.
         let mut parsed = Vec::new();
         let mut lines = text.lines();
@@ -123,10 +155,13 @@ mod tests {
             }
             parsed.push((name.to_owned(), value.join("\n")));
         }
-        assert_eq!(parsed, vec![
-            ("branch".to_owned(), hostile.to_owned()),
-            ("environment_name".to_owned(), "preview-x".to_owned()),
-        ]);
+        assert_eq!(
+            parsed,
+            vec![
+                ("branch".to_owned(), hostile.to_owned()),
+                ("environment_name".to_owned(), "preview-x".to_owned()),
+            ]
+        );
     }
 
     #[test]
@@ -135,6 +170,14 @@ mod tests {
             render_outputs(&[("a\nb", "v")], "D"),
             Err(GhaError::BadName(_))
         ));
+    }
+
+    #[test]
+    fn secrets_are_masked_line_by_line() {
+        assert_eq!(
+            masks("s3cr3t\n\nline%2"),
+            vec!["::add-mask::s3cr3t", "::add-mask::line%252"]
+        );
     }
 
     #[test]

@@ -1,19 +1,37 @@
 //! `idp-action`: idp's steps for GitHub Actions.
 //!
-//! `idp-action validate [PATH]` checks `.idp/config.yml` and reports every problem as an
-//! `::error file=…,line=…,col=…::` annotation on the pull request, plus a step summary.
+//! Each subcommand is one step of the preview workflows: `setup` decides what an event means
+//! (and, with `--begin`, records the start of the work), `record` stores an apply's outputs,
+//! `comment` updates the pull request's comment, `cleanup` finishes a destroy, `sweep` destroys
+//! expired environments, `dashboard` writes `ENVIRONMENTS.md`, and `validate` checks
+//! `.idp/config.yml`. Results are step outputs, annotations and a step summary; the rules are
+//! all in `idp-core`.
 
+mod commands;
+mod exit;
 mod gha;
+mod open;
+mod step;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use idp_core::domain::config::Config;
+
+use crate::exit::Code;
+
+/// Exit codes, shown under `--help`.
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success (including nothing to do)
+  1  failure (a backend, GitHub or a file failed)
+  2  invalid input (bad config, event, name, TTL or arguments)
+  3  not found
+  4  conflict (lock held, branch collision, concurrent change)";
 
 /// idp's steps for GitHub Actions.
 #[derive(Debug, Parser)]
-#[command(name = "idp-action", version, about)]
+#[command(name = "idp-action", version, about, after_help = EXIT_CODES_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,6 +39,21 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Decide what the event (`GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH`) means for its
+    /// environment and write the step outputs the workflow needs (environment, action,
+    /// template, image tag, tfvars file, …).
+    Setup(commands::setup::Args),
+    /// After an apply: store its outputs and mark the environment `active` (or `failed`).
+    Record(commands::record::Args),
+    /// After a destroy: delete the environment's images, lock items and state objects and mark
+    /// it `destroyed`.
+    Cleanup(commands::cleanup::Args),
+    /// Create or update the pull request's comment for the environment.
+    Comment(commands::comment::Args),
+    /// Destroy expired environments and retry destroys stuck for more than 2 hours.
+    Sweep(commands::sweep::Args),
+    /// Write `ENVIRONMENTS.md` (and optionally an HTML page) from every environment's record.
+    Dashboard(commands::dashboard::Args),
     /// Check the repository's `.idp/config.yml`; every problem becomes an annotation.
     ///
     /// Exits 0 when valid (or absent: the defaults apply), 2 when not.
@@ -31,60 +64,36 @@ enum Command {
     },
 }
 
-#[allow(clippy::print_stdout, clippy::print_stderr, reason = "workflow commands go to stdout")]
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Validate { path } => {
-            let file = path.display().to_string();
-            let text = match fs_err::read_to_string(&path) {
-                Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    println!("{file} does not exist: the defaults apply");
-                    return ExitCode::SUCCESS;
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(1);
-                }
-            };
-            let parsed = Config::from_yaml(&text, &file);
-            let template = parsed.as_ref().map(|c| c.template.to_string()).unwrap_or_default();
-            let valid = if parsed.is_ok() { "true" } else { "false" };
-            if let Some(path) = idp_core::env_vars::get("GITHUB_OUTPUT") {
-                let written = gha::render_outputs(&[("valid", valid), ("template", &template)], &gha::delimiter())
-                    .and_then(|text| gha::append(std::path::Path::new(&path), &text));
-                if let Err(e) = written {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(1);
-                }
-            }
-            let (code, summary) = match parsed {
-                Ok(config) => (
-                    ExitCode::SUCCESS,
-                    format!(
-                        "### ✅ `{}` is valid\n\nTemplate `{}`, port {}, TTL {}.\n",
-                        gha::escape_data(&file),
-                        config.template,
-                        config.container_port,
-                        config.ttl
-                    ),
-                ),
-                Err(errors) => {
-                    let mut summary = format!("### ❌ `{}`: {} problem(s)\n\n", gha::escape_data(&file), errors.len());
-                    for e in errors.iter() {
-                        let message = format!("key `{}`: {} — {}", e.key, e.message, e.fix);
-                        println!("{}", gha::error_annotation(&e.file, e.line, e.column, "invalid idp config", &message));
-                        summary.push_str(&format!("- line {}, column {}: {}\n", e.line, e.column, message.replace('\n', " ")));
-                    }
-                    (ExitCode::from(2), summary)
-                }
-            };
-            let summary_file = idp_core::env_vars::get("GITHUB_STEP_SUMMARY");
-            if let Some(Err(e)) = summary_file.map(|path| gha::append(std::path::Path::new(&path), &summary)) {
-                eprintln!("warning: {e}");
-            }
-            code
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return commands::fail("idp-action", &commands::Failure::Io(e.to_string())).into();
         }
+    };
+    let (name, result) = runtime.block_on(async {
+        match cli.command {
+            Command::Setup(args) => ("setup", commands::setup::run(args).await),
+            Command::Record(args) => ("record", commands::record::run(args).await),
+            Command::Cleanup(args) => ("cleanup", commands::cleanup::run(args).await),
+            Command::Comment(args) => ("comment", commands::comment::run(args).await),
+            Command::Sweep(args) => ("sweep", commands::sweep::run(args).await),
+            Command::Dashboard(args) => ("dashboard", commands::dashboard::run(args).await),
+            Command::Validate { path } => ("validate", commands::validate::run(&path)),
+        }
+    });
+    match result {
+        Ok(code) => code.into(),
+        Err(failure) => commands::fail(name, &failure).into(),
+    }
+}
+
+impl From<Code> for ExitCode {
+    fn from(code: Code) -> Self {
+        ExitCode::from(code as u8)
     }
 }

@@ -56,7 +56,8 @@ pub(crate) async fn run(platform: &Platform, args: &CreateArgs, out: Output) -> 
     Ok(Code::Ok)
 }
 
-/// `idp create --via-github`: dispatch `provision.yml` with the name, template, TTL and owner.
+/// `idp create --via-github`: dispatch `provision.yml` with the name, template and TTL (the
+/// dispatching GitHub user owns the environment).
 pub(crate) async fn via_github(cli: &Cli, args: &CreateArgs, out: Output) -> Result<Code> {
     let name = super::env_name(&args.name)?;
     let template = match &args.template {
@@ -67,7 +68,13 @@ pub(crate) async fn via_github(cli: &Cli, args: &CreateArgs, out: Output) -> Res
         None => None,
     };
     let ttl = args.ttl.as_deref().map(Ttl::parse).transpose()?;
+    if args.owner.is_some() {
+        return Err(Error::Refused {
+            reason: "owner_with_via_github".into(),
+            message: "`--owner` cannot be used with `--via-github`: the GitHub user who dispatches the run owns the environment".into(),
+        });
+    }
     render::confirm(&format!("Create `{name}` through the platform's workflow?"), args.yes)?;
-    let dispatch = idp_core::platform::workflows::provision(&name, template.as_ref(), ttl, args.owner.as_deref());
+    let dispatch = idp_core::platform::workflows::provision(&name, template.as_ref(), ttl);
     super::via_github::run(cli, &args.via, dispatch, out).await
 }

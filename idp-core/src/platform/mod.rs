@@ -33,6 +33,7 @@ pub mod templates;
 pub mod unlock;
 pub mod via_github;
 pub mod workflows;
+pub mod workflow;
 
 use chrono::TimeDelta;
 use serde::Serialize;

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::domain::config::EXAMPLE_YAML;
 use crate::error::{Error, Result};
 use crate::platform::workflows::{
-    DESTROY_WORKFLOW, INPUT_ENVIRONMENT_NAME, INPUT_OWNER, PROVISION_WORKFLOW,
+    DESTROY_WORKFLOW, INPUT_ENVIRONMENT_NAME, PROVISION_WORKFLOW,
 };
 
 /// The config file, relative to the repository.
@@ -50,7 +50,6 @@ jobs:
     uses: {platform_repo}/.github/workflows/{PROVISION_WORKFLOW}@{git_ref}
     with:
       {INPUT_ENVIRONMENT_NAME}: preview-pr-${{{{ github.event.pull_request.number }}}}
-      {INPUT_OWNER}: ${{{{ github.actor }}}}
     secrets: inherit
 
   destroy:

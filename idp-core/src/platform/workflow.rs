@@ -1,0 +1,824 @@
+//! The GitOps path split into the steps of a CI workflow, for runners that apply templates
+//! themselves (a GitHub Actions job running `tofu apply` between two idp steps).
+//!
+//! [`crate::platform::preview`] does the whole path in one process and holds the environment's
+//! lease across the apply. A workflow cannot: its steps are separate processes and an apply can
+//! outlast any lease. So the path is cut where the provisioner would run:
+//!
+//! 1. [`plan`]: read the metadata, decide ([`crate::domain::decide`]); with `begin`, re-decide
+//!    under the lease on fresh metadata and write the new status (`provisioning`, `updating` or
+//!    `destroying`) with compare-and-swap, plus the tfvars the template is applied with;
+//! 2. the workflow applies (or destroys) the template;
+//! 3. [`record`] stores the outputs and marks the environment `active` (or `failed`), or
+//!    [`cleanup`] removes the environment's images, OpenTofu lock items and state objects and
+//!    leaves the `destroyed` tombstone.
+//!
+//! Two runs for one environment are serialised by the workflow's concurrency group; the
+//! compare-and-swap and the short lease around each write keep a concurrent `idp` command from
+//! being overwritten.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::domain::config::Config;
+use crate::domain::decide::{self, Action, Decision, NoOpReason};
+use crate::domain::event::Trigger;
+use crate::domain::layout;
+use crate::domain::lifecycle::{Metadata, Status};
+use crate::domain::naming::EnvName;
+use crate::domain::template::TemplateName;
+use crate::domain::ttl::{self, Ttl};
+use crate::error::{Error, Result};
+use crate::platform::create::Source;
+use crate::platform::lease::{self, Purpose};
+use crate::platform::report::Cleanup;
+use crate::platform::state::{self, Versioned};
+use crate::platform::{Platform, deploy};
+use crate::ports::RegistryError;
+use crate::ports::provisioner::Outputs;
+
+/// Which kind of work the calling workflow does: a provision workflow never destroys and a
+/// destroy workflow never provisions, whatever the event says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    /// Provision or redeploy.
+    Deploy,
+    /// Destroy.
+    Destroy,
+}
+
+/// What a manual dispatch (`workflow_dispatch`) asks for: its inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DispatchInputs {
+    /// `environment_name`: the environment.
+    pub environment_name: Option<String>,
+    /// `template`: overrides the config's template.
+    pub template: Option<String>,
+    /// `ttl`: overrides the config's TTL.
+    pub ttl: Option<String>,
+}
+
+/// What [`plan`] works on.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    /// The parsed event.
+    pub trigger: Trigger,
+    /// The repository's `.idp/config.yml` (or the defaults).
+    pub config: Config,
+    /// The image built for this commit; `None` runs the config's image.
+    pub image: Option<String>,
+    /// Who pushed (the owner of a new environment).
+    pub owner: Option<String>,
+    /// The kind of workflow asking; `None` accepts any action.
+    pub expect: Option<Expect>,
+    /// Write the new status and tfvars (the step right before the apply); `false` only decides.
+    pub begin: bool,
+}
+
+/// What the workflow should do next.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// The decision (environment, action, reason).
+    pub decision: Decision,
+    /// The template to apply or destroy.
+    pub template: Option<TemplateName>,
+    /// The region of the environment.
+    pub region: String,
+    /// The OpenTofu state key (`environments/{name}/terraform.tfstate`).
+    pub state_key: Option<String>,
+    /// The environment's record (after `begin`'s write, when it wrote).
+    pub environment: Option<Metadata>,
+    /// The variables to apply (or destroy) the template with.
+    pub tfvars: Option<Map<String, Value>>,
+}
+
+/// How many times [`plan`] re-reads and re-decides after losing a compare-and-swap.
+const BEGIN_ATTEMPTS: usize = 8;
+
+/// Decide what the trigger means and, with `begin`, record the start of the work.
+pub async fn plan(platform: &Platform, req: PlanRequest) -> Result<Plan> {
+    let mut config = req.config.clone();
+    let env = match &req.trigger {
+        Trigger::Dispatch { inputs, .. } => {
+            let inputs = DispatchInputs {
+                environment_name: inputs.get("environment_name").cloned(),
+                template: inputs.get("template").cloned(),
+                ttl: inputs.get("ttl").cloned(),
+            };
+            apply_dispatch_inputs(&mut config, &inputs)?;
+            match inputs.environment_name.as_deref() {
+                Some(name) => Some(EnvName::parse(name)?),
+                None => None,
+            }
+        }
+        other => decide::env_for(other).ok().flatten(),
+    };
+    let req = PlanRequest { config, ..req };
+    let Some(env) = env else {
+        let decision = decide_for(&req, None, None, platform.backend.clock.now())?;
+        return Ok(empty_plan(platform, decision));
+    };
+    if !req.begin {
+        let current = state::load(&*platform.backend.store, &env).await?;
+        let decision = decide_for(
+            &req,
+            Some(&env),
+            current.as_ref().map(|c| &c.meta),
+            platform.backend.clock.now(),
+        )?;
+        return build_plan(platform, &req, decision, current.map(|c| c.meta)).await;
+    }
+    let backend = &platform.backend;
+    let purpose = match req.expect {
+        Some(Expect::Destroy) => Purpose::Destroy,
+        _ => Purpose::Deploy,
+    };
+    let guard = lease::acquire(
+        &backend.locks,
+        &backend.clock,
+        &env,
+        purpose,
+        &platform.settings.actor,
+        platform.settings.lease_ttl,
+        Some(platform.settings.lease_wait),
+    )
+    .await?;
+    let result = begin_locked(platform, &req, &env).await;
+    guard.release().await;
+    result
+}
+
+fn apply_dispatch_inputs(config: &mut Config, inputs: &DispatchInputs) -> Result<()> {
+    if let Some(template) = inputs.template.as_deref().filter(|t| !t.is_empty()) {
+        config.template = TemplateName::new(template).ok_or_else(|| Error::Refused {
+            reason: "invalid_template".to_owned(),
+            message: format!(
+                "input `template`: `{}` is not a template name; use one of {}",
+                template.escape_debug(),
+                crate::domain::template::BUILTIN_TEMPLATES.join(", ")
+            ),
+        })?;
+    }
+    if let Some(ttl) = inputs.ttl.as_deref().filter(|t| !t.is_empty()) {
+        config.ttl = Ttl::parse(ttl)?;
+    }
+    Ok(())
+}
+
+async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> Result<Plan> {
+    let store = &*platform.backend.store;
+    for _ in 0..BEGIN_ATTEMPTS {
+        let now = platform.backend.clock.now();
+        let current = state::load(store, env).await?;
+        let decision = decide_for(req, Some(env), current.as_ref().map(|c| &c.meta), now)?;
+        let written = match decision.action {
+            Action::Provision => start_provision(platform, req, env, current).await,
+            Action::ExtendAndRedeploy => match current {
+                Some(current) => start_redeploy(platform, req, current).await,
+                None => start_provision(platform, req, env, None).await,
+            },
+            Action::Destroy => match current {
+                Some(current) => start_destroy(platform, current).await,
+                None => return build_plan(platform, req, decision, None).await,
+            },
+            _ => return build_plan(platform, req, decision, current.map(|c| c.meta)).await,
+        };
+        match written {
+            Ok(saved) => {
+                let mut plan = build_plan(platform, req, decision, Some(saved.meta)).await?;
+                if let Some(vars) = &plan.tfvars {
+                    state::put_json(
+                        store,
+                        &layout::tfvars_key(env, None),
+                        &Value::Object(vars.clone()),
+                    )
+                    .await?;
+                }
+                plan.state_key = Some(layout::state_key(env, None));
+                return Ok(plan);
+            }
+            Err(Error::Conflict { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::Conflict {
+        name: env.to_string(),
+    })
+}
+
+/// The decision for `req`, with the workflow's expectation applied.
+fn decide_for(
+    req: &PlanRequest,
+    env: Option<&EnvName>,
+    current: Option<&Metadata>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Decision> {
+    let decision = match (&req.trigger, env) {
+        (Trigger::Dispatch { .. }, Some(env)) => decide_dispatch(env, req.expect, current, now),
+        (trigger, _) => decide::decide(trigger, current, now),
+    };
+    let mismatch = match (req.expect, &decision.action) {
+        (Some(Expect::Deploy), Action::Destroy) => Some("a destroy"),
+        (Some(Expect::Destroy), Action::Provision | Action::ExtendAndRedeploy) => Some("a deploy"),
+        _ => None,
+    };
+    if let Some(what) = mismatch {
+        return Err(Error::Refused {
+            reason: "wrong_workflow".to_owned(),
+            message: format!(
+                "the `{}` event asks for {what}, which this workflow does not do: call the {} workflow for it",
+                req.trigger.kind(),
+                if what == "a destroy" {
+                    "destroy"
+                } else {
+                    "provision"
+                }
+            ),
+        });
+    }
+    Ok(decision)
+}
+
+/// A dispatch names the environment; the workflow (through `expect`) says what to do with it.
+fn decide_dispatch(
+    env: &EnvName,
+    expect: Option<Expect>,
+    current: Option<&Metadata>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Decision {
+    let noop = |reason: NoOpReason, text: String| Decision {
+        env: Some(env.clone()),
+        action: Action::NoOp { reason },
+        reason: text,
+    };
+    let act = |action: Action, text: String| Decision {
+        env: Some(env.clone()),
+        action,
+        reason: text,
+    };
+    match (expect, current) {
+        (None, _) => noop(
+            NoOpReason::ManualDispatch,
+            "manual dispatch: the workflow says whether to deploy or destroy".to_owned(),
+        ),
+        (Some(Expect::Deploy), None) => act(
+            Action::Provision,
+            format!("no environment `{env}` yet: provision it"),
+        ),
+        (Some(Expect::Deploy), Some(m)) => match m.status {
+            Status::Destroyed | Status::Failed => act(
+                Action::Provision,
+                format!("environment `{env}` is `{}`: provision it again", m.status),
+            ),
+            Status::Destroying => noop(
+                NoOpReason::BeingDestroyed,
+                format!("environment `{env}` is being destroyed; run again when it is gone"),
+            ),
+            status => act(
+                Action::ExtendAndRedeploy,
+                format!("environment `{env}` is `{status}`: redeploy it and extend its TTL"),
+            ),
+        },
+        (Some(Expect::Destroy), None) => noop(
+            NoOpReason::AlreadyGone,
+            format!("environment `{env}` does not exist: already gone"),
+        ),
+        (Some(Expect::Destroy), Some(m)) => match m.status {
+            Status::Destroyed => noop(
+                NoOpReason::AlreadyDestroyed,
+                format!("environment `{env}` is already destroyed"),
+            ),
+            Status::Destroying if !m.is_stuck_destroying(now) => noop(
+                NoOpReason::AlreadyDestroying,
+                format!("environment `{env}` is already destroying"),
+            ),
+            status => act(
+                Action::Destroy,
+                format!("environment `{env}` (`{status}`): destroy it"),
+            ),
+        },
+    }
+}
+
+fn empty_plan(platform: &Platform, decision: Decision) -> Plan {
+    Plan {
+        decision,
+        template: None,
+        region: platform.settings.region.clone(),
+        state_key: None,
+        environment: None,
+        tfvars: None,
+    }
+}
+
+/// The plan for `decision`: the tfvars of the environment as it will be applied (deploys) or
+/// as it was applied (destroys).
+async fn build_plan(
+    platform: &Platform,
+    req: &PlanRequest,
+    decision: Decision,
+    meta: Option<Metadata>,
+) -> Result<Plan> {
+    let Some(env) = decision.env.clone() else {
+        return Ok(empty_plan(platform, decision));
+    };
+    let now = platform.backend.clock.now();
+    let (template, tfvars, region) = match &decision.action {
+        Action::Provision | Action::ExtendAndRedeploy => {
+            let meta = match &meta {
+                // Before `begin` wrote anything, show the record the deploy would write.
+                Some(m)
+                    if matches!(m.status, Status::Provisioning | Status::Updating) && req.begin =>
+                {
+                    m.clone()
+                }
+                Some(m) if !req.begin && decision.action == Action::ExtendAndRedeploy => {
+                    let mut next = m.clone();
+                    let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
+                    next.expires_at = next.expires_at.max(ttl::expires_at(now, ttl));
+                    apply_source(&mut next, &source_of(&req.trigger), Some(image_of(req)));
+                    next
+                }
+                _ => new_record(platform, req, &env, now)?,
+            };
+            let pr = deploy::request(platform, &meta, &req.config);
+            (Some(meta.template.clone()), Some(pr.tfvars), pr.region)
+        }
+        Action::Destroy => match &meta {
+            Some(m) => {
+                let pr = deploy::stored_request(platform, m).await?;
+                (Some(m.template.clone()), Some(pr.tfvars), pr.region)
+            }
+            None => (None, None, None),
+        },
+        _ => (
+            meta.as_ref().map(|m| m.template.clone()),
+            None,
+            meta.as_ref().and_then(|m| m.region.clone()),
+        ),
+    };
+    Ok(Plan {
+        state_key: tfvars.as_ref().map(|_| layout::state_key(&env, None)),
+        decision,
+        template,
+        region: region.unwrap_or_else(|| platform.settings.region.clone()),
+        environment: meta,
+        tfvars,
+    })
+}
+
+fn image_of(req: &PlanRequest) -> String {
+    req.image
+        .clone()
+        .unwrap_or_else(|| req.config.image.clone())
+}
+
+fn new_record(
+    platform: &Platform,
+    req: &PlanRequest,
+    env: &EnvName,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Metadata> {
+    let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
+    let mut meta = Metadata::new(
+        env.clone(),
+        req.config.template.clone(),
+        req.owner
+            .clone()
+            .unwrap_or_else(|| platform.settings.actor.clone()),
+        now,
+        ttl::expires_at(now, ttl),
+    );
+    meta.region = req.config.region.clone();
+    apply_source(&mut meta, &source_of(&req.trigger), Some(image_of(req)));
+    Ok(meta)
+}
+
+async fn start_provision(
+    platform: &Platform,
+    req: &PlanRequest,
+    env: &EnvName,
+    current: Option<Versioned>,
+) -> Result<Versioned> {
+    let store = &*platform.backend.store;
+    let now = platform.backend.clock.now();
+    match current {
+        // Recovery of a failed environment keeps its creation time.
+        Some(failed) if failed.meta.status == Status::Failed => {
+            let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
+            let mut meta = failed.meta.clone();
+            meta.transition(Status::Provisioning, now)?;
+            meta.template = req.config.template.clone();
+            meta.expires_at = meta.expires_at.max(ttl::expires_at(now, ttl));
+            apply_source(&mut meta, &source_of(&req.trigger), Some(image_of(req)));
+            state::save(store, &meta, Some(&failed.etag)).await
+        }
+        previous => {
+            let meta = new_record(platform, req, env, now)?;
+            state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await
+        }
+    }
+}
+
+async fn start_redeploy(
+    platform: &Platform,
+    req: &PlanRequest,
+    current: Versioned,
+) -> Result<Versioned> {
+    let now = platform.backend.clock.now();
+    let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
+    let mut meta = current.meta.clone();
+    if meta.status == Status::Active {
+        meta.transition(Status::Updating, now)?;
+    }
+    // Every push keeps the environment alive for at least one more TTL from now.
+    meta.expires_at = meta.expires_at.max(ttl::expires_at(now, ttl));
+    meta.updated_at = now;
+    apply_source(&mut meta, &source_of(&req.trigger), Some(image_of(req)));
+    state::save(&*platform.backend.store, &meta, Some(&current.etag)).await
+}
+
+async fn start_destroy(platform: &Platform, current: Versioned) -> Result<Versioned> {
+    if current.meta.status == Status::Destroying {
+        return Ok(current);
+    }
+    let now = platform.backend.clock.now();
+    let mut meta = current.meta.clone();
+    if matches!(meta.status, Status::Provisioning | Status::Updating) {
+        meta.transition(Status::Failed, now)?;
+    }
+    meta.transition(Status::Destroying, now)?;
+    state::save(&*platform.backend.store, &meta, Some(&current.etag)).await
+}
+
+fn source_of(trigger: &Trigger) -> Source {
+    let (pr_number, commit) = match trigger {
+        Trigger::Push { commit, .. } => (None, Some(commit.as_str().to_owned())),
+        Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
+            (Some(pr.number), Some(pr.head_sha.as_str().to_owned()))
+        }
+        _ => (None, None),
+    };
+    Source {
+        repository: trigger.repository().map(|r| r.as_str().to_owned()),
+        branch: trigger.branch().map(|b| b.as_str().to_owned()),
+        pr_number,
+        commit,
+    }
+}
+
+fn apply_source(meta: &mut Metadata, source: &Source, image: Option<String>) {
+    meta.repository = source.repository.clone().or(meta.repository.take());
+    meta.branch = source.branch.clone().or(meta.branch.take());
+    meta.pr_number = source.pr_number.or(meta.pr_number);
+    meta.commit = source.commit.clone().or(meta.commit.take());
+    meta.image = image.or(meta.image.take());
+}
+
+/// How an apply ended, as the workflow reports it to [`record`].
+#[derive(Debug, Clone)]
+pub enum ApplyResult {
+    /// The apply succeeded with these outputs (`tofu output -json`).
+    Applied(Outputs),
+    /// The apply (or the build before it) failed.
+    Failed,
+}
+
+/// Record the end of an apply: the outputs in `outputs.json` (sensitive values masked) and
+/// status `active` with the endpoint, or status `failed`. Recording `active` twice is
+/// harmless (a re-run step).
+pub async fn record(
+    platform: &Platform,
+    name: &EnvName,
+    result: &ApplyResult,
+) -> Result<Versioned> {
+    let store = &*platform.backend.store;
+    let now = platform.backend.clock.now();
+    match result {
+        ApplyResult::Applied(outputs) => {
+            state::put_json(
+                store,
+                &layout::outputs_key(name, None),
+                &deploy::outputs_json(outputs),
+            )
+            .await?;
+            let endpoint = outputs.endpoint().map(str::to_owned);
+            state::update(store, name, |meta| {
+                match meta.status {
+                    Status::Active if meta.endpoint == endpoint => return Ok(false),
+                    Status::Active => {}
+                    Status::Provisioning | Status::Updating => {
+                        meta.transition(Status::Active, now)?
+                    }
+                    status => {
+                        return Err(Error::InvalidState {
+                            name: name.to_string(),
+                            status,
+                            action: "record an apply of",
+                        });
+                    }
+                }
+                meta.endpoint = endpoint.clone();
+                meta.updated_at = now;
+                Ok(true)
+            })
+            .await
+        }
+        ApplyResult::Failed => {
+            state::update(store, name, |meta| match meta.status {
+                Status::Failed => Ok(false),
+                Status::Provisioning | Status::Updating => {
+                    meta.transition(Status::Failed, now)?;
+                    Ok(true)
+                }
+                status => Err(Error::InvalidState {
+                    name: name.to_string(),
+                    status,
+                    action: "record a failed apply of",
+                }),
+            })
+            .await
+        }
+    }
+}
+
+/// What [`cleanup`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CleanupReport {
+    /// The environment's record afterwards (the `destroyed` tombstone).
+    pub environment: Metadata,
+    /// What was removed.
+    pub cleanup: Cleanup,
+    /// Whether it was already destroyed (nothing was done).
+    pub already_destroyed: bool,
+}
+
+/// After the workflow destroyed the template: delete the environment's images (exact tags
+/// only), its OpenTofu lock items and its state objects (all but the metadata), then mark it
+/// `destroyed`. The environment must be `destroying` (the plan's `begin` put it there).
+pub async fn cleanup(platform: &Platform, name: &EnvName) -> Result<CleanupReport> {
+    let backend = &platform.backend;
+    let current = state::load_existing(&*backend.store, name).await?;
+    if current.meta.status == Status::Destroyed {
+        return Ok(CleanupReport {
+            environment: current.meta,
+            cleanup: Cleanup::default(),
+            already_destroyed: true,
+        });
+    }
+    if current.meta.status != Status::Destroying {
+        return Err(Error::InvalidState {
+            name: name.to_string(),
+            status: current.meta.status,
+            action: "clean up",
+        });
+    }
+    let mut cleanup = Cleanup::default();
+    let repository = &platform.settings.image_repository;
+    let images = match backend.registry.list_images(repository).await {
+        Ok(images) => images,
+        // No repository, no images to clean up.
+        Err(RegistryError::NotFound { .. }) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let tags: Vec<String> = images
+        .into_iter()
+        .map(|image| image.tag)
+        .filter(|tag| layout::image_tag_belongs_to(tag, name))
+        .collect();
+    if !tags.is_empty() {
+        let report = backend.registry.delete_images(repository, &tags).await?;
+        cleanup.images_deleted = report.deleted;
+        cleanup.image_failures = report
+            .failed
+            .into_iter()
+            .map(|f| format!("{}: {}", f.tag, f.reason))
+            .collect();
+    }
+    let removal = backend
+        .locks
+        .remove_terraform_lock_items(
+            &platform.settings.state_bucket,
+            &layout::state_key(name, None),
+        )
+        .await?;
+    cleanup.terraform_lock_removed = removal.lock.is_some();
+    cleanup.terraform_digest_removed = removal.digest_removed;
+    let metadata_key = layout::metadata_key(name, None);
+    for object in backend.store.list_all(&layout::env_prefix(name)).await? {
+        if object.key != metadata_key {
+            backend.store.delete(&object.key).await?;
+            cleanup.state_objects_deleted += 1;
+        }
+    }
+    let now = backend.clock.now();
+    let saved = state::update(&*backend.store, name, |meta| {
+        if meta.status == Status::Destroyed {
+            return Ok(false);
+        }
+        meta.transition(Status::Destroyed, now)?;
+        meta.endpoint = None;
+        Ok(true)
+    })
+    .await?;
+    Ok(CleanupReport {
+        environment: saved.meta,
+        cleanup,
+        already_destroyed: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::backend::Backend;
+    use crate::domain::event::Repository;
+
+    fn now() -> DateTime<Utc> {
+        "2026-03-01T12:00:00Z".parse().unwrap()
+    }
+
+    fn dispatch(name: &str) -> Trigger {
+        let mut inputs = BTreeMap::new();
+        inputs.insert("environment_name".to_owned(), name.to_owned());
+        Trigger::Dispatch {
+            repository: Repository::parse("octo-org/platform").unwrap(),
+            git_ref: "refs/heads/main".to_owned(),
+            inputs,
+        }
+    }
+
+    fn request(trigger: Trigger, expect: Expect, begin: bool) -> PlanRequest {
+        PlanRequest {
+            trigger,
+            config: Config::default(),
+            image: Some("nginx:1.27".to_owned()),
+            owner: Some("octocat".to_owned()),
+            expect: Some(expect),
+            begin,
+        }
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_dispatched_deploy_provisions_then_records_then_a_dispatched_destroy_cleans_up() {
+        rt().block_on(async {
+            let (backend, _) = Backend::memory_at(now());
+            let platform = Platform::new(backend);
+            let name = EnvName::parse("demo").unwrap();
+            let planned = plan(&platform, request(dispatch("demo"), Expect::Deploy, true))
+                .await
+                .unwrap();
+            assert_eq!(planned.decision.action, Action::Provision);
+            assert_eq!(
+                planned.environment.as_ref().unwrap().status,
+                Status::Provisioning
+            );
+            assert_eq!(
+                planned.tfvars.as_ref().unwrap()["container_image"],
+                "nginx:1.27"
+            );
+            let mut outputs = Outputs::new();
+            outputs.insert("endpoint", "https://demo.example.com");
+            let saved = record(&platform, &name, &ApplyResult::Applied(outputs))
+                .await
+                .unwrap();
+            assert_eq!(saved.meta.status, Status::Active);
+            assert_eq!(
+                saved.meta.endpoint.as_deref(),
+                Some("https://demo.example.com")
+            );
+
+            let err = cleanup(&platform, &name).await.unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidState { .. }),
+                "only a destroying environment is cleaned up: {err}"
+            );
+
+            let planned = plan(&platform, request(dispatch("demo"), Expect::Destroy, true))
+                .await
+                .unwrap();
+            assert_eq!(planned.decision.action, Action::Destroy);
+            assert_eq!(
+                planned.environment.as_ref().unwrap().status,
+                Status::Destroying
+            );
+            let done = cleanup(&platform, &name).await.unwrap();
+            assert_eq!(done.environment.status, Status::Destroyed);
+            assert_eq!(
+                done.cleanup.state_objects_deleted, 2,
+                "outputs.json and tfvars.json"
+            );
+            assert!(cleanup(&platform, &name).await.unwrap().already_destroyed);
+
+            let again = plan(&platform, request(dispatch("demo"), Expect::Destroy, true))
+                .await
+                .unwrap();
+            assert!(matches!(
+                again.decision.action,
+                Action::NoOp {
+                    reason: NoOpReason::AlreadyDestroyed
+                }
+            ));
+        });
+    }
+
+    #[test]
+    fn a_failed_apply_is_recorded_and_the_next_deploy_recovers_it() {
+        rt().block_on(async {
+            let (backend, _) = Backend::memory_at(now());
+            let platform = Platform::new(backend);
+            let name = EnvName::parse("demo").unwrap();
+            plan(&platform, request(dispatch("demo"), Expect::Deploy, true))
+                .await
+                .unwrap();
+            let failed = record(&platform, &name, &ApplyResult::Failed)
+                .await
+                .unwrap();
+            assert_eq!(failed.meta.status, Status::Failed);
+            let retry = plan(&platform, request(dispatch("demo"), Expect::Deploy, true))
+                .await
+                .unwrap();
+            assert_eq!(retry.decision.action, Action::Provision);
+            assert_eq!(
+                retry.environment.unwrap().created_at,
+                failed.meta.created_at,
+                "recovery keeps the creation time"
+            );
+        });
+    }
+
+    #[test]
+    fn planning_without_begin_writes_nothing() {
+        rt().block_on(async {
+            let (backend, handles) = Backend::memory_at(now());
+            let platform = Platform::new(backend);
+            let planned = plan(&platform, request(dispatch("demo"), Expect::Deploy, false))
+                .await
+                .unwrap();
+            assert_eq!(planned.decision.action, Action::Provision);
+            assert!(planned.tfvars.is_some());
+            assert!(
+                crate::ports::ObjectStore::list_all(&*handles.store, "")
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+        });
+    }
+
+    #[test]
+    fn a_destroying_environment_is_not_redeployed_by_a_dispatch() {
+        let mut meta = Metadata::new(
+            EnvName::parse("demo").unwrap(),
+            TemplateName::default_template(),
+            "octocat".to_owned(),
+            now(),
+            now(),
+        );
+        meta.status = Status::Destroying;
+        meta.status_changed_at = now();
+        let d = decide_dispatch(&meta.name.clone(), Some(Expect::Deploy), Some(&meta), now());
+        assert!(matches!(
+            d.action,
+            Action::NoOp {
+                reason: NoOpReason::BeingDestroyed
+            }
+        ));
+        let d = decide_dispatch(
+            &meta.name.clone(),
+            Some(Expect::Destroy),
+            Some(&meta),
+            now(),
+        );
+        assert!(matches!(
+            d.action,
+            Action::NoOp {
+                reason: NoOpReason::AlreadyDestroying
+            }
+        ));
+        let later = now() + chrono::TimeDelta::hours(3);
+        let d = decide_dispatch(
+            &meta.name.clone(),
+            Some(Expect::Destroy),
+            Some(&meta),
+            later,
+        );
+        assert_eq!(
+            d.action,
+            Action::Destroy,
+            "a destroy stuck for more than 2 h is retried"
+        );
+    }
+}
