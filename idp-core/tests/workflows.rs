@@ -3,6 +3,8 @@
 //! under both `workflow_dispatch` and `workflow_call` (GitHub refuses a dispatch with an
 //! undeclared input: "Unexpected inputs provided").
 
+#![allow(clippy::disallowed_methods, reason = "the test reads the workflow files from disk")]
+
 use std::path::Path;
 
 use idp_core::platform::workflows::{DESTROY_INPUTS, DESTROY_WORKFLOW, PROVISION_INPUTS, PROVISION_WORKFLOW};

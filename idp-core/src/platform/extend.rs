@@ -46,13 +46,12 @@ pub async fn extend(platform: &Platform, req: ExtendRequest) -> Result<ChangeRep
     })
     .await?;
     let mut report = ChangeReport::changed(Outcome::Extended, saved.meta.clone());
-    if platform.backend.provisioner.tags_follow_expiry() && saved.meta.status == Status::Active {
-        if let Err(e) = retag(platform, &saved).await {
-            report.notices.push(format!(
-                "the expiry tags of `{}` were not updated ({e}); they catch up on the next deploy",
-                req.name
-            ));
-        }
+    let retags = platform.backend.provisioner.tags_follow_expiry() && saved.meta.status == Status::Active;
+    if let Some(Err(e)) = if retags { Some(retag(platform, &saved).await) } else { None } {
+        report.notices.push(format!(
+            "the expiry tags of `{}` were not updated ({e}); they catch up on the next deploy",
+            req.name
+        ));
     }
     Ok(report)
 }

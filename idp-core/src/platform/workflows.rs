@@ -88,12 +88,7 @@ mod tests {
         let name = EnvName::parse("demo").unwrap();
         let ttl = Ttl::parse("2d").unwrap();
         let all = [
-            provision(
-                &name,
-                Some(&TemplateName::default_template()),
-                Some(ttl),
-                Some("me"),
-            ),
+            provision(&name, Some(&TemplateName::default_template()), Some(ttl)),
             extend(&name, ttl),
             destroy(&name),
         ];
