@@ -71,6 +71,7 @@ fn _idp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reports::Lease>()?;
     m.add_class::<reports::TerraformLock>()?;
     m.add_class::<reports::UnlockReport>()?;
+    m.add_class::<reports::RunReport>()?;
     errors::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -29,7 +29,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use crate::config::{self, Config};
 use crate::errors;
 use crate::reports::{
-    ChangeReport, Environment, LogsReport, StatusReport, SweepReport, UnlockReport,
+    ChangeReport, Environment, LogsReport, RunReport, StatusReport, SweepReport, UnlockReport,
 };
 use crate::runtime::block_on;
 
@@ -290,6 +290,57 @@ impl Platform {
         let platform = Arc::clone(&self.inner);
         let report = block_on(py, async move { unlock::unlock(&platform, &name).await })?;
         Ok(UnlockReport::from(&report))
+    }
+
+    /// Run an infrastructure job (`idp run`): `job` is the job file's text (YAML or JSON) or a
+    /// dict of the same shape. Orders run on this machine, at most `max_parallel` at once, in
+    /// `working_dir` (default: the current directory); `secrets` maps the secret names orders
+    /// list to their values (masked in every output, never stored). Returns when the run ends;
+    /// a failed order is a `status` of the report, not an exception. Raises `InvalidInput` for
+    /// an invalid job (every problem listed) and `LockHeld` when `run_id` is already running.
+    #[pyo3(signature = (job, *, run_id=None, max_parallel=8, working_dir=None, secrets=None))]
+    fn run(
+        &self,
+        py: Python<'_>,
+        job: &Bound<'_, PyAny>,
+        run_id: Option<String>,
+        max_parallel: usize,
+        working_dir: Option<PathBuf>,
+        secrets: Option<std::collections::BTreeMap<String, String>>,
+    ) -> PyResult<RunReport> {
+        use idp_core::domain::orders::Job;
+        use idp_core::platform::run::{self, RunOptions};
+        let text: String = if job.is_instance_of::<PyString>() {
+            job.extract()?
+        } else if job.is_instance_of::<PyDict>() {
+            py.import("json")?.call_method1("dumps", (job,))?.extract()?
+        } else {
+            return Err(PyTypeError::new_err("`job` must be the job file's text or a dict"));
+        };
+        let job = Job::from_yaml(&text, "<job>").map_err(|errors| {
+            errors::to_py(
+                py,
+                &Error::Refused {
+                    reason: "invalid_job".into(),
+                    message: errors.to_string(),
+                },
+            )
+        })?;
+        let mut options = RunOptions {
+            max_parallel: max_parallel.max(1),
+            ..RunOptions::default()
+        };
+        if let Some(dir) = working_dir {
+            options.working_dir = dir;
+        }
+        options.secrets = secrets
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, idp_core::secret::Secret::new(v)))
+            .collect();
+        let platform = Arc::clone(&self.inner);
+        let summary = block_on(py, async move { run::run(&platform, job, run_id, options).await })?;
+        Ok(RunReport::from(&summary))
     }
 
     /// The GitOps path for one GitHub event: `event` is the payload (a dict, or its JSON text

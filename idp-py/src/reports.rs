@@ -471,3 +471,30 @@ impl From<&CoreUnlockReport> for UnlockReport {
         }
     }
 }
+
+record! {
+    /// The outcome of an infrastructure run (`Platform.run`): its id, its status
+    /// (`succeeded`, `failed`, `timed_out`, …) and every order as a dict with `name`, `status`,
+    /// `exit_code`, `duration_ms` and `log_excerpt`.
+    RunReport {
+        /// The run's id (`idp run status ID` reads it back).
+        run_id: String,
+        /// Where the run ended.
+        status: String,
+        /// Every order, in job order.
+        orders: Json,
+    }
+}
+
+impl From<&idp_core::domain::orders::RunSummary> for RunReport {
+    fn from(s: &idp_core::domain::orders::RunSummary) -> Self {
+        Self {
+            run_id: s.run_id.clone(),
+            status: serde_json::to_value(s.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            orders: Json(serde_json::to_value(&s.orders).unwrap_or_default()),
+        }
+    }
+}

@@ -34,6 +34,7 @@ __all__ = [
     "SweepReport",
     "TerraformLock",
     "UnlockReport",
+    "RunReport",
     "__version__",
     "check_env_name",
     "env_name",
@@ -277,6 +278,16 @@ class UnlockReport:
     def unlocked(self) -> bool: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
+class RunReport:
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def orders(self) -> list[dict[str, Any]]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
 # === the platform ===
 
 @final
@@ -324,6 +335,15 @@ class Platform:
         next_token: str | None = None,
     ) -> LogsReport: ...
     def unlock(self, name: str) -> UnlockReport: ...
+    def run(
+        self,
+        job: str | dict[str, Any],
+        *,
+        run_id: str | None = None,
+        max_parallel: int = 8,
+        working_dir: str | os.PathLike[str] | None = None,
+        secrets: dict[str, str] | None = None,
+    ) -> RunReport: ...
     def preview(
         self,
         event: dict[str, Any] | str | bytes,
