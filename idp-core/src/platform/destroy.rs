@@ -151,6 +151,15 @@ async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> 
             source,
         })?;
 
+    clean_up_after(platform, &meta.name, &req.state_key).await
+}
+
+/// Everything a destroyed environment leaves besides its infrastructure: its images (tags that
+/// belong to exactly this environment), its OpenTofu lock items and its state objects except the
+/// metadata (which becomes the tombstone). Each step is idempotent. Used by `destroy` after the
+/// provisioner's destroy, and by the GitHub workflow's cleanup step after `tofu destroy`.
+pub(crate) async fn clean_up_after(platform: &Platform, name: &EnvName, state_key: &str) -> Result<Cleanup> {
+    let backend = &platform.backend;
     let mut cleanup = Cleanup::default();
     let repository = &platform.settings.image_repository;
     let images = match backend.registry.list_images(repository).await {
@@ -162,7 +171,7 @@ async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> 
     let tags: Vec<String> = images
         .into_iter()
         .map(|image| image.tag)
-        .filter(|tag| layout::image_tag_belongs_to(tag, &meta.name))
+        .filter(|tag| layout::image_tag_belongs_to(tag, name))
         .collect();
     if !tags.is_empty() {
         let report = backend.registry.delete_images(repository, &tags).await?;
@@ -176,13 +185,13 @@ async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> 
 
     let removal = backend
         .locks
-        .remove_terraform_lock_items(&platform.settings.state_bucket, &req.state_key)
+        .remove_terraform_lock_items(&platform.settings.state_bucket, state_key)
         .await?;
     cleanup.terraform_lock_removed = removal.lock.is_some();
     cleanup.terraform_digest_removed = removal.digest_removed;
 
-    let metadata_key = layout::metadata_key(&meta.name, None);
-    for object in backend.store.list_all(&layout::env_prefix(&meta.name)).await? {
+    let metadata_key = layout::metadata_key(name, None);
+    for object in backend.store.list_all(&layout::env_prefix(name)).await? {
         if object.key != metadata_key {
             backend.store.delete(&object.key).await?;
             cleanup.state_objects_deleted += 1;

@@ -34,7 +34,6 @@ use crate::platform::lease::{self, Purpose};
 use crate::platform::report::Cleanup;
 use crate::platform::state::{self, Versioned};
 use crate::platform::{Platform, deploy};
-use crate::ports::RegistryError;
 use crate::ports::provisioner::Outputs;
 
 /// Which kind of work the calling workflow does: a provision workflow never destroys and a
@@ -574,44 +573,8 @@ pub async fn cleanup(platform: &Platform, name: &EnvName) -> Result<CleanupRepor
             action: "clean up",
         });
     }
-    let mut cleanup = Cleanup::default();
-    let repository = &platform.settings.image_repository;
-    let images = match backend.registry.list_images(repository).await {
-        Ok(images) => images,
-        // No repository, no images to clean up.
-        Err(RegistryError::NotFound { .. }) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    let tags: Vec<String> = images
-        .into_iter()
-        .map(|image| image.tag)
-        .filter(|tag| layout::image_tag_belongs_to(tag, name))
-        .collect();
-    if !tags.is_empty() {
-        let report = backend.registry.delete_images(repository, &tags).await?;
-        cleanup.images_deleted = report.deleted;
-        cleanup.image_failures = report
-            .failed
-            .into_iter()
-            .map(|f| format!("{}: {}", f.tag, f.reason))
-            .collect();
-    }
-    let removal = backend
-        .locks
-        .remove_terraform_lock_items(
-            &platform.settings.state_bucket,
-            &layout::state_key(name, None),
-        )
-        .await?;
-    cleanup.terraform_lock_removed = removal.lock.is_some();
-    cleanup.terraform_digest_removed = removal.digest_removed;
-    let metadata_key = layout::metadata_key(name, None);
-    for object in backend.store.list_all(&layout::env_prefix(name)).await? {
-        if object.key != metadata_key {
-            backend.store.delete(&object.key).await?;
-            cleanup.state_objects_deleted += 1;
-        }
-    }
+    let cleanup =
+        crate::platform::destroy::clean_up_after(platform, name, &layout::state_key(name, None)).await?;
     let now = backend.clock.now();
     let saved = state::update(&*backend.store, name, |meta| {
         if meta.status == Status::Destroyed {
