@@ -1,3 +1,6 @@
+# The variables of the templates served behind a load balancer: `api-database/variables.tf`
+# is a link to this file, so the two templates can never drift apart.
+
 variable "environment_name" {
   type        = string
   description = "Name of the environment (2-40 characters); every resource is named `idp-{environment_name}-*`."
