@@ -3,16 +3,28 @@
 //!
 //! The index lives at [`layout::INDEX_KEY`](crate::domain::layout::INDEX_KEY). Each row holds
 //! the environment's record exactly as its `metadata.json` held it, together with the etag of
-//! that `metadata.json`. The metadata objects stay the source of truth: the index is a cache that
-//! a reader checks against a listing of the metadata objects (which carries their etags) before
-//! trusting a row. This module is the pure part: the document, its rows and the check ("which
-//! rows still hold, which metadata must be read again"); the I/O is in
+//! that `metadata.json`. The metadata objects stay the source of truth; two things keep the
+//! index honest without reading them all:
+//!
+//! - **Intents.** Before a metadata write, its writer leaves an [`Intent`] marker under
+//!   [`layout::PENDING_PREFIX`](crate::domain::layout::PENDING_PREFIX) naming the environment and
+//!   the etag it writes over; it removes the marker once the index row is set. A writer that
+//!   dies in between leaves the marker behind, so a reader lists the (normally empty) marker
+//!   prefix and reads again only the environments named there. A marker is removed by a reader
+//!   only once it is [settled](Intent::settled): the metadata no longer has the etag the write
+//!   was made over, so the write has landed (or lost) and the row read after it is current.
+//! - **Full checks.** A [`Check`] compares every row with a listing of the metadata objects
+//!   (which carries their etags): run by every `sweep` that changes anything and by
+//!   `sweep --reindex`, so an index edited by hand or written around idp heals within a sweep.
+//!
+//! This module is the pure part: the document, its rows, intents and checks; the I/O is in
 //! [`platform::index`](crate::platform::index).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::layout::PENDING_PREFIX;
 use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
 
@@ -152,6 +164,49 @@ impl EnvIndex {
     }
 }
 
+/// The marker of a metadata write in flight: `environments/_pending/{name}/{over}.{id}`, where
+/// `over` is the hex of the etag the write is made over (`new` for a create) and `id` makes each
+/// write's marker its own, so one writer never removes another's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    /// The environment being written.
+    pub name: EnvName,
+    /// The etag of the `metadata.json` the write replaces; `None` for a create.
+    pub over: Option<String>,
+}
+
+impl Intent {
+    /// The marker's key for a write of `name` over `over`, with the writer's own `id`
+    /// (alphanumeric, e.g. a UUID's simple form).
+    pub fn key(name: &EnvName, over: Option<&str>, id: &str) -> String {
+        let over = over.map_or_else(|| "new".to_owned(), hex::encode);
+        format!("{PENDING_PREFIX}{name}/{over}.{id}")
+    }
+
+    /// The intent a listed marker key stands for; `None` for a key that is not one.
+    pub fn parse(key: &str) -> Option<Self> {
+        let rest = key.strip_prefix(PENDING_PREFIX)?;
+        let (name, file) = rest.split_once('/')?;
+        let (over, _id) = file.split_once('.')?;
+        let over = match over {
+            "new" => None,
+            hexed => Some(String::from_utf8(hex::decode(hexed).ok()?).ok()?),
+        };
+        Some(Self {
+            name: EnvName::parse(name).ok()?,
+            over,
+        })
+    }
+
+    /// Whether the write is over: the metadata's etag is now `current` (`None`: no object),
+    /// which is not the one the write was made over, so the write has landed or lost to another,
+    /// and a row read now is at least as new as it. Until then the marker stays: its writer may
+    /// still be on its way.
+    pub fn settled(&self, current: Option<&str>) -> bool {
+        self.over.as_deref() != current
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,7 +281,45 @@ mod tests {
         assert!(!check.is_clean());
     }
 
+    #[test]
+    fn an_intent_round_trips_through_its_key_and_settles_when_the_etag_moves() {
+        let n = name("preview-a");
+        let key = Intent::key(&n, Some("\"9b2cf535f27731c974343645a3985328\""), "0af1");
+        assert!(key.starts_with("environments/_pending/preview-a/"), "{key}");
+        assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_-.".contains(&b)));
+        let intent = Intent::parse(&key).unwrap();
+        assert_eq!(intent.over.as_deref(), Some("\"9b2cf535f27731c974343645a3985328\""));
+        assert!(!intent.settled(Some("\"9b2cf535f27731c974343645a3985328\"")));
+        assert!(intent.settled(Some("\"other\"")));
+        assert!(intent.settled(None));
+
+        let create = Intent::parse(&Intent::key(&n, None, "1")).unwrap();
+        assert_eq!(create, Intent { name: n, over: None });
+        assert!(!create.settled(None));
+        assert!(create.settled(Some("e1")));
+    }
+
+    #[test]
+    fn keys_that_are_not_intents_are_ignored() {
+        for key in [
+            "environments/_pending/preview-a",
+            "environments/_pending/preview-a/new",
+            "environments/_pending/Not_A_Name/new.1",
+            "environments/_pending/preview-a/zz.1",
+            "environments/_pending/preview-a/abc.1",
+            "environments/preview-a/metadata.json",
+        ] {
+            assert_eq!(Intent::parse(key), None, "{key}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn any_etag_survives_the_marker_key(etag in ".{0,80}", id in "[a-z0-9]{1,32}") {
+            let key = Intent::key(&name("preview-a"), Some(&etag), &id);
+            prop_assert_eq!(Intent::parse(&key).unwrap().over, Some(etag));
+        }
+
         #[test]
         fn an_index_made_from_a_listing_checks_clean_against_it(
             rows in proptest::collection::btree_map("[a-z]{1,12}", "[0-9a-f]{8}", 0..40)

@@ -12,6 +12,7 @@
 //!
 //! ```text
 //! environments/_index.json                      the environment index (never an env name)
+//! environments/_pending/{name}/{over}.{id}      a metadata write in flight (see the index)
 //! environments/{name}/terraform.tfstate         OpenTofu state
 //! environments/{name}/metadata.json             the environment record
 //! environments/{name}/outputs.json              `tofu output -json`
@@ -35,6 +36,11 @@ pub const ENVIRONMENTS_PREFIX: &str = "environments/";
 /// The key of the environment index. `_index.json` can never be an environment name (names
 /// start with a letter and have no `_` or `.`), so it never shadows an environment's prefix.
 pub const INDEX_KEY: &str = "environments/_index.json";
+
+/// The prefix of the markers of metadata writes in flight
+/// ([`Intent`](crate::domain::index::Intent)): `environments/_pending/{name}/{over}.{id}`. Like
+/// the index key, `_pending` can never be an environment name.
+pub const PENDING_PREFIX: &str = "environments/_pending/";
 
 /// The prefix under which infrastructure runs keep their results.
 pub const RUNS_PREFIX: &str = "runs/";
@@ -423,6 +429,7 @@ mod tests {
     #[test]
     fn the_index_key_is_never_an_environment() {
         assert_eq!(env_of_key(INDEX_KEY), None);
+        assert_eq!(env_of_key(&format!("{PENDING_PREFIX}preview-foo/new.1")), None);
         assert!(EnvName::parse("_index.json").is_err());
         assert_eq!(
             env_of_key("environments/preview-foo/metadata.json"),

@@ -1,15 +1,18 @@
 //! The environment index in the state store: kept up to date with every metadata write, read
-//! verified against a listing of the metadata objects, rebuilt when missing, corrupt or asked to.
+//! with the markers of writes in flight, checked in full against a listing of the metadata
+//! objects by every sweep, rebuilt when missing, corrupt or asked to.
 //!
 //! Reading one object per environment costs one request each (on S3 20–50 ms; moto serves about
-//! 240 a second), so `list` and `sweep` read the index at
-//! [`INDEX_KEY`](crate::domain::layout::INDEX_KEY) instead: one GET, plus the paged LIST of
-//! `environments/` (1,000 keys a page) that carries every `metadata.json`'s etag. A row whose
-//! etag matches the listed one is trusted as it is; only the other environments' metadata is read
-//! again, and the repaired index is written back by compare-and-swap. The metadata objects stay
-//! the source of truth, so an index left stale by a crash between a metadata write and its index
-//! update (or written by an older idp) never shows a wrong record: it costs a few extra reads
-//! once.
+//! 240 a second), so `list` and `sweep --dry-run` read the index at
+//! [`INDEX_KEY`](crate::domain::layout::INDEX_KEY) instead ([`load`]): one GET, and one LIST of
+//! [`PENDING_PREFIX`](crate::domain::layout::PENDING_PREFIX), which is empty unless a writer
+//! is at work or died between its metadata write and its index update. Only the environments
+//! named there are read again; the index is repaired by compare-and-swap and the settled markers
+//! removed. Two requests whatever the number of environments.
+//!
+//! A sweep that acts ([`load_checked`]) also lists `environments/` (1,000 keys a page) and
+//! compares every row with its `metadata.json`'s etag, so rows written around idp (by hand, or
+//! by a tool that leaves no marker) are repaired within one sweep.
 //!
 //! [`record`] is called by [`state::save`](crate::platform::state::save), the only writer of
 //! metadata, after each successful write: it sets the environment's row by If-Match on the
@@ -19,8 +22,8 @@ use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 
-use crate::domain::index::{Entry, EnvIndex};
-use crate::domain::layout::{self, INDEX_KEY};
+use crate::domain::index::{Entry, EnvIndex, Intent};
+use crate::domain::layout::{self, INDEX_KEY, PENDING_PREFIX};
 use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
 use crate::error::Result;
@@ -36,7 +39,11 @@ const REBUILD_ATTEMPTS: usize = 4;
 /// What reading the index found and cost.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IndexStats {
-    /// Metadata objects in the listing.
+    /// Markers of metadata writes in flight (or left by a writer that died).
+    pub pending: usize,
+    /// Markers removed because their write was over.
+    pub settled: usize,
+    /// Metadata objects in the listing (a full check only).
     pub listed: usize,
     /// Rows whose etag matched the listing (trusted without reading their metadata).
     pub fresh: usize,
@@ -57,27 +64,73 @@ pub struct Verified {
     pub stats: IndexStats,
 }
 
-/// Read the index and check it against a listing of the metadata objects; repair the rows that
-/// do not match (reading only those metadata objects) or rebuild a missing or unreadable index.
+/// Read the index, and read again only the environments that a marker says are being (or were
+/// last) written; repair their rows and remove the settled markers. A missing or unreadable index
+/// is built as [`load_checked`] does.
 ///
-/// A healthy index of N environments costs 1 GET and ceil(K / 1000) LISTs, K being the number of
-/// objects under `environments/`.
+/// A healthy index costs 1 GET and 1 LIST, whatever the number of environments.
 pub async fn load(platform: &Platform) -> Result<Verified> {
     let store = &*platform.backend.store;
+    let (current, intents) = futures::try_join!(read(store), pending(store))?;
+    let Current::Index(mut index, previous) = current else {
+        return load_checked(platform).await;
+    };
+    let mut stats = IndexStats {
+        pending: intents.len(),
+        ..IndexStats::default()
+    };
+    if intents.is_empty() {
+        return Ok(Verified { index, stats });
+    }
+    let names: Vec<EnvName> = intents
+        .iter()
+        .map(|(_, intent)| intent.name.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    stats.reread = names.len();
+    let mut changed = false;
+    for (name, found) in fetch_all(platform, names).await? {
+        changed |= match found {
+            Some((etag, entry)) => index.set(&name, etag.as_str(), entry),
+            None => index.rows.remove(name.as_str()).is_some(),
+        };
+    }
+    if changed {
+        stats.written = write(store, &index, PutMode::IfMatch(previous)).await;
+    }
+    if stats.written || !changed {
+        stats.settled = settle(store, &index, intents).await;
+    }
+    Ok(Verified { index, stats })
+}
+
+/// Read the index and check every row against a listing of the metadata objects; repair the
+/// rows that do not match (reading only those metadata objects) or rebuild a missing or
+/// unreadable index. Used by a sweep that acts.
+///
+/// Costs 1 GET, 1 LIST of the markers and ceil(K / 1000) LISTs, K being the number of objects
+/// under `environments/`.
+pub async fn load_checked(platform: &Platform) -> Result<Verified> {
+    let store = &*platform.backend.store;
+    // Markers first: a marker is judged settled only against a metadata etag seen after it.
+    let intents = pending(store).await?;
     let (current, listed) = futures::try_join!(read(store), listed_metadata(store))?;
     let (mut index, previous) = match current {
         Current::Missing if listed.is_empty() => return Ok(Verified::default()),
-        Current::Missing => return build(platform, listed, None).await,
-        Current::Corrupt(etag) => return build(platform, listed, Some(etag)).await,
+        Current::Missing => return build(platform, listed, None, intents).await,
+        Current::Corrupt(etag) => return build(platform, listed, Some(etag), intents).await,
         Current::Index(index, etag) => (index, etag),
     };
     let check = index.check(listed.iter().map(|(name, etag)| (name, etag.as_str())));
     let mut stats = IndexStats {
+        pending: intents.len(),
         listed: listed.len(),
         fresh: check.fresh,
         ..IndexStats::default()
     };
     if check.is_clean() {
+        stats.settled = settle(store, &index, intents).await;
         return Ok(Verified { index, stats });
     }
     let mut again = check.stale;
@@ -101,6 +154,9 @@ pub async fn load(platform: &Platform) -> Result<Verified> {
         }
     }
     stats.written = write(store, &index, PutMode::IfMatch(previous)).await;
+    if stats.written {
+        stats.settled = settle(store, &index, intents).await;
+    }
     Ok(Verified { index, stats })
 }
 
@@ -109,13 +165,14 @@ pub async fn rebuild(platform: &Platform) -> Result<Verified> {
     let store = &*platform.backend.store;
     let mut last = Verified::default();
     for _ in 0..REBUILD_ATTEMPTS {
+        let intents = pending(store).await?;
         let previous = match store.head(INDEX_KEY).await {
             Ok(meta) => Some(meta.etag),
             Err(StoreError::NotFound { .. }) => None,
             Err(e) => return Err(e.into()),
         };
         let listed = listed_metadata(store).await?;
-        last = build(platform, listed, previous).await?;
+        last = build(platform, listed, previous, intents).await?;
         if last.stats.written {
             break;
         }
@@ -127,23 +184,24 @@ pub async fn rebuild(platform: &Platform) -> Result<Verified> {
 /// retrying on conflict. Called after every metadata write.
 ///
 /// A missing or unreadable index is left alone: the next reader builds it from the metadata.
-/// Failures are logged, not returned: the metadata write already succeeded, and a row left
-/// stale is repaired by the next read.
-pub async fn record(store: &dyn ObjectStore, meta: &Metadata, etag: &Etag) {
+/// Failures are logged, not returned: the metadata write already succeeded, and the writer's
+/// marker, which stays, makes the next reader repair the row. Returns whether the index needs
+/// nothing more for this write (so the marker can go).
+pub async fn record(store: &dyn ObjectStore, meta: &Metadata, etag: &Etag) -> bool {
     for attempt in 0..INDEX_ATTEMPTS {
         let current = match store.get(INDEX_KEY).await {
             Ok(object) => object,
-            Err(StoreError::NotFound { .. }) => return,
+            Err(StoreError::NotFound { .. }) => return true,
             Err(e) => {
                 tracing::warn!(env = %meta.name, error = %e, "reading the environment index failed; the next list repairs it");
-                return;
+                return false;
             }
         };
         let Ok(mut index) = EnvIndex::from_json(&current.bytes) else {
-            return;
+            return true;
         };
         if !index.set_record(meta, etag.as_str()) {
-            return;
+            return true;
         }
         match store
             .put(
@@ -153,16 +211,63 @@ pub async fn record(store: &dyn ObjectStore, meta: &Metadata, etag: &Etag) {
             )
             .await
         {
-            Ok(_) => return,
+            Ok(_) => return true,
             Err(e) if e.is_conflict() || e.is_not_found() => backoff(attempt).await,
             Err(e) if e.is_retryable() => backoff(attempt).await,
             Err(e) => {
                 tracing::warn!(env = %meta.name, error = %e, "updating the environment index failed; the next list repairs it");
-                return;
+                return false;
             }
         }
     }
     tracing::warn!(env = %meta.name, "the environment index stayed contended; the next list repairs it");
+    false
+}
+
+/// Leave the marker of a metadata write of `name` over `over` (`None`: a create); returns its
+/// key, for [`forget`] once the write and its index row are done.
+pub async fn intend(store: &dyn ObjectStore, name: &EnvName, over: Option<&Etag>) -> Result<String> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let key = Intent::key(name, over.map(Etag::as_str), &id);
+    store.put(&key, Bytes::new(), PutMode::Overwrite).await?;
+    Ok(key)
+}
+
+/// Remove a marker left by [`intend`]. A failure is logged: a marker left behind costs the next
+/// reader one metadata read, and is removed by it.
+pub async fn forget(store: &dyn ObjectStore, key: &str) {
+    match store.delete(key).await {
+        Ok(()) | Err(StoreError::NotFound { .. }) => {}
+        Err(e) => tracing::warn!(key, error = %e, "removing a write marker failed; the next list removes it"),
+    }
+}
+
+/// Every marker of a metadata write in flight, with its key.
+async fn pending(store: &dyn ObjectStore) -> Result<Vec<(String, Intent)>> {
+    Ok(store
+        .list_all(PENDING_PREFIX)
+        .await?
+        .into_iter()
+        .filter_map(|object| Intent::parse(&object.key).map(|intent| (object.key, intent)))
+        .collect())
+}
+
+/// Remove the markers whose write is over, judged against `index`, whose rows for their
+/// environments were read after the markers were listed. Returns how many were removed.
+async fn settle(store: &dyn ObjectStore, index: &EnvIndex, intents: Vec<(String, Intent)>) -> usize {
+    let done: Vec<String> = intents
+        .into_iter()
+        .filter(|(_, intent)| {
+            let current = index.rows.get(intent.name.as_str()).map(|row| row.etag.as_str());
+            intent.settled(current)
+        })
+        .map(|(key, _)| key)
+        .collect();
+    let count = done.len();
+    stream::iter(done)
+        .for_each_concurrent(8, |key| async move { forget(store, &key).await })
+        .await;
+    count
 }
 
 /// Wait a little before retrying, more after each attempt, with jitter so that writers that
@@ -213,8 +318,10 @@ async fn build(
     platform: &Platform,
     listed: Vec<(EnvName, Etag)>,
     previous: Option<Etag>,
+    intents: Vec<(String, Intent)>,
 ) -> Result<Verified> {
     let mut stats = IndexStats {
+        pending: intents.len(),
         listed: listed.len(),
         reread: listed.len(),
         rebuilt: true,
@@ -227,7 +334,11 @@ async fn build(
         }
     }
     let mode = previous.map_or(PutMode::CreateOnly, PutMode::IfMatch);
-    stats.written = write(&*platform.backend.store, &index, mode).await;
+    let store = &*platform.backend.store;
+    stats.written = write(store, &index, mode).await;
+    if stats.written {
+        stats.settled = settle(store, &index, intents).await;
+    }
     Ok(Verified { index, stats })
 }
 

@@ -51,8 +51,11 @@ pub async fn load_existing(store: &dyn ObjectStore, name: &EnvName) -> Result<Ve
 /// Write metadata: create-only when `previous` is `None`, else only if the object still has
 /// `previous`'s etag. Losing the race is [`Error::Conflict`]; the caller re-reads.
 ///
-/// After the write, the environment's row in the index is set to the new record and etag
-/// ([`index::record`], compare-and-swap with retries). This is the only writer of metadata.
+/// The write is bracketed by a marker ([`index::intend`]) so that readers of the index know it
+/// is in flight; after the write the environment's row in the index is set to the new record
+/// and etag ([`index::record`], compare-and-swap with retries) and the marker removed. A writer
+/// that dies in between leaves the marker, and the next reader repairs the row. This is the only
+/// writer of metadata.
 pub async fn save(
     store: &dyn ObjectStore,
     meta: &Metadata,
@@ -63,9 +66,12 @@ pub async fn save(
         None => PutMode::CreateOnly,
         Some(etag) => PutMode::IfMatch(etag.clone()),
     };
+    let marker = index::intend(store, &meta.name, previous).await?;
     match store.put(&key, Bytes::from(meta.to_json()), mode).await {
         Ok(etag) => {
-            index::record(store, meta, &etag).await;
+            if index::record(store, meta, &etag).await {
+                index::forget(store, &marker).await;
+            }
             Ok(Versioned {
                 meta: meta.clone(),
                 etag,
@@ -75,9 +81,13 @@ pub async fn save(
             StoreError::AlreadyExists { .. }
             | StoreError::PreconditionFailed { .. }
             | StoreError::NotFound { .. },
-        ) => Err(Error::Conflict {
-            name: meta.name.to_string(),
-        }),
+        ) => {
+            index::forget(store, &marker).await;
+            Err(Error::Conflict {
+                name: meta.name.to_string(),
+            })
+        }
+        // The write may or may not have landed: the marker stays for the next reader.
         Err(e) => Err(e.into()),
     }
 }

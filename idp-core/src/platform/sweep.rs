@@ -91,10 +91,14 @@ pub async fn sweep_with(
     req: SweepRequest,
     options: SweepOptions,
 ) -> Result<SweepReport> {
+    // A dry run reads the index as `list` does (two requests); a sweep that acts checks every
+    // row against the metadata objects first, so it never acts on a row written around idp.
     let verified = if options.reindex {
         index::rebuild(platform).await?
-    } else {
+    } else if req.dry_run {
         index::load(platform).await?
+    } else {
+        index::load_checked(platform).await?
     };
     let listed = list::report(&verified.index, ListRequest { all: false });
     let now = platform.backend.clock.now();

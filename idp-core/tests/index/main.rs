@@ -1,9 +1,11 @@
 //! The environment index on every store (memory, local directory, S3 on moto): concurrent
-//! writers lose no row, `list` of healthy environments reads no metadata object, and stale,
-//! missing, vanished or corrupt rows are repaired from the metadata objects.
+//! writers lose no row, `list` costs two requests whatever the number of environments, a writer
+//! that dies between its metadata write and its index update leaves a marker that makes the
+//! next reader repair the row, and stale, missing, vanished or corrupt rows are repaired from
+//! the metadata objects by the full check of a sweep.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -23,12 +25,14 @@ use idp_core::ports::{Etag, ListPage, Object, ObjectMeta, ObjectStore, PutMode, 
 #[path = "../common/moto.rs"]
 mod moto_support;
 
-/// Counts the requests that reach the store.
+/// Counts the requests that reach the store; can refuse writes of the index, as a writer that
+/// dies between its metadata write and its index update would leave things.
 #[derive(Debug)]
 struct Counting {
     inner: Arc<dyn ObjectStore>,
     gets: AtomicUsize,
     lists: AtomicUsize,
+    refuse_index_writes: AtomicBool,
 }
 
 impl Counting {
@@ -52,6 +56,12 @@ impl ObjectStore for Counting {
         self.inner.head(key).await
     }
     async fn put(&self, key: &str, bytes: Bytes, mode: PutMode) -> Result<Etag, StoreError> {
+        if key == INDEX_KEY && self.refuse_index_writes.load(Ordering::SeqCst) {
+            return Err(StoreError::Backend {
+                backend: "test",
+                source: "the writer died before updating the index".into(),
+            });
+        }
         self.inner.put(key, bytes, mode).await
     }
     async fn list(&self, prefix: &str, continuation: Option<&str>) -> Result<ListPage, StoreError> {
@@ -75,6 +85,7 @@ impl Fixture {
             inner: store,
             gets: AtomicUsize::new(0),
             lists: AtomicUsize::new(0),
+            refuse_index_writes: AtomicBool::new(false),
         });
         let backend = Backend {
             store: counting.clone(),
@@ -116,6 +127,10 @@ impl Fixture {
 
     fn store(&self) -> &dyn ObjectStore {
         &*self.platform.backend.store
+    }
+
+    async fn markers(&self) -> usize {
+        self.store().list_all(layout::PENDING_PREFIX).await.unwrap().len()
     }
 
     async fn raw_index(&self) -> EnvIndex {
@@ -193,7 +208,7 @@ async fn sixteen_concurrent_writers_lose_no_row(f: &Fixture) {
     }
 }
 
-async fn a_healthy_list_reads_the_index_and_one_listing_only(f: &Fixture) {
+async fn a_healthy_list_costs_two_requests(f: &Fixture) {
     seed(f, 30).await;
     // No index yet: the first list builds it from every metadata object.
     let first = list::list(&f.platform, ListRequest::default()).await.unwrap();
@@ -205,9 +220,74 @@ async fn a_healthy_list_reads_the_index_and_one_listing_only(f: &Fixture) {
         serde_json::to_value(&first).unwrap(),
         serde_json::to_value(&second).unwrap()
     );
+    assert_eq!(f.markers().await, 0, "every writer removed its marker");
+    f.counting.reset();
+    let dry = sweep::sweep(&f.platform, SweepRequest { dry_run: true }).await.unwrap();
+    assert_eq!(dry.examined, 30);
+    assert_eq!(f.counting.counts(), (1, 1), "(GETs, LISTs) of a dry-run sweep");
 }
 
-async fn stale_missing_and_vanished_rows_are_repaired_from_metadata(f: &Fixture) {
+async fn a_writer_that_dies_before_the_index_update_is_repaired_by_the_next_list(f: &Fixture) {
+    seed(f, 3).await;
+    index::rebuild(&f.platform).await.unwrap();
+    f.counting.refuse_index_writes.store(true, Ordering::SeqCst);
+    let mut changed = meta(1);
+    changed.transition(Status::Active, t0()).unwrap();
+    let current = state::load_existing(f.store(), &changed.name).await.unwrap();
+    state::save(f.store(), &changed, Some(&current.etag)).await.unwrap();
+    state::save(f.store(), &meta(5), None).await.unwrap();
+    f.counting.refuse_index_writes.store(false, Ordering::SeqCst);
+    assert_eq!(f.markers().await, 2, "both writes left their marker");
+    assert_eq!(f.raw_index().await.rows.len(), 3, "the index missed both writes");
+
+    f.counting.reset();
+    let verified = index::load(&f.platform).await.unwrap();
+    assert_eq!(verified.stats.pending, 2);
+    assert_eq!(verified.stats.reread, 2, "only the two marked environments are read");
+    assert!(verified.stats.written);
+    assert_eq!(verified.stats.settled, 2);
+    let report = list::report(&verified.index, ListRequest::default());
+    let names: Vec<String> = report.environments.iter().map(|m| m.name.to_string()).collect();
+    assert_eq!(names, ["preview-env-000", "preview-env-001", "preview-env-002", "preview-env-005"]);
+    assert_eq!(report.environments[1].status, Status::Active);
+    assert_eq!(f.markers().await, 0, "settled markers are removed");
+
+    f.counting.reset();
+    let again = index::load(&f.platform).await.unwrap();
+    assert_eq!((again.stats.pending, again.stats.reread), (0, 0));
+    assert_eq!(f.counting.counts(), (1, 1));
+    let truth = f.truth().await;
+    for (name, etag) in truth {
+        assert_eq!(f.raw_index().await.rows[&name].etag, etag.as_str());
+    }
+}
+
+async fn a_marker_of_a_write_that_never_landed_stays_until_the_environment_is_written(f: &Fixture) {
+    seed(f, 2).await;
+    index::rebuild(&f.platform).await.unwrap();
+    // A writer left its marker and died before writing the metadata.
+    let current = state::load_existing(f.store(), &meta(0).name).await.unwrap();
+    index::intend(f.store(), &meta(0).name, Some(&current.etag)).await.unwrap();
+    for _ in 0..2 {
+        let verified = index::load(&f.platform).await.unwrap();
+        assert_eq!((verified.stats.pending, verified.stats.reread), (1, 1));
+        assert_eq!(verified.stats.settled, 0, "the write may still land: the marker stays");
+        assert!(!verified.stats.written, "the row was right: nothing to write");
+        assert_eq!(f.markers().await, 1);
+    }
+    // The next write of the environment moves its etag: the old marker is settled.
+    state::update(f.store(), &meta(0).name, |m| {
+        m.transition(Status::Active, t0()).unwrap();
+        Ok(true)
+    })
+    .await
+    .unwrap();
+    let verified = index::load(&f.platform).await.unwrap();
+    assert_eq!(verified.stats.settled, 1);
+    assert_eq!(f.markers().await, 0);
+}
+
+async fn a_full_check_repairs_rows_written_around_idp(f: &Fixture) {
     seed(f, 5).await;
     index::rebuild(&f.platform).await.unwrap();
     // Stale: metadata changed without the index.
@@ -222,8 +302,12 @@ async fn stale_missing_and_vanished_rows_are_repaired_from_metadata(f: &Fixture)
     let bad = layout::metadata_key(&meta(3).name, None);
     f.store().put(&bad, Bytes::from_static(b"{oops"), PutMode::Overwrite).await.unwrap();
 
+    // A list trusts the index: nothing marks these writes.
+    let listed = list::list(&f.platform, ListRequest::default()).await.unwrap();
+    assert_eq!(listed.environments.len(), 5);
+
     f.counting.reset();
-    let verified = index::load(&f.platform).await.unwrap();
+    let verified = index::load_checked(&f.platform).await.unwrap();
     assert_eq!(verified.stats.reread, 4, "only the four changed objects are read");
     assert!(verified.stats.written);
     let report = list::report(&verified.index, ListRequest::default());
@@ -233,11 +317,29 @@ async fn stale_missing_and_vanished_rows_are_repaired_from_metadata(f: &Fixture)
     assert_eq!(report.unreadable.len(), 1);
     assert_eq!(report.unreadable[0].key, bad);
 
-    // The repaired index is clean: the next list reads no metadata.
+    // The repaired index is clean: the next check reads no metadata, and a list sees it.
     f.counting.reset();
-    let again = index::load(&f.platform).await.unwrap();
+    let again = index::load_checked(&f.platform).await.unwrap();
     assert_eq!(again.stats.reread, 0);
-    assert_eq!(f.counting.counts(), (1, 1));
+    assert_eq!(f.counting.counts(), (1, 2), "the index, the markers and one page of metadata");
+    let listed = list::list(&f.platform, ListRequest::default()).await.unwrap();
+    assert_eq!(listed.environments.len(), 4);
+}
+
+async fn a_sweep_that_acts_checks_every_row_first(f: &Fixture) {
+    seed(f, 2).await;
+    index::rebuild(&f.platform).await.unwrap();
+    // Written around idp: the index still says provisioning, the metadata says active and expired.
+    let mut expired = meta(1);
+    expired.transition(Status::Active, t0()).unwrap();
+    expired.expires_at = t0() - TimeDelta::hours(1);
+    write_behind(f, &expired).await;
+    let dry = sweep::sweep(&f.platform, SweepRequest { dry_run: true }).await.unwrap();
+    assert!(dry.actions.is_empty(), "a dry run trusts the index");
+    let swept = sweep::sweep(&f.platform, SweepRequest { dry_run: false }).await.unwrap();
+    assert_eq!(swept.actions.len() + swept.errors.len(), 1, "{swept:?}");
+    let name = swept.actions.first().map_or_else(|| swept.errors[0].name.clone(), |a| a.name.clone());
+    assert_eq!(name, "preview-env-001");
 }
 
 async fn a_missing_or_corrupt_index_is_rebuilt(f: &Fixture) {
@@ -305,8 +407,11 @@ macro_rules! index_tests {
             }
 
             case!(sixteen_concurrent_writers_lose_no_row);
-            case!(a_healthy_list_reads_the_index_and_one_listing_only);
-            case!(stale_missing_and_vanished_rows_are_repaired_from_metadata);
+            case!(a_healthy_list_costs_two_requests);
+            case!(a_writer_that_dies_before_the_index_update_is_repaired_by_the_next_list);
+            case!(a_marker_of_a_write_that_never_landed_stays_until_the_environment_is_written);
+            case!(a_full_check_repairs_rows_written_around_idp);
+            case!(a_sweep_that_acts_checks_every_row_first);
             case!(a_missing_or_corrupt_index_is_rebuilt);
             case!(sweep_reindex_rebuilds_the_index_unconditionally);
             case!(an_empty_store_lists_nothing_and_writes_nothing);
