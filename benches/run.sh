@@ -7,7 +7,9 @@
 #   bash benches/run.sh --smoke    # N = 20, 2 runs, debug build: checks the harness still works (CI)
 #
 # Environment: RUNS (default 5), NS ("1000 10000"), SHELL_SAMPLE (20), SEQ_SAMPLE (1000),
-# RUNS_10K (3), PROFILE (release; `debug` to measure a debug build). Not part of the test run. Builds `idp` and `idp-action` in release once.
+# RUNS_10K (3), PROFILE (release; `debug` to measure a debug build), IDP_BIN_DIR (a directory
+# holding `idp` and `idp-action` already built: nothing is built). Not part of the test run.
+# Builds `idp` and `idp-action` in release once.
 # Prints Markdown tables (also written to target/bench/results.md).
 set -euo pipefail
 
@@ -30,11 +32,17 @@ command -v jq >/dev/null || { log "jq is missing: apt-get install -y jq"; exit 1
 # The smoke run only checks that the harness works: it uses a debug build (no release build in CI).
 profile="${PROFILE:-release}"
 if [[ "$smoke" == 1 ]]; then profile=debug; fi
-log "building idp and idp-action ($profile)"
-if [[ "$profile" == release ]]; then
-  cargo build -q --release -p idp-cli -p idp-actions >&2
+if [[ -n "${IDP_BIN_DIR:-}" ]]; then
+  bin_dir="$IDP_BIN_DIR"
+  log "using the binaries in $bin_dir"
 else
-  cargo build -q -p idp-cli -p idp-actions >&2
+  log "building idp and idp-action ($profile)"
+  if [[ "$profile" == release ]]; then
+    cargo build -q --release -p idp-cli -p idp-actions >&2
+  else
+    cargo build -q -p idp-cli -p idp-actions >&2
+  fi
+  bin_dir="$target/$profile"
 fi
 
 started_moto=0
@@ -50,14 +58,14 @@ export PATH="$venv/bin:$PATH"
 export AWS_ENDPOINT_URL="$IDP_TEST_AWS_ENDPOINT" IDP_ENDPOINT_URL="$IDP_TEST_AWS_ENDPOINT"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
   AWS_REGION=us-east-1 IDP_REGION=us-east-1 IDP_LOCK_TABLE=bench-locks
-export IDP="$target/$profile/idp" IDP_ACTION="$target/$profile/idp-action" \
+export IDP="$bin_dir/idp" IDP_ACTION="$bin_dir/idp-action" \
   SCRIPTS="$root/benches/scripts" ROOT="$root" BENCH_PY="$venv/bin/python" \
   MOTO_LOG="$root/target/moto.log"
 if [[ "$smoke" == 1 ]]; then export SMOKE=1 RUNS="${RUNS:-2}"; fi
 
 {
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Binaries: $profile build."
+  echo "Binaries: $IDP ($profile build)."
   echo "Versions: $("$IDP" --version), $(rustc --version), $("$venv/bin/aws" --version 2>&1), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)'), $(jq --version), yq $("$venv/bin/yq" --version 2>&1 | awk '{print $2}'), moto $("$root/.tools/aws/bin/python" -c 'import moto; print(moto.__version__)')."
   echo
   "$venv/bin/python" "$root/benches/scripts/harness.py"

@@ -20,6 +20,8 @@ MOTO_LOG = E.get("MOTO_LOG", "")
 ROOT = E["ROOT"]
 PY = E["BENCH_PY"]
 DEVNULL = subprocess.DEVNULL
+CONSUMER = f"{ROOT}/examples/consumer"
+EVENT = f"{ROOT}/idp-core/tests/fixtures/webhooks/push.feature-branch.json"
 
 
 def out(line=""):
@@ -127,8 +129,12 @@ def state_benches(n, sample_shell, sample_seq, runs_slow):
     out(f"Seeded with 32 boto3 threads in {fmt(seeded)}; `idp sweep --dry-run --reindex` (builds the index from every metadata object) took {fmt(reindexed)}.\n")
     reqs = moto_requests([IDP, "list"], env)
     if reqs is not None:
-        pages = -(-n // 1000)
-        out(f"`idp list` made **{reqs} requests** to moto (1 GET of the index + {pages} LIST page(s) verifying it; target ≤ 3 at N = 10,000: {'PASS' if reqs <= 3 else 'FAIL'}).\n")
+        out(f"`idp list` made **{reqs} requests** to moto (1 GET of the index + 1 LIST of the write markers; target ≤ 3: {'PASS' if reqs <= 3 else 'FAIL'}).\n")
+    reqs = moto_requests([IDP, "sweep", "--dry-run"], env)
+    if reqs is not None:
+        out(f"`idp sweep --dry-run` made **{reqs} requests** to moto.\n")
+    if n == min(int(x) for x in E.get("NS", "1000 10000").split()) or SMOKE:
+        setup_bench(f"`idp-action setup` (S3 on moto, {n:,} environments) vs bash + yq + jq setup", env, max(RUNS, 10))
     rss = peak_rss_kb([IDP, "list"], env)
     out(f"Peak RSS of `idp list`: **{rss / 1024:.1f} MiB**.\n")
     seq_scale, seq_note = (n / sample_seq, f"first {sample_seq} of {n}, scaled ×{n / sample_seq:g}") if sample_seq < n else (1, "")
@@ -149,18 +155,33 @@ def state_benches(n, sample_shell, sample_seq, runs_slow):
                 runs=RUNS if n <= 1000 else runs_slow)
 
 
+def setup_env(base, runner_temp):
+    """What a GitHub Actions runner gives a step on a push: the event, and files for outputs."""
+    env = dict(base)
+    env.update(GITHUB_EVENT_NAME="push", GITHUB_EVENT_PATH=EVENT, GITHUB_OUTPUT=os.devnull,
+               GITHUB_STEP_SUMMARY=os.devnull, RUNNER_TEMP=runner_temp)
+    return env
+
+
+def setup_bench(title, base, runs):
+    """`idp-action setup` (event parse, config parse + validate, the environment's record read,
+    decide, outputs and the tfvars file) against the seed's bash + jq + yq setup step."""
+    with tempfile.TemporaryDirectory() as runner_temp:
+        env = setup_env(base, runner_temp)
+        shell = ["bash", f"{SCRIPTS}/shell-setup.sh", EVENT, f"{CONSUMER}/.idp/config.yml"]
+        compare(title,
+                ("idp-action setup", [IDP_ACTION, "setup", "--root", CONSUMER], env),
+                [("bash + yq + jq setup", shell, env, 1, at_least(20),
+                  "jq event, sed/tr sanitize, 5 × yq, decide")],
+                runs=runs)
+
+
 def setup_and_cold_start():
     out("\n### Setup step and cold start\n")
-    config = f"{ROOT}/examples/consumer/.idp/config.yml"
-    event = f"{ROOT}/idp-core/tests/fixtures/webhooks/push.feature-branch.json"
-    env = dict(E)
-    env["GITHUB_OUTPUT"] = os.devnull
-    env["GITHUB_STEP_SUMMARY"] = os.devnull
-    compare("`idp-action validate` vs bash + yq + jq setup",
-            ("idp-action validate", [IDP_ACTION, "validate", config], env),
-            [("bash + yq + jq setup", ["bash", f"{SCRIPTS}/shell-setup.sh", event, config], env, 1, at_least(20),
-              "jq event, sed/tr sanitize, 5 × yq, decide")],
-            runs=max(RUNS, 10))
+    with tempfile.TemporaryDirectory() as state:
+        local = dict(E)
+        local.update(IDP_BACKEND="local", IDP_STATE_DIR=state)
+        setup_bench("`idp-action setup` (local backend) vs bash + yq + jq setup", local, max(RUNS, 10))
     with tempfile.TemporaryDirectory() as state:
         local = dict(E)
         local.update(IDP_BACKEND="local", IDP_STATE_DIR=state)
