@@ -136,7 +136,7 @@ def state_benches(n, sample_shell, sample_seq, runs_slow):
     if n == min(int(x) for x in E.get("NS", "1000 10000").split()) or SMOKE:
         setup_bench(f"`idp-action setup` (S3 on moto, {n:,} environments) vs bash + yq + jq setup", env, max(RUNS, 10))
     rss = peak_rss_kb([IDP, "list"], env)
-    out(f"Peak RSS of `idp list`: **{rss / 1024:.1f} MiB**.\n")
+    out(f"\nPeak RSS of `idp list`: **{rss / 1024:.1f} MiB**.\n")
     seq_scale, seq_note = (n / sample_seq, f"first {sample_seq} of {n}, scaled ×{n / sample_seq:g}") if sample_seq < n else (1, "")
     sh_note = f"first {sample_shell} environments, scaled ×{n / sample_shell:g}"
     tasks = E.get("TASKS", "list sweep").split()
