@@ -3,11 +3,11 @@
 # the AWS CLI with jq, a sequential boto3 script, a 32-thread boto3 client; bash + yq + jq for the
 # setup step), on one moto server, in one run, with ratios computed pair by pair.
 #
-#   bash benches/run.sh            # N = 1,000 and 10,000; about 15 minutes
+#   bash benches/run.sh            # N = 1,000 and 10,000; about 35 minutes on 2 cores
 #   bash benches/run.sh --smoke    # N = 20, 2 runs, debug build: checks the harness still works (CI)
 #
 # Environment: RUNS (default 5), NS ("1000 10000"), SHELL_SAMPLE (20), SEQ_SAMPLE (1000),
-# RUNS_10K (3), PROFILE (release; `debug` to measure a debug build), IDP_BIN_DIR (a directory
+# RUNS_10K (5), PROFILE (release; `debug` to measure a debug build), IDP_BIN_DIR (a directory
 # holding `idp` and `idp-action` already built: nothing is built). Not part of the test run.
 # Builds `idp` and `idp-action` in release once.
 # Prints Markdown tables (also written to target/bench/results.md).

@@ -206,7 +206,7 @@ def main():
         return
     for n in [int(x) for x in E.get("NS", "1000 10000").split()]:
         state_benches(n, int(E.get("SHELL_SAMPLE", "20")), min(n, int(E.get("SEQ_SAMPLE", "1000"))),
-                      int(E.get("RUNS_10K", "3")))
+                      int(E.get("RUNS_10K", "5")))
 
 
 main()
