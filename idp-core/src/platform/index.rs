@@ -183,22 +183,23 @@ pub async fn rebuild(platform: &Platform) -> Result<Verified> {
 /// Set `meta`'s row to what was just written at `etag`, by compare-and-swap on the index,
 /// retrying on conflict. Called after every metadata write.
 ///
-/// A missing or unreadable index is left alone: the next reader builds it from the metadata.
-/// Failures are logged, not returned: the metadata write already succeeded, and the writer's
-/// marker, which stays, makes the next reader repair the row. Returns whether the index needs
-/// nothing more for this write (so the marker can go).
+/// A missing or unreadable index is left alone: the next reader builds it from the metadata, and
+/// the writer's marker stays until then (a build that listed the metadata just before this write
+/// would otherwise write a stale row that nothing marks). Failures are logged, not returned: the
+/// metadata write already succeeded, and the marker, which stays, makes the next reader repair
+/// the row. Returns whether the index holds this write (so the marker can go).
 pub async fn record(store: &dyn ObjectStore, meta: &Metadata, etag: &Etag) -> bool {
     for attempt in 0..INDEX_ATTEMPTS {
         let current = match store.get(INDEX_KEY).await {
             Ok(object) => object,
-            Err(StoreError::NotFound { .. }) => return true,
+            Err(StoreError::NotFound { .. }) => return false,
             Err(e) => {
                 tracing::warn!(env = %meta.name, error = %e, "reading the environment index failed; the next list repairs it");
                 return false;
             }
         };
         let Ok(mut index) = EnvIndex::from_json(&current.bytes) else {
-            return true;
+            return false;
         };
         if !index.set_record(meta, etag.as_str()) {
             return true;
