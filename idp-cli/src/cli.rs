@@ -420,8 +420,9 @@ pub(crate) struct SweepArgs {
     /// Only show what would be destroyed.
     #[arg(long)]
     pub(crate) dry_run: bool,
-    /// Rebuild the environment index from every environment's metadata first (normally it is
-    /// checked against the metadata and only mismatched rows are re-read).
+    /// Rebuild the environment index from every environment's metadata first (normally a sweep
+    /// checks every row against the metadata and re-reads only mismatched rows; a dry run
+    /// trusts the index and re-reads only environments with a write in flight).
     #[arg(long)]
     pub(crate) reindex: bool,
 }
