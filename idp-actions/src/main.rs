@@ -18,7 +18,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::exit::Code;
 
 /// Exit codes, shown under `--help`.
 const EXIT_CODES_HELP: &str = "\
@@ -92,8 +91,3 @@ fn main() -> ExitCode {
     }
 }
 
-impl From<Code> for ExitCode {
-    fn from(code: Code) -> Self {
-        ExitCode::from(code as u8)
-    }
-}

@@ -70,6 +70,45 @@ impl ErrorKind {
     }
 }
 
+/// The process exit codes of `idp` and `idp-action`, one table for both (documented in their
+/// `--help` and the README): scripts and workflow steps branch on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// 0: success (including "nothing to do").
+    Ok = 0,
+    /// 1: failure (a backend, GitHub or a file failed).
+    Failure = 1,
+    /// 2: invalid input (bad config, event, name, TTL or arguments).
+    Invalid = 2,
+    /// 3: not found.
+    NotFound = 3,
+    /// 4: conflict (lock held, branch collision, concurrent change).
+    Conflict = 4,
+}
+
+impl From<ErrorKind> for ExitCode {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::InvalidConfig
+            | ErrorKind::InvalidName
+            | ErrorKind::InvalidTtl
+            | ErrorKind::InvalidEvent
+            | ErrorKind::InvalidInput => ExitCode::Invalid,
+            ErrorKind::NotFound => ExitCode::NotFound,
+            ErrorKind::Conflict | ErrorKind::LockHeld | ErrorKind::BranchCollision => {
+                ExitCode::Conflict
+            }
+            ErrorKind::Io | ErrorKind::Backend | ErrorKind::BackendUnavailable => ExitCode::Failure,
+        }
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code as u8)
+    }
+}
+
 /// An error of idp-core. `Display` is one line with values in backticks; [`Error::hints`] adds
 /// `hint:` lines that say how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -246,6 +285,32 @@ impl Error {
                 vec![format!("check the path `{}`", path.display())]
             }
             _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_maps_to_the_documented_exit_code() {
+        let table = [
+            (ErrorKind::InvalidConfig, 2),
+            (ErrorKind::InvalidName, 2),
+            (ErrorKind::InvalidTtl, 2),
+            (ErrorKind::InvalidEvent, 2),
+            (ErrorKind::InvalidInput, 2),
+            (ErrorKind::NotFound, 3),
+            (ErrorKind::Conflict, 4),
+            (ErrorKind::LockHeld, 4),
+            (ErrorKind::BranchCollision, 4),
+            (ErrorKind::Io, 1),
+            (ErrorKind::Backend, 1),
+            (ErrorKind::BackendUnavailable, 1),
+        ];
+        for (kind, code) in table {
+            assert_eq!(ExitCode::from(kind) as u8, code, "{kind:?}");
         }
     }
 }

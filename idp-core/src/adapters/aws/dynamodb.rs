@@ -474,24 +474,8 @@ impl LockTable for DynamoDbLockTable {
     async fn remove_terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError> {
         check_key(lock_id)?;
         // Only an item holding an `Info` is a state lock: a digest item or a lease stays.
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(lock_id)))
-            .condition_expression("attribute_exists(#info)")
-            .expression_attribute_names("#info", INFO)
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(output) => Ok(output
-                .attributes
-                .filter(|item| !item.is_empty())
-                .and_then(|item| readable_lock(lock_id, &item))),
-            Err(err) if is_condition_failure(&err) => Ok(None),
-            Err(err) => Err(self.failure(err, "DeleteItem", lock_id)),
-        }
+        let deleted = self.delete_where(lock_id, "attribute_exists(#a)", INFO).await?;
+        Ok(deleted.flatten().and_then(|item| readable_lock(lock_id, &item)))
     }
 
     async fn remove_terraform_lock_items(
@@ -514,25 +498,39 @@ impl LockTable for DynamoDbLockTable {
 }
 
 impl DynamoDbLockTable {
-    /// Deletes the item under `key` unless it is a lease, and returns what was there.
-    async fn delete_unless_lease(&self, key: &str) -> Result<Option<Item>, LockError> {
+    /// Deletes the item under `key` if `condition` (on attribute `#a`, naming `attribute`)
+    /// holds. `None` when it did not hold; else what was there (`Some(None)`: nothing).
+    async fn delete_where(
+        &self,
+        key: &str,
+        condition: &str,
+        attribute: &str,
+    ) -> Result<Option<Option<Item>>, LockError> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(key)))
-            .condition_expression("attribute_not_exists(#owner)")
-            .expression_attribute_names("#owner", OWNER)
+            .condition_expression(condition)
+            .expression_attribute_names("#a", attribute)
             .return_values(ReturnValue::AllOld)
             .send()
             .await;
         match result {
-            Ok(output) => Ok(output.attributes.filter(|item| !item.is_empty())),
-            Err(err) if is_condition_failure(&err) => Err(malformed(
+            Ok(output) => Ok(Some(output.attributes.filter(|item| !item.is_empty()))),
+            Err(err) if is_condition_failure(&err) => Ok(None),
+            Err(err) => Err(self.failure(err, "DeleteItem", key)),
+        }
+    }
+
+    /// Deletes the item under `key` unless it is a lease, and returns what was there.
+    async fn delete_unless_lease(&self, key: &str) -> Result<Option<Item>, LockError> {
+        match self.delete_where(key, "attribute_not_exists(#a)", OWNER).await? {
+            Some(item) => Ok(item),
+            None => Err(malformed(
                 key,
                 "the item is an idp lease, not an OpenTofu lock; release it with `idp unlock`",
             )),
-            Err(err) => Err(self.failure(err, "DeleteItem", key)),
         }
     }
 }
