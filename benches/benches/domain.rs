@@ -41,7 +41,9 @@ fn environments(n: usize) -> Vec<Metadata> {
             m.branch = Some(format!("feature/{i:05}"));
             m.repository = Some("acme/shop".into());
             m.commit = Some(format!("{i:07x}{}", "a".repeat(33)));
-            m.endpoint = Some(format!("https://preview-feature-{i:05}.preview.example.com"));
+            m.endpoint = Some(format!(
+                "https://preview-feature-{i:05}.preview.example.com"
+            ));
             if i % 10 == 0 {
                 m.expires_at = now() - TimeDelta::hours(3);
             }

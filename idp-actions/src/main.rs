@@ -18,7 +18,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-
 /// Exit codes, shown under `--help`.
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -90,4 +89,3 @@ fn main() -> ExitCode {
         Err(failure) => commands::fail(name, &failure).into(),
     }
 }
-

@@ -39,7 +39,12 @@ pub(crate) struct Cli {
 
     /// The `owner/name` repository whose workflows `--via-github` dispatches
     /// [env: IDP_GITHUB_REPO] [setting: github.repo].
-    #[arg(long, global = true, value_name = "OWNER/NAME", help_heading = "GitHub")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "OWNER/NAME",
+        help_heading = "GitHub"
+    )]
     pub(crate) repo: Option<String>,
 
     #[command(subcommand)]
@@ -73,10 +78,22 @@ pub(crate) struct AwsArgs {
     #[arg(long, global = true, value_name = "REPO")]
     pub(crate) ecr_repository: Option<String>,
     /// The directory of OpenTofu templates.
-    #[arg(long, global = true, env = "IDP_TEMPLATES_DIR", default_value = "infrastructure/templates", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "IDP_TEMPLATES_DIR",
+        default_value = "infrastructure/templates",
+        value_name = "DIR"
+    )]
     pub(crate) templates_dir: PathBuf,
     /// The OpenTofu (or Terraform) binary.
-    #[arg(long, global = true, env = "IDP_TOFU", default_value = "tofu", value_name = "PROGRAM")]
+    #[arg(
+        long,
+        global = true,
+        env = "IDP_TOFU",
+        default_value = "tofu",
+        value_name = "PROGRAM"
+    )]
     pub(crate) tofu: PathBuf,
 }
 
@@ -227,7 +244,12 @@ pub(crate) struct ViaGithubArgs {
     #[arg(long)]
     pub(crate) via_github: bool,
     /// The branch or tag the workflow runs on (with `--via-github`).
-    #[arg(long = "ref", default_value = "main", value_name = "REF", requires = "via_github")]
+    #[arg(
+        long = "ref",
+        default_value = "main",
+        value_name = "REF",
+        requires = "via_github"
+    )]
     pub(crate) git_ref: String,
 }
 
@@ -435,7 +457,10 @@ pub(crate) struct SweepArgs {
 /// `idp run resume ID` read or continue a run by its id. (A job file literally named `status`,
 /// `logs` or `resume` must be written as `./status`.)
 #[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_value_name = "COMMAND | FILE")]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_value_name = "COMMAND | FILE"
+)]
 pub(crate) struct RunArgs {
     /// What to do with an existing run.
     #[command(subcommand)]

@@ -26,7 +26,10 @@ fn main() -> ExitCode {
         )
         .init();
     let out = cli.output;
-    let result = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let result = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt.block_on(run(&cli)),
         Err(source) => Err(idp_core::error::Error::Io {
             path: "tokio runtime".into(),
@@ -49,21 +52,39 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
         Command::Validate(args) => commands::validate::run(args, out),
         Command::Schema => commands::schema::run(out),
         Command::Completions(args) => commands::completions::run(args),
-        Command::Create(args) if args.via.via_github => commands::create::via_github(cli, args, out).await,
-        Command::Destroy(args) if args.via.via_github => commands::destroy::via_github(cli, args, out).await,
-        Command::Extend(args) if args.via.via_github => commands::extend::via_github(cli, args, out).await,
-        Command::Create(args) => commands::create::run(&open::platform(cli).await?, args, out).await,
-        Command::Destroy(args) => commands::destroy::run(&open::platform(cli).await?, args, out).await,
-        Command::Extend(args) => commands::extend::run(&open::platform(cli).await?, args, out).await,
+        Command::Create(args) if args.via.via_github => {
+            commands::create::via_github(cli, args, out).await
+        }
+        Command::Destroy(args) if args.via.via_github => {
+            commands::destroy::via_github(cli, args, out).await
+        }
+        Command::Extend(args) if args.via.via_github => {
+            commands::extend::via_github(cli, args, out).await
+        }
+        Command::Create(args) => {
+            commands::create::run(&open::platform(cli).await?, args, out).await
+        }
+        Command::Destroy(args) => {
+            commands::destroy::run(&open::platform(cli).await?, args, out).await
+        }
+        Command::Extend(args) => {
+            commands::extend::run(&open::platform(cli).await?, args, out).await
+        }
         Command::List(args) => commands::list::run(&open::platform(cli).await?, args, out).await,
-        Command::Status(args) => commands::status::run(&open::platform(cli).await?, args, out).await,
+        Command::Status(args) => {
+            commands::status::run(&open::platform(cli).await?, args, out).await
+        }
         Command::Logs(args) => commands::logs::run(&open::platform(cli).await?, args, out).await,
-        Command::Unlock(args) => commands::unlock::run(&open::platform(cli).await?, args, out).await,
+        Command::Unlock(args) => {
+            commands::unlock::run(&open::platform(cli).await?, args, out).await
+        }
         Command::Sweep(args) => commands::sweep::run(&open::platform(cli).await?, args, out).await,
         Command::Run(args) => commands::run::run(cli, args, out).await,
         Command::Templates => commands::templates::run(cli, out),
         Command::Cost(args) => commands::cost::run(&open::platform(cli).await?, args, out).await,
-        Command::Dashboard(args) => commands::dashboard::run(&open::platform(cli).await?, args, out).await,
+        Command::Dashboard(args) => {
+            commands::dashboard::run(&open::platform(cli).await?, args, out).await
+        }
         Command::Init(args) => commands::init::run(cli, args, out),
         Command::Config(args) => commands::config::run(cli, args, out),
         Command::Auth(args) => commands::auth::run(args, out),

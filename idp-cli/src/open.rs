@@ -26,7 +26,10 @@ pub(crate) fn flags(cli: &Cli) -> Values {
             BackendKind::Aws => "aws".to_owned(),
         }),
     );
-    put(Key::StateDir, cli.state_dir.as_ref().map(|d| d.display().to_string()));
+    put(
+        Key::StateDir,
+        cli.state_dir.as_ref().map(|d| d.display().to_string()),
+    );
     put(Key::AwsStateBucket, cli.aws.state_bucket.clone());
     put(Key::AwsLockTable, cli.aws.lock_table.clone());
     put(Key::AwsRegion, cli.aws.region.clone());
@@ -50,6 +53,7 @@ pub(crate) fn settings(cli: &Cli) -> Result<Resolved> {
 
 /// The platform the settings select.
 pub(crate) async fn platform(cli: &Cli) -> Result<Platform> {
-    let choice = settings(cli)?.backend_choice(cli.aws.templates_dir.clone(), cli.aws.tofu.clone())?;
+    let choice =
+        settings(cli)?.backend_choice(cli.aws.templates_dir.clone(), cli.aws.tofu.clone())?;
     open::open(choice).await
 }

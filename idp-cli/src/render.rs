@@ -32,7 +32,8 @@ pub(crate) fn diag(text: &str) {
 
 /// Whether stderr is a terminal that accepts colours (never with `NO_COLOR`).
 pub(crate) fn color() -> bool {
-    std::io::stderr().is_terminal() && idp_core::env_vars::get(idp_core::env_vars::EnvVars::NO_COLOR).is_none()
+    std::io::stderr().is_terminal()
+        && idp_core::env_vars::get(idp_core::env_vars::EnvVars::NO_COLOR).is_none()
 }
 
 /// Print an error: `error: ...` plus `hint:` lines on stderr, and under `--output json` also an
@@ -44,7 +45,11 @@ pub(crate) fn error(err: &Error, out: Output) {
 /// Print a failure that is not an idp-core error (e.g. a setting that is not set), in the same
 /// shape as [`error`]: `kind` must be one of the stable error kinds.
 pub(crate) fn failure(kind: &str, message: &str, hints: &[String], out: Output) {
-    let prefix = if color() { "\x1b[1;31merror\x1b[0m" } else { "error" };
+    let prefix = if color() {
+        "\x1b[1;31merror\x1b[0m"
+    } else {
+        "error"
+    };
     eprintln!("{prefix}: {message}");
     for hint in hints {
         eprintln!("  hint: {hint}");
@@ -72,19 +77,19 @@ pub(crate) fn failure(kind: &str, message: &str, hints: &[String], out: Output) 
 
 use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use idp_core::credentials::TokenSource;
 use idp_core::domain::lifecycle::Metadata;
 use idp_core::domain::ttl;
+use idp_core::platform::cost::CostReport;
+use idp_core::platform::dashboard::DashboardReport;
 use idp_core::platform::list::ListReport;
 use idp_core::platform::logs::LogsReport;
 use idp_core::platform::report::ChangeReport;
+use idp_core::platform::scaffold::InitReport;
 use idp_core::platform::status::StatusReport;
 use idp_core::platform::sweep::SweepReport;
-use idp_core::platform::unlock::UnlockReport;
-use idp_core::credentials::TokenSource;
-use idp_core::platform::cost::CostReport;
-use idp_core::platform::dashboard::DashboardReport;
-use idp_core::platform::scaffold::InitReport;
 use idp_core::platform::templates::TemplatesReport;
+use idp_core::platform::unlock::UnlockReport;
 use idp_core::platform::via_github::ViaGithubReport;
 use idp_core::settings_file::{Key, Resolved, Setting};
 
@@ -116,7 +121,10 @@ pub(crate) fn change(report: &ChangeReport, out: Output) {
             line(&format!("{verb}: {name}"));
             if let Some(meta) = &report.environment {
                 line(&format!("  status:   {}", meta.status));
-                line(&format!("  expires:  {}", meta.expires_at.format("%Y-%m-%d %H:%M UTC")));
+                line(&format!(
+                    "  expires:  {}",
+                    meta.expires_at.format("%Y-%m-%d %H:%M UTC")
+                ));
             }
             if let Some(endpoint) = &report.endpoint {
                 line(&format!("  endpoint: {endpoint}"));
@@ -126,7 +134,11 @@ pub(crate) fn change(report: &ChangeReport, out: Output) {
                     "  cleaned:  {} state objects, {} images, terraform lock {}",
                     c.state_objects_deleted,
                     c.images_deleted.len(),
-                    if c.terraform_lock_removed { "removed" } else { "none" }
+                    if c.terraform_lock_removed {
+                        "removed"
+                    } else {
+                        "none"
+                    }
                 ));
             }
         }
@@ -139,12 +151,19 @@ pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
         return json(&report.environments);
     }
     for bad in &report.unreadable {
-        diag(&format!("warning: cannot read `{}`: {}", bad.key, bad.reason));
+        diag(&format!(
+            "warning: cannot read `{}`: {}",
+            bad.key, bad.reason
+        ));
     }
     if report.environments.is_empty() {
-        return line("No environments. Create one with `idp create --name NAME`, or push a branch.");
+        return line(
+            "No environments. Create one with `idp create --name NAME`, or push a branch.",
+        );
     }
-    let mut t = table(&["NAME", "STATUS", "TEMPLATE", "BRANCH", "ENDPOINT", "EXPIRES"]);
+    let mut t = table(&[
+        "NAME", "STATUS", "TEMPLATE", "BRANCH", "ENDPOINT", "EXPIRES",
+    ]);
     for m in &report.environments {
         t.add_row(vec![
             m.name.to_string(),
@@ -182,11 +201,24 @@ pub(crate) fn status(report: &StatusReport, out: Output) {
     if let Some(b) = &m.branch {
         line(&format!("  branch:    {b}"));
     }
-    line(&format!("  endpoint:  {}", m.endpoint.as_deref().unwrap_or("-")));
-    line(&format!("  created:   {}", m.created_at.format("%Y-%m-%d %H:%M UTC")));
-    line(&format!("  expires:   {} ({})", m.expires_at.format("%Y-%m-%d %H:%M UTC"), report.expires));
+    line(&format!(
+        "  endpoint:  {}",
+        m.endpoint.as_deref().unwrap_or("-")
+    ));
+    line(&format!(
+        "  created:   {}",
+        m.created_at.format("%Y-%m-%d %H:%M UTC")
+    ));
+    line(&format!(
+        "  expires:   {} ({})",
+        m.expires_at.format("%Y-%m-%d %H:%M UTC"),
+        report.expires
+    ));
     if let Some(rt) = &report.runtime {
-        line(&format!("  runtime:   {}", serde_json::to_string(rt).unwrap_or_default()));
+        line(&format!(
+            "  runtime:   {}",
+            serde_json::to_string(rt).unwrap_or_default()
+        ));
     }
     if let Some(svc) = &report.service {
         line(&format!(
@@ -208,7 +240,11 @@ pub(crate) fn logs(report: &LogsReport, out: Output) {
                 Err(err) => diag(&format!("error: {err}")),
             }
         } else {
-            line(&format!("{} {}", e.timestamp.format("%Y-%m-%dT%H:%M:%S%.3fZ"), e.message));
+            line(&format!(
+                "{} {}",
+                e.timestamp.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                e.message
+            ));
         }
     }
 }
@@ -218,10 +254,17 @@ pub(crate) fn sweep(report: &SweepReport, out: Output) {
     if out == Output::Json {
         return json(report);
     }
-    let verb = if report.dry_run { "would destroy" } else { "destroyed" };
+    let verb = if report.dry_run {
+        "would destroy"
+    } else {
+        "destroyed"
+    };
     line(&format!("examined {} environments", report.examined));
     for a in &report.actions {
-        let reason = serde_json::to_value(a.reason).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let reason = serde_json::to_value(a.reason)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
         line(&format!("  {verb} {} ({reason})", a.name));
     }
     for e in &report.errors {
@@ -232,7 +275,10 @@ pub(crate) fn sweep(report: &SweepReport, out: Output) {
 /// Who holds an environment's locks (shown before asking to break them).
 pub(crate) fn holders(report: &UnlockReport) {
     if let Some(l) = &report.lease {
-        diag(&format!("lease held by `{}` until {}", l.owner, l.expires_at));
+        diag(&format!(
+            "lease held by `{}` until {}",
+            l.owner, l.expires_at
+        ));
     }
     if let Some(t) = &report.terraform_lock {
         diag(&format!(
@@ -240,7 +286,9 @@ pub(crate) fn holders(report: &UnlockReport) {
             t.id,
             t.who,
             t.operation,
-            t.created.map(|c| c.to_rfc3339()).unwrap_or_else(|| "?".into())
+            t.created
+                .map(|c| c.to_rfc3339())
+                .unwrap_or_else(|| "?".into())
         ));
     }
 }
@@ -260,7 +308,11 @@ pub(crate) fn unlock(report: &UnlockReport, out: Output) {
 /// `idp templates`.
 pub(crate) fn templates(report: &TemplatesReport, out: Output) {
     for bad in &report.invalid {
-        diag(&format!("warning: `{}`: {}", bad.path.display(), bad.reason));
+        diag(&format!(
+            "warning: `{}`: {}",
+            bad.path.display(),
+            bad.reason
+        ));
     }
     if out == Output::Json {
         return json(report);
@@ -272,7 +324,8 @@ pub(crate) fn templates(report: &TemplatesReport, out: Output) {
     for m in &report.templates {
         t.add_row(vec![
             m.name.clone(),
-            m.hourly_cost_usd.map_or_else(|| "-".to_owned(), |c| format!("${c:.4}")),
+            m.hourly_cost_usd
+                .map_or_else(|| "-".to_owned(), |c| format!("${c:.4}")),
             m.outputs.join(", "),
             m.description.clone(),
         ]);
@@ -294,21 +347,41 @@ pub(crate) fn cost(report: &CostReport, out: Output) {
         "Estimated cost of {what}, {} CPU / {} MiB{}:",
         report.cpu,
         report.memory,
-        if report.shared_networking { ", shared networking" } else { "" }
+        if report.shared_networking {
+            ", shared networking"
+        } else {
+            ""
+        }
     ));
     let mut t = table(&["ITEM", "USD/HOUR"]);
     for (item, usd) in &e.breakdown {
         t.add_row(vec![item.clone(), format!("{usd:.4}")]);
     }
     line(&t.to_string());
-    line(&format!("  per hour:  {}", idp_core::domain::cost::format_usd(e.hourly_usd)));
-    line(&format!("  lifetime:  {} over {:.1} h", idp_core::domain::cost::format_usd(e.total_usd), e.hours));
+    line(&format!(
+        "  per hour:  {}",
+        idp_core::domain::cost::format_usd(e.hourly_usd)
+    ));
+    line(&format!(
+        "  lifetime:  {} over {:.1} h",
+        idp_core::domain::cost::format_usd(e.total_usd),
+        e.hours
+    ));
     if let (Some(h), Some(usd)) = (report.elapsed_hours, report.to_date_usd) {
-        line(&format!("  so far:    {} over {h:.1} h", idp_core::domain::cost::format_usd(usd)));
+        line(&format!(
+            "  so far:    {} over {h:.1} h",
+            idp_core::domain::cost::format_usd(usd)
+        ));
     }
-    line(&format!("  per month: {}", idp_core::domain::cost::format_usd(e.monthly_usd)));
+    line(&format!(
+        "  per month: {}",
+        idp_core::domain::cost::format_usd(e.monthly_usd)
+    ));
     match report.actuals_usd {
-        Some(usd) => line(&format!("  actual:    {}", idp_core::domain::cost::format_usd(usd))),
+        Some(usd) => line(&format!(
+            "  actual:    {}",
+            idp_core::domain::cost::format_usd(usd)
+        )),
         None => line(&format!("  actual:    unknown ({})", report.actuals_note)),
     }
     for a in &report.assumptions {
@@ -317,7 +390,11 @@ pub(crate) fn cost(report: &CostReport, out: Output) {
 }
 
 /// `idp dashboard`: the document on stdout, or a line saying where it was written.
-pub(crate) fn dashboard(report: &DashboardReport, written_to: Option<&std::path::Path>, out: Output) {
+pub(crate) fn dashboard(
+    report: &DashboardReport,
+    written_to: Option<&std::path::Path>,
+    out: Output,
+) {
     for bad in &report.unreadable {
         diag(&format!("warning: cannot read {bad}"));
     }
@@ -329,11 +406,19 @@ pub(crate) fn dashboard(report: &DashboardReport, written_to: Option<&std::path:
                 environments: usize,
                 file: &'a std::path::Path,
             }
-            json(&Written { format: report.format, environments: report.environments, file: path });
+            json(&Written {
+                format: report.format,
+                environments: report.environments,
+                file: path,
+            });
         }
         (Output::Json, None) => json(report),
         (Output::Human, Some(path)) => {
-            line(&format!("wrote {} ({} environments)", path.display(), report.environments));
+            line(&format!(
+                "wrote {} ({} environments)",
+                path.display(),
+                report.environments
+            ));
         }
         (Output::Human, None) => print!("{}", report.content),
     }
@@ -345,7 +430,15 @@ pub(crate) fn init(report: &InitReport, out: Output) {
         return json(report);
     }
     for f in &report.files {
-        line(&format!("{} {}", if f.overwritten { "overwrote" } else { "created" }, f.path.display()));
+        line(&format!(
+            "{} {}",
+            if f.overwritten {
+                "overwrote"
+            } else {
+                "created"
+            },
+            f.path.display()
+        ));
     }
     if report.placeholder {
         diag(&format!(
@@ -353,7 +446,9 @@ pub(crate) fn init(report: &InitReport, out: Output) {
             report.platform_repo
         ));
     }
-    diag("next: edit .idp/config.yml (check it with `idp validate`), commit both files and open a pull request");
+    diag(
+        "next: edit .idp/config.yml (check it with `idp validate`), commit both files and open a pull request",
+    );
 }
 
 /// `idp config get`: the value alone (scripts use it), or `{key, value, source, env}`.
@@ -365,7 +460,13 @@ pub(crate) fn setting(s: &Setting, out: Output) {
 }
 
 /// `idp config set` / `unset`.
-pub(crate) fn setting_changed(key: Key, value: Option<&str>, changed: bool, file: &std::path::Path, out: Output) {
+pub(crate) fn setting_changed(
+    key: Key,
+    value: Option<&str>,
+    changed: bool,
+    file: &std::path::Path,
+    out: Output,
+) {
     if out == Output::Json {
         #[derive(Serialize)]
         struct Changed<'a> {
@@ -379,7 +480,12 @@ pub(crate) fn setting_changed(key: Key, value: Option<&str>, changed: bool, file
             (None, true) => "unset",
             (None, false) => "no-op",
         };
-        return json(&Changed { outcome, key, value, file });
+        return json(&Changed {
+            outcome,
+            key,
+            value,
+            file,
+        });
     }
     match (value, changed) {
         (Some(v), _) => line(&format!("set {key} = {v} in {}", file.display())),
@@ -396,7 +502,10 @@ pub(crate) fn settings(resolved: &Resolved, file: &std::path::Path, out: Output)
             file: &'a std::path::Path,
             settings: &'a [Setting],
         }
-        return json(&List { file, settings: &resolved.settings });
+        return json(&List {
+            file,
+            settings: &resolved.settings,
+        });
     }
     let mut t = table(&["KEY", "VALUE", "SOURCE", "ENV"]);
     for s in &resolved.settings {
@@ -408,7 +517,10 @@ pub(crate) fn settings(resolved: &Resolved, file: &std::path::Path, out: Output)
         ]);
     }
     line(&t.to_string());
-    diag(&format!("settings file: {} (precedence: flag > env > file > default)", file.display()));
+    diag(&format!(
+        "settings file: {} (precedence: flag > env > file > default)",
+        file.display()
+    ));
 }
 
 /// Read all of standard input (`idp auth login --with-token`).
@@ -417,7 +529,10 @@ pub(crate) fn read_stdin() -> idp_core::error::Result<String> {
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
-        .map_err(|source| Error::Io { path: "<stdin>".into(), source })?;
+        .map_err(|source| Error::Io {
+            path: "<stdin>".into(),
+            source,
+        })?;
     Ok(text)
 }
 
@@ -433,7 +548,10 @@ pub(crate) fn ask_token() -> idp_core::error::Result<String> {
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)
-        .map_err(|source| Error::Io { path: "<stdin>".into(), source })?;
+        .map_err(|source| Error::Io {
+            path: "<stdin>".into(),
+            source,
+        })?;
     Ok(answer)
 }
 
@@ -448,8 +566,12 @@ pub(crate) fn auth_changed(outcome: &str, store: &str, out: Output) {
         return json(&Changed { outcome, store });
     }
     match outcome {
-        "logged_in" => line(&format!("logged in to github.com; the token is in the {store}")),
-        "logged_out" => line(&format!("logged out of github.com; removed the token from the {store}")),
+        "logged_in" => line(&format!(
+            "logged in to github.com; the token is in the {store}"
+        )),
+        "logged_out" => line(&format!(
+            "logged out of github.com; removed the token from the {store}"
+        )),
         _ => line(&format!("no-op: no token in the {store}")),
     }
 }
@@ -463,11 +585,19 @@ pub(crate) fn auth_status(source: Option<TokenSource>, store: &str, out: Output)
             source: Option<TokenSource>,
             store: &'a str,
         }
-        return json(&Status { logged_in: source.is_some(), source, store });
+        return json(&Status {
+            logged_in: source.is_some(),
+            source,
+            store,
+        });
     }
     match source {
-        Some(TokenSource::Env { variable }) => line(&format!("github.com: logged in with a token from `{variable}` (token: ****)")),
-        Some(TokenSource::Store { store }) => line(&format!("github.com: logged in with a token from the {store} (token: ****)")),
+        Some(TokenSource::Env { variable }) => line(&format!(
+            "github.com: logged in with a token from `{variable}` (token: ****)"
+        )),
+        Some(TokenSource::Store { store }) => line(&format!(
+            "github.com: logged in with a token from the {store} (token: ****)"
+        )),
         None => {
             line(&format!("github.com: not logged in (store: {store})"));
             diag("hint: run `idp auth login`, or set `GH_TOKEN`");
@@ -481,10 +611,16 @@ pub(crate) fn via_github(report: &ViaGithubReport, out: Output) {
         return json(report);
     }
     let conclusion = report.conclusion.as_deref().unwrap_or("unknown");
-    line(&format!("{} in {}: {conclusion}", report.workflow, report.repo));
+    line(&format!(
+        "{} in {}: {conclusion}",
+        report.workflow, report.repo
+    ));
     line(&format!("  run: {}", report.run_url));
     if !report.succeeded {
-        diag(&format!("error: the workflow run ended `{conclusion}`; its log is at {}", report.run_url));
+        diag(&format!(
+            "error: the workflow run ended `{conclusion}`; its log is at {}",
+            report.run_url
+        ));
     }
 }
 
@@ -498,7 +634,9 @@ pub(crate) fn confirm(question: &str, yes: bool) -> idp_core::error::Result<()> 
         message: message.to_owned(),
     };
     if !std::io::stdin().is_terminal() {
-        return Err(refuse(&format!("{question} — no terminal to confirm on: pass `--yes`")));
+        return Err(refuse(&format!(
+            "{question} — no terminal to confirm on: pass `--yes`"
+        )));
     }
     eprint!("{question} [y/N] ");
     let mut answer = String::new();
@@ -571,13 +709,19 @@ pub(crate) fn run_summary(summary: &RunSummary, out: Output) {
         t.add_row(vec![
             order.name.clone(),
             order_status_cell(order.status),
-            order.exit_code.map_or_else(|| "-".to_owned(), |c| c.to_string()),
-            order.duration_ms.map_or_else(|| "-".to_owned(), format_elapsed),
+            order
+                .exit_code
+                .map_or_else(|| "-".to_owned(), |c| c.to_string()),
+            order
+                .duration_ms
+                .map_or_else(|| "-".to_owned(), format_elapsed),
         ]);
     }
     line(&t.to_string());
     for order in &summary.orders {
-        if matches!(order.status, OrderStatus::Failed | OrderStatus::TimedOut) && !order.log_excerpt.is_empty() {
+        if matches!(order.status, OrderStatus::Failed | OrderStatus::TimedOut)
+            && !order.log_excerpt.is_empty()
+        {
             line(&format!("\n--- {} ({}):", order.name, order.status));
             line(order.log_excerpt.trim_end());
         }
@@ -612,7 +756,9 @@ pub(crate) fn run_progress(out: Output, watch: bool, orders: usize) -> RunProgre
         indicatif::ProgressBar::hidden()
     } else {
         let bar = indicatif::ProgressBar::new(orders as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg}") {
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg}")
+        {
             bar.set_style(style);
         }
         bar.enable_steady_tick(std::time::Duration::from_millis(100));
@@ -631,9 +777,21 @@ impl RunProgress {
                 "{} {}{}{}{}",
                 event.at.format("%H:%M:%S"),
                 event.kind,
-                event.order.as_deref().map(|o| format!(" {o}")).unwrap_or_default(),
-                event.status.as_deref().map(|s| format!(": {s}")).unwrap_or_default(),
-                event.message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default(),
+                event
+                    .order
+                    .as_deref()
+                    .map(|o| format!(" {o}"))
+                    .unwrap_or_default(),
+                event
+                    .status
+                    .as_deref()
+                    .map(|s| format!(": {s}"))
+                    .unwrap_or_default(),
+                event
+                    .message
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default(),
             );
             if matches!(event.kind.as_str(), "order_finished" | "order_skipped") {
                 bar.inc(1);

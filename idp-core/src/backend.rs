@@ -11,13 +11,18 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::adapters::local::{
-    LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalRuntime, LocalRuntimeConfig, LocalStore,
+    LocalDeployer, LocalLocks, LocalLogs, LocalRegistry, LocalRuntime, LocalRuntimeConfig,
+    LocalStore,
 };
 use crate::adapters::memory::{
-    MemoryDeployer, MemoryForge, MemoryLocks, NoForge, MemoryLogs, MemoryProvisioner, MemoryRegistry, MemoryStore,
+    MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs, MemoryProvisioner, MemoryRegistry,
+    MemoryStore, NoForge,
 };
 use crate::ports::provisioner::Provisioner;
-use crate::ports::{Clock, Deployer, FixedClock, Forge, ImageRegistry, LockTable, LogSource, ObjectStore, SystemClock};
+use crate::ports::{
+    Clock, Deployer, FixedClock, Forge, ImageRegistry, LockTable, LogSource, ObjectStore,
+    SystemClock,
+};
 
 /// An implementation of every port, chosen at run time.
 #[derive(Debug, Clone)]

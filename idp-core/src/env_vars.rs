@@ -2,7 +2,10 @@
 //!
 //! Frontends and adapters read the environment only through these names, so the reference
 //! documentation lists them all.
-#![allow(clippy::disallowed_methods, reason = "this module is the one place that reads the environment")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "this module is the one place that reads the environment"
+)]
 
 /// The names of the environment variables idp reads.
 pub struct EnvVars;

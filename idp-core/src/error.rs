@@ -253,7 +253,9 @@ impl Error {
             Error::BranchCollision { .. } => ErrorKind::BranchCollision,
             Error::Refused { .. } => ErrorKind::InvalidInput,
             Error::CorruptState { .. } => ErrorKind::Backend,
-            Error::Provision { source, .. } if source.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Provision { source, .. } if source.is_retryable() => {
+                ErrorKind::BackendUnavailable
+            }
             Error::Provision { .. } => ErrorKind::Backend,
             Error::Store(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Lock(LockError::Held { .. }) => ErrorKind::LockHeld,
@@ -261,9 +263,11 @@ impl Error {
             Error::Registry(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Logs(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Deploy(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
-            Error::Store(_) | Error::Lock(_) | Error::Registry(_) | Error::Logs(_) | Error::Deploy(_) => {
-                ErrorKind::Backend
-            }
+            Error::Store(_)
+            | Error::Lock(_)
+            | Error::Registry(_)
+            | Error::Logs(_)
+            | Error::Deploy(_) => ErrorKind::Backend,
         }
     }
 

@@ -313,9 +313,13 @@ impl Platform {
         let text: String = if job.is_instance_of::<PyString>() {
             job.extract()?
         } else if job.is_instance_of::<PyDict>() {
-            py.import("json")?.call_method1("dumps", (job,))?.extract()?
+            py.import("json")?
+                .call_method1("dumps", (job,))?
+                .extract()?
         } else {
-            return Err(PyTypeError::new_err("`job` must be the job file's text or a dict"));
+            return Err(PyTypeError::new_err(
+                "`job` must be the job file's text or a dict",
+            ));
         };
         let job = Job::from_yaml(&text, "<job>").map_err(|errors| {
             errors::to_py(
@@ -339,7 +343,9 @@ impl Platform {
             .map(|(k, v)| (k, idp_core::secret::Secret::new(v)))
             .collect();
         let platform = Arc::clone(&self.inner);
-        let summary = block_on(py, async move { run::run(&platform, job, run_id, options).await })?;
+        let summary = block_on(py, async move {
+            run::run(&platform, job, run_id, options).await
+        })?;
         Ok(RunReport::from(&summary))
     }
 

@@ -17,7 +17,10 @@ pub(crate) async fn run(platform: &Platform, args: &CreateArgs, out: Output) -> 
     if let Some(template) = &args.template {
         config.template = TemplateName::new(template).ok_or_else(|| Error::Refused {
             reason: "invalid_template".into(),
-            message: format!("template `{}` is not a valid template name", template.escape_debug()),
+            message: format!(
+                "template `{}` is not a valid template name",
+                template.escape_debug()
+            ),
         })?;
     }
     let ttl = match &args.ttl {
@@ -63,7 +66,10 @@ pub(crate) async fn via_github(cli: &Cli, args: &CreateArgs, out: Output) -> Res
     let template = match &args.template {
         Some(t) => Some(TemplateName::new(t).ok_or_else(|| Error::Refused {
             reason: "invalid_template".into(),
-            message: format!("template `{}` is not a valid template name", t.escape_debug()),
+            message: format!(
+                "template `{}` is not a valid template name",
+                t.escape_debug()
+            ),
         })?),
         None => None,
     };
@@ -74,7 +80,10 @@ pub(crate) async fn via_github(cli: &Cli, args: &CreateArgs, out: Output) -> Res
             message: "`--owner` cannot be used with `--via-github`: the GitHub user who dispatches the run owns the environment".into(),
         });
     }
-    render::confirm(&format!("Create `{name}` through the platform's workflow?"), args.yes)?;
+    render::confirm(
+        &format!("Create `{name}` through the platform's workflow?"),
+        args.yes,
+    )?;
     let dispatch = idp_core::platform::workflows::provision(&name, template.as_ref(), ttl);
     super::via_github::run(cli, &args.via, dispatch, out).await
 }

@@ -10,7 +10,10 @@ use crate::render;
 
 pub(crate) async fn run(platform: &Platform, args: &DestroyArgs, out: Output) -> Result<Code> {
     let name = super::env_name(&args.name)?;
-    render::confirm(&format!("Destroy `{name}` and everything it owns?"), args.yes)?;
+    render::confirm(
+        &format!("Destroy `{name}` and everything it owns?"),
+        args.yes,
+    )?;
     let spinner = render::spinner(out, &format!("destroying {name}"));
     let report = destroy::destroy(platform, DestroyRequest::new(name)).await;
     spinner.finish_and_clear();
@@ -21,6 +24,15 @@ pub(crate) async fn run(platform: &Platform, args: &DestroyArgs, out: Output) ->
 /// `idp destroy --via-github`: dispatch `destroy.yml`.
 pub(crate) async fn via_github(cli: &Cli, args: &DestroyArgs, out: Output) -> Result<Code> {
     let name = super::env_name(&args.name)?;
-    render::confirm(&format!("Destroy `{name}` through the platform's workflow?"), args.yes)?;
-    super::via_github::run(cli, &args.via, idp_core::platform::workflows::destroy(&name), out).await
+    render::confirm(
+        &format!("Destroy `{name}` through the platform's workflow?"),
+        args.yes,
+    )?;
+    super::via_github::run(
+        cli,
+        &args.via,
+        idp_core::platform::workflows::destroy(&name),
+        out,
+    )
+    .await
 }

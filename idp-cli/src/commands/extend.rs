@@ -21,5 +21,11 @@ pub(crate) async fn run(platform: &Platform, args: &ExtendArgs, out: Output) -> 
 pub(crate) async fn via_github(cli: &Cli, args: &ExtendArgs, out: Output) -> Result<Code> {
     let name = super::env_name(&args.name)?;
     let ttl = Ttl::parse(&args.ttl)?;
-    super::via_github::run(cli, &args.via, idp_core::platform::workflows::extend(&name, ttl), out).await
+    super::via_github::run(
+        cli,
+        &args.via,
+        idp_core::platform::workflows::extend(&name, ttl),
+        out,
+    )
+    .await
 }

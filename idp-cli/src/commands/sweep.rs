@@ -11,10 +11,18 @@ use crate::render;
 pub(crate) async fn run(platform: &Platform, args: &SweepArgs, out: Output) -> Result<Code> {
     let report = sweep::sweep_with(
         platform,
-        SweepRequest { dry_run: args.dry_run },
-        SweepOptions { reindex: args.reindex },
+        SweepRequest {
+            dry_run: args.dry_run,
+        },
+        SweepOptions {
+            reindex: args.reindex,
+        },
     )
     .await?;
     render::sweep(&report, out);
-    Ok(if report.errors.is_empty() { Code::Ok } else { Code::Failure })
+    Ok(if report.errors.is_empty() {
+        Code::Ok
+    } else {
+        Code::Failure
+    })
 }

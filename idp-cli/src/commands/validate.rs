@@ -48,16 +48,27 @@ pub(crate) fn run(args: &ValidateArgs, out: Output) -> Result<Code> {
                 }
                 render::diag(&format!("{file}: {} problem(s) found", errors.len()));
                 if out == Output::Json {
-                    render::json(&InvalidReport { file, valid: false, errors: &errors });
+                    render::json(&InvalidReport {
+                        file,
+                        valid: false,
+                        errors: &errors,
+                    });
                 }
                 return Ok(Code::Invalid);
             }
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && is_default_path => (Config::default(), true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && is_default_path => {
+            (Config::default(), true)
+        }
         Err(source) => return Err(Error::Io { path, source }),
     };
     match out {
-        Output::Json => render::json(&ValidReport { file, valid: true, defaults, config: &config }),
+        Output::Json => render::json(&ValidReport {
+            file,
+            valid: true,
+            defaults,
+            config: &config,
+        }),
         Output::Human if defaults => render::line(&format!(
             "{file} does not exist: the defaults apply (template `{}`, image `{}`, port {}, TTL {})",
             config.template, config.image, config.container_port, config.ttl

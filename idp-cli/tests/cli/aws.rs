@@ -4,7 +4,10 @@
 //! tests on moto with the memory provisioner, the tofu contract tests).
 
 #![allow(clippy::print_stderr, reason = "a skipped suite says so on stderr")]
-#![allow(clippy::disallowed_methods, reason = "seeded environments are relative to the real clock the CLI reads")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "seeded environments are relative to the real clock the CLI reads"
+)]
 
 use std::path::Path;
 
@@ -23,26 +26,53 @@ struct Moto {
 
 async fn moto() -> Option<Moto> {
     let Some(endpoint) = idp_core::env_vars::get("IDP_TEST_AWS_ENDPOINT") else {
-        assert!(idp_core::env_vars::get("CI").is_none(), "IDP_TEST_AWS_ENDPOINT is not set but CI is: start moto first");
-        eprintln!("SKIPPED: the AWS CLI tests need moto; set IDP_TEST_AWS_ENDPOINT (see .ci/moto.sh)");
+        assert!(
+            idp_core::env_vars::get("CI").is_none(),
+            "IDP_TEST_AWS_ENDPOINT is not set but CI is: start moto first"
+        );
+        eprintln!(
+            "SKIPPED: the AWS CLI tests need moto; set IDP_TEST_AWS_ENDPOINT (see .ci/moto.sh)"
+        );
         return None;
     };
     let id = uuid::Uuid::new_v4();
-    let m = Moto { endpoint, bucket: format!("idp-cli-{id}"), table: format!("idp-cli-{id}") };
+    let m = Moto {
+        endpoint,
+        bucket: format!("idp-cli-{id}"),
+        table: format!("idp-cli-{id}"),
+    };
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(&m.endpoint)
         .test_credentials()
         .load()
         .await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
     s3.create_bucket().bucket(&m.bucket).send().await.unwrap();
-    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
     aws_sdk_dynamodb::Client::new(&sdk)
         .create_table()
         .table_name(&m.table)
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("LockID").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("LockID").key_type(KeyType::Hash).build().unwrap())
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("LockID")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("LockID")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await
@@ -50,15 +80,39 @@ async fn moto() -> Option<Moto> {
     let now = Utc::now();
     let seed = |name: &str, status: Status, age: TimeDelta, ttl: TimeDelta, since: TimeDelta| {
         let created = now - age;
-        let mut m = Metadata::new(EnvName::parse(name).unwrap(), TemplateName::default_template(), "dev@example.com".into(), created, created + ttl);
+        let mut m = Metadata::new(
+            EnvName::parse(name).unwrap(),
+            TemplateName::default_template(),
+            "dev@example.com".into(),
+            created,
+            created + ttl,
+        );
         m.status = status;
         m.status_changed_at = now - since;
         m
     };
     for meta in [
-        seed("alpha", Status::Active, TimeDelta::hours(1), TimeDelta::days(2), TimeDelta::hours(1)),
-        seed("beta", Status::Active, TimeDelta::days(3), TimeDelta::days(1), TimeDelta::days(3)),
-        seed("gamma", Status::Destroying, TimeDelta::days(2), TimeDelta::days(1), TimeDelta::hours(3)),
+        seed(
+            "alpha",
+            Status::Active,
+            TimeDelta::hours(1),
+            TimeDelta::days(2),
+            TimeDelta::hours(1),
+        ),
+        seed(
+            "beta",
+            Status::Active,
+            TimeDelta::days(3),
+            TimeDelta::days(1),
+            TimeDelta::days(3),
+        ),
+        seed(
+            "gamma",
+            Status::Destroying,
+            TimeDelta::days(2),
+            TimeDelta::days(1),
+            TimeDelta::hours(3),
+        ),
     ] {
         s3.put_object()
             .bucket(&m.bucket)
@@ -76,8 +130,22 @@ fn aws(state: &Path, m: &Moto) -> assert_cmd::Command {
     cmd.env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env_remove("AWS_PROFILE")
-        .args(["--backend", "aws", "--region", "us-east-1", "--endpoint-url", &m.endpoint])
-        .args(["--state-bucket", &m.bucket, "--lock-table", &m.table, "--output", "json"]);
+        .args([
+            "--backend",
+            "aws",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &m.endpoint,
+        ])
+        .args([
+            "--state-bucket",
+            &m.bucket,
+            "--lock-table",
+            &m.table,
+            "--output",
+            "json",
+        ]);
     cmd
 }
 
@@ -92,14 +160,21 @@ async fn list_status_extend_sweep_and_unlock_on_s3_and_dynamodb() {
     let dir = tempfile::tempdir().unwrap();
 
     let envs = json(&run(aws(dir.path(), &m).arg("list")));
-    let names: Vec<&str> = envs.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = envs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["alpha", "beta", "gamma"]);
 
     let status = json(&run(aws(dir.path(), &m).args(["status", "alpha"])));
     assert_eq!(status["environment"]["status"], "active");
     assert_eq!(status["runtime"]["state"], "unknown");
 
-    let extended = json(&run(aws(dir.path(), &m).args(["extend", "alpha", "--ttl", "1d"])));
+    let extended = json(&run(
+        aws(dir.path(), &m).args(["extend", "alpha", "--ttl", "1d"])
+    ));
     assert_eq!(extended["outcome"], "extended");
     assert_eq!(extended["environment"]["created_at"], envs[0]["created_at"]);
     assert!(extended["environment"]["expires_at"].as_str() > envs[0]["expires_at"].as_str());
@@ -111,7 +186,10 @@ async fn list_status_extend_sweep_and_unlock_on_s3_and_dynamodb() {
         .iter()
         .map(|a| (a["name"].as_str().unwrap(), a["reason"].as_str().unwrap()))
         .collect();
-    assert_eq!(planned, [("beta", "expired"), ("gamma", "stuck_destroying")]);
+    assert_eq!(
+        planned,
+        [("beta", "expired"), ("gamma", "stuck_destroying")]
+    );
 
     let unlock = json(&run(aws(dir.path(), &m).args(["unlock", "alpha", "--yes"])));
     assert_eq!(unlock["unlocked"], false);
@@ -123,7 +201,9 @@ async fn list_status_extend_sweep_and_unlock_on_s3_and_dynamodb() {
 #[test]
 fn the_aws_backend_without_a_bucket_is_invalid_input() {
     let dir = tempfile::tempdir().unwrap();
-    let r = run(idp(dir.path()).env_remove("IDP_STATE_BUCKET").args(["--backend", "aws", "list"]));
+    let r = run(idp(dir.path())
+        .env_remove("IDP_STATE_BUCKET")
+        .args(["--backend", "aws", "list"]));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--state-bucket"), "{}", r.stderr);
 }
@@ -143,7 +223,10 @@ async fn the_aws_backend_configured_in_the_settings_file_serves_list_cost_dashbo
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     let with_creds = |cmd: &mut assert_cmd::Command| {
-        cmd.env("AWS_ACCESS_KEY_ID", "test").env("AWS_SECRET_ACCESS_KEY", "test").arg("-o").arg("json");
+        cmd.env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .arg("-o")
+            .arg("json");
     };
     let mut list = idp(dir.path());
     with_creds(&mut list);
@@ -153,13 +236,19 @@ async fn the_aws_backend_configured_in_the_settings_file_serves_list_cost_dashbo
     let mut cost = idp(dir.path());
     with_creds(&mut cost);
     let doc = json(&run(cost.args(["cost", "beta"])));
-    assert_eq!((doc["subject"].as_str(), doc["estimate"]["hours"].as_f64()), (Some("environment"), Some(24.0)));
+    assert_eq!(
+        (doc["subject"].as_str(), doc["estimate"]["hours"].as_f64()),
+        (Some("environment"), Some(24.0))
+    );
 
     let mut dashboard = idp(dir.path());
     with_creds(&mut dashboard);
     let doc = json(&run(dashboard.arg("dashboard")));
     assert_eq!(doc["environments"], 3);
-    assert!(doc["content"].as_str().unwrap().contains("| `gamma` |") || doc["content"].as_str().unwrap().contains("gamma"));
+    assert!(
+        doc["content"].as_str().unwrap().contains("| `gamma` |")
+            || doc["content"].as_str().unwrap().contains("gamma")
+    );
 
     let mut unlock = idp(dir.path());
     with_creds(&mut unlock);
@@ -169,5 +258,9 @@ async fn the_aws_backend_configured_in_the_settings_file_serves_list_cost_dashbo
     let mut local = idp(dir.path());
     with_creds(&mut local);
     let doc = json(&run(local.args(["--backend", "local", "list"])));
-    assert_eq!(doc, serde_json::json!([]), "a flag overrides the file's backend");
+    assert_eq!(
+        doc,
+        serde_json::json!([]),
+        "a flag overrides the file's backend"
+    );
 }

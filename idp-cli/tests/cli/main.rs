@@ -9,13 +9,16 @@ use std::time::Duration;
 use assert_cmd::Command;
 
 mod aws;
-mod run;
 mod reports;
+mod run;
 mod settings;
 mod via_github;
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// `idp` with a private state directory, run from the workspace root.
@@ -53,13 +56,18 @@ fn run(cmd: &mut Command) -> Run {
 }
 
 fn snapshot(run: &Run) -> String {
-    format!("exit: {}\n--- stdout\n{}--- stderr\n{}", run.code, run.stdout, run.stderr)
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        run.code, run.stdout, run.stderr
+    )
 }
 
 /// GET a URL's body with a plain HTTP/1.0 request (no client library needed).
 fn http_get(url: &str) -> std::io::Result<String> {
     let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
     let mut stream = TcpStream::connect(host)?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n")?;
@@ -104,19 +112,32 @@ fn validate_accepts_the_example_config() {
     insta::assert_snapshot!("validate_ok", snapshot(&r));
     let r = run(idp(dir.path()).args(["validate", "examples/consumer", "-o", "json"]));
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!((doc["valid"].as_bool(), doc["config"]["container_port"].as_u64()), (Some(true), Some(3000)));
+    assert_eq!(
+        (
+            doc["valid"].as_bool(),
+            doc["config"]["container_port"].as_u64()
+        ),
+        (Some(true), Some(3000))
+    );
 }
 
 #[test]
 fn validate_reports_every_problem_with_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("config.yml");
-    fs_err::write(&file, "template: api-servce\ncontainer_prot: 8080\ncpu: 256\nmemory: 4096\n").unwrap();
+    fs_err::write(
+        &file,
+        "template: api-servce\ncontainer_prot: 8080\ncpu: 256\nmemory: 4096\n",
+    )
+    .unwrap();
     let r = run(idp(dir.path()).arg("validate").arg(&file));
     assert_eq!(r.code, 2);
     let shown = snapshot(&r).replace(&file.display().to_string(), "[FILE]");
     insta::assert_snapshot!("validate_errors", shown);
-    let r = run(idp(dir.path()).arg("validate").arg(&file).args(["-o", "json"]));
+    let r = run(idp(dir.path())
+        .arg("validate")
+        .arg(&file)
+        .args(["-o", "json"]));
     assert_eq!(r.code, 2);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["valid"], false);
@@ -130,8 +151,13 @@ fn validate_without_a_config_file_uses_the_defaults() {
     let r = run(idp(dir.path()).current_dir(dir.path()).arg("validate"));
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("defaults apply"), "{}", r.stdout);
-    let r = run(idp(dir.path()).current_dir(dir.path()).args(["validate", "missing.yml"]));
-    assert_eq!(r.code, 3, "an explicit path that does not exist is not found");
+    let r = run(idp(dir.path())
+        .current_dir(dir.path())
+        .args(["validate", "missing.yml"]));
+    assert_eq!(
+        r.code, 3,
+        "an explicit path that does not exist is not found"
+    );
 }
 
 #[test]
@@ -173,7 +199,16 @@ fn destroy_without_a_terminal_needs_yes() {
 fn local_lifecycle_create_answer_list_extend_destroy() {
     let dir = tempfile::tempdir().unwrap();
     let created = run(idp(dir.path()).args([
-        "-o", "json", "create", "--name", "cli-demo", "--config", "examples/app/.idp/config.yml", "--ttl", "2h", "--yes",
+        "-o",
+        "json",
+        "create",
+        "--name",
+        "cli-demo",
+        "--config",
+        "examples/app/.idp/config.yml",
+        "--ttl",
+        "2h",
+        "--yes",
     ]));
     assert_eq!(created.code, 0, "{}", created.stderr);
     let doc: serde_json::Value = serde_json::from_str(&created.stdout).unwrap();
@@ -181,7 +216,10 @@ fn local_lifecycle_create_answer_list_extend_destroy() {
     let endpoint = doc["endpoint"].as_str().unwrap().to_owned();
     assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
     let page = http_get(&endpoint).unwrap();
-    assert!(page.starts_with("HTTP/1.0 200") && page.contains("cli-demo"), "{page}");
+    assert!(
+        page.starts_with("HTTP/1.0 200") && page.contains("cli-demo"),
+        "{page}"
+    );
 
     let listed = run(idp(dir.path()).args(["-o", "json", "list"]));
     let envs: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
@@ -196,11 +234,21 @@ fn local_lifecycle_create_answer_list_extend_destroy() {
 
     let cost = run(idp(dir.path()).args(["-o", "json", "cost", "cli-demo"]));
     let doc: serde_json::Value = serde_json::from_str(&cost.stdout).unwrap();
-    assert_eq!((doc["subject"].as_str(), doc["name"].as_str()), (Some("environment"), Some("cli-demo")));
-    assert!(doc["actuals_usd"].is_null() && doc["to_date_usd"].as_f64().is_some(), "{doc}");
+    assert_eq!(
+        (doc["subject"].as_str(), doc["name"].as_str()),
+        (Some("environment"), Some("cli-demo"))
+    );
+    assert!(
+        doc["actuals_usd"].is_null() && doc["to_date_usd"].as_f64().is_some(),
+        "{doc}"
+    );
 
     let dashboard = run(idp(dir.path()).arg("dashboard"));
-    assert!(dashboard.stdout.contains("cli-demo") && dashboard.stdout.contains("**1 environment**"), "{}", dashboard.stdout);
+    assert!(
+        dashboard.stdout.contains("cli-demo") && dashboard.stdout.contains("**1 environment**"),
+        "{}",
+        dashboard.stdout
+    );
 
     let logs = run(idp(dir.path()).args(["logs", "cli-demo", "--since", "10m"]));
     assert!(logs.stdout.contains("GET / 200"), "{}", logs.stdout);

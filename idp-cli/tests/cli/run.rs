@@ -9,12 +9,22 @@ fn json(stdout: &str) -> serde_json::Value {
 #[test]
 fn the_example_pipeline_succeeds_and_can_be_read_back() {
     let dir = tempfile::tempdir().unwrap();
-    let r = run(idp(dir.path()).args(["run", "examples/runs/pipeline.yml", "--run-id", "pipeline-1"]));
+    let r = run(idp(dir.path()).args([
+        "run",
+        "examples/runs/pipeline.yml",
+        "--run-id",
+        "pipeline-1",
+    ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     for order in ["fmt", "init", "validate", "plan", "apply", "smoke-test"] {
         assert!(r.stdout.contains(order), "{}", r.stdout);
     }
-    assert!(r.stdout.contains("run pipeline-1: succeeded (6 of 6 orders succeeded)"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("run pipeline-1: succeeded (6 of 6 orders succeeded)"),
+        "{}",
+        r.stdout
+    );
 
     let r = run(idp(dir.path()).args(["run", "status", "pipeline-1", "-o", "json"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -24,8 +34,16 @@ fn the_example_pipeline_succeeds_and_can_be_read_back() {
     let orders = v["orders"].as_array().unwrap();
     assert_eq!(orders.len(), 6);
     for order in orders {
-        let keys: Vec<&str> = order.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["duration_ms", "exit_code", "log_excerpt", "name", "status"]);
+        let keys: Vec<&str> = order
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            ["duration_ms", "exit_code", "log_excerpt", "name", "status"]
+        );
         assert_eq!(order["status"], "succeeded");
         assert_eq!(order["exit_code"], 0);
     }
@@ -65,7 +83,11 @@ fn a_hanging_order_is_timed_out_and_exits_1() {
     let r = run(idp(dir.path()).args(["run", "examples/runs/timeout.yml", "--watch"]));
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stdout.contains("timed_out"), "{}", r.stdout);
-    assert!(r.stderr.contains("order_started hangs"), "--watch prints events: {}", r.stderr);
+    assert!(
+        r.stderr.contains("order_started hangs"),
+        "--watch prints events: {}",
+        r.stderr
+    );
 }
 
 #[test]

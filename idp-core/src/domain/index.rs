@@ -71,7 +71,9 @@ pub enum IndexError {
     #[error("the environment index does not parse ({0}): run `idp sweep --reindex` to rebuild it")]
     Corrupt(String),
     /// Written by another version of idp.
-    #[error("the environment index has schema `{found}`, this idp reads `{SCHEMA}`: run `idp sweep --reindex` to rebuild it")]
+    #[error(
+        "the environment index has schema `{found}`, this idp reads `{SCHEMA}`: run `idp sweep --reindex` to rebuild it"
+    )]
     Schema {
         /// The schema found.
         found: u32,
@@ -237,7 +239,11 @@ mod tests {
     fn an_index_round_trips_through_json() {
         let mut index = EnvIndex::new();
         index.set_record(&meta("preview-a"), "\"e1\"");
-        index.set(&name("preview-b"), "\"e2\"", Entry::Unreadable("bad".into()));
+        index.set(
+            &name("preview-b"),
+            "\"e2\"",
+            Entry::Unreadable("bad".into()),
+        );
         assert_eq!(EnvIndex::from_json(&index.to_json()).unwrap(), index);
     }
 
@@ -286,15 +292,27 @@ mod tests {
         let n = name("preview-a");
         let key = Intent::key(&n, Some("\"9b2cf535f27731c974343645a3985328\""), "0af1");
         assert!(key.starts_with("environments/_pending/preview-a/"), "{key}");
-        assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_-.".contains(&b)));
+        assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/_-.".contains(&b))
+        );
         let intent = Intent::parse(&key).unwrap();
-        assert_eq!(intent.over.as_deref(), Some("\"9b2cf535f27731c974343645a3985328\""));
+        assert_eq!(
+            intent.over.as_deref(),
+            Some("\"9b2cf535f27731c974343645a3985328\"")
+        );
         assert!(!intent.settled(Some("\"9b2cf535f27731c974343645a3985328\"")));
         assert!(intent.settled(Some("\"other\"")));
         assert!(intent.settled(None));
 
         let create = Intent::parse(&Intent::key(&n, None, "1")).unwrap();
-        assert_eq!(create, Intent { name: n, over: None });
+        assert_eq!(
+            create,
+            Intent {
+                name: n,
+                over: None
+            }
+        );
         assert!(!create.settled(None));
         assert!(create.settled(Some("e1")));
     }

@@ -246,7 +246,10 @@ pub fn order_state_key(run_id: &str, n: usize) -> Result<String, LayoutError> {
 
 /// `runs/{run_id}/orders/{n}/log`: the end of order n's output, secrets masked.
 pub fn order_log_key(run_id: &str, n: usize) -> Result<String, LayoutError> {
-    Ok(format!("{RUNS_PREFIX}{}/orders/{n}/log", checked_run_id(run_id)?))
+    Ok(format!(
+        "{RUNS_PREFIX}{}/orders/{n}/log",
+        checked_run_id(run_id)?
+    ))
 }
 
 /// `runs/{run_id}/orders/`, with the trailing slash.
@@ -429,7 +432,10 @@ mod tests {
     #[test]
     fn the_index_key_is_never_an_environment() {
         assert_eq!(env_of_key(INDEX_KEY), None);
-        assert_eq!(env_of_key(&format!("{PENDING_PREFIX}preview-foo/new.1")), None);
+        assert_eq!(
+            env_of_key(&format!("{PENDING_PREFIX}preview-foo/new.1")),
+            None
+        );
         assert!(EnvName::parse("_index.json").is_err());
         assert_eq!(
             env_of_key("environments/preview-foo/metadata.json"),
@@ -478,8 +484,14 @@ mod tests {
             "runs/r-1/orders/3/result.json"
         );
         assert_eq!(run_done_key("r-1").unwrap(), "runs/r-1/done");
-        assert_eq!(run_event_key("r-1", 7).unwrap(), "runs/r-1/events/0000000007.json");
-        assert_eq!(order_state_key("r-1", 2).unwrap(), "runs/r-1/orders/2/state.json");
+        assert_eq!(
+            run_event_key("r-1", 7).unwrap(),
+            "runs/r-1/events/0000000007.json"
+        );
+        assert_eq!(
+            order_state_key("r-1", 2).unwrap(),
+            "runs/r-1/orders/2/state.json"
+        );
         assert!(run_job_key("../x").is_err());
         for bad in ["", "../x", "a/b", "-x", &"a".repeat(65)] {
             assert!(run_done_key(bad).is_err(), "{bad}");

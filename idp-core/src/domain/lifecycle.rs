@@ -278,8 +278,10 @@ mod tests {
     #[test]
     fn stuck_destroying_is_detected_after_two_hours_only() {
         let mut m = meta();
-        m.transition(Status::Active, at("2026-01-01T00:05:00Z")).unwrap();
-        m.transition(Status::Destroying, at("2026-01-02T00:00:00Z")).unwrap();
+        m.transition(Status::Active, at("2026-01-01T00:05:00Z"))
+            .unwrap();
+        m.transition(Status::Destroying, at("2026-01-02T00:00:00Z"))
+            .unwrap();
         assert!(!m.is_stuck_destroying(at("2026-01-02T02:00:00Z")));
         assert!(m.is_stuck_destroying(at("2026-01-02T02:00:01Z")));
     }

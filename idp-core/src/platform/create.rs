@@ -44,7 +44,10 @@ pub struct CreateRequest {
 /// its metadata (`provisioning`), apply it, and record `active` with its endpoint — or
 /// `failed` with the provisioner's error.
 pub async fn create(platform: &Platform, req: CreateRequest) -> Result<ChangeReport> {
-    let ttl = platform.settings.ttl_policy.check(req.ttl.unwrap_or(req.config.ttl))?;
+    let ttl = platform
+        .settings
+        .ttl_policy
+        .check(req.ttl.unwrap_or(req.config.ttl))?;
     let backend = &platform.backend;
     let guard = lease::acquire(
         &backend.locks,
@@ -69,7 +72,10 @@ async fn create_locked(
 ) -> Result<(Versioned, crate::ports::provisioner::Outputs)> {
     let store = &*platform.backend.store;
     let previous = state::load(store, &req.name).await?;
-    if let Some(existing) = previous.as_ref().filter(|p| p.meta.status != Status::Destroyed) {
+    if let Some(existing) = previous
+        .as_ref()
+        .filter(|p| p.meta.status != Status::Destroyed)
+    {
         return Err(Error::AlreadyExists {
             name: req.name.to_string(),
             status: existing.meta.status,
@@ -79,7 +85,9 @@ async fn create_locked(
     let mut meta = Metadata::new(
         req.name.clone(),
         req.config.template.clone(),
-        req.owner.clone().unwrap_or_else(|| platform.settings.actor.clone()),
+        req.owner
+            .clone()
+            .unwrap_or_else(|| platform.settings.actor.clone()),
         now,
         ttl::expires_at(now, ttl),
     );
@@ -87,7 +95,11 @@ async fn create_locked(
     meta.branch = req.source.branch.clone();
     meta.pr_number = req.source.pr_number;
     meta.commit = req.source.commit.clone();
-    meta.image = Some(req.image.clone().unwrap_or_else(|| req.config.image.clone()));
+    meta.image = Some(
+        req.image
+            .clone()
+            .unwrap_or_else(|| req.config.image.clone()),
+    );
     meta.region = req.config.region.clone();
     let written = state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await?;
     deploy::apply(platform, written, &req.config).await

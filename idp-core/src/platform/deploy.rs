@@ -41,12 +41,23 @@ pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> 
 
 /// A request for `meta` with the tfvars it was last applied with (from the state store),
 /// else ones rebuilt from the metadata and defaults.
-pub(crate) async fn stored_request(platform: &Platform, meta: &Metadata) -> Result<ProvisionRequest> {
-    let mut req = request(platform, meta, &Config {
-        template: meta.template.clone(),
-        ..Config::default()
-    });
-    let stored = state::get_json(&*platform.backend.store, &layout::tfvars_key(&meta.name, None)).await?;
+pub(crate) async fn stored_request(
+    platform: &Platform,
+    meta: &Metadata,
+) -> Result<ProvisionRequest> {
+    let mut req = request(
+        platform,
+        meta,
+        &Config {
+            template: meta.template.clone(),
+            ..Config::default()
+        },
+    );
+    let stored = state::get_json(
+        &*platform.backend.store,
+        &layout::tfvars_key(&meta.name, None),
+    )
+    .await?;
     if let Some(serde_json::Value::Object(vars)) = stored {
         req.tfvars = vars;
     }
@@ -72,7 +83,12 @@ pub(crate) async fn apply(
     let name = current.meta.name.clone();
     match platform.backend.provisioner.apply(&req).await {
         Ok(outputs) => {
-            state::put_json(store, &layout::outputs_key(&name, None), &outputs_json(&outputs)).await?;
+            state::put_json(
+                store,
+                &layout::outputs_key(&name, None),
+                &outputs_json(&outputs),
+            )
+            .await?;
             let endpoint = outputs.endpoint().map(str::to_owned);
             let now = platform.backend.clock.now();
             let saved = state::update(store, &name, |meta| {
@@ -109,12 +125,21 @@ pub(crate) async fn apply(
 /// through the apply. Failures are logged, not fatal: the apply itself succeeded.
 pub(crate) async fn force_redeploy(platform: &Platform, outputs: &Outputs) {
     let (Some(cluster), Some(service)) = (
-        outputs.get("cluster_name").and_then(serde_json::Value::as_str),
-        outputs.get("service_name").and_then(serde_json::Value::as_str),
+        outputs
+            .get("cluster_name")
+            .and_then(serde_json::Value::as_str),
+        outputs
+            .get("service_name")
+            .and_then(serde_json::Value::as_str),
     ) else {
         return;
     };
-    if let Err(e) = platform.backend.deployer.force_new_deployment(cluster, service).await {
+    if let Err(e) = platform
+        .backend
+        .deployer
+        .force_new_deployment(cluster, service)
+        .await
+    {
         tracing::warn!(cluster, service, error = %e, "forcing a new deployment failed");
     }
 }

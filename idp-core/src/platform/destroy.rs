@@ -78,11 +78,17 @@ pub async fn destroy(platform: &Platform, req: DestroyRequest) -> Result<ChangeR
 }
 
 /// The destroy itself; the caller holds the environment's lease.
-pub(crate) async fn destroy_locked(platform: &Platform, req: &DestroyRequest) -> Result<ChangeReport> {
+pub(crate) async fn destroy_locked(
+    platform: &Platform,
+    req: &DestroyRequest,
+) -> Result<ChangeReport> {
     let store = &*platform.backend.store;
     let name = Some(req.name.to_string());
     let Some(current) = state::load(store, &req.name).await? else {
-        return Ok(ChangeReport::no_op(name, format!("environment `{}` does not exist", req.name)));
+        return Ok(ChangeReport::no_op(
+            name,
+            format!("environment `{}` does not exist", req.name),
+        ));
     };
     if let Some(branch) = req
         .expect_branch
@@ -100,7 +106,10 @@ pub(crate) async fn destroy_locked(platform: &Platform, req: &DestroyRequest) ->
         ));
     }
     if current.meta.status == Status::Destroyed {
-        return Ok(ChangeReport::no_op(name, format!("environment `{}` is already destroyed", req.name)));
+        return Ok(ChangeReport::no_op(
+            name,
+            format!("environment `{}` is already destroyed", req.name),
+        ));
     }
     let current = mark_destroying(platform, current).await?;
     let cleanup = tear_down(platform, &current).await?;
@@ -158,7 +167,11 @@ async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> 
 /// belong to exactly this environment), its OpenTofu lock items and its state objects except the
 /// metadata (which becomes the tombstone). Each step is idempotent. Used by `destroy` after the
 /// provisioner's destroy, and by the GitHub workflow's cleanup step after `tofu destroy`.
-pub(crate) async fn clean_up_after(platform: &Platform, name: &EnvName, state_key: &str) -> Result<Cleanup> {
+pub(crate) async fn clean_up_after(
+    platform: &Platform,
+    name: &EnvName,
+    state_key: &str,
+) -> Result<Cleanup> {
     let backend = &platform.backend;
     let mut cleanup = Cleanup::default();
     let repository = &platform.settings.image_repository;

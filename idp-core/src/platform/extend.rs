@@ -46,8 +46,13 @@ pub async fn extend(platform: &Platform, req: ExtendRequest) -> Result<ChangeRep
     })
     .await?;
     let mut report = ChangeReport::changed(Outcome::Extended, saved.meta.clone());
-    let retags = platform.backend.provisioner.tags_follow_expiry() && saved.meta.status == Status::Active;
-    if let Some(Err(e)) = if retags { Some(retag(platform, &saved).await) } else { None } {
+    let retags =
+        platform.backend.provisioner.tags_follow_expiry() && saved.meta.status == Status::Active;
+    if let Some(Err(e)) = if retags {
+        Some(retag(platform, &saved).await)
+    } else {
+        None
+    } {
         report.notices.push(format!(
             "the expiry tags of `{}` were not updated ({e}); they catch up on the next deploy",
             req.name
@@ -76,8 +81,12 @@ async fn retag(platform: &Platform, saved: &Versioned) -> Result<()> {
             return Ok(());
         }
         let mut req = deploy::stored_request(platform, &current.meta).await?;
-        let expiry = current.meta.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true);
-        req.tfvars.insert("expires_at".to_owned(), serde_json::Value::String(expiry));
+        let expiry = current
+            .meta
+            .expires_at
+            .to_rfc3339_opts(SecondsFormat::Secs, true);
+        req.tfvars
+            .insert("expires_at".to_owned(), serde_json::Value::String(expiry));
         backend
             .provisioner
             .apply(&req)

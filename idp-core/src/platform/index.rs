@@ -227,7 +227,11 @@ pub async fn record(store: &dyn ObjectStore, meta: &Metadata, etag: &Etag) -> bo
 
 /// Leave the marker of a metadata write of `name` over `over` (`None`: a create); returns its
 /// key, for [`forget`] once the write and its index row are done.
-pub async fn intend(store: &dyn ObjectStore, name: &EnvName, over: Option<&Etag>) -> Result<String> {
+pub async fn intend(
+    store: &dyn ObjectStore,
+    name: &EnvName,
+    over: Option<&Etag>,
+) -> Result<String> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let key = Intent::key(name, over.map(Etag::as_str), &id);
     store.put(&key, Bytes::new(), PutMode::Overwrite).await?;
@@ -239,7 +243,9 @@ pub async fn intend(store: &dyn ObjectStore, name: &EnvName, over: Option<&Etag>
 pub async fn forget(store: &dyn ObjectStore, key: &str) {
     match store.delete(key).await {
         Ok(()) | Err(StoreError::NotFound { .. }) => {}
-        Err(e) => tracing::warn!(key, error = %e, "removing a write marker failed; the next list removes it"),
+        Err(e) => {
+            tracing::warn!(key, error = %e, "removing a write marker failed; the next list removes it")
+        }
     }
 }
 
@@ -255,11 +261,18 @@ async fn pending(store: &dyn ObjectStore) -> Result<Vec<(String, Intent)>> {
 
 /// Remove the markers whose write is over, judged against `index`, whose rows for their
 /// environments were read after the markers were listed. Returns how many were removed.
-async fn settle(store: &dyn ObjectStore, index: &EnvIndex, intents: Vec<(String, Intent)>) -> usize {
+async fn settle(
+    store: &dyn ObjectStore,
+    index: &EnvIndex,
+    intents: Vec<(String, Intent)>,
+) -> usize {
     let done: Vec<String> = intents
         .into_iter()
         .filter(|(_, intent)| {
-            let current = index.rows.get(intent.name.as_str()).map(|row| row.etag.as_str());
+            let current = index
+                .rows
+                .get(intent.name.as_str())
+                .map(|row| row.etag.as_str());
             intent.settled(current)
         })
         .map(|(key, _)| key)
@@ -374,7 +387,10 @@ async fn fetch_all(
 /// else's index is at least as fresh and is verified by its next reader); other failures are
 /// logged, since the caller's answer is already right.
 async fn write(store: &dyn ObjectStore, index: &EnvIndex, mode: PutMode) -> bool {
-    match store.put(INDEX_KEY, Bytes::from(index.to_json()), mode).await {
+    match store
+        .put(INDEX_KEY, Bytes::from(index.to_json()), mode)
+        .await
+    {
         Ok(_) => true,
         Err(e) if e.is_conflict() || e.is_not_found() => false,
         Err(e) => {

@@ -12,8 +12,8 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use tokio::task::JoinHandle;
 
-use crate::error::{Error, Result};
 use crate::domain::naming::EnvName;
+use crate::error::{Error, Result};
 use crate::ports::{Clock, Lease, LeaseRequest, LockError, LockTable};
 
 /// What a lease is taken for; recorded in the owner string.
@@ -97,7 +97,16 @@ pub async fn acquire(
     wait: Option<TimeDelta>,
 ) -> Result<Guard> {
     let owner = format!("{purpose}:{actor}:{}", uuid::Uuid::new_v4().simple());
-    acquire_key(locks, clock, lease_key(name), owner, name.as_str(), ttl, wait).await
+    acquire_key(
+        locks,
+        clock,
+        lease_key(name),
+        owner,
+        name.as_str(),
+        ttl,
+        wait,
+    )
+    .await
 }
 
 /// Take the lease of any `key` (e.g. `run/{run_id}`) for `owner`; `what` names the leased
@@ -170,7 +179,10 @@ fn spawn_renewer(
     lease: Lease,
     ttl: TimeDelta,
 ) -> JoinHandle<()> {
-    let every = (ttl / 3).to_std().unwrap_or(Duration::from_secs(60)).max(Duration::from_millis(100));
+    let every = (ttl / 3)
+        .to_std()
+        .unwrap_or(Duration::from_secs(60))
+        .max(Duration::from_millis(100));
     tokio::spawn(async move {
         let mut lease = lease;
         loop {

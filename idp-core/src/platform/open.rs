@@ -98,10 +98,17 @@ mod aws {
         }
     }
 
-    pub(super) async fn open(opts: AwsOptions, mut settings: Settings) -> Result<(Backend, Settings)> {
-        let bucket = opts
-            .state_bucket
-            .ok_or_else(|| missing("a state bucket", "--state-bucket", EnvVars::IDP_STATE_BUCKET))?;
+    pub(super) async fn open(
+        opts: AwsOptions,
+        mut settings: Settings,
+    ) -> Result<(Backend, Settings)> {
+        let bucket = opts.state_bucket.ok_or_else(|| {
+            missing(
+                "a state bucket",
+                "--state-bucket",
+                EnvVars::IDP_STATE_BUCKET,
+            )
+        })?;
         let table = opts
             .lock_table
             .ok_or_else(|| missing("a lock table", "--lock-table", EnvVars::IDP_LOCK_TABLE))?;

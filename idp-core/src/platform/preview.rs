@@ -9,6 +9,7 @@ use crate::domain::decide::{self, Action, Refusal};
 use crate::domain::event::Trigger;
 use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::naming::EnvName;
+use crate::domain::render::CommentState;
 use crate::domain::ttl;
 use crate::error::{Error, Result};
 use crate::platform::create::Source;
@@ -17,7 +18,6 @@ use crate::platform::lease::{self, Purpose};
 use crate::platform::report::ChangeReport;
 use crate::platform::state::{self, Versioned};
 use crate::platform::{Outcome, Platform, deploy, notify};
-use crate::domain::render::CommentState;
 use crate::ports::CommitState;
 
 /// A GitOps trigger and what the repository says about its environments.
@@ -50,10 +50,13 @@ pub async fn preview(platform: &Platform, req: PreviewRequest) -> Result<ChangeR
     match decision.action {
         Action::Destroy => {
             let branch = req.trigger.branch().map(|b| b.as_str().to_owned());
-            let mut report = destroy::destroy(platform, DestroyRequest {
-                name: env,
-                expect_branch: branch,
-            })
+            let mut report = destroy::destroy(
+                platform,
+                DestroyRequest {
+                    name: env,
+                    expect_branch: branch,
+                },
+            )
             .await?;
             // A closed pull request gets the "destroyed" comment even if the environment was
             // created by a push and never learnt the pull request's number.
@@ -62,17 +65,32 @@ pub async fn preview(platform: &Platform, req: PreviewRequest) -> Result<ChangeR
                 && meta.pr_number != Some(pr.number)
             {
                 let mut notices = Vec::new();
-                notify::comment(platform, meta, Some(pr.number), CommentState::Destroyed, None, None, &mut notices).await;
+                notify::comment(
+                    platform,
+                    meta,
+                    Some(pr.number),
+                    CommentState::Destroyed,
+                    None,
+                    None,
+                    &mut notices,
+                )
+                .await;
                 report.notices.extend(notices);
             }
             Ok(report)
         }
-        Action::Provision | Action::ExtendAndRedeploy => deploy_notified(platform, &req, &env).await,
+        Action::Provision | Action::ExtendAndRedeploy => {
+            deploy_notified(platform, &req, &env).await
+        }
         other => settle_without_acting(Some(&env), other, decision.reason),
     }
 }
 
-fn settle_without_acting(env: Option<&EnvName>, action: Action, reason: String) -> Result<ChangeReport> {
+fn settle_without_acting(
+    env: Option<&EnvName>,
+    action: Action,
+    reason: String,
+) -> Result<ChangeReport> {
     match action {
         Action::Refuse { refusal } => Err(refused(refusal)),
         _ => Ok(ChangeReport::no_op(env.map(EnvName::to_string), reason)),
@@ -106,10 +124,16 @@ fn refusal_message(refusal: &Refusal) -> String {
     match refusal {
         Refusal::FromFork { head_repository } => format!(
             "pull requests from forks get no preview: `{}` is not trusted with the platform's credentials",
-            head_repository.as_ref().map(|r| r.as_str()).unwrap_or("(deleted fork)")
+            head_repository
+                .as_ref()
+                .map(|r| r.as_str())
+                .unwrap_or("(deleted fork)")
         ),
         Refusal::InvalidBranch { branch, message } => {
-            format!("branch `{}` gives no environment name: {message}", branch.escape_debug())
+            format!(
+                "branch `{}` gives no environment name: {message}",
+                branch.escape_debug()
+            )
         }
         Refusal::BranchCollision { branch, .. } => format!("branch `{branch}` collides"),
     }
@@ -118,7 +142,11 @@ fn refusal_message(refusal: &Refusal) -> String {
 /// The deploy with the pull request told: a `pending` commit status first, then `success` and
 /// the "created"/"updated" comment, or `failure` and the "failed" comment. Forge errors become
 /// notices in the report, never a failed deploy.
-async fn deploy_notified(platform: &Platform, req: &PreviewRequest, env: &EnvName) -> Result<ChangeReport> {
+async fn deploy_notified(
+    platform: &Platform,
+    req: &PreviewRequest,
+    env: &EnvName,
+) -> Result<ChangeReport> {
     let mut notices = Vec::new();
     let repo = req.trigger.repository();
     let sha = match &req.trigger {
@@ -131,25 +159,95 @@ async fn deploy_notified(platform: &Platform, req: &PreviewRequest, env: &EnvNam
         _ => notify::open_pr(platform, repo, req.trigger.branch(), &mut notices).await,
     };
     let context = env.to_string();
-    notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Pending, None, "Deploying the preview environment".into()), &mut notices).await;
+    notify::status(
+        platform,
+        repo,
+        sha,
+        notify::env_status(
+            &context,
+            CommitState::Pending,
+            None,
+            "Deploying the preview environment".into(),
+        ),
+        &mut notices,
+    )
+    .await;
     let result = deploy_locked(platform, req, env, pr).await;
     match &result {
         Ok(report) if matches!(report.outcome, Outcome::Created | Outcome::Redeployed) => {
             if let Some(meta) = &report.environment {
                 let description = format!("Preview `{}` is {}", meta.name, meta.status);
-                notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Success, meta.endpoint.clone(), description), &mut notices).await;
-                let state = if report.outcome == Outcome::Created { CommentState::Created } else { CommentState::Updated };
-                notify::comment(platform, meta, pr.or(meta.pr_number), state, Some(&req.config), None, &mut notices).await;
+                notify::status(
+                    platform,
+                    repo,
+                    sha,
+                    notify::env_status(
+                        &context,
+                        CommitState::Success,
+                        meta.endpoint.clone(),
+                        description,
+                    ),
+                    &mut notices,
+                )
+                .await;
+                let state = if report.outcome == Outcome::Created {
+                    CommentState::Created
+                } else {
+                    CommentState::Updated
+                };
+                notify::comment(
+                    platform,
+                    meta,
+                    pr.or(meta.pr_number),
+                    state,
+                    Some(&req.config),
+                    None,
+                    &mut notices,
+                )
+                .await;
             }
         }
         Ok(report) => {
             let reason = report.reason.as_deref().unwrap_or("nothing to deploy");
-            notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Success, None, format!("No change: {reason}")), &mut notices).await;
+            notify::status(
+                platform,
+                repo,
+                sha,
+                notify::env_status(
+                    &context,
+                    CommitState::Success,
+                    None,
+                    format!("No change: {reason}"),
+                ),
+                &mut notices,
+            )
+            .await;
         }
         Err(error) => {
-            notify::status(platform, repo, sha, notify::env_status(&context, CommitState::Failure, None, format!("Preview failed: {error}")), &mut notices).await;
+            notify::status(
+                platform,
+                repo,
+                sha,
+                notify::env_status(
+                    &context,
+                    CommitState::Failure,
+                    None,
+                    format!("Preview failed: {error}"),
+                ),
+                &mut notices,
+            )
+            .await;
             if let Ok(Some(current)) = state::load(&*platform.backend.store, env).await {
-                notify::comment(platform, &current.meta, pr.or(current.meta.pr_number), CommentState::Failed, Some(&req.config), Some(error.to_string()), &mut notices).await;
+                notify::comment(
+                    platform,
+                    &current.meta,
+                    pr.or(current.meta.pr_number),
+                    CommentState::Failed,
+                    Some(&req.config),
+                    Some(error.to_string()),
+                    &mut notices,
+                )
+                .await;
             }
             for notice in &notices {
                 tracing::warn!("{notice}");
@@ -164,7 +262,12 @@ async fn deploy_notified(platform: &Platform, req: &PreviewRequest, env: &EnvNam
 
 /// Provision or redeploy under the lease, re-deciding on fresh metadata. `pr` is the pull
 /// request of the branch, recorded in the metadata when the trigger has none.
-async fn deploy_locked(platform: &Platform, req: &PreviewRequest, env: &EnvName, pr: Option<u64>) -> Result<ChangeReport> {
+async fn deploy_locked(
+    platform: &Platform,
+    req: &PreviewRequest,
+    env: &EnvName,
+    pr: Option<u64>,
+) -> Result<ChangeReport> {
     let backend = &platform.backend;
     let guard = lease::acquire(
         &backend.locks,
@@ -222,7 +325,11 @@ async fn provision(
     let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
     let mut source = source_of(&req.trigger);
     source.pr_number = source.pr_number.or(pr);
-    let image = Some(req.image.clone().unwrap_or_else(|| req.config.image.clone()));
+    let image = Some(
+        req.image
+            .clone()
+            .unwrap_or_else(|| req.config.image.clone()),
+    );
     let written = match current {
         // Recovery of a failed environment: keep its creation time.
         Some(failed) if failed.meta.status == Status::Failed => {
@@ -236,7 +343,9 @@ async fn provision(
             let mut meta = Metadata::new(
                 env.clone(),
                 req.config.template.clone(),
-                req.owner.clone().unwrap_or_else(|| platform.settings.actor.clone()),
+                req.owner
+                    .clone()
+                    .unwrap_or_else(|| platform.settings.actor.clone()),
                 now,
                 ttl::expires_at(now, ttl),
             );
@@ -249,13 +358,21 @@ async fn provision(
     Ok(ChangeReport::changed(Outcome::Created, saved.meta))
 }
 
-async fn redeploy(platform: &Platform, req: &PreviewRequest, current: Versioned, pr: Option<u64>) -> Result<ChangeReport> {
+async fn redeploy(
+    platform: &Platform,
+    req: &PreviewRequest,
+    current: Versioned,
+    pr: Option<u64>,
+) -> Result<ChangeReport> {
     let store = &*platform.backend.store;
     let now = platform.backend.clock.now();
     let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
     let mut source = source_of(&req.trigger);
     source.pr_number = source.pr_number.or(pr);
-    let image = req.image.clone().unwrap_or_else(|| req.config.image.clone());
+    let image = req
+        .image
+        .clone()
+        .unwrap_or_else(|| req.config.image.clone());
     let previous_image = current.meta.image.clone();
     let mut meta = current.meta.clone();
     if meta.status == Status::Active {

@@ -43,8 +43,8 @@ use super::lease;
 use crate::domain::event::Repository;
 use crate::domain::layout;
 use crate::domain::orders::{
-    Job, Newly, OrderGraph, OrderStatus, OrderSummary, Outcome, RunStatus, RunSummary, Target, mask,
-    run_comment, run_comment_marker,
+    Job, Newly, OrderGraph, OrderStatus, OrderSummary, Outcome, RunStatus, RunSummary, Target,
+    mask, run_comment, run_comment_marker,
 };
 use crate::error::{Error, Result};
 use crate::ports::executor::{ExecHandle, ExecRequest, Executor};
@@ -278,9 +278,14 @@ fn run_not_found(run_id: &str, key: &str) -> Error {
     }
 }
 
-async fn get_json<T: for<'de> Deserialize<'de>>(store: &dyn ObjectStore, key: &str) -> Result<Option<T>> {
+async fn get_json<T: for<'de> Deserialize<'de>>(
+    store: &dyn ObjectStore,
+    key: &str,
+) -> Result<Option<T>> {
     match store.get(key).await {
-        Ok(object) => serde_json::from_slice(&object.bytes).map(Some).map_err(|e| corrupt(key, e)),
+        Ok(object) => serde_json::from_slice(&object.bytes)
+            .map(Some)
+            .map_err(|e| corrupt(key, e)),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -291,10 +296,16 @@ fn to_json<T: Serialize>(value: &T) -> Bytes {
 }
 
 /// Writes a result create-only; an existing result wins (it is returned instead).
-async fn put_result(store: &dyn ObjectStore, key: &str, result: &OrderResult) -> Result<OrderResult> {
+async fn put_result(
+    store: &dyn ObjectStore,
+    key: &str,
+    result: &OrderResult,
+) -> Result<OrderResult> {
     match store.put(key, to_json(result), PutMode::CreateOnly).await {
         Ok(_) => Ok(result.clone()),
-        Err(StoreError::AlreadyExists { .. }) => Ok(get_json(store, key).await?.unwrap_or_else(|| result.clone())),
+        Err(StoreError::AlreadyExists { .. }) => Ok(get_json(store, key)
+            .await?
+            .unwrap_or_else(|| result.clone())),
         Err(e) => Err(e.into()),
     }
 }
@@ -304,13 +315,18 @@ fn check_runnable(job: &Job, options: &RunOptions) -> Result<()> {
     let mut problems = Vec::new();
     for target in job.targets() {
         if options.executors.get(target).is_none() {
-            problems.push(format!("no executor for target `{target}` (only `local` runs today)"));
+            problems.push(format!(
+                "no executor for target `{target}` (only `local` runs today)"
+            ));
         }
     }
     for order in &job.orders {
         for secret in &order.secrets {
             if !options.secrets.contains_key(secret) {
-                problems.push(format!("order `{}` needs secret `{secret}`: set it in the environment", order.name));
+                problems.push(format!(
+                    "order `{}` needs secret `{secret}`: set it in the environment",
+                    order.name
+                ));
             }
         }
     }
@@ -325,7 +341,12 @@ fn check_runnable(job: &Job, options: &RunOptions) -> Result<()> {
 }
 
 /// Starts a run of `job` and drives it to the end; `run_id` defaults to a new random id.
-pub async fn run(platform: &Platform, job: Job, run_id: Option<String>, options: RunOptions) -> Result<RunSummary> {
+pub async fn run(
+    platform: &Platform,
+    job: Job,
+    run_id: Option<String>,
+    options: RunOptions,
+) -> Result<RunSummary> {
     check_runnable(&job, &options)?;
     let run_id = run_id.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let store = platform.backend.store.clone();
@@ -338,7 +359,10 @@ pub async fn run(platform: &Platform, job: Job, run_id: Option<String>, options:
         deadline: now + TimeDelta::from_std(job.timeout).unwrap_or(TimeDelta::MAX),
         job: serde_json::to_value(&job).map_err(|e| corrupt(&job_key, e))?,
     };
-    match store.put(&job_key, to_json(&record), PutMode::CreateOnly).await {
+    match store
+        .put(&job_key, to_json(&record), PutMode::CreateOnly)
+        .await
+    {
         Ok(_) => {}
         Err(StoreError::AlreadyExists { .. }) => {
             guard.release().await;
@@ -353,7 +377,14 @@ pub async fn run(platform: &Platform, job: Job, run_id: Option<String>, options:
         }
     }
     let mut driver = Driver::new(platform, run_id, job, record.deadline, options, 0);
-    driver.event("run_started", None, None, Some(format!("{} orders", driver.job.orders.len()))).await?;
+    driver
+        .event(
+            "run_started",
+            None,
+            None,
+            Some(format!("{} orders", driver.job.orders.len())),
+        )
+        .await?;
     let outcome = driver.drive(OrderGraph::new(&driver.job.clone())).await;
     guard.release().await;
     outcome
@@ -364,15 +395,26 @@ pub async fn run(platform: &Platform, job: Job, run_id: Option<String>, options:
 pub async fn resume(platform: &Platform, run_id: &str, options: RunOptions) -> Result<RunSummary> {
     let store = platform.backend.store.clone();
     let job_key = key(layout::run_job_key(run_id))?;
-    let record: JobRecord = get_json(store.as_ref(), &job_key).await?.ok_or_else(|| run_not_found(run_id, &job_key))?;
-    let job = Job::from_json(&record.job.to_string(), &job_key).map_err(|e| corrupt(&job_key, e))?;
+    let record: JobRecord = get_json(store.as_ref(), &job_key)
+        .await?
+        .ok_or_else(|| run_not_found(run_id, &job_key))?;
+    let job =
+        Job::from_json(&record.job.to_string(), &job_key).map_err(|e| corrupt(&job_key, e))?;
     check_runnable(&job, &options)?;
     let guard = take_lease(platform, run_id, Some(options.lease_wait)).await?;
-    if store.head(&key(layout::run_done_key(run_id))?).await.is_ok() {
+    if store
+        .head(&key(layout::run_done_key(run_id))?)
+        .await
+        .is_ok()
+    {
         guard.release().await;
         return status(platform, run_id).await;
     }
-    let seq = match store.list_all(&key(layout::run_events_prefix(run_id))?).await?.last() {
+    let seq = match store
+        .list_all(&key(layout::run_events_prefix(run_id))?)
+        .await?
+        .last()
+    {
         Some(last) => last
             .key
             .rsplit('/')
@@ -382,7 +424,14 @@ pub async fn resume(platform: &Platform, run_id: &str, options: RunOptions) -> R
             .map_or(0, |n| n + 1),
         None => 0,
     };
-    let mut driver = Driver::new(platform, run_id.to_owned(), job, record.deadline, options, seq);
+    let mut driver = Driver::new(
+        platform,
+        run_id.to_owned(),
+        job,
+        record.deadline,
+        options,
+        seq,
+    );
     let outcome = async {
         let mut recorded: HashMap<String, OrderStatus> = HashMap::new();
         for (i, order) in driver.job.orders.clone().iter().enumerate() {
@@ -407,9 +456,15 @@ pub async fn resume(platform: &Platform, run_id: &str, options: RunOptions) -> R
             let note = format!(
                 "attempt {} was running when the orchestrator stopped{}",
                 state.attempt,
-                if alive { "; what was left of it was killed" } else { "" }
+                if alive {
+                    "; what was left of it was killed"
+                } else {
+                    ""
+                }
             );
-            driver.event("order_reaped", Some(&order.name), None, Some(note.clone())).await?;
+            driver
+                .event("order_reaped", Some(&order.name), None, Some(note.clone()))
+                .await?;
             if driver.options.resume_policy == ResumePolicy::MarkFailed {
                 let result = OrderResult {
                     schema_version: 1,
@@ -429,8 +484,17 @@ pub async fn resume(platform: &Platform, run_id: &str, options: RunOptions) -> R
             }
         }
         let (graph, newly) = OrderGraph::restore(&driver.job, |name| recorded.get(name).copied());
-        driver.event("run_resumed", None, None, Some(format!("{} orders had ended", recorded.len()))).await?;
-        driver.record_skipped(&newly, "a dependency that must succeed did not").await?;
+        driver
+            .event(
+                "run_resumed",
+                None,
+                None,
+                Some(format!("{} orders had ended", recorded.len())),
+            )
+            .await?;
+        driver
+            .record_skipped(&newly, "a dependency that must succeed did not")
+            .await?;
         driver.drive(graph).await
     }
     .await;
@@ -438,12 +502,20 @@ pub async fn resume(platform: &Platform, run_id: &str, options: RunOptions) -> R
     outcome
 }
 
-async fn take_lease(platform: &Platform, run_id: &str, wait: Option<Duration>) -> Result<lease::Guard> {
+async fn take_lease(
+    platform: &Platform,
+    run_id: &str,
+    wait: Option<Duration>,
+) -> Result<lease::Guard> {
     lease::acquire_key(
         &platform.backend.locks,
         &platform.backend.clock,
         format!("run/{run_id}"),
-        format!("run:{}:{}", platform.settings.actor, uuid::Uuid::new_v4().simple()),
+        format!(
+            "run:{}:{}",
+            platform.settings.actor,
+            uuid::Uuid::new_v4().simple()
+        ),
         &format!("run {run_id}"),
         platform.settings.lease_ttl,
         wait.map(|w| TimeDelta::from_std(w).unwrap_or(TimeDelta::MAX)),
@@ -487,7 +559,14 @@ struct Driver {
 }
 
 impl Driver {
-    fn new(platform: &Platform, run_id: String, job: Job, deadline: DateTime<Utc>, options: RunOptions, seq: u64) -> Self {
+    fn new(
+        platform: &Platform,
+        run_id: String,
+        job: Job,
+        deadline: DateTime<Utc>,
+        options: RunOptions,
+        seq: u64,
+    ) -> Self {
         let secret_values = Arc::new(
             options
                 .secrets
@@ -511,7 +590,13 @@ impl Driver {
         }
     }
 
-    async fn event(&mut self, kind: &str, order: Option<&str>, status: Option<&str>, message: Option<String>) -> Result<()> {
+    async fn event(
+        &mut self,
+        kind: &str,
+        order: Option<&str>,
+        status: Option<&str>,
+        message: Option<String>,
+    ) -> Result<()> {
         loop {
             let event = RunEvent {
                 seq: self.seq,
@@ -523,7 +608,11 @@ impl Driver {
             };
             let event_key = key(layout::run_event_key(&self.run_id, self.seq))?;
             self.seq += 1;
-            match self.store.put(&event_key, to_json(&event), PutMode::CreateOnly).await {
+            match self
+                .store
+                .put(&event_key, to_json(&event), PutMode::CreateOnly)
+                .await
+            {
                 Ok(_) => {
                     if let Some(progress) = &self.options.progress {
                         progress(&event);
@@ -543,13 +632,20 @@ impl Driver {
 
     async fn record_skipped(&mut self, newly: &Newly, reason: &str) -> Result<()> {
         for name in &newly.skipped {
-            self.record_end(name, OrderStatus::Skipped, None, reason).await?;
+            self.record_end(name, OrderStatus::Skipped, None, reason)
+                .await?;
         }
         Ok(())
     }
 
     /// Records an ending the orchestrator decided (skipped, job timeout, watchdog).
-    async fn record_end(&mut self, name: &str, status: OrderStatus, started_at: Option<DateTime<Utc>>, reason: &str) -> Result<()> {
+    async fn record_end(
+        &mut self,
+        name: &str,
+        status: OrderStatus,
+        started_at: Option<DateTime<Utc>>,
+        reason: &str,
+    ) -> Result<()> {
         let n = self.number(name);
         let now = self.platform.backend.clock.now();
         let result = OrderResult {
@@ -560,13 +656,29 @@ impl Driver {
             attempt: self.attempts.get(&n).copied().unwrap_or(0),
             started_at,
             finished_at: now,
-            duration_ms: started_at.map(|s| u64::try_from((now - s).num_milliseconds()).unwrap_or(0)),
+            duration_ms: started_at
+                .map(|s| u64::try_from((now - s).num_milliseconds()).unwrap_or(0)),
             log_excerpt: String::new(),
             reason: Some(reason.to_owned()),
         };
-        let result = put_result(self.store.as_ref(), &key(layout::order_result_key(&self.run_id, n))?, &result).await?;
-        let kind = if status == OrderStatus::Skipped { "order_skipped" } else { "order_finished" };
-        self.event(kind, Some(name), Some(result.status.as_str()), Some(reason.to_owned())).await?;
+        let result = put_result(
+            self.store.as_ref(),
+            &key(layout::order_result_key(&self.run_id, n))?,
+            &result,
+        )
+        .await?;
+        let kind = if status == OrderStatus::Skipped {
+            "order_skipped"
+        } else {
+            "order_finished"
+        };
+        self.event(
+            kind,
+            Some(name),
+            Some(result.status.as_str()),
+            Some(reason.to_owned()),
+        )
+        .await?;
         self.results.insert(n, result);
         Ok(())
     }
@@ -617,16 +729,30 @@ impl Driver {
             .upsert_pr_comment(&target.repo, target.pr, &marker, &body)
             .await
         {
-            let message = format!("updating the comment on pull request #{} failed: {e}", target.pr);
+            let message = format!(
+                "updating the comment on pull request #{} failed: {e}",
+                target.pr
+            );
             tracing::warn!("{message}");
-            self.event("comment_failed", None, None, Some(message)).await?;
+            self.event("comment_failed", None, None, Some(message))
+                .await?;
         }
         Ok(())
     }
 
-    async fn start(&mut self, graph: &mut OrderGraph, name: &str, tasks: &mut Tasks, wake: &tokio::sync::mpsc::UnboundedSender<usize>) -> Result<()> {
+    async fn start(
+        &mut self,
+        graph: &mut OrderGraph,
+        name: &str,
+        tasks: &mut Tasks,
+        wake: &tokio::sync::mpsc::UnboundedSender<usize>,
+    ) -> Result<()> {
         let n = self.number(name);
-        let order = self.job.order(n).cloned().ok_or_else(|| corrupt(name, "order missing from the job"))?;
+        let order = self
+            .job
+            .order(n)
+            .cloned()
+            .ok_or_else(|| corrupt(name, "order missing from the job"))?;
         graph.start(name).map_err(|e| corrupt(name, e))?;
         let attempt = self.attempts.get(&n).copied().unwrap_or(0) + 1;
         self.attempts.insert(n, attempt);
@@ -638,8 +764,16 @@ impl Driver {
             started_at,
             handle: None,
         };
-        self.store.put(&state_key, to_json(&state), PutMode::Overwrite).await?;
-        self.event("order_started", Some(name), Some("running"), Some(format!("attempt {attempt}"))).await?;
+        self.store
+            .put(&state_key, to_json(&state), PutMode::Overwrite)
+            .await?;
+        self.event(
+            "order_started",
+            Some(name),
+            Some("running"),
+            Some(format!("attempt {attempt}")),
+        )
+        .await?;
         let executor = self
             .options
             .executors
@@ -676,7 +810,14 @@ impl Driver {
             wake: wake.clone(),
             n,
         }));
-        tasks.0.insert(n, Running { task, attempt, started_at });
+        tasks.0.insert(
+            n,
+            Running {
+                task,
+                attempt,
+                started_at,
+            },
+        );
         Ok(())
     }
 
@@ -684,12 +825,19 @@ impl Driver {
     async fn drive(&mut self, mut graph: OrderGraph) -> Result<RunSummary> {
         let (wake, mut woken) = tokio::sync::mpsc::unbounded_channel::<usize>();
         let mut tasks = Tasks(HashMap::new());
-        let left = (self.deadline - self.platform.backend.clock.now()).to_std().unwrap_or(Duration::ZERO);
+        let left = (self.deadline - self.platform.backend.clock.now())
+            .to_std()
+            .unwrap_or(Duration::ZERO);
         let deadline = tokio::time::Instant::now() + left;
         let mut timed_out = false;
         loop {
             let mut dispatched = false;
-            for name in graph.ready().into_iter().map(str::to_owned).collect::<Vec<_>>() {
+            for name in graph
+                .ready()
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+            {
                 if tasks.0.len() >= self.options.max_parallel.max(1) {
                     break;
                 }
@@ -723,15 +871,26 @@ impl Driver {
                 running.task.abort();
             }
             let sweep = graph.time_out();
-            let reason = format!("the job timeout of {} passed", crate::domain::orders::format_duration(self.job.timeout));
-            self.event("job_timed_out", None, Some("timed_out"), Some(reason.clone())).await?;
+            let reason = format!(
+                "the job timeout of {} passed",
+                crate::domain::orders::format_duration(self.job.timeout)
+            );
+            self.event(
+                "job_timed_out",
+                None,
+                Some("timed_out"),
+                Some(reason.clone()),
+            )
+            .await?;
             for name in sweep.timed_out {
                 let n = self.number(&name);
                 let started_at = tasks.0.remove(&n).map(|r| r.started_at);
-                self.record_end(&name, OrderStatus::TimedOut, started_at, &reason).await?;
+                self.record_end(&name, OrderStatus::TimedOut, started_at, &reason)
+                    .await?;
             }
             for name in sweep.skipped {
-                self.record_end(&name, OrderStatus::Skipped, None, &reason).await?;
+                self.record_end(&name, OrderStatus::Skipped, None, &reason)
+                    .await?;
             }
         }
         let summary = self.summary(&graph);
@@ -744,9 +903,14 @@ impl Driver {
             timed_out: summary.count(OrderStatus::TimedOut),
             skipped: summary.count(OrderStatus::Skipped),
         };
-        self.event("run_finished", None, Some(summary.status.as_str()), None).await?;
+        self.event("run_finished", None, Some(summary.status.as_str()), None)
+            .await?;
         let done_key = key(layout::run_done_key(&self.run_id))?;
-        match self.store.put(&done_key, to_json(&done), PutMode::CreateOnly).await {
+        match self
+            .store
+            .put(&done_key, to_json(&done), PutMode::CreateOnly)
+            .await
+        {
             Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
             Err(e) => return Err(e.into()),
         }
@@ -772,13 +936,19 @@ impl Driver {
                     if !tasks.0.get(&n).is_some_and(|r| r.task.is_finished()) {
                         continue;
                     }
-                    let Some(r) = tasks.0.remove(&n) else { continue };
+                    let Some(r) = tasks.0.remove(&n) else {
+                        continue;
+                    };
                     let error = match r.task.await {
                         Ok(Ok(())) => "the order ended without recording a result".to_owned(),
                         Ok(Err(e)) => e,
                         Err(e) => format!("the order's task ended: {e}"),
                     };
-                    let name = self.job.order(n).map(|o| o.name.clone()).unwrap_or_default();
+                    let name = self
+                        .job
+                        .order(n)
+                        .map(|o| o.name.clone())
+                        .unwrap_or_default();
                     let now = self.platform.backend.clock.now();
                     let failed = OrderResult {
                         schema_version: 1,
@@ -801,10 +971,19 @@ impl Driver {
                 _ => Outcome::Failed,
             };
             let name = result.name.clone();
-            self.event("order_finished", Some(&name), Some(result.status.as_str()), result.reason.clone()).await?;
+            self.event(
+                "order_finished",
+                Some(&name),
+                Some(result.status.as_str()),
+                result.reason.clone(),
+            )
+            .await?;
             self.results.insert(n, result);
-            let newly = graph.finish(&name, outcome).map_err(|e| corrupt(&name, e))?;
-            self.record_skipped(&newly, &format!("dependency `{name}` did not succeed")).await?;
+            let newly = graph
+                .finish(&name, outcome)
+                .map_err(|e| corrupt(&name, e))?;
+            self.record_skipped(&newly, &format!("dependency `{name}` did not succeed"))
+                .await?;
         }
         Ok(())
     }
@@ -847,7 +1026,10 @@ async fn order_task(task: OrderTask) -> TaskOutcome {
     let record_handles = async move {
         while let Some(handle) = handle_rx.recv().await {
             state.handle = Some(handle);
-            if let Err(e) = store.put(&state_key, to_json(&state), PutMode::Overwrite).await {
+            if let Err(e) = store
+                .put(&state_key, to_json(&state), PutMode::Overwrite)
+                .await
+            {
                 tracing::warn!(error = %e, "recording an order's executor handle failed");
             }
         }
@@ -856,17 +1038,38 @@ async fn order_task(task: OrderTask) -> TaskOutcome {
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let secrets: Vec<&str> = task.secret_values.iter().map(String::as_str).collect();
     let (status, exit_code, output, reason) = match executed {
-        Ok(Ok(result)) => (OrderStatus::from(result.outcome), result.exit_code, result.output, None),
-        Ok(Err(e)) => (OrderStatus::Failed, None, String::new(), Some(format!("the executor failed: {e}"))),
+        Ok(Ok(result)) => (
+            OrderStatus::from(result.outcome),
+            result.exit_code,
+            result.output,
+            None,
+        ),
+        Ok(Err(e)) => (
+            OrderStatus::Failed,
+            None,
+            String::new(),
+            Some(format!("the executor failed: {e}")),
+        ),
         Err(_) => (
             OrderStatus::TimedOut,
             None,
             String::new(),
-            Some("the executor did not stop at the order's timeout; the watchdog stopped it".to_owned()),
+            Some(
+                "the executor did not stop at the order's timeout; the watchdog stopped it"
+                    .to_owned(),
+            ),
         ),
     };
     let output = mask::mask(&output, &secrets, false);
-    if let Err(e) = task.store.put(&task.log_key, Bytes::from(output.clone()), PutMode::Overwrite).await {
+    if let Err(e) = task
+        .store
+        .put(
+            &task.log_key,
+            Bytes::from(output.clone()),
+            PutMode::Overwrite,
+        )
+        .await
+    {
         tracing::warn!(error = %e, "storing an order's log failed");
     }
     let result = OrderResult {
@@ -883,7 +1086,9 @@ async fn order_task(task: OrderTask) -> TaskOutcome {
     };
     let written = put_result(task.store.as_ref(), &task.result_key, &result).await;
     let _ = task.wake.send(task.n);
-    written.map(|_| ()).map_err(|e| format!("recording the result failed: {e}"))
+    written
+        .map(|_| ())
+        .map_err(|e| format!("recording the result failed: {e}"))
 }
 
 /// The summary of a run as the store has it: finished orders from their results, started ones
@@ -891,8 +1096,11 @@ async fn order_task(task: OrderTask) -> TaskOutcome {
 pub async fn status(platform: &Platform, run_id: &str) -> Result<RunSummary> {
     let store = platform.backend.store.as_ref();
     let job_key = key(layout::run_job_key(run_id))?;
-    let record: JobRecord = get_json(store, &job_key).await?.ok_or_else(|| run_not_found(run_id, &job_key))?;
-    let job = Job::from_json(&record.job.to_string(), &job_key).map_err(|e| corrupt(&job_key, e))?;
+    let record: JobRecord = get_json(store, &job_key)
+        .await?
+        .ok_or_else(|| run_not_found(run_id, &job_key))?;
+    let job =
+        Job::from_json(&record.job.to_string(), &job_key).map_err(|e| corrupt(&job_key, e))?;
     let done: Option<DoneRecord> = get_json(store, &key(layout::run_done_key(run_id))?).await?;
     let present: std::collections::HashSet<String> = store
         .list_all(&key(layout::run_orders_prefix(run_id))?)
@@ -920,7 +1128,11 @@ pub async fn status(platform: &Platform, run_id: &str) -> Result<RunSummary> {
             },
             None => OrderSummary {
                 name: order.name.clone(),
-                status: if started { OrderStatus::Running } else { OrderStatus::Pending },
+                status: if started {
+                    OrderStatus::Running
+                } else {
+                    OrderStatus::Pending
+                },
                 exit_code: None,
                 duration_ms: None,
                 log_excerpt: String::new(),
@@ -951,7 +1163,11 @@ pub async fn logs(platform: &Platform, run_id: &str, order: &str) -> Result<Stri
         reason: "unknown_order".into(),
         message: format!(
             "run `{run_id}` has no order `{order}`; its orders are {}",
-            job.orders.iter().map(|o| format!("`{}`", o.name)).collect::<Vec<_>>().join(", ")
+            job.orders
+                .iter()
+                .map(|o| format!("`{}`", o.name))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     })?;
     match store.get(&key(layout::order_log_key(run_id, n))?).await {
@@ -965,7 +1181,10 @@ pub async fn logs(platform: &Platform, run_id: &str, order: &str) -> Result<Stri
 pub async fn events(platform: &Platform, run_id: &str) -> Result<Vec<RunEvent>> {
     let store = platform.backend.store.as_ref();
     let mut events = Vec::new();
-    for object in store.list_all(&key(layout::run_events_prefix(run_id))?).await? {
+    for object in store
+        .list_all(&key(layout::run_events_prefix(run_id))?)
+        .await?
+    {
         if let Some(event) = get_json::<RunEvent>(store, &object.key).await? {
             events.push(event);
         }

@@ -13,9 +13,7 @@ use serde::Serialize;
 
 use crate::domain::config::EXAMPLE_YAML;
 use crate::error::{Error, Result};
-use crate::platform::workflows::{
-    DESTROY_WORKFLOW, INPUT_ENVIRONMENT_NAME, PROVISION_WORKFLOW,
-};
+use crate::platform::workflows::{DESTROY_WORKFLOW, INPUT_ENVIRONMENT_NAME, PROVISION_WORKFLOW};
 
 /// The config file, relative to the repository.
 pub const CONFIG_PATH: &str = ".idp/config.yml";

@@ -27,10 +27,11 @@ pub async fn load(store: &dyn ObjectStore, name: &EnvName) -> Result<Option<Vers
     let key = layout::metadata_key(name, None);
     match store.get(&key).await {
         Ok(object) => {
-            let meta = Metadata::from_json(&object.bytes).map_err(|source| Error::CorruptState {
-                key: key.clone(),
-                message: source.to_string(),
-            })?;
+            let meta =
+                Metadata::from_json(&object.bytes).map_err(|source| Error::CorruptState {
+                    key: key.clone(),
+                    message: source.to_string(),
+                })?;
             Ok(Some(Versioned {
                 meta,
                 etag: object.etag,
@@ -120,7 +121,9 @@ where
 /// Write a JSON document next to the metadata (outputs, tfvars), overwriting.
 pub async fn put_json(store: &dyn ObjectStore, key: &str, value: &serde_json::Value) -> Result<()> {
     let bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
-    store.put(key, Bytes::from(bytes), PutMode::Overwrite).await?;
+    store
+        .put(key, Bytes::from(bytes), PutMode::Overwrite)
+        .await?;
     Ok(())
 }
 

@@ -39,10 +39,14 @@ pub async fn status(platform: &Platform, name: &EnvName) -> Result<StatusReport>
         .await?
         .unwrap_or(serde_json::Value::Object(serde_json::Map::new()));
     let mut warnings = Vec::new();
-    let req = deploy::request(platform, &meta, &Config {
-        template: meta.template.clone(),
-        ..Config::default()
-    });
+    let req = deploy::request(
+        platform,
+        &meta,
+        &Config {
+            template: meta.template.clone(),
+            ..Config::default()
+        },
+    );
     let runtime = match backend.provisioner.health(&req).await {
         Ok(h) => Some(h),
         Err(e) => {

@@ -109,10 +109,16 @@ pub async fn sweep_with(
         errors: Vec::new(),
     };
     for meta in listed.environments {
-        let Some(reason) = due(&meta, now) else { continue };
+        let Some(reason) = due(&meta, now) else {
+            continue;
+        };
         let name = meta.name.to_string();
         if req.dry_run {
-            report.actions.push(SweepAction { name, reason, outcome: None });
+            report.actions.push(SweepAction {
+                name,
+                reason,
+                outcome: None,
+            });
             continue;
         }
         match destroy::destroy(platform, DestroyRequest::new(meta.name.clone())).await {

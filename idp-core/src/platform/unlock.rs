@@ -27,7 +27,10 @@ pub struct UnlockReport {
 pub async fn holders(platform: &Platform, name: &EnvName) -> Result<UnlockReport> {
     let backend = &platform.backend;
     let lease = backend.locks.get(&lease_key(name)).await?;
-    let lock_id = TfLockInfo::lock_id(&platform.settings.state_bucket, &layout::state_key(name, None));
+    let lock_id = TfLockInfo::lock_id(
+        &platform.settings.state_bucket,
+        &layout::state_key(name, None),
+    );
     let terraform_lock = backend.locks.terraform_lock(&lock_id).await?;
     Ok(UnlockReport {
         name: name.to_string(),
@@ -43,7 +46,10 @@ pub async fn unlock(platform: &Platform, name: &EnvName) -> Result<UnlockReport>
     state::load_existing(&*platform.backend.store, name).await?;
     let backend = &platform.backend;
     let lease = backend.locks.force_unlock(&lease_key(name)).await?;
-    let lock_id = TfLockInfo::lock_id(&platform.settings.state_bucket, &layout::state_key(name, None));
+    let lock_id = TfLockInfo::lock_id(
+        &platform.settings.state_bucket,
+        &layout::state_key(name, None),
+    );
     let terraform_lock = backend.locks.remove_terraform_lock(&lock_id).await?;
     Ok(UnlockReport {
         name: name.to_string(),

@@ -574,7 +574,8 @@ pub async fn cleanup(platform: &Platform, name: &EnvName) -> Result<CleanupRepor
         });
     }
     let cleanup =
-        crate::platform::destroy::clean_up_after(platform, name, &layout::state_key(name, None)).await?;
+        crate::platform::destroy::clean_up_after(platform, name, &layout::state_key(name, None))
+            .await?;
     let now = backend.clock.now();
     let saved = state::update(&*backend.store, name, |meta| {
         if meta.status == Status::Destroyed {

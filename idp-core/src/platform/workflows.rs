@@ -48,11 +48,7 @@ pub struct Dispatch {
 }
 
 /// `provision.yml` for a new environment.
-pub fn provision(
-    name: &EnvName,
-    template: Option<&TemplateName>,
-    ttl: Option<Ttl>,
-) -> Dispatch {
+pub fn provision(name: &EnvName, template: Option<&TemplateName>, ttl: Option<Ttl>) -> Dispatch {
     let mut inputs = BTreeMap::from([(INPUT_ENVIRONMENT_NAME.to_owned(), name.to_string())]);
     if let Some(t) = template {
         inputs.insert(INPUT_TEMPLATE.to_owned(), t.to_string());

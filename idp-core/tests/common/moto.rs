@@ -168,4 +168,3 @@ pub(crate) async fn create_lock_table(client: &aws_sdk_dynamodb::Client, table: 
         .await
         .expect("create the lock table");
 }
-

@@ -41,7 +41,10 @@ impl Counting {
         self.lists.store(0, Ordering::SeqCst);
     }
     fn counts(&self) -> (usize, usize) {
-        (self.gets.load(Ordering::SeqCst), self.lists.load(Ordering::SeqCst))
+        (
+            self.gets.load(Ordering::SeqCst),
+            self.lists.load(Ordering::SeqCst),
+        )
     }
 }
 
@@ -130,7 +133,11 @@ impl Fixture {
     }
 
     async fn markers(&self) -> usize {
-        self.store().list_all(layout::PENDING_PREFIX).await.unwrap().len()
+        self.store()
+            .list_all(layout::PENDING_PREFIX)
+            .await
+            .unwrap()
+            .len()
     }
 
     async fn raw_index(&self) -> EnvIndex {
@@ -140,7 +147,12 @@ impl Fixture {
     /// Every metadata object, read one by one: what the index must agree with.
     async fn truth(&self) -> Vec<(String, Etag)> {
         let mut all = Vec::new();
-        for object in self.store().list_all(layout::ENVIRONMENTS_PREFIX).await.unwrap() {
+        for object in self
+            .store()
+            .list_all(layout::ENVIRONMENTS_PREFIX)
+            .await
+            .unwrap()
+        {
             if object.key.ends_with("/metadata.json") {
                 let name = layout::env_of_key(&object.key).unwrap();
                 all.push((name.to_string(), object.etag));
@@ -176,7 +188,10 @@ async fn seed(f: &Fixture, n: usize) {
 /// Write metadata behind the index's back, as a crash between the two writes would leave it.
 async fn write_behind(f: &Fixture, meta: &Metadata) {
     let key = layout::metadata_key(&meta.name, None);
-    f.store().put(&key, Bytes::from(meta.to_json()), PutMode::Overwrite).await.unwrap();
+    f.store()
+        .put(&key, Bytes::from(meta.to_json()), PutMode::Overwrite)
+        .await
+        .unwrap();
 }
 
 async fn sixteen_concurrent_writers_lose_no_row(f: &Fixture) {
@@ -202,7 +217,10 @@ async fn sixteen_concurrent_writers_lose_no_row(f: &Fixture) {
     let truth = f.truth().await;
     assert_eq!(truth.len(), 16);
     for (name, etag) in &truth {
-        let row = index.rows.get(name).unwrap_or_else(|| panic!("row `{name}` was lost"));
+        let row = index
+            .rows
+            .get(name)
+            .unwrap_or_else(|| panic!("row `{name}` was lost"));
         assert_eq!(row.etag, etag.as_str(), "row `{name}` is stale");
         assert!(matches!(&row.entry, Entry::Record(m) if m.status == Status::Active));
     }
@@ -210,23 +228,41 @@ async fn sixteen_concurrent_writers_lose_no_row(f: &Fixture) {
 
 async fn a_healthy_list_costs_two_requests(f: &Fixture) {
     seed(f, 30).await;
-    assert_eq!(f.markers().await, 30, "with no index yet, every write keeps its marker");
+    assert_eq!(
+        f.markers().await,
+        30,
+        "with no index yet, every write keeps its marker"
+    );
     // No index yet: the first list builds it from every metadata object and settles them.
-    let first = list::list(&f.platform, ListRequest::default()).await.unwrap();
+    let first = list::list(&f.platform, ListRequest::default())
+        .await
+        .unwrap();
     assert_eq!(first.environments.len(), 30);
     assert_eq!(f.markers().await, 0, "the build settled every marker");
     f.counting.reset();
-    let second = list::list(&f.platform, ListRequest::default()).await.unwrap();
-    assert_eq!(f.counting.counts(), (1, 1), "(GETs, LISTs) of a healthy list");
+    let second = list::list(&f.platform, ListRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        f.counting.counts(),
+        (1, 1),
+        "(GETs, LISTs) of a healthy list"
+    );
     assert_eq!(
         serde_json::to_value(&first).unwrap(),
         serde_json::to_value(&second).unwrap()
     );
     assert_eq!(f.markers().await, 0);
     f.counting.reset();
-    let dry = sweep::sweep(&f.platform, SweepRequest { dry_run: true }).await.unwrap();
+    let dry = sweep::sweep(&f.platform, SweepRequest { dry_run: true })
+        .await
+        .unwrap();
     assert_eq!(dry.examined, 30);
-    assert_eq!(f.counting.counts(), (1, 1), "(GETs, LISTs) of a dry-run sweep");
+    assert_eq!(
+        f.counting.counts(),
+        (1, 1),
+        "(GETs, LISTs) of a dry-run sweep"
+    );
 }
 
 async fn a_writer_that_dies_before_the_index_update_is_repaired_by_the_next_list(f: &Fixture) {
@@ -235,22 +271,47 @@ async fn a_writer_that_dies_before_the_index_update_is_repaired_by_the_next_list
     f.counting.refuse_index_writes.store(true, Ordering::SeqCst);
     let mut changed = meta(1);
     changed.transition(Status::Active, t0()).unwrap();
-    let current = state::load_existing(f.store(), &changed.name).await.unwrap();
-    state::save(f.store(), &changed, Some(&current.etag)).await.unwrap();
+    let current = state::load_existing(f.store(), &changed.name)
+        .await
+        .unwrap();
+    state::save(f.store(), &changed, Some(&current.etag))
+        .await
+        .unwrap();
     state::save(f.store(), &meta(5), None).await.unwrap();
-    f.counting.refuse_index_writes.store(false, Ordering::SeqCst);
+    f.counting
+        .refuse_index_writes
+        .store(false, Ordering::SeqCst);
     assert_eq!(f.markers().await, 2, "both writes left their marker");
-    assert_eq!(f.raw_index().await.rows.len(), 3, "the index missed both writes");
+    assert_eq!(
+        f.raw_index().await.rows.len(),
+        3,
+        "the index missed both writes"
+    );
 
     f.counting.reset();
     let verified = index::load(&f.platform).await.unwrap();
     assert_eq!(verified.stats.pending, 2);
-    assert_eq!(verified.stats.reread, 2, "only the two marked environments are read");
+    assert_eq!(
+        verified.stats.reread, 2,
+        "only the two marked environments are read"
+    );
     assert!(verified.stats.written);
     assert_eq!(verified.stats.settled, 2);
     let report = list::report(&verified.index, ListRequest::default());
-    let names: Vec<String> = report.environments.iter().map(|m| m.name.to_string()).collect();
-    assert_eq!(names, ["preview-env-000", "preview-env-001", "preview-env-002", "preview-env-005"]);
+    let names: Vec<String> = report
+        .environments
+        .iter()
+        .map(|m| m.name.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "preview-env-000",
+            "preview-env-001",
+            "preview-env-002",
+            "preview-env-005"
+        ]
+    );
     assert_eq!(report.environments[1].status, Status::Active);
     assert_eq!(f.markers().await, 0, "settled markers are removed");
 
@@ -268,13 +329,23 @@ async fn a_marker_of_a_write_that_never_landed_stays_until_the_environment_is_wr
     seed(f, 2).await;
     index::rebuild(&f.platform).await.unwrap();
     // A writer left its marker and died before writing the metadata.
-    let current = state::load_existing(f.store(), &meta(0).name).await.unwrap();
-    index::intend(f.store(), &meta(0).name, Some(&current.etag)).await.unwrap();
+    let current = state::load_existing(f.store(), &meta(0).name)
+        .await
+        .unwrap();
+    index::intend(f.store(), &meta(0).name, Some(&current.etag))
+        .await
+        .unwrap();
     for _ in 0..2 {
         let verified = index::load(&f.platform).await.unwrap();
         assert_eq!((verified.stats.pending, verified.stats.reread), (1, 1));
-        assert_eq!(verified.stats.settled, 0, "the write may still land: the marker stays");
-        assert!(!verified.stats.written, "the row was right: nothing to write");
+        assert_eq!(
+            verified.stats.settled, 0,
+            "the write may still land: the marker stays"
+        );
+        assert!(
+            !verified.stats.written,
+            "the row was right: nothing to write"
+        );
         assert_eq!(f.markers().await, 1);
     }
     // The next write of the environment moves its etag: the old marker is settled.
@@ -299,22 +370,45 @@ async fn a_full_check_repairs_rows_written_around_idp(f: &Fixture) {
     // Missing: metadata created without the index.
     write_behind(f, &meta(7)).await;
     // Vanished: metadata deleted without the index.
-    f.store().delete(&layout::metadata_key(&meta(2).name, None)).await.unwrap();
+    f.store()
+        .delete(&layout::metadata_key(&meta(2).name, None))
+        .await
+        .unwrap();
     // Unreadable: metadata that does not parse.
     let bad = layout::metadata_key(&meta(3).name, None);
-    f.store().put(&bad, Bytes::from_static(b"{oops"), PutMode::Overwrite).await.unwrap();
+    f.store()
+        .put(&bad, Bytes::from_static(b"{oops"), PutMode::Overwrite)
+        .await
+        .unwrap();
 
     // A list trusts the index: nothing marks these writes.
-    let listed = list::list(&f.platform, ListRequest::default()).await.unwrap();
+    let listed = list::list(&f.platform, ListRequest::default())
+        .await
+        .unwrap();
     assert_eq!(listed.environments.len(), 5);
 
     f.counting.reset();
     let verified = index::load_checked(&f.platform).await.unwrap();
-    assert_eq!(verified.stats.reread, 4, "only the four changed objects are read");
+    assert_eq!(
+        verified.stats.reread, 4,
+        "only the four changed objects are read"
+    );
     assert!(verified.stats.written);
     let report = list::report(&verified.index, ListRequest::default());
-    let names: Vec<String> = report.environments.iter().map(|m| m.name.to_string()).collect();
-    assert_eq!(names, ["preview-env-000", "preview-env-001", "preview-env-004", "preview-env-007"]);
+    let names: Vec<String> = report
+        .environments
+        .iter()
+        .map(|m| m.name.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "preview-env-000",
+            "preview-env-001",
+            "preview-env-004",
+            "preview-env-007"
+        ]
+    );
     assert_eq!(report.environments[1].status, Status::Active);
     assert_eq!(report.unreadable.len(), 1);
     assert_eq!(report.unreadable[0].key, bad);
@@ -323,8 +417,14 @@ async fn a_full_check_repairs_rows_written_around_idp(f: &Fixture) {
     f.counting.reset();
     let again = index::load_checked(&f.platform).await.unwrap();
     assert_eq!(again.stats.reread, 0);
-    assert_eq!(f.counting.counts(), (1, 2), "the index, the markers and one page of metadata");
-    let listed = list::list(&f.platform, ListRequest::default()).await.unwrap();
+    assert_eq!(
+        f.counting.counts(),
+        (1, 2),
+        "the index, the markers and one page of metadata"
+    );
+    let listed = list::list(&f.platform, ListRequest::default())
+        .await
+        .unwrap();
     assert_eq!(listed.environments.len(), 4);
 }
 
@@ -336,22 +436,38 @@ async fn a_sweep_that_acts_checks_every_row_first(f: &Fixture) {
     expired.transition(Status::Active, t0()).unwrap();
     expired.expires_at = t0() - TimeDelta::hours(1);
     write_behind(f, &expired).await;
-    let dry = sweep::sweep(&f.platform, SweepRequest { dry_run: true }).await.unwrap();
+    let dry = sweep::sweep(&f.platform, SweepRequest { dry_run: true })
+        .await
+        .unwrap();
     assert!(dry.actions.is_empty(), "a dry run trusts the index");
-    let swept = sweep::sweep(&f.platform, SweepRequest { dry_run: false }).await.unwrap();
+    let swept = sweep::sweep(&f.platform, SweepRequest { dry_run: false })
+        .await
+        .unwrap();
     assert_eq!(swept.actions.len() + swept.errors.len(), 1, "{swept:?}");
-    let name = swept.actions.first().map_or_else(|| swept.errors[0].name.clone(), |a| a.name.clone());
+    let name = swept
+        .actions
+        .first()
+        .map_or_else(|| swept.errors[0].name.clone(), |a| a.name.clone());
     assert_eq!(name, "preview-env-001");
 }
 
 async fn a_missing_or_corrupt_index_is_rebuilt(f: &Fixture) {
     seed(f, 3).await;
-    f.store().put(INDEX_KEY, Bytes::from_static(b"not json"), PutMode::Overwrite).await.unwrap();
+    f.store()
+        .put(
+            INDEX_KEY,
+            Bytes::from_static(b"not json"),
+            PutMode::Overwrite,
+        )
+        .await
+        .unwrap();
     let verified = index::load(&f.platform).await.unwrap();
     assert!(verified.stats.rebuilt && verified.stats.written);
     assert_eq!(f.raw_index().await.rows.len(), 3);
     f.store().delete(INDEX_KEY).await.unwrap();
-    let report = list::list(&f.platform, ListRequest::default()).await.unwrap();
+    let report = list::list(&f.platform, ListRequest::default())
+        .await
+        .unwrap();
     assert_eq!(report.environments.len(), 3);
     assert_eq!(f.raw_index().await.rows.len(), 3);
 }
@@ -371,7 +487,11 @@ async fn sweep_reindex_rebuilds_the_index_unconditionally(f: &Fixture) {
     )
     .await
     .unwrap();
-    assert_eq!(f.counting.counts().0, 1 + 2, "HEAD of the index and every metadata object");
+    assert_eq!(
+        f.counting.counts().0,
+        1 + 2,
+        "HEAD of the index and every metadata object"
+    );
     assert_eq!(dry.examined, 2);
     assert_eq!(dry.actions.len(), 1);
     assert_eq!(dry.actions[0].name, "preview-env-000");
@@ -383,7 +503,9 @@ async fn sweep_reindex_rebuilds_the_index_unconditionally(f: &Fixture) {
 }
 
 async fn an_empty_store_lists_nothing_and_writes_nothing(f: &Fixture) {
-    let report = list::list(&f.platform, ListRequest { all: true }).await.unwrap();
+    let report = list::list(&f.platform, ListRequest { all: true })
+        .await
+        .unwrap();
     assert!(report.environments.is_empty());
     assert!(f.store().get(INDEX_KEY).await.unwrap_err().is_not_found());
 }

@@ -43,11 +43,17 @@ macro_rules! runs {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_failing_branch_skips_its_dependents_and_an_optional_failure_does_not() {
-                scenarios::a_failing_branch_skips_its_dependents_and_an_optional_failure_does_not(&fixture_or_skip!()).await;
+                scenarios::a_failing_branch_skips_its_dependents_and_an_optional_failure_does_not(
+                    &fixture_or_skip!(),
+                )
+                .await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_hanging_order_is_killed_at_its_timeout_with_its_children() {
-                scenarios::a_hanging_order_is_killed_at_its_timeout_with_its_children(&fixture_or_skip!()).await;
+                scenarios::a_hanging_order_is_killed_at_its_timeout_with_its_children(
+                    &fixture_or_skip!(),
+                )
+                .await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn the_job_timeout_ends_the_run() {
@@ -55,7 +61,8 @@ macro_rules! runs {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_run_resumes_after_its_orchestrator_was_killed() {
-                scenarios::a_run_resumes_after_its_orchestrator_was_killed(&fixture_or_skip!()).await;
+                scenarios::a_run_resumes_after_its_orchestrator_was_killed(&fixture_or_skip!())
+                    .await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn secrets_never_reach_logs_results_or_events() {
@@ -118,13 +125,25 @@ async fn one_pull_request_comment_tracks_the_run_wave_by_wave() {
         pr: 7,
     });
     options.comment_every = std::time::Duration::ZERO;
-    let summary = run::run(&fixture.platform, job, Some("commented".into()), options).await.unwrap();
+    let summary = run::run(&fixture.platform, job, Some("commented".into()), options)
+        .await
+        .unwrap();
     let comments = forge.comments("acme/infra", 7);
     assert_eq!(comments.len(), 1, "one comment, updated in place");
     let comment = &comments[0];
-    assert!(comment.edits >= 2, "updated per wave and at the end: {}", comment.edits);
+    assert!(
+        comment.edits >= 2,
+        "updated per wave and at the end: {}",
+        comment.edits
+    );
     assert!(comment.body.starts_with("<!-- idp:run:commented -->"));
     assert!(comment.body.contains("❌ Run failed"));
-    assert!(comment.body.contains("nope"), "the failing order's output is shown");
-    assert_eq!(summary.orders[2].status, idp_core::domain::orders::OrderStatus::Skipped);
+    assert!(
+        comment.body.contains("nope"),
+        "the failing order's output is shown"
+    );
+    assert_eq!(
+        summary.orders[2].status,
+        idp_core::domain::orders::OrderStatus::Skipped
+    );
 }

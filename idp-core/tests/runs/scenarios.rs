@@ -1,6 +1,9 @@
 //! The run scenarios, written once for every backend.
 
-#![allow(clippy::print_stderr, reason = "the 1,000-order scenario reports its time")]
+#![allow(
+    clippy::print_stderr,
+    reason = "the 1,000-order scenario reports its time"
+)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -13,7 +16,11 @@ use idp_core::secret::Secret;
 use crate::support::{Fixture, job};
 
 fn statuses(summary: &idp_core::domain::orders::RunSummary) -> BTreeMap<String, OrderStatus> {
-    summary.orders.iter().map(|o| (o.name.clone(), o.status)).collect()
+    summary
+        .orders
+        .iter()
+        .map(|o| (o.name.clone(), o.status))
+        .collect()
 }
 
 fn unique(prefix: &str) -> String {
@@ -21,18 +28,28 @@ fn unique(prefix: &str) -> String {
 }
 
 pub(crate) async fn a_single_order_runs_and_its_result_is_stored(f: &Fixture) {
-    let job = job("orders:\n  - {name: hello, cmds: [\"echo hello from $IDP_ORDER\"], timeout: 30s}\n");
-    let summary = run::run(&f.platform, job, Some(unique("one")), f.options()).await.unwrap();
+    let job =
+        job("orders:\n  - {name: hello, cmds: [\"echo hello from $IDP_ORDER\"], timeout: 30s}\n");
+    let summary = run::run(&f.platform, job, Some(unique("one")), f.options())
+        .await
+        .unwrap();
     assert_eq!(summary.status, RunStatus::Succeeded);
     let order = &summary.orders[0];
-    assert_eq!((order.status, order.exit_code), (OrderStatus::Succeeded, Some(0)));
+    assert_eq!(
+        (order.status, order.exit_code),
+        (OrderStatus::Succeeded, Some(0))
+    );
     assert!(order.log_excerpt.contains("hello from hello"), "{order:?}");
     // What the store says is what the run returned.
     let stored = run::status(&f.platform, &summary.run_id).await.unwrap();
     assert_eq!(stored, summary);
-    let log = run::logs(&f.platform, &summary.run_id, "hello").await.unwrap();
+    let log = run::logs(&f.platform, &summary.run_id, "hello")
+        .await
+        .unwrap();
     assert_eq!(log, "+ echo hello from $IDP_ORDER\nhello from hello\n");
-    let missing = run::logs(&f.platform, &summary.run_id, "nope").await.unwrap_err();
+    let missing = run::logs(&f.platform, &summary.run_id, "nope")
+        .await
+        .unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::InvalidInput);
     let unknown = run::status(&f.platform, "no-such-run").await.unwrap_err();
     assert_eq!(unknown.kind(), ErrorKind::NotFound);
@@ -45,19 +62,28 @@ pub(crate) async fn ten_orders_run_in_dependency_order(f: &Fixture) {
             0 => String::new(),
             1..=3 => "o0".to_owned(),
             4..=8 => format!("o{}, o{}", 1 + i % 3, 1 + (i + 1) % 3),
-            _ => (4..=8).map(|d| format!("o{d}")).collect::<Vec<_>>().join(", "),
+            _ => (4..=8)
+                .map(|d| format!("o{d}"))
+                .collect::<Vec<_>>()
+                .join(", "),
         };
         yaml.push_str(&format!(
             "  - {{name: o{i}, cmds: [\"echo $IDP_ORDER >> trace\"], timeout: 30s, depends_on: [{deps}]}}\n"
         ));
     }
     let job = job(&yaml);
-    let summary = run::run(&f.platform, job.clone(), Some(unique("ten")), f.options()).await.unwrap();
+    let summary = run::run(&f.platform, job.clone(), Some(unique("ten")), f.options())
+        .await
+        .unwrap();
     assert_eq!(summary.status, RunStatus::Succeeded, "{summary:?}");
     // Every order started only after each of its dependencies finished, by the event log.
     let events = run::events(&f.platform, &summary.run_id).await.unwrap();
     let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, (0..events.len() as u64).collect::<Vec<_>>(), "the log has no gap");
+    assert_eq!(
+        seqs,
+        (0..events.len() as u64).collect::<Vec<_>>(),
+        "the log has no gap"
+    );
     let at = |kind: &str, order: &str| {
         events
             .iter()
@@ -74,18 +100,20 @@ pub(crate) async fn ten_orders_run_in_dependency_order(f: &Fixture) {
     assert_eq!(trace.lines().count(), 10);
 }
 
-pub(crate) async fn a_failing_branch_skips_its_dependents_and_an_optional_failure_does_not(f: &Fixture) {
-    let job = job(
-        "orders:\n\
+pub(crate) async fn a_failing_branch_skips_its_dependents_and_an_optional_failure_does_not(
+    f: &Fixture,
+) {
+    let job = job("orders:\n\
          \x20 - {name: top, cmds: [\"true\"], timeout: 30s}\n\
          \x20 - {name: left, cmds: [\"echo broken; exit 3\"], timeout: 30s, depends_on: [top]}\n\
          \x20 - {name: right, cmds: [\"true\"], timeout: 30s, depends_on: [top]}\n\
          \x20 - {name: join, cmds: [\"true\"], timeout: 30s, depends_on: [left, right]}\n\
          \x20 - {name: after-join, cmds: [\"true\"], timeout: 30s, depends_on: [join]}\n\
          \x20 - {name: lint, cmds: [\"exit 1\"], timeout: 30s, must_succeed: false}\n\
-         \x20 - {name: docs, cmds: [\"true\"], timeout: 30s, depends_on: [lint]}\n",
-    );
-    let summary = run::run(&f.platform, job, Some(unique("diamond")), f.options()).await.unwrap();
+         \x20 - {name: docs, cmds: [\"true\"], timeout: 30s, depends_on: [lint]}\n");
+    let summary = run::run(&f.platform, job, Some(unique("diamond")), f.options())
+        .await
+        .unwrap();
     assert_eq!(summary.status, RunStatus::Failed);
     let s = statuses(&summary);
     use OrderStatus::*;
@@ -95,7 +123,10 @@ pub(crate) async fn a_failing_branch_skips_its_dependents_and_an_optional_failur
     assert_eq!(s["join"], Skipped);
     assert_eq!(s["after-join"], Skipped);
     assert_eq!(s["lint"], Failed);
-    assert_eq!(s["docs"], Succeeded, "a failed optional order skips nothing");
+    assert_eq!(
+        s["docs"], Succeeded,
+        "a failed optional order skips nothing"
+    );
     let left = summary.orders.iter().find(|o| o.name == "left").unwrap();
     assert_eq!(left.exit_code, Some(3));
     assert!(left.log_excerpt.contains("broken"));
@@ -106,13 +137,22 @@ pub(crate) async fn a_hanging_order_is_killed_at_its_timeout_with_its_children(f
         "orders:\n  - {name: hang, cmds: [\"sleep 300 & echo $! > child.pid; wait\"], timeout: 1s}\n  - {name: next, cmds: [\"true\"], timeout: 30s, depends_on: [hang]}\n",
     );
     let started = Instant::now();
-    let summary = run::run(&f.platform, job, Some(unique("hang")), f.options()).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(8), "took {:?}", started.elapsed());
+    let summary = run::run(&f.platform, job, Some(unique("hang")), f.options())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(summary.status, RunStatus::Failed);
     assert_eq!(statuses(&summary)["hang"], OrderStatus::TimedOut);
     assert_eq!(statuses(&summary)["next"], OrderStatus::Skipped);
     let pid = fs_err::read_to_string(f.workdir.path().join("child.pid")).unwrap();
-    assert!(process_ends(pid.trim()).await, "the background `sleep` ({pid}) outlived its order");
+    assert!(
+        process_ends(pid.trim()).await,
+        "the background `sleep` ({pid}) outlived its order"
+    );
 }
 
 /// Whether process `pid` is gone (or only a zombie) within a few seconds.
@@ -120,7 +160,14 @@ async fn process_ends(pid: &str) -> bool {
     for _ in 0..50 {
         match fs_err::read_to_string(format!("/proc/{pid}/stat")) {
             Err(_) => return true,
-            Ok(stat) if stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')) => return true,
+            Ok(stat)
+                if stat
+                    .rsplit(')')
+                    .next()
+                    .is_some_and(|rest| rest.trim_start().starts_with('Z')) =>
+            {
+                return true;
+            }
             Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
@@ -132,16 +179,31 @@ pub(crate) async fn the_job_timeout_ends_the_run(f: &Fixture) {
         "timeout: 2s\norders:\n  - {name: quick, cmds: [\"true\"], timeout: 30s}\n  - {name: slow, cmds: [\"sleep 60 & echo $! > slow.pid; wait\"], timeout: 1m}\n  - {name: never, cmds: [\"true\"], timeout: 30s, depends_on: [slow]}\n",
     );
     let started = Instant::now();
-    let summary = run::run(&f.platform, job, Some(unique("jobtimeout")), f.options()).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    let summary = run::run(&f.platform, job, Some(unique("jobtimeout")), f.options())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(summary.status, RunStatus::TimedOut);
     let s = statuses(&summary);
     assert_eq!(s["quick"], OrderStatus::Succeeded);
     assert_eq!(s["slow"], OrderStatus::TimedOut);
     assert_eq!(s["never"], OrderStatus::Skipped);
     let pid = fs_err::read_to_string(f.workdir.path().join("slow.pid")).unwrap();
-    assert!(process_ends(pid.trim()).await, "the slow order's process survived the job timeout");
-    assert_eq!(run::status(&f.platform, &summary.run_id).await.unwrap().status, RunStatus::TimedOut);
+    assert!(
+        process_ends(pid.trim()).await,
+        "the slow order's process survived the job timeout"
+    );
+    assert_eq!(
+        run::status(&f.platform, &summary.run_id)
+            .await
+            .unwrap()
+            .status,
+        RunStatus::TimedOut
+    );
 }
 
 pub(crate) async fn a_run_resumes_after_its_orchestrator_was_killed(f: &Fixture) {
@@ -151,7 +213,8 @@ pub(crate) async fn a_run_resumes_after_its_orchestrator_was_killed(f: &Fixture)
     let run_id = unique("resume");
     let platform = f.platform.clone();
     let (id, options) = (run_id.clone(), f.options());
-    let orchestrator = tokio::spawn(async move { run::run(&platform, job, Some(id), options).await });
+    let orchestrator =
+        tokio::spawn(async move { run::run(&platform, job, Some(id), options).await });
     // Wait until `a` ended and `b` is running, then kill the orchestrator.
     let mut seen = false;
     for _ in 0..100 {
@@ -170,15 +233,31 @@ pub(crate) async fn a_run_resumes_after_its_orchestrator_was_killed(f: &Fixture)
     let halfway = run::status(&f.platform, &run_id).await.unwrap();
     assert_eq!(halfway.status, RunStatus::Running);
     // The lease of the killed orchestrator expires; the resumed one takes over.
-    let summary = run::resume(&f.platform, &run_id, f.options()).await.unwrap();
+    let summary = run::resume(&f.platform, &run_id, f.options())
+        .await
+        .unwrap();
     assert_eq!(summary.status, RunStatus::Succeeded, "{summary:?}");
     let trace = fs_err::read_to_string(f.workdir.path().join("trace")).unwrap();
-    assert_eq!(trace, "a\nb\nc\n", "`a` ran once, `b` was re-run, `c` ran after it");
+    assert_eq!(
+        trace, "a\nb\nc\n",
+        "`a` ran once, `b` was re-run, `c` ran after it"
+    );
     let events = run::events(&f.platform, &run_id).await.unwrap();
-    assert!(events.iter().any(|e| e.kind == "order_reaped" && e.order.as_deref() == Some("b")));
-    assert!(events.iter().any(|e| e.kind == "order_started" && e.order.as_deref() == Some("b") && e.message.as_deref() == Some("attempt 2")));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "order_reaped" && e.order.as_deref() == Some("b"))
+    );
+    assert!(events.iter().any(|e| e.kind == "order_started"
+        && e.order.as_deref() == Some("b")
+        && e.message.as_deref() == Some("attempt 2")));
     // Resuming a finished run only reads it back.
-    assert_eq!(run::resume(&f.platform, &run_id, f.options()).await.unwrap(), summary);
+    assert_eq!(
+        run::resume(&f.platform, &run_id, f.options())
+            .await
+            .unwrap(),
+        summary
+    );
 }
 
 pub(crate) async fn secrets_never_reach_logs_results_or_events(f: &Fixture) {
@@ -187,19 +266,43 @@ pub(crate) async fn secrets_never_reach_logs_results_or_events(f: &Fixture) {
         "orders:\n  - name: leaky\n    cmds: [\"echo token=$TOKEN\", \"echo $TOKEN >&2\", \"printf '%s' \\\"$TOKEN\\\" | rev\", \"echo $TOKEN; exit 4\"]\n    timeout: 30s\n    secrets: [TOKEN]\n",
     );
     let mut options = f.options();
-    options.secrets.insert("TOKEN".into(), Secret::new(secret.to_owned()));
-    let summary = run::run(&f.platform, job.clone(), Some(unique("secret")), options).await.unwrap();
+    options
+        .secrets
+        .insert("TOKEN".into(), Secret::new(secret.to_owned()));
+    let summary = run::run(&f.platform, job.clone(), Some(unique("secret")), options)
+        .await
+        .unwrap();
     let order = &summary.orders[0];
     assert_eq!(order.exit_code, Some(4));
-    assert!(order.log_excerpt.contains("token=****"), "{}", order.log_excerpt);
+    assert!(
+        order.log_excerpt.contains("token=****"),
+        "{}",
+        order.log_excerpt
+    );
     assert!(!format!("{summary:?}").contains(secret));
-    for object in f.platform.backend.store.list_all(&format!("runs/{}/", summary.run_id)).await.unwrap() {
-        let bytes = f.platform.backend.store.get(&object.key).await.unwrap().bytes;
+    for object in f
+        .platform
+        .backend
+        .store
+        .list_all(&format!("runs/{}/", summary.run_id))
+        .await
+        .unwrap()
+    {
+        let bytes = f
+            .platform
+            .backend
+            .store
+            .get(&object.key)
+            .await
+            .unwrap()
+            .bytes;
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(secret), "`{}` holds the secret", object.key);
     }
     // A secret the runner does not supply is refused before anything runs.
-    let refused = run::run(&f.platform, job, None, f.options()).await.unwrap_err();
+    let refused = run::run(&f.platform, job, None, f.options())
+        .await
+        .unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::InvalidInput);
     assert!(refused.to_string().contains("needs secret `TOKEN`"));
 }
@@ -207,14 +310,23 @@ pub(crate) async fn secrets_never_reach_logs_results_or_events(f: &Fixture) {
 pub(crate) async fn two_orchestrators_never_drive_one_run(f: &Fixture) {
     let job = job("orders:\n  - {name: wait, cmds: [\"sleep 2\"], timeout: 30s}\n");
     let run_id = unique("dup");
-    let (platform, id, options, first_job) = (f.platform.clone(), run_id.clone(), f.options(), job.clone());
-    let first = tokio::spawn(async move { run::run(&platform, first_job, Some(id), options).await });
+    let (platform, id, options, first_job) =
+        (f.platform.clone(), run_id.clone(), f.options(), job.clone());
+    let first =
+        tokio::spawn(async move { run::run(&platform, first_job, Some(id), options).await });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let again = run::run(&f.platform, job, Some(run_id.clone()), f.options()).await.unwrap_err();
-    assert!(matches!(again.kind(), ErrorKind::LockHeld | ErrorKind::InvalidInput), "{again}");
+    let again = run::run(&f.platform, job, Some(run_id.clone()), f.options())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again.kind(), ErrorKind::LockHeld | ErrorKind::InvalidInput),
+        "{again}"
+    );
     let mut impatient = f.options();
     impatient.lease_wait = Duration::from_millis(100);
-    let resumed = run::resume(&f.platform, &run_id, impatient).await.unwrap_err();
+    let resumed = run::resume(&f.platform, &run_id, impatient)
+        .await
+        .unwrap_err();
     assert_eq!(resumed.kind(), ErrorKind::LockHeld, "{resumed}");
     assert_eq!(first.await.unwrap().unwrap().status, RunStatus::Succeeded);
 }
@@ -222,8 +334,14 @@ pub(crate) async fn two_orchestrators_never_drive_one_run(f: &Fixture) {
 pub(crate) async fn a_thousand_orders_finish_with_bounded_concurrency(f: &Fixture) {
     let mut yaml = String::from("orders:\n");
     for i in 0..1000 {
-        let deps = if i == 0 { String::new() } else { format!("o{}", (i - 1) / 2) };
-        yaml.push_str(&format!("  - {{name: o{i}, cmds: [\"true\"], timeout: 30s, depends_on: [{deps}]}}\n"));
+        let deps = if i == 0 {
+            String::new()
+        } else {
+            format!("o{}", (i - 1) / 2)
+        };
+        yaml.push_str(&format!(
+            "  - {{name: o{i}, cmds: [\"true\"], timeout: 30s, depends_on: [{deps}]}}\n"
+        ));
     }
     let job = job(&yaml);
     let options = RunOptions {
@@ -231,7 +349,9 @@ pub(crate) async fn a_thousand_orders_finish_with_bounded_concurrency(f: &Fixtur
         ..f.options()
     };
     let started = Instant::now();
-    let summary = run::run(&f.platform, job, Some(unique("thousand")), options).await.unwrap();
+    let summary = run::run(&f.platform, job, Some(unique("thousand")), options)
+        .await
+        .unwrap();
     let took = started.elapsed();
     eprintln!("1,000 orders: {took:?}");
     assert_eq!(summary.status, RunStatus::Succeeded);

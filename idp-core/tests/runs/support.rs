@@ -26,7 +26,8 @@ impl Fixture {
             ..Settings::default()
         };
         Self {
-            platform: Platform::new(backend.with_clock(Arc::new(SystemClock))).with_settings(settings),
+            platform: Platform::new(backend.with_clock(Arc::new(SystemClock)))
+                .with_settings(settings),
             workdir: tempfile::tempdir().unwrap(),
             _state: state,
         }
@@ -49,7 +50,10 @@ impl Fixture {
         moto.create_bucket_and_table().await;
         let backend = Backend {
             store: Arc::new(S3Store::new(moto.s3(), moto.cfg.state_bucket.clone())),
-            locks: Arc::new(DynamoDbLockTable::new(moto.dynamodb(), moto.cfg.lock_table.clone())),
+            locks: Arc::new(DynamoDbLockTable::new(
+                moto.dynamodb(),
+                moto.cfg.lock_table.clone(),
+            )),
             ..Backend::memory()
         };
         Some(Self::around(backend, None))

@@ -45,11 +45,13 @@ macro_rules! usecases {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn eight_concurrent_pushes_provision_once_then_redeploy() {
-                scenarios::concurrent_pushes_provision_once_then_redeploy(&fixture_or_skip!()).await;
+                scenarios::concurrent_pushes_provision_once_then_redeploy(&fixture_or_skip!())
+                    .await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn failed_apply_marks_failed_and_next_push_recovers() {
-                scenarios::failed_apply_marks_failed_and_next_push_recovers(&fixture_or_skip!()).await;
+                scenarios::failed_apply_marks_failed_and_next_push_recovers(&fixture_or_skip!())
+                    .await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn crashed_holders_lease_expires_and_next_caller_proceeds() {
@@ -57,7 +59,8 @@ macro_rules! usecases {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn branch_collision_is_refused_and_changes_nothing() {
-                scenarios::branch_collision_is_refused_and_changes_nothing(&fixture_or_skip!()).await;
+                scenarios::branch_collision_is_refused_and_changes_nothing(&fixture_or_skip!())
+                    .await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn merge_with_branch_delete_destroys_once() {
@@ -65,7 +68,8 @@ macro_rules! usecases {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sweep_destroys_expired_and_retries_stuck_destroys() {
-                scenarios::sweep_destroys_expired_and_retries_stuck_destroys(&fixture_or_skip!()).await;
+                scenarios::sweep_destroys_expired_and_retries_stuck_destroys(&fixture_or_skip!())
+                    .await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn destroy_removes_only_its_own_images() {
@@ -85,7 +89,8 @@ macro_rules! usecases {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn extend_of_a_missing_or_destroyed_environment_fails() {
-                scenarios::extend_of_a_missing_or_destroyed_environment_fails(&fixture_or_skip!()).await;
+                scenarios::extend_of_a_missing_or_destroyed_environment_fails(&fixture_or_skip!())
+                    .await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn use_cases_keep_the_environment_index_in_step() {

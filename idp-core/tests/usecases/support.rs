@@ -32,7 +32,11 @@ pub(crate) struct Fixture {
 }
 
 impl Fixture {
-    fn around(backend: Backend, memory_locks: Option<Arc<MemoryLocks>>, dir: Option<tempfile::TempDir>) -> Self {
+    fn around(
+        backend: Backend,
+        memory_locks: Option<Arc<MemoryLocks>>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Self {
         let provisioner = Arc::new(MemoryProvisioner::new());
         let registry = Arc::new(MemoryRegistry::new());
         registry.create_repository("idp-preview");
@@ -90,7 +94,10 @@ impl Fixture {
         let (memory, _) = Backend::memory_at(t0());
         let backend = Backend {
             store: Arc::new(S3Store::new(moto.s3(), moto.cfg.state_bucket.clone())),
-            locks: Arc::new(DynamoDbLockTable::new(moto.dynamodb(), moto.cfg.lock_table.clone())),
+            locks: Arc::new(DynamoDbLockTable::new(
+                moto.dynamodb(),
+                moto.cfg.lock_table.clone(),
+            )),
             ..memory
         };
         Some(Self::around(backend, None, None))
@@ -145,8 +152,13 @@ pub(crate) fn pr_closed(repo: &str, branch: &str, number: u64) -> Trigger {
 }
 
 pub(crate) fn pr_opened(repo: &str, branch: &str, number: u64) -> Trigger {
-    let Trigger::PullRequestClosed { pr, .. } = pr_closed(repo, branch, number) else { unreachable!() };
-    Trigger::PullRequest { action: PrAction::Opened, pr }
+    let Trigger::PullRequestClosed { pr, .. } = pr_closed(repo, branch, number) else {
+        unreachable!()
+    };
+    Trigger::PullRequest {
+        action: PrAction::Opened,
+        pr,
+    }
 }
 
 pub(crate) fn preview(trigger: Trigger) -> PreviewRequest {

@@ -474,8 +474,12 @@ impl LockTable for DynamoDbLockTable {
     async fn remove_terraform_lock(&self, lock_id: &str) -> Result<Option<TfLockInfo>, LockError> {
         check_key(lock_id)?;
         // Only an item holding an `Info` is a state lock: a digest item or a lease stays.
-        let deleted = self.delete_where(lock_id, "attribute_exists(#a)", INFO).await?;
-        Ok(deleted.flatten().and_then(|item| readable_lock(lock_id, &item)))
+        let deleted = self
+            .delete_where(lock_id, "attribute_exists(#a)", INFO)
+            .await?;
+        Ok(deleted
+            .flatten()
+            .and_then(|item| readable_lock(lock_id, &item)))
     }
 
     async fn remove_terraform_lock_items(
@@ -525,7 +529,10 @@ impl DynamoDbLockTable {
 
     /// Deletes the item under `key` unless it is a lease, and returns what was there.
     async fn delete_unless_lease(&self, key: &str) -> Result<Option<Item>, LockError> {
-        match self.delete_where(key, "attribute_not_exists(#a)", OWNER).await? {
+        match self
+            .delete_where(key, "attribute_not_exists(#a)", OWNER)
+            .await?
+        {
             Some(item) => Ok(item),
             None => Err(malformed(
                 key,

@@ -182,7 +182,10 @@ impl crate::backend::Backend {
     /// [`crate::adapters::tofu::TofuProvisioner`] on the same bucket, table and region).
     ///
     /// Nothing is called yet: a wrong bucket or missing credentials show on the first use.
-    pub async fn aws(cfg: AwsConfig, provisioner: Arc<dyn crate::ports::provisioner::Provisioner>) -> Self {
+    pub async fn aws(
+        cfg: AwsConfig,
+        provisioner: Arc<dyn crate::ports::provisioner::Provisioner>,
+    ) -> Self {
         Self::from_aws(AwsAdapters::load(&cfg).await, provisioner)
     }
 

@@ -86,7 +86,10 @@ enum Ended {
 }
 
 impl LocalExecutor {
-    #[allow(clippy::disallowed_methods, reason = "the local executor starts the order's commands as processes")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the local executor starts the order's commands as processes"
+    )]
     async fn run_one(
         &self,
         request: &ExecRequest,
@@ -116,12 +119,19 @@ impl LocalExecutor {
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(e) => {
-                tail.push(format!("idp: cannot run `/bin/sh` in `{}`: {e}\n", dir.display()).as_bytes());
+                tail.push(
+                    format!("idp: cannot run `/bin/sh` in `{}`: {e}\n", dir.display()).as_bytes(),
+                );
                 return Ended::Exited(None);
             }
         };
         let pid = child.id().unwrap_or(0);
-        let mut guard = GroupGuard(i32::try_from(pid).ok().filter(|p| *p > 0).map(Pid::from_raw));
+        let mut guard = GroupGuard(
+            i32::try_from(pid)
+                .ok()
+                .filter(|p| *p > 0)
+                .map(Pid::from_raw),
+        );
         let start_time = ProcStat::read(pid).map_or(0, |s| s.start_time);
         started(ExecHandle {
             target: Target::Local,
@@ -180,7 +190,10 @@ impl Executor for LocalExecutor {
         let mut outcome = Outcome::Succeeded;
         for cmd in &request.cmds {
             tail.push(format!("+ {cmd}\n").as_bytes());
-            match self.run_one(request, cmd, deadline, &mut tail, started).await {
+            match self
+                .run_one(request, cmd, deadline, &mut tail, started)
+                .await
+            {
                 Ended::Exited(code) => {
                     exit_code = code;
                     if code != Some(0) {

@@ -104,7 +104,13 @@ pub fn run_comment(summary: &RunSummary) -> String {
     let _ = writeln!(out, "{}", run_comment_marker(&summary.run_id));
     let _ = writeln!(out, "### {title}");
     let _ = writeln!(out);
-    let _ = writeln!(out, "Run {}: {} of {} orders succeeded.", code_span(&summary.run_id), summary.count(OrderStatus::Succeeded), summary.orders.len());
+    let _ = writeln!(
+        out,
+        "Run {}: {} of {} orders succeeded.",
+        code_span(&summary.run_id),
+        summary.count(OrderStatus::Succeeded),
+        summary.orders.len()
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "| Order | Status | Duration | Exit code |");
     let _ = writeln!(out, "|---|---|---|---|");
@@ -113,7 +119,9 @@ pub fn run_comment(summary: &RunSummary) -> String {
         let duration = order
             .duration_ms
             .map_or_else(|| "—".to_owned(), format_elapsed);
-        let exit = order.exit_code.map_or_else(|| "—".to_owned(), |c| c.to_string());
+        let exit = order
+            .exit_code
+            .map_or_else(|| "—".to_owned(), |c| c.to_string());
         let row = format!(
             "| {} | {} `{}` | {duration} | {exit} |\n",
             code_span(&order.name),
@@ -125,8 +133,14 @@ pub fn run_comment(summary: &RunSummary) -> String {
             break;
         }
         out.push_str(&row);
-        if matches!(order.status, OrderStatus::Failed | OrderStatus::TimedOut) && !order.log_excerpt.is_empty() {
-            let excerpt = super::mask::excerpt(&order.log_excerpt, COMMENT_EXCERPT_LINES, COMMENT_EXCERPT_BYTES);
+        if matches!(order.status, OrderStatus::Failed | OrderStatus::TimedOut)
+            && !order.log_excerpt.is_empty()
+        {
+            let excerpt = super::mask::excerpt(
+                &order.log_excerpt,
+                COMMENT_EXCERPT_LINES,
+                COMMENT_EXCERPT_BYTES,
+            );
             let fence = fence_for(&excerpt);
             let block = format!(
                 "\n<details><summary>{} output</summary>\n\n{fence}text\n{excerpt}\n{fence}\n\n</details>\n",
@@ -146,7 +160,13 @@ pub fn run_comment(summary: &RunSummary) -> String {
 mod tests {
     use super::*;
 
-    fn order(name: &str, status: OrderStatus, exit_code: Option<i32>, ms: Option<u64>, log: &str) -> OrderSummary {
+    fn order(
+        name: &str,
+        status: OrderStatus,
+        exit_code: Option<i32>,
+        ms: Option<u64>,
+        log: &str,
+    ) -> OrderSummary {
         OrderSummary {
             name: name.into(),
             status,
@@ -163,7 +183,13 @@ mod tests {
             status: RunStatus::Failed,
             orders: vec![
                 order("init", OrderStatus::Succeeded, Some(0), Some(420), "ok"),
-                order("plan", OrderStatus::Failed, Some(3), Some(65_000), "+ tofu plan\n```oops``` <b>@team</b>"),
+                order(
+                    "plan",
+                    OrderStatus::Failed,
+                    Some(3),
+                    Some(65_000),
+                    "+ tofu plan\n```oops``` <b>@team</b>",
+                ),
                 order("apply", OrderStatus::Skipped, None, None, ""),
             ],
         };
@@ -176,7 +202,15 @@ mod tests {
             run_id: "big".into(),
             status: RunStatus::Failed,
             orders: (0..5_000)
-                .map(|i| order(&format!("order-{i}"), OrderStatus::Failed, Some(1), Some(1), &"x".repeat(2_000)))
+                .map(|i| {
+                    order(
+                        &format!("order-{i}"),
+                        OrderStatus::Failed,
+                        Some(1),
+                        Some(1),
+                        &"x".repeat(2_000),
+                    )
+                })
                 .collect(),
         };
         assert!(run_comment(&summary).len() <= MAX_COMMENT_LEN);

@@ -22,7 +22,9 @@ pub enum GraphError {
         name: String,
     },
     /// `start` of an order that is not ready.
-    #[error("order `{name}` cannot start: it is `{status}` with {waiting} dependencies still to end")]
+    #[error(
+        "order `{name}` cannot start: it is `{status}` with {waiting} dependencies still to end"
+    )]
     NotReady {
         /// The order.
         name: String,
@@ -76,8 +78,11 @@ impl OrderGraph {
     /// Every order of `job` pending.
     pub fn new(job: &Job) -> Self {
         let names: Vec<String> = job.orders.iter().map(|o| o.name.clone()).collect();
-        let index: HashMap<String, usize> =
-            names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+        let index: HashMap<String, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
         let mut dependents = vec![Vec::new(); names.len()];
         let mut waiting = vec![0; names.len()];
         for (i, order) in job.orders.iter().enumerate() {
@@ -104,9 +109,12 @@ impl OrderGraph {
     }
 
     fn idx(&self, name: &str) -> Result<usize, GraphError> {
-        self.index.get(name).copied().ok_or_else(|| GraphError::Unknown {
-            name: name.to_owned(),
-        })
+        self.index
+            .get(name)
+            .copied()
+            .ok_or_else(|| GraphError::Unknown {
+                name: name.to_owned(),
+            })
     }
 
     fn name(&self, i: usize) -> String {
@@ -120,7 +128,9 @@ impl OrderGraph {
     /// The pending orders whose dependencies have all ended, in job order.
     pub fn ready(&self) -> Vec<&str> {
         (0..self.names.len())
-            .filter(|&i| self.status_at(i) == OrderStatus::Pending && self.waiting.get(i) == Some(&0))
+            .filter(|&i| {
+                self.status_at(i) == OrderStatus::Pending && self.waiting.get(i) == Some(&0)
+            })
             .filter_map(|i| self.names.get(i).map(String::as_str))
             .collect()
     }
@@ -167,7 +177,8 @@ impl OrderGraph {
             if let Some(s) = self.status.get_mut(i) {
                 *s = status;
             }
-            let blocks = status != OrderStatus::Succeeded && self.must_succeed.get(i).copied().unwrap_or(true);
+            let blocks = status != OrderStatus::Succeeded
+                && self.must_succeed.get(i).copied().unwrap_or(true);
             let dependents = self.dependents.get(i).cloned().unwrap_or_default();
             for d in dependents {
                 if let Some(w) = self.waiting.get_mut(d) {
@@ -250,7 +261,10 @@ impl OrderGraph {
                 }
             }
         }
-        let mut queue: Vec<usize> = (0..self.names.len()).filter(|&i| waiting.get(i) == Some(&0)).rev().collect();
+        let mut queue: Vec<usize> = (0..self.names.len())
+            .filter(|&i| waiting.get(i) == Some(&0))
+            .rev()
+            .collect();
         let mut order = Vec::with_capacity(self.names.len());
         while let Some(i) = queue.pop() {
             order.push(i);
@@ -273,7 +287,10 @@ impl OrderGraph {
 
     /// Every order and its status, in job order.
     pub fn statuses(&self) -> impl Iterator<Item = (&str, OrderStatus)> {
-        self.names.iter().zip(self.status.iter()).map(|(n, s)| (n.as_str(), *s))
+        self.names
+            .iter()
+            .zip(self.status.iter())
+            .map(|(n, s)| (n.as_str(), *s))
     }
 
     /// Whether every order has ended.
@@ -326,7 +343,12 @@ mod tests {
 
     #[test]
     fn a_failing_branch_of_a_diamond_skips_the_join_but_not_the_other_branch() {
-        let job = job(&[("top", &[], true), ("left", &["top"], true), ("right", &["top"], true), ("join", &["left", "right"], true)]);
+        let job = job(&[
+            ("top", &[], true),
+            ("left", &["top"], true),
+            ("right", &["top"], true),
+            ("join", &["left", "right"], true),
+        ]);
         let mut g = OrderGraph::new(&job);
         assert_eq!(g.ready(), vec!["top"]);
         g.start("top").unwrap();
@@ -336,7 +358,12 @@ mod tests {
         g.start("right").unwrap();
         let newly = g.finish("left", Outcome::Failed).unwrap();
         assert_eq!(newly.skipped, vec!["join"]);
-        assert!(g.finish("right", Outcome::Succeeded).unwrap().ready.is_empty());
+        assert!(
+            g.finish("right", Outcome::Succeeded)
+                .unwrap()
+                .ready
+                .is_empty()
+        );
         assert!(g.is_finished());
         assert_eq!(g.run_status(), RunStatus::Failed);
         assert_eq!(g.status("join"), Some(OrderStatus::Skipped));
@@ -347,7 +374,10 @@ mod tests {
         let job = job(&[("lint", &[], false), ("deploy", &["lint"], true)]);
         let mut g = OrderGraph::new(&job);
         g.start("lint").unwrap();
-        assert_eq!(g.finish("lint", Outcome::Failed).unwrap().ready, vec!["deploy"]);
+        assert_eq!(
+            g.finish("lint", Outcome::Failed).unwrap().ready,
+            vec!["deploy"]
+        );
         g.start("deploy").unwrap();
         g.finish("deploy", Outcome::Succeeded).unwrap();
         assert_eq!(g.run_status(), RunStatus::Succeeded);
@@ -357,8 +387,14 @@ mod tests {
     fn orders_cannot_start_early_or_finish_twice() {
         let job = job(&[("a", &[], true), ("b", &["a"], true)]);
         let mut g = OrderGraph::new(&job);
-        assert!(matches!(g.start("b"), Err(GraphError::NotReady { waiting: 1, .. })));
-        assert!(matches!(g.finish("a", Outcome::Succeeded), Err(GraphError::NotRunning { .. })));
+        assert!(matches!(
+            g.start("b"),
+            Err(GraphError::NotReady { waiting: 1, .. })
+        ));
+        assert!(matches!(
+            g.finish("a", Outcome::Succeeded),
+            Err(GraphError::NotRunning { .. })
+        ));
         assert!(matches!(g.start("zz"), Err(GraphError::Unknown { .. })));
         g.start("a").unwrap();
         g.finish("a", Outcome::Succeeded).unwrap();

@@ -28,7 +28,9 @@ impl Tail {
 
     /// Appends bytes, dropping the oldest beyond the cap.
     pub fn push(&mut self, bytes: &[u8]) {
-        let keep = bytes.get(bytes.len().saturating_sub(self.cap)..).unwrap_or_default();
+        let keep = bytes
+            .get(bytes.len().saturating_sub(self.cap)..)
+            .unwrap_or_default();
         if keep.len() < bytes.len() {
             self.truncated = true;
         }
@@ -81,7 +83,10 @@ pub fn mask(text: &str, secrets: &[&str], cut_at_start: bool) -> String {
 /// The last `lines` lines of `text`, at most `bytes` bytes (cut at a character boundary).
 pub fn excerpt(text: &str, lines: usize, bytes: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
-    let kept = all.get(all.len().saturating_sub(lines)..).unwrap_or_default().join("\n");
+    let kept = all
+        .get(all.len().saturating_sub(lines)..)
+        .unwrap_or_default()
+        .join("\n");
     if kept.len() <= bytes {
         return kept;
     }

@@ -51,7 +51,9 @@ pub const MAX_JOB_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Only `local` has an executor today. The others are accepted by the schema so a job file can
 /// say where it means to run; the orchestrator refuses a job whose targets it has no executor
 /// for before it starts anything (see `ports::executor` for the mapping of each target).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
     /// A process group on the machine running the orchestrator.
@@ -67,7 +69,12 @@ pub enum Target {
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 4] = [Target::Local, Target::Codebuild, Target::Lambda, Target::Ecs];
+    pub const ALL: [Target; 4] = [
+        Target::Local,
+        Target::Codebuild,
+        Target::Lambda,
+        Target::Ecs,
+    ];
 
     /// The longest order timeout this target can honour: Lambda's 900 s limit, CodeBuild's
     /// 2,160 minutes; 24 hours (a policy, not a service limit) for local processes and ECS tasks.
@@ -171,7 +178,10 @@ impl Job {
 
     /// The 1-based number of the order called `name`.
     pub fn number_of(&self, name: &str) -> Option<usize> {
-        self.orders.iter().position(|o| o.name == name).map(|i| i + 1)
+        self.orders
+            .iter()
+            .position(|o| o.name == name)
+            .map(|i| i + 1)
     }
 
     /// The order numbered `n` (1-based).
@@ -288,7 +298,9 @@ impl fmt::Display for RunStatus {
 /// Parses a timeout: `90s`, `10m`, `2h`, `1d`, or a whole number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let amount: u64 = digits
         .parse()
@@ -346,7 +358,10 @@ mod tests {
             "job.yml",
         )
         .unwrap();
-        assert_eq!(job.orders[0].env.get("PORT").map(String::as_str), Some("8080"));
+        assert_eq!(
+            job.orders[0].env.get("PORT").map(String::as_str),
+            Some("8080")
+        );
         let again = Job::from_json(&job.to_json(), "job.json").unwrap();
         assert_eq!(again, job);
         assert_eq!(job.number_of("b"), Some(2));

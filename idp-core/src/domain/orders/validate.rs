@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{DEFAULT_JOB_TIMEOUT, Job, MAX_JOB_TIMEOUT, Order, Target, format_duration, parse_duration};
+use super::{
+    DEFAULT_JOB_TIMEOUT, Job, MAX_JOB_TIMEOUT, Order, Target, format_duration, parse_duration,
+};
 
 /// The job file as written.
 #[derive(Debug, Deserialize)]
@@ -113,7 +115,10 @@ impl JobErrors {
             errors: vec![JobError {
                 order: None,
                 field: String::new(),
-                message: format!("cannot read the job: {}", message.lines().next().unwrap_or_default()),
+                message: format!(
+                    "cannot read the job: {}",
+                    message.lines().next().unwrap_or_default()
+                ),
             }],
         }
     }
@@ -153,7 +158,9 @@ impl Errors {
 
 fn duration(raw: Option<RawDuration>) -> Option<Result<Duration, String>> {
     raw.map(|raw| match raw {
-        RawDuration::Seconds(s) if s <= 0 => Err(format!("`{s}` is not positive: write e.g. `90s` or `10m`")),
+        RawDuration::Seconds(s) if s <= 0 => {
+            Err(format!("`{s}` is not positive: write e.g. `90s` or `10m`"))
+        }
         RawDuration::Seconds(s) => Ok(Duration::from_secs(s.unsigned_abs())),
         RawDuration::Text(t) => parse_duration(&t),
     })
@@ -164,11 +171,22 @@ pub(super) fn validate(raw: RawJob, file: &str) -> Result<Job, JobErrors> {
     let timeout = match duration(raw.timeout) {
         None => DEFAULT_JOB_TIMEOUT,
         Some(Ok(t)) if t.is_zero() => {
-            errors.push(None, "timeout", "must be more than 0: write e.g. `30m`".into());
+            errors.push(
+                None,
+                "timeout",
+                "must be more than 0: write e.g. `30m`".into(),
+            );
             DEFAULT_JOB_TIMEOUT
         }
         Some(Ok(t)) if t > MAX_JOB_TIMEOUT => {
-            errors.push(None, "timeout", format!("`{}` is above the limit of 7d: split the job", format_duration(t)));
+            errors.push(
+                None,
+                "timeout",
+                format!(
+                    "`{}` is above the limit of 7d: split the job",
+                    format_duration(t)
+                ),
+            );
             DEFAULT_JOB_TIMEOUT
         }
         Some(Ok(t)) => t,
@@ -178,7 +196,11 @@ pub(super) fn validate(raw: RawJob, file: &str) -> Result<Job, JobErrors> {
         }
     };
     if raw.orders.is_empty() {
-        errors.push(None, "orders", "the job has no orders: add at least one".into());
+        errors.push(
+            None,
+            "orders",
+            "the job has no orders: add at least one".into(),
+        );
     }
     let names: Vec<String> = raw.orders.iter().map(|o| o.name.clone()).collect();
     let mut seen: HashSet<&str> = HashSet::new();
@@ -191,7 +213,11 @@ pub(super) fn validate(raw: RawJob, file: &str) -> Result<Job, JobErrors> {
             );
         }
         if !seen.insert(order.name.as_str()) {
-            errors.push(Some(&order.name), "name", "is used by another order: give each order its own name".into());
+            errors.push(
+                Some(&order.name),
+                "name",
+                "is used by another order: give each order its own name".into(),
+            );
         }
     }
     let mut orders = Vec::with_capacity(raw.orders.len());
@@ -199,21 +225,37 @@ pub(super) fn validate(raw: RawJob, file: &str) -> Result<Job, JobErrors> {
         let name = order.name.clone();
         let at = Some(name.as_str());
         if order.cmds.is_empty() {
-            errors.push(at, "cmds", "is empty: list at least one shell command".into());
+            errors.push(
+                at,
+                "cmds",
+                "is empty: list at least one shell command".into(),
+            );
         }
         for (i, cmd) in order.cmds.iter().enumerate() {
             if cmd.trim().is_empty() {
-                errors.push(at, "cmds", format!("command {} is blank: remove it or write a command", i + 1));
+                errors.push(
+                    at,
+                    "cmds",
+                    format!("command {} is blank: remove it or write a command", i + 1),
+                );
             }
         }
         let cap = order.target.max_timeout();
         let order_timeout = match duration(order.timeout) {
             None => {
-                errors.push(at, "timeout", "is missing: set one, e.g. `timeout: 10m`".into());
+                errors.push(
+                    at,
+                    "timeout",
+                    "is missing: set one, e.g. `timeout: 10m`".into(),
+                );
                 Duration::ZERO
             }
             Some(Ok(t)) if t.is_zero() => {
-                errors.push(at, "timeout", "must be more than 0: write e.g. `90s`".into());
+                errors.push(
+                    at,
+                    "timeout",
+                    "must be more than 0: write e.g. `90s`".into(),
+                );
                 t
             }
             Some(Ok(t)) if t > cap => {
@@ -238,13 +280,21 @@ pub(super) fn validate(raw: RawJob, file: &str) -> Result<Job, JobErrors> {
         let mut env = BTreeMap::new();
         for (key, value) in order.env {
             if !valid_env_name(&key) {
-                errors.push(at, "env", format!("`{key}` is not a variable name: use `[A-Za-z_][A-Za-z0-9_]*`"));
+                errors.push(
+                    at,
+                    "env",
+                    format!("`{key}` is not a variable name: use `[A-Za-z_][A-Za-z0-9_]*`"),
+                );
             }
             env.insert(key, value.into_string());
         }
         for secret in &order.secrets {
             if !valid_env_name(secret) {
-                errors.push(at, "secrets", format!("`{secret}` is not a variable name: use `[A-Za-z_][A-Za-z0-9_]*`"));
+                errors.push(
+                    at,
+                    "secrets",
+                    format!("`{secret}` is not a variable name: use `[A-Za-z_][A-Za-z0-9_]*`"),
+                );
             } else if env.contains_key(secret) {
                 errors.push(at, "secrets", format!("`{secret}` is also set in `env`: a secret's value comes from the runner only"));
             }
@@ -252,20 +302,32 @@ pub(super) fn validate(raw: RawJob, file: &str) -> Result<Job, JobErrors> {
         let mut deps_seen = HashSet::new();
         for dep in &order.depends_on {
             if !deps_seen.insert(dep.as_str()) {
-                errors.push(at, "depends_on", format!("`{dep}` is listed twice: list it once"));
+                errors.push(
+                    at,
+                    "depends_on",
+                    format!("`{dep}` is listed twice: list it once"),
+                );
             } else if !names.contains(dep) {
                 let hint = names
                     .iter()
                     .filter(|n| strsim::levenshtein(n, dep) <= 2)
                     .min_by_key(|n| strsim::levenshtein(n, dep))
                     .map_or_else(String::new, |n| format!(" (did you mean `{n}`?)"));
-                errors.push(at, "depends_on", format!("unknown order `{dep}`{hint}: name an order of this job"));
+                errors.push(
+                    at,
+                    "depends_on",
+                    format!("unknown order `{dep}`{hint}: name an order of this job"),
+                );
             }
         }
         if let Some(dir) = &order.working_dir
             && dir.trim().is_empty()
         {
-            errors.push(at, "working_dir", "is blank: remove it or name a directory".into());
+            errors.push(
+                at,
+                "working_dir",
+                "is blank: remove it or name a directory".into(),
+            );
         }
         orders.push(Order {
             name,
@@ -284,7 +346,10 @@ pub(super) fn validate(raw: RawJob, file: &str) -> Result<Job, JobErrors> {
         errors.push(
             Some(&first),
             "depends_on",
-            format!("dependency cycle `{}`: remove one of these dependencies", cycle.join(" -> ")),
+            format!(
+                "dependency cycle `{}`: remove one of these dependencies",
+                cycle.join(" -> ")
+            ),
         );
     }
     if errors.list.is_empty() {
@@ -307,7 +372,12 @@ pub(super) fn cycles(orders: &[Order]) -> Vec<Vec<String>> {
     }
     let deps: Vec<Vec<usize>> = orders
         .iter()
-        .map(|o| o.depends_on.iter().filter_map(|d| index.get(d.as_str()).copied()).collect())
+        .map(|o| {
+            o.depends_on
+                .iter()
+                .filter_map(|d| index.get(d.as_str()).copied())
+                .collect()
+        })
         .collect();
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -412,7 +482,10 @@ mod tests {
     fn unknown_fields_and_bad_yaml_are_refused() {
         assert_eq!(errors("orders:\n  - name: a\n    cmd: [x]\n").len(), 1);
         assert_eq!(errors("orders: [").len(), 1);
-        assert_eq!(errors("orders: []\n"), vec!["`orders`: the job has no orders: add at least one"]);
+        assert_eq!(
+            errors("orders: []\n"),
+            vec!["`orders`: the job has no orders: add at least one"]
+        );
     }
 
     #[test]
