@@ -1,5 +1,5 @@
 //! Opening the platform the workflow's environment variables select, through idp-core's
-//! `platform::open`: `IDP_BACKEND` (`local`, the default, or `aws`) with the `IDP_*` settings,
+//! `setup::open`: `IDP_BACKEND` (`local`, the default, or `aws`) with the `IDP_*` settings,
 //! the platform-wide template inputs (certificate, DNS zone, preview domain), and the GitHub
 //! forge (`GITHUB_API_URL`, `GITHUB_TOKEN`) for pull-request comments.
 
@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use idp_core::adapters::github::{GitHubConfig, GitHubForge};
 use idp_core::domain::tfvars::PlatformVars;
-use idp_core::env_vars::{self, EnvVars};
 use idp_core::error::{Error, Result};
 use idp_core::platform::Platform;
-use idp_core::platform::open::{self as core_open, AwsOptions, BackendChoice};
+use idp_core::setup::env_vars::{self, EnvVars};
+use idp_core::setup::open::{self as core_open, AwsOptions, BackendChoice};
 
 /// The environment variables read here besides [`EnvVars`].
 pub(crate) mod vars {

@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use idp_core::env_vars;
+use idp_core::setup::env_vars;
 
 use crate::gha::{self, GhaError};
 

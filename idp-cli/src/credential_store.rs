@@ -2,12 +2,12 @@
 //! Windows Credential Manager, the Secret Service) through the `keyring` crate, or — where
 //! there is none, as on a headless Linux machine without D-Bus — a file with mode 0600.
 
-use idp_core::credentials::{
+use idp_core::secret::Secret;
+use idp_core::setup::credentials::{
     ACCOUNT, CredentialError, CredentialStore, FileStore, IDP_CREDENTIAL_STORE,
     IDP_CREDENTIALS_FILE, SERVICE,
 };
-use idp_core::env_vars;
-use idp_core::secret::Secret;
+use idp_core::setup::env_vars;
 
 /// The OS credential store.
 #[derive(Debug)]

@@ -1,13 +1,13 @@
 //! Turning the backend flags into a backend choice. The precedence (flag > `IDP_*` environment
-//! variable > settings file > default) is applied by `idp_core::settings_file`; idp-core opens
+//! variable > settings file > default) is applied by `idp_core::setup::settings`; idp-core opens
 //! the backend.
 
 use std::path::PathBuf;
 
 use idp_core::error::Result;
 use idp_core::platform::Platform;
-use idp_core::platform::open;
-use idp_core::settings_file::{self, Key, Resolved, Values};
+use idp_core::setup::open;
+use idp_core::setup::settings::{self as settings_file, Key, Resolved, Values};
 
 use crate::cli::{BackendKind, Cli};
 

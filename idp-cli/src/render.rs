@@ -33,7 +33,7 @@ pub(crate) fn diag(text: &str) {
 /// Whether stderr is a terminal that accepts colours (never with `NO_COLOR`).
 pub(crate) fn color() -> bool {
     std::io::stderr().is_terminal()
-        && idp_core::env_vars::get(idp_core::env_vars::EnvVars::NO_COLOR).is_none()
+        && idp_core::setup::env_vars::get(idp_core::setup::env_vars::EnvVars::NO_COLOR).is_none()
 }
 
 /// Print an error: `error: ...` plus `hint:` lines on stderr, and under `--output json` also an
@@ -77,21 +77,21 @@ pub(crate) fn failure(kind: &str, message: &str, hints: &[String], out: Output) 
 
 use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use idp_core::credentials::TokenSource;
 use idp_core::domain::lifecycle::Metadata;
 use idp_core::domain::ttl;
-use idp_core::platform::cost::CostReport;
-use idp_core::platform::dashboard::DashboardReport;
-use idp_core::platform::list::ListReport;
-use idp_core::platform::logs::LogsReport;
-use idp_core::platform::report::ChangeReport;
-use idp_core::platform::scaffold::InitReport;
-use idp_core::platform::status::StatusReport;
-use idp_core::platform::sweep::SweepReport;
-use idp_core::platform::templates::TemplatesReport;
-use idp_core::platform::unlock::UnlockReport;
-use idp_core::platform::via_github::ViaGithubReport;
-use idp_core::settings_file::{Key, Resolved, Setting};
+use idp_core::environments::cost::CostReport;
+use idp_core::environments::dashboard::DashboardReport;
+use idp_core::environments::list::ListReport;
+use idp_core::environments::logs::LogsReport;
+use idp_core::environments::status::StatusReport;
+use idp_core::environments::sweep::SweepReport;
+use idp_core::environments::unlock::UnlockReport;
+use idp_core::github::dispatch::ViaGithubReport;
+use idp_core::repo::scaffold::InitReport;
+use idp_core::repo::templates::TemplatesReport;
+use idp_core::setup::credentials::TokenSource;
+use idp_core::setup::settings::{Key, Resolved, Setting};
+use idp_core::support::report::ChangeReport;
 
 /// A table: box-drawn on a terminal, plain aligned columns when piped (easy to `grep`/`awk`).
 fn table(header: &[&str]) -> Table {
@@ -112,7 +112,9 @@ pub(crate) fn change(report: &ChangeReport, out: Output) {
     }
     let name = report.name.as_deref().unwrap_or("-");
     match (&report.reason, report.outcome) {
-        (Some(reason), idp_core::platform::Outcome::NoOp) => line(&format!("no-op: {reason}")),
+        (Some(reason), idp_core::support::report::Outcome::NoOp) => {
+            line(&format!("no-op: {reason}"))
+        }
         _ => {
             let verb = serde_json::to_value(report.outcome)
                 .ok()
@@ -402,7 +404,7 @@ pub(crate) fn dashboard(
         (Output::Json, Some(path)) => {
             #[derive(Serialize)]
             struct Written<'a> {
-                format: idp_core::platform::dashboard::DashboardFormat,
+                format: idp_core::environments::dashboard::DashboardFormat,
                 environments: usize,
                 file: &'a std::path::Path,
             }
@@ -664,7 +666,7 @@ pub(crate) fn spinner(out: Output, message: &str) -> indicatif::ProgressBar {
 // === Infrastructure runs (`idp run`) ===
 
 use idp_core::domain::orders::{JobErrors, OrderStatus, RunSummary, format_elapsed};
-use idp_core::platform::run::{ProgressFn, RunEvent};
+use idp_core::runs::{ProgressFn, RunEvent};
 
 /// A job file's problems: one `file: problem` line each on stderr, then a count; with
 /// `--output json` also an `invalid_input` error document listing them as hints.

@@ -19,14 +19,18 @@
 
 pub mod adapters;
 pub mod backend;
-pub mod credentials;
 pub mod domain;
-pub mod env_vars;
+pub mod environments;
 pub mod error;
+pub mod github;
+pub mod gitops;
 pub mod platform;
 pub mod ports;
+pub mod repo;
+pub mod runs;
 pub mod secret;
-pub mod settings_file;
+pub mod setup;
+pub mod support;
 
 /// The README's Rust examples, compiled as doctests so they stay true.
 #[doc = include_str!("../../README.md")]

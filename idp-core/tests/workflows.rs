@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use idp_core::platform::workflows::{
+use idp_core::github::workflows::{
     DESTROY_INPUTS, DESTROY_WORKFLOW, PROVISION_INPUTS, PROVISION_WORKFLOW,
 };
 
@@ -60,7 +60,7 @@ fn both_triggers_declare_the_same_inputs() {
 
 #[test]
 fn the_scaffolded_consumer_workflow_passes_only_declared_inputs() {
-    let workflow = idp_core::platform::scaffold::consumer_workflow("acme/idp", "v1");
+    let workflow = idp_core::repo::scaffold::consumer_workflow("acme/idp", "v1");
     let doc: serde_json::Value = serde_saphyr::from_str(&workflow).unwrap();
     for (job, called) in [
         ("provision", PROVISION_WORKFLOW),

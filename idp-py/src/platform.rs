@@ -11,17 +11,19 @@ use idp_core::backend::Backend;
 use idp_core::domain::event::parse_event;
 use idp_core::domain::naming::EnvName;
 use idp_core::domain::ttl::Ttl;
-use idp_core::env_vars::{self, EnvVars};
+use idp_core::environments::create::{self, CreateRequest};
+use idp_core::environments::destroy::{self, DestroyRequest};
+use idp_core::environments::extend::{self, ExtendRequest};
+use idp_core::environments::list::{self, ListRequest};
+use idp_core::environments::logs::{self, LogsRequest};
+use idp_core::environments::status;
+use idp_core::environments::sweep::{self, SweepRequest};
+use idp_core::environments::unlock;
 use idp_core::error::{Error, ErrorKind};
-use idp_core::platform::create::{self, CreateRequest};
-use idp_core::platform::destroy::{self, DestroyRequest};
-use idp_core::platform::extend::{self, ExtendRequest};
-use idp_core::platform::list::{self, ListRequest};
-use idp_core::platform::logs::{self, LogsRequest};
-use idp_core::platform::open::{self, AwsOptions, BackendChoice};
-use idp_core::platform::preview::{self, PreviewRequest};
-use idp_core::platform::sweep::{self, SweepRequest};
-use idp_core::platform::{Platform as CorePlatform, Settings, status, unlock};
+use idp_core::gitops::preview::{self, PreviewRequest};
+use idp_core::platform::{Platform as CorePlatform, Settings};
+use idp_core::setup::env_vars::{self, EnvVars};
+use idp_core::setup::open::{self, AwsOptions, BackendChoice};
 use pyo3::exceptions::{PyRuntimeWarning, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
@@ -309,7 +311,7 @@ impl Platform {
         secrets: Option<std::collections::BTreeMap<String, String>>,
     ) -> PyResult<RunReport> {
         use idp_core::domain::orders::Job;
-        use idp_core::platform::run::{self, RunOptions};
+        use idp_core::runs::{self, RunOptions};
         let text: String = if job.is_instance_of::<PyString>() {
             job.extract()?
         } else if job.is_instance_of::<PyDict>() {
@@ -344,7 +346,7 @@ impl Platform {
             .collect();
         let platform = Arc::clone(&self.inner);
         let summary = block_on(py, async move {
-            run::run(&platform, job, run_id, options).await
+            runs::run(&platform, job, run_id, options).await
         })?;
         Ok(RunReport::from(&summary))
     }

@@ -7,14 +7,14 @@
 
 use chrono::{DateTime, Utc};
 use idp_core::domain::lifecycle::Metadata;
-use idp_core::platform::logs::LogsReport as CoreLogsReport;
-use idp_core::platform::report::{ChangeReport as CoreChangeReport, Cleanup as CoreCleanup};
-use idp_core::platform::status::StatusReport as CoreStatusReport;
-use idp_core::platform::sweep::{
+use idp_core::environments::logs::LogsReport as CoreLogsReport;
+use idp_core::environments::status::StatusReport as CoreStatusReport;
+use idp_core::environments::sweep::{
     SweepAction as CoreSweepAction, SweepError as CoreSweepError, SweepReport as CoreSweepReport,
 };
-use idp_core::platform::unlock::UnlockReport as CoreUnlockReport;
+use idp_core::environments::unlock::UnlockReport as CoreUnlockReport;
 use idp_core::ports::{LeaseInfo, LogEvent as CoreLogEvent, TfLockInfo};
+use idp_core::support::report::{ChangeReport as CoreChangeReport, Cleanup as CoreCleanup};
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};

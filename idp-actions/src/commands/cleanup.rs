@@ -3,7 +3,7 @@
 //! it `destroyed` (the record stays as a tombstone).
 
 use idp_core::domain::render;
-use idp_core::platform::workflow;
+use idp_core::gitops::steps;
 
 use super::{Failure, env_name};
 use crate::exit::Code;
@@ -24,7 +24,7 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     let mut step = Step::new();
     let name = env_name(args.name.as_deref())?;
     let platform = open::platform().await?;
-    let report = workflow::cleanup(&platform, &name).await?;
+    let report = steps::cleanup(&platform, &name).await?;
     let c = &report.cleanup;
     step.output("environment", name.as_str());
     step.output("status", report.environment.status.as_str());

@@ -7,7 +7,7 @@
 use idp_core::domain::event::Trigger;
 use idp_core::domain::lifecycle::Status;
 use idp_core::domain::render::{self, CommentState, CommentView};
-use idp_core::platform::state;
+use idp_core::support::state;
 
 use super::{Failure, env_name, read_event};
 use crate::exit::Code;

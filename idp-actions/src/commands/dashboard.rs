@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use idp_core::domain::render;
-use idp_core::platform::list::{self, ListRequest};
+use idp_core::environments::list::{self, ListRequest};
 
 use super::Failure;
 use crate::exit::Code;

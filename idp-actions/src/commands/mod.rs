@@ -19,8 +19,8 @@ use std::path::Path;
 use idp_core::domain::config::{Config, ConfigErrors};
 use idp_core::domain::event::{self, Trigger};
 use idp_core::domain::naming::EnvName;
-use idp_core::env_vars;
 use idp_core::error::Error;
+use idp_core::setup::env_vars;
 
 use crate::exit::Code;
 use crate::gha::{self, GhaError};

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use idp_core::domain::render;
-use idp_core::platform::workflow::{self, ApplyResult};
+use idp_core::gitops::steps::{self, ApplyResult};
 use idp_core::ports::provisioner::Outputs;
 
 use super::{Failure, env_name};
@@ -59,7 +59,7 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
         None => ApplyResult::Failed,
     };
     let platform = open::platform().await?;
-    let saved = workflow::record(&platform, &name, &result).await?;
+    let saved = steps::record(&platform, &name, &result).await?;
     let meta = &saved.meta;
     step.output("environment", name.as_str());
     step.output("status", meta.status.as_str());

@@ -14,8 +14,8 @@ use idp_core::domain::decide::{Action, Refusal};
 use idp_core::domain::event::Trigger;
 use idp_core::domain::layout;
 use idp_core::domain::render;
-use idp_core::env_vars;
-use idp_core::platform::workflow::{self, Expect, PlanRequest};
+use idp_core::gitops::steps::{self, Expect, PlanRequest};
+use idp_core::setup::env_vars;
 
 use super::{Failure, read_config, read_event};
 use crate::exit::Code;
@@ -114,7 +114,7 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
         }
     }
     let platform = open::platform().await?;
-    let plan = workflow::plan(
+    let plan = steps::plan(
         &platform,
         PlanRequest {
             trigger: trigger.clone(),

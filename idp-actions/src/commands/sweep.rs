@@ -3,7 +3,7 @@
 //! (`IDP_TEMPLATES_DIR`, `IDP_TOFU`).
 
 use idp_core::domain::render;
-use idp_core::platform::sweep::{self, SweepRequest};
+use idp_core::environments::sweep::{self, SweepRequest};
 
 use super::Failure;
 use crate::exit::Code;

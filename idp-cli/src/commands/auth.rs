@@ -1,7 +1,7 @@
 //! `idp auth login|logout|status`: the GitHub token `--via-github` uses.
 
-use idp_core::credentials::{self, CredentialStore};
 use idp_core::error::Result;
+use idp_core::setup::credentials::{self, CredentialStore};
 
 use crate::cli::{AuthArgs, AuthCommand, Output};
 use crate::exit::Code;

@@ -2,7 +2,7 @@
 //! idp-core.
 
 use idp_core::error::Result;
-use idp_core::settings_file::{self, Key};
+use idp_core::setup::settings::{self as settings_file, Key};
 
 use crate::cli::{Cli, ConfigArgs, ConfigCommand, Output};
 use crate::exit::Code;

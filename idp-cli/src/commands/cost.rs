@@ -2,9 +2,9 @@
 
 use idp_core::domain::template::TemplateName;
 use idp_core::domain::ttl::Ttl;
+use idp_core::environments::cost::{self, CostRequest};
 use idp_core::error::{Error, Result};
 use idp_core::platform::Platform;
-use idp_core::platform::cost::{self, CostRequest};
 
 use crate::cli::{CostArgs, Output};
 use crate::exit::Code;

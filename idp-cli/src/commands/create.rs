@@ -3,9 +3,9 @@
 use idp_core::domain::cost;
 use idp_core::domain::template::TemplateName;
 use idp_core::domain::ttl::Ttl;
+use idp_core::environments::create::{self, CreateRequest};
 use idp_core::error::{Error, Result};
 use idp_core::platform::Platform;
-use idp_core::platform::create::{self, CreateRequest};
 
 use crate::cli::{Cli, CreateArgs, Output};
 use crate::exit::Code;
@@ -84,6 +84,6 @@ pub(crate) async fn via_github(cli: &Cli, args: &CreateArgs, out: Output) -> Res
         &format!("Create `{name}` through the platform's workflow?"),
         args.yes,
     )?;
-    let dispatch = idp_core::platform::workflows::provision(&name, template.as_ref(), ttl);
+    let dispatch = idp_core::github::workflows::provision(&name, template.as_ref(), ttl);
     super::via_github::run(cli, &args.via, dispatch, out).await
 }

@@ -1,8 +1,8 @@
 //! `idp dashboard [--format md|html] [--out FILE]`.
 
+use idp_core::environments::dashboard::{self, DashboardFormat};
 use idp_core::error::{Error, Result};
 use idp_core::platform::Platform;
-use idp_core::platform::dashboard::{self, DashboardFormat};
 
 use crate::cli::{self, DashboardArgs, Output};
 use crate::exit::Code;

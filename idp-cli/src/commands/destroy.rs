@@ -1,8 +1,8 @@
 //! `idp destroy`.
 
+use idp_core::environments::destroy::{self, DestroyRequest};
 use idp_core::error::Result;
 use idp_core::platform::Platform;
-use idp_core::platform::destroy::{self, DestroyRequest};
 
 use crate::cli::{Cli, DestroyArgs, Output};
 use crate::exit::Code;
@@ -31,7 +31,7 @@ pub(crate) async fn via_github(cli: &Cli, args: &DestroyArgs, out: Output) -> Re
     super::via_github::run(
         cli,
         &args.via,
-        idp_core::platform::workflows::destroy(&name),
+        idp_core::github::workflows::destroy(&name),
         out,
     )
     .await

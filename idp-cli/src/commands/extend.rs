@@ -1,9 +1,9 @@
 //! `idp extend`.
 
 use idp_core::domain::ttl::Ttl;
+use idp_core::environments::extend::{self, ExtendRequest};
 use idp_core::error::Result;
 use idp_core::platform::Platform;
-use idp_core::platform::extend::{self, ExtendRequest};
 
 use crate::cli::{Cli, ExtendArgs, Output};
 use crate::exit::Code;
@@ -24,7 +24,7 @@ pub(crate) async fn via_github(cli: &Cli, args: &ExtendArgs, out: Output) -> Res
     super::via_github::run(
         cli,
         &args.via,
-        idp_core::platform::workflows::extend(&name, ttl),
+        idp_core::github::workflows::extend(&name, ttl),
         out,
     )
     .await

@@ -1,8 +1,8 @@
 //! `idp init [DIR]`.
 
 use idp_core::error::Result;
-use idp_core::platform::scaffold::{self, InitRequest};
-use idp_core::settings_file::Key;
+use idp_core::repo::scaffold::{self, InitRequest};
+use idp_core::setup::settings::Key;
 
 use crate::cli::{Cli, InitArgs, Output};
 use crate::exit::Code;

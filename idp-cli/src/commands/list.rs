@@ -1,8 +1,8 @@
 //! `idp list`.
 
+use idp_core::environments::list::{self, ListRequest};
 use idp_core::error::Result;
 use idp_core::platform::Platform;
-use idp_core::platform::list::{self, ListRequest};
 
 use crate::cli::{ListArgs, Output};
 use crate::exit::Code;

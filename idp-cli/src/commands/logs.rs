@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use idp_core::domain::ttl::Ttl;
+use idp_core::environments::logs::{self, LogsRequest};
 use idp_core::error::Result;
 use idp_core::platform::Platform;
-use idp_core::platform::logs::{self, LogsRequest};
 
 use crate::cli::{LogsArgs, Output};
 use crate::exit::Code;

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use idp_core::domain::event::Repository;
 use idp_core::domain::orders::{Job, RunStatus, RunSummary};
-use idp_core::env_vars;
 use idp_core::error::{Error, Result};
-use idp_core::platform::run::{self, Executors, PrTarget, RunOptions};
+use idp_core::runs::{self, Executors, PrTarget, RunOptions};
 use idp_core::secret::Secret;
+use idp_core::setup::env_vars;
 
 use crate::cli::{Cli, Output, RunAction, RunArgs};
 use crate::exit::Code;
@@ -19,12 +19,12 @@ use crate::{open, render};
 pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> {
     match (&args.action, &args.file) {
         (Some(RunAction::Status(id)), _) => {
-            let summary = run::status(&open::platform(cli).await?, &id.run_id).await?;
+            let summary = runs::status(&open::platform(cli).await?, &id.run_id).await?;
             render::run_summary(&summary, out);
             Ok(code(&summary))
         }
         (Some(RunAction::Logs(a)), _) => {
-            let log = run::logs(&open::platform(cli).await?, &a.run_id, &a.order).await?;
+            let log = runs::logs(&open::platform(cli).await?, &a.run_id, &a.order).await?;
             render::run_log(&a.run_id, &a.order, &log, out);
             Ok(Code::Ok)
         }
@@ -37,11 +37,11 @@ pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> 
             if let Some(dir) = &a.workdir {
                 options.working_dir.clone_from(dir);
             }
-            let job = run::job_of(&platform, &a.run_id).await?;
+            let job = runs::job_of(&platform, &a.run_id).await?;
             options.secrets = secrets_for_names(job.orders.iter().flat_map(|o| o.secrets.iter().cloned()));
             let progress = render::run_progress(out, a.watch, job.orders.len());
             options.progress = Some(progress.callback());
-            let summary = run::resume(&platform, &a.run_id, options).await;
+            let summary = runs::resume(&platform, &a.run_id, options).await;
             progress.finish();
             let summary = summary?;
             render::run_summary(&summary, out);
@@ -80,7 +80,7 @@ pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> 
             }
             let progress = render::run_progress(out, flags.watch, job.orders.len());
             options.progress = Some(progress.callback());
-            let summary = run::run(&platform, job, flags.run_id.clone(), options).await;
+            let summary = runs::run(&platform, job, flags.run_id.clone(), options).await;
             progress.finish();
             let summary = summary?;
             render::run_summary(&summary, out);

@@ -1,7 +1,8 @@
 //! `idp status`.
 
+use idp_core::environments::status;
 use idp_core::error::Result;
-use idp_core::platform::{Platform, status};
+use idp_core::platform::Platform;
 
 use crate::cli::{NameArg, Output};
 use crate::exit::Code;

@@ -1,8 +1,8 @@
 //! `idp sweep`.
 
+use idp_core::environments::sweep::{self, SweepOptions, SweepRequest};
 use idp_core::error::Result;
 use idp_core::platform::Platform;
-use idp_core::platform::sweep::{self, SweepOptions, SweepRequest};
 
 use crate::cli::{Output, SweepArgs};
 use crate::exit::Code;

@@ -1,7 +1,7 @@
 //! `idp templates`.
 
 use idp_core::error::Result;
-use idp_core::platform::templates;
+use idp_core::repo::templates;
 
 use crate::cli::{Cli, Output};
 use crate::exit::Code;

@@ -1,7 +1,8 @@
 //! `idp unlock`.
 
+use idp_core::environments::unlock;
 use idp_core::error::Result;
-use idp_core::platform::{Platform, unlock};
+use idp_core::platform::Platform;
 
 use crate::cli::{Output, UnlockArgs};
 use crate::exit::Code;

@@ -3,14 +3,14 @@
 //! workflow and follows the run while a spinner shows its status.
 
 use idp_core::adapters::github::{DEFAULT_API_URL, GitHubConfig, GitHubForge};
-use idp_core::credentials;
 use idp_core::domain::event::Repository;
-use idp_core::env_vars::{self, EnvVars};
 use idp_core::error::{Error, Result};
-use idp_core::platform::forge::WaitOptions;
-use idp_core::platform::via_github::{self, ViaGithubRequest};
-use idp_core::platform::workflows::Dispatch;
-use idp_core::settings_file::Key;
+use idp_core::github::dispatch::{self, ViaGithubRequest};
+use idp_core::github::wait::WaitOptions;
+use idp_core::github::workflows::Dispatch;
+use idp_core::setup::credentials;
+use idp_core::setup::env_vars::{self, EnvVars};
+use idp_core::setup::settings::Key;
 
 use crate::cli::{Cli, Output, ViaGithubArgs};
 use crate::exit::Code;
@@ -58,7 +58,7 @@ pub(crate) async fn run(
         .map_err(|e| refused("forge_error", format!("cannot talk to GitHub: {e}")))?;
     let workflow = dispatch.workflow;
     let bar = render::spinner(out, &format!("dispatching {workflow} in {repo}"));
-    let report = via_github::dispatch_and_wait(
+    let report = dispatch::dispatch_and_wait(
         &forge,
         ViaGithubRequest {
             repo,

@@ -25,9 +25,9 @@ struct Moto {
 }
 
 async fn moto() -> Option<Moto> {
-    let Some(endpoint) = idp_core::env_vars::get("IDP_TEST_AWS_ENDPOINT") else {
+    let Some(endpoint) = idp_core::setup::env_vars::get("IDP_TEST_AWS_ENDPOINT") else {
         assert!(
-            idp_core::env_vars::get("CI").is_none(),
+            idp_core::setup::env_vars::get("CI").is_none(),
             "IDP_TEST_AWS_ENDPOINT is not set but CI is: start moto first"
         );
         eprintln!(

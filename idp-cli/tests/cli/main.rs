@@ -32,8 +32,8 @@ fn idp(state: &Path) -> Command {
         .env_remove("IDP_OUTPUT")
         .env_remove("GH_TOKEN")
         .env_remove("GITHUB_TOKEN");
-    for key in idp_core::settings_file::Key::ALL {
-        if key != idp_core::settings_file::Key::StateDir {
+    for key in idp_core::setup::settings::Key::ALL {
+        if key != idp_core::setup::settings::Key::StateDir {
             cmd.env_remove(key.env_var());
         }
     }

@@ -18,7 +18,7 @@
 //!   `sweep --reindex`, so an index edited by hand or written around idp heals within a sweep.
 //!
 //! This module is the pure part: the document, its rows, intents and checks; the I/O is in
-//! [`platform::index`](crate::platform::index).
+//! [`support::index`](crate::support::index).
 
 use std::collections::BTreeMap;
 

@@ -1,42 +1,14 @@
-//! The use cases: what `idp create`, `idp destroy`, a push to a branch … actually do.
+//! [`Platform`]: the ports plus the settings of an installation, what every use case runs
+//! against.
 //!
-//! Each use case is one function taking the [`Platform`] (the ports plus settings) and a
-//! request, returning a serializable report that every frontend renders as it likes. The
-//! rules they follow live in [`crate::domain`]; the use cases add the I/O around them:
-//!
-//! - every metadata write is a compare-and-swap on the object's etag ([`state`]); a use case
-//!   that loses the race re-reads and re-decides, it never writes blindly;
-//! - work on one environment is serialised by a lease with expiry that is renewed while the
-//!   work runs ([`lease`]); a crashed holder's lease expires and the next caller proceeds.
-
-pub mod cost;
-pub mod create;
-pub mod dashboard;
-mod deploy;
-pub mod destroy;
-pub mod extend;
-pub mod forge;
-pub mod index;
-pub mod lease;
-pub mod list;
-pub mod logs;
-mod notify;
-pub mod open;
-pub mod preview;
-pub mod report;
-pub mod run;
-pub mod scaffold;
-pub mod state;
-pub mod status;
-pub mod sweep;
-pub mod templates;
-pub mod unlock;
-pub mod via_github;
-pub mod workflow;
-pub mod workflows;
+//! The use cases themselves are grouped by capability: [`crate::environments`] (create, extend,
+//! destroy, list, status, logs, unlock, sweep, cost, dashboard), [`crate::gitops`] (the push /
+//! pull-request path and the Action's steps), [`crate::github`] (dispatching the platform's
+//! workflows), [`crate::runs`] (infrastructure runs) and [`crate::repo`] (scaffolding and the
+//! template catalog). They share [`crate::support`]: compare-and-swap state, leases, the index.
+//! Every frontend opens a `Platform` through [`crate::setup`].
 
 use chrono::TimeDelta;
-use serde::Serialize;
 
 use crate::backend::Backend;
 use crate::domain::tfvars::PlatformVars;
@@ -105,20 +77,4 @@ impl Platform {
         self.settings = settings;
         self
     }
-}
-
-/// What a mutating use case did, as frontends report it (`--output json` field `outcome`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// A new environment was provisioned.
-    Created,
-    /// An existing environment was redeployed and its TTL extended.
-    Redeployed,
-    /// The environment's expiry moved.
-    Extended,
-    /// The environment was destroyed.
-    Destroyed,
-    /// Nothing was done; the report's `reason` says why.
-    NoOp,
 }

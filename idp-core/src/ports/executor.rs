@@ -1,6 +1,6 @@
 //! The `Executor` port: runs the commands of one order somewhere and says how they ended.
 //!
-//! The orchestrator (`platform::run`) decides what runs when; an executor only runs one order's
+//! The orchestrator (`runs`) decides what runs when; an executor only runs one order's
 //! commands, enforces the order's timeout and returns its outcome and a size-capped tail of its
 //! output with secret values masked. Dropping the future returned by [`Executor::execute`] must
 //! stop the work (the local executor kills the order's process group), so a job timeout or a

@@ -313,7 +313,7 @@ pub trait Forge: Debug + Send + Sync + 'static {
     ) -> Result<Option<RunState>, ForgeError>;
 
     /// The run `run_id` now (one request; waiting is
-    /// [`crate::platform::forge::wait_for_run`]'s job).
+    /// [`crate::github::wait::wait_for_run`]'s job).
     ///
     /// MUST fail with [`ForgeError::NotFound`] for an unknown run.
     async fn poll_run(&self, repo: &Repository, run_id: u64) -> Result<RunState, ForgeError>;

@@ -15,7 +15,7 @@ use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_s3::error::BoxError;
 use idp_core::adapters::aws::AwsConfig;
-use idp_core::env_vars::{self, EnvVars};
+use idp_core::setup::env_vars::{self, EnvVars};
 
 /// The moto endpoint, or `None` (after printing why) when the AWS tests are to be skipped.
 ///

@@ -435,10 +435,10 @@ async fn a_dispatch_finds_its_own_run_not_an_older_one_and_polls_it_to_success()
         .unwrap();
     assert_eq!(dispatch.earlier_runs, [100]);
     let mut seen = Vec::new();
-    let done = idp_core::platform::forge::wait_for_run(
+    let done = idp_core::github::wait::wait_for_run(
         &stand.forge,
         &dispatch,
-        idp_core::platform::forge::WaitOptions {
+        idp_core::github::wait::WaitOptions {
             timeout: Duration::from_secs(10),
             initial_interval: Duration::from_millis(5),
             max_interval: Duration::from_millis(20),

@@ -16,10 +16,12 @@ use idp_core::domain::layout::{self, INDEX_KEY};
 use idp_core::domain::lifecycle::{Metadata, Status};
 use idp_core::domain::naming::EnvName;
 use idp_core::domain::template::TemplateName;
-use idp_core::platform::list::{self, ListRequest};
-use idp_core::platform::sweep::{self, SweepOptions, SweepRequest};
-use idp_core::platform::{Platform, index, state};
+use idp_core::environments::list::{self, ListRequest};
+use idp_core::environments::sweep::{self, SweepOptions, SweepRequest};
+use idp_core::platform::Platform;
 use idp_core::ports::{Etag, ListPage, Object, ObjectMeta, ObjectStore, PutMode, StoreError};
+use idp_core::support::index;
+use idp_core::support::state;
 
 #[cfg(feature = "aws")]
 #[path = "../common/moto.rs"]

@@ -109,7 +109,7 @@ async fn one_pull_request_comment_tracks_the_run_wave_by_wave() {
 
     use idp_core::adapters::memory::MemoryForge;
     use idp_core::domain::event::Repository;
-    use idp_core::platform::run::{self, PrTarget};
+    use idp_core::runs::{self, PrTarget};
 
     let forge = Arc::new(MemoryForge::new());
     forge.add_repo("acme/infra");
@@ -125,7 +125,7 @@ async fn one_pull_request_comment_tracks_the_run_wave_by_wave() {
         pr: 7,
     });
     options.comment_every = std::time::Duration::ZERO;
-    let summary = run::run(&fixture.platform, job, Some("commented".into()), options)
+    let summary = runs::run(&fixture.platform, job, Some("commented".into()), options)
         .await
         .unwrap();
     let comments = forge.comments("acme/infra", 7);

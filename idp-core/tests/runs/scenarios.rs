@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use idp_core::domain::orders::{OrderStatus, RunStatus};
 use idp_core::error::ErrorKind;
-use idp_core::platform::run::{self, RunOptions};
+use idp_core::runs::{self, RunOptions};
 use idp_core::secret::Secret;
 
 use crate::support::{Fixture, job};
@@ -30,7 +30,7 @@ fn unique(prefix: &str) -> String {
 pub(crate) async fn a_single_order_runs_and_its_result_is_stored(f: &Fixture) {
     let job =
         job("orders:\n  - {name: hello, cmds: [\"echo hello from $IDP_ORDER\"], timeout: 30s}\n");
-    let summary = run::run(&f.platform, job, Some(unique("one")), f.options())
+    let summary = runs::run(&f.platform, job, Some(unique("one")), f.options())
         .await
         .unwrap();
     assert_eq!(summary.status, RunStatus::Succeeded);
@@ -41,17 +41,17 @@ pub(crate) async fn a_single_order_runs_and_its_result_is_stored(f: &Fixture) {
     );
     assert!(order.log_excerpt.contains("hello from hello"), "{order:?}");
     // What the store says is what the run returned.
-    let stored = run::status(&f.platform, &summary.run_id).await.unwrap();
+    let stored = runs::status(&f.platform, &summary.run_id).await.unwrap();
     assert_eq!(stored, summary);
-    let log = run::logs(&f.platform, &summary.run_id, "hello")
+    let log = runs::logs(&f.platform, &summary.run_id, "hello")
         .await
         .unwrap();
     assert_eq!(log, "+ echo hello from $IDP_ORDER\nhello from hello\n");
-    let missing = run::logs(&f.platform, &summary.run_id, "nope")
+    let missing = runs::logs(&f.platform, &summary.run_id, "nope")
         .await
         .unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::InvalidInput);
-    let unknown = run::status(&f.platform, "no-such-run").await.unwrap_err();
+    let unknown = runs::status(&f.platform, "no-such-run").await.unwrap_err();
     assert_eq!(unknown.kind(), ErrorKind::NotFound);
 }
 
@@ -72,12 +72,12 @@ pub(crate) async fn ten_orders_run_in_dependency_order(f: &Fixture) {
         ));
     }
     let job = job(&yaml);
-    let summary = run::run(&f.platform, job.clone(), Some(unique("ten")), f.options())
+    let summary = runs::run(&f.platform, job.clone(), Some(unique("ten")), f.options())
         .await
         .unwrap();
     assert_eq!(summary.status, RunStatus::Succeeded, "{summary:?}");
     // Every order started only after each of its dependencies finished, by the event log.
-    let events = run::events(&f.platform, &summary.run_id).await.unwrap();
+    let events = runs::events(&f.platform, &summary.run_id).await.unwrap();
     let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
     assert_eq!(
         seqs,
@@ -111,7 +111,7 @@ pub(crate) async fn a_failing_branch_skips_its_dependents_and_an_optional_failur
          \x20 - {name: after-join, cmds: [\"true\"], timeout: 30s, depends_on: [join]}\n\
          \x20 - {name: lint, cmds: [\"exit 1\"], timeout: 30s, must_succeed: false}\n\
          \x20 - {name: docs, cmds: [\"true\"], timeout: 30s, depends_on: [lint]}\n");
-    let summary = run::run(&f.platform, job, Some(unique("diamond")), f.options())
+    let summary = runs::run(&f.platform, job, Some(unique("diamond")), f.options())
         .await
         .unwrap();
     assert_eq!(summary.status, RunStatus::Failed);
@@ -137,7 +137,7 @@ pub(crate) async fn a_hanging_order_is_killed_at_its_timeout_with_its_children(f
         "orders:\n  - {name: hang, cmds: [\"sleep 300 & echo $! > child.pid; wait\"], timeout: 1s}\n  - {name: next, cmds: [\"true\"], timeout: 30s, depends_on: [hang]}\n",
     );
     let started = Instant::now();
-    let summary = run::run(&f.platform, job, Some(unique("hang")), f.options())
+    let summary = runs::run(&f.platform, job, Some(unique("hang")), f.options())
         .await
         .unwrap();
     assert!(
@@ -179,7 +179,7 @@ pub(crate) async fn the_job_timeout_ends_the_run(f: &Fixture) {
         "timeout: 2s\norders:\n  - {name: quick, cmds: [\"true\"], timeout: 30s}\n  - {name: slow, cmds: [\"sleep 60 & echo $! > slow.pid; wait\"], timeout: 1m}\n  - {name: never, cmds: [\"true\"], timeout: 30s, depends_on: [slow]}\n",
     );
     let started = Instant::now();
-    let summary = run::run(&f.platform, job, Some(unique("jobtimeout")), f.options())
+    let summary = runs::run(&f.platform, job, Some(unique("jobtimeout")), f.options())
         .await
         .unwrap();
     assert!(
@@ -198,7 +198,7 @@ pub(crate) async fn the_job_timeout_ends_the_run(f: &Fixture) {
         "the slow order's process survived the job timeout"
     );
     assert_eq!(
-        run::status(&f.platform, &summary.run_id)
+        runs::status(&f.platform, &summary.run_id)
             .await
             .unwrap()
             .status,
@@ -214,12 +214,12 @@ pub(crate) async fn a_run_resumes_after_its_orchestrator_was_killed(f: &Fixture)
     let platform = f.platform.clone();
     let (id, options) = (run_id.clone(), f.options());
     let orchestrator =
-        tokio::spawn(async move { run::run(&platform, job, Some(id), options).await });
+        tokio::spawn(async move { runs::run(&platform, job, Some(id), options).await });
     // Wait until `a` ended and `b` is running, then kill the orchestrator.
     let mut seen = false;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        if let Ok(s) = run::status(&f.platform, &run_id).await {
+        if let Ok(s) = runs::status(&f.platform, &run_id).await {
             let s = statuses(&s);
             if s["a"] == OrderStatus::Succeeded && s["b"] == OrderStatus::Running {
                 seen = true;
@@ -230,10 +230,10 @@ pub(crate) async fn a_run_resumes_after_its_orchestrator_was_killed(f: &Fixture)
     assert!(seen, "the run never reached `b`");
     orchestrator.abort();
     assert!(orchestrator.await.unwrap_err().is_cancelled());
-    let halfway = run::status(&f.platform, &run_id).await.unwrap();
+    let halfway = runs::status(&f.platform, &run_id).await.unwrap();
     assert_eq!(halfway.status, RunStatus::Running);
     // The lease of the killed orchestrator expires; the resumed one takes over.
-    let summary = run::resume(&f.platform, &run_id, f.options())
+    let summary = runs::resume(&f.platform, &run_id, f.options())
         .await
         .unwrap();
     assert_eq!(summary.status, RunStatus::Succeeded, "{summary:?}");
@@ -242,7 +242,7 @@ pub(crate) async fn a_run_resumes_after_its_orchestrator_was_killed(f: &Fixture)
         trace, "a\nb\nc\n",
         "`a` ran once, `b` was re-run, `c` ran after it"
     );
-    let events = run::events(&f.platform, &run_id).await.unwrap();
+    let events = runs::events(&f.platform, &run_id).await.unwrap();
     assert!(
         events
             .iter()
@@ -253,7 +253,7 @@ pub(crate) async fn a_run_resumes_after_its_orchestrator_was_killed(f: &Fixture)
         && e.message.as_deref() == Some("attempt 2")));
     // Resuming a finished run only reads it back.
     assert_eq!(
-        run::resume(&f.platform, &run_id, f.options())
+        runs::resume(&f.platform, &run_id, f.options())
             .await
             .unwrap(),
         summary
@@ -269,7 +269,7 @@ pub(crate) async fn secrets_never_reach_logs_results_or_events(f: &Fixture) {
     options
         .secrets
         .insert("TOKEN".into(), Secret::new(secret.to_owned()));
-    let summary = run::run(&f.platform, job.clone(), Some(unique("secret")), options)
+    let summary = runs::run(&f.platform, job.clone(), Some(unique("secret")), options)
         .await
         .unwrap();
     let order = &summary.orders[0];
@@ -300,7 +300,7 @@ pub(crate) async fn secrets_never_reach_logs_results_or_events(f: &Fixture) {
         assert!(!text.contains(secret), "`{}` holds the secret", object.key);
     }
     // A secret the runner does not supply is refused before anything runs.
-    let refused = run::run(&f.platform, job, None, f.options())
+    let refused = runs::run(&f.platform, job, None, f.options())
         .await
         .unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::InvalidInput);
@@ -313,9 +313,9 @@ pub(crate) async fn two_orchestrators_never_drive_one_run(f: &Fixture) {
     let (platform, id, options, first_job) =
         (f.platform.clone(), run_id.clone(), f.options(), job.clone());
     let first =
-        tokio::spawn(async move { run::run(&platform, first_job, Some(id), options).await });
+        tokio::spawn(async move { runs::run(&platform, first_job, Some(id), options).await });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let again = run::run(&f.platform, job, Some(run_id.clone()), f.options())
+    let again = runs::run(&f.platform, job, Some(run_id.clone()), f.options())
         .await
         .unwrap_err();
     assert!(
@@ -324,7 +324,7 @@ pub(crate) async fn two_orchestrators_never_drive_one_run(f: &Fixture) {
     );
     let mut impatient = f.options();
     impatient.lease_wait = Duration::from_millis(100);
-    let resumed = run::resume(&f.platform, &run_id, impatient)
+    let resumed = runs::resume(&f.platform, &run_id, impatient)
         .await
         .unwrap_err();
     assert_eq!(resumed.kind(), ErrorKind::LockHeld, "{resumed}");
@@ -349,7 +349,7 @@ pub(crate) async fn a_thousand_orders_finish_with_bounded_concurrency(f: &Fixtur
         ..f.options()
     };
     let started = Instant::now();
-    let summary = run::run(&f.platform, job, Some(unique("thousand")), options)
+    let summary = runs::run(&f.platform, job, Some(unique("thousand")), options)
         .await
         .unwrap();
     let took = started.elapsed();
@@ -357,7 +357,7 @@ pub(crate) async fn a_thousand_orders_finish_with_bounded_concurrency(f: &Fixtur
     assert_eq!(summary.status, RunStatus::Succeeded);
     assert_eq!(summary.count(OrderStatus::Succeeded), 1000);
     // Never more than 16 orders running at once, by the event log.
-    let events = run::events(&f.platform, &summary.run_id).await.unwrap();
+    let events = runs::events(&f.platform, &summary.run_id).await.unwrap();
     let mut running: HashMap<String, ()> = HashMap::new();
     let mut most = 0;
     for e in &events {

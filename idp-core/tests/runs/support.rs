@@ -7,9 +7,9 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use idp_core::backend::Backend;
 use idp_core::domain::orders::Job;
-use idp_core::platform::run::RunOptions;
 use idp_core::platform::{Platform, Settings};
 use idp_core::ports::SystemClock;
+use idp_core::runs::RunOptions;
 
 /// A platform plus the directory orders run in.
 pub(crate) struct Fixture {

@@ -7,15 +7,19 @@ use idp_core::adapters::memory::ProvisionOp;
 use idp_core::domain::config::Config;
 use idp_core::domain::lifecycle::Status;
 use idp_core::domain::ttl::Ttl;
+use idp_core::environments::create::{self, CreateRequest, Source};
+use idp_core::environments::destroy::{self, DestroyRequest};
+use idp_core::environments::extend::{self, ExtendRequest};
+use idp_core::environments::list::{self, ListRequest};
+use idp_core::environments::status;
+use idp_core::environments::sweep::{self, SweepReason, SweepRequest};
+use idp_core::environments::unlock;
 use idp_core::error::{Error, ErrorKind};
-use idp_core::platform::create::{self, CreateRequest, Source};
-use idp_core::platform::destroy::{self, DestroyRequest};
-use idp_core::platform::extend::{self, ExtendRequest};
-use idp_core::platform::list::{self, ListRequest};
-use idp_core::platform::preview;
-use idp_core::platform::sweep::{self, SweepReason, SweepRequest};
-use idp_core::platform::{Outcome, Platform, state, status, unlock};
+use idp_core::gitops::preview;
+use idp_core::platform::Platform;
 use idp_core::ports::{LeaseRequest, TfLockInfo};
+use idp_core::support::report::Outcome;
+use idp_core::support::state;
 
 use crate::support::*;
 
@@ -676,7 +680,7 @@ pub(crate) async fn extend_retags_where_tags_carry_the_expiry(f: &Fixture) {
 pub(crate) async fn use_cases_keep_the_environment_index_in_step(f: &Fixture) {
     use idp_core::domain::index::{Entry, EnvIndex};
     use idp_core::domain::layout;
-    use idp_core::platform::index;
+    use idp_core::support::index;
 
     let p = &f.platform;
     let store = &*p.backend.store;

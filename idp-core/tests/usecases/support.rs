@@ -9,7 +9,7 @@ use idp_core::backend::Backend;
 use idp_core::domain::config::Config;
 use idp_core::domain::event::{Branch, CommitSha, PrAction, PullRequest, Repository, Trigger};
 use idp_core::domain::naming::EnvName;
-use idp_core::platform::preview::PreviewRequest;
+use idp_core::gitops::preview::PreviewRequest;
 use idp_core::platform::{Platform, Settings};
 use idp_core::ports::FixedClock;
 

@@ -24,13 +24,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::domain::event::{Branch, CommitSha, Repository};
-use crate::env_vars::{self, EnvVars};
 use crate::ports::forge::{fit_comment, fit_status_description};
 use crate::ports::{
     Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, RunStatus,
     SystemClock,
 };
 use crate::secret::Secret;
+use crate::setup::env_vars::{self, EnvVars};
 
 mod request;
 

@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use crate::domain::render;
+use crate::environments::list::{self, ListRequest};
 use crate::error::Result;
 use crate::platform::Platform;
-use crate::platform::list::{self, ListRequest};
 
 /// The dashboard's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

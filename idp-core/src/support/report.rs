@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use crate::domain::lifecycle::Metadata;
-use crate::platform::Outcome;
 
 /// What a create, preview, extend or destroy did.
 #[derive(Debug, Clone, Serialize)]
@@ -71,4 +70,20 @@ pub struct Cleanup {
     pub terraform_lock_removed: bool,
     /// Whether the OpenTofu state digest item was removed.
     pub terraform_digest_removed: bool,
+}
+
+/// What a mutating use case did, as frontends report it (`--output json` field `outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// A new environment was provisioned.
+    Created,
+    /// An existing environment was redeployed and its TTL extended.
+    Redeployed,
+    /// The environment's expiry moved.
+    Extended,
+    /// The environment was destroyed.
+    Destroyed,
+    /// Nothing was done; the report's `reason` says why.
+    NoOp,
 }

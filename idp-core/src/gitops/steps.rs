@@ -1,7 +1,7 @@
 //! The GitOps path split into the steps of a CI workflow, for runners that apply templates
 //! themselves (a GitHub Actions job running `tofu apply` between two idp steps).
 //!
-//! [`crate::platform::preview`] does the whole path in one process and holds the environment's
+//! [`crate::gitops::preview`] does the whole path in one process and holds the environment's
 //! lease across the apply. A workflow cannot: its steps are separate processes and an apply can
 //! outlast any lease. So the path is cut where the provisioner would run:
 //!
@@ -28,13 +28,14 @@ use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::naming::EnvName;
 use crate::domain::template::TemplateName;
 use crate::domain::ttl::{self, Ttl};
+use crate::environments::create::Source;
 use crate::error::{Error, Result};
-use crate::platform::create::Source;
-use crate::platform::lease::{self, Purpose};
-use crate::platform::report::Cleanup;
-use crate::platform::state::{self, Versioned};
-use crate::platform::{Platform, deploy};
+use crate::platform::Platform;
 use crate::ports::provisioner::Outputs;
+use crate::support::deploy;
+use crate::support::lease::{self, Purpose};
+use crate::support::report::Cleanup;
+use crate::support::state::{self, Versioned};
 
 /// Which kind of work the calling workflow does: a provision workflow never destroys and a
 /// destroy workflow never provisions, whatever the event says.
@@ -573,9 +574,12 @@ pub async fn cleanup(platform: &Platform, name: &EnvName) -> Result<CleanupRepor
             action: "clean up",
         });
     }
-    let cleanup =
-        crate::platform::destroy::clean_up_after(platform, name, &layout::state_key(name, None))
-            .await?;
+    let cleanup = crate::environments::destroy::clean_up_after(
+        platform,
+        name,
+        &layout::state_key(name, None),
+    )
+    .await?;
     let now = backend.clock.now();
     let saved = state::update(&*backend.store, name, |meta| {
         if meta.status == Status::Destroyed {

@@ -30,9 +30,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::env_vars::{self, EnvVars};
 use crate::error::Error;
-use crate::platform::open::BackendChoice;
+use crate::setup::env_vars::{self, EnvVars};
+use crate::setup::open::BackendChoice;
 
 /// The environment variable naming the settings file (overrides the XDG location).
 pub const IDP_CONFIG_FILE: &str = "IDP_CONFIG_FILE";
@@ -385,7 +385,7 @@ impl Resolved {
             #[cfg(feature = "aws")]
             "aws" => {
                 let get = |k: Key| self.get(k).map(str::to_owned);
-                Ok(BackendChoice::Aws(crate::platform::open::AwsOptions {
+                Ok(BackendChoice::Aws(crate::setup::open::AwsOptions {
                     state_bucket: get(Key::AwsStateBucket),
                     lock_table: get(Key::AwsLockTable),
                     region: get(Key::AwsRegion),

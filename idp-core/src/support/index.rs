@@ -14,7 +14,7 @@
 //! compares every row with its `metadata.json`'s etag, so rows written around idp (by hand, or
 //! by a tool that leaves no marker) are repaired within one sweep.
 //!
-//! [`record`] is called by [`state::save`](crate::platform::state::save), the only writer of
+//! [`record`] is called by [`state::save`](crate::support::state::save), the only writer of
 //! metadata, after each successful write: it sets the environment's row by If-Match on the
 //! index's etag and retries on conflict, so concurrent writers never lose each other's rows.
 

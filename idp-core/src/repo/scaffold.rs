@@ -1,6 +1,6 @@
 //! `idp init`: the files a repository needs to get preview environments: `.idp/config.yml`
 //! (the documented example) and `.github/workflows/preview-env.yml`, a workflow that calls the
-//! platform's reusable workflows (see [`super::workflows`] for their inputs). Existing files are
+//! platform's reusable workflows (see [`crate::github::workflows`] for their inputs). Existing files are
 //! never overwritten unless asked.
 #![allow(
     clippy::disallowed_methods,
@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::domain::config::EXAMPLE_YAML;
 use crate::error::{Error, Result};
-use crate::platform::workflows::{DESTROY_WORKFLOW, INPUT_ENVIRONMENT_NAME, PROVISION_WORKFLOW};
+use crate::github::workflows::{DESTROY_WORKFLOW, INPUT_ENVIRONMENT_NAME, PROVISION_WORKFLOW};
 
 /// The config file, relative to the repository.
 pub const CONFIG_PATH: &str = ".idp/config.yml";
@@ -101,7 +101,7 @@ pub fn init(req: &InitRequest) -> Result<InitReport> {
         .clone()
         .unwrap_or_else(|| PLATFORM_REPO_PLACEHOLDER.to_owned());
     if !placeholder {
-        crate::settings_file::Key::GithubRepo.validate(&platform_repo)?;
+        crate::setup::settings::Key::GithubRepo.validate(&platform_repo)?;
     }
     if req.git_ref.is_empty()
         || req

@@ -14,7 +14,8 @@ use crate::domain::naming::EnvName;
 use crate::domain::template::TemplateName;
 use crate::domain::ttl::Ttl;
 use crate::error::Result;
-use crate::platform::{Platform, state};
+use crate::platform::Platform;
+use crate::support::state;
 
 /// What is said about actual spend while no backend can report it.
 pub const NO_ACTUALS: &str = "actual spend is not available: no backend reports billing data yet, so these are list-price estimates";

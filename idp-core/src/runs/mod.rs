@@ -38,8 +38,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 
-use super::Platform;
-use super::lease;
 use crate::domain::event::Repository;
 use crate::domain::layout;
 use crate::domain::orders::{
@@ -47,9 +45,11 @@ use crate::domain::orders::{
     mask, run_comment, run_comment_marker,
 };
 use crate::error::{Error, Result};
+use crate::platform::Platform;
 use crate::ports::executor::{ExecHandle, ExecRequest, Executor};
 use crate::ports::{ObjectStore, PutMode, StoreError};
 use crate::secret::Secret;
+use crate::support::lease;
 
 /// How many lines and bytes of an order's output its result and the summary carry.
 const EXCERPT_LINES: usize = 20;

@@ -6,9 +6,10 @@ use serde::Serialize;
 use crate::domain::layout;
 use crate::domain::naming::EnvName;
 use crate::error::Result;
-use crate::platform::lease::lease_key;
-use crate::platform::{Platform, state};
+use crate::platform::Platform;
 use crate::ports::{LeaseInfo, TfLockInfo};
+use crate::support::lease::lease_key;
+use crate::support::state;
 
 /// Who held what, before the unlock.
 #[derive(Debug, Clone, Serialize)]

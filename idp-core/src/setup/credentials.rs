@@ -15,8 +15,8 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::env_vars;
 use crate::secret::Secret;
+use crate::setup::env_vars;
 
 /// The service name under which the token is stored in an OS credential store.
 pub const SERVICE: &str = "idp";
@@ -128,7 +128,7 @@ impl FileStore {
     pub fn default_path() -> PathBuf {
         env_vars::get(IDP_CREDENTIALS_FILE)
             .map(PathBuf::from)
-            .unwrap_or_else(|| crate::settings_file::config_dir().join("github-token"))
+            .unwrap_or_else(|| crate::setup::settings::config_dir().join("github-token"))
     }
 
     /// The file.

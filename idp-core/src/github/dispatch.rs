@@ -1,13 +1,13 @@
 //! `--via-github`: instead of acting directly, dispatch the platform's workflow
-//! ([`super::workflows`]) and follow the run until it finishes, so the change happens where the
+//! ([`crate::github::workflows`]) and follow the run until it finishes, so the change happens where the
 //! team's credentials, approvals and audit log are: in GitHub Actions.
 
 use serde::Serialize;
 
 use crate::domain::event::Repository;
 use crate::error::{Error, Result};
-use crate::platform::forge::{WaitError, WaitOptions, wait_for_run};
-use crate::platform::workflows::Dispatch;
+use crate::github::wait::{WaitError, WaitOptions, wait_for_run};
+use crate::github::workflows::Dispatch;
 use crate::ports::{Forge, ForgeError, RunState};
 
 /// What to dispatch, where.
@@ -100,7 +100,7 @@ mod tests {
     use super::*;
     use crate::adapters::memory::MemoryForge;
     use crate::domain::naming::EnvName;
-    use crate::platform::workflows::{self, DESTROY_INPUTS, PROVISION_INPUTS};
+    use crate::github::workflows::{self, DESTROY_INPUTS, PROVISION_INPUTS};
 
     fn setup() -> MemoryForge {
         let forge = MemoryForge::default();

@@ -9,11 +9,14 @@ use crate::domain::layout;
 use crate::domain::lifecycle::Status;
 use crate::domain::naming::EnvName;
 use crate::error::{Error, Result};
-use crate::platform::lease::{self, Purpose};
-use crate::platform::report::{ChangeReport, Cleanup};
-use crate::platform::state::{self, Versioned};
-use crate::platform::{Outcome, Platform, deploy, notify};
+use crate::gitops::notify;
+use crate::platform::Platform;
 use crate::ports::RegistryError;
+use crate::support::deploy;
+use crate::support::lease::{self, Purpose};
+use crate::support::report::Outcome;
+use crate::support::report::{ChangeReport, Cleanup};
+use crate::support::state::{self, Versioned};
 
 /// What to destroy.
 #[derive(Debug, Clone)]

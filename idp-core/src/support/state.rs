@@ -6,8 +6,8 @@ use crate::domain::layout;
 use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
 use crate::error::{Error, Result};
-use crate::platform::index;
 use crate::ports::{Etag, ObjectStore, PutMode, StoreError};
+use crate::support::index;
 
 /// How often a compare-and-swap update re-reads and retries before giving up with
 /// [`Error::Conflict`].

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use crate::backend::Backend;
-use crate::env_vars;
 use crate::error::Result;
 use crate::platform::{Platform, Settings};
+use crate::setup::env_vars;
 
 /// Which backend to open.
 #[derive(Debug, Clone)]
@@ -87,9 +87,9 @@ mod aws {
     use crate::adapters::aws::AwsConfig;
     use crate::adapters::tofu::{TofuConfig, TofuProvisioner};
     use crate::backend::Backend;
-    use crate::env_vars::{self, EnvVars};
     use crate::error::{Error, Result};
     use crate::platform::Settings;
+    use crate::setup::env_vars::{self, EnvVars};
 
     fn missing(what: &str, flag: &str, var: &str) -> Error {
         Error::Refused {

@@ -5,10 +5,12 @@ use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::naming::EnvName;
 use crate::domain::ttl::{self, Ttl};
 use crate::error::{Error, Result};
-use crate::platform::lease::{self, Purpose};
-use crate::platform::report::ChangeReport;
-use crate::platform::state::{self, Versioned};
-use crate::platform::{Outcome, Platform, deploy};
+use crate::platform::Platform;
+use crate::support::deploy;
+use crate::support::lease::{self, Purpose};
+use crate::support::report::ChangeReport;
+use crate::support::report::Outcome;
+use crate::support::state::{self, Versioned};
 
 /// Where a preview's code comes from (absent for environments created by hand).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

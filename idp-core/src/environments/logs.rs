@@ -7,8 +7,9 @@ use serde::Serialize;
 use crate::domain::layout;
 use crate::domain::naming::EnvName;
 use crate::error::Result;
-use crate::platform::{Platform, state};
+use crate::platform::Platform;
 use crate::ports::{LogEvent, LogQuery};
+use crate::support::state;
 
 /// Which logs.
 #[derive(Debug, Clone)]

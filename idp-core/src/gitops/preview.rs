@@ -11,14 +11,17 @@ use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::naming::EnvName;
 use crate::domain::render::CommentState;
 use crate::domain::ttl;
+use crate::environments::create::Source;
+use crate::environments::destroy::{self, DestroyRequest};
 use crate::error::{Error, Result};
-use crate::platform::create::Source;
-use crate::platform::destroy::{self, DestroyRequest};
-use crate::platform::lease::{self, Purpose};
-use crate::platform::report::ChangeReport;
-use crate::platform::state::{self, Versioned};
-use crate::platform::{Outcome, Platform, deploy, notify};
+use crate::gitops::notify;
+use crate::platform::Platform;
 use crate::ports::CommitState;
+use crate::support::deploy;
+use crate::support::lease::{self, Purpose};
+use crate::support::report::ChangeReport;
+use crate::support::report::Outcome;
+use crate::support::state::{self, Versioned};
 
 /// A GitOps trigger and what the repository says about its environments.
 #[derive(Debug, Clone)]

@@ -7,8 +7,8 @@ use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::tfvars::{self, TfvarsInputs};
 use crate::error::{Error, Result};
 use crate::platform::Platform;
-use crate::platform::state::{self, Versioned};
 use crate::ports::provisioner::{Outputs, ProvisionRequest};
+use crate::support::state::{self, Versioned};
 
 /// The provisioner request for `meta` with `config` (tfvars included).
 pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> ProvisionRequest {

@@ -1,6 +1,6 @@
 //! `list`: every environment's record, in a stable order, from the environment index.
 //!
-//! The index ([`crate::platform::index`]) is checked against a listing of the metadata objects
+//! The index ([`crate::support::index`]) is checked against a listing of the metadata objects
 //! before it is trusted, so `list` of N healthy environments costs 1 GET and one LIST per 1,000
 //! objects, not one GET per environment; rows that do not match are read from their metadata.
 
@@ -11,7 +11,8 @@ use crate::domain::layout;
 use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::naming::EnvName;
 use crate::error::Result;
-use crate::platform::{Platform, index};
+use crate::platform::Platform;
+use crate::support::index;
 
 /// What to list.
 #[derive(Debug, Clone, Copy, Default)]

@@ -4,10 +4,12 @@
 use serde::Serialize;
 
 use crate::domain::lifecycle::{Metadata, Status};
+use crate::environments::destroy::{self, DestroyRequest};
+use crate::environments::list::{self, ListRequest};
 use crate::error::Result;
-use crate::platform::destroy::{self, DestroyRequest};
-use crate::platform::list::{self, ListRequest};
-use crate::platform::{Outcome, Platform, index};
+use crate::platform::Platform;
+use crate::support::index;
+use crate::support::report::Outcome;
 
 /// Sweep options.
 #[derive(Debug, Clone, Copy, Default)]

@@ -8,9 +8,11 @@ use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
 use crate::domain::ttl;
 use crate::error::Result;
-use crate::platform::{Platform, deploy, state};
+use crate::platform::Platform;
 use crate::ports::ServiceHealth;
 use crate::ports::provisioner::RuntimeHealth;
+use crate::support::deploy;
+use crate::support::state;
 
 /// An environment's status.
 #[derive(Debug, Clone, Serialize)]

@@ -1,0 +1,7 @@
+//! The GitOps path: a push provisions or redeploys the branch's environment, a closed pull
+//! request or deleted branch destroys it ([`preview`]); the same path split into the steps a CI
+//! job runs around its own `tofu apply` ([`steps`]); and telling the pull request (`notify`).
+
+pub(crate) mod notify;
+pub mod preview;
+pub mod steps;
