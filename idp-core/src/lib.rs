@@ -15,7 +15,6 @@
 //!   default) and `aws` (feature `aws`).
 //!
 //! Everything that decides anything lives here, so that every frontend behaves the same.
-#![warn(missing_docs)]
 
 pub mod adapters;
 pub mod backend;

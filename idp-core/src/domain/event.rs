@@ -502,6 +502,35 @@ impl Trigger {
             Self::Ignored { .. } => None,
         }
     }
+
+    /// The commit the trigger is about: the pushed head, or the pull request's head.
+    pub fn commit(&self) -> Option<&CommitSha> {
+        match self {
+            Self::Push { commit, .. } => Some(commit),
+            Self::PullRequest { pr, .. } | Self::PullRequestClosed { pr, .. } => Some(&pr.head_sha),
+            Self::BranchDeleted { .. }
+            | Self::Schedule { .. }
+            | Self::Dispatch { .. }
+            | Self::Ignored { .. } => None,
+        }
+    }
+
+    /// The pull request's number, for pull-request triggers.
+    pub fn pr_number(&self) -> Option<u64> {
+        match self {
+            Self::PullRequest { pr, .. } | Self::PullRequestClosed { pr, .. } => Some(pr.number),
+            _ => None,
+        }
+    }
+
+    /// Who caused it: the pusher or deleter of a branch, the author of a pull request.
+    pub fn actor(&self) -> Option<&str> {
+        match self {
+            Self::Push { actor, .. } | Self::BranchDeleted { actor, .. } => Some(actor),
+            Self::PullRequest { pr, .. } | Self::PullRequestClosed { pr, .. } => Some(&pr.author),
+            Self::Schedule { .. } | Self::Dispatch { .. } | Self::Ignored { .. } => None,
+        }
+    }
 }
 
 // === errors ===

@@ -12,6 +12,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::event::Trigger;
 use crate::domain::naming::EnvName;
 use crate::domain::template::TemplateName;
 
@@ -99,6 +100,29 @@ pub struct TransitionError {
     pub to: Status,
 }
 
+/// Where a preview's code comes from: repository, branch, pull request and commit (all absent
+/// for an environment created by hand).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Source {
+    /// `owner/name`.
+    pub repository: Option<String>,
+    pub branch: Option<String>,
+    pub pr_number: Option<u64>,
+    pub commit: Option<String>,
+}
+
+impl Source {
+    /// What `trigger` says about the code: its repository, branch, pull request and commit.
+    pub fn of(trigger: &Trigger) -> Self {
+        Self {
+            repository: trigger.repository().map(|r| r.as_str().to_owned()),
+            branch: trigger.branch().map(|b| b.as_str().to_owned()),
+            pr_number: trigger.pr_number(),
+            commit: trigger.commit().map(|c| c.as_str().to_owned()),
+        }
+    }
+}
+
 /// The record of one environment, stored as `environments/{name}/metadata.json`.
 ///
 /// There is no `ttl` field: the lifetime is `expires_at - created_at`.
@@ -147,6 +171,16 @@ pub struct Metadata {
 }
 
 impl Metadata {
+    /// Record where the code now comes from: every field `source` (or `image`) knows replaces
+    /// the recorded one; fields it does not know keep their recorded values.
+    pub fn apply_source(&mut self, source: &Source, image: Option<String>) {
+        self.repository = source.repository.clone().or(self.repository.take());
+        self.branch = source.branch.clone().or(self.branch.take());
+        self.pr_number = source.pr_number.or(self.pr_number);
+        self.commit = source.commit.clone().or(self.commit.take());
+        self.image = image.or(self.image.take());
+    }
+
     /// A new record in status `provisioning`.
     pub fn new(
         name: EnvName,

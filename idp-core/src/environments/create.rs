@@ -12,18 +12,7 @@ use crate::support::report::ChangeReport;
 use crate::support::report::Outcome;
 use crate::support::state::{self, Versioned};
 
-/// Where a preview's code comes from (absent for environments created by hand).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Source {
-    /// `owner/repo`.
-    pub repository: Option<String>,
-    /// The branch.
-    pub branch: Option<String>,
-    /// The pull request.
-    pub pr_number: Option<u64>,
-    /// The commit.
-    pub commit: Option<String>,
-}
+pub use crate::domain::lifecycle::Source;
 
 /// What to create.
 #[derive(Debug, Clone)]
@@ -93,15 +82,11 @@ async fn create_locked(
         now,
         ttl::expires_at(now, ttl),
     );
-    meta.repository = req.source.repository.clone();
-    meta.branch = req.source.branch.clone();
-    meta.pr_number = req.source.pr_number;
-    meta.commit = req.source.commit.clone();
-    meta.image = Some(
-        req.image
-            .clone()
-            .unwrap_or_else(|| req.config.image.clone()),
-    );
+    let image = req
+        .image
+        .clone()
+        .unwrap_or_else(|| req.config.image.clone());
+    meta.apply_source(&req.source, Some(image));
     meta.region = req.config.region.clone();
     let written = state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await?;
     deploy::apply(platform, written, &req.config).await

@@ -138,7 +138,10 @@ mod tests {
         let runs = forge.runs();
         assert_eq!(runs.len(), 1);
         assert_eq!(
-            runs[0].inputs.get("environment_name").map(String::as_str),
+            runs[0]
+                .inputs
+                .get(crate::github::workflows::INPUT_ENVIRONMENT_NAME)
+                .map(String::as_str),
             Some("demo")
         );
     }

@@ -26,12 +26,7 @@ pub const PROVISION_WORKFLOW: &str = "provision.yml";
 /// The workflow that destroys an environment.
 pub const DESTROY_WORKFLOW: &str = "destroy.yml";
 
-/// Input: the environment name (both workflows).
-pub const INPUT_ENVIRONMENT_NAME: &str = "environment_name";
-/// Input: the template (`provision.yml`).
-pub const INPUT_TEMPLATE: &str = "template";
-/// Input: the TTL (`provision.yml`).
-pub const INPUT_TTL: &str = "ttl";
+pub use crate::domain::decide::dispatch::{INPUT_ENVIRONMENT_NAME, INPUT_TEMPLATE, INPUT_TTL};
 
 /// Every input `provision.yml` declares.
 pub const PROVISION_INPUTS: [&str; 3] = [INPUT_ENVIRONMENT_NAME, INPUT_TEMPLATE, INPUT_TTL];
@@ -110,7 +105,7 @@ mod tests {
         let d = extend(&EnvName::parse("demo").unwrap(), Ttl::parse("2d").unwrap());
         assert_eq!(
             d.inputs.keys().collect::<Vec<_>>(),
-            ["environment_name", "ttl"]
+            [INPUT_ENVIRONMENT_NAME, INPUT_TTL]
         );
     }
 }

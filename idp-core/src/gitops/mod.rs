@@ -4,4 +4,5 @@
 
 pub(crate) mod notify;
 pub mod preview;
+pub(crate) mod records;
 pub mod steps;

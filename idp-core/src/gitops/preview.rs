@@ -7,14 +7,13 @@
 use crate::domain::config::Config;
 use crate::domain::decide::{self, Action, Refusal};
 use crate::domain::event::Trigger;
-use crate::domain::lifecycle::{Metadata, Status};
+use crate::domain::lifecycle::Source;
 use crate::domain::naming::EnvName;
 use crate::domain::render::CommentState;
-use crate::domain::ttl;
-use crate::environments::create::Source;
 use crate::environments::destroy::{self, DestroyRequest};
 use crate::error::{Error, Result};
 use crate::gitops::notify;
+use crate::gitops::records::Deployment;
 use crate::platform::Platform;
 use crate::ports::CommitState;
 use crate::support::deploy;
@@ -114,10 +113,7 @@ fn refused(refusal: Refusal) -> Error {
             existing_repository,
         },
         other => Error::Refused {
-            reason: serde_json::to_value(&other)
-                .ok()
-                .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
-                .unwrap_or_default(),
+            reason: other.code().to_owned(),
             message: refusal_message(&other),
         },
     }
@@ -153,13 +149,12 @@ async fn deploy_notified(
     let mut notices = Vec::new();
     let repo = req.trigger.repository();
     let sha = match &req.trigger {
-        Trigger::Push { commit, .. } => Some(commit),
-        Trigger::PullRequest { pr, .. } => Some(&pr.head_sha),
-        _ => None,
+        Trigger::PullRequestClosed { .. } => None,
+        trigger => trigger.commit(),
     };
-    let pr = match &req.trigger {
-        Trigger::PullRequest { pr, .. } => Some(pr.number),
-        _ => notify::open_pr(platform, repo, req.trigger.branch(), &mut notices).await,
+    let pr = match req.trigger.pr_number() {
+        Some(number) => Some(number),
+        None => notify::open_pr(platform, repo, req.trigger.branch(), &mut notices).await,
     };
     let context = env.to_string();
     notify::status(
@@ -300,22 +295,6 @@ async fn deploy_locked(
     result
 }
 
-fn source_of(trigger: &Trigger) -> Source {
-    let (pr_number, commit) = match trigger {
-        Trigger::Push { commit, .. } => (None, Some(commit.as_str().to_owned())),
-        Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
-            (Some(pr.number), Some(pr.head_sha.as_str().to_owned()))
-        }
-        _ => (None, None),
-    };
-    Source {
-        repository: trigger.repository().map(|r| r.as_str().to_owned()),
-        branch: trigger.branch().map(|b| b.as_str().to_owned()),
-        pr_number,
-        commit,
-    }
-}
-
 async fn provision(
     platform: &Platform,
     req: &PreviewRequest,
@@ -323,40 +302,10 @@ async fn provision(
     current: Option<Versioned>,
     pr: Option<u64>,
 ) -> Result<ChangeReport> {
-    let store = &*platform.backend.store;
-    let now = platform.backend.clock.now();
-    let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
-    let mut source = source_of(&req.trigger);
-    source.pr_number = source.pr_number.or(pr);
-    let image = Some(
-        req.image
-            .clone()
-            .unwrap_or_else(|| req.config.image.clone()),
-    );
-    let written = match current {
-        // Recovery of a failed environment: keep its creation time.
-        Some(failed) if failed.meta.status == Status::Failed => {
-            let mut meta = failed.meta.clone();
-            meta.transition(Status::Provisioning, now)?;
-            meta.expires_at = meta.expires_at.max(ttl::expires_at(now, ttl));
-            apply_source(&mut meta, &source, image);
-            state::save(store, &meta, Some(&failed.etag)).await?
-        }
-        previous => {
-            let mut meta = Metadata::new(
-                env.clone(),
-                req.config.template.clone(),
-                req.owner
-                    .clone()
-                    .unwrap_or_else(|| platform.settings.actor.clone()),
-                now,
-                ttl::expires_at(now, ttl),
-            );
-            meta.region = req.config.region.clone();
-            apply_source(&mut meta, &source, image);
-            state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await?
-        }
-    };
+    let source = source_with_pr(&req.trigger, pr);
+    let written = deployment(req, &source)
+        .begin_provision(platform, env, current)
+        .await?;
     let (saved, _) = deploy::apply(platform, written, &req.config).await?;
     Ok(ChangeReport::changed(Outcome::Created, saved.meta))
 }
@@ -367,36 +316,29 @@ async fn redeploy(
     current: Versioned,
     pr: Option<u64>,
 ) -> Result<ChangeReport> {
-    let store = &*platform.backend.store;
-    let now = platform.backend.clock.now();
-    let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
-    let mut source = source_of(&req.trigger);
-    source.pr_number = source.pr_number.or(pr);
-    let image = req
-        .image
-        .clone()
-        .unwrap_or_else(|| req.config.image.clone());
-    let previous_image = current.meta.image.clone();
-    let mut meta = current.meta.clone();
-    if meta.status == Status::Active {
-        meta.transition(Status::Updating, now)?;
-    }
-    // Every push keeps the environment alive for at least one more TTL from now.
-    meta.expires_at = meta.expires_at.max(ttl::expires_at(now, ttl));
-    meta.updated_at = now;
-    apply_source(&mut meta, &source, Some(image.clone()));
-    let written = state::save(store, &meta, Some(&current.etag)).await?;
+    let source = source_with_pr(&req.trigger, pr);
+    let deployment = deployment(req, &source);
+    let unchanged_image = current.meta.image.as_deref() == Some(deployment.image().as_str());
+    let written = deployment.begin_redeploy(platform, &current).await?;
     let (saved, outputs) = deploy::apply(platform, written, &req.config).await?;
-    if previous_image.as_deref() == Some(image.as_str()) {
+    if unchanged_image {
         deploy::force_redeploy(platform, &outputs).await;
     }
     Ok(ChangeReport::changed(Outcome::Redeployed, saved.meta))
 }
 
-fn apply_source(meta: &mut Metadata, source: &Source, image: Option<String>) {
-    meta.repository = source.repository.clone().or(meta.repository.take());
-    meta.branch = source.branch.clone().or(meta.branch.take());
-    meta.pr_number = source.pr_number.or(meta.pr_number);
-    meta.commit = source.commit.clone().or(meta.commit.take());
-    meta.image = image.or(meta.image.take());
+/// The trigger's source, with the branch's open pull request when the trigger names none.
+fn source_with_pr(trigger: &Trigger, pr: Option<u64>) -> Source {
+    let mut source = Source::of(trigger);
+    source.pr_number = source.pr_number.or(pr);
+    source
+}
+
+fn deployment<'a>(req: &'a PreviewRequest, source: &'a Source) -> Deployment<'a> {
+    Deployment {
+        config: &req.config,
+        image: req.image.as_deref(),
+        owner: req.owner.as_deref(),
+        source,
+    }
 }

@@ -21,43 +21,22 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::domain::config::Config;
-use crate::domain::decide::{self, Action, Decision, NoOpReason};
+pub use crate::domain::decide::Expect;
+use crate::domain::decide::{self, Action, Decision, DispatchInputs, decide_dispatch};
 use crate::domain::event::Trigger;
 use crate::domain::layout;
-use crate::domain::lifecycle::{Metadata, Status};
+use crate::domain::lifecycle::{Metadata, Source, Status};
 use crate::domain::naming::EnvName;
 use crate::domain::template::TemplateName;
 use crate::domain::ttl::{self, Ttl};
-use crate::environments::create::Source;
 use crate::error::{Error, Result};
+use crate::gitops::records::{self, Deployment};
 use crate::platform::Platform;
 use crate::ports::provisioner::Outputs;
 use crate::support::deploy;
 use crate::support::lease::{self, Purpose};
 use crate::support::report::Cleanup;
 use crate::support::state::{self, Versioned};
-
-/// Which kind of work the calling workflow does: a provision workflow never destroys and a
-/// destroy workflow never provisions, whatever the event says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Expect {
-    /// Provision or redeploy.
-    Deploy,
-    /// Destroy.
-    Destroy,
-}
-
-/// What a manual dispatch (`workflow_dispatch`) asks for: its inputs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DispatchInputs {
-    /// `environment_name`: the environment.
-    pub environment_name: Option<String>,
-    /// `template`: overrides the config's template.
-    pub template: Option<String>,
-    /// `ttl`: overrides the config's TTL.
-    pub ttl: Option<String>,
-}
 
 /// What [`plan`] works on.
 #[derive(Debug, Clone)]
@@ -101,11 +80,7 @@ pub async fn plan(platform: &Platform, req: PlanRequest) -> Result<Plan> {
     let mut config = req.config.clone();
     let env = match &req.trigger {
         Trigger::Dispatch { inputs, .. } => {
-            let inputs = DispatchInputs {
-                environment_name: inputs.get("environment_name").cloned(),
-                template: inputs.get("template").cloned(),
-                ttl: inputs.get("ttl").cloned(),
-            };
+            let inputs = DispatchInputs::from_inputs(inputs);
             apply_dispatch_inputs(&mut config, &inputs)?;
             match inputs.environment_name.as_deref() {
                 Some(name) => Some(EnvName::parse(name)?),
@@ -172,14 +147,16 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
         let now = platform.backend.clock.now();
         let current = state::load(store, env).await?;
         let decision = decide_for(req, Some(env), current.as_ref().map(|c| &c.meta), now)?;
+        let source = Source::of(&req.trigger);
+        let deployment = deployment(req, &source);
         let written = match decision.action {
-            Action::Provision => start_provision(platform, req, env, current).await,
+            Action::Provision => deployment.begin_provision(platform, env, current).await,
             Action::ExtendAndRedeploy => match current {
-                Some(current) => start_redeploy(platform, req, current).await,
-                None => start_provision(platform, req, env, None).await,
+                Some(current) => deployment.begin_redeploy(platform, &current).await,
+                None => deployment.begin_provision(platform, env, None).await,
             },
             Action::Destroy => match current {
-                Some(current) => start_destroy(platform, current).await,
+                Some(current) => records::begin_destroy(platform, current).await,
                 None => return build_plan(platform, req, decision, None).await,
             },
             _ => return build_plan(platform, req, decision, current.map(|c| c.meta)).await,
@@ -240,67 +217,6 @@ fn decide_for(
     Ok(decision)
 }
 
-/// A dispatch names the environment; the workflow (through `expect`) says what to do with it.
-fn decide_dispatch(
-    env: &EnvName,
-    expect: Option<Expect>,
-    current: Option<&Metadata>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Decision {
-    let noop = |reason: NoOpReason, text: String| Decision {
-        env: Some(env.clone()),
-        action: Action::NoOp { reason },
-        reason: text,
-    };
-    let act = |action: Action, text: String| Decision {
-        env: Some(env.clone()),
-        action,
-        reason: text,
-    };
-    match (expect, current) {
-        (None, _) => noop(
-            NoOpReason::ManualDispatch,
-            "manual dispatch: the workflow says whether to deploy or destroy".to_owned(),
-        ),
-        (Some(Expect::Deploy), None) => act(
-            Action::Provision,
-            format!("no environment `{env}` yet: provision it"),
-        ),
-        (Some(Expect::Deploy), Some(m)) => match m.status {
-            Status::Destroyed | Status::Failed => act(
-                Action::Provision,
-                format!("environment `{env}` is `{}`: provision it again", m.status),
-            ),
-            Status::Destroying => noop(
-                NoOpReason::BeingDestroyed,
-                format!("environment `{env}` is being destroyed; run again when it is gone"),
-            ),
-            status => act(
-                Action::ExtendAndRedeploy,
-                format!("environment `{env}` is `{status}`: redeploy it and extend its TTL"),
-            ),
-        },
-        (Some(Expect::Destroy), None) => noop(
-            NoOpReason::AlreadyGone,
-            format!("environment `{env}` does not exist: already gone"),
-        ),
-        (Some(Expect::Destroy), Some(m)) => match m.status {
-            Status::Destroyed => noop(
-                NoOpReason::AlreadyDestroyed,
-                format!("environment `{env}` is already destroyed"),
-            ),
-            Status::Destroying if !m.is_stuck_destroying(now) => noop(
-                NoOpReason::AlreadyDestroying,
-                format!("environment `{env}` is already destroying"),
-            ),
-            status => act(
-                Action::Destroy,
-                format!("environment `{env}` (`{status}`): destroy it"),
-            ),
-        },
-    }
-}
-
 fn empty_plan(platform: &Platform, decision: Decision) -> Plan {
     Plan {
         decision,
@@ -324,6 +240,8 @@ async fn build_plan(
         return Ok(empty_plan(platform, decision));
     };
     let now = platform.backend.clock.now();
+    let source = Source::of(&req.trigger);
+    let deployment = deployment(req, &source);
     let (template, tfvars, region) = match &decision.action {
         Action::Provision | Action::ExtendAndRedeploy => {
             let meta = match &meta {
@@ -337,10 +255,10 @@ async fn build_plan(
                     let mut next = m.clone();
                     let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
                     next.expires_at = next.expires_at.max(ttl::expires_at(now, ttl));
-                    apply_source(&mut next, &source_of(&req.trigger), Some(image_of(req)));
+                    next.apply_source(&source, Some(deployment.image()));
                     next
                 }
-                _ => new_record(platform, req, &env, now)?,
+                _ => deployment.new_record(platform, &env, now)?,
             };
             let pr = deploy::request(platform, &meta, &req.config);
             (Some(meta.template.clone()), Some(pr.tfvars), pr.region)
@@ -368,112 +286,13 @@ async fn build_plan(
     })
 }
 
-fn image_of(req: &PlanRequest) -> String {
-    req.image
-        .clone()
-        .unwrap_or_else(|| req.config.image.clone())
-}
-
-fn new_record(
-    platform: &Platform,
-    req: &PlanRequest,
-    env: &EnvName,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Metadata> {
-    let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
-    let mut meta = Metadata::new(
-        env.clone(),
-        req.config.template.clone(),
-        req.owner
-            .clone()
-            .unwrap_or_else(|| platform.settings.actor.clone()),
-        now,
-        ttl::expires_at(now, ttl),
-    );
-    meta.region = req.config.region.clone();
-    apply_source(&mut meta, &source_of(&req.trigger), Some(image_of(req)));
-    Ok(meta)
-}
-
-async fn start_provision(
-    platform: &Platform,
-    req: &PlanRequest,
-    env: &EnvName,
-    current: Option<Versioned>,
-) -> Result<Versioned> {
-    let store = &*platform.backend.store;
-    let now = platform.backend.clock.now();
-    match current {
-        // Recovery of a failed environment keeps its creation time.
-        Some(failed) if failed.meta.status == Status::Failed => {
-            let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
-            let mut meta = failed.meta.clone();
-            meta.transition(Status::Provisioning, now)?;
-            meta.template = req.config.template.clone();
-            meta.expires_at = meta.expires_at.max(ttl::expires_at(now, ttl));
-            apply_source(&mut meta, &source_of(&req.trigger), Some(image_of(req)));
-            state::save(store, &meta, Some(&failed.etag)).await
-        }
-        previous => {
-            let meta = new_record(platform, req, env, now)?;
-            state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await
-        }
+fn deployment<'a>(req: &'a PlanRequest, source: &'a Source) -> Deployment<'a> {
+    Deployment {
+        config: &req.config,
+        image: req.image.as_deref(),
+        owner: req.owner.as_deref(),
+        source,
     }
-}
-
-async fn start_redeploy(
-    platform: &Platform,
-    req: &PlanRequest,
-    current: Versioned,
-) -> Result<Versioned> {
-    let now = platform.backend.clock.now();
-    let ttl = platform.settings.ttl_policy.check(req.config.ttl)?;
-    let mut meta = current.meta.clone();
-    if meta.status == Status::Active {
-        meta.transition(Status::Updating, now)?;
-    }
-    // Every push keeps the environment alive for at least one more TTL from now.
-    meta.expires_at = meta.expires_at.max(ttl::expires_at(now, ttl));
-    meta.updated_at = now;
-    apply_source(&mut meta, &source_of(&req.trigger), Some(image_of(req)));
-    state::save(&*platform.backend.store, &meta, Some(&current.etag)).await
-}
-
-async fn start_destroy(platform: &Platform, current: Versioned) -> Result<Versioned> {
-    if current.meta.status == Status::Destroying {
-        return Ok(current);
-    }
-    let now = platform.backend.clock.now();
-    let mut meta = current.meta.clone();
-    if matches!(meta.status, Status::Provisioning | Status::Updating) {
-        meta.transition(Status::Failed, now)?;
-    }
-    meta.transition(Status::Destroying, now)?;
-    state::save(&*platform.backend.store, &meta, Some(&current.etag)).await
-}
-
-fn source_of(trigger: &Trigger) -> Source {
-    let (pr_number, commit) = match trigger {
-        Trigger::Push { commit, .. } => (None, Some(commit.as_str().to_owned())),
-        Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
-            (Some(pr.number), Some(pr.head_sha.as_str().to_owned()))
-        }
-        _ => (None, None),
-    };
-    Source {
-        repository: trigger.repository().map(|r| r.as_str().to_owned()),
-        branch: trigger.branch().map(|b| b.as_str().to_owned()),
-        pr_number,
-        commit,
-    }
-}
-
-fn apply_source(meta: &mut Metadata, source: &Source, image: Option<String>) {
-    meta.repository = source.repository.clone().or(meta.repository.take());
-    meta.branch = source.branch.clone().or(meta.branch.take());
-    meta.pr_number = source.pr_number.or(meta.pr_number);
-    meta.commit = source.commit.clone().or(meta.commit.take());
-    meta.image = image.or(meta.image.take());
 }
 
 /// How an apply ended, as the workflow reports it to [`record`].
@@ -605,6 +424,7 @@ mod tests {
 
     use super::*;
     use crate::backend::Backend;
+    use crate::domain::decide::NoOpReason;
     use crate::domain::event::Repository;
 
     fn now() -> DateTime<Utc> {
@@ -744,49 +564,5 @@ mod tests {
                     .is_empty()
             );
         });
-    }
-
-    #[test]
-    fn a_destroying_environment_is_not_redeployed_by_a_dispatch() {
-        let mut meta = Metadata::new(
-            EnvName::parse("demo").unwrap(),
-            TemplateName::default_template(),
-            "octocat".to_owned(),
-            now(),
-            now(),
-        );
-        meta.status = Status::Destroying;
-        meta.status_changed_at = now();
-        let d = decide_dispatch(&meta.name.clone(), Some(Expect::Deploy), Some(&meta), now());
-        assert!(matches!(
-            d.action,
-            Action::NoOp {
-                reason: NoOpReason::BeingDestroyed
-            }
-        ));
-        let d = decide_dispatch(
-            &meta.name.clone(),
-            Some(Expect::Destroy),
-            Some(&meta),
-            now(),
-        );
-        assert!(matches!(
-            d.action,
-            Action::NoOp {
-                reason: NoOpReason::AlreadyDestroying
-            }
-        ));
-        let later = now() + chrono::TimeDelta::hours(3);
-        let d = decide_dispatch(
-            &meta.name.clone(),
-            Some(Expect::Destroy),
-            Some(&meta),
-            later,
-        );
-        assert_eq!(
-            d.action,
-            Action::Destroy,
-            "a destroy stuck for more than 2 h is retried"
-        );
     }
 }
