@@ -2,8 +2,7 @@
 //!
 //! Use cases take `&Backend` and never know which backend they run on; the frontends choose it at
 //! run time: [`Backend::memory`] in tests, [`Backend::local`] by default, `Backend::aws` with the
-//! `aws` feature (defined at the end of this file behind `#[cfg(feature = "aws")]`, so that the
-//! crate builds without the AWS SDK).
+//! `aws` feature.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -140,5 +139,43 @@ impl Backend {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
+    }
+}
+
+#[cfg(feature = "aws")]
+impl Backend {
+    /// The AWS backend: S3, DynamoDB, ECS, CloudWatch Logs and ECR as `cfg` names them, with
+    /// credentials from the standard chain (environment, profile, SSO, web identity, instance
+    /// role), the system clock, and `provisioner` applying the templates (usually a
+    /// [`crate::adapters::tofu::TofuProvisioner`] on the same bucket, table and region).
+    ///
+    /// Nothing is called yet: a wrong bucket or missing credentials show on the first use.
+    pub async fn aws(
+        cfg: crate::adapters::aws::AwsConfig,
+        provisioner: Arc<dyn Provisioner>,
+    ) -> Self {
+        Self::from_aws(
+            crate::adapters::aws::AwsAdapters::load(&cfg).await,
+            provisioner,
+        )
+    }
+
+    /// A backend of already built AWS adapters (e.g. from an SDK configuration with other
+    /// credentials), with the system clock and no forge (nothing is posted to a code host;
+    /// set one with [`Backend::with_forge`]).
+    pub fn from_aws(
+        adapters: crate::adapters::aws::AwsAdapters,
+        provisioner: Arc<dyn Provisioner>,
+    ) -> Self {
+        Self {
+            provisioner,
+            store: Arc::new(adapters.store),
+            locks: Arc::new(adapters.locks),
+            deployer: Arc::new(adapters.deployer),
+            logs: Arc::new(adapters.logs),
+            registry: Arc::new(adapters.registry),
+            clock: Arc::new(SystemClock),
+            forge: Arc::new(NoForge),
+        }
     }
 }

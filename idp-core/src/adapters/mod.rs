@@ -13,4 +13,5 @@ pub mod aws;
 pub mod github;
 pub mod local;
 pub mod memory;
+mod model;
 pub mod tofu;

@@ -7,7 +7,6 @@
 //! the domain. Every adapter also works against an S3/DynamoDB-compatible endpoint such as moto,
 //! which is how `tests/conformance` runs them.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -170,42 +169,6 @@ impl AwsAdapters {
     /// Loads the SDK configuration for `cfg` (standard credential chain) and builds the adapters.
     pub async fn load(cfg: &AwsConfig) -> Self {
         Self::new(cfg, &cfg.load_sdk_config().await)
-    }
-}
-
-// === Backend::aws ===
-
-impl crate::backend::Backend {
-    /// The AWS backend: S3, DynamoDB, ECS, CloudWatch Logs and ECR as `cfg` names them, with
-    /// credentials from the standard chain (environment, profile, SSO, web identity, instance
-    /// role), the system clock, and `provisioner` applying the templates (usually a
-    /// [`crate::adapters::tofu::TofuProvisioner`] on the same bucket, table and region).
-    ///
-    /// Nothing is called yet: a wrong bucket or missing credentials show on the first use.
-    pub async fn aws(
-        cfg: AwsConfig,
-        provisioner: Arc<dyn crate::ports::provisioner::Provisioner>,
-    ) -> Self {
-        Self::from_aws(AwsAdapters::load(&cfg).await, provisioner)
-    }
-
-    /// A backend of already built AWS adapters (e.g. from an SDK configuration with other
-    /// credentials), with the system clock and no forge (nothing is posted to a code host;
-    /// set one with [`crate::backend::Backend::with_forge`]).
-    pub fn from_aws(
-        adapters: AwsAdapters,
-        provisioner: Arc<dyn crate::ports::provisioner::Provisioner>,
-    ) -> Self {
-        Self {
-            provisioner,
-            store: Arc::new(adapters.store),
-            locks: Arc::new(adapters.locks),
-            deployer: Arc::new(adapters.deployer),
-            logs: Arc::new(adapters.logs),
-            registry: Arc::new(adapters.registry),
-            clock: Arc::new(crate::ports::SystemClock),
-            forge: Arc::new(crate::adapters::memory::NoForge),
-        }
     }
 }
 

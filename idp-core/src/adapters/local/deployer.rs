@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use super::fs::{self, BACKEND};
-use crate::adapters::memory::DeployerState;
+use crate::adapters::model::deployer::DeployerState;
 use crate::ports::{DeployError, Deployer, RolloutState, ServiceHealth};
 
 const STATE_FILE: &str = "deployer.json";

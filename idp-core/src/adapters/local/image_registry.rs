@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use super::fs::{self, BACKEND};
-use crate::adapters::memory::RegistryState;
+use crate::adapters::model::registry::RegistryState;
 use crate::ports::{DeleteReport, ImageRef, ImageRegistry, RegistryError};
 
 const STATE_FILE: &str = "images.json";

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::fs::{self, BACKEND, DirLock, LOCKS_DIR};
-use crate::adapters::memory::{check_holder, check_lock_key, grant, parse_tf_info};
+use crate::adapters::model::locks::{check_holder, check_lock_key, grant, parse_tf_info};
 use crate::ports::{
     Lease, LeaseInfo, LeaseRequest, LockError, LockTable, TfLockInfo, TfLockRemoval,
 };

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::fs::{self, BACKEND};
-use crate::adapters::memory::page_events;
+use crate::adapters::model::logs::page_events;
 use crate::ports::{LogError, LogEvent, LogPage, LogQuery, LogSource};
 
 /// A [`LogSource`] over files in a local directory.

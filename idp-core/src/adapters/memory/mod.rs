@@ -40,11 +40,6 @@ pub use log_source::MemoryLogs;
 pub use object_store::MemoryStore;
 pub use provisioner::{MemoryProvisioner, ProvisionCall, ProvisionOp};
 
-pub(crate) use deployer::DeployerState;
-pub(crate) use image_registry::RegistryState;
-pub(crate) use lock_table::{check_holder, check_lock_key, grant, parse_tf_info};
-pub(crate) use log_source::page_events;
-
 /// Locks a std mutex, ignoring poisoning: every critical section in these adapters leaves the
 /// state consistent before it can panic, so a poisoned lock still guards valid data.
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
