@@ -116,10 +116,7 @@ pub(crate) fn change(report: &ChangeReport, out: Output) {
             line(&format!("no-op: {reason}"))
         }
         _ => {
-            let verb = serde_json::to_value(report.outcome)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let verb = report.outcome.code();
             line(&format!("{verb}: {name}"));
             if let Some(meta) = &report.environment {
                 line(&format!("  status:   {}", meta.status));
@@ -263,10 +260,7 @@ pub(crate) fn sweep(report: &SweepReport, out: Output) {
     };
     line(&format!("examined {} environments", report.examined));
     for a in &report.actions {
-        let reason = serde_json::to_value(a.reason)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let reason = a.reason.code();
         line(&format!("  {verb} {} ({reason})", a.name));
     }
     for e in &report.errors {

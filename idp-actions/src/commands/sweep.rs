@@ -47,15 +47,8 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     if !report.actions.is_empty() {
         summary.push_str("\n| Environment | Why | Outcome |\n|---|---|---|\n");
         for a in &report.actions {
-            let why = serde_json::to_value(a.reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let outcome = a
-                .outcome
-                .and_then(|o| serde_json::to_value(o).ok())
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_else(|| "dry run".to_owned());
+            let why = a.reason.code();
+            let outcome = a.outcome.map_or("dry run", |o| o.code());
             summary.push_str(&format!(
                 "| {} | {why} | {outcome} |\n",
                 render::code_span(&a.name)

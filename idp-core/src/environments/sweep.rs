@@ -53,6 +53,16 @@ pub enum SweepReason {
     StuckDestroying,
 }
 
+impl SweepReason {
+    /// The stable code of the reason, as in JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Expired => "expired",
+            Self::StuckDestroying => "stuck_destroying",
+        }
+    }
+}
+
 /// A destroy the sweep could not finish.
 #[derive(Debug, Clone, Serialize)]
 pub struct SweepError {
@@ -137,4 +147,16 @@ pub async fn sweep_with(
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::SweepReason;
+
+    #[test]
+    fn reason_codes_are_the_json_values() {
+        for r in [SweepReason::Expired, SweepReason::StuckDestroying] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.code());
+        }
+    }
 }

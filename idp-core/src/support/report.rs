@@ -87,3 +87,34 @@ pub enum Outcome {
     /// Nothing was done; the report's `reason` says why.
     NoOp,
 }
+
+impl Outcome {
+    /// The stable code of the outcome, as in JSON (`created`, `no-op`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Redeployed => "redeployed",
+            Self::Extended => "extended",
+            Self::Destroyed => "destroyed",
+            Self::NoOp => "no-op",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Outcome;
+
+    #[test]
+    fn outcome_codes_are_the_json_values() {
+        for o in [
+            Outcome::Created,
+            Outcome::Redeployed,
+            Outcome::Extended,
+            Outcome::Destroyed,
+            Outcome::NoOp,
+        ] {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.code());
+        }
+    }
+}
