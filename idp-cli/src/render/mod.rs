@@ -1,0 +1,15 @@
+//! Everything the CLI shows: [`print`] (stdout, stderr, JSON, errors), [`reports`] and
+//! [`tables`] (the use cases' reports), [`prompts`] (questions on a terminal) and [`progress`]
+//! (spinners and live runs).
+
+mod print;
+mod progress;
+mod prompts;
+mod reports;
+mod tables;
+
+pub(crate) use print::*;
+pub(crate) use progress::*;
+pub(crate) use prompts::*;
+pub(crate) use reports::*;
+pub(crate) use tables::*;

@@ -1,0 +1,347 @@
+//! The line-oriented renderings of the use cases' reports (`idp status`, `idp sweep`, …), or
+//! their JSON documents under `--output json`.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the render modules are the one place the CLI prints"
+)]
+
+use super::print::{diag, json, line};
+use crate::cli::Output;
+use idp_core::environments::dashboard::DashboardReport;
+use idp_core::environments::logs::LogsReport;
+use idp_core::environments::status::StatusReport;
+use idp_core::environments::sweep::SweepReport;
+use idp_core::environments::unlock::UnlockReport;
+use idp_core::github::dispatch::ViaGithubReport;
+use idp_core::repo::scaffold::InitReport;
+use idp_core::setup::credentials::TokenSource;
+use idp_core::setup::settings::{Key, Setting};
+use idp_core::support::report::ChangeReport;
+use serde::Serialize;
+
+/// A mutating command's report.
+pub(crate) fn change(report: &ChangeReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let name = report.name.as_deref().unwrap_or("-");
+    match (&report.reason, report.outcome) {
+        (Some(reason), idp_core::support::report::Outcome::NoOp) => {
+            line(&format!("no-op: {reason}"))
+        }
+        _ => {
+            let verb = report.outcome.code();
+            line(&format!("{verb}: {name}"));
+            if let Some(meta) = &report.environment {
+                line(&format!("  status:   {}", meta.status));
+                line(&format!(
+                    "  expires:  {}",
+                    meta.expires_at.format("%Y-%m-%d %H:%M UTC")
+                ));
+            }
+            if let Some(endpoint) = &report.endpoint {
+                line(&format!("  endpoint: {endpoint}"));
+            }
+            if let Some(c) = &report.cleanup {
+                line(&format!(
+                    "  cleaned:  {} state objects, {} images, terraform lock {}",
+                    c.state_objects_deleted,
+                    c.images_deleted.len(),
+                    if c.terraform_lock_removed {
+                        "removed"
+                    } else {
+                        "none"
+                    }
+                ));
+            }
+        }
+    }
+}
+
+/// `idp status`.
+pub(crate) fn status(report: &StatusReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let m = &report.environment;
+    line(&format!("{} ({})", m.name, m.status));
+    line(&format!("  template:  {}", m.template));
+    line(&format!("  owner:     {}", m.owner));
+    if let Some(b) = &m.branch {
+        line(&format!("  branch:    {b}"));
+    }
+    line(&format!(
+        "  endpoint:  {}",
+        m.endpoint.as_deref().unwrap_or("-")
+    ));
+    line(&format!(
+        "  created:   {}",
+        m.created_at.format("%Y-%m-%d %H:%M UTC")
+    ));
+    line(&format!(
+        "  expires:   {} ({})",
+        m.expires_at.format("%Y-%m-%d %H:%M UTC"),
+        report.expires
+    ));
+    if let Some(rt) = &report.runtime {
+        line(&format!(
+            "  runtime:   {}",
+            serde_json::to_string(rt).unwrap_or_default()
+        ));
+    }
+    if let Some(svc) = &report.service {
+        line(&format!(
+            "  service:   {} desired, {} running, {} pending",
+            svc.desired, svc.running, svc.pending
+        ));
+    }
+    for w in &report.warnings {
+        diag(&format!("warning: {w}"));
+    }
+}
+
+/// `idp logs`: one line per event.
+pub(crate) fn logs(report: &LogsReport, out: Output) {
+    for e in &report.events {
+        if out == Output::Json {
+            match serde_json::to_string(e) {
+                Ok(text) => line(&text),
+                Err(err) => diag(&format!("error: {err}")),
+            }
+        } else {
+            line(&format!(
+                "{} {}",
+                e.timestamp.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                e.message
+            ));
+        }
+    }
+}
+
+/// `idp sweep`.
+pub(crate) fn sweep(report: &SweepReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let verb = if report.dry_run {
+        "would destroy"
+    } else {
+        "destroyed"
+    };
+    line(&format!("examined {} environments", report.examined));
+    for a in &report.actions {
+        let reason = a.reason.code();
+        line(&format!("  {verb} {} ({reason})", a.name));
+    }
+    for e in &report.errors {
+        diag(&format!("error: {}: {}", e.name, e.message));
+    }
+}
+
+/// Who holds an environment's locks (shown before asking to break them).
+pub(crate) fn holders(report: &UnlockReport) {
+    if let Some(l) = &report.lease {
+        diag(&format!(
+            "lease held by `{}` until {}",
+            l.owner, l.expires_at
+        ));
+    }
+    if let Some(t) = &report.terraform_lock {
+        diag(&format!(
+            "OpenTofu lock `{}` by `{}` ({}, created {})",
+            t.id,
+            t.who,
+            t.operation,
+            t.created
+                .map(|c| c.to_rfc3339())
+                .unwrap_or_else(|| "?".into())
+        ));
+    }
+}
+
+/// `idp unlock`.
+pub(crate) fn unlock(report: &UnlockReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    if report.unlocked {
+        line(&format!("unlocked {}", report.name));
+    } else if report.lease.is_none() && report.terraform_lock.is_none() {
+        line(&format!("{} is not locked", report.name));
+    }
+}
+
+/// `idp dashboard`: the document on stdout, or a line saying where it was written.
+pub(crate) fn dashboard(
+    report: &DashboardReport,
+    written_to: Option<&std::path::Path>,
+    out: Output,
+) {
+    for bad in &report.unreadable {
+        diag(&format!("warning: cannot read {bad}"));
+    }
+    match (out, written_to) {
+        (Output::Json, Some(path)) => {
+            #[derive(Serialize)]
+            struct Written<'a> {
+                format: idp_core::environments::dashboard::DashboardFormat,
+                environments: usize,
+                file: &'a std::path::Path,
+            }
+            json(&Written {
+                format: report.format,
+                environments: report.environments,
+                file: path,
+            });
+        }
+        (Output::Json, None) => json(report),
+        (Output::Human, Some(path)) => {
+            line(&format!(
+                "wrote {} ({} environments)",
+                path.display(),
+                report.environments
+            ));
+        }
+        (Output::Human, None) => print!("{}", report.content),
+    }
+}
+
+/// `idp init`.
+pub(crate) fn init(report: &InitReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    for f in &report.files {
+        line(&format!(
+            "{} {}",
+            if f.overwritten {
+                "overwrote"
+            } else {
+                "created"
+            },
+            f.path.display()
+        ));
+    }
+    if report.placeholder {
+        diag(&format!(
+            "warning: the workflow calls `{}`: pass `--platform-repo OWNER/NAME` or run `idp config set github.repo OWNER/NAME`, then `idp init --force`",
+            report.platform_repo
+        ));
+    }
+    diag(
+        "next: edit .idp/config.yml (check it with `idp validate`), commit both files and open a pull request",
+    );
+}
+
+/// `idp config get`: the value alone (scripts use it), or `{key, value, source, env}`.
+pub(crate) fn setting(s: &Setting, out: Output) {
+    if out == Output::Json {
+        return json(s);
+    }
+    line(s.value.as_deref().unwrap_or_default());
+}
+
+/// `idp config set` / `unset`.
+pub(crate) fn setting_changed(
+    key: Key,
+    value: Option<&str>,
+    changed: bool,
+    file: &std::path::Path,
+    out: Output,
+) {
+    if out == Output::Json {
+        #[derive(Serialize)]
+        struct Changed<'a> {
+            outcome: &'a str,
+            key: Key,
+            value: Option<&'a str>,
+            file: &'a std::path::Path,
+        }
+        let outcome = match (value, changed) {
+            (Some(_), _) => "set",
+            (None, true) => "unset",
+            (None, false) => "no-op",
+        };
+        return json(&Changed {
+            outcome,
+            key,
+            value,
+            file,
+        });
+    }
+    match (value, changed) {
+        (Some(v), _) => line(&format!("set {key} = {v} in {}", file.display())),
+        (None, true) => line(&format!("unset {key} in {}", file.display())),
+        (None, false) => line(&format!("no-op: {key} is not set in {}", file.display())),
+    }
+}
+
+/// `idp auth login` / `logout`.
+pub(crate) fn auth_changed(outcome: &str, store: &str, out: Output) {
+    if out == Output::Json {
+        #[derive(Serialize)]
+        struct Changed<'a> {
+            outcome: &'a str,
+            store: &'a str,
+        }
+        return json(&Changed { outcome, store });
+    }
+    match outcome {
+        "logged_in" => line(&format!(
+            "logged in to github.com; the token is in the {store}"
+        )),
+        "logged_out" => line(&format!(
+            "logged out of github.com; removed the token from the {store}"
+        )),
+        _ => line(&format!("no-op: no token in the {store}")),
+    }
+}
+
+/// `idp auth status`: where the token comes from, never the token.
+pub(crate) fn auth_status(source: Option<TokenSource>, store: &str, out: Output) {
+    if out == Output::Json {
+        #[derive(Serialize)]
+        struct Status<'a> {
+            logged_in: bool,
+            source: Option<TokenSource>,
+            store: &'a str,
+        }
+        return json(&Status {
+            logged_in: source.is_some(),
+            source,
+            store,
+        });
+    }
+    match source {
+        Some(TokenSource::Env { variable }) => line(&format!(
+            "github.com: logged in with a token from `{variable}` (token: ****)"
+        )),
+        Some(TokenSource::Store { store }) => line(&format!(
+            "github.com: logged in with a token from the {store} (token: ****)"
+        )),
+        None => {
+            line(&format!("github.com: not logged in (store: {store})"));
+            diag("hint: run `idp auth login`, or set `GH_TOKEN`");
+        }
+    }
+}
+
+/// The finished workflow run of `--via-github`: its URL on stdout, the conclusion.
+pub(crate) fn via_github(report: &ViaGithubReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let conclusion = report.conclusion.as_deref().unwrap_or("unknown");
+    line(&format!(
+        "{} in {}: {conclusion}",
+        report.workflow, report.repo
+    ));
+    line(&format!("  run: {}", report.run_url));
+    if !report.succeeded {
+        diag(&format!(
+            "error: the workflow run ended `{conclusion}`; its log is at {}",
+            report.run_url
+        ));
+    }
+}

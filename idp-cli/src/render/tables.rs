@@ -1,0 +1,266 @@
+//! The tabular renderings: box-drawn on a terminal, plain aligned columns when piped.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the render modules are the one place the CLI prints"
+)]
+
+use super::print::{color, diag, json, line};
+use crate::cli::Output;
+use chrono::{DateTime, Utc};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use idp_core::domain::lifecycle::Metadata;
+use idp_core::domain::orders::{JobErrors, OrderStatus, RunSummary, format_elapsed};
+use idp_core::domain::ttl;
+use idp_core::environments::cost::CostReport;
+use idp_core::environments::list::ListReport;
+use idp_core::repo::templates::TemplatesReport;
+use idp_core::setup::settings::{Resolved, Setting};
+use serde::Serialize;
+use std::io::IsTerminal;
+
+/// A table: box-drawn on a terminal, plain aligned columns when piped (easy to `grep`/`awk`).
+pub(crate) fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    if std::io::stdout().is_terminal() {
+        t.load_preset(UTF8_FULL_CONDENSED);
+    } else {
+        t.load_preset(comfy_table::presets::NOTHING);
+    }
+    t.set_header(header.iter().copied());
+    t
+}
+
+/// `idp list`: a table, or a JSON array of environments.
+pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
+    if out == Output::Json {
+        return json(&report.environments);
+    }
+    for bad in &report.unreadable {
+        diag(&format!(
+            "warning: cannot read `{}`: {}",
+            bad.key, bad.reason
+        ));
+    }
+    if report.environments.is_empty() {
+        return line(
+            "No environments. Create one with `idp create --name NAME`, or push a branch.",
+        );
+    }
+    let mut t = table(&[
+        "NAME", "STATUS", "TEMPLATE", "BRANCH", "ENDPOINT", "EXPIRES",
+    ]);
+    for m in &report.environments {
+        t.add_row(vec![
+            m.name.to_string(),
+            shown_status(m, now),
+            m.template.to_string(),
+            m.branch.clone().unwrap_or_else(|| "-".into()),
+            m.endpoint.clone().unwrap_or_else(|| "-".into()),
+            if m.status == idp_core::domain::lifecycle::Status::Destroyed {
+                "-".to_owned()
+            } else {
+                ttl::humanize(m.expires_at, now)
+            },
+        ]);
+    }
+    line(&t.to_string());
+}
+
+pub(crate) fn shown_status(m: &Metadata, now: DateTime<Utc>) -> String {
+    if m.is_expired(now) && m.status == idp_core::domain::lifecycle::Status::Active {
+        "expired".to_owned()
+    } else {
+        m.status.to_string()
+    }
+}
+
+/// `idp templates`.
+pub(crate) fn templates(report: &TemplatesReport, out: Output) {
+    for bad in &report.invalid {
+        diag(&format!(
+            "warning: `{}`: {}",
+            bad.path.display(),
+            bad.reason
+        ));
+    }
+    if out == Output::Json {
+        return json(report);
+    }
+    if report.templates.is_empty() {
+        return line(&format!("No templates in `{}`.", report.dir.display()));
+    }
+    let mut t = table(&["NAME", "COST/HOUR", "OUTPUTS", "DESCRIPTION"]);
+    for m in &report.templates {
+        t.add_row(vec![
+            m.name.clone(),
+            m.hourly_cost_usd
+                .map_or_else(|| "-".to_owned(), |c| format!("${c:.4}")),
+            m.outputs.join(", "),
+            m.description.clone(),
+        ]);
+    }
+    line(&t.to_string());
+}
+
+/// `idp cost`.
+pub(crate) fn cost(report: &CostReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let e = &report.estimate;
+    let what = match &report.name {
+        Some(name) => format!("`{name}` (template `{}`)", report.template),
+        None => format!("template `{}`", report.template),
+    };
+    line(&format!(
+        "Estimated cost of {what}, {} CPU / {} MiB{}:",
+        report.cpu,
+        report.memory,
+        if report.shared_networking {
+            ", shared networking"
+        } else {
+            ""
+        }
+    ));
+    let mut t = table(&["ITEM", "USD/HOUR"]);
+    for (item, usd) in &e.breakdown {
+        t.add_row(vec![item.clone(), format!("{usd:.4}")]);
+    }
+    line(&t.to_string());
+    line(&format!(
+        "  per hour:  {}",
+        idp_core::domain::cost::format_usd(e.hourly_usd)
+    ));
+    line(&format!(
+        "  lifetime:  {} over {:.1} h",
+        idp_core::domain::cost::format_usd(e.total_usd),
+        e.hours
+    ));
+    if let (Some(h), Some(usd)) = (report.elapsed_hours, report.to_date_usd) {
+        line(&format!(
+            "  so far:    {} over {h:.1} h",
+            idp_core::domain::cost::format_usd(usd)
+        ));
+    }
+    line(&format!(
+        "  per month: {}",
+        idp_core::domain::cost::format_usd(e.monthly_usd)
+    ));
+    match report.actuals_usd {
+        Some(usd) => line(&format!(
+            "  actual:    {}",
+            idp_core::domain::cost::format_usd(usd)
+        )),
+        None => line(&format!("  actual:    unknown ({})", report.actuals_note)),
+    }
+    for a in &report.assumptions {
+        diag(&format!("note: {a}"));
+    }
+}
+
+/// `idp config list`.
+pub(crate) fn settings(resolved: &Resolved, file: &std::path::Path, out: Output) {
+    if out == Output::Json {
+        #[derive(Serialize)]
+        struct List<'a> {
+            file: &'a std::path::Path,
+            settings: &'a [Setting],
+        }
+        return json(&List {
+            file,
+            settings: &resolved.settings,
+        });
+    }
+    let mut t = table(&["KEY", "VALUE", "SOURCE", "ENV"]);
+    for s in &resolved.settings {
+        t.add_row(vec![
+            s.key.as_str().to_owned(),
+            s.value.clone().unwrap_or_else(|| "-".into()),
+            s.source.map_or("-", |x| x.as_str()).to_owned(),
+            s.env.to_owned(),
+        ]);
+    }
+    line(&t.to_string());
+    diag(&format!(
+        "settings file: {} (precedence: flag > env > file > default)",
+        file.display()
+    ));
+}
+
+/// A job file's problems: one `file: problem` line each on stderr, then a count; with
+/// `--output json` also an `invalid_input` error document listing them as hints.
+pub(crate) fn run_invalid(errors: &JobErrors, out: Output) {
+    for problem in &errors.errors {
+        eprintln!("{}: {problem}", errors.file);
+    }
+    eprintln!("{}: {} problem(s) found", errors.file, errors.errors.len());
+    if out == Output::Json {
+        json(&serde_json::json!({
+            "error": {
+                "kind": "invalid_input",
+                "message": format!("job file `{}` is invalid", errors.file),
+                "hints": errors.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }
+        }));
+    }
+}
+
+pub(crate) fn order_status_cell(status: OrderStatus) -> String {
+    let text = status.as_str();
+    if !color() {
+        return text.to_owned();
+    }
+    let code = match status {
+        OrderStatus::Succeeded => "32",
+        OrderStatus::Failed | OrderStatus::TimedOut => "31",
+        OrderStatus::Skipped => "2",
+        OrderStatus::Pending | OrderStatus::Running => "33",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// A run: a table of its orders and the output of those that failed, or the summary as JSON
+/// (`{run_id, status, orders: [{name, status, exit_code, duration_ms, log_excerpt}]}`).
+pub(crate) fn run_summary(summary: &RunSummary, out: Output) {
+    if out == Output::Json {
+        return json(summary);
+    }
+    let mut t = table(&["ORDER", "STATUS", "EXIT", "DURATION"]);
+    for order in &summary.orders {
+        t.add_row(vec![
+            order.name.clone(),
+            order_status_cell(order.status),
+            order
+                .exit_code
+                .map_or_else(|| "-".to_owned(), |c| c.to_string()),
+            order
+                .duration_ms
+                .map_or_else(|| "-".to_owned(), format_elapsed),
+        ]);
+    }
+    line(&t.to_string());
+    for order in &summary.orders {
+        if matches!(order.status, OrderStatus::Failed | OrderStatus::TimedOut)
+            && !order.log_excerpt.is_empty()
+        {
+            line(&format!("\n--- {} ({}):", order.name, order.status));
+            line(order.log_excerpt.trim_end());
+        }
+    }
+    line(&format!(
+        "\nrun {}: {} ({} of {} orders succeeded)",
+        summary.run_id,
+        summary.status,
+        summary.count(OrderStatus::Succeeded),
+        summary.orders.len()
+    ));
+}
+
+/// One order's stored output (as is), or `{run_id, order, log}`.
+pub(crate) fn run_log(run_id: &str, order: &str, log: &str, out: Output) {
+    if out == Output::Json {
+        return json(&serde_json::json!({"run_id": run_id, "order": order, "log": log}));
+    }
+    print!("{log}");
+}
