@@ -27,9 +27,7 @@ use idp_core::ports::{LockTable, ObjectStore};
 
 use crate::adapters::{Caps, Fixture, Seed};
 
-#[path = "../common/moto.rs"]
-mod common;
-pub(crate) use common::{Moto, create_lock_table, endpoint};
+pub(crate) use idp_test_support::moto::{Moto, create_lock_table, endpoint};
 
 /// Returns from the calling test (after one loud `SKIPPED` line) unless moto is configured;
 /// evaluates to the endpoint.

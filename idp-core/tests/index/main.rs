@@ -24,8 +24,7 @@ use idp_core::support::index;
 use idp_core::support::state;
 
 #[cfg(feature = "aws")]
-#[path = "../common/moto.rs"]
-mod moto_support;
+use idp_test_support::moto as moto_support;
 
 /// Counts the requests that reach the store; can refuse writes of the index, as a writer that
 /// dies between its metadata write and its index update would leave things.

@@ -10,8 +10,7 @@ mod scenarios;
 mod support;
 
 #[cfg(feature = "aws")]
-#[path = "../common/moto.rs"]
-mod moto_support;
+use idp_test_support::moto as moto_support;
 
 macro_rules! fixture_or_skip {
     () => {

@@ -7,8 +7,7 @@ mod scenarios;
 mod support;
 
 #[cfg(feature = "aws")]
-#[path = "../common/moto.rs"]
-mod moto_support;
+use idp_test_support::moto as moto_support;
 
 /// The fixture, or return from the test when its backend is not available (moto outside CI).
 macro_rules! fixture_or_skip {

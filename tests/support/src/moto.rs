@@ -6,7 +6,6 @@
 //! and table (`idp-test-{uuid}`); the server is never reset.
 
 #![allow(clippy::print_stderr, reason = "a skipped suite says so on stderr")]
-#![allow(dead_code, reason = "each test binary uses part of this module")]
 
 use std::sync::Once;
 
@@ -20,7 +19,7 @@ use idp_core::setup::env_vars::{self, EnvVars};
 /// The moto endpoint, or `None` (after printing why) when the AWS tests are to be skipped.
 ///
 /// Panics when the endpoint is unset in CI: there a skipped AWS suite is a failure.
-pub(crate) fn endpoint() -> Option<String> {
+pub fn endpoint() -> Option<String> {
     if let Some(endpoint) = env_vars::get(EnvVars::IDP_TEST_AWS_ENDPOINT) {
         return Some(endpoint);
     }
@@ -41,7 +40,7 @@ pub(crate) fn endpoint() -> Option<String> {
 
 /// Puts every request of a client into one moto account.
 #[derive(Debug, Clone)]
-pub(crate) struct MotoAccount(pub(crate) String);
+pub struct MotoAccount(pub String);
 
 impl Intercept for MotoAccount {
     fn name(&self) -> &'static str {
@@ -64,15 +63,15 @@ impl Intercept for MotoAccount {
 
 /// A fresh moto account and the SDK configuration reaching it.
 #[derive(Debug, Clone)]
-pub(crate) struct Moto {
-    pub(crate) cfg: AwsConfig,
-    pub(crate) sdk: SdkConfig,
-    pub(crate) account: MotoAccount,
+pub struct Moto {
+    pub cfg: AwsConfig,
+    pub sdk: SdkConfig,
+    pub account: MotoAccount,
 }
 
 impl Moto {
     /// A new account with a unique bucket and table name in `cfg` (not created yet).
-    pub(crate) async fn new(endpoint: &str) -> Self {
+    pub async fn new(endpoint: &str) -> Self {
         let id = uuid::Uuid::new_v4();
         let account = format!("{:012}", id.as_u128() % 1_000_000_000_000);
         let cfg = AwsConfig::new(
@@ -95,7 +94,7 @@ impl Moto {
         }
     }
 
-    pub(crate) fn s3(&self) -> aws_sdk_s3::Client {
+    pub fn s3(&self) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::config::Builder::from(&self.sdk)
             .force_path_style(true)
             .interceptor(self.account.clone())
@@ -103,28 +102,28 @@ impl Moto {
         aws_sdk_s3::Client::from_conf(config)
     }
 
-    pub(crate) fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         let config = aws_sdk_dynamodb::config::Builder::from(&self.sdk)
             .interceptor(self.account.clone())
             .build();
         aws_sdk_dynamodb::Client::from_conf(config)
     }
 
-    pub(crate) fn ecs(&self) -> aws_sdk_ecs::Client {
+    pub fn ecs(&self) -> aws_sdk_ecs::Client {
         let config = aws_sdk_ecs::config::Builder::from(&self.sdk)
             .interceptor(self.account.clone())
             .build();
         aws_sdk_ecs::Client::from_conf(config)
     }
 
-    pub(crate) fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
         let config = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
             .interceptor(self.account.clone())
             .build();
         aws_sdk_cloudwatchlogs::Client::from_conf(config)
     }
 
-    pub(crate) fn ecr(&self) -> aws_sdk_ecr::Client {
+    pub fn ecr(&self) -> aws_sdk_ecr::Client {
         let config = aws_sdk_ecr::config::Builder::from(&self.sdk)
             .interceptor(self.account.clone())
             .build();
@@ -132,7 +131,7 @@ impl Moto {
     }
 
     /// Creates the bucket and the lock table named in `cfg`, as the README's setup does.
-    pub(crate) async fn create_bucket_and_table(&self) {
+    pub async fn create_bucket_and_table(&self) {
         self.s3()
             .create_bucket()
             .bucket(&self.cfg.state_bucket)
@@ -144,7 +143,7 @@ impl Moto {
 }
 
 /// Creates a lock table as OpenTofu's S3 backend expects it: partition key `LockID` (string).
-pub(crate) async fn create_lock_table(client: &aws_sdk_dynamodb::Client, table: &str) {
+pub async fn create_lock_table(client: &aws_sdk_dynamodb::Client, table: &str) {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     };
