@@ -311,7 +311,7 @@ impl Platform {
         secrets: Option<std::collections::BTreeMap<String, String>>,
     ) -> PyResult<RunReport> {
         use idp_core::domain::orders::Job;
-        use idp_core::runs::{self, RunOptions};
+        use idp_core::runs::{self, RunId, RunOptions};
         let text: String = if job.is_instance_of::<PyString>() {
             job.extract()?
         } else if job.is_instance_of::<PyDict>() {
@@ -323,6 +323,11 @@ impl Platform {
                 "`job` must be the job file's text or a dict",
             ));
         };
+        let run_id = run_id
+            .as_deref()
+            .map(RunId::parse)
+            .transpose()
+            .map_err(|e| errors::to_py(py, &Error::from(e)))?;
         let job = Job::from_yaml(&text, "<job>").map_err(|errors| {
             errors::to_py(
                 py,

@@ -489,7 +489,7 @@ record! {
 impl From<&idp_core::domain::orders::RunSummary> for RunReport {
     fn from(s: &idp_core::domain::orders::RunSummary) -> Self {
         Self {
-            run_id: s.run_id.clone(),
+            run_id: s.run_id.to_string(),
             status: serde_json::to_value(s.status)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use idp_core::domain::event::Repository;
 use idp_core::domain::orders::{Job, RunStatus, RunSummary};
 use idp_core::error::{Error, Result};
-use idp_core::runs::{self, Executors, PrTarget, RunOptions};
+use idp_core::runs::{self, Executors, PrTarget, RunId, RunOptions};
 use idp_core::secret::Secret;
 use idp_core::setup::env_vars;
 
@@ -19,16 +19,19 @@ use crate::{open, render};
 pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> {
     match (&args.action, &args.file) {
         (Some(RunAction::Status(id)), _) => {
-            let summary = runs::status(&open::platform(cli).await?, &id.run_id).await?;
+            let run_id = RunId::parse(&id.run_id)?;
+            let summary = runs::status(&open::platform(cli).await?, &run_id).await?;
             render::run_summary(&summary, out);
             Ok(code(&summary))
         }
         (Some(RunAction::Logs(a)), _) => {
-            let log = runs::logs(&open::platform(cli).await?, &a.run_id, &a.order).await?;
+            let run_id = RunId::parse(&a.run_id)?;
+            let log = runs::logs(&open::platform(cli).await?, &run_id, &a.order).await?;
             render::run_log(&a.run_id, &a.order, &log, out);
             Ok(Code::Ok)
         }
         (Some(RunAction::Resume(a)), _) => {
+            let run_id = RunId::parse(&a.run_id)?;
             let platform = open::platform(cli).await?;
             let mut options = RunOptions {
                 executors: Executors::local(),
@@ -37,11 +40,11 @@ pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> 
             if let Some(dir) = &a.workdir {
                 options.working_dir.clone_from(dir);
             }
-            let job = runs::job_of(&platform, &a.run_id).await?;
+            let job = runs::job_of(&platform, &run_id).await?;
             options.secrets = secrets_for_names(job.orders.iter().flat_map(|o| o.secrets.iter().cloned()));
             let progress = render::run_progress(out, a.watch, job.orders.len());
             options.progress = Some(progress.callback());
-            let summary = runs::resume(&platform, &a.run_id, options).await;
+            let summary = runs::resume(&platform, &run_id, options).await;
             progress.finish();
             let summary = summary?;
             render::run_summary(&summary, out);
@@ -60,8 +63,9 @@ pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> 
                     return Ok(Code::Invalid);
                 }
             };
-            let platform = open::platform(cli).await?;
             let flags = &args.options;
+            let run_id = flags.run_id.as_deref().map(RunId::parse).transpose()?;
+            let platform = open::platform(cli).await?;
             let mut options = RunOptions {
                 executors: Executors::local(),
                 max_parallel: flags.max_parallel.max(1),
@@ -80,7 +84,7 @@ pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> 
             }
             let progress = render::run_progress(out, flags.watch, job.orders.len());
             options.progress = Some(progress.callback());
-            let summary = runs::run(&platform, job, flags.run_id.clone(), options).await;
+            let summary = runs::run(&platform, job, run_id, options).await;
             progress.finish();
             let summary = summary?;
             render::run_summary(&summary, out);

@@ -12,6 +12,7 @@ pub mod layout;
 pub mod lifecycle;
 pub mod naming;
 pub mod orders;
+pub mod redact;
 pub mod render;
 pub mod tags;
 pub mod template;

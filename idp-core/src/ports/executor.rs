@@ -32,14 +32,14 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::BoxError;
-use crate::domain::orders::{Outcome, Target};
+use crate::domain::orders::{OrderOutcome, RunId, Target};
 use crate::secret::Secret;
 
 /// What to run: one order's commands with everything they need.
 #[derive(Debug, Clone)]
 pub struct ExecRequest {
     /// The run the order belongs to.
-    pub run_id: String,
+    pub run_id: RunId,
     /// The order's name.
     pub order: String,
     /// The commands, run in sequence; the first that fails ends the order.
@@ -67,7 +67,7 @@ impl ExecRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecResult {
     /// Succeeded, failed or timed out.
-    pub outcome: Outcome,
+    pub outcome: OrderOutcome,
     /// The exit code of the last command that ran (`None` when it was killed or never started).
     pub exit_code: Option<i32>,
     /// The end of the combined stdout and stderr (each command preceded by `+ CMD`), at most
@@ -85,7 +85,7 @@ pub struct ExecHandle {
     pub id: String,
 }
 
-/// What went wrong in an executor call (a command that fails is an [`Outcome::Failed`] result,
+/// What went wrong in an executor call (a command that fails is an [`OrderOutcome::Failed`] result,
 /// not an error).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -117,7 +117,7 @@ pub trait Executor: Debug + Send + Sync + 'static {
     fn target(&self) -> Target;
 
     /// Runs the order's commands until they end or `request.timeout` passes (then the work is
-    /// stopped and the outcome is [`Outcome::TimedOut`]). Calls `started` with the handle of
+    /// stopped and the outcome is [`OrderOutcome::TimedOut`]). Calls `started` with the handle of
     /// the work each time it changes. Dropping the returned future MUST stop the work.
     async fn execute(
         &self,

@@ -17,17 +17,11 @@ use serde_json::Value;
 
 use super::BoxError;
 use crate::domain::naming::EnvName;
+use crate::domain::redact::{self, Tail};
 use crate::domain::template::TemplateName;
 use crate::secret::Secret;
 
-/// What a masked value prints as.
-pub const MASK: &str = "****";
-
-/// The most bytes of a failed command's error output kept in [`ProvisionError::Failed`].
-pub const MAX_TAIL_BYTES: usize = 4096;
-
-/// The most lines of a failed command's error output kept in [`ProvisionError::Failed`].
-pub const MAX_TAIL_LINES: usize = 40;
+pub use crate::domain::redact::{MASK, MAX_TAIL_BYTES, MAX_TAIL_LINES};
 
 /// Everything a provisioner needs to apply, destroy or inspect one environment.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,11 +84,24 @@ impl ProvisionRequest {
 
     /// `text` with every secret value of this request replaced by [`MASK`].
     pub fn redact(&self, text: &str) -> String {
-        self.secret_values()
-            .iter()
-            .fold(text.to_owned(), |acc, secret| {
-                acc.replace(secret.as_str(), MASK)
-            })
+        let secrets = self.secret_values();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        redact::mask(text, &secrets, false)
+    }
+
+    /// The end of a step's whole error output as [`ProvisionError`] carries it: this request's
+    /// secret values masked, at most [`MAX_TAIL_LINES`] lines and [`MAX_TAIL_BYTES`] bytes.
+    pub fn error_tail(&self, output: &[u8]) -> String {
+        let secrets = self.secret_values();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        redact::error_tail(output, &secrets)
+    }
+
+    /// [`ProvisionRequest::error_tail`] of the bytes a bounded [`Tail`] kept.
+    pub fn error_tail_of(&self, tail: &Tail) -> String {
+        let secrets = self.secret_values();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        tail.error_tail(&secrets)
     }
 }
 
@@ -359,23 +366,6 @@ fn last_line(tail: &str) -> &str {
         .unwrap_or("no error output")
 }
 
-/// The end of `output`: at most [`MAX_TAIL_LINES`] lines and [`MAX_TAIL_BYTES`] bytes (cut at a
-/// character boundary), lossily decoded, with `redact` applied before cutting so that a secret
-/// is never half-kept.
-pub fn output_tail(output: &[u8], redact: impl Fn(&str) -> String) -> String {
-    let text = redact(&String::from_utf8_lossy(output));
-    let lines: Vec<&str> = text.lines().collect();
-    let kept = lines[lines.len().saturating_sub(MAX_TAIL_LINES)..].join("\n");
-    if kept.len() <= MAX_TAIL_BYTES {
-        return kept;
-    }
-    let mut start = kept.len() - MAX_TAIL_BYTES;
-    while !kept.is_char_boundary(start) {
-        start += 1;
-    }
-    kept[start..].to_owned()
-}
-
 /// Applies, destroys and inspects the infrastructure (or local process) of one environment.
 ///
 /// Calls for one environment must not overlap: the use cases hold the environment's lease while
@@ -463,16 +453,6 @@ mod tests {
         assert_eq!(request().redact(text), "error: **** not readable (****)");
     }
 
-    #[test]
-    fn output_tails_keep_the_last_lines_and_bytes() {
-        let many: String = (0..100).map(|i| format!("line {i}\n")).collect();
-        let tail = output_tail(many.as_bytes(), str::to_owned);
-        assert_eq!(tail.lines().count(), MAX_TAIL_LINES);
-        assert!(tail.ends_with("line 99"));
-        let long = "é".repeat(MAX_TAIL_BYTES);
-        assert!(output_tail(long.as_bytes(), str::to_owned).len() <= MAX_TAIL_BYTES);
-    }
-
     proptest::proptest! {
         #[test]
         fn tails_are_capped_and_never_hold_a_secret(
@@ -485,7 +465,7 @@ mod tests {
             output.splice(at..at, secret.bytes());
             let mut request = request();
             request.tfvars.insert("secret_variables".to_owned(), json!({"S": secret.clone()}));
-            let tail = output_tail(&output, |text| request.redact(text));
+            let tail = request.error_tail(&output);
             proptest::prop_assert!(tail.len() <= MAX_TAIL_BYTES);
             proptest::prop_assert!(tail.lines().count() <= MAX_TAIL_LINES);
             proptest::prop_assert!(!tail.contains(&secret));

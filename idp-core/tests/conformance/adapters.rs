@@ -259,3 +259,256 @@ conformance!(memory, crate::adapters::memory);
 conformance!(local, crate::adapters::local);
 #[cfg(feature = "aws")]
 conformance!(moto, crate::moto::fixture);
+
+// === executors and provisioners ===
+
+mod ports {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use idp_core::adapters::local::{LocalExecutor, LocalRuntime, LocalRuntimeConfig};
+    use idp_core::adapters::memory::{MemoryExecutor, MemoryProvisioner, Script};
+    use idp_core::domain::naming::EnvName;
+    use idp_core::domain::template::TemplateName;
+    use idp_core::ports::executor::{ExecHandle, Executor};
+    use idp_core::ports::{ProvisionRequest, Provisioner};
+
+    use crate::suites::executor::Commands;
+    use crate::suites::provisioner::{ProvisionerCaps, Setup};
+
+    /// Keeps what a test's adapter needs alive (temporary directories).
+    pub(crate) type Guard = Option<Box<dyn std::any::Any + Send>>;
+
+    /// `text` as one single-quoted shell word.
+    fn quoted(text: &str) -> String {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+
+    struct MemoryCommands {
+        executor: Arc<MemoryExecutor>,
+        next: AtomicUsize,
+    }
+
+    impl MemoryCommands {
+        fn scripted(&self, what: &str, script: Script) -> String {
+            let n = self.next.fetch_add(1, Ordering::Relaxed);
+            let cmd = format!("step-{n} {what}");
+            self.executor.script(&cmd, script);
+            cmd
+        }
+    }
+
+    impl Commands for MemoryCommands {
+        fn prints(&self, text: &str) -> String {
+            self.scripted("prints", Script::succeeds().printing(text))
+        }
+        fn fails(&self, code: i32, text: &str) -> String {
+            self.scripted("fails", Script::exits(code).printing(text))
+        }
+        fn prints_var(&self, name: &str) -> String {
+            self.scripted(
+                "prints a variable",
+                Script::succeeds().printing(&format!("${{{name}}}")),
+            )
+        }
+        fn hangs(&self) -> String {
+            self.scripted("hangs", Script::succeeds().taking(Duration::from_secs(60)))
+        }
+        fn is_running(&self, handle: &ExecHandle) -> bool {
+            self.executor.is_running(handle)
+        }
+    }
+
+    pub(crate) async fn memory_executor() -> (Arc<dyn Executor>, Arc<dyn Commands>, Guard) {
+        let executor = Arc::new(MemoryExecutor::new());
+        let commands = MemoryCommands {
+            executor: executor.clone(),
+            next: AtomicUsize::new(0),
+        };
+        (executor, Arc::new(commands), None)
+    }
+
+    struct ShellCommands;
+
+    impl Commands for ShellCommands {
+        fn prints(&self, text: &str) -> String {
+            format!("printf '%s\\n' {}", quoted(text))
+        }
+        fn fails(&self, code: i32, text: &str) -> String {
+            format!("printf '%s\\n' {}; exit {code}", quoted(text))
+        }
+        fn prints_var(&self, name: &str) -> String {
+            format!("printf '%s\\n' \"${name}\"")
+        }
+        fn hangs(&self) -> String {
+            "sleep 60".to_owned()
+        }
+        /// The handle is `pid:start_time` of the command's process group leader: it runs while
+        /// that process lives, or any live process is left in its group.
+        fn is_running(&self, handle: &ExecHandle) -> bool {
+            let Some((pid, start)) = handle.id.split_once(':') else {
+                return false;
+            };
+            let stat = |path: std::path::PathBuf| -> Option<(String, String, String)> {
+                let text = fs_err::read_to_string(path).ok()?;
+                let rest = text.get(text.rfind(')')? + 1..)?.to_owned();
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                Some((
+                    (*fields.first()?).to_owned(),
+                    (*fields.get(2)?).to_owned(),
+                    (*fields.get(19)?).to_owned(),
+                ))
+            };
+            let live = |state: &str| !matches!(state, "Z" | "X" | "x");
+            if let Some((state, _, started)) = stat(format!("/proc/{pid}/stat").into())
+                && started == start
+                && live(&state)
+            {
+                return true;
+            }
+            fs_err::read_dir("/proc").is_ok_and(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| stat(e.path().join("stat")))
+                    .any(|(state, group, _)| group == pid && live(&state))
+            })
+        }
+    }
+
+    pub(crate) async fn local_executor() -> (Arc<dyn Executor>, Arc<dyn Commands>, Guard) {
+        (
+            Arc::new(LocalExecutor::new()),
+            Arc::new(ShellCommands),
+            None,
+        )
+    }
+
+    fn request_for(env: &str) -> ProvisionRequest {
+        let env = EnvName::parse(env).expect("an environment name");
+        let key = format!("environments/{env}/terraform.tfstate");
+        ProvisionRequest::new(env, TemplateName::default_template(), key)
+    }
+
+    struct MemorySetup(Arc<MemoryProvisioner>);
+
+    impl Setup for MemorySetup {
+        fn request(&self, env: &str) -> ProvisionRequest {
+            request_for(env)
+        }
+        fn fail_next_apply(&self, _: &mut ProvisionRequest, stderr: &str) {
+            self.0
+                .fail_next_apply(idp_core::ports::ProvisionError::Failed {
+                    step: "apply".to_owned(),
+                    exit_code: Some(3),
+                    stderr_tail: stderr.to_owned(),
+                });
+        }
+        fn caps(&self) -> ProvisionerCaps {
+            ProvisionerCaps {
+                checks_templates: true,
+                knows_health: true,
+            }
+        }
+    }
+
+    pub(crate) async fn memory_provisioner() -> (Arc<dyn Provisioner>, Arc<dyn Setup>, Guard) {
+        let provisioner = Arc::new(MemoryProvisioner::new());
+        (
+            provisioner.clone(),
+            Arc::new(MemorySetup(provisioner)),
+            None,
+        )
+    }
+
+    /// The local runtime runs the repository's example app (`examples/app/server.py`).
+    struct LocalSetup;
+
+    impl Setup for LocalSetup {
+        fn request(&self, env: &str) -> ProvisionRequest {
+            let mut request = request_for(env);
+            request.local_command = Some("python3 examples/app/server.py".to_owned());
+            request.health_check_path = "/health".to_owned();
+            request
+        }
+        fn fail_next_apply(&self, request: &mut ProvisionRequest, stderr: &str) {
+            request.local_command = Some(format!("printf '%s\\n' {} >&2; exit 3", quoted(stderr)));
+        }
+        fn caps(&self) -> ProvisionerCaps {
+            ProvisionerCaps {
+                checks_templates: false,
+                knows_health: true,
+            }
+        }
+    }
+
+    pub(crate) async fn local_runtime() -> (Arc<dyn Provisioner>, Arc<dyn Setup>, Guard) {
+        let dir = super::temp_dir();
+        let mut config = LocalRuntimeConfig::new(dir.path());
+        config.working_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the repository root")
+            .to_path_buf();
+        (
+            Arc::new(LocalRuntime::new(config)),
+            Arc::new(LocalSetup),
+            Some(Box::new(dir)),
+        )
+    }
+
+    /// The OpenTofu adapter driving the recorded stand-in for `tofu`, keeping a state per key.
+    struct TofuSetup(Arc<crate::fake_tofu::Fixture>);
+
+    impl Setup for TofuSetup {
+        fn request(&self, env: &str) -> ProvisionRequest {
+            request_for(env)
+        }
+        fn fail_next_apply(&self, _: &mut ProvisionRequest, stderr: &str) {
+            self.0.fail_once("apply", 3, stderr);
+        }
+        fn caps(&self) -> ProvisionerCaps {
+            ProvisionerCaps {
+                checks_templates: true,
+                knows_health: false,
+            }
+        }
+    }
+
+    pub(crate) async fn tofu() -> (Arc<dyn Provisioner>, Arc<dyn Setup>, Guard) {
+        let fixture = Arc::new(crate::fake_tofu::Fixture::new());
+        fixture.stateful();
+        (
+            Arc::new(fixture.provisioner.clone()),
+            Arc::new(TofuSetup(fixture.clone())),
+            Some(Box::new(fixture)),
+        )
+    }
+}
+
+port_conformance!(executor, [
+    commands_run_in_order_and_success_is_exit_zero,
+    the_first_failing_command_ends_the_order,
+    the_timeout_ends_the_order_as_timed_out,
+    dropping_an_execution_stops_it,
+    handles_name_the_target_and_differ_per_command,
+    secret_values_are_masked_and_variables_reach_the_commands,
+    output_is_capped_to_its_end,
+    reap_stops_an_execution_left_running,
+    reap_of_an_ended_or_unknown_execution_is_harmless,
+];
+    memory => crate::adapters::ports::memory_executor,
+    local => crate::adapters::ports::local_executor,
+);
+
+port_conformance!(provisioner, [
+    apply_then_outputs_then_destroy,
+    destroy_of_a_never_applied_environment_succeeds_and_is_idempotent,
+    a_second_apply_updates_the_environment_in_place,
+    environments_are_independent,
+    apply_of_an_unknown_template_is_a_clear_error,
+    secrets_never_appear_in_errors_or_printed_outputs,
+];
+    memory => crate::adapters::ports::memory_provisioner,
+    local => crate::adapters::ports::local_runtime,
+    tofu => crate::adapters::ports::tofu,
+);

@@ -10,10 +10,12 @@ mod processes;
 
 mod suites {
     pub(crate) mod deployer;
+    pub(crate) mod executor;
     pub(crate) mod image_registry;
     pub(crate) mod lock_table;
     pub(crate) mod log_source;
     pub(crate) mod object_store;
+    pub(crate) mod provisioner;
 }
 
 /// Instantiates every suite for one adapter: `conformance!(name, factory)`, where `factory` is an
@@ -91,8 +93,37 @@ macro_rules! conformance {
     };
 }
 
+/// Instantiates the suite of a port whose adapters are not part of a [`adapters::Fixture`]
+/// (the executor, the provisioner): `port_conformance!(port, [rules…]; adapter => factory, …)`,
+/// where `factory` is an `async fn()` returning `(port, setup, guard)`. Tests are named
+/// `<port>::<adapter>::<rule>`.
+macro_rules! port_conformance {
+    ($port:ident, $rules:tt; $($adapter:ident => $factory:path),* $(,)?) => {
+        mod $port {
+            $( port_conformance!(@adapter $port, $adapter, $factory, $rules); )*
+        }
+    };
+    (@adapter $port:ident, $adapter:ident, $factory:path, [$($test:ident),* $(,)?]) => {
+        mod $adapter {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let (port, setup, _guard) = $factory().await;
+                    $crate::suites::$port::$test(port, setup).await;
+                }
+            )*
+        }
+    };
+}
+
 mod adapters;
 #[cfg(feature = "aws")]
 mod aws_specific;
+#[allow(
+    dead_code,
+    reason = "the conformance suite uses a part of the OpenTofu stand-in"
+)]
+#[path = "../provisioner/fake_tofu.rs"]
+mod fake_tofu;
 #[cfg(feature = "aws")]
 mod moto;

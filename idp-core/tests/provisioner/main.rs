@@ -1,11 +1,17 @@
-//! The provisioners: the OpenTofu CLI adapter (through a fixture executable), the local process
-//! runtime (with the real example app) and the in-memory provisioner.
+//! What is particular to each provisioner: the OpenTofu CLI adapter (through a fixture
+//! executable), the local process runtime (with the real example app) and the in-memory
+//! provisioner. The rules every provisioner keeps are the `provisioner` suite of
+//! `tests/conformance`.
 #![allow(
     clippy::disallowed_methods,
     reason = "tests write fixture files, start processes and measure time"
 )]
 
-mod contract;
+#[allow(
+    dead_code,
+    reason = "the conformance suite uses the stateful mode of the OpenTofu stand-in"
+)]
+mod fake_tofu;
 mod local;
 mod memory;
 mod tofu;

@@ -124,9 +124,14 @@ async fn one_pull_request_comment_tracks_the_run_wave_by_wave() {
         pr: 7,
     });
     options.comment_every = std::time::Duration::ZERO;
-    let summary = runs::run(&fixture.platform, job, Some("commented".into()), options)
-        .await
-        .unwrap();
+    let summary = runs::run(
+        &fixture.platform,
+        job,
+        Some(runs::RunId::parse("commented").unwrap()),
+        options,
+    )
+    .await
+    .unwrap();
     let comments = forge.comments("acme/infra", 7);
     assert_eq!(comments.len(), 1, "one comment, updated in place");
     let comment = &comments[0];

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use idp_core::domain::orders::{OrderStatus, RunStatus};
 use idp_core::error::ErrorKind;
-use idp_core::runs::{self, RunOptions};
+use idp_core::runs::{self, RunEventKind, RunId, RunOptions};
 use idp_core::secret::Secret;
 
 use crate::support::{Fixture, job};
@@ -23,8 +23,8 @@ fn statuses(summary: &idp_core::domain::orders::RunSummary) -> BTreeMap<String, 
         .collect()
 }
 
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+fn unique(prefix: &str) -> RunId {
+    RunId::parse(&format!("{prefix}-{}", uuid::Uuid::new_v4().simple())).unwrap()
 }
 
 pub(crate) async fn a_single_order_runs_and_its_result_is_stored(f: &Fixture) {
@@ -51,7 +51,9 @@ pub(crate) async fn a_single_order_runs_and_its_result_is_stored(f: &Fixture) {
         .await
         .unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::InvalidInput);
-    let unknown = runs::status(&f.platform, "no-such-run").await.unwrap_err();
+    let unknown = runs::status(&f.platform, &RunId::parse("no-such-run").unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(unknown.kind(), ErrorKind::NotFound);
 }
 
@@ -84,7 +86,7 @@ pub(crate) async fn ten_orders_run_in_dependency_order(f: &Fixture) {
         (0..events.len() as u64).collect::<Vec<_>>(),
         "the log has no gap"
     );
-    let at = |kind: &str, order: &str| {
+    let at = |kind: RunEventKind, order: &str| {
         events
             .iter()
             .find(|e| e.kind == kind && e.order.as_deref() == Some(order))
@@ -93,7 +95,9 @@ pub(crate) async fn ten_orders_run_in_dependency_order(f: &Fixture) {
     };
     for order in &job.orders {
         for dep in &order.depends_on {
-            assert!(at("order_finished", dep) < at("order_started", &order.name));
+            assert!(
+                at(RunEventKind::OrderFinished, dep) < at(RunEventKind::OrderStarted, &order.name)
+            );
         }
     }
     let trace = fs_err::read_to_string(f.workdir.path().join("trace")).unwrap();
@@ -246,9 +250,9 @@ pub(crate) async fn a_run_resumes_after_its_orchestrator_was_killed(f: &Fixture)
     assert!(
         events
             .iter()
-            .any(|e| e.kind == "order_reaped" && e.order.as_deref() == Some("b"))
+            .any(|e| e.kind == RunEventKind::OrderReaped && e.order.as_deref() == Some("b"))
     );
-    assert!(events.iter().any(|e| e.kind == "order_started"
+    assert!(events.iter().any(|e| e.kind == RunEventKind::OrderStarted
         && e.order.as_deref() == Some("b")
         && e.message.as_deref() == Some("attempt 2")));
     // Resuming a finished run only reads it back.
@@ -361,11 +365,11 @@ pub(crate) async fn a_thousand_orders_finish_with_bounded_concurrency(f: &Fixtur
     let mut running: HashMap<String, ()> = HashMap::new();
     let mut most = 0;
     for e in &events {
-        match e.kind.as_str() {
-            "order_started" => {
+        match e.kind {
+            RunEventKind::OrderStarted => {
                 running.insert(e.order.clone().unwrap(), ());
             }
-            "order_finished" => {
+            RunEventKind::OrderFinished => {
                 running.remove(e.order.as_deref().unwrap());
             }
             _ => {}

@@ -19,9 +19,9 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 
 use super::runtime::{ProcStat, group_alive};
-use crate::domain::orders::Outcome;
+use crate::domain::orders::OrderOutcome;
 use crate::domain::orders::Target;
-use crate::domain::orders::mask::Tail;
+use crate::domain::redact::Tail;
 use crate::ports::executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Executor};
 
 /// How long a command's pipes may stay open after it exited (a background child holding them).
@@ -109,7 +109,7 @@ impl LocalExecutor {
             .current_dir(&dir)
             .envs(&request.env)
             .envs(request.secrets.iter().map(|(k, v)| (k, v.expose())))
-            .env("IDP_RUN_ID", &request.run_id)
+            .env("IDP_RUN_ID", request.run_id.as_str())
             .env("IDP_ORDER", &request.order)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -187,7 +187,7 @@ impl Executor for LocalExecutor {
         let deadline = Instant::now() + request.timeout;
         let mut tail = Tail::new(request.output_cap);
         let mut exit_code = None;
-        let mut outcome = Outcome::Succeeded;
+        let mut outcome = OrderOutcome::Succeeded;
         for cmd in &request.cmds {
             tail.push(format!("+ {cmd}\n").as_bytes());
             match self
@@ -197,7 +197,7 @@ impl Executor for LocalExecutor {
                 Ended::Exited(code) => {
                     exit_code = code;
                     if code != Some(0) {
-                        outcome = Outcome::Failed;
+                        outcome = OrderOutcome::Failed;
                         break;
                     }
                 }
@@ -210,7 +210,7 @@ impl Executor for LocalExecutor {
                         .as_bytes(),
                     );
                     exit_code = None;
-                    outcome = Outcome::TimedOut;
+                    outcome = OrderOutcome::TimedOut;
                     break;
                 }
             }

@@ -25,6 +25,7 @@
 //! ```
 
 mod deployer;
+mod executor;
 mod forge;
 mod image_registry;
 mod lock_table;
@@ -33,6 +34,7 @@ mod object_store;
 mod provisioner;
 
 pub use deployer::MemoryDeployer;
+pub use executor::{MemoryExecutor, Script};
 pub use forge::{MemoryComment, MemoryForge, MemoryRun, NoForge, RecordedStatus};
 pub use image_registry::MemoryRegistry;
 pub use lock_table::MemoryLocks;

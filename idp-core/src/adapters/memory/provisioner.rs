@@ -2,15 +2,19 @@
 //! demand.
 //!
 //! Use-case tests use it to check what was applied or destroyed, in which order and with which
-//! variables, and to make the next apply or destroy fail the way OpenTofu fails.
+//! variables, and to make the next apply or destroy fail the way OpenTofu fails. Like every
+//! provisioner it refuses a template it does not have (it has the built-in ones, and those
+//! added with [`MemoryProvisioner::add_template`]) and keeps the request's secret values out of
+//! its errors, injected ones included.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
 use super::lock;
 use crate::domain::naming::EnvName;
+use crate::domain::template::{BUILTIN_TEMPLATES, TemplateName};
 use crate::ports::provisioner::{
     Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth,
 };
@@ -44,6 +48,8 @@ struct State {
     fail_apply: Option<ProvisionError>,
     fail_destroy: Option<ProvisionError>,
     tags_follow_expiry: bool,
+    /// Templates beyond the built-in ones.
+    templates: BTreeSet<TemplateName>,
 }
 
 /// A [`Provisioner`] in process memory.
@@ -66,6 +72,11 @@ impl MemoryProvisioner {
     /// A provisioner with nothing applied.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Makes `template` available besides the built-in templates.
+    pub fn add_template(&self, template: TemplateName) {
+        lock(&self.state).templates.insert(template);
     }
 
     /// Every call so far, oldest first.
@@ -121,6 +132,48 @@ impl MemoryProvisioner {
     }
 }
 
+/// Refuses a template this provisioner does not have.
+fn check_template(state: &State, request: &ProvisionRequest) -> Result<(), ProvisionError> {
+    let template = &request.template;
+    if template.is_builtin() || state.templates.contains(template) {
+        return Ok(());
+    }
+    let mut known: Vec<&str> = BUILTIN_TEMPLATES.to_vec();
+    known.extend(state.templates.iter().map(TemplateName::as_str));
+    Err(ProvisionError::InvalidRequest {
+        reason: format!(
+            "template `{}` does not exist: the templates are {}; run `idp templates` for the available ones",
+            template.as_str().escape_default(),
+            known.join(", ")
+        ),
+    })
+}
+
+/// An injected failure as a real provisioner reports it: the request's secrets masked.
+fn redacted(error: ProvisionError, request: &ProvisionRequest) -> ProvisionError {
+    match error {
+        ProvisionError::Failed {
+            step,
+            exit_code,
+            stderr_tail,
+        } => ProvisionError::Failed {
+            step,
+            exit_code,
+            stderr_tail: request.redact(&stderr_tail),
+        },
+        ProvisionError::Timeout {
+            step,
+            after,
+            output_tail,
+        } => ProvisionError::Timeout {
+            step,
+            after,
+            output_tail: request.redact(&output_tail),
+        },
+        other => other,
+    }
+}
+
 fn not_found(request: &ProvisionRequest) -> ProvisionError {
     ProvisionError::NotFound {
         env: request.env.to_string(),
@@ -135,8 +188,9 @@ impl Provisioner for MemoryProvisioner {
 
     async fn apply(&self, request: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
         let mut state = self.record(ProvisionOp::Apply, request);
+        check_template(&state, request)?;
         if let Some(error) = state.fail_apply.take() {
-            return Err(error);
+            return Err(redacted(error, request));
         }
         let mut outputs = Outputs::new();
         outputs.insert(
@@ -150,8 +204,9 @@ impl Provisioner for MemoryProvisioner {
 
     async fn destroy(&self, request: &ProvisionRequest) -> Result<(), ProvisionError> {
         let mut state = self.record(ProvisionOp::Destroy, request);
+        check_template(&state, request)?;
         if let Some(error) = state.fail_destroy.take() {
-            return Err(error);
+            return Err(redacted(error, request));
         }
         state.applied.remove(&request.env);
         Ok(())

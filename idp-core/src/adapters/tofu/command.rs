@@ -2,7 +2,8 @@
 //! environment variables and a hard timeout.
 //!
 //! OpenTofu starts provider plugins as child processes, so each command runs in its own process
-//! group and the timeout kills the whole group, not just the `tofu` process.
+//! group and the timeout kills the whole group, not just the `tofu` process. Its error output is
+//! kept as a bounded [`Tail`], so a chatty provider costs no more memory than a quiet one.
 #![allow(
     clippy::disallowed_methods,
     reason = "the tofu adapter starts the OpenTofu CLI as a process"
@@ -17,15 +18,21 @@ use nix::unistd::Pid;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::task::JoinHandle;
 
+use crate::domain::redact::Tail;
+
 /// How long the output pipes may stay open after the command exited or was killed.
 const DRAIN: Duration = Duration::from_secs(5);
+
+/// The most bytes of error output kept (the end is kept).
+const STDERR_CAP: usize = 64 * 1024;
 
 /// What a finished command printed and how it exited.
 #[derive(Debug)]
 pub(crate) struct Finished {
     pub(crate) status: ExitStatus,
     pub(crate) stdout: Vec<u8>,
-    pub(crate) stderr: Vec<u8>,
+    /// The end of its error output.
+    pub(crate) stderr: Tail,
 }
 
 /// Why a command did not finish.
@@ -37,8 +44,8 @@ pub(crate) enum RunError {
     Wait(std::io::Error),
     /// The timeout passed; the process group was killed and reaped.
     Timeout {
-        /// Everything it printed to stderr, then stdout, before it was killed.
-        output: Vec<u8>,
+        /// The end of what it printed to stderr, then stdout, before it was killed.
+        output: Tail,
     },
 }
 
@@ -67,8 +74,8 @@ pub(crate) async fn run(
         .id()
         .and_then(|id| i32::try_from(id).ok())
         .map(Pid::from_raw);
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
+    let stdout = drain(child.stdout.take(), usize::MAX);
+    let stderr = drain(child.stderr.take(), STDERR_CAP);
     let waited = tokio::time::timeout(timeout, child.wait()).await;
     // Kills the whole group: everything on timeout, or plugins that outlived tofu and keep its
     // output pipes open.
@@ -81,6 +88,7 @@ pub(crate) async fn run(
         Ok(Ok(status)) => {
             let stdout = collect(stdout, kill_group).await;
             let stderr = collect(stderr, kill_group).await;
+            let stdout = stdout.into_bytes();
             Ok(Finished {
                 status,
                 stdout,
@@ -96,32 +104,39 @@ pub(crate) async fn run(
             // Reap the killed process so nothing is left behind, not even a zombie.
             let _ = child.wait().await;
             let mut output = collect(stderr, kill_group).await;
-            output.extend(collect(stdout, kill_group).await);
+            output.push(&collect(stdout, kill_group).await.into_bytes());
             Err(RunError::Timeout { output })
         }
     }
 }
 
-fn drain<R: AsyncRead + Unpin + Send + 'static>(pipe: Option<R>) -> JoinHandle<Vec<u8>> {
+/// Reads a pipe to its end in a task, keeping at most `cap` bytes of it (the end).
+fn drain<R: AsyncRead + Unpin + Send + 'static>(pipe: Option<R>, cap: usize) -> JoinHandle<Tail> {
     tokio::spawn(async move {
-        let mut buf = Vec::new();
+        let mut kept = Tail::new(cap);
         if let Some(mut pipe) = pipe {
+            let mut buf = vec![0_u8; 8192];
             // A read error ends the capture; what was read so far is kept.
-            let _ = pipe.read_to_end(&mut buf).await;
+            while let Ok(n) = pipe.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                kept.push(buf.get(..n).unwrap_or_default());
+            }
         }
-        buf
+        kept
     })
 }
 
-async fn collect(task: JoinHandle<Vec<u8>>, kill_group: impl Fn()) -> Vec<u8> {
+async fn collect(task: JoinHandle<Tail>, kill_group: impl Fn()) -> Tail {
     let abort = task.abort_handle();
     match tokio::time::timeout(DRAIN, task).await {
-        Ok(Ok(buf)) => buf,
-        Ok(Err(_join)) => Vec::new(),
+        Ok(Ok(kept)) => kept,
+        Ok(Err(_join)) => Tail::new(0),
         Err(_elapsed) => {
             kill_group();
             abort.abort();
-            Vec::new()
+            Tail::new(0)
         }
     }
 }

@@ -30,7 +30,7 @@ use async_trait::async_trait;
 use self::command::{Finished, RunError};
 use crate::domain::template::TemplateName;
 use crate::ports::provisioner::{
-    Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth, output_tail,
+    Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth,
 };
 
 const BACKEND: &str = "tofu";
@@ -158,7 +158,6 @@ impl TofuProvisioner {
         let data_dir = self.data_dir(request);
         fs_err::create_dir_all(&data_dir).map_err(backend)?;
         let envs = [("TF_DATA_DIR", data_dir.as_path())];
-        let redact = |text: &str| request.redact(text);
         match command::run(
             &self.config.program,
             &args,
@@ -172,12 +171,12 @@ impl TofuProvisioner {
             Ok(finished) => Err(ProvisionError::Failed {
                 step,
                 exit_code: finished.status.code(),
-                stderr_tail: output_tail(&finished.stderr, redact),
+                stderr_tail: request.error_tail_of(&finished.stderr),
             }),
             Err(RunError::Timeout { output }) => Err(ProvisionError::Timeout {
                 step,
                 after: self.config.command_timeout,
-                output_tail: output_tail(&output, redact),
+                output_tail: request.error_tail_of(&output),
             }),
             Err(RunError::Spawn(source)) => Err(ProvisionError::Unavailable {
                 backend: BACKEND,

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::{OrderStatus, RunStatus};
+use super::{OrderStatus, RunId, RunStatus};
 use crate::domain::render::{MAX_COMMENT_LEN, code_span};
 
 /// How much of an order's output the comment shows, at most.
@@ -35,7 +35,7 @@ pub struct OrderSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// The run's id.
-    pub run_id: String,
+    pub run_id: RunId,
     /// Where it stands.
     pub status: RunStatus,
     /// Every order, in job order.
@@ -51,12 +51,8 @@ impl RunSummary {
 
 /// The hidden first line of a run's comment: `<!-- idp:run:{run_id} -->`. Run ids are letters,
 /// digits, `-` and `_` (checked by `domain::layout`), so they cannot close the HTML comment.
-pub fn run_comment_marker(run_id: &str) -> String {
-    let safe: String = run_id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
-        .collect();
-    format!("<!-- idp:run:{safe} -->")
+pub fn run_comment_marker(run_id: &RunId) -> String {
+    format!("<!-- idp:run:{run_id} -->")
 }
 
 /// A duration as people read it: `420 ms`, `12.3 s`, `4m 05s`, `1h 02m`.
@@ -107,7 +103,7 @@ pub fn run_comment(summary: &RunSummary) -> String {
     let _ = writeln!(
         out,
         "Run {}: {} of {} orders succeeded.",
-        code_span(&summary.run_id),
+        code_span(summary.run_id.as_str()),
         summary.count(OrderStatus::Succeeded),
         summary.orders.len()
     );
@@ -136,7 +132,7 @@ pub fn run_comment(summary: &RunSummary) -> String {
         if matches!(order.status, OrderStatus::Failed | OrderStatus::TimedOut)
             && !order.log_excerpt.is_empty()
         {
-            let excerpt = super::mask::excerpt(
+            let excerpt = crate::domain::redact::excerpt(
                 &order.log_excerpt,
                 COMMENT_EXCERPT_LINES,
                 COMMENT_EXCERPT_BYTES,
@@ -179,7 +175,7 @@ mod tests {
     #[test]
     fn the_comment_lists_every_order_and_the_output_of_failures() {
         let summary = RunSummary {
-            run_id: "r-1".into(),
+            run_id: RunId::parse("r-1").unwrap(),
             status: RunStatus::Failed,
             orders: vec![
                 order("init", OrderStatus::Succeeded, Some(0), Some(420), "ok"),
@@ -199,7 +195,7 @@ mod tests {
     #[test]
     fn a_huge_run_fits_in_one_comment() {
         let summary = RunSummary {
-            run_id: "big".into(),
+            run_id: RunId::parse("big").unwrap(),
             status: RunStatus::Failed,
             orders: (0..5_000)
                 .map(|i| {

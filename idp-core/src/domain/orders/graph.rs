@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use super::{Job, OrderStatus, Outcome, RunStatus};
+use super::{Job, OrderOutcome, OrderStatus, RunStatus};
 
 /// A call that does not fit the order's status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -154,7 +154,7 @@ impl OrderGraph {
     }
 
     /// Records how a running order ended; returns what became ready and what was skipped.
-    pub fn finish(&mut self, name: &str, outcome: Outcome) -> Result<Newly, GraphError> {
+    pub fn finish(&mut self, name: &str, outcome: OrderOutcome) -> Result<Newly, GraphError> {
         let i = self.idx(name)?;
         let status = self.status_at(i);
         if status != OrderStatus::Running {
@@ -327,7 +327,7 @@ impl OrderGraph {
 mod tests {
     use proptest::prelude::*;
 
-    use super::super::{Job, OrderStatus, Outcome, RunStatus};
+    use super::super::{Job, OrderOutcome, OrderStatus, RunStatus};
     use super::*;
 
     fn job(edges: &[(&str, &[&str], bool)]) -> Job {
@@ -352,14 +352,14 @@ mod tests {
         let mut g = OrderGraph::new(&job);
         assert_eq!(g.ready(), vec!["top"]);
         g.start("top").unwrap();
-        let newly = g.finish("top", Outcome::Succeeded).unwrap();
+        let newly = g.finish("top", OrderOutcome::Succeeded).unwrap();
         assert_eq!(newly.ready, vec!["left", "right"]);
         g.start("left").unwrap();
         g.start("right").unwrap();
-        let newly = g.finish("left", Outcome::Failed).unwrap();
+        let newly = g.finish("left", OrderOutcome::Failed).unwrap();
         assert_eq!(newly.skipped, vec!["join"]);
         assert!(
-            g.finish("right", Outcome::Succeeded)
+            g.finish("right", OrderOutcome::Succeeded)
                 .unwrap()
                 .ready
                 .is_empty()
@@ -375,11 +375,11 @@ mod tests {
         let mut g = OrderGraph::new(&job);
         g.start("lint").unwrap();
         assert_eq!(
-            g.finish("lint", Outcome::Failed).unwrap().ready,
+            g.finish("lint", OrderOutcome::Failed).unwrap().ready,
             vec!["deploy"]
         );
         g.start("deploy").unwrap();
-        g.finish("deploy", Outcome::Succeeded).unwrap();
+        g.finish("deploy", OrderOutcome::Succeeded).unwrap();
         assert_eq!(g.run_status(), RunStatus::Succeeded);
     }
 
@@ -392,13 +392,13 @@ mod tests {
             Err(GraphError::NotReady { waiting: 1, .. })
         ));
         assert!(matches!(
-            g.finish("a", Outcome::Succeeded),
+            g.finish("a", OrderOutcome::Succeeded),
             Err(GraphError::NotRunning { .. })
         ));
         assert!(matches!(g.start("zz"), Err(GraphError::Unknown { .. })));
         g.start("a").unwrap();
-        g.finish("a", Outcome::Succeeded).unwrap();
-        assert!(g.finish("a", Outcome::Failed).is_err());
+        g.finish("a", OrderOutcome::Succeeded).unwrap();
+        assert!(g.finish("a", OrderOutcome::Failed).is_err());
     }
 
     #[test]
@@ -407,7 +407,7 @@ mod tests {
         let mut g = OrderGraph::new(&job);
         g.start("a").unwrap();
         g.start("b").unwrap();
-        g.finish("a", Outcome::Succeeded).unwrap();
+        g.finish("a", OrderOutcome::Succeeded).unwrap();
         let sweep = g.time_out();
         assert_eq!(sweep.timed_out, vec!["b"]);
         assert_eq!(sweep.skipped, vec!["c"]);
@@ -482,7 +482,7 @@ mod tests {
                 prop_assert!(!running.is_empty(), "nothing running, nothing ready, not finished");
                 let pick = usize::from(*choice.next().unwrap_or(&0)) % running.len();
                 let name = running.swap_remove(pick);
-                let outcome = match choice.next().unwrap_or(&0) % 3 { 0 => Outcome::Failed, 1 => Outcome::TimedOut, _ => Outcome::Succeeded };
+                let outcome = match choice.next().unwrap_or(&0) % 3 { 0 => OrderOutcome::Failed, 1 => OrderOutcome::TimedOut, _ => OrderOutcome::Succeeded };
                 let newly = g.finish(&name, outcome).unwrap();
                 prop_assert!(ended.insert(name, outcome.into()).is_none());
                 for skipped in newly.skipped {

@@ -3,8 +3,8 @@
 //!
 //! This module is the pure part: the job file schema (YAML or JSON), its validation (every
 //! problem reported at once, with the order and field), the [`OrderGraph`] that decides which
-//! order may start and what a failure skips, secret masking of captured output, and the PR
-//! comment of a run. It never reads the clock, the environment or the disk.
+//! order may start and what a failure skips, and the PR comment of a run (secret masking of
+//! captured output is `domain::redact`). It never reads the clock, the environment or the disk.
 //!
 //! A job file:
 //!
@@ -27,7 +27,7 @@
 
 pub mod comment;
 pub mod graph;
-pub mod mask;
+mod run_id;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 
 pub use comment::{OrderSummary, RunSummary, format_elapsed, run_comment, run_comment_marker};
 pub use graph::{GraphError, Newly, OrderGraph, TimeoutSweep};
+pub use run_id::{InvalidRunId, RunId};
 pub use validate::{JobError, JobErrors};
 
 /// The job timeout when the file sets none.
@@ -244,7 +245,7 @@ impl fmt::Display for OrderStatus {
 /// How an order that ran ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum OrderOutcome {
     /// Every command exited 0.
     Succeeded,
     /// A command failed.
@@ -253,12 +254,12 @@ pub enum Outcome {
     TimedOut,
 }
 
-impl From<Outcome> for OrderStatus {
-    fn from(outcome: Outcome) -> Self {
+impl From<OrderOutcome> for OrderStatus {
+    fn from(outcome: OrderOutcome) -> Self {
         match outcome {
-            Outcome::Succeeded => OrderStatus::Succeeded,
-            Outcome::Failed => OrderStatus::Failed,
-            Outcome::TimedOut => OrderStatus::TimedOut,
+            OrderOutcome::Succeeded => OrderStatus::Succeeded,
+            OrderOutcome::Failed => OrderStatus::Failed,
+            OrderOutcome::TimedOut => OrderStatus::TimedOut,
         }
     }
 }

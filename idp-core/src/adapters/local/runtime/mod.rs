@@ -19,6 +19,9 @@
     reason = "the local runtime starts processes, reads /proc, writes its records and reads the clock"
 )]
 
+mod probe;
+mod process;
+
 use std::io::{Read, Seek, SeekFrom};
 use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::process::CommandExt;
@@ -31,14 +34,16 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
+use self::probe::{check_health_path, probe};
+use self::process::wait_until_gone;
+pub(super) use self::process::{ProcStat, group_alive};
 use super::fs::{self, BACKEND, LOCAL_DIR};
 use crate::domain::naming::EnvName;
+use crate::domain::redact::Tail;
 use crate::ports::provisioner::{
-    Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth, output_tail,
+    Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth,
 };
 
 /// The log stream (file name without `.log`) of the app's output.
@@ -46,9 +51,6 @@ const STREAM: &str = "app";
 
 /// How often the health check and the stop loop look again.
 const POLL: Duration = Duration::from_millis(100);
-
-/// One health-check request's time budget.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How long a failed start gets between SIGTERM and SIGKILL.
 const ABANDON_GRACE: Duration = Duration::from_millis(500);
@@ -124,52 +126,8 @@ struct ProcessRecord {
     started_at: DateTime<Utc>,
 }
 
-/// What `/proc/<pid>/stat` says about a process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct ProcStat {
-    pub(super) state: char,
-    pub(super) pgrp: i32,
-    pub(super) start_time: u64,
-}
-
-impl ProcStat {
-    pub(super) fn read(pid: u32) -> Option<Self> {
-        let text = fs_err::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        Self::parse(&text)
-    }
-
-    /// Parses the line; the command name (field 2) is in parentheses and may itself contain
-    /// spaces and parentheses, so fields are counted from the last `)`.
-    fn parse(text: &str) -> Option<Self> {
-        let rest = &text[text.rfind(')')? + 1..];
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        Some(Self {
-            state: fields.first()?.chars().next()?,
-            pgrp: fields.get(2)?.parse().ok()?,
-            start_time: fields.get(19)?.parse().ok()?,
-        })
-    }
-
-    /// Whether the process still runs (a zombie has exited and only waits to be reaped).
-    pub(super) fn is_live(self) -> bool {
-        !matches!(self.state, 'Z' | 'X' | 'x')
-    }
-}
-
-/// Whether any live process belongs to process group `pgid`.
-pub(super) fn group_alive(pgid: u32) -> bool {
-    let Ok(entries) = fs_err::read_dir("/proc") else {
-        return false;
-    };
-    let Ok(pgid) = i32::try_from(pgid) else {
-        return false;
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
-        .filter_map(ProcStat::read)
-        .any(|stat| stat.pgrp == pgid && stat.is_live())
-}
+/// How much of the app's log since a failed start is read (the end is kept).
+const LOG_TAIL_CAP: usize = 64 * 1024;
 
 /// Whether the record's process group may be signalled: its leader is the very process that was
 /// started (same start time), or the leader is gone but members of its group live on (a process
@@ -306,15 +264,22 @@ impl LocalRuntime {
 
     /// The log written since byte `offset`, capped and redacted.
     fn log_tail_since(&self, request: &ProvisionRequest, offset: u64) -> String {
-        let mut bytes = Vec::new();
+        let mut tail = Tail::new(LOG_TAIL_CAP);
         let read = fs_err::File::open(self.log_file(&request.env)).and_then(|mut file| {
             file.seek(SeekFrom::Start(offset))?;
-            file.read_to_end(&mut bytes)
+            let mut buf = vec![0_u8; 8192];
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                tail.push(buf.get(..n).unwrap_or_default());
+            }
         });
         if let Err(error) = read {
             return format!("(could not read the log: {error})");
         }
-        output_tail(&bytes, |text| request.redact(text))
+        request.error_tail_of(&tail)
     }
 
     /// Starts the app and returns its record and a receiver of its exit status.
@@ -400,74 +365,6 @@ impl LocalRuntime {
             tracing::warn!(%error, "could not remove the record of a failed start");
         }
     }
-}
-
-/// Polls until no live process is left in group `pgid`; `false` if `within` passed first.
-async fn wait_until_gone(pgid: u32, within: Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + within;
-    let mut pause = Duration::from_millis(5);
-    loop {
-        if !group_alive(pgid) {
-            return true;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(POLL);
-    }
-}
-
-/// The path must be an absolute URL path without whitespace or control characters, as it goes
-/// into an HTTP request line.
-fn check_health_path(path: &str) -> Result<(), ProvisionError> {
-    if path.starts_with('/') && !path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Ok(());
-    }
-    Err(ProvisionError::InvalidRequest {
-        reason: format!(
-            "health check path `{}` is invalid: start it with `/` and leave out spaces (e.g. `/health`)",
-            path.escape_default()
-        ),
-    })
-}
-
-/// One `GET` to `127.0.0.1:port{path}`; the status code, or `None` if nothing answered in time.
-async fn probe(port: u16, path: &str) -> Option<u16> {
-    let request = async {
-        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await.ok()?;
-        let head = format!(
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: idp-health-check\r\nConnection: close\r\n\r\n"
-        );
-        stream.write_all(head.as_bytes()).await.ok()?;
-        let mut buf = Vec::with_capacity(256);
-        let mut chunk = [0_u8; 256];
-        while !buf.windows(2).any(|w| w == b"\r\n") && buf.len() < 4096 {
-            let n = stream.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                break;
-            }
-            buf.extend_from_slice(chunk.get(..n)?);
-        }
-        parse_status(&buf)
-    };
-    tokio::time::timeout(PROBE_TIMEOUT, request)
-        .await
-        .ok()
-        .flatten()
-}
-
-/// The status code of an HTTP/1.x status line (`HTTP/1.1 200 OK`).
-fn parse_status(response: &[u8]) -> Option<u16> {
-    let line = response.split(|&b| b == b'\r').next()?;
-    let line = std::str::from_utf8(line).ok()?;
-    let mut parts = line.split(' ');
-    if !parts.next()?.starts_with("HTTP/1.") {
-        return None;
-    }
-    let code = parts.next()?;
-    (code.len() == 3).then_some(())?;
-    code.parse().ok()
 }
 
 #[async_trait]
@@ -584,53 +481,6 @@ impl Provisioner for LocalRuntime {
             })
         } else {
             Ok(RuntimeHealth::Stopped)
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn proc_stat_fields_are_counted_from_the_last_parenthesis() {
-        let line = "4242 (my (odd) app) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
-        let stat = ProcStat::parse(line).unwrap();
-        assert_eq!(
-            stat,
-            ProcStat {
-                state: 'S',
-                pgrp: 4242,
-                start_time: 987654
-            }
-        );
-        assert!(ProcStat::parse("garbage").is_none());
-    }
-
-    #[test]
-    fn status_lines_give_their_code() {
-        assert_eq!(parse_status(b"HTTP/1.1 204 No Content\r\n"), Some(204));
-        assert_eq!(
-            parse_status(b"HTTP/1.0 503 Service Unavailable\r\n"),
-            Some(503)
-        );
-        assert_eq!(parse_status(b"SSH-2.0-OpenSSH\r\n"), None);
-        assert_eq!(parse_status(b""), None);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn parsers_of_foreign_text_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
-            let _ = parse_status(&bytes);
-            let _ = ProcStat::parse(&String::from_utf8_lossy(&bytes));
-        }
-    }
-
-    #[test]
-    fn health_paths_must_be_plain_absolute_paths() {
-        assert!(check_health_path("/health?full=1").is_ok());
-        for bad in ["health", "/a b", "/x\r\nHost: evil", ""] {
-            assert!(check_health_path(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -1,18 +1,35 @@
-//! Keeping captured output small and free of secrets.
+//! Keeping captured output small and free of secrets: the one place where secret values are
+//! masked and the end of an output is cut.
 //!
-//! An order's output is kept as a byte tail of bounded size ([`Tail`]), so a command that
-//! prints gigabytes costs no more memory than one that prints a line. Secret values are masked
-//! when the tail is read ([`Tail::text`]), over the whole buffer at once, so a secret split
-//! across two writes is still masked; a secret cut in two by the start of the tail is masked
-//! too (its visible end is replaced).
+//! Every output idp keeps (an order's log and its excerpt, the error output of a failed
+//! OpenTofu command or local app) goes through here:
+//!
+//! - [`Tail`] keeps the last bytes written, at most a fixed number, so a command that prints
+//!   gigabytes costs no more memory than one that prints a line.
+//! - [`mask`] replaces every secret value by [`MASK`]. [`Tail::text`] masks over the whole kept
+//!   buffer at once, so a secret split across two writes is still masked, and a secret cut in two
+//!   by the start of the tail has its visible end masked too.
+//! - [`excerpt`] keeps the last lines and bytes of a text, cut at a character boundary; it is
+//!   only ever applied to masked text, so a secret is never half-kept.
+//! - [`error_tail`] and [`Tail::error_tail`] are the end of an error output as errors carry it:
+//!   masked, at most [`MAX_TAIL_LINES`] lines and [`MAX_TAIL_BYTES`] bytes.
 
-use crate::ports::provisioner::MASK;
+use std::collections::VecDeque;
+
+/// What a masked value prints as.
+pub const MASK: &str = "****";
+
+/// The most bytes of a failed step's error output an error keeps.
+pub const MAX_TAIL_BYTES: usize = 4096;
+
+/// The most lines of a failed step's error output an error keeps.
+pub const MAX_TAIL_LINES: usize = 40;
 
 /// The last bytes written, at most a fixed number.
 #[derive(Debug, Clone)]
 pub struct Tail {
     cap: usize,
-    buf: std::collections::VecDeque<u8>,
+    buf: VecDeque<u8>,
     truncated: bool,
 }
 
@@ -21,7 +38,7 @@ impl Tail {
     pub fn new(cap: usize) -> Self {
         Self {
             cap,
-            buf: std::collections::VecDeque::with_capacity(cap.min(64 * 1024)),
+            buf: VecDeque::with_capacity(cap.min(64 * 1024)),
             truncated: false,
         }
     }
@@ -47,17 +64,39 @@ impl Tail {
         self.truncated
     }
 
+    /// How many bytes are kept.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The kept bytes as they were written, nothing masked: for output that is data (a JSON
+    /// document), not for output that is shown or stored.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf.into()
+    }
+
     /// The kept output as text with every secret value masked.
     pub fn text(&self, secrets: &[&str]) -> String {
         let bytes: Vec<u8> = self.buf.iter().copied().collect();
         let text = String::from_utf8_lossy(&bytes);
         mask(&text, secrets, self.truncated)
     }
+
+    /// The kept output as an error carries it: masked, then cut to [`MAX_TAIL_LINES`] lines and
+    /// [`MAX_TAIL_BYTES`] bytes.
+    pub fn error_tail(&self, secrets: &[&str]) -> String {
+        excerpt(&self.text(secrets), MAX_TAIL_LINES, MAX_TAIL_BYTES)
+    }
 }
 
-/// `text` with every non-empty secret value replaced by `****`. With `cut_at_start`, the text is
-/// the end of a longer output, so the longest end of a secret that `text` starts with is masked
-/// as well.
+/// `text` with every non-empty secret value replaced by [`MASK`]. With `cut_at_start`, the text
+/// is the end of a longer output, so the longest end of a secret that `text` starts with is
+/// masked as well.
 pub fn mask(text: &str, secrets: &[&str], cut_at_start: bool) -> String {
     let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
     // Longest first, so a secret that contains another is masked whole.
@@ -97,6 +136,13 @@ pub fn excerpt(text: &str, lines: usize, bytes: usize) -> String {
     kept.get(start..).unwrap_or_default().to_owned()
 }
 
+/// The end of a whole error output as an error carries it: lossily decoded, masked, then cut to
+/// [`MAX_TAIL_LINES`] lines and [`MAX_TAIL_BYTES`] bytes.
+pub fn error_tail(output: &[u8], secrets: &[&str]) -> String {
+    let text = mask(&String::from_utf8_lossy(output), secrets, false);
+    excerpt(&text, MAX_TAIL_LINES, MAX_TAIL_BYTES)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -112,6 +158,19 @@ mod tests {
         assert_eq!(tail.text(&["hunter2"]), "**** world and more");
         assert_eq!(excerpt("a\nb\nc", 2, 100), "b\nc");
         assert_eq!(excerpt("abcdef", 5, 3), "def");
+    }
+
+    #[test]
+    fn error_tails_keep_the_last_lines_and_bytes() {
+        let many: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let tail = error_tail(many.as_bytes(), &[]);
+        assert_eq!(tail.lines().count(), MAX_TAIL_LINES);
+        assert!(tail.ends_with("line 99"));
+        let long = "é".repeat(MAX_TAIL_BYTES);
+        assert!(error_tail(long.as_bytes(), &[]).len() <= MAX_TAIL_BYTES);
+        let mut kept = Tail::new(64 * 1024);
+        kept.push(many.as_bytes());
+        assert_eq!(kept.error_tail(&[]), tail);
     }
 
     proptest! {
@@ -137,6 +196,21 @@ mod tests {
                     prop_assert!(!text.contains(&secret[start..start + len]), "{text:?} holds part of the secret");
                 }
             }
+        }
+
+        #[test]
+        fn error_tails_are_capped_and_never_hold_a_secret(
+            output in proptest::collection::vec(any::<u8>(), 0..20_000),
+            secret in "[A-Za-z0-9:/-]{3,40}",
+            at in 0_usize..20_000,
+        ) {
+            let mut output = output;
+            let at = at.min(output.len());
+            output.splice(at..at, secret.bytes());
+            let tail = error_tail(&output, &[&secret]);
+            prop_assert!(tail.len() <= MAX_TAIL_BYTES);
+            prop_assert!(tail.lines().count() <= MAX_TAIL_LINES);
+            prop_assert!(!tail.contains(&secret));
         }
     }
 }
