@@ -119,11 +119,6 @@ macro_rules! port_conformance {
 mod adapters;
 #[cfg(feature = "aws")]
 mod aws_specific;
-#[allow(
-    dead_code,
-    reason = "the conformance suite uses a part of the OpenTofu stand-in"
-)]
-#[path = "../provisioner/fake_tofu.rs"]
-mod fake_tofu;
+use idp_test_support::fake_tofu;
 #[cfg(feature = "aws")]
 mod moto;

@@ -7,11 +7,7 @@
     reason = "tests write fixture files, start processes and measure time"
 )]
 
-#[allow(
-    dead_code,
-    reason = "the conformance suite uses the stateful mode of the OpenTofu stand-in"
-)]
-mod fake_tofu;
+use idp_test_support::fake_tofu;
 mod local;
 mod memory;
 mod tofu;

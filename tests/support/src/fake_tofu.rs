@@ -59,27 +59,33 @@ if [ "$cmd" = output ]; then cat "$D/output.json"; fi
 exit 0
 "#;
 
-const RECORDED_OUTPUT: &str = include_str!("fixtures/tofu-output.json");
+const RECORDED_OUTPUT: &str = include_str!("../fixtures/tofu-output.json");
 
 /// One recorded invocation of the fixture.
 #[derive(Debug)]
-pub(crate) struct Call {
-    pub(crate) cwd: PathBuf,
-    pub(crate) env: String,
-    pub(crate) args: Vec<String>,
+pub struct Call {
+    pub cwd: PathBuf,
+    pub env: String,
+    pub args: Vec<String>,
 }
 
-pub(crate) struct Fixture {
-    pub(crate) dir: TempDir,
-    pub(crate) provisioner: TofuProvisioner,
+pub struct Fixture {
+    pub dir: TempDir,
+    pub provisioner: TofuProvisioner,
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Fixture {
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         Self::with_timeout(Duration::from_secs(60))
     }
 
-    pub(crate) fn with_timeout(timeout: Duration) -> Self {
+    pub fn with_timeout(timeout: Duration) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("bin");
         std::fs::create_dir_all(&bin).unwrap();
@@ -107,11 +113,11 @@ impl Fixture {
         }
     }
 
-    pub(crate) fn bin(&self, file: &str) -> PathBuf {
+    pub fn bin(&self, file: &str) -> PathBuf {
         self.dir.path().join("bin").join(file)
     }
 
-    pub(crate) fn fail(&self, subcommand: &str, exit_code: i32, stderr: &str) {
+    pub fn fail(&self, subcommand: &str, exit_code: i32, stderr: &str) {
         std::fs::write(self.bin(&format!("fail-{subcommand}")), stderr).unwrap();
         std::fs::write(
             self.bin(&format!("exit-{subcommand}")),
@@ -121,12 +127,12 @@ impl Fixture {
     }
 
     /// [`Fixture::fail`], for the next `subcommand` only.
-    pub(crate) fn fail_once(&self, subcommand: &str, exit_code: i32, stderr: &str) {
+    pub fn fail_once(&self, subcommand: &str, exit_code: i32, stderr: &str) {
         self.fail(subcommand, exit_code, stderr);
         std::fs::write(self.bin(&format!("once-{subcommand}")), "").unwrap();
     }
 
-    pub(crate) fn calls(&self) -> Vec<Call> {
+    pub fn calls(&self) -> Vec<Call> {
         let Ok(text) = std::fs::read_to_string(self.bin("calls")) else {
             return Vec::new();
         };
@@ -159,11 +165,11 @@ impl Fixture {
 
     /// Makes the fixture keep a state per backend key: `apply` creates it, `destroy` removes it
     /// and `output` prints the recorded outputs only while it exists (`{}` otherwise).
-    pub(crate) fn stateful(&self) {
+    pub fn stateful(&self) {
         std::fs::write(self.bin("stateful"), "").unwrap();
     }
 
-    pub(crate) fn template_dir(&self) -> PathBuf {
+    pub fn template_dir(&self) -> PathBuf {
         self.dir.path().join("templates/api-service")
     }
 }
