@@ -29,8 +29,7 @@ fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();
-        if name == "target" || name == "node_modules" || name.to_string_lossy().starts_with('.')
-        {
+        if name == "target" || name == "node_modules" || name.to_string_lossy().starts_with('.') {
             continue;
         }
         if path.is_dir() {

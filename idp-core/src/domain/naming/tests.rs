@@ -136,8 +136,8 @@ fn a_cut_never_leaves_a_double_hyphen_before_the_hash() {
     let alb = n.aws_name("alb", 32);
     assert!(alb.starts_with("idp-abcdefghijkl-"), "{alb}");
     assert!(!alb.contains("--"), "{alb}");
-    let b = EnvName::from_branch(&format!("feature/{}-{}", "a".repeat(20), "b".repeat(20)))
-        .unwrap();
+    let b =
+        EnvName::from_branch(&format!("feature/{}-{}", "a".repeat(20), "b".repeat(20))).unwrap();
     assert_valid(&b);
 }
 
