@@ -48,21 +48,16 @@ pub struct Backend {
 /// (register a service, push log events, move the clock).
 #[derive(Debug, Clone)]
 pub struct MemoryHandles {
-    /// The store.
     pub store: Arc<MemoryStore>,
     /// The lock table.
     pub locks: Arc<MemoryLocks>,
-    /// The deployer.
     pub deployer: Arc<MemoryDeployer>,
     /// The log source.
     pub logs: Arc<MemoryLogs>,
     /// The image registry.
     pub registry: Arc<MemoryRegistry>,
-    /// The clock.
     pub clock: Arc<FixedClock>,
-    /// The provisioner.
     pub provisioner: Arc<MemoryProvisioner>,
-    /// The forge.
     pub forge: Arc<MemoryForge>,
 }
 

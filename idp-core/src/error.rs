@@ -137,7 +137,6 @@ pub enum Error {
     AlreadyExists {
         /// The environment.
         name: String,
-        /// Its status.
         status: Status,
     },
     /// The environment is in a status that does not allow the operation.
@@ -145,7 +144,6 @@ pub enum Error {
     InvalidState {
         /// The environment.
         name: String,
-        /// Its status.
         status: Status,
         /// What was asked.
         action: &'static str,
@@ -171,7 +169,6 @@ pub enum Error {
     BranchCollision {
         /// The branch that asked.
         branch: String,
-        /// Its repository.
         repository: String,
         /// The branch that owns the environment.
         existing_branch: Option<String>,
@@ -192,7 +189,6 @@ pub enum Error {
     /// A state object exists but cannot be read.
     #[error("state object `{key}` is corrupt: {message}")]
     CorruptState {
-        /// Its key.
         key: String,
         /// What is wrong.
         message: String,

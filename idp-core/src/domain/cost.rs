@@ -1,8 +1,7 @@
 //! Cost estimates: what an environment of a template costs per hour and over its TTL.
 //!
-//! The original showed fixed strings (`~$63/mo`) that no one could check. Here one table of AWS
-//! list prices, dated, feeds one function, so `idp cost`, `idp create` and the PR comment show
-//! the same numbers and anyone can verify them against the AWS pricing pages.
+//! One table of AWS list prices, dated, feeds one function, so `idp cost`, `idp create` and the
+//! PR comment show the same numbers and anyone can verify them against the AWS pricing pages.
 //!
 //! What is counted, per template:
 //!

@@ -1,9 +1,8 @@
 //! Where things live: every state-store key and every derived resource name, in one place.
 //!
-//! The original spread `environments/<name>/…` strings, lock ids and resource names over shell
-//! steps, HCL and TypeScript, and two of them disagreed (a prefix listing without a trailing
-//! slash; an image-tag prefix that deleted another environment's images). Every key and name is
-//! built here from a validated [`EnvName`], so each rule exists once.
+//! Every key and name is built here from a validated [`EnvName`], so each rule exists once: a
+//! prefix listing always ends in `/`, and an image tag prefix never matches another
+//! environment's images.
 //!
 //! Keys are plain `String`s: they are built only by these functions, and a newtype would force
 //! conversions at every port call without adding a check.

@@ -57,7 +57,6 @@ pub struct CostReport {
     pub subject: CostSubject,
     /// The environment, for [`CostSubject::Environment`].
     pub name: Option<String>,
-    /// The template.
     pub template: TemplateName,
     /// Fargate CPU units.
     pub cpu: u32,

@@ -22,7 +22,6 @@ pub enum DashboardFormat {
 /// The rendered dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DashboardReport {
-    /// The format.
     pub format: DashboardFormat,
     /// How many environments it lists (destroyed ones are left out).
     pub environments: usize,

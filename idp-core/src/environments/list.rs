@@ -24,7 +24,6 @@ pub struct ListRequest {
 /// Every environment, sorted by name, plus the records that could not be read.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListReport {
-    /// The environments.
     pub environments: Vec<Metadata>,
     /// Metadata objects that exist but do not parse (key and reason).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -34,7 +33,6 @@ pub struct ListReport {
 /// A metadata object that could not be parsed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unreadable {
-    /// Its key.
     pub key: String,
     /// Why.
     pub reason: String,

@@ -59,7 +59,6 @@ impl Default for Settings {
 pub struct Platform {
     /// The ports.
     pub backend: Backend,
-    /// The settings.
     pub settings: Settings,
 }
 

@@ -1,8 +1,8 @@
 //! The `Deployer` port: redeploy a running environment and read its health.
 //!
 //! A push to a branch whose environment is up rolls the service even when the image tag did not
-//! change (the original only redeployed when the task definition changed). ECS is the production
-//! backend; the memory and local adapters keep the same state machine.
+//! change. ECS is the production backend; the memory and local adapters keep the same state
+//! machine.
 
 use std::fmt::{self, Debug};
 

@@ -93,7 +93,6 @@ pub enum ExecError {
     /// The executor's service could not be reached or refused for now.
     #[error("executor `{target}` is unavailable; retry later")]
     Unavailable {
-        /// The target.
         target: Target,
         /// The cause.
         #[source]
@@ -102,7 +101,6 @@ pub enum ExecError {
     /// Any other failure of the executor itself.
     #[error("executor `{target}` failed")]
     Backend {
-        /// The target.
         target: Target,
         /// The cause.
         #[source]

@@ -1,8 +1,8 @@
 //! The `ImageRegistry` port: list and delete an environment's container images.
 //!
 //! Destroy removes the images built for an environment. The port lists and deletes by exact tag
-//! only; which tags belong to an environment is the domain's rule (the original deleted the images
-//! of every environment whose name merely started with the destroyed one), applied by the use case.
+//! only, so destroying `preview-a` never touches the images of `preview-ab`; which tags belong to
+//! an environment is the domain's rule, applied by the use case.
 
 use std::fmt::Debug;
 
@@ -24,7 +24,6 @@ pub struct ImageRef {
 /// A tag that could not be deleted, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeleteFailure {
-    /// The tag.
     pub tag: String,
     /// The backend's reason (ECR `failureCode: failureReason`).
     pub reason: String,

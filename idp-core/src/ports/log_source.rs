@@ -76,7 +76,6 @@ pub enum LogError {
     /// The filter pattern cannot be understood.
     #[error("invalid filter pattern `{pattern}`: {reason}")]
     InvalidPattern {
-        /// The pattern.
         pattern: String,
         /// What is wrong with it.
         reason: String,

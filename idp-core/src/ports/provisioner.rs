@@ -292,7 +292,6 @@ pub enum ProvisionError {
     /// A step did not finish in time; its processes were killed.
     #[error("`{step}` did not succeed within {}s and was stopped; raise the timeout or check why it hangs", after.as_secs_f64())]
     Timeout {
-        /// The step.
         step: String,
         /// The time it was given.
         after: Duration,

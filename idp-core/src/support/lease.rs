@@ -23,7 +23,6 @@ pub enum Purpose {
     Deploy,
     /// Change metadata only (extend).
     Update,
-    /// Destroy.
     Destroy,
 }
 

@@ -57,7 +57,6 @@ use crate::ports::executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Exe
 /// How one scripted command behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Script {
-    /// Its exit code.
     pub exit_code: i32,
     /// What it prints (stdout and stderr together), `$NAME` replaced by the order's variables.
     pub output: String,

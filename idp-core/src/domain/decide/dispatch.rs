@@ -28,7 +28,6 @@ pub const INPUT_TTL: &str = "ttl";
 pub enum Expect {
     /// Provision or redeploy.
     Deploy,
-    /// Destroy.
     Destroy,
 }
 

@@ -129,7 +129,6 @@ pub enum Refusal {
     },
     /// The branch gives no valid environment name.
     InvalidBranch {
-        /// The branch.
         branch: String,
         /// Why (the naming error).
         message: String,

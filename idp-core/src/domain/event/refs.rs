@@ -21,10 +21,7 @@ pub enum RefProblem {
     /// The name contains an ASCII control character (newline, tab, NUL, DEL…).
     ControlCharacter,
     /// The name contains a character git forbids: space, `~`, `^`, `:`, `?`, `*`, `[` or `\`.
-    ForbiddenCharacter {
-        /// The character.
-        character: char,
-    },
+    ForbiddenCharacter { character: char },
     /// The name contains `..`.
     DoubleDot,
     /// The name contains `@{`.

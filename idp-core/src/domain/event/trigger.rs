@@ -74,20 +74,14 @@ pub enum IgnoredReason {
         ref_type: String,
     },
     /// A push to the default branch, which gets no preview.
-    DefaultBranch {
-        /// The branch.
-        branch: Branch,
-    },
+    DefaultBranch { branch: Branch },
     /// A push to a ref that is neither a branch nor a tag (e.g. `refs/notes/…`).
     OtherRef {
         /// The full ref.
         git_ref: String,
     },
     /// A pull request action that changes nothing (`labeled`, `assigned`, …).
-    PullRequestAction {
-        /// The action.
-        action: String,
-    },
+    PullRequestAction { action: String },
     /// An event idp does not handle.
     UnsupportedEvent {
         /// The event name.

@@ -51,9 +51,9 @@ fn documented_examples_hold_without_a_hash() {
     assert_eq!(name("main"), "preview-main");
 }
 
-/// The original's problem cases (reference §1.3), with what they give now.
+/// Branch names that are hard to map (slashes, case, length, leading digits), with their names.
 #[test]
-fn original_bad_cases_give_valid_distinct_names() {
+fn hard_branch_names_give_valid_distinct_names() {
     let table = [
         // HOTFIX was not stripped (case-sensitive) and the docs disagreed.
         ("HOTFIX/Critical_Issue", "preview-critical-issue"),

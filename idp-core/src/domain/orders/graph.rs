@@ -28,7 +28,6 @@ pub enum GraphError {
     NotReady {
         /// The order.
         name: String,
-        /// Its status.
         status: OrderStatus,
         /// How many of its dependencies have not ended.
         waiting: usize,
@@ -38,7 +37,6 @@ pub enum GraphError {
     NotRunning {
         /// The order.
         name: String,
-        /// Its status.
         status: OrderStatus,
     },
 }

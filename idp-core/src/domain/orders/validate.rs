@@ -1,8 +1,7 @@
 //! Validating a job file: every problem at once, each with its order and field and a fix.
 //!
-//! The original engine stopped at the first problem, ignored unknown dependency names (such an
-//! order waited forever) and accepted duplicate names; here each of those is an error, and a
-//! dependency cycle is shown as the path that closes it (`a -> b -> a`).
+//! An unknown dependency name (an order that would wait forever) and a duplicate name are
+//! errors, and a dependency cycle is shown as the path that closes it (`a -> b -> a`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;

@@ -58,7 +58,6 @@ pub struct CommentView {
     pub url: Option<String>,
     /// The environment's status.
     pub status: Status,
-    /// The template.
     pub template: TemplateName,
     /// The deployed commit (full or short SHA; shown as 7 characters).
     pub commit: Option<String>,

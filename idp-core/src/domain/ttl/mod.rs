@@ -1,8 +1,8 @@
 //! Time to live: parsing `30m`/`12h`/`7d`/`2w`, bounds, expiry arithmetic and human formatting.
 //!
 //! An environment's lifetime is derived from `created_at` and `expires_at`; no `ttl` value is
-//! stored. Extending keeps `created_at` and moves `expires_at` (the original implementation reset
-//! `created_at` on every push and lost the creation time).
+//! stored. Extending keeps `created_at` and moves `expires_at`, so the creation time survives
+//! every push.
 //!
 //! Rules:
 //! - A TTL is `<digits><unit>` with unit `m`, `h`, `d` or `w`, lowercase, no sign, no space

@@ -118,7 +118,7 @@ fn expiry_adds_the_ttl_to_creation() {
 
 #[test]
 fn extending_a_live_environment_keeps_the_time_left() {
-    // The original's example 1: expires 02-25, extend 3d while live → 02-28.
+    // Expires 02-25, extend 3d while live → 02-28.
     let created = at("2026-02-18T22:03:39Z");
     let expires = at("2026-02-25T22:03:39Z");
     let now = at("2026-02-20T10:00:00Z");
