@@ -157,16 +157,17 @@ async fn deploy_notified(
         None => notify::open_pr(platform, repo, req.trigger.branch(), &mut notices).await,
     };
     let context = env.to_string();
-    notify::status(
-        platform,
-        repo,
-        sha,
-        notify::env_status(
-            &context,
-            CommitState::Pending,
-            None,
-            "Deploying the preview environment".into(),
-        ),
+    let status = async |state: CommitState,
+                        url: Option<String>,
+                        description: String,
+                        notices: &mut Vec<String>| {
+        let status = notify::env_status(&context, state, url, description);
+        notify::status(platform, repo, sha, status, notices).await;
+    };
+    status(
+        CommitState::Pending,
+        None,
+        "Deploying the preview environment".into(),
         &mut notices,
     )
     .await;
@@ -175,16 +176,10 @@ async fn deploy_notified(
         Ok(report) if matches!(report.outcome, Outcome::Created | Outcome::Redeployed) => {
             if let Some(meta) = &report.environment {
                 let description = format!("Preview `{}` is {}", meta.name, meta.status);
-                notify::status(
-                    platform,
-                    repo,
-                    sha,
-                    notify::env_status(
-                        &context,
-                        CommitState::Success,
-                        meta.endpoint.clone(),
-                        description,
-                    ),
+                status(
+                    CommitState::Success,
+                    meta.endpoint.clone(),
+                    description,
                     &mut notices,
                 )
                 .await;
@@ -207,31 +202,19 @@ async fn deploy_notified(
         }
         Ok(report) => {
             let reason = report.reason.as_deref().unwrap_or("nothing to deploy");
-            notify::status(
-                platform,
-                repo,
-                sha,
-                notify::env_status(
-                    &context,
-                    CommitState::Success,
-                    None,
-                    format!("No change: {reason}"),
-                ),
+            status(
+                CommitState::Success,
+                None,
+                format!("No change: {reason}"),
                 &mut notices,
             )
             .await;
         }
         Err(error) => {
-            notify::status(
-                platform,
-                repo,
-                sha,
-                notify::env_status(
-                    &context,
-                    CommitState::Failure,
-                    None,
-                    format!("Preview failed: {error}"),
-                ),
+            status(
+                CommitState::Failure,
+                None,
+                format!("Preview failed: {error}"),
                 &mut notices,
             )
             .await;
