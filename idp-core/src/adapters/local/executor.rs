@@ -19,7 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 
 use super::runtime::{ProcStat, group_alive};
-use crate::domain::orders::OrderOutcome;
+use crate::adapters::model::commands::{Ended, RunOne, run_in_order};
 use crate::domain::orders::Target;
 use crate::domain::redact::Tail;
 use crate::ports::executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Executor};
@@ -79,13 +79,9 @@ async fn read_chunk<R: AsyncRead + Unpin>(pipe: &mut Option<R>) -> Option<Vec<u8
     }
 }
 
-/// How one command ended.
-enum Ended {
-    Exited(Option<i32>),
-    TimedOut,
-}
 
-impl LocalExecutor {
+#[async_trait]
+impl RunOne for LocalExecutor {
     #[allow(
         clippy::disallowed_methods,
         reason = "the local executor starts the order's commands as processes"
@@ -171,6 +167,10 @@ impl LocalExecutor {
         guard.kill();
         Ended::Exited(exited.flatten())
     }
+
+    fn timed_out_note(&self) -> &'static str {
+        "the command's process group was killed"
+    }
 }
 
 #[async_trait]
@@ -184,42 +184,7 @@ impl Executor for LocalExecutor {
         request: &ExecRequest,
         started: &(dyn Fn(ExecHandle) + Send + Sync),
     ) -> Result<ExecResult, ExecError> {
-        let deadline = Instant::now() + request.timeout;
-        let mut tail = Tail::new(request.output_cap);
-        let mut exit_code = None;
-        let mut outcome = OrderOutcome::Succeeded;
-        for cmd in &request.cmds {
-            tail.push(format!("+ {cmd}\n").as_bytes());
-            match self
-                .run_one(request, cmd, deadline, &mut tail, started)
-                .await
-            {
-                Ended::Exited(code) => {
-                    exit_code = code;
-                    if code != Some(0) {
-                        outcome = OrderOutcome::Failed;
-                        break;
-                    }
-                }
-                Ended::TimedOut => {
-                    tail.push(
-                        format!(
-                            "\nidp: timed out after {}; the command's process group was killed\n",
-                            crate::domain::orders::format_duration(request.timeout)
-                        )
-                        .as_bytes(),
-                    );
-                    exit_code = None;
-                    outcome = OrderOutcome::TimedOut;
-                    break;
-                }
-            }
-        }
-        Ok(ExecResult {
-            outcome,
-            exit_code,
-            output: tail.text(&request.secret_values()),
-        })
+        Ok(run_in_order(self, request, started).await)
     }
 
     async fn reap(&self, handle: &ExecHandle) -> Result<bool, ExecError> {

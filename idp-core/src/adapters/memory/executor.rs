@@ -50,7 +50,8 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::lock;
-use crate::domain::orders::{OrderOutcome, Target, format_duration};
+use crate::adapters::model::commands::{Ended, RunOne, run_in_order};
+use crate::domain::orders::Target;
 use crate::domain::redact::Tail;
 use crate::ports::executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Executor};
 
@@ -138,13 +139,6 @@ impl Drop for Registered {
     }
 }
 
-/// How one command ended.
-enum Ended {
-    Exited(i32),
-    Stopped,
-    TimedOut,
-}
-
 impl MemoryExecutor {
     /// An executor for the `local` target (so it can stand in for the local executor) where
     /// every command succeeds at once, printing nothing, until scripted otherwise.
@@ -199,31 +193,6 @@ impl MemoryExecutor {
         };
         (script, registered, stopped)
     }
-
-    async fn run_one(
-        &self,
-        request: &ExecRequest,
-        cmd: &str,
-        deadline: Instant,
-        tail: &mut Tail,
-        started: &(dyn Fn(ExecHandle) + Send + Sync),
-    ) -> Ended {
-        let (script, registered, mut stopped) = self.begin(cmd);
-        started(ExecHandle {
-            target: self.target,
-            id: registered.id.clone(),
-        });
-        let ends = Instant::now() + script.duration;
-        let ended = tokio::select! {
-            () = tokio::time::sleep_until(ends), if ends < deadline => Ended::Exited(script.exit_code),
-            () = tokio::time::sleep_until(deadline), if ends >= deadline => Ended::TimedOut,
-            _ = stopped.wait_for(|stop| *stop) => Ended::Stopped,
-        };
-        // What a command printed before it was stopped is kept, as with a real process.
-        tail.push(expand(&script.output, request).as_bytes());
-        drop(registered);
-        ended
-    }
 }
 
 /// `text` with `$NAME` and `${NAME}` replaced by the order's variables, longest names first.
@@ -252,6 +221,38 @@ fn expand(text: &str, request: &ExecRequest) -> String {
 }
 
 #[async_trait]
+impl RunOne for MemoryExecutor {
+    async fn run_one(
+        &self,
+        request: &ExecRequest,
+        cmd: &str,
+        deadline: Instant,
+        tail: &mut Tail,
+        started: &(dyn Fn(ExecHandle) + Send + Sync),
+    ) -> Ended {
+        let (script, registered, mut stopped) = self.begin(cmd);
+        started(ExecHandle {
+            target: self.target,
+            id: registered.id.clone(),
+        });
+        let ends = Instant::now() + script.duration;
+        let ended = tokio::select! {
+            () = tokio::time::sleep_until(ends), if ends < deadline => Ended::Exited(Some(script.exit_code)),
+            () = tokio::time::sleep_until(deadline), if ends >= deadline => Ended::TimedOut,
+            _ = stopped.wait_for(|stop| *stop) => Ended::Stopped,
+        };
+        // What a command printed before it was stopped is kept, as with a real process.
+        tail.push(expand(&script.output, request).as_bytes());
+        drop(registered);
+        ended
+    }
+
+    fn timed_out_note(&self) -> &'static str {
+        "the command was stopped"
+    }
+}
+
+#[async_trait]
 impl Executor for MemoryExecutor {
     fn target(&self) -> Target {
         self.target
@@ -262,48 +263,7 @@ impl Executor for MemoryExecutor {
         request: &ExecRequest,
         started: &(dyn Fn(ExecHandle) + Send + Sync),
     ) -> Result<ExecResult, ExecError> {
-        let deadline = Instant::now() + request.timeout;
-        let mut tail = Tail::new(request.output_cap);
-        let mut exit_code = None;
-        let mut outcome = OrderOutcome::Succeeded;
-        for cmd in &request.cmds {
-            tail.push(format!("+ {cmd}\n").as_bytes());
-            match self
-                .run_one(request, cmd, deadline, &mut tail, started)
-                .await
-            {
-                Ended::Exited(code) => {
-                    exit_code = Some(code);
-                    if code != 0 {
-                        outcome = OrderOutcome::Failed;
-                        break;
-                    }
-                }
-                Ended::Stopped => {
-                    tail.push(b"\nidp: the command was stopped\n");
-                    exit_code = None;
-                    outcome = OrderOutcome::Failed;
-                    break;
-                }
-                Ended::TimedOut => {
-                    tail.push(
-                        format!(
-                            "\nidp: timed out after {}; the command was stopped\n",
-                            format_duration(request.timeout)
-                        )
-                        .as_bytes(),
-                    );
-                    exit_code = None;
-                    outcome = OrderOutcome::TimedOut;
-                    break;
-                }
-            }
-        }
-        Ok(ExecResult {
-            outcome,
-            exit_code,
-            output: tail.text(&request.secret_values()),
-        })
+        Ok(run_in_order(self, request, started).await)
     }
 
     async fn reap(&self, handle: &ExecHandle) -> Result<bool, ExecError> {

@@ -2,6 +2,7 @@
 //! adapters keep in files: one implementation of each port's rules, so the two backends cannot
 //! drift apart.
 
+pub(crate) mod commands;
 pub(crate) mod deployer;
 pub(crate) mod locks;
 pub(crate) mod logs;
