@@ -204,7 +204,7 @@ impl crate::backend::Backend {
             logs: Arc::new(adapters.logs),
             registry: Arc::new(adapters.registry),
             clock: Arc::new(crate::ports::SystemClock),
-            forge: Arc::new(crate::adapters::memory::NoForge),
+            forge: Arc::new(crate::ports::NoForge),
         }
     }
 }

@@ -33,7 +33,7 @@ mod object_store;
 mod provisioner;
 
 pub use deployer::MemoryDeployer;
-pub use forge::{MemoryComment, MemoryForge, MemoryRun, NoForge, RecordedStatus};
+pub use forge::{MemoryComment, MemoryForge, MemoryRun, RecordedStatus};
 pub use image_registry::MemoryRegistry;
 pub use lock_table::MemoryLocks;
 pub use log_source::MemoryLogs;
