@@ -10,6 +10,7 @@ mod processes;
 
 mod suites {
     pub(crate) mod deployer;
+    pub(crate) mod forge;
     pub(crate) mod image_registry;
     pub(crate) mod lock_table;
     pub(crate) mod log_source;
@@ -94,5 +95,13 @@ macro_rules! conformance {
 mod adapters;
 #[cfg(feature = "aws")]
 mod aws_specific;
+mod forges;
+#[cfg(feature = "github")]
+#[path = "../github/fake/mod.rs"]
+#[allow(
+    dead_code,
+    reason = "the GitHub tests use more of the fake than the suite does"
+)]
+mod github_fake;
 #[cfg(feature = "aws")]
 mod moto;

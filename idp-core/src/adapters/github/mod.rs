@@ -498,29 +498,38 @@ impl Forge for GitHubForge {
         inputs: &BTreeMap<String, String>,
     ) -> Result<DispatchRef, ForgeError> {
         let git_ref = short_ref(git_ref);
-        // The runs that exist now (the newest page: older ones were created before the second
-        // `dispatched_at` names, so the `created` filter leaves them out anyway), and the server's
-        // time now: the run this dispatch starts is created later and is none of these.
-        let before = self
-            .runs(
-                repo,
-                workflow_file,
-                &format!(
-                    "event=workflow_dispatch&branch={}&per_page={PER_PAGE}",
-                    seg(git_ref)
-                ),
-            )
-            .await?;
-        let dispatched_at = before
-            .date
+        // The server's time now, and the runs that exist now: the run this dispatch starts is
+        // created later and is none of these. Runs come newest first; once a page reaches one
+        // created before `dispatched_at`, the rest are left out by the `created` filter anyway.
+        let what = format!("workflow `{workflow_file}` in `{repo}`");
+        let first = self.url(
+            repo,
+            &format!(
+                "actions/workflows/{}/runs?event=workflow_dispatch&branch={}&per_page={PER_PAGE}",
+                seg(workflow_file),
+                seg(git_ref)
+            ),
+        );
+        let mut page = Some(self.get(&first, &what).await?);
+        let dispatched_at = page
+            .as_ref()
+            .and_then(|p| p.date)
             .unwrap_or_else(|| self.clock.now())
             .trunc_subsecs(0);
-        let earlier_runs = before
-            .json::<Runs>()?
-            .workflow_runs
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
+        let mut earlier_runs = Vec::new();
+        let mut read = 0;
+        while let Some(answer) = page.take() {
+            read += 1;
+            let runs = runs_of(&answer)?;
+            let reached_older = runs.iter().any(|r| r.created_at < dispatched_at);
+            earlier_runs.extend(runs.iter().map(|r| r.id));
+            if let Some(next) = self
+                .follow(answer.next)
+                .filter(|_| !reached_older && read < MAX_PAGES)
+            {
+                page = Some(self.get(&next, &what).await?);
+            }
+        }
         let url = self.url(
             repo,
             &format!("actions/workflows/{}/dispatches", seg(workflow_file)),
