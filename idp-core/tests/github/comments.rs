@@ -1,18 +1,13 @@
 //! Pull-request comments: the marker searched on every page, one comment kept, long bodies cut,
 //! missing pull requests, and the open pull request of a branch.
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
-
-use idp_core::adapters::github::GitHubConfig;
-use idp_core::domain::event::{Branch, CommitSha};
-use idp_core::ports::{CommitState, CommitStatus, Forge, ForgeError, WorkflowRunStatus};
-use idp_core::secret::Secret;
+use idp_core::domain::event::Branch;
+use idp_core::ports::{Forge, ForgeError};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, Request, ResponseTemplate};
 
-use crate::{MARKER, Stand, TOKEN, comment, comment_by, fixture, repo, run};
+use crate::{MARKER, Stand, TOKEN, comment, comment_by, fixture, repo};
 
 #[tokio::test]
 async fn a_comment_with_the_marker_on_page_3_is_found_and_edited() {

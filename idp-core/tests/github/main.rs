@@ -15,8 +15,16 @@
     clippy::disallowed_methods,
     reason = "the tests read their fixtures and the OpenAPI description, check `CI`, and measure how long a rate limit was waited"
 )]
+#![allow(
+    clippy::print_stderr,
+    reason = "a skipped schema test says so loudly on stderr"
+)]
 
 mod comments;
+#[allow(
+    dead_code,
+    reason = "the Forge conformance suite uses parts of the fake these tests do not"
+)]
 mod fake;
 mod identity;
 mod requests;

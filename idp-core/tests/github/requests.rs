@@ -1,18 +1,17 @@
 //! Requests: rate limits waited or refused, server errors retried within bounds, the token never
 //! shown.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use idp_core::adapters::github::GitHubConfig;
-use idp_core::domain::event::{Branch, CommitSha};
+use idp_core::domain::event::CommitSha;
 use idp_core::ports::{CommitState, CommitStatus, Forge, ForgeError, WorkflowRunStatus};
 use idp_core::secret::Secret;
-use serde_json::{Value, json};
-use wiremock::matchers::{body_partial_json, header, method, path, query_param};
-use wiremock::{Mock, Request, ResponseTemplate};
+use serde_json::json;
+use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::{Mock, ResponseTemplate};
 
-use crate::{MARKER, Stand, TOKEN, comment, comment_by, fixture, repo, run};
+use crate::{Stand, TOKEN, fixture, repo};
 
 #[tokio::test]
 async fn a_secondary_rate_limit_403_with_retry_after_is_waited_and_retried() {

@@ -1,17 +1,14 @@
 //! Workflow runs: a dispatch finds its own run and follows it; refusals carry GitHub's message.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use idp_core::adapters::github::GitHubConfig;
-use idp_core::domain::event::{Branch, CommitSha};
-use idp_core::ports::{CommitState, CommitStatus, Forge, ForgeError, WorkflowRunStatus};
-use idp_core::secret::Secret;
-use serde_json::{Value, json};
-use wiremock::matchers::{body_partial_json, header, method, path, query_param};
+use idp_core::ports::{Forge, ForgeError, WorkflowRunStatus};
+use serde_json::json;
+use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, Request, ResponseTemplate};
 
-use crate::{MARKER, Stand, TOKEN, comment, comment_by, fixture, repo, run};
+use crate::{Stand, fixture, repo, run};
 
 #[tokio::test]
 async fn a_dispatch_finds_its_own_run_not_an_older_one_and_polls_it_to_success() {

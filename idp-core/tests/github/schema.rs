@@ -87,10 +87,10 @@ fn reachable(spec: &Value, schema: &Value) -> BTreeSet<String> {
     fn refs(v: &Value, out: &mut Vec<String>) {
         match v {
             Value::Object(map) => {
-                if let Some(Value::String(r)) = map.get("$ref") {
-                    if let Some(name) = r.strip_prefix("#/components/schemas/") {
-                        out.push(name.to_owned());
-                    }
+                if let Some(Value::String(r)) = map.get("$ref")
+                    && let Some(name) = r.strip_prefix("#/components/schemas/")
+                {
+                    out.push(name.to_owned());
                 }
                 map.values().for_each(|v| refs(v, out));
             }

@@ -26,10 +26,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::SubsecRound;
 use octocrab::Octocrab;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Deserialize;
 use serde_json::json;
 
 use tokio::sync::OnceCell;
@@ -40,15 +39,16 @@ use crate::ports::forge::{
 };
 use crate::ports::{
     Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, SystemClock,
-    WorkflowRunStatus,
 };
 use crate::secret::Secret;
 use crate::setup::env_vars::{self, EnvVars};
 
 mod request;
+mod wire;
 
 pub use request::RetryPolicy;
 use request::{Method, send};
+use wire::{Comment, Pull, Run, Runs, User, runs_of};
 
 /// github.com's REST API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -150,71 +150,6 @@ fn backend(source: impl std::error::Error + Send + Sync + 'static) -> ForgeError
         backend: "github",
         source: Box::new(source),
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct User {
-    login: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Comment {
-    id: u64,
-    #[serde(default)]
-    body: Option<String>,
-    html_url: String,
-    /// `null` for a deleted account.
-    #[serde(default)]
-    user: Option<User>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PullHead {
-    sha: String,
-    #[serde(default)]
-    repo: Option<PullHeadRepo>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PullHeadRepo {
-    full_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Pull {
-    number: u64,
-    html_url: String,
-    head: PullHead,
-}
-
-#[derive(Debug, Deserialize)]
-struct Run {
-    id: u64,
-    status: Option<String>,
-    conclusion: Option<String>,
-    html_url: String,
-    created_at: DateTime<Utc>,
-    #[serde(default)]
-    event: String,
-    #[serde(default)]
-    head_branch: Option<String>,
-}
-
-impl Run {
-    fn state(self) -> RunState {
-        RunState {
-            id: self.id,
-            status: WorkflowRunStatus::from_github(self.status.as_deref().unwrap_or("queued")),
-            conclusion: self.conclusion,
-            html_url: self.html_url,
-            created_at: self.created_at,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct Runs {
-    workflow_runs: Vec<Run>,
 }
 
 impl GitHubForge {
@@ -359,10 +294,6 @@ impl Pages<'_> {
         }
         items(&answer).map(Some)
     }
-}
-
-fn runs_of(answer: &request::Answer) -> Result<Vec<Run>, ForgeError> {
-    Ok(answer.json::<Runs>()?.workflow_runs)
 }
 
 #[async_trait]

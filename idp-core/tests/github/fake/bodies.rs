@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 /// A fixture of `tests/fixtures/github`, parsed.
+#[allow(clippy::disallowed_methods, reason = "tests read their fixtures")]
 pub(crate) fn fixture(name: &str) -> Value {
     let path = format!(
         "{}/tests/fixtures/github/{name}",
