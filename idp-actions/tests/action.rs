@@ -715,9 +715,14 @@ fn the_pull_request_comment_is_created_once_then_edited_through_a_mock_github() 
         Mock::given(method("GET")).and(path(comments.as_str()))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([
                 {"id": 1, "body": "Preview environment looks great (a human's comment)", "html_url": "https://github.example/c/1"},
-                {"id": 7, "body": format!("{marker}\nold"), "html_url": "https://github.example/c/7"}
+                {"id": 7, "body": format!("{marker}\nold"), "html_url": "https://github.example/c/7", "user": {"login": "github-actions[bot]", "type": "Bot"}}
             ])))
             .with_priority(2)
+            .mount(&server)
+            .await;
+        // The Actions token cannot read `/user`: its comments are github-actions[bot]'s.
+        Mock::given(method("GET")).and(path("/user"))
+            .respond_with(ResponseTemplate::new(403).set_body_json(json!({"message": "Resource not accessible by integration"})))
             .mount(&server)
             .await;
         Mock::given(method("POST")).and(path(comments.as_str())).and(body_string_contains(marker))

@@ -15,11 +15,11 @@ use crate::adapters::local::{
 };
 use crate::adapters::memory::{
     MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs, MemoryProvisioner, MemoryRegistry,
-    MemoryStore, NoForge,
+    MemoryStore,
 };
 use crate::ports::provisioner::Provisioner;
 use crate::ports::{
-    Clock, Deployer, FixedClock, Forge, ImageRegistry, LockTable, LogSource, ObjectStore,
+    Clock, Deployer, FixedClock, Forge, ImageRegistry, LockTable, LogSource, NoForge, ObjectStore,
     SystemClock,
 };
 

@@ -123,7 +123,7 @@ mod tests {
     use super::*;
     use crate::adapters::memory::MemoryForge;
     use crate::domain::event::Repository;
-    use crate::ports::{FixedClock, RunStatus};
+    use crate::ports::{FixedClock, WorkflowRunStatus};
 
     fn repo() -> Repository {
         Repository::parse("octo/app").unwrap_or_else(|| unreachable!())
@@ -157,9 +157,9 @@ mod tests {
         assert_eq!(
             seen,
             [
-                RunStatus::Queued,
-                RunStatus::InProgress,
-                RunStatus::Completed
+                WorkflowRunStatus::Queued,
+                WorkflowRunStatus::InProgress,
+                WorkflowRunStatus::Completed
             ]
         );
     }

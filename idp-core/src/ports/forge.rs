@@ -7,7 +7,9 @@
 //! memory adapter keeps the same behaviour for tests.
 //!
 //! Repositories, branches and commits are the validated domain types, so no value chosen by a
-//! pusher can change the path of a request.
+//! pusher can change the path of a request. A comment is adopted for editing only if idp's own
+//! identity wrote it and it starts with the marker ([`is_own_marked_comment`]): anyone can post
+//! the marker on a public repository, and such a comment is never touched.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Debug};
@@ -99,7 +101,7 @@ pub struct DispatchRef {
     pub repo: Repository,
     /// The workflow's file name (`infra.yml`) or id.
     pub workflow_file: String,
-    /// The branch or tag the workflow runs on.
+    /// The branch or tag the workflow runs on, as a short name (`main`, not `refs/heads/main`).
     pub git_ref: String,
     /// The forge's time just before the dispatch (GitHub: the `Date` of a response sent before
     /// it), truncated to the second: the run it started was created at or after this.
@@ -112,7 +114,7 @@ pub struct DispatchRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum RunStatus {
+pub enum WorkflowRunStatus {
     /// Waiting for a runner (`queued`, `waiting`, `pending`, `requested`).
     Queued,
     /// Running.
@@ -123,7 +125,7 @@ pub enum RunStatus {
     Other(String),
 }
 
-impl RunStatus {
+impl WorkflowRunStatus {
     /// From GitHub's spelling.
     pub fn from_github(status: &str) -> Self {
         match status {
@@ -135,7 +137,7 @@ impl RunStatus {
     }
 }
 
-impl fmt::Display for RunStatus {
+impl fmt::Display for WorkflowRunStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Queued => f.write_str("queued"),
@@ -152,7 +154,7 @@ pub struct RunState {
     /// The run's id.
     pub id: u64,
     /// Whether it is still going.
-    pub status: RunStatus,
+    pub status: WorkflowRunStatus,
     /// How it ended (`success`, `failure`, `cancelled`, `timed_out`, …) once completed.
     pub conclusion: Option<String>,
     /// Where people see it.
@@ -164,7 +166,7 @@ pub struct RunState {
 impl RunState {
     /// Whether the run finished.
     pub fn is_completed(&self) -> bool {
-        self.status == RunStatus::Completed
+        self.status == WorkflowRunStatus::Completed
     }
 
     /// Whether the run finished with `success`.
@@ -249,15 +251,15 @@ impl ForgeError {
 #[async_trait]
 pub trait Forge: Debug + Send + Sync + 'static {
     /// Makes `body` the one comment on pull request `pr` that carries `marker` (a hidden line such
-    /// as [`crate::domain::render::comment_marker`]): edits the existing comment if one contains
-    /// `marker`, else creates it.
+    /// as [`crate::domain::render::comment_marker`]): edits the existing comment if idp's own
+    /// identity wrote one that starts with `marker` ([`is_own_marked_comment`]), else creates it.
     ///
     /// MUST search every comment of the pull request (all pages), so that two calls never leave
-    /// two comments; if several carry the marker, the oldest is edited. If `body` does not
-    /// contain `marker`, it is put first on its own line. A body over
-    /// [`crate::domain::render::MAX_COMMENT_LEN`] bytes MUST be cut (on a character boundary) and
-    /// end with a note saying it was truncated. MUST fail with [`ForgeError::NotFound`] for an
-    /// unknown repository or pull request.
+    /// two comments; if several qualify, the oldest is edited. A comment by anyone else is never
+    /// edited, whatever its body. If `body` does not start with `marker`, it is put first on its
+    /// own line. A body over [`crate::domain::render::MAX_COMMENT_LEN`] bytes MUST be cut (on a
+    /// character boundary) and end with a note saying it was truncated. MUST fail with
+    /// [`ForgeError::NotFound`] for an unknown repository or pull request.
     async fn upsert_pr_comment(
         &self,
         repo: &Repository,
@@ -267,7 +269,8 @@ pub trait Forge: Debug + Send + Sync + 'static {
     ) -> Result<CommentRef, ForgeError>;
 
     /// The open pull request whose head is `branch` in `repo` itself (not a fork), if any; the
-    /// lowest-numbered if several.
+    /// lowest-numbered if several (all pages searched). A full ref (`refs/heads/x`) means the
+    /// branch `x` ([`short_ref`]).
     ///
     /// MUST fail with [`ForgeError::NotFound`] for an unknown repository.
     async fn find_open_pr(
@@ -289,6 +292,8 @@ pub trait Forge: Debug + Send + Sync + 'static {
 
     /// Starts the workflow `workflow_file` on `git_ref` with `inputs` (a `workflow_dispatch`).
     ///
+    /// A full ref (`refs/heads/x`, `refs/tags/v1`) is sent as its short name ([`short_ref`]),
+    /// which is also the [`DispatchRef::git_ref`] the run is looked up by.
     /// Returns once the forge accepted it; the run appears a few seconds later
     /// ([`Forge::find_dispatched_run`]). MUST fail with [`ForgeError::NotFound`] for an unknown
     /// workflow, and with [`ForgeError::Unprocessable`] carrying the forge's message for inputs
@@ -304,7 +309,8 @@ pub trait Forge: Debug + Send + Sync + 'static {
 
     /// The run `dispatch` started, once the forge shows it: a `workflow_dispatch` run of the same
     /// workflow on the same ref, created at or after [`DispatchRef::dispatched_at`] and not one
-    /// of [`DispatchRef::earlier_runs`]; the oldest such run. `None` while it does not show yet.
+    /// of [`DispatchRef::earlier_runs`]; the oldest such run (all pages searched). `None` while
+    /// it does not show yet.
     ///
     /// MUST never return a run created before the dispatch.
     async fn find_dispatched_run(
@@ -331,12 +337,13 @@ pub trait Forge: Debug + Send + Sync + 'static {
 /// Appended by [`fit_comment`] when a body had to be cut.
 pub const COMMENT_TRUNCATION_NOTE: &str = "\n\n> [!NOTE]\n> This comment was truncated to fit GitHub's 65,536-character limit; the full output is in the workflow run log.\n";
 
-/// `body` with `marker` on its first line (added if missing) and at most
+/// `body` starting with `marker` (put first on its own line unless `body` starts with it, so that
+/// [`is_own_marked_comment`] finds the comment again) and at most
 /// [`crate::domain::render::MAX_COMMENT_LEN`] bytes, cut on a character boundary and ending with
 /// [`COMMENT_TRUNCATION_NOTE`] when it was too long. Adapters call it before sending.
 pub fn fit_comment(marker: &str, body: &str) -> String {
     use crate::domain::render::MAX_COMMENT_LEN;
-    let mut full = if body.contains(marker) {
+    let mut full = if body.starts_with(marker) {
         body.to_owned()
     } else {
         format!("{marker}\n{body}")
@@ -366,6 +373,96 @@ pub fn fit_status_description(description: &str) -> String {
     cut
 }
 
+/// The login GitHub shows as the author of what the Actions token (`GITHUB_TOKEN`) writes.
+pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
+
+/// The short name of a ref: `refs/heads/x` → `x`, `refs/tags/v1` → `v1`; any other value as is.
+/// Dispatches and branch filters use short names: GitHub lists a run's branch as `x`.
+pub fn short_ref(git_ref: &str) -> &str {
+    git_ref
+        .strip_prefix("refs/heads/")
+        .or_else(|| git_ref.strip_prefix("refs/tags/"))
+        .unwrap_or(git_ref)
+}
+
+/// Whether a comment by `author` with `body` is the one [`Forge::upsert_pr_comment`] may edit:
+/// written by `identity` (logins compare case-insensitively, as GitHub's do) and starting with
+/// `marker`. A comment whose author is unknown (a deleted account) is never adopted.
+pub fn is_own_marked_comment(
+    author: Option<&str>,
+    identity: &str,
+    body: &str,
+    marker: &str,
+) -> bool {
+    !marker.is_empty()
+        && author.is_some_and(|a| a.eq_ignore_ascii_case(identity))
+        && body.starts_with(marker)
+}
+
+/// The forge of a backend with no code host: every call fails with
+/// [`ForgeError::NotConfigured`], which the use cases skip silently.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoForge;
+
+#[async_trait]
+impl Forge for NoForge {
+    async fn upsert_pr_comment(
+        &self,
+        _repo: &Repository,
+        _pr: u64,
+        _marker: &str,
+        _body: &str,
+    ) -> Result<CommentRef, ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+
+    async fn find_open_pr(
+        &self,
+        _repo: &Repository,
+        _branch: &Branch,
+    ) -> Result<Option<PrRef>, ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+
+    async fn set_commit_status(
+        &self,
+        _repo: &Repository,
+        _sha: &CommitSha,
+        _status: &CommitStatus,
+    ) -> Result<(), ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+
+    async fn dispatch_workflow(
+        &self,
+        _repo: &Repository,
+        _workflow_file: &str,
+        _git_ref: &str,
+        _inputs: &BTreeMap<String, String>,
+    ) -> Result<DispatchRef, ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+
+    async fn find_dispatched_run(
+        &self,
+        _dispatch: &DispatchRef,
+    ) -> Result<Option<RunState>, ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+
+    async fn poll_run(&self, _repo: &Repository, _run_id: u64) -> Result<RunState, ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+
+    async fn latest_run_url(
+        &self,
+        _repo: &Repository,
+        _workflow_file: &str,
+    ) -> Result<Option<String>, ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +475,10 @@ mod tests {
             "<!-- m -->\nhi"
         );
         assert_eq!(fit_comment("<!-- m -->", "hi"), "<!-- m -->\nhi");
+        assert_eq!(
+            fit_comment("<!-- m -->", "hi <!-- m -->"),
+            "<!-- m -->\nhi <!-- m -->"
+        );
     }
 
     #[test]
@@ -400,13 +501,25 @@ mod tests {
 
     #[test]
     fn run_statuses_read_githubs_spelling() {
-        assert_eq!(RunStatus::from_github("queued"), RunStatus::Queued);
-        assert_eq!(RunStatus::from_github("waiting"), RunStatus::Queued);
-        assert_eq!(RunStatus::from_github("in_progress"), RunStatus::InProgress);
-        assert_eq!(RunStatus::from_github("completed"), RunStatus::Completed);
         assert_eq!(
-            RunStatus::from_github("weird"),
-            RunStatus::Other("weird".into())
+            WorkflowRunStatus::from_github("queued"),
+            WorkflowRunStatus::Queued
+        );
+        assert_eq!(
+            WorkflowRunStatus::from_github("waiting"),
+            WorkflowRunStatus::Queued
+        );
+        assert_eq!(
+            WorkflowRunStatus::from_github("in_progress"),
+            WorkflowRunStatus::InProgress
+        );
+        assert_eq!(
+            WorkflowRunStatus::from_github("completed"),
+            WorkflowRunStatus::Completed
+        );
+        assert_eq!(
+            WorkflowRunStatus::from_github("weird"),
+            WorkflowRunStatus::Other("weird".into())
         );
     }
 
@@ -419,5 +532,39 @@ mod tests {
             }
             .is_retryable()
         );
+    }
+
+    #[test]
+    fn full_refs_become_short_names() {
+        assert_eq!(short_ref("refs/heads/feature/x"), "feature/x");
+        assert_eq!(short_ref("refs/tags/v1"), "v1");
+        assert_eq!(short_ref("main"), "main");
+        assert_eq!(short_ref("refs/pull/1/merge"), "refs/pull/1/merge");
+    }
+
+    #[test]
+    fn only_idps_own_comment_starting_with_the_marker_is_adopted() {
+        let m = "<!-- idp:preview:p -->";
+        assert!(is_own_marked_comment(
+            Some("github-actions[bot]"),
+            ACTIONS_BOT_LOGIN,
+            &format!("{m}\nx"),
+            m
+        ));
+        assert!(is_own_marked_comment(Some("IDP-Bot"), "idp-bot", m, m));
+        assert!(!is_own_marked_comment(
+            Some("mallory"),
+            ACTIONS_BOT_LOGIN,
+            &format!("{m}\nx"),
+            m
+        ));
+        assert!(!is_own_marked_comment(
+            Some("github-actions[bot]"),
+            ACTIONS_BOT_LOGIN,
+            &format!("> {m}"),
+            m
+        ));
+        assert!(!is_own_marked_comment(None, ACTIONS_BOT_LOGIN, m, m));
+        assert!(!is_own_marked_comment(Some("a"), "a", "x", ""));
     }
 }

@@ -26,8 +26,8 @@ pub use deployer::{
 };
 pub use executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Executor};
 pub use forge::{
-    CommentRef, CommitState, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState,
-    RunStatus,
+    CommentRef, CommitState, CommitStatus, DispatchRef, Forge, ForgeError, NoForge, PrRef,
+    RunState, WorkflowRunStatus,
 };
 pub use image_registry::{DeleteFailure, DeleteReport, ImageRef, ImageRegistry, RegistryError};
 pub use lock_table::{

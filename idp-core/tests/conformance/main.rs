@@ -11,6 +11,7 @@ mod processes;
 mod suites {
     pub(crate) mod deployer;
     pub(crate) mod executor;
+    pub(crate) mod forge;
     pub(crate) mod image_registry;
     pub(crate) mod lock_table;
     pub(crate) mod log_source;
@@ -120,5 +121,8 @@ mod adapters;
 #[cfg(feature = "aws")]
 mod aws_specific;
 use idp_test_support::fake_tofu;
+mod forges;
+#[cfg(feature = "github")]
+use idp_test_support::github_fake;
 #[cfg(feature = "aws")]
 mod moto;

@@ -3,10 +3,12 @@
 //! - [`moto`]: the moto endpoint the AWS suites run against (skip loudly outside CI, fail in
 //!   CI), a fresh moto account per fixture, and SDK clients reaching it;
 //! - [`bins`]: the workspace's binaries (`idp`, `idp-action`) for end-to-end suites;
-//! - [`fake_tofu`]: a recorded stand-in for the OpenTofu CLI, for the provisioner's contract.
+//! - [`fake_tofu`]: a recorded stand-in for the OpenTofu CLI, for the provisioner's contract;
+//! - [`github_fake`]: a stateful GitHub on loopback answering whole GitHub objects.
 
 pub mod bins;
 pub mod fake_tofu;
+pub mod github_fake;
 pub mod moto;
 
 pub use idp_core;

@@ -8,6 +8,15 @@
 //! and caps both the retries and the total wait ([`RetryPolicy`]). 404 and 422 become
 //! [`ForgeError::NotFound`] and [`ForgeError::Unprocessable`] with GitHub's message.
 //!
+//! Listings (comments, pull requests, workflow runs) follow the `Link` header's `rel="next"` pages
+//! on the configured API host only, so the token is never sent elsewhere.
+//!
+//! A pull-request comment is edited only if idp's own identity wrote it and it starts with the
+//! marker. The identity is the token's login (`GET /user`), learned once per forge and shared by
+//! its clones; an Actions or installation token, for which `GET /user` answers 403 "Resource not
+//! accessible by integration", writes as `github-actions[bot]` ([`GitHubForge::with_identity`]
+//! names another app's bot).
+//!
 //! The token is a [`Secret`]: it is handed to octocrab once and never formatted; `Debug` of
 //! every type here shows `****`.
 
@@ -17,25 +26,29 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::SubsecRound;
 use octocrab::Octocrab;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Deserialize;
 use serde_json::json;
 
+use tokio::sync::OnceCell;
+
 use crate::domain::event::{Branch, CommitSha, Repository};
-use crate::ports::forge::{fit_comment, fit_status_description};
+use crate::ports::forge::{
+    ACTIONS_BOT_LOGIN, fit_comment, fit_status_description, is_own_marked_comment, short_ref,
+};
 use crate::ports::{
-    Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, RunStatus,
-    SystemClock,
+    Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, SystemClock,
 };
 use crate::secret::Secret;
 use crate::setup::env_vars::{self, EnvVars};
 
 mod request;
+mod wire;
 
 pub use request::RetryPolicy;
 use request::{Method, send};
+use wire::{Comment, Pull, Run, Runs, User, runs_of};
 
 /// github.com's REST API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -43,9 +56,9 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one answer may take.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// Comments (and runs) read per page: GitHub's maximum.
+/// Items read per page: GitHub's maximum.
 const PER_PAGE: u32 = 100;
-/// The most pages of comments searched for the marker (10,000 comments).
+/// The most pages one listing reads (10,000 items).
 const MAX_PAGES: u32 = 100;
 
 /// Where GitHub is and how to authenticate.
@@ -106,6 +119,8 @@ pub struct GitHubForge {
     api_url: String,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
+    /// The login comments are written as, once known.
+    identity: Arc<OnceCell<String>>,
 }
 
 impl fmt::Debug for GitHubForge {
@@ -113,6 +128,7 @@ impl fmt::Debug for GitHubForge {
         f.debug_struct("GitHubForge")
             .field("api_url", &self.api_url)
             .field("retry", &self.retry)
+            .field("identity", &self.identity.get())
             .finish_non_exhaustive()
     }
 }
@@ -136,63 +152,6 @@ fn backend(source: impl std::error::Error + Send + Sync + 'static) -> ForgeError
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct Comment {
-    id: u64,
-    #[serde(default)]
-    body: Option<String>,
-    html_url: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct PullHead {
-    sha: String,
-    #[serde(default)]
-    repo: Option<PullHeadRepo>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PullHeadRepo {
-    full_name: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Pull {
-    number: u64,
-    html_url: String,
-    head: PullHead,
-}
-
-#[derive(Debug, Deserialize)]
-struct Run {
-    id: u64,
-    status: Option<String>,
-    conclusion: Option<String>,
-    html_url: String,
-    created_at: DateTime<Utc>,
-    #[serde(default)]
-    event: String,
-    #[serde(default)]
-    head_branch: Option<String>,
-}
-
-impl Run {
-    fn state(self) -> RunState {
-        RunState {
-            id: self.id,
-            status: RunStatus::from_github(self.status.as_deref().unwrap_or("queued")),
-            conclusion: self.conclusion,
-            html_url: self.html_url,
-            created_at: self.created_at,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct Runs {
-    workflow_runs: Vec<Run>,
-}
-
 impl GitHubForge {
     /// A forge for `cfg`, on the system clock (used only when GitHub sends no `Date` header).
     ///
@@ -212,6 +171,7 @@ impl GitHubForge {
             api_url: cfg.api_url.clone(),
             retry: cfg.retry,
             clock: Arc::new(SystemClock),
+            identity: Arc::new(OnceCell::new()),
         })
     }
 
@@ -225,6 +185,35 @@ impl GitHubForge {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// The same forge writing as `login` (a GitHub App's `<app-slug>[bot]`), without asking
+    /// `GET /user`.
+    #[must_use]
+    pub fn with_identity(mut self, login: impl Into<String>) -> Self {
+        self.identity = Arc::new(OnceCell::new_with(Some(login.into())));
+        self
+    }
+
+    /// The login this forge's comments are written as: the token's user, or
+    /// `github-actions[bot]` for a token `GET /user` refuses as an integration's.
+    async fn identity(&self) -> Result<&str, ForgeError> {
+        let login = self
+            .identity
+            .get_or_try_init(|| async {
+                let url = format!("{}/user", self.api_url);
+                match self.get(&url, "the authenticated user").await {
+                    Ok(answer) => Ok(answer.json::<User>()?.login),
+                    Err(ForgeError::Unauthorized { message })
+                        if message.contains("not accessible by integration") =>
+                    {
+                        Ok(ACTIONS_BOT_LOGIN.to_owned())
+                    }
+                    Err(error) => Err(error),
+                }
+            })
+            .await?;
+        Ok(login)
     }
 
     fn url(&self, repo: &Repository, path: &str) -> String {
@@ -255,6 +244,16 @@ impl GitHubForge {
         next.filter(|n| n.starts_with(&format!("{}/", self.api_url)))
     }
 
+    /// The pages of a listing starting at `url`, read one at a time.
+    fn pages<'a>(&'a self, url: String, what: &'a str) -> Pages<'a> {
+        Pages {
+            forge: self,
+            next: Some(url),
+            read: 0,
+            what,
+        }
+    }
+
     async fn runs(
         &self,
         repo: &Repository,
@@ -270,6 +269,33 @@ impl GitHubForge {
     }
 }
 
+/// A listing read page by page along its `Link` headers, up to [`MAX_PAGES`].
+struct Pages<'a> {
+    forge: &'a GitHubForge,
+    next: Option<String>,
+    read: u32,
+    what: &'a str,
+}
+
+impl Pages<'_> {
+    /// The next page's items (`items` picks them out of the page's body), or `None` after the
+    /// last page.
+    async fn next<T>(
+        &mut self,
+        items: impl FnOnce(&request::Answer) -> Result<Vec<T>, ForgeError>,
+    ) -> Result<Option<Vec<T>>, ForgeError> {
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        let answer = self.forge.get(&url, self.what).await?;
+        self.read += 1;
+        if self.read < MAX_PAGES {
+            self.next = self.forge.follow(answer.next.clone());
+        }
+        items(&answer).map(Some)
+    }
+}
+
 #[async_trait]
 impl Forge for GitHubForge {
     async fn upsert_pr_comment(
@@ -281,22 +307,24 @@ impl Forge for GitHubForge {
     ) -> Result<CommentRef, ForgeError> {
         let body = fit_comment(marker, body);
         let what = format!("pull request #{pr} in `{repo}`");
-        let mut next = Some(self.url(repo, &format!("issues/{pr}/comments?per_page={PER_PAGE}")));
-        let mut pages = 0;
+        let first = self.url(repo, &format!("issues/{pr}/comments?per_page={PER_PAGE}"));
+        let mut pages = self.pages(first, &what);
         let mut found = None;
-        while let Some(url) = next.take() {
-            pages += 1;
-            let answer = self.get(&url, &what).await?;
-            let comments: Vec<Comment> = answer.json()?;
-            if let Some(c) = comments
-                .into_iter()
-                .find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker)))
-            {
-                found = Some(c);
-                break;
-            }
-            if pages < MAX_PAGES {
-                next = self.follow(answer.next);
+        'pages: while let Some(comments) = pages.next(|a| a.json::<Vec<Comment>>()).await? {
+            for comment in comments {
+                let text = comment.body.as_deref().unwrap_or_default();
+                // The identity is asked for only once a comment could be ours.
+                if text.starts_with(marker)
+                    && is_own_marked_comment(
+                        comment.user.as_ref().map(|u| u.login.as_str()),
+                        self.identity().await?,
+                        text,
+                        marker,
+                    )
+                {
+                    found = Some(comment);
+                    break 'pages;
+                }
             }
         }
         let payload = json!({ "body": body });
@@ -322,6 +350,10 @@ impl Forge for GitHubForge {
             .write(Method::Post, &url, &payload, &what)
             .await?
             .json()?;
+        // The author of the comment just written is this forge's identity.
+        if let Some(user) = &created.user {
+            let _ = self.identity.set(user.login.clone());
+        }
         Ok(CommentRef {
             id: created.id,
             url: created.html_url,
@@ -334,31 +366,35 @@ impl Forge for GitHubForge {
         repo: &Repository,
         branch: &Branch,
     ) -> Result<Option<PrRef>, ForgeError> {
-        let url = self.url(
+        let branch = short_ref(branch.as_str());
+        let first = self.url(
             repo,
             &format!(
                 "pulls?state=open&per_page={PER_PAGE}&head={}",
-                seg(&format!("{}:{}", repo.owner(), branch.as_str()))
+                seg(&format!("{}:{branch}", repo.owner()))
             ),
         );
-        let pulls: Vec<Pull> = self
-            .get(&url, &format!("repository `{repo}`"))
-            .await?
-            .json()?;
-        Ok(pulls
-            .into_iter()
-            .filter(|p| {
-                p.head
+        let what = format!("repository `{repo}`");
+        // GitHub lists the newest first: the lowest number may be on the last page.
+        let mut pages = self.pages(first, &what);
+        let mut lowest: Option<Pull> = None;
+        while let Some(pulls) = pages.next(|a| a.json::<Vec<Pull>>()).await? {
+            for pull in pulls {
+                let own = pull
+                    .head
                     .repo
                     .as_ref()
-                    .is_some_and(|r| r.full_name.eq_ignore_ascii_case(repo.as_str()))
-            })
-            .min_by_key(|p| p.number)
-            .map(|p| PrRef {
-                number: p.number,
-                url: p.html_url,
-                head_sha: p.head.sha,
-            }))
+                    .is_some_and(|r| r.full_name.eq_ignore_ascii_case(repo.as_str()));
+                if own && lowest.as_ref().is_none_or(|l| pull.number < l.number) {
+                    lowest = Some(pull);
+                }
+            }
+        }
+        Ok(lowest.map(|p| PrRef {
+            number: p.number,
+            url: p.html_url,
+            head_sha: p.head.sha,
+        }))
     }
 
     async fn set_commit_status(
@@ -392,28 +428,39 @@ impl Forge for GitHubForge {
         git_ref: &str,
         inputs: &BTreeMap<String, String>,
     ) -> Result<DispatchRef, ForgeError> {
-        // The runs that exist now, and the server's time now: the run this dispatch starts is
-        // created later and is none of these.
-        let before = self
-            .runs(
-                repo,
-                workflow_file,
-                &format!(
-                    "event=workflow_dispatch&branch={}&per_page={PER_PAGE}",
-                    seg(git_ref)
-                ),
-            )
-            .await?;
-        let dispatched_at = before
-            .date
+        let git_ref = short_ref(git_ref);
+        // The server's time now, and the runs that exist now: the run this dispatch starts is
+        // created later and is none of these. Runs come newest first; once a page reaches one
+        // created before `dispatched_at`, the rest are left out by the `created` filter anyway.
+        let what = format!("workflow `{workflow_file}` in `{repo}`");
+        let first = self.url(
+            repo,
+            &format!(
+                "actions/workflows/{}/runs?event=workflow_dispatch&branch={}&per_page={PER_PAGE}",
+                seg(workflow_file),
+                seg(git_ref)
+            ),
+        );
+        let mut page = Some(self.get(&first, &what).await?);
+        let dispatched_at = page
+            .as_ref()
+            .and_then(|p| p.date)
             .unwrap_or_else(|| self.clock.now())
             .trunc_subsecs(0);
-        let earlier_runs = before
-            .json::<Runs>()?
-            .workflow_runs
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
+        let mut earlier_runs = Vec::new();
+        let mut read = 0;
+        while let Some(answer) = page.take() {
+            read += 1;
+            let runs = runs_of(&answer)?;
+            let reached_older = runs.iter().any(|r| r.created_at < dispatched_at);
+            earlier_runs.extend(runs.iter().map(|r| r.id));
+            if let Some(next) = self
+                .follow(answer.next)
+                .filter(|_| !reached_older && read < MAX_PAGES)
+            {
+                page = Some(self.get(&next, &what).await?);
+            }
+        }
         let url = self.url(
             repo,
             &format!("actions/workflows/{}/dispatches", seg(workflow_file)),
@@ -439,32 +486,37 @@ impl Forge for GitHubForge {
         dispatch: &DispatchRef,
     ) -> Result<Option<RunState>, ForgeError> {
         let created = format!(">={}", dispatch.dispatched_at.format("%Y-%m-%dT%H:%M:%SZ"));
-        let answer = self
-            .runs(
-                &dispatch.repo,
-                &dispatch.workflow_file,
-                &format!(
-                    "event=workflow_dispatch&branch={}&created={}&per_page={PER_PAGE}",
-                    seg(&dispatch.git_ref),
-                    seg(&created)
-                ),
-            )
-            .await?;
+        let git_ref = short_ref(&dispatch.git_ref);
+        let workflow = &dispatch.workflow_file;
+        let first = self.url(
+            &dispatch.repo,
+            &format!(
+                "actions/workflows/{}/runs?event=workflow_dispatch&branch={}&created={}&per_page={PER_PAGE}",
+                seg(workflow),
+                seg(git_ref),
+                seg(&created)
+            ),
+        );
+        let what = format!("workflow `{workflow}` in `{}`", dispatch.repo);
         let earlier: BTreeSet<u64> = dispatch.earlier_runs.iter().copied().collect();
-        Ok(answer
-            .json::<Runs>()?
-            .workflow_runs
-            .into_iter()
-            .filter(|r| {
-                r.event == "workflow_dispatch"
-                    && r.created_at >= dispatch.dispatched_at
-                    && !earlier.contains(&r.id)
-                    && r.head_branch
-                        .as_deref()
-                        .is_none_or(|b| b == dispatch.git_ref)
-            })
-            .min_by_key(|r| (r.created_at, r.id))
-            .map(Run::state))
+        let mut pages = self.pages(first, &what);
+        let mut oldest: Option<Run> = None;
+        while let Some(runs) = pages.next(runs_of).await? {
+            for run in runs {
+                let ours = run.event == "workflow_dispatch"
+                    && run.created_at >= dispatch.dispatched_at
+                    && !earlier.contains(&run.id)
+                    && run.head_branch.as_deref().is_none_or(|b| b == git_ref);
+                if ours
+                    && oldest
+                        .as_ref()
+                        .is_none_or(|o| (run.created_at, run.id) < (o.created_at, o.id))
+                {
+                    oldest = Some(run);
+                }
+            }
+        }
+        Ok(oldest.map(Run::state))
     }
 
     async fn poll_run(&self, repo: &Repository, run_id: u64) -> Result<RunState, ForgeError> {

@@ -79,7 +79,6 @@ async fn read_chunk<R: AsyncRead + Unpin>(pipe: &mut Option<R>) -> Option<Vec<u8
     }
 }
 
-
 #[async_trait]
 impl RunOne for LocalExecutor {
     #[allow(

@@ -35,7 +35,7 @@ mod provisioner;
 
 pub use deployer::MemoryDeployer;
 pub use executor::{MemoryExecutor, Script};
-pub use forge::{MemoryComment, MemoryForge, MemoryRun, NoForge, RecordedStatus};
+pub use forge::{MemoryComment, MemoryForge, MemoryRun, RecordedStatus};
 pub use image_registry::MemoryRegistry;
 pub use lock_table::MemoryLocks;
 pub use log_source::MemoryLogs;

@@ -1,10 +1,13 @@
 //! The in-memory [`Forge`]: pull requests, comments, commit statuses and workflow runs kept in
 //! process memory, behaving like GitHub.
 //!
-//! Tests seed repositories, open pull requests and declare workflows (with their inputs, so an
-//! undeclared input is refused with GitHub's 422 message), then inspect what the use cases
-//! posted. A dispatched run is `queued`, then `in_progress` on the next poll, then `completed`
-//! with the conclusion the test chose (default `success`).
+//! Tests seed repositories, open pull requests, post comments as other users and declare
+//! workflows (with their inputs, so an undeclared input is refused with GitHub's 422 message),
+//! then inspect what the use cases posted. The forge writes as one identity (default
+//! `github-actions[bot]`, the Actions token's author) and, like GitHub, edits only a comment that
+//! identity wrote and that starts with the marker. A dispatched run is `queued`, then
+//! `in_progress` on the next poll, then `completed` with the conclusion the test chose (default
+//! `success`). Full refs (`refs/heads/x`) are stored as short names, as GitHub lists them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -14,10 +17,10 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use super::lock;
 use crate::domain::event::{Branch, CommitSha, Repository};
-use crate::ports::forge::fit_comment;
+use crate::ports::forge::{ACTIONS_BOT_LOGIN, fit_comment, is_own_marked_comment, short_ref};
 use crate::ports::{
-    Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, RunStatus,
-    SystemClock,
+    Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, SystemClock,
+    WorkflowRunStatus,
 };
 
 /// A comment as the memory forge keeps it.
@@ -25,6 +28,8 @@ use crate::ports::{
 pub struct MemoryComment {
     /// Its id (unique across the forge).
     pub id: u64,
+    /// The login that wrote it.
+    pub author: String,
     /// Its body.
     pub body: String,
     /// How many times it was edited after being created.
@@ -81,6 +86,18 @@ struct State {
     next_id: u64,
     conclusion: Option<String>,
     unavailable: bool,
+    /// Who the forge writes as (`None`: [`ACTIONS_BOT_LOGIN`]).
+    identity: Option<String>,
+    /// Why calls are refused as unauthorized: every call, or (`read_only`) only writes.
+    refusal: Option<Refusal>,
+}
+
+/// A token that no longer works ([`MemoryForge::revoke_token`]) or may only read
+/// ([`MemoryForge::set_read_only`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    Revoked,
+    ReadOnly,
 }
 
 impl State {
@@ -97,7 +114,29 @@ impl State {
                 source: "the memory forge was made unavailable".into(),
             });
         }
+        if self.refusal == Some(Refusal::Revoked) {
+            return Err(ForgeError::Unauthorized {
+                message: "Bad credentials".into(),
+            });
+        }
         Ok(())
+    }
+
+    /// [`State::check`] for a call that writes.
+    fn check_write(&self) -> Result<(), ForgeError> {
+        self.check()?;
+        if self.refusal == Some(Refusal::ReadOnly) {
+            return Err(ForgeError::Unauthorized {
+                message: "Resource not accessible by integration".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn identity(&self) -> String {
+        self.identity
+            .clone()
+            .unwrap_or_else(|| ACTIONS_BOT_LOGIN.to_owned())
     }
 
     fn repo(&mut self, repo: &Repository) -> Result<&mut Vec<Pr>, ForgeError> {
@@ -175,6 +214,45 @@ impl MemoryForge {
         }
     }
 
+    /// Posts a comment by `author` on pull request `number` (e.g. someone else's comment carrying
+    /// a marker); returns its id, or `None` if there is no such pull request.
+    pub fn add_comment(&self, repo: &str, number: u64, author: &str, body: &str) -> Option<u64> {
+        let mut state = lock(&self.state);
+        let id = state.next_id();
+        let pr = state
+            .repos
+            .get_mut(repo)
+            .and_then(|prs| prs.iter_mut().find(|pr| pr.number == number))?;
+        pr.comments.push(MemoryComment {
+            id,
+            author: author.to_owned(),
+            body: body.to_owned(),
+            edits: 0,
+        });
+        Some(id)
+    }
+
+    /// Makes the forge write as `login` (default `github-actions[bot]`).
+    pub fn set_identity(&self, login: &str) {
+        lock(&self.state).identity = Some(login.to_owned());
+    }
+
+    /// The login the forge writes as.
+    pub fn identity(&self) -> String {
+        lock(&self.state).identity()
+    }
+
+    /// Makes every call fail with [`ForgeError::Unauthorized`], as a revoked token does.
+    pub fn revoke_token(&self) {
+        lock(&self.state).refusal = Some(Refusal::Revoked);
+    }
+
+    /// Makes writes (comments, statuses, dispatches) fail with [`ForgeError::Unauthorized`], as
+    /// a token without write permission does (or lets them work again).
+    pub fn set_read_only(&self, read_only: bool) {
+        lock(&self.state).refusal = read_only.then_some(Refusal::ReadOnly);
+    }
+
     /// Declares workflow `file` in `repo` with a `workflow_dispatch` trigger taking `inputs`.
     pub fn add_workflow(&self, repo: &str, file: &str, inputs: &[&str]) {
         let mut state = lock(&self.state);
@@ -200,14 +278,14 @@ impl MemoryForge {
         state.runs.push(MemoryRun {
             state: RunState {
                 id,
-                status: RunStatus::Completed,
+                status: WorkflowRunStatus::Completed,
                 conclusion: Some("success".into()),
                 html_url: format!("https://github.com/{repo}/actions/runs/{id}"),
                 created_at,
             },
             repo: repo.to_owned(),
             workflow_file: file.to_owned(),
-            git_ref: git_ref.to_owned(),
+            git_ref: short_ref(git_ref).to_owned(),
             event: event.to_owned(),
             inputs: BTreeMap::new(),
             conclusion: "success".into(),
@@ -256,8 +334,9 @@ impl Forge for MemoryForge {
         body: &str,
     ) -> Result<CommentRef, ForgeError> {
         let mut state = lock(&self.state);
-        state.check()?;
+        state.check_write()?;
         let body = fit_comment(marker, body);
+        let identity = state.identity();
         let id = state.next_id();
         let pull = state
             .repo(repo)?
@@ -267,7 +346,11 @@ impl Forge for MemoryForge {
                 what: format!("pull request #{pr} in `{repo}`"),
             })?;
         let url = |id: u64| format!("https://github.com/{repo}/pull/{pr}#issuecomment-{id}");
-        if let Some(existing) = pull.comments.iter_mut().find(|c| c.body.contains(marker)) {
+        if let Some(existing) = pull
+            .comments
+            .iter_mut()
+            .find(|c| is_own_marked_comment(Some(&c.author), &identity, &c.body, marker))
+        {
             existing.body = body;
             existing.edits += 1;
             return Ok(CommentRef {
@@ -276,7 +359,12 @@ impl Forge for MemoryForge {
                 created: false,
             });
         }
-        pull.comments.push(MemoryComment { id, body, edits: 0 });
+        pull.comments.push(MemoryComment {
+            id,
+            author: identity,
+            body,
+            edits: 0,
+        });
         Ok(CommentRef {
             id,
             url: url(id),
@@ -294,7 +382,7 @@ impl Forge for MemoryForge {
         let found = state
             .repo(repo)?
             .iter()
-            .filter(|pr| pr.open && pr.branch == branch.as_str())
+            .filter(|pr| pr.open && pr.branch == short_ref(branch.as_str()))
             .min_by_key(|pr| pr.number)
             .map(|pr| PrRef {
                 number: pr.number,
@@ -311,7 +399,7 @@ impl Forge for MemoryForge {
         status: &CommitStatus,
     ) -> Result<(), ForgeError> {
         let mut state = lock(&self.state);
-        state.check()?;
+        state.check_write()?;
         state.repo(repo)?;
         let mut status = status.clone();
         status.description = status
@@ -334,8 +422,9 @@ impl Forge for MemoryForge {
         inputs: &BTreeMap<String, String>,
     ) -> Result<DispatchRef, ForgeError> {
         let now = self.clock.now();
+        let git_ref = short_ref(git_ref);
         let mut state = lock(&self.state);
-        state.check()?;
+        state.check_write()?;
         let declared = state.workflow(repo, workflow_file)?;
         let unexpected: Vec<&String> = inputs.keys().filter(|k| !declared.contains(*k)).collect();
         if !unexpected.is_empty() {
@@ -358,7 +447,7 @@ impl Forge for MemoryForge {
         state.runs.push(MemoryRun {
             state: RunState {
                 id,
-                status: RunStatus::Queued,
+                status: WorkflowRunStatus::Queued,
                 conclusion: None,
                 html_url: format!("https://github.com/{repo}/actions/runs/{id}"),
                 created_at: now,
@@ -392,7 +481,7 @@ impl Forge for MemoryForge {
             .filter(|r| {
                 r.repo == dispatch.repo.as_str()
                     && r.workflow_file == dispatch.workflow_file
-                    && r.git_ref == dispatch.git_ref
+                    && r.git_ref == short_ref(&dispatch.git_ref)
                     && r.event == "workflow_dispatch"
                     && r.state.created_at >= dispatch.dispatched_at
                     && !dispatch.earlier_runs.contains(&r.state.id)
@@ -414,12 +503,12 @@ impl Forge for MemoryForge {
         let seen = run.state.clone();
         // Each poll moves the run one step: queued → in_progress → completed.
         match run.state.status {
-            RunStatus::Queued => run.state.status = RunStatus::InProgress,
-            RunStatus::InProgress => {
-                run.state.status = RunStatus::Completed;
+            WorkflowRunStatus::Queued => run.state.status = WorkflowRunStatus::InProgress,
+            WorkflowRunStatus::InProgress => {
+                run.state.status = WorkflowRunStatus::Completed;
                 run.state.conclusion = Some(run.conclusion.clone());
             }
-            RunStatus::Completed | RunStatus::Other(_) => {}
+            WorkflowRunStatus::Completed | WorkflowRunStatus::Other(_) => {}
         }
         Ok(seen)
     }
@@ -441,204 +530,5 @@ impl Forge for MemoryForge {
     }
 }
 
-/// The forge of a backend with no code host: every call fails with
-/// [`ForgeError::NotConfigured`], which the use cases skip silently.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoForge;
-
-#[async_trait]
-impl Forge for NoForge {
-    async fn upsert_pr_comment(
-        &self,
-        _repo: &Repository,
-        _pr: u64,
-        _marker: &str,
-        _body: &str,
-    ) -> Result<CommentRef, ForgeError> {
-        Err(ForgeError::NotConfigured)
-    }
-
-    async fn find_open_pr(
-        &self,
-        _repo: &Repository,
-        _branch: &Branch,
-    ) -> Result<Option<PrRef>, ForgeError> {
-        Err(ForgeError::NotConfigured)
-    }
-
-    async fn set_commit_status(
-        &self,
-        _repo: &Repository,
-        _sha: &CommitSha,
-        _status: &CommitStatus,
-    ) -> Result<(), ForgeError> {
-        Err(ForgeError::NotConfigured)
-    }
-
-    async fn dispatch_workflow(
-        &self,
-        _repo: &Repository,
-        _workflow_file: &str,
-        _git_ref: &str,
-        _inputs: &BTreeMap<String, String>,
-    ) -> Result<DispatchRef, ForgeError> {
-        Err(ForgeError::NotConfigured)
-    }
-
-    async fn find_dispatched_run(
-        &self,
-        _dispatch: &DispatchRef,
-    ) -> Result<Option<RunState>, ForgeError> {
-        Err(ForgeError::NotConfigured)
-    }
-
-    async fn poll_run(&self, _repo: &Repository, _run_id: u64) -> Result<RunState, ForgeError> {
-        Err(ForgeError::NotConfigured)
-    }
-
-    async fn latest_run_url(
-        &self,
-        _repo: &Repository,
-        _workflow_file: &str,
-    ) -> Result<Option<String>, ForgeError> {
-        Err(ForgeError::NotConfigured)
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-    use crate::ports::{CommitState, FixedClock};
-
-    fn repo() -> Repository {
-        Repository::parse("octo/app").unwrap_or_else(|| unreachable!())
-    }
-
-    fn at(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 1, h, m, 0)
-            .single()
-            .unwrap_or_default()
-    }
-
-    fn forge() -> MemoryForge {
-        let forge = MemoryForge::with_clock(Arc::new(FixedClock::new(at(12, 0))));
-        forge.open_pr("octo/app", 7, "feature/x", "abc");
-        forge.add_workflow("octo/app", "infra.yml", &["stack"]);
-        forge
-    }
-
-    #[tokio::test]
-    async fn upserting_twice_edits_the_one_comment_carrying_the_marker() -> Result<(), ForgeError> {
-        let forge = forge();
-        let first = forge
-            .upsert_pr_comment(&repo(), 7, "<!-- m -->", "one")
-            .await?;
-        let second = forge
-            .upsert_pr_comment(&repo(), 7, "<!-- m -->", "two")
-            .await?;
-        assert!(first.created && !second.created);
-        assert_eq!(first.id, second.id);
-        let comments = forge.comments("octo/app", 7);
-        assert_eq!(comments.len(), 1);
-        assert_eq!(
-            comments.first().map(|c| c.body.as_str()),
-            Some("<!-- m -->\ntwo")
-        );
-        let other = forge
-            .upsert_pr_comment(&repo(), 7, "<!-- n -->", "x")
-            .await?;
-        assert!(other.created);
-        let missing = forge.upsert_pr_comment(&repo(), 8, "<!-- m -->", "x").await;
-        assert!(matches!(missing, Err(ForgeError::NotFound { .. })));
-        Ok(())
-    }
-
-    #[tokio::test]
-    async fn statuses_are_recorded_in_order_and_open_prs_found_by_branch() -> Result<(), ForgeError>
-    {
-        let forge = forge();
-        let sha = CommitSha::parse(&"a".repeat(40)).unwrap_or_else(|| unreachable!());
-        for state in [CommitState::Pending, CommitState::Success] {
-            let status = CommitStatus {
-                context: "idp/preview/p".into(),
-                state,
-                target_url: None,
-                description: Some("d".repeat(300)),
-            };
-            forge.set_commit_status(&repo(), &sha, &status).await?;
-        }
-        let states: Vec<_> = forge.statuses().iter().map(|s| s.status.state).collect();
-        assert_eq!(states, [CommitState::Pending, CommitState::Success]);
-        assert!(forge.statuses().iter().all(|s| {
-            s.status
-                .description
-                .as_ref()
-                .is_some_and(|d| d.chars().count() == 140)
-        }));
-        let branch = Branch::parse("feature/x").map_err(|_| ForgeError::NotConfigured)?;
-        assert_eq!(
-            forge
-                .find_open_pr(&repo(), &branch)
-                .await?
-                .map(|p| p.number),
-            Some(7)
-        );
-        forge.close_pr("octo/app", 7);
-        assert_eq!(forge.find_open_pr(&repo(), &branch).await?, None);
-        Ok(())
-    }
-
-    #[tokio::test]
-    async fn a_dispatch_creates_a_run_that_completes_and_older_runs_are_ignored()
-    -> Result<(), ForgeError> {
-        let forge = forge();
-        let older = forge.seed_run(
-            "octo/app",
-            "infra.yml",
-            "main",
-            "workflow_dispatch",
-            at(11, 59),
-        );
-        let inputs = BTreeMap::from([("stack".to_owned(), "net".to_owned())]);
-        let dispatch = forge
-            .dispatch_workflow(&repo(), "infra.yml", "main", &inputs)
-            .await?;
-        assert_eq!(dispatch.earlier_runs, [older]);
-        let run = forge.find_dispatched_run(&dispatch).await?;
-        let run = run.ok_or(ForgeError::NotConfigured)?;
-        assert_ne!(run.id, older);
-        let mut statuses = Vec::new();
-        for _ in 0..3 {
-            statuses.push(forge.poll_run(&repo(), run.id).await?);
-        }
-        assert!(statuses.last().is_some_and(RunState::succeeded));
-        assert_eq!(
-            forge.latest_run_url(&repo(), "infra.yml").await?,
-            Some(format!(
-                "https://github.com/octo/app/actions/runs/{}",
-                run.id
-            ))
-        );
-        Ok(())
-    }
-
-    #[tokio::test]
-    async fn an_undeclared_input_is_refused_with_githubs_message() {
-        let forge = forge();
-        let inputs = BTreeMap::from([("environment_name".to_owned(), "x".to_owned())]);
-        let error = forge
-            .dispatch_workflow(&repo(), "infra.yml", "main", &inputs)
-            .await;
-        match error {
-            Err(ForgeError::Unprocessable { message }) => {
-                assert_eq!(
-                    message,
-                    "Unexpected inputs provided: [\"environment_name\"]"
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-}
+mod tests;

@@ -1,0 +1,299 @@
+//! A GitHub stand-in on loopback (a `wiremock` server with one stateful responder) for the REST
+//! API subset the GitHub forge uses: comments created are listed afterwards and PATCH edits them,
+//! statuses posted are kept, dispatches create workflow runs that listings return and that move
+//! `queued → in_progress → completed` one step per `GET`, listings come in pages with `Link`
+//! headers (newest first for pull requests and runs, as GitHub sorts them), and every answer
+//! carries a `Date`. Bodies are whole GitHub objects ([`bodies`]); every body served is recorded
+//! with the OpenAPI operation it answers, for the schema test.
+//!
+//! Tokens: [`PAT`] is the user [`PAT_LOGIN`], a repository admin (it may edit anyone's comment);
+//! [`ACTIONS_TOKEN`] is the Actions token, for which `GET /user` is 403 and which writes as
+//! `github-actions[bot]` and may edit only its own comments. Any other token is 401.
+
+pub mod bodies;
+mod routes;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+use idp_core::ports::{Clock, SystemClock};
+use serde_json::Value;
+use wiremock::{Mock, MockServer};
+
+/// A personal access token of [`PAT_LOGIN`].
+pub const PAT: &str = "ghp_s3cr3tT0kenValue0000000000000000000";
+/// The login of [`PAT`].
+pub const PAT_LOGIN: &str = "idp-bot";
+/// The workflow's `GITHUB_TOKEN`.
+pub const ACTIONS_TOKEN: &str = "ghs_AcT10nsT0kenValue000000000000000000";
+
+/// One answer the fake gave: the OpenAPI operation (`path`, `method`), the status and the body.
+#[derive(Debug, Clone)]
+pub struct Served {
+    pub path: &'static str,
+    pub method: &'static str,
+    pub status: u16,
+    pub body: Option<Value>,
+}
+
+/// A comment as the fake keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeComment {
+    pub id: u64,
+    pub author: String,
+    pub body: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// A commit status as posted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeStatus {
+    pub sha: String,
+    pub state: String,
+    pub context: String,
+    pub target_url: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A workflow run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeRun {
+    pub id: u64,
+    pub workflow_file: String,
+    pub branch: String,
+    pub event: String,
+    pub inputs: BTreeMap<String, String>,
+    status: &'static str,
+    conclusion: Option<String>,
+    created_at: DateTime<Utc>,
+    ends: String,
+}
+
+#[derive(Debug)]
+struct Pull {
+    number: u64,
+    branch: String,
+    head_sha: String,
+    head_repo: String,
+    open: bool,
+    comments: Vec<FakeComment>,
+}
+
+#[derive(Debug, Default)]
+struct Repo {
+    pulls: Vec<Pull>,
+    refs: BTreeSet<String>,
+    commits: BTreeSet<String>,
+    workflows: BTreeMap<String, (u64, BTreeSet<String>)>,
+    runs: Vec<FakeRun>,
+    statuses: Vec<FakeStatus>,
+}
+
+#[derive(Debug, Default)]
+struct Token {
+    revoked: bool,
+    read_only: bool,
+}
+
+#[derive(Debug)]
+struct State {
+    base: String,
+    repos: BTreeMap<String, Repo>,
+    tokens: BTreeMap<String, Token>,
+    next_id: u64,
+    page_size: usize,
+    conclusion: String,
+    served: Vec<Served>,
+    unexpected: Vec<String>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The fake GitHub. Its state is shared with the responder, so tests seed and inspect it while
+/// the forge talks to it.
+pub struct GitHubFake {
+    pub server: MockServer,
+    state: Arc<Mutex<State>>,
+}
+
+impl GitHubFake {
+    /// A fake with no repositories, pages of up to 100 items.
+    pub async fn start() -> Self {
+        let server = MockServer::start().await;
+        let state = Arc::new(Mutex::new(State {
+            base: server.uri(),
+            repos: BTreeMap::new(),
+            tokens: [PAT, ACTIONS_TOKEN]
+                .into_iter()
+                .map(|t| (t.to_owned(), Token::default()))
+                .collect(),
+            next_id: 5000,
+            page_size: 100,
+            conclusion: "success".to_owned(),
+            served: Vec::new(),
+            unexpected: Vec::new(),
+        }));
+        Mock::given(wiremock::matchers::any())
+            .respond_with(routes::Responder(state.clone()))
+            .mount(&server)
+            .await;
+        Self { server, state }
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    fn with_repo<T>(&self, repo: &str, f: impl FnOnce(&mut Repo) -> T) -> T {
+        let mut state = lock(&self.state);
+        let repo = state.repos.entry(repo.to_owned()).or_default();
+        repo.refs.insert("main".to_owned());
+        f(repo)
+    }
+
+    pub fn add_repo(&self, repo: &str) {
+        self.with_repo(repo, |_| ());
+    }
+
+    /// The most items a page holds, whatever `per_page` asks (GitHub's is 100).
+    pub fn set_page_size(&self, size: usize) {
+        lock(&self.state).page_size = size.max(1);
+    }
+
+    /// Opens pull request `number` from `branch` of `head_repo` (the repository itself, or a
+    /// fork) at `head_sha`.
+    pub fn open_pr(&self, repo: &str, number: u64, head_repo: &str, branch: &str, head_sha: &str) {
+        self.with_repo(repo, |r| {
+            r.pulls.retain(|p| p.number != number);
+            r.pulls.push(Pull {
+                number,
+                branch: branch.to_owned(),
+                head_sha: head_sha.to_owned(),
+                head_repo: head_repo.to_owned(),
+                open: true,
+                comments: Vec::new(),
+            });
+            r.refs.insert(branch.to_owned());
+            r.commits.insert(head_sha.to_owned());
+        });
+    }
+
+    /// Posts a comment by `author` on pull request `pr`; its id.
+    pub fn add_comment(&self, repo: &str, pr: u64, author: &str, body: &str) -> u64 {
+        let id = self.next_id();
+        let now = SystemClock.now();
+        self.with_repo(repo, |r| {
+            let pull = r.pulls.iter_mut().find(|p| p.number == pr);
+            pull.unwrap_or_else(|| panic!("no pull request #{pr} in {repo}"))
+                .comments
+                .push(FakeComment {
+                    id,
+                    author: author.to_owned(),
+                    body: body.to_owned(),
+                    created_at: now,
+                    updated_at: now,
+                });
+        });
+        id
+    }
+
+    pub fn comments(&self, repo: &str, pr: u64) -> Vec<FakeComment> {
+        self.with_repo(repo, |r| {
+            r.pulls
+                .iter()
+                .find(|p| p.number == pr)
+                .map(|p| p.comments.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    pub fn statuses(&self, repo: &str) -> Vec<FakeStatus> {
+        self.with_repo(repo, |r| r.statuses.clone())
+    }
+
+    /// Declares workflow `file` with a `workflow_dispatch` trigger taking `inputs`.
+    pub fn add_workflow(&self, repo: &str, file: &str, inputs: &[&str]) {
+        let id = self.next_id();
+        self.with_repo(repo, |r| {
+            let inputs = inputs.iter().map(|i| (*i).to_owned()).collect();
+            r.workflows.insert(file.to_owned(), (id, inputs));
+        });
+    }
+
+    /// Adds a finished run of `file` on `branch` created at `created_at`; its id.
+    pub fn seed_run(
+        &self,
+        repo: &str,
+        file: &str,
+        branch: &str,
+        event: &str,
+        created_at: DateTime<Utc>,
+    ) -> u64 {
+        let id = self.next_id();
+        self.with_repo(repo, |r| {
+            r.runs.push(FakeRun {
+                id,
+                workflow_file: file.to_owned(),
+                branch: branch.to_owned(),
+                event: event.to_owned(),
+                inputs: BTreeMap::new(),
+                status: "completed",
+                conclusion: Some("success".to_owned()),
+                created_at,
+                ends: "success".to_owned(),
+            });
+        });
+        id
+    }
+
+    pub fn runs(&self, repo: &str) -> Vec<FakeRun> {
+        self.with_repo(repo, |r| r.runs.clone())
+    }
+
+    /// Makes `token` answer 401 from now on.
+    pub fn revoke(&self, token: &str) {
+        lock(&self.state)
+            .tokens
+            .entry(token.to_owned())
+            .or_default()
+            .revoked = true;
+    }
+
+    /// Makes writes with `token` answer 403.
+    pub fn set_read_only(&self, token: &str, read_only: bool) {
+        lock(&self.state)
+            .tokens
+            .entry(token.to_owned())
+            .or_default()
+            .read_only = read_only;
+    }
+
+    /// Every answer given so far.
+    pub fn served(&self) -> Vec<Served> {
+        lock(&self.state).served.clone()
+    }
+
+    /// Requests the fake does not implement (answered 418).
+    pub fn unexpected(&self) -> Vec<String> {
+        lock(&self.state).unexpected.clone()
+    }
+
+    /// How many requests were `method path` (path without the query).
+    pub async fn requests(&self, method: &str, path: &str) -> usize {
+        let received = self.server.received_requests().await.unwrap_or_default();
+        received
+            .iter()
+            .filter(|r| r.method.as_str() == method && r.url.path() == path)
+            .count()
+    }
+
+    fn next_id(&self) -> u64 {
+        let mut state = lock(&self.state);
+        state.next_id += 1;
+        state.next_id
+    }
+}
