@@ -3,9 +3,7 @@
 //! there is none, as on a headless Linux machine without D-Bus — a file with mode 0600.
 
 use idp_core::secret::Secret;
-use idp_core::setup::credentials::{
-    ACCOUNT, CredentialError, CredentialStore, FileStore, SERVICE,
-};
+use idp_core::setup::credentials::{ACCOUNT, CredentialError, CredentialStore, FileStore, SERVICE};
 use idp_core::setup::env_vars::{self, EnvVars};
 
 /// The OS credential store.

@@ -31,10 +31,16 @@ pub(crate) fn options(cli: &Cli) -> Options {
         .set(Key::AwsEcrRepo, aws.ecr_repository.clone())
         .set(Key::AwsTemplatesDir, path(&aws.templates_dir))
         .set(Key::AwsTofu, path(&aws.tofu))
-        .set(Key::AwsAcmCertificateArn, inputs.acm_certificate_arn.clone())
+        .set(
+            Key::AwsAcmCertificateArn,
+            inputs.acm_certificate_arn.clone(),
+        )
         .set(Key::AwsRoute53ZoneId, inputs.route53_zone_id.clone())
         .set(Key::AwsPreviewDomain, inputs.preview_domain.clone())
-        .set(Key::AwsAlbAccessLogsBucket, inputs.alb_access_logs_bucket.clone())
+        .set(
+            Key::AwsAlbAccessLogsBucket,
+            inputs.alb_access_logs_bucket.clone(),
+        )
         .set(Key::AwsCostCenter, inputs.cost_center.clone())
         .set(Key::GithubRepo, cli.repo.clone())
 }

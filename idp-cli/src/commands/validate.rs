@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use idp_core::domain::config::Config;
+use idp_core::domain::config::{Config, DEFAULT_PATH};
 use idp_core::error::Result;
 use idp_core::setup::config_file;
 use serde::Serialize;
@@ -28,7 +28,13 @@ struct InvalidReport<'a> {
 }
 
 pub(crate) fn run(args: &ValidateArgs, out: Output) -> Result<Code> {
-    let found = config_file::read(Path::new(""), Some(&args.path))?;
+    // A repository directory names its `.idp/config.yml`.
+    let path = if args.path.is_dir() {
+        args.path.join(DEFAULT_PATH)
+    } else {
+        args.path.clone()
+    };
+    let found = config_file::read(Path::new(""), Some(&path))?;
     let file = found.name;
     let defaults = found.defaults;
     let config = match found.parsed {

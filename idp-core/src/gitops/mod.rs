@@ -2,6 +2,6 @@
 //! request or deleted branch destroys it ([`preview`]); the same path split into the steps a CI
 //! job runs around its own `tofu apply` ([`steps`]); and telling the pull request (`notify`).
 
-pub(crate) mod notify;
+pub mod notify;
 pub mod preview;
 pub mod steps;

@@ -1,7 +1,6 @@
 //! Finding and reading a repository's `.idp/config.yml`, with one rule for every frontend:
 //!
-//! - no path, or the path [`DEFAULT_PATH`], means `<root>/.idp/config.yml`; a directory means
-//!   `<directory>/.idp/config.yml`;
+//! - no path, or the path [`DEFAULT_PATH`], means `<root>/.idp/config.yml`;
 //! - that default location may be absent: the defaults apply ([`Config::default`]);
 //! - a file named anywhere else must exist: its absence is an error, never the defaults, so a
 //!   mistyped `--config` is not silently ignored.
@@ -39,15 +38,9 @@ impl ConfigFile {
 /// the file cannot be read; its problems are in [`ConfigFile::parsed`].
 pub fn read(root: &Path, path: Option<&Path>) -> Result<ConfigFile> {
     let given = path.unwrap_or(Path::new(DEFAULT_PATH));
-    let mut relative = given.to_path_buf();
-    let mut full = root.join(given);
-    let mut default_location = given == Path::new(DEFAULT_PATH);
-    if full.is_dir() {
-        relative = relative.join(DEFAULT_PATH);
-        full = full.join(DEFAULT_PATH);
-        default_location = true;
-    }
-    let name = relative.display().to_string();
+    let full = root.join(given);
+    let default_location = given == Path::new(DEFAULT_PATH);
+    let name = given.display().to_string();
     let text = match fs_err::read_to_string(&full) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && default_location => None,
@@ -79,7 +72,12 @@ mod tests {
         assert!(absent.defaults);
         assert_eq!(absent.parsed.unwrap(), Config::default());
         assert!(read_ok(Some(Path::new(".idp/config.yml"))).defaults);
-        assert!(read_ok(Some(Path::new("."))).defaults, "a directory means its default file");
+        let err = read(root.path(), Some(Path::new("."))).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            crate::error::ErrorKind::Io,
+            "a directory is not a file"
+        );
         let err = read(root.path(), Some(Path::new("other.yml"))).unwrap_err();
         assert_eq!(err.kind(), crate::error::ErrorKind::NotFound);
         assert!(err.to_string().contains("other.yml"), "{err}");
@@ -89,7 +87,11 @@ mod tests {
     fn a_present_file_is_parsed_and_its_problems_name_the_path_as_given() {
         let root = tempfile::tempdir().unwrap();
         fs_err::create_dir_all(root.path().join(".idp")).unwrap();
-        fs_err::write(root.path().join(".idp/config.yml"), "cpu: 512\nmemory: 1024\n").unwrap();
+        fs_err::write(
+            root.path().join(".idp/config.yml"),
+            "cpu: 512\nmemory: 1024\n",
+        )
+        .unwrap();
         fs_err::write(root.path().join("bad.yml"), "cpu: 3\n").unwrap();
         let found = read(root.path(), None).unwrap();
         assert!(!found.defaults);
@@ -98,8 +100,8 @@ mod tests {
         assert_eq!(bad.name, "bad.yml");
         let errors = bad.parsed.unwrap_err();
         assert!(errors.to_string().starts_with("bad.yml:1:"), "{errors}");
-        let dir = read(root.path(), Some(Path::new("."))).unwrap();
-        assert_eq!(dir.name, "./.idp/config.yml");
-        assert!(!dir.defaults);
+        let nested = read(root.path(), Some(Path::new("./.idp/config.yml"))).unwrap();
+        assert_eq!(nested.name, "./.idp/config.yml");
+        assert!(!nested.defaults);
     }
 }

@@ -178,7 +178,10 @@ mod tests {
         let readme = include_str!("../../../README.md");
         let start = "<!-- env-vars:start -->\n";
         let end = "<!-- env-vars:end -->";
-        let from = readme.find(start).expect("README has the env-vars:start marker") + start.len();
+        let from = readme
+            .find(start)
+            .expect("README has the env-vars:start marker")
+            + start.len();
         let to = readme[from..]
             .find(end)
             .expect("README has the env-vars:end marker");
@@ -204,7 +207,8 @@ mod tests {
         assert_eq!(names.len(), count, "a variable is declared twice");
         assert!(EnvVars::ALL.iter().all(|(_, d)| d.trim().len() > 10));
         assert_eq!(
-            EnvVars::describe(EnvVars::IDP_PREVIEW_DOMAIN).map(|d| d.starts_with("The preview domain")),
+            EnvVars::describe(EnvVars::IDP_PREVIEW_DOMAIN)
+                .map(|d| d.starts_with("The preview domain")),
             Some(true)
         );
     }

@@ -214,9 +214,7 @@ impl Key {
             {
                 Err(bad("an `http://` or `https://` URL"))
             }
-            Key::GithubRepo if Repository::parse(value).is_none() => {
-                Err(bad(Repository::EXPECTED))
-            }
+            Key::GithubRepo if Repository::parse(value).is_none() => Err(bad(Repository::EXPECTED)),
             Key::AwsAcmCertificateArn
                 if !(value.starts_with("arn:") && value.contains(":acm:")) =>
             {

@@ -116,7 +116,11 @@ fn the_platform_inputs_are_checked_like_the_other_settings() {
     assert!(Key::AwsAcmCertificateArn.validate("my-cert").is_err());
     assert!(Key::AwsRoute53ZoneId.validate("Z0123456789ABC").is_ok());
     assert!(Key::AwsRoute53ZoneId.validate("/hostedzone/Z1").is_err());
-    assert!(Key::AwsPreviewDomain.validate("preview.example.com").is_ok());
+    assert!(
+        Key::AwsPreviewDomain
+            .validate("preview.example.com")
+            .is_ok()
+    );
     for bad in ["Preview.example.com", "example", ".example.com", "a b.com"] {
         assert!(Key::AwsPreviewDomain.validate(bad).is_err(), "{bad}");
     }
@@ -130,13 +134,27 @@ fn a_bad_value_from_a_flag_or_variable_is_refused_naming_it() {
     let err = resolve_layers(&flags, &Values::new(), &Values::new())
         .check()
         .unwrap_err();
-    assert!(err.to_string().ends_with("(from `--preview-domain`)"), "{err}");
+    assert!(
+        err.to_string().ends_with("(from `--preview-domain`)"),
+        "{err}"
+    );
     let err = resolve_layers(&Values::new(), &env, &Values::new())
         .check()
         .unwrap_err();
-    assert!(err.to_string().ends_with("(from `IDP_ROUTE53_ZONE_ID`)"), "{err}");
-    assert!(resolve_layers(&env, &Values::new(), &Values::new()).check().is_err());
-    assert!(resolve_layers(&Values::new(), &Values::new(), &Values::new()).check().is_ok());
+    assert!(
+        err.to_string().ends_with("(from `IDP_ROUTE53_ZONE_ID`)"),
+        "{err}"
+    );
+    assert!(
+        resolve_layers(&env, &Values::new(), &Values::new())
+            .check()
+            .is_err()
+    );
+    assert!(
+        resolve_layers(&Values::new(), &Values::new(), &Values::new())
+            .check()
+            .is_ok()
+    );
 }
 
 #[test]
@@ -147,9 +165,7 @@ fn the_backend_choice_follows_the_resolved_backend() {
         &values(&[(Key::StateDir, "/s")]),
     );
     let choice = backend_choice(&r, None).unwrap();
-    assert!(
-        matches!(choice, BackendChoice::Local { state_dir: Some(d) } if d == Path::new("/s"))
-    );
+    assert!(matches!(choice, BackendChoice::Local { state_dir: Some(d) } if d == Path::new("/s")));
 }
 
 #[test]
