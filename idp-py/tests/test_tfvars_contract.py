@@ -83,3 +83,21 @@ def test_create_on_aws_hands_the_provisioner_the_contract_tfvars(
     assert recorded["state_bucket"] == bucket
     recorded.update(created_at="<created_at>", expires_at="<created_at + 7d>", state_bucket="<state bucket>")
     assert recorded == json.loads((CONTRACT / "expected.json").read_text())
+
+
+def test_aws_arguments_left_out_come_from_the_environment_then_the_settings_file(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = tmp_path / "config.toml"
+    settings.write_text('[aws]\nregion = "ap-south-1"\nstateBucket = "file-bucket"\nlockTable = "file-table"\n')
+    for key, value in {
+        "IDP_CONFIG_FILE": str(settings),
+        "IDP_STATE_BUCKET": "env-bucket",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+    }.items():
+        monkeypatch.setenv(key, value)
+    for key in ("IDP_LOCK_TABLE", "IDP_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    platform = idp.Platform.aws(lock_table="kwarg-table")
+    assert repr(platform) == 'Platform.aws("env-bucket", "kwarg-table", "ap-south-1")'

@@ -347,6 +347,19 @@ mod tests {
     }
 
     #[test]
+    fn the_backend_choice_follows_the_resolved_backend() {
+        let r = resolve_layers(
+            &Values::new(),
+            &Values::new(),
+            &layer(&[(Key::StateDir, "/s")]),
+        );
+        let choice = backend_choice(&r, None).unwrap();
+        assert!(
+            matches!(choice, BackendChoice::Local { state_dir: Some(d) } if d == std::path::Path::new("/s"))
+        );
+    }
+
+    #[test]
     fn an_unknown_backend_is_refused_with_what_is_accepted() {
         let resolved = resolve_layers(
             &layer(&[(Key::Backend, "gcp")]),

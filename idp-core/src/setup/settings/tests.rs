@@ -1,9 +1,6 @@
 //! The precedence, the keys and the file format.
 
-use std::path::Path;
-
 use super::*;
-use crate::setup::open::{BackendChoice, backend_choice};
 
 fn values(pairs: &[(Key, &str)]) -> Values {
     pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
@@ -155,17 +152,6 @@ fn a_bad_value_from_a_flag_or_variable_is_refused_naming_it() {
             .check()
             .is_ok()
     );
-}
-
-#[test]
-fn the_backend_choice_follows_the_resolved_backend() {
-    let r = resolve_layers(
-        &Values::new(),
-        &Values::new(),
-        &values(&[(Key::StateDir, "/s")]),
-    );
-    let choice = backend_choice(&r, None).unwrap();
-    assert!(matches!(choice, BackendChoice::Local { state_dir: Some(d) } if d == Path::new("/s")));
 }
 
 #[test]
