@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use idp_test_support::idp_core::setup::env_vars::EnvVars;
-use idp_test_support::idp_core::setup::settings::{IDP_CONFIG_FILE, XDG_CONFIG_HOME};
+
 use serde_json::Value;
 
 fn repo_root() -> PathBuf {
@@ -39,8 +39,8 @@ impl Idp {
             .env(EnvVars::IDP_STATE_DIR, self.state.path())
             .env(EnvVars::IDP_BACKEND, "local")
             .env(EnvVars::NO_COLOR, "1")
-            .env_remove(IDP_CONFIG_FILE)
-            .env(XDG_CONFIG_HOME, self.state.path().join("config"))
+            .env_remove(EnvVars::IDP_CONFIG_FILE)
+            .env(EnvVars::XDG_CONFIG_HOME, self.state.path().join("config"))
             .output()
             .expect("idp runs")
     }

@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use idp_core::setup::env_vars;
+use idp_core::setup::env_vars::{self, EnvVars};
 
 use crate::gha::{self, GhaError};
 
@@ -60,7 +60,7 @@ impl Step {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
-        match env_vars::get("GITHUB_OUTPUT") {
+        match env_vars::get(EnvVars::GITHUB_OUTPUT) {
             Some(path) => {
                 let text = gha::render_outputs(&pairs, &gha::delimiter())?;
                 gha::append(Path::new(&path), &text)?;
@@ -75,7 +75,7 @@ impl Step {
             }
         }
         if !self.summary.is_empty()
-            && let Some(path) = env_vars::get("GITHUB_STEP_SUMMARY")
+            && let Some(path) = env_vars::get(EnvVars::GITHUB_STEP_SUMMARY)
         {
             gha::append(Path::new(&path), &self.summary)?;
         }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use idp_core::setup::env_vars::EnvVars;
 
 /// Exit codes, shown under `--help`.
 pub(crate) const EXIT_CODES_HELP: &str = "\
@@ -21,7 +22,7 @@ Exit codes:
 #[command(name = "idp", version, about, long_about, after_help = EXIT_CODES_HELP)]
 pub(crate) struct Cli {
     /// Output format: `human` (tables and messages) or `json` (one JSON document on stdout).
-    #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Human, env = "IDP_OUTPUT")]
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Human, env = EnvVars::IDP_OUTPUT)]
     pub(crate) output: Output,
 
     /// Where state lives: `local` (a directory, the default; no AWS account needed) or `aws`
@@ -77,24 +78,41 @@ pub(crate) struct AwsArgs {
     /// [default: idp-preview].
     #[arg(long, global = true, value_name = "REPO")]
     pub(crate) ecr_repository: Option<String>,
-    /// The directory of OpenTofu templates.
-    #[arg(
-        long,
-        global = true,
-        env = "IDP_TEMPLATES_DIR",
-        default_value = "infrastructure/templates",
-        value_name = "DIR"
-    )]
-    pub(crate) templates_dir: PathBuf,
-    /// The OpenTofu (or Terraform) binary.
-    #[arg(
-        long,
-        global = true,
-        env = "IDP_TOFU",
-        default_value = "tofu",
-        value_name = "PROGRAM"
-    )]
-    pub(crate) tofu: PathBuf,
+    /// The directory of OpenTofu templates, one root module each
+    /// [env: IDP_TEMPLATES_DIR] [setting: aws.templatesDir] [default: infrastructure/templates].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) templates_dir: Option<PathBuf>,
+    /// The OpenTofu (or Terraform) binary [env: IDP_TOFU] [setting: aws.tofu] [default: tofu].
+    #[arg(long, global = true, value_name = "PROGRAM")]
+    pub(crate) tofu: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) templates: TemplateInputArgs,
+}
+
+/// The inputs every environment's template receives (AWS templates with an endpoint).
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Template inputs (AWS backend)")]
+pub(crate) struct TemplateInputArgs {
+    /// The ACM certificate of the preview HTTPS listeners; unset: HTTP only
+    /// [env: IDP_ACM_CERTIFICATE_ARN] [setting: aws.acmCertificateArn].
+    #[arg(long, global = true, value_name = "ARN")]
+    pub(crate) acm_certificate_arn: Option<String>,
+    /// The Route 53 hosted zone of the preview domain; unset: no DNS record
+    /// [env: IDP_ROUTE53_ZONE_ID] [setting: aws.route53ZoneId].
+    #[arg(long, global = true, value_name = "ZONE_ID")]
+    pub(crate) route53_zone_id: Option<String>,
+    /// The preview domain: environments answer at `<name>.<domain>`; unset: the load
+    /// balancer's own name [env: IDP_PREVIEW_DOMAIN] [setting: aws.previewDomain].
+    #[arg(long, global = true, value_name = "DOMAIN")]
+    pub(crate) preview_domain: Option<String>,
+    /// The bucket receiving the load balancers' access logs; unset: no access logs
+    /// [env: IDP_ALB_ACCESS_LOGS_BUCKET] [setting: aws.albAccessLogsBucket].
+    #[arg(long, global = true, value_name = "BUCKET")]
+    pub(crate) alb_access_logs_bucket: Option<String>,
+    /// The `idp:cost-center` tag of every resource [env: IDP_COST_CENTER]
+    /// [setting: aws.costCenter] [default: engineering].
+    #[arg(long, global = true, value_name = "TAG")]
+    pub(crate) cost_center: Option<String>,
 }
 
 /// Which backend holds state and runs environments.
@@ -160,7 +178,9 @@ pub(crate) enum Command {
     /// Precedence: flag > environment variable > settings file > default. The file is
     /// `$IDP_CONFIG_FILE`, else `$XDG_CONFIG_HOME/idp/config.toml`, else
     /// `~/.config/idp/config.toml`. Keys: backend, stateDir, aws.stateBucket, aws.lockTable,
-    /// aws.region, aws.endpointUrl, aws.profile, aws.ecrRepo, github.repo.
+    /// aws.region, aws.endpointUrl, aws.profile, aws.ecrRepo, aws.templatesDir, aws.tofu,
+    /// aws.acmCertificateArn, aws.route53ZoneId, aws.previewDomain, aws.albAccessLogsBucket,
+    /// aws.costCenter, github.repo.
     Config(ConfigArgs),
     /// Store, show or remove the GitHub token used by `--via-github`.
     ///

@@ -3,11 +3,8 @@
 //! there is none, as on a headless Linux machine without D-Bus — a file with mode 0600.
 
 use idp_core::secret::Secret;
-use idp_core::setup::credentials::{
-    ACCOUNT, CredentialError, CredentialStore, FileStore, IDP_CREDENTIAL_STORE,
-    IDP_CREDENTIALS_FILE, SERVICE,
-};
-use idp_core::setup::env_vars;
+use idp_core::setup::credentials::{ACCOUNT, CredentialError, CredentialStore, FileStore, SERVICE};
+use idp_core::setup::env_vars::{self, EnvVars};
 
 /// The OS credential store.
 #[derive(Debug)]
@@ -65,8 +62,8 @@ impl CredentialStore for KeyringStore {
 /// OS store; otherwise the OS store is used when it is available.
 pub(crate) fn open() -> (Box<dyn CredentialStore>, Option<String>) {
     let file = || Box::new(FileStore::new(FileStore::default_path()));
-    let forced = env_vars::get(IDP_CREDENTIAL_STORE);
-    if env_vars::get(IDP_CREDENTIALS_FILE).is_some() || forced.as_deref() == Some("file") {
+    let forced = env_vars::get(EnvVars::IDP_CREDENTIAL_STORE);
+    if env_vars::get(EnvVars::IDP_CREDENTIALS_FILE).is_some() || forced.as_deref() == Some("file") {
         return (file(), None);
     }
     if forced.as_deref() == Some("keyring") {

@@ -3,7 +3,6 @@
 
 mod cli;
 mod commands;
-mod config_file;
 mod credential_store;
 mod exit;
 mod open;
@@ -12,6 +11,7 @@ mod render;
 use std::process::ExitCode;
 
 use clap::Parser;
+use idp_core::setup::env_vars::EnvVars;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Code;
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("IDP_LOG")
+            tracing_subscriber::EnvFilter::try_from_env(EnvVars::IDP_LOG)
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();

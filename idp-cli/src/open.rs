@@ -1,43 +1,48 @@
-//! Turning the backend flags into a backend choice. The precedence (flag > `IDP_*` environment
-//! variable > settings file > default) is applied by `idp_core::setup::settings`; idp-core opens
-//! the backend.
+//! The global flags as the resolver's explicit inputs. idp-core applies the precedence (flag >
+//! environment variable > settings file > default) and opens the platform.
 
 use std::path::PathBuf;
 
 use idp_core::error::Result;
 use idp_core::platform::Platform;
-use idp_core::setup::open;
-use idp_core::setup::settings::{self as settings_file, Key, Resolved, Values};
+use idp_core::setup::open::{self, Options};
+use idp_core::setup::settings::{self as settings_file, Key, Resolved};
 
 use crate::cli::{BackendKind, Cli};
 
 /// The settings given as flags.
-pub(crate) fn flags(cli: &Cli) -> Values {
-    let mut v = Values::new();
-    let mut put = |key: Key, value: Option<String>| {
-        if let Some(value) = value {
-            v.insert(key, value);
-        }
-    };
-    put(
-        Key::Backend,
-        cli.backend.map(|b| match b {
-            BackendKind::Local => "local".to_owned(),
-            BackendKind::Aws => "aws".to_owned(),
-        }),
-    );
-    put(
-        Key::StateDir,
-        cli.state_dir.as_ref().map(|d| d.display().to_string()),
-    );
-    put(Key::AwsStateBucket, cli.aws.state_bucket.clone());
-    put(Key::AwsLockTable, cli.aws.lock_table.clone());
-    put(Key::AwsRegion, cli.aws.region.clone());
-    put(Key::AwsEndpointUrl, cli.aws.endpoint_url.clone());
-    put(Key::AwsProfile, cli.aws.profile.clone());
-    put(Key::AwsEcrRepo, cli.aws.ecr_repository.clone());
-    put(Key::GithubRepo, cli.repo.clone());
-    v
+pub(crate) fn options(cli: &Cli) -> Options {
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|d| d.display().to_string());
+    let (aws, inputs) = (&cli.aws, &cli.aws.templates);
+    Options::new()
+        .set(
+            Key::Backend,
+            cli.backend.map(|b| match b {
+                BackendKind::Local => "local",
+                BackendKind::Aws => "aws",
+            }),
+        )
+        .set(Key::StateDir, path(&cli.state_dir))
+        .set(Key::AwsStateBucket, aws.state_bucket.clone())
+        .set(Key::AwsLockTable, aws.lock_table.clone())
+        .set(Key::AwsRegion, aws.region.clone())
+        .set(Key::AwsEndpointUrl, aws.endpoint_url.clone())
+        .set(Key::AwsProfile, aws.profile.clone())
+        .set(Key::AwsEcrRepo, aws.ecr_repository.clone())
+        .set(Key::AwsTemplatesDir, path(&aws.templates_dir))
+        .set(Key::AwsTofu, path(&aws.tofu))
+        .set(
+            Key::AwsAcmCertificateArn,
+            inputs.acm_certificate_arn.clone(),
+        )
+        .set(Key::AwsRoute53ZoneId, inputs.route53_zone_id.clone())
+        .set(Key::AwsPreviewDomain, inputs.preview_domain.clone())
+        .set(
+            Key::AwsAlbAccessLogsBucket,
+            inputs.alb_access_logs_bucket.clone(),
+        )
+        .set(Key::AwsCostCenter, inputs.cost_center.clone())
+        .set(Key::GithubRepo, cli.repo.clone())
 }
 
 /// The settings file's path.
@@ -47,13 +52,10 @@ pub(crate) fn settings_path() -> PathBuf {
 
 /// Every setting after the precedence rule.
 pub(crate) fn settings(cli: &Cli) -> Result<Resolved> {
-    let file = settings_file::load(&settings_path())?;
-    Ok(settings_file::resolve(&flags(cli), &file))
+    open::resolve(&options(cli))
 }
 
 /// The platform the settings select.
 pub(crate) async fn platform(cli: &Cli) -> Result<Platform> {
-    let choice =
-        settings(cli)?.backend_choice(cli.aws.templates_dir.clone(), cli.aws.tofu.clone())?;
-    open::open(choice).await
+    open::open(&options(cli)).await
 }

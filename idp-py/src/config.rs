@@ -68,24 +68,17 @@ impl Config {
         })
     }
 
-    /// Read and validate a configuration file. Raises `NotFound` if it does not exist and
-    /// `ConfigError` (every problem, each at its line and column) if it is invalid.
+    /// Read and validate a repository's configuration, by the rule every idp frontend applies:
+    /// no `path` (or a directory) means `.idp/config.yml` there, whose absence gives the
+    /// defaults; a file named anywhere else must exist. Raises `NotFound` for a named file that
+    /// does not exist and `ConfigError` (every problem, each at its line and column) if it is
+    /// invalid.
     #[staticmethod]
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "a frontend reads the file the caller names"
-    )]
-    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let text = fs_err::read_to_string(&path).map_err(|source| {
-            errors::to_py(
-                py,
-                &Error::Io {
-                    path: path.clone(),
-                    source,
-                },
-            )
-        })?;
-        Self::parse(py, &text, &path.display().to_string())
+    #[pyo3(signature = (path=None))]
+    fn load(py: Python<'_>, path: Option<PathBuf>) -> PyResult<Self> {
+        let inner = idp_core::setup::config_file::load(path.as_deref())
+            .map_err(|e| errors::to_py(py, &e))?;
+        Ok(Self { inner })
     }
 
     /// Validate the text of a configuration file; `path` is the name errors give (default

@@ -23,7 +23,8 @@ use idp_core::error::{Error, ErrorKind};
 use idp_core::gitops::preview::{self, PreviewRequest};
 use idp_core::platform::{Platform as CorePlatform, Settings};
 use idp_core::setup::env_vars::{self, EnvVars};
-use idp_core::setup::open::{self, AwsOptions, BackendChoice};
+use idp_core::setup::open::{self, Options};
+use idp_core::setup::settings::Key;
 use pyo3::exceptions::{PyRuntimeWarning, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
@@ -34,9 +35,6 @@ use crate::reports::{
     ChangeReport, Environment, LogsReport, RunReport, StatusReport, SweepReport, UnlockReport,
 };
 use crate::runtime::block_on;
-
-/// The environment variable a GitHub Actions step names its event in.
-const GITHUB_EVENT_NAME: &str = "GITHUB_EVENT_NAME";
 
 /// A platform: where environments' state lives and where they run. Open one with
 /// `Platform.local()`, `Platform.aws(...)` or `Platform.memory()`; it is safe to share between
@@ -104,9 +102,10 @@ impl Platform {
         )
     }
 
-    /// The embedded local backend: state in `state_dir` (default: `$IDP_STATE_DIR`, else
-    /// `$XDG_DATA_HOME/idp`, else `~/.local/share/idp`, as the CLI), apps run as local
-    /// processes started by the config's `local.command` from the current directory.
+    /// The embedded local backend: state in `state_dir` (default: `$IDP_STATE_DIR`, else the
+    /// settings file's `stateDir`, else `$XDG_DATA_HOME/idp`, else `~/.local/share/idp`, as the
+    /// CLI), apps run as local processes started by the config's `local.command` from the
+    /// current directory.
     #[staticmethod]
     #[pyo3(signature = (state_dir=None))]
     fn local(py: Python<'_>, state_dir: Option<PathBuf>) -> PyResult<Self> {
@@ -114,47 +113,85 @@ impl Platform {
             Some(dir) => format!("Platform.local({:?})", dir.display().to_string()),
             None => "Platform.local()".to_owned(),
         };
-        let state_dir =
-            state_dir.or_else(|| env_vars::get(EnvVars::IDP_STATE_DIR).map(PathBuf::from));
-        let inner = block_on(py, open::open(BackendChoice::Local { state_dir }))?;
+        let options = Options::new()
+            .set(Key::Backend, Some("local"))
+            .set(Key::StateDir, state_dir.map(|d| d.display().to_string()));
+        let inner = block_on(py, async move { open::open(&options).await })?;
         Ok(Self::new(inner, description))
     }
 
     /// The AWS backend: state in the S3 bucket `state_bucket`, leases and OpenTofu locks in the
-    /// DynamoDB table `lock_table`, environments applied with OpenTofu from `templates_dir`.
-    /// `endpoint_url` points every AWS client at another endpoint (a local AWS double);
-    /// credentials come from `profile` or the standard AWS chain.
+    /// DynamoDB table `lock_table`, environments applied with OpenTofu (`tofu`) from
+    /// `templates_dir`. `endpoint_url` points every AWS client at another endpoint (a local AWS
+    /// double); credentials come from `profile` or the standard AWS chain. The template inputs
+    /// (`acm_certificate_arn`, `route53_zone_id`, `preview_domain`, `alb_access_logs_bucket`,
+    /// `cost_center`) reach every environment's tfvars. An argument left out comes from its
+    /// `IDP_*` variable, else the settings file, else the default, exactly as for the CLI.
     #[staticmethod]
-    #[pyo3(signature = (state_bucket, lock_table, region, endpoint_url=None, profile=None, *, ecr_repository=None, templates_dir=None, tofu=None))]
+    #[pyo3(signature = (
+        state_bucket=None,
+        lock_table=None,
+        region=None,
+        endpoint_url=None,
+        profile=None,
+        *,
+        ecr_repository=None,
+        templates_dir=None,
+        tofu=None,
+        acm_certificate_arn=None,
+        route53_zone_id=None,
+        preview_domain=None,
+        alb_access_logs_bucket=None,
+        cost_center=None,
+    ))]
     #[allow(
         clippy::too_many_arguments,
         reason = "keyword arguments of a Python constructor"
     )]
     fn aws(
         py: Python<'_>,
-        state_bucket: String,
-        lock_table: String,
-        region: String,
+        state_bucket: Option<String>,
+        lock_table: Option<String>,
+        region: Option<String>,
         endpoint_url: Option<String>,
         profile: Option<String>,
         ecr_repository: Option<String>,
         templates_dir: Option<PathBuf>,
         tofu: Option<PathBuf>,
+        acm_certificate_arn: Option<String>,
+        route53_zone_id: Option<String>,
+        preview_domain: Option<String>,
+        alb_access_logs_bucket: Option<String>,
+        cost_center: Option<String>,
     ) -> PyResult<Self> {
-        let description = format!("Platform.aws({state_bucket:?}, {lock_table:?}, {region:?})");
-        let defaults = AwsOptions::default();
-        let opts = AwsOptions {
-            state_bucket: Some(state_bucket),
-            lock_table: Some(lock_table),
-            region: Some(region),
-            endpoint_url,
-            profile,
-            ecr_repository: ecr_repository.unwrap_or(defaults.ecr_repository),
-            templates_dir: templates_dir.unwrap_or(defaults.templates_dir),
-            tofu_program: tofu.unwrap_or(defaults.tofu_program),
-            data_dir: None,
-        };
-        let inner = block_on(py, open::open(BackendChoice::Aws(opts)))?;
+        let path = |p: Option<PathBuf>| p.map(|p| p.display().to_string());
+        let options = Options::new()
+            .set(Key::Backend, Some("aws"))
+            .set(Key::AwsStateBucket, state_bucket)
+            .set(Key::AwsLockTable, lock_table)
+            .set(Key::AwsRegion, region)
+            .set(Key::AwsEndpointUrl, endpoint_url)
+            .set(Key::AwsProfile, profile)
+            .set(Key::AwsEcrRepo, ecr_repository)
+            .set(Key::AwsTemplatesDir, path(templates_dir))
+            .set(Key::AwsTofu, path(tofu))
+            .set(Key::AwsAcmCertificateArn, acm_certificate_arn)
+            .set(Key::AwsRoute53ZoneId, route53_zone_id)
+            .set(Key::AwsPreviewDomain, preview_domain)
+            .set(Key::AwsAlbAccessLogsBucket, alb_access_logs_bucket)
+            .set(Key::AwsCostCenter, cost_center);
+        let (inner, description) = block_on(py, async move {
+            let resolved = open::resolve(&options)?;
+            let get = |k: Key| resolved.get(k).unwrap_or_default().to_owned();
+            let description = format!(
+                "Platform.aws({:?}, {:?}, {:?})",
+                get(Key::AwsStateBucket),
+                get(Key::AwsLockTable),
+                get(Key::AwsRegion)
+            );
+            let platform = open::open_resolved(&resolved, &options).await?;
+            Ok::<_, Error>((platform, description))
+        })?;
         Ok(Self::new(inner, description))
     }
 
@@ -386,7 +423,8 @@ impl Platform {
                 "`event` must be the event payload as a dict, or its JSON text as str or bytes",
             ));
         };
-        let Some(event_name) = event_name.or_else(|| env_vars::get(GITHUB_EVENT_NAME)) else {
+        let Some(event_name) = event_name.or_else(|| env_vars::get(EnvVars::GITHUB_EVENT_NAME))
+        else {
             return Err(errors::new_err(
                 py,
                 ErrorKind::InvalidEvent,

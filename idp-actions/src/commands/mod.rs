@@ -16,11 +16,11 @@ pub(crate) mod validate;
 
 use std::path::Path;
 
-use idp_core::domain::config::{Config, ConfigErrors};
 use idp_core::domain::event::{self, Trigger};
 use idp_core::domain::naming::EnvName;
 use idp_core::error::Error;
-use idp_core::setup::env_vars;
+use idp_core::setup::config_file::{self, ConfigFile};
+use idp_core::setup::env_vars::{self, EnvVars};
 
 use crate::exit::Code;
 use crate::gha::{self, GhaError};
@@ -68,12 +68,12 @@ pub(crate) fn fail(step: &str, failure: &Failure) -> Code {
 
 /// The event the workflow runs for: `GITHUB_EVENT_NAME` and the payload at `GITHUB_EVENT_PATH`.
 pub(crate) fn read_event() -> Result<Trigger, Failure> {
-    let name = env_vars::get("GITHUB_EVENT_NAME").ok_or_else(|| {
+    let name = env_vars::get(EnvVars::GITHUB_EVENT_NAME).ok_or_else(|| {
         Failure::Usage(
             "`GITHUB_EVENT_NAME` is not set: run this in a GitHub Actions step".to_owned(),
         )
     })?;
-    let path = env_vars::get("GITHUB_EVENT_PATH").ok_or_else(|| {
+    let path = env_vars::get(EnvVars::GITHUB_EVENT_PATH).ok_or_else(|| {
         Failure::Usage(
             "`GITHUB_EVENT_PATH` is not set: run this in a GitHub Actions step".to_owned(),
         )
@@ -82,17 +82,11 @@ pub(crate) fn read_event() -> Result<Trigger, Failure> {
     Ok(event::parse_event(&name, &payload).map_err(Error::from)?)
 }
 
-/// The config at `path`: the defaults when the file does not exist; `Err` with every problem.
-/// `file` is the name annotations use (relative to the repository root, as GitHub expects).
-pub(crate) fn read_config(
-    path: &Path,
-    file: &str,
-) -> Result<Result<Config, ConfigErrors>, Failure> {
-    match fs_err::read_to_string(path) {
-        Ok(text) => Ok(Config::from_yaml(&text, file)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ok(Config::default())),
-        Err(e) => Err(Failure::Io(e.to_string())),
-    }
+/// The repository's configuration `path` names under `root`, by idp-core's one rule: the
+/// defaults when `.idp/config.yml` does not exist, an error when a file named elsewhere does
+/// not. Its name in annotations is relative to the root, as GitHub expects.
+pub(crate) fn read_config(root: &Path, path: &Path) -> Result<ConfigFile, Failure> {
+    Ok(config_file::read(root, Some(path))?)
 }
 
 /// The environment a step works on: `--name`, else `IDP_ENVIRONMENT` (the `setup` output
@@ -100,7 +94,7 @@ pub(crate) fn read_config(
 pub(crate) fn env_name(flag: Option<&str>) -> Result<EnvName, Failure> {
     let name = flag
         .map(str::to_owned)
-        .or_else(|| env_vars::get("IDP_ENVIRONMENT"))
+        .or_else(|| env_vars::get(EnvVars::IDP_ENVIRONMENT))
         .ok_or_else(|| {
             Failure::Usage("no environment: pass `--name` or set `IDP_ENVIRONMENT`".to_owned())
         })?;

@@ -15,7 +15,7 @@ use idp_core::domain::event::Trigger;
 use idp_core::domain::layout;
 use idp_core::domain::render;
 use idp_core::gitops::steps::{self, Expect, PlanRequest};
-use idp_core::setup::env_vars;
+use idp_core::setup::env_vars::{self, EnvVars};
 
 use super::{Failure, read_config, read_event};
 use crate::exit::Code;
@@ -42,7 +42,7 @@ pub(crate) struct Args {
     #[arg(long, default_value = ".idp/config.yml")]
     config: PathBuf,
     /// The image built for this commit (default: the config's `image`).
-    #[arg(long, env = "IDP_IMAGE")]
+    #[arg(long, env = EnvVars::IDP_IMAGE)]
     image: Option<String>,
     /// Record the start of the work (right before the apply or destroy).
     #[arg(long)]
@@ -63,13 +63,13 @@ pub(crate) struct Args {
 pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     let mut step = Step::new();
     let trigger = read_event()?;
-    let config_path = args.root.join(&args.config);
-    let config_file = args.config.display().to_string();
+    let found = read_config(&args.root, &args.config)?;
+    let config_file = found.name.clone();
     let destroys = matches!(
         trigger,
         Trigger::BranchDeleted { .. } | Trigger::PullRequestClosed { .. }
     ) || args.expect == Some(ExpectArg::Destroy);
-    let config = match read_config(&config_path, &config_file)? {
+    let config = match found.parsed {
         Ok(config) => config,
         // A broken config must never keep an environment alive: destroys use the defaults.
         Err(errors) if destroys => {
@@ -275,8 +275,8 @@ fn refusal_code(step: &Step, refusal: &Refusal, reason: &str) -> Code {
 }
 
 fn default_tfvars_path(env: &str) -> PathBuf {
-    let base = env_vars::get(crate::open::vars::RUNNER_TEMP)
-        .map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let base =
+        env_vars::get(EnvVars::RUNNER_TEMP).map_or_else(|| PathBuf::from("."), PathBuf::from);
     base.join("idp").join(format!("{env}.tfvars.json"))
 }
 

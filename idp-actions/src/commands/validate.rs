@@ -30,12 +30,13 @@ pub(crate) fn annotate(step: &Step, errors: &ConfigErrors, level: &str) -> Strin
 
 /// Run `validate`.
 pub(crate) fn run(path: &Path) -> Result<Code, Failure> {
-    let file = path.display().to_string();
     let mut step = Step::new();
-    if !path.exists() {
+    let found = read_config(Path::new(""), path)?;
+    let file = found.name;
+    if found.defaults {
         step.log(&format!("{file} does not exist: the defaults apply"));
     }
-    let parsed = read_config(path, &file)?;
+    let parsed = found.parsed;
     let template = parsed
         .as_ref()
         .map(|c| c.template.to_string())

@@ -5,10 +5,11 @@ use idp_core::domain::ttl::Ttl;
 use idp_core::environments::cost::{self, CostRequest};
 use idp_core::error::{Error, Result};
 use idp_core::platform::Platform;
+use idp_core::setup::config_file;
 
 use crate::cli::{CostArgs, Output};
 use crate::exit::Code;
-use crate::{config_file, render};
+use crate::render;
 
 pub(crate) async fn run(platform: &Platform, args: &CostArgs, out: Output) -> Result<Code> {
     let mut config = config_file::load(args.config.as_deref())?;

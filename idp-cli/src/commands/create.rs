@@ -6,10 +6,11 @@ use idp_core::domain::ttl::Ttl;
 use idp_core::environments::create::{self, CreateRequest};
 use idp_core::error::{Error, Result};
 use idp_core::platform::Platform;
+use idp_core::setup::config_file;
 
 use crate::cli::{Cli, CreateArgs, Output};
 use crate::exit::Code;
-use crate::{config_file, render};
+use crate::render;
 
 pub(crate) async fn run(platform: &Platform, args: &CreateArgs, out: Output) -> Result<Code> {
     let name = super::env_name(&args.name)?;

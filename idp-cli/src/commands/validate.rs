@@ -1,9 +1,10 @@
 //! `idp validate [PATH]`: check `.idp/config.yml`, reporting every problem at once.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use idp_core::domain::config::Config;
-use idp_core::error::{Error, Result};
+use idp_core::domain::config::{Config, DEFAULT_PATH};
+use idp_core::error::Result;
+use idp_core::setup::config_file;
 use serde::Serialize;
 
 use crate::cli::{Output, ValidateArgs};
@@ -26,41 +27,32 @@ struct InvalidReport<'a> {
     errors: &'a idp_core::domain::config::error::ConfigErrors,
 }
 
-/// The config file a path names: itself, or `.idp/config.yml` inside a directory.
-fn config_path(path: &Path) -> PathBuf {
-    if path.is_dir() {
-        path.join(".idp").join("config.yml")
-    } else {
-        path.to_path_buf()
-    }
-}
-
 pub(crate) fn run(args: &ValidateArgs, out: Output) -> Result<Code> {
-    let path = config_path(&args.path);
-    let file = path.display().to_string();
-    let is_default_path = args.path == Path::new(".idp/config.yml");
-    let (config, defaults) = match fs_err::read_to_string(&path) {
-        Ok(text) => match Config::from_yaml(&text, &file) {
-            Ok(config) => (config, false),
-            Err(errors) => {
-                for e in errors.iter() {
-                    render::diag(&e.to_string());
-                }
-                render::diag(&format!("{file}: {} problem(s) found", errors.len()));
-                if out == Output::Json {
-                    render::json(&InvalidReport {
-                        file,
-                        valid: false,
-                        errors: &errors,
-                    });
-                }
-                return Ok(Code::Invalid);
+    // A repository directory names its `.idp/config.yml`.
+    let path = if args.path.is_dir() {
+        args.path.join(DEFAULT_PATH)
+    } else {
+        args.path.clone()
+    };
+    let found = config_file::read(Path::new(""), Some(&path))?;
+    let file = found.name;
+    let defaults = found.defaults;
+    let config = match found.parsed {
+        Ok(config) => config,
+        Err(errors) => {
+            for e in errors.iter() {
+                render::diag(&e.to_string());
             }
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && is_default_path => {
-            (Config::default(), true)
+            render::diag(&format!("{file}: {} problem(s) found", errors.len()));
+            if out == Output::Json {
+                render::json(&InvalidReport {
+                    file,
+                    valid: false,
+                    errors: &errors,
+                });
+            }
+            return Ok(Code::Invalid);
         }
-        Err(source) => return Err(Error::Io { path, source }),
     };
     match out {
         Output::Json => render::json(&ValidReport {

@@ -18,13 +18,13 @@ use idp_core::domain::template::TemplateName;
 
 use crate::{idp, run};
 
-struct Moto {
-    endpoint: String,
-    bucket: String,
-    table: String,
+pub(crate) struct Moto {
+    pub(crate) endpoint: String,
+    pub(crate) bucket: String,
+    pub(crate) table: String,
 }
 
-async fn moto() -> Option<Moto> {
+pub(crate) async fn moto() -> Option<Moto> {
     let Some(endpoint) = idp_core::setup::env_vars::get("IDP_TEST_AWS_ENDPOINT") else {
         assert!(
             idp_core::setup::env_vars::get("CI").is_none(),
@@ -125,7 +125,7 @@ async fn moto() -> Option<Moto> {
     Some(m)
 }
 
-fn aws(state: &Path, m: &Moto) -> assert_cmd::Command {
+pub(crate) fn aws(state: &Path, m: &Moto) -> assert_cmd::Command {
     let mut cmd = idp(state);
     cmd.env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")

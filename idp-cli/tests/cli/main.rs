@@ -12,6 +12,7 @@ mod aws;
 mod reports;
 mod run;
 mod settings;
+mod tfvars;
 mod via_github;
 
 fn workspace() -> PathBuf {

@@ -2,7 +2,7 @@
 //! request or deleted branch destroys it ([`preview`]); the same path split into the steps a CI
 //! job runs around its own `tofu apply` ([`steps`]); and telling the pull request (`notify`).
 
-pub(crate) mod notify;
+pub mod notify;
 pub mod preview;
 pub(crate) mod records;
 pub mod steps;

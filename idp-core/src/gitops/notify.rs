@@ -2,15 +2,18 @@
 //!
 //! A deployment never fails because GitHub did: every forge error here becomes a line in the
 //! report's `notices` and the use case carries on. A backend without a forge
-//! ([`ForgeError::NotConfigured`]) is skipped silently.
+//! ([`ForgeError::NotConfigured`]) is skipped silently. [`comment_on_event`] is the comment on
+//! its own (the Action's `comment` step): it reports a forge error instead of hiding it.
 
 use crate::domain::config::Config;
 use crate::domain::cost;
-use crate::domain::event::{Branch, CommitSha, Repository};
-use crate::domain::lifecycle::Metadata;
+use crate::domain::event::{Branch, CommitSha, Repository, Trigger};
+use crate::domain::lifecycle::{Metadata, Status};
+use crate::domain::naming::EnvName;
 use crate::domain::render::{CommentState, CommentView, comment_marker, pr_comment};
 use crate::platform::Platform;
-use crate::ports::{CommitState, CommitStatus, ForgeError};
+use crate::ports::{CommentRef, CommitState, CommitStatus, ForgeError};
+use crate::support::state;
 
 /// The commit status context of `env`: `idp/preview/<env>`.
 pub(crate) fn status_context(meta_name: &str) -> String {
@@ -94,6 +97,30 @@ pub(crate) fn cost_line(config: &Config) -> String {
     format!("~{}/month", cost::format_usd(estimate.monthly_usd))
 }
 
+/// What the comment of `meta` shows.
+fn view(
+    platform: &Platform,
+    meta: &Metadata,
+    state: CommentState,
+    config: Option<&Config>,
+    detail: Option<String>,
+) -> CommentView {
+    CommentView {
+        env: meta.name.clone(),
+        state,
+        branch: meta.branch.clone().unwrap_or_default(),
+        url: meta.endpoint.clone(),
+        status: meta.status,
+        template: meta.template.clone(),
+        commit: meta.commit.clone(),
+        expires_at: Some(meta.expires_at),
+        now: platform.backend.clock.now(),
+        cost_estimate: config.map(cost_line),
+        logs: Some(format!("idp logs {} --follow", meta.name)),
+        detail,
+    }
+}
+
 /// Creates or updates the environment's comment on pull request `pr` of `meta`'s repository.
 pub(crate) async fn comment(
     platform: &Platform,
@@ -110,20 +137,7 @@ pub(crate) async fn comment(
     let Some(pr) = pr else {
         return;
     };
-    let view = CommentView {
-        env: meta.name.clone(),
-        state,
-        branch: meta.branch.clone().unwrap_or_default(),
-        url: meta.endpoint.clone(),
-        status: meta.status,
-        template: meta.template.clone(),
-        commit: meta.commit.clone(),
-        expires_at: Some(meta.expires_at),
-        now: platform.backend.clock.now(),
-        cost_estimate: config.map(cost_line),
-        logs: Some(format!("idp logs {} --follow", meta.name)),
-        detail,
-    };
+    let view = view(platform, meta, state, config, detail);
     let marker = comment_marker(&meta.name);
     if let Err(error) = platform
         .backend
@@ -156,4 +170,92 @@ pub(crate) async fn destroyed(platform: &Platform, meta: &Metadata, notices: &mu
         notices,
     )
     .await;
+}
+
+/// The title of an environment's comment: its record wins when it failed or is destroyed;
+/// otherwise the title asked for, else "updated".
+pub fn comment_state(asked: Option<CommentState>, status: Status) -> CommentState {
+    match (asked, status) {
+        (_, Status::Failed) => CommentState::Failed,
+        (_, Status::Destroyed) | (Some(CommentState::Destroyed), _) => CommentState::Destroyed,
+        (Some(asked), _) => asked,
+        (None, _) => CommentState::Updated,
+    }
+}
+
+/// What [`comment_on_event`] did.
+#[derive(Debug, Clone)]
+pub struct CommentReport {
+    /// The comment's Markdown (also what a step summary shows).
+    pub body: String,
+    /// The pull request commented on: the event's, else the open one of its branch.
+    pub pr: Option<u64>,
+    /// Why the branch's pull request could not be looked up.
+    pub lookup_error: Option<String>,
+    /// The comment written, or why it was not.
+    pub posted: Posted,
+}
+
+/// Whether [`comment_on_event`] wrote the comment.
+#[derive(Debug, Clone)]
+pub enum Posted {
+    /// Created or edited.
+    Comment(CommentRef),
+    /// The event has no pull request (and its branch has no open one).
+    NoPullRequest,
+    /// The forge refused or failed.
+    Failed(String),
+}
+
+/// Create or update the comment of environment `name` on the pull request of `trigger` (the
+/// event's pull request, or the open pull request of a push's or deletion's branch), titled by
+/// [`comment_state`]. Fails only when the environment has no record; forge errors are in the
+/// report.
+pub async fn comment_on_event(
+    platform: &Platform,
+    name: &EnvName,
+    trigger: &Trigger,
+    asked: Option<CommentState>,
+) -> crate::error::Result<CommentReport> {
+    let meta = state::load_existing(&*platform.backend.store, name)
+        .await?
+        .meta;
+    let state = comment_state(asked, meta.status);
+    let body = pr_comment(&view(platform, &meta, state, None, None));
+    let forge = &platform.backend.forge;
+    let mut lookup_error = None;
+    let target = match trigger {
+        Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
+            Some((pr.repository.clone(), pr.number))
+        }
+        Trigger::Push {
+            repository, branch, ..
+        }
+        | Trigger::BranchDeleted {
+            repository, branch, ..
+        } => match forge.find_open_pr(repository, branch).await {
+            Ok(found) => found.map(|p| (repository.clone(), p.number)),
+            Err(e) => {
+                lookup_error = Some(e.to_string());
+                None
+            }
+        },
+        _ => None,
+    };
+    let posted = match &target {
+        Some((repository, pr)) => match forge
+            .upsert_pr_comment(repository, *pr, &comment_marker(name), &body)
+            .await
+        {
+            Ok(comment) => Posted::Comment(comment),
+            Err(e) => Posted::Failed(e.to_string()),
+        },
+        None => Posted::NoPullRequest,
+    };
+    Ok(CommentReport {
+        body,
+        pr: target.map(|(_, pr)| pr),
+        lookup_error,
+        posted,
+    })
 }

@@ -16,18 +16,14 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::secret::Secret;
-use crate::setup::env_vars;
+use crate::setup::env_vars::{self, EnvVars};
 
 /// The service name under which the token is stored in an OS credential store.
 pub const SERVICE: &str = "idp";
 /// The account name under which the token is stored in an OS credential store.
 pub const ACCOUNT: &str = "github.com";
-/// The variable naming the credentials file (forces the file store; used by tests).
-pub const IDP_CREDENTIALS_FILE: &str = "IDP_CREDENTIALS_FILE";
-/// The variable choosing the store: `keyring` or `file` (default: keyring when available).
-pub const IDP_CREDENTIAL_STORE: &str = "IDP_CREDENTIAL_STORE";
 /// Token variables, in the order they are consulted.
-pub const TOKEN_VARS: [&str; 2] = ["GH_TOKEN", "GITHUB_TOKEN"];
+pub const TOKEN_VARS: [&str; 2] = [EnvVars::GH_TOKEN, EnvVars::GITHUB_TOKEN];
 
 /// A failure of a credential store.
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +122,7 @@ impl FileStore {
 
     /// The default file: `$IDP_CREDENTIALS_FILE`, else `<config dir>/github-token`.
     pub fn default_path() -> PathBuf {
-        env_vars::get(IDP_CREDENTIALS_FILE)
+        env_vars::get(EnvVars::IDP_CREDENTIALS_FILE)
             .map(PathBuf::from)
             .unwrap_or_else(|| crate::setup::settings::config_dir().join("github-token"))
     }

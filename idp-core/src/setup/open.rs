@@ -1,13 +1,70 @@
-//! Opening a [`Platform`] from a backend choice: the one place that turns "local in this
-//! directory" or "AWS with this bucket, table and region" into ports and settings, so every
-//! frontend (CLI, Python, the Action) opens backends the same way.
+//! Opening a [`Platform`] for a frontend: the one resolver behind `idp`, `idp-action` and the
+//! Python module.
+//!
+//! A frontend converts what it was told explicitly (flags, keyword arguments, step inputs) into
+//! [`Options`] and calls [`open`]. The resolver reads the environment and the settings file,
+//! applies the precedence **flag > environment variable > settings file > default** to every
+//! [`Key`] ([`crate::setup::settings`]), and builds the backend and the platform [`Settings`],
+//! including the template inputs every environment receives ([`PlatformVars`]: certificate,
+//! DNS zone, preview domain, access-log bucket, cost center). So the same inputs give the same
+//! platform, and the same tfvars, whichever frontend opened it.
 
 use std::path::PathBuf;
 
 use crate::backend::Backend;
+use crate::domain::tfvars::{DEFAULT_COST_CENTER, PlatformVars};
 use crate::error::Result;
 use crate::platform::{Platform, Settings};
 use crate::setup::env_vars;
+use crate::setup::settings::{
+    self, DEFAULT_ECR_REPOSITORY, DEFAULT_TEMPLATES_DIR, DEFAULT_TOFU, Key, Resolved,
+    SettingsError, Values,
+};
+
+/// What a frontend was told explicitly; everything else comes from the environment, the
+/// settings file or the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Settings given as flags, keyword arguments or step inputs; they win over every other
+    /// layer.
+    pub values: Values,
+    /// The settings file to read [default: [`settings::default_path`]].
+    pub settings_file: Option<PathBuf>,
+    /// Where each environment's OpenTofu `TF_DATA_DIR` goes [default: `<state dir>/tofu`].
+    pub data_dir: Option<PathBuf>,
+    /// Attach the GitHub forge (pull-request comments, commit statuses) when `GITHUB_TOKEN` or
+    /// `GH_TOKEN` is set.
+    pub github_forge: bool,
+}
+
+impl Options {
+    /// No explicit inputs: the environment, the settings file and the defaults decide.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Set `key` explicitly when `value` is `Some` (an absent flag or keyword argument leaves
+    /// it to the other layers).
+    #[must_use]
+    pub fn set(mut self, key: Key, value: Option<impl Into<String>>) -> Self {
+        if let Some(value) = value {
+            self.values.insert(key, value.into());
+        }
+        self
+    }
+}
+
+/// Every setting after the precedence, from `options`, the environment and the settings file.
+pub fn resolve(options: &Options) -> Result<Resolved> {
+    let path = options
+        .settings_file
+        .clone()
+        .unwrap_or_else(settings::default_path);
+    let file = settings::load(&path)?;
+    let resolved = settings::resolve(&options.values, &file);
+    resolved.check()?;
+    Ok(resolved)
+}
 
 /// Which backend to open.
 #[derive(Debug, Clone)]
@@ -53,21 +110,100 @@ impl Default for AwsOptions {
             region: None,
             endpoint_url: None,
             profile: None,
-            ecr_repository: "idp-preview".to_owned(),
-            templates_dir: PathBuf::from("infrastructure/templates"),
-            tofu_program: PathBuf::from("tofu"),
+            ecr_repository: DEFAULT_ECR_REPOSITORY.to_owned(),
+            templates_dir: PathBuf::from(DEFAULT_TEMPLATES_DIR),
+            tofu_program: PathBuf::from(DEFAULT_TOFU),
             data_dir: None,
         }
     }
 }
 
-/// Open the platform `choice` names, with default settings and the acting user from the
-/// environment ([`env_vars::actor`]).
-pub async fn open(choice: BackendChoice) -> Result<Platform> {
-    let settings = Settings {
+/// The backend `resolved` selects. `data_dir` overrides where OpenTofu's data directories go.
+pub fn backend_choice(resolved: &Resolved, data_dir: Option<PathBuf>) -> Result<BackendChoice> {
+    let state_dir = resolved.get(Key::StateDir).map(PathBuf::from);
+    match resolved.get(Key::Backend).unwrap_or("local") {
+        "local" => Ok(BackendChoice::Local { state_dir }),
+        #[cfg(feature = "aws")]
+        "aws" => {
+            let get = |k: Key| resolved.get(k).map(str::to_owned);
+            let defaults = AwsOptions::default();
+            Ok(BackendChoice::Aws(AwsOptions {
+                state_bucket: get(Key::AwsStateBucket),
+                lock_table: get(Key::AwsLockTable),
+                region: get(Key::AwsRegion),
+                endpoint_url: get(Key::AwsEndpointUrl),
+                profile: get(Key::AwsProfile),
+                ecr_repository: get(Key::AwsEcrRepo).unwrap_or(defaults.ecr_repository),
+                templates_dir: get(Key::AwsTemplatesDir)
+                    .map_or(defaults.templates_dir, PathBuf::from),
+                tofu_program: get(Key::AwsTofu).map_or(defaults.tofu_program, PathBuf::from),
+                data_dir: data_dir.or_else(|| state_dir.map(|d| d.join("tofu"))),
+            }))
+        }
+        other => {
+            let _ = data_dir;
+            Err(SettingsError::InvalidValue {
+                key: Key::Backend,
+                value: other.to_owned(),
+                expected: if cfg!(feature = "aws") {
+                    "`local` or `aws`".to_owned()
+                } else {
+                    "`local` (this build has no AWS support)".to_owned()
+                },
+            }
+            .into())
+        }
+    }
+}
+
+/// The platform settings `resolved` gives: the image repository, the default region, the
+/// template inputs of every environment and the acting user (from the environment).
+pub fn platform_settings(resolved: &Resolved) -> Settings {
+    let text = |k: Key| resolved.get(k).unwrap_or_default().to_owned();
+    let defaults = Settings::default();
+    Settings {
+        image_repository: resolved
+            .get(Key::AwsEcrRepo)
+            .map_or(defaults.image_repository.clone(), str::to_owned),
+        region: resolved
+            .get(Key::AwsRegion)
+            .map_or(defaults.region.clone(), str::to_owned),
+        platform_vars: PlatformVars {
+            state_bucket: text(Key::AwsStateBucket),
+            acm_certificate_arn: text(Key::AwsAcmCertificateArn),
+            route53_zone_id: text(Key::AwsRoute53ZoneId),
+            preview_domain: text(Key::AwsPreviewDomain),
+            alb_access_logs_bucket: text(Key::AwsAlbAccessLogsBucket),
+            cost_center: resolved
+                .get(Key::AwsCostCenter)
+                .unwrap_or(DEFAULT_COST_CENTER)
+                .to_owned(),
+        },
         actor: env_vars::actor(),
-        ..Settings::default()
-    };
+        ..defaults
+    }
+}
+
+/// Resolve `options` and open the platform they select.
+pub async fn open(options: &Options) -> Result<Platform> {
+    open_resolved(&resolve(options)?, options).await
+}
+
+/// Open the platform already-resolved settings select (`options` gives the data directory and
+/// whether to attach the GitHub forge).
+pub async fn open_resolved(resolved: &Resolved, options: &Options) -> Result<Platform> {
+    let choice = backend_choice(resolved, options.data_dir.clone())?;
+    let platform = open_backend(choice, platform_settings(resolved)).await?;
+    #[cfg(feature = "github")]
+    if options.github_forge {
+        return github::attach(platform);
+    }
+    Ok(platform)
+}
+
+/// Open the backend `choice` names, with `settings` (the AWS backend fills in its state
+/// bucket, image repository and region).
+pub async fn open_backend(choice: BackendChoice, settings: Settings) -> Result<Platform> {
     let (backend, settings) = match choice {
         BackendChoice::Local { state_dir } => (
             Backend::local(state_dir.unwrap_or_else(env_vars::default_state_dir)),
@@ -77,6 +213,32 @@ pub async fn open(choice: BackendChoice) -> Result<Platform> {
         BackendChoice::Aws(opts) => aws::open(opts, settings).await?,
     };
     Ok(Platform::new(backend).with_settings(settings))
+}
+
+#[cfg(feature = "github")]
+mod github {
+    use std::sync::Arc;
+
+    use crate::adapters::github::{GitHubConfig, GitHubForge};
+    use crate::error::{Error, Result};
+    use crate::platform::Platform;
+    use crate::setup::env_vars::{self, EnvVars};
+
+    /// `platform` with the GitHub forge of the environment's token, if there is one.
+    pub(super) fn attach(mut platform: Platform) -> Result<Platform> {
+        if env_vars::get(EnvVars::GITHUB_TOKEN)
+            .or_else(|| env_vars::get(EnvVars::GH_TOKEN))
+            .is_none()
+        {
+            return Ok(platform);
+        }
+        let forge = GitHubForge::new(&GitHubConfig::from_env()).map_err(|e| Error::Refused {
+            reason: "github_unconfigured".into(),
+            message: format!("cannot set up the GitHub client: {e}"),
+        })?;
+        platform.backend = platform.backend.with_forge(Arc::new(forge));
+        Ok(platform)
+    }
 }
 
 #[cfg(feature = "aws")]
@@ -136,7 +298,102 @@ mod aws {
         settings.state_bucket = cfg.state_bucket.clone();
         settings.image_repository = cfg.ecr_repository.clone();
         settings.region = cfg.region.clone();
+        if settings.platform_vars.state_bucket.is_empty() {
+            settings.platform_vars.state_bucket = cfg.state_bucket.clone();
+        }
         let backend = Backend::aws(cfg, Arc::new(TofuProvisioner::new(tofu))).await;
         Ok((backend, settings))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::setup::settings::{Origin, resolve_layers};
+
+    fn layer(pairs: &[(Key, &str)]) -> Values {
+        pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn the_template_inputs_follow_the_precedence_like_every_setting() {
+        let flags = layer(&[(Key::AwsPreviewDomain, "flag.example.com")]);
+        let env = layer(&[
+            (Key::AwsPreviewDomain, "env.example.com"),
+            (Key::AwsRoute53ZoneId, "ZENV"),
+        ]);
+        let file = layer(&[
+            (Key::AwsRoute53ZoneId, "ZFILE"),
+            (
+                Key::AwsAcmCertificateArn,
+                "arn:aws:acm:us-east-1:123456789012:certificate/file",
+            ),
+            (Key::AwsStateBucket, "file-bucket"),
+        ]);
+        let resolved = resolve_layers(&flags, &env, &file);
+        assert_eq!(resolved.origin(Key::AwsCostCenter), Some(Origin::Default));
+        let vars = platform_settings(&resolved).platform_vars;
+        assert_eq!(
+            vars,
+            PlatformVars {
+                state_bucket: "file-bucket".into(),
+                acm_certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/file".into(),
+                route53_zone_id: "ZENV".into(),
+                preview_domain: "flag.example.com".into(),
+                alb_access_logs_bucket: String::new(),
+                cost_center: DEFAULT_COST_CENTER.into(),
+            }
+        );
+    }
+
+    #[test]
+    fn the_backend_choice_follows_the_resolved_backend() {
+        let r = resolve_layers(
+            &Values::new(),
+            &Values::new(),
+            &layer(&[(Key::StateDir, "/s")]),
+        );
+        let choice = backend_choice(&r, None).unwrap();
+        assert!(
+            matches!(choice, BackendChoice::Local { state_dir: Some(d) } if d == std::path::Path::new("/s"))
+        );
+    }
+
+    #[test]
+    fn an_unknown_backend_is_refused_with_what_is_accepted() {
+        let resolved = resolve_layers(
+            &layer(&[(Key::Backend, "gcp")]),
+            &Values::new(),
+            &Values::new(),
+        );
+        let err = backend_choice(&resolved, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid value `gcp` for `backend`"),
+            "{err}"
+        );
+    }
+
+    #[cfg(feature = "aws")]
+    #[test]
+    fn the_aws_choice_takes_every_aws_setting_and_the_data_dir() {
+        let resolved = resolve_layers(
+            &layer(&[(Key::Backend, "aws"), (Key::AwsTofu, "/bin/terraform")]),
+            &Values::new(),
+            &layer(&[(Key::AwsStateBucket, "b"), (Key::StateDir, "/s")]),
+        );
+        let BackendChoice::Aws(aws) = backend_choice(&resolved, None).unwrap() else {
+            panic!("not AWS");
+        };
+        assert_eq!(aws.state_bucket.as_deref(), Some("b"));
+        assert_eq!(aws.tofu_program, PathBuf::from("/bin/terraform"));
+        assert_eq!(aws.templates_dir, PathBuf::from(DEFAULT_TEMPLATES_DIR));
+        assert_eq!(aws.data_dir, Some(PathBuf::from("/s/tofu")));
+        let BackendChoice::Aws(aws) =
+            backend_choice(&resolved, Some(PathBuf::from("/runner/tofu"))).unwrap()
+        else {
+            panic!("not AWS");
+        };
+        assert_eq!(aws.data_dir, Some(PathBuf::from("/runner/tofu")));
     }
 }

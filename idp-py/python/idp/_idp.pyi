@@ -64,7 +64,7 @@ class Config:
 
     def __new__(cls, **fields: Any) -> Config: ...
     @staticmethod
-    def load(path: str | os.PathLike[str]) -> Config: ...
+    def load(path: str | os.PathLike[str] | None = None) -> Config: ...
     @staticmethod
     def from_yaml(text: str, path: str | os.PathLike[str] | None = None) -> Config: ...
     @property
@@ -300,15 +300,20 @@ class Platform:
     def local(state_dir: str | os.PathLike[str] | None = None) -> Platform: ...
     @staticmethod
     def aws(
-        state_bucket: str,
-        lock_table: str,
-        region: str,
+        state_bucket: str | None = None,
+        lock_table: str | None = None,
+        region: str | None = None,
         endpoint_url: str | None = None,
         profile: str | None = None,
         *,
         ecr_repository: str | None = None,
         templates_dir: str | os.PathLike[str] | None = None,
         tofu: str | os.PathLike[str] | None = None,
+        acm_certificate_arn: str | None = None,
+        route53_zone_id: str | None = None,
+        preview_domain: str | None = None,
+        alb_access_logs_bucket: str | None = None,
+        cost_center: str | None = None,
     ) -> Platform: ...
     def list(self, *, all: bool = False) -> list[Environment]: ...
     def status(self, name: str) -> StatusReport: ...

@@ -6,16 +6,16 @@
 
 use std::path::PathBuf;
 
-use idp_core::setup::env_vars;
+use idp_core::setup::env_vars::{self, EnvVars};
 
 /// The `idp` binary.
 pub fn idp() -> PathBuf {
-    find("idp", "IDP_BIN")
+    find("idp", EnvVars::IDP_BIN)
 }
 
 /// The `idp-action` binary.
 pub fn idp_action() -> PathBuf {
-    find("idp-action", "IDP_ACTION_BIN")
+    find("idp-action", EnvVars::IDP_ACTION_BIN)
 }
 
 fn find(name: &str, var: &str) -> PathBuf {

@@ -21,6 +21,9 @@ mod validate;
 pub use error::{ConfigError, ConfigErrors};
 pub use schema::{EXAMPLE_YAML, RawConfig, RawLocal, json_schema};
 
+/// Where a repository keeps its configuration, relative to its root.
+pub const DEFAULT_PATH: &str = ".idp/config.yml";
+
 /// The default container image when the repository has no Dockerfile.
 pub const DEFAULT_IMAGE: &str = "nginx:alpine";
 
@@ -138,6 +141,16 @@ impl Config {
     /// ```
     pub fn from_yaml(text: &str, file: &str) -> Result<Self, ConfigErrors> {
         Self::from_yaml_with(text, file, &ConfigOptions::default())
+    }
+
+    /// The configuration of a repository whose file at [`DEFAULT_PATH`] has `text`, or does not
+    /// exist (`None`): then the defaults apply. A file named anywhere else must exist; finding
+    /// it is [`crate::setup::config_file`]'s job.
+    pub fn from_file_or_defaults(text: Option<&str>, file: &str) -> Result<Self, ConfigErrors> {
+        match text {
+            Some(text) => Self::from_yaml(text, file),
+            None => Ok(Self::default()),
+        }
     }
 
     /// Parse and validate the text of `.idp/config.yml` against `options` (the platform's TTL

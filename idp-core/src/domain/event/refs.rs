@@ -151,6 +151,9 @@ impl fmt::Display for Branch {
 pub struct Repository(String);
 
 impl Repository {
+    /// What [`Repository::parse`] accepts, for error messages.
+    pub const EXPECTED: &'static str = "`owner/name`, e.g. `acme/idp`";
+
     /// Validate `owner/name`: the owner is 1–39 letters, digits or `-`; the name is 1–100
     /// letters, digits, `.`, `_` or `-` and not `.` or `..`. Returns `None` otherwise.
     pub fn parse(full_name: &str) -> Option<Self> {
