@@ -1,12 +1,12 @@
 //! `idp-action comment`: create or update the one pull-request comment of the environment,
 //! found by its hidden marker (never by visible text), through idp-core's
-//! `gitops::notify::comment_on_event`.
+//! `support::notify::comment_on_event`.
 //!
 //! The pull request is the event's, or the open pull request of the event's branch. A forge
 //! failure is a warning, not a failed deploy: the body is still shown in the step summary.
 
 use idp_core::domain::render::CommentState;
-use idp_core::gitops::notify::{self, Posted};
+use idp_core::support::notify::{self, Posted};
 
 use super::{Failure, env_name, read_event};
 use crate::exit::Code;

@@ -89,13 +89,7 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
             return Ok(Code::Invalid);
         }
     };
-    let owner = match &trigger {
-        Trigger::Push { actor, .. } | Trigger::BranchDeleted { actor, .. } => Some(actor.clone()),
-        Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
-            Some(pr.author.clone())
-        }
-        _ => None,
-    };
+    let owner = trigger.actor().map(str::to_owned);
     if let Some(expected) = args.environment.as_deref().filter(|e| !e.is_empty()) {
         let actual = match &trigger {
             Trigger::Dispatch { inputs, .. } => inputs.get("environment_name").cloned(),
@@ -168,13 +162,8 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
             .map(|b| b.as_str().to_owned())
             .unwrap_or_default(),
     );
-    let (commit, pr) = match &trigger {
-        Trigger::Push { commit, .. } => (Some(commit.as_str().to_owned()), None),
-        Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
-            (Some(pr.head_sha.as_str().to_owned()), Some(pr.number))
-        }
-        _ => (None, None),
-    };
+    let commit = trigger.commit().map(|c| c.as_str().to_owned());
+    let pr = trigger.pr_number();
     step.output("commit", commit.clone().unwrap_or_default());
     step.output("pr_number", pr.map(|n| n.to_string()).unwrap_or_default());
     let image_tag = match (decision.env.as_ref(), commit.as_deref()) {

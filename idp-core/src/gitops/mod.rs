@@ -1,8 +1,7 @@
 //! The GitOps path: a push provisions or redeploys the branch's environment, a closed pull
 //! request or deleted branch destroys it ([`preview`]); the same path split into the steps a CI
-//! job runs around its own `tofu apply` ([`steps`]); and telling the pull request (`notify`).
+//! job runs around its own `tofu apply` ([`steps`]); and the record writes both make (`records`).
 
-pub mod notify;
 pub mod preview;
 pub(crate) mod records;
 pub mod steps;

@@ -215,8 +215,9 @@ pub async fn open_backend(choice: BackendChoice, settings: Settings) -> Result<P
     Ok(Platform::new(backend).with_settings(settings))
 }
 
+/// The GitHub forge as the environment configures it.
 #[cfg(feature = "github")]
-mod github {
+pub mod github {
     use std::sync::Arc;
 
     use crate::adapters::github::{GitHubConfig, GitHubForge};
@@ -224,15 +225,24 @@ mod github {
     use crate::platform::Platform;
     use crate::setup::env_vars::{self, EnvVars};
 
-    /// `platform` with the GitHub forge of the environment's token, if there is one.
-    pub(super) fn attach(mut platform: Platform) -> Result<Platform> {
-        if env_vars::get(EnvVars::GITHUB_TOKEN)
+    /// The GitHub forge's configuration from the environment: `GITHUB_API_URL` (default
+    /// github.com's) and the token from `GITHUB_TOKEN`, else `GH_TOKEN`.
+    pub fn config_from_env() -> GitHubConfig {
+        let api_url = env_vars::get(EnvVars::GITHUB_API_URL)
+            .unwrap_or_else(|| crate::adapters::github::DEFAULT_API_URL.to_owned());
+        let token = env_vars::get(EnvVars::GITHUB_TOKEN)
             .or_else(|| env_vars::get(EnvVars::GH_TOKEN))
-            .is_none()
-        {
+            .map(crate::secret::Secret::new);
+        GitHubConfig::new(api_url, token)
+    }
+
+    /// `platform` with the GitHub forge of the environment's token, if there is one.
+    pub(crate) fn attach(mut platform: Platform) -> Result<Platform> {
+        let config = config_from_env();
+        if config.token.is_none() {
             return Ok(platform);
         }
-        let forge = GitHubForge::new(&GitHubConfig::from_env()).map_err(|e| Error::Refused {
+        let forge = GitHubForge::new(&config).map_err(|e| Error::Refused {
             reason: "github_unconfigured".into(),
             message: format!("cannot set up the GitHub client: {e}"),
         })?;

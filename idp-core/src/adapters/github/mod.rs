@@ -41,7 +41,6 @@ use crate::ports::{
     Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, SystemClock,
 };
 use crate::secret::Secret;
-use crate::setup::env_vars::{self, EnvVars};
 
 mod request;
 mod wire;
@@ -91,17 +90,6 @@ impl GitHubConfig {
             token,
             retry: RetryPolicy::default(),
         }
-    }
-
-    /// From the environment: `GITHUB_API_URL` (default [`DEFAULT_API_URL`]) and the token from
-    /// `GITHUB_TOKEN`, else `GH_TOKEN`.
-    pub fn from_env() -> Self {
-        let api_url =
-            env_vars::get(EnvVars::GITHUB_API_URL).unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-        let token = env_vars::get(EnvVars::GITHUB_TOKEN)
-            .or_else(|| env_vars::get(EnvVars::GH_TOKEN))
-            .map(Secret::new);
-        Self::new(api_url, token)
     }
 
     /// The same configuration with `retry`.
@@ -173,11 +161,6 @@ impl GitHubForge {
             clock: Arc::new(SystemClock),
             identity: Arc::new(OnceCell::new()),
         })
-    }
-
-    /// A forge configured from the environment ([`GitHubConfig::from_env`]).
-    pub fn from_env() -> Result<Self, ForgeError> {
-        Self::new(&GitHubConfig::from_env())
     }
 
     /// The same forge on another clock.

@@ -224,22 +224,17 @@ pub async fn comment_on_event(
     let body = pr_comment(&view(platform, &meta, state, None, None));
     let forge = &platform.backend.forge;
     let mut lookup_error = None;
-    let target = match trigger {
-        Trigger::PullRequest { pr, .. } | Trigger::PullRequestClosed { pr, .. } => {
-            Some((pr.repository.clone(), pr.number))
-        }
-        Trigger::Push {
-            repository, branch, ..
-        }
-        | Trigger::BranchDeleted {
-            repository, branch, ..
-        } => match forge.find_open_pr(repository, branch).await {
-            Ok(found) => found.map(|p| (repository.clone(), p.number)),
-            Err(e) => {
-                lookup_error = Some(e.to_string());
-                None
+    let target = match (trigger.repository(), trigger.pr_number(), trigger.branch()) {
+        (Some(repository), Some(number), _) => Some((repository.clone(), number)),
+        (Some(repository), None, Some(branch)) => {
+            match forge.find_open_pr(repository, branch).await {
+                Ok(found) => found.map(|p| (repository.clone(), p.number)),
+                Err(e) => {
+                    lookup_error = Some(e.to_string());
+                    None
+                }
             }
-        },
+        }
         _ => None,
     };
     let posted = match &target {
