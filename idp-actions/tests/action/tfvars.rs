@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::{moto_env, push_payload, step};
 
-include!("../../../tests/fixtures/platform-tfvars/contract.rs");
+use idp_test_support::tfvars_contract as contract;
 
 #[test]
 fn setup_on_aws_writes_the_contract_tfvars() {

@@ -6,7 +6,7 @@
 use crate::aws::{aws, moto};
 use crate::run;
 
-include!("../../../tests/fixtures/platform-tfvars/contract.rs");
+use idp_test_support::tfvars_contract as contract;
 
 #[tokio::test]
 async fn create_on_aws_hands_the_provisioner_the_contract_tfvars() {

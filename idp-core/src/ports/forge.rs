@@ -36,7 +36,6 @@ pub struct CommentRef {
 /// An open pull request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrRef {
-    /// Its number.
     pub number: u64,
     /// Where people see it (`html_url`).
     pub url: String,
@@ -85,7 +84,6 @@ pub struct CommitStatus {
     /// The status line's name, e.g. `idp/preview/preview-payment-api`; a later status with the
     /// same context replaces it.
     pub context: String,
-    /// Its state.
     pub state: CommitState,
     /// Where "Details" links to (the environment's endpoint, a run).
     pub target_url: Option<String>,

@@ -32,7 +32,6 @@ pub enum CredentialError {
     /// The store cannot be used on this machine (no Secret Service, access denied).
     #[error("the {store} is not available: {message}")]
     Unavailable {
-        /// The store.
         store: String,
         /// Why.
         message: String,

@@ -4,11 +4,14 @@
 //!   CI), a fresh moto account per fixture, and SDK clients reaching it;
 //! - [`bins`]: the workspace's binaries (`idp`, `idp-action`) for end-to-end suites;
 //! - [`fake_tofu`]: a recorded stand-in for the OpenTofu CLI, for the provisioner's contract;
-//! - [`github_fake`]: a stateful GitHub on loopback answering whole GitHub objects.
+//! - [`github_fake`]: a stateful GitHub on loopback answering whole GitHub objects;
+//! - [`tfvars_contract`]: the tfvars every frontend must hand the provisioner for one set of
+//!   inputs.
 
 pub mod bins;
 pub mod fake_tofu;
 pub mod github_fake;
 pub mod moto;
+pub mod tfvars_contract;
 
 pub use idp_core;

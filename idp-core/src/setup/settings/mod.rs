@@ -285,7 +285,6 @@ pub enum SettingsError {
     /// The value does not fit the key.
     #[error("invalid value `{value}` for `{key}`: expected {expected}")]
     InvalidValue {
-        /// The key.
         key: Key,
         /// The value as given.
         value: String,
@@ -295,7 +294,6 @@ pub enum SettingsError {
     /// The file is not valid TOML of the expected shape.
     #[error("{file}:{line}:{column}: {message}")]
     Syntax {
-        /// The file.
         file: String,
         /// 1-based line.
         line: usize,
@@ -359,7 +357,6 @@ impl Origin {
 /// A resolved setting: its value and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Setting {
-    /// The key.
     pub key: Key,
     /// The value (None when nothing sets it and it has no default).
     pub value: Option<String>,

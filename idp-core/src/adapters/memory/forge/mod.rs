@@ -30,7 +30,6 @@ pub struct MemoryComment {
     pub id: u64,
     /// The login that wrote it.
     pub author: String,
-    /// Its body.
     pub body: String,
     /// How many times it was edited after being created.
     pub edits: u32,
@@ -43,7 +42,6 @@ pub struct RecordedStatus {
     pub repo: String,
     /// The commit.
     pub sha: String,
-    /// The status.
     pub status: CommitStatus,
 }
 
@@ -54,7 +52,6 @@ pub struct MemoryRun {
     pub state: RunState,
     /// The repository.
     pub repo: String,
-    /// The workflow file.
     pub workflow_file: String,
     /// The ref it runs on.
     pub git_ref: String,
