@@ -456,30 +456,7 @@ fn moto_env(prefix: &str) -> Option<(Env, String)> {
                 .build(),
         );
         s3.create_bucket().bucket(&id).send().await.unwrap();
-        use aws_sdk_dynamodb::types::{
-            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-        };
-        aws_sdk_dynamodb::Client::new(&sdk)
-            .create_table()
-            .table_name(&id)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("LockID")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("LockID")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-            .unwrap();
+        idp_test_support::moto::create_lock_table(&aws_sdk_dynamodb::Client::new(&sdk), &id).await;
     });
     let mut env = Env::local();
     env.vars = vec![

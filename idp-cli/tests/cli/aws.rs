@@ -53,30 +53,7 @@ pub(crate) async fn moto() -> Option<Moto> {
             .build(),
     );
     s3.create_bucket().bucket(&m.bucket).send().await.unwrap();
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
-    aws_sdk_dynamodb::Client::new(&sdk)
-        .create_table()
-        .table_name(&m.table)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("LockID")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("LockID")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    idp_test_support::moto::create_lock_table(&aws_sdk_dynamodb::Client::new(&sdk), &m.table).await;
     let now = Utc::now();
     let seed = |name: &str, status: Status, age: TimeDelta, ttl: TimeDelta, since: TimeDelta| {
         let created = now - age;
