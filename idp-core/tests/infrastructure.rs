@@ -5,7 +5,8 @@
 //! described, each template's `template.json` agrees with its root module, and the variables and
 //! outputs of each template are exactly the ones idp-core passes and reads.
 //!
-//! (Over 600 lines: one check per contract between idp and its templates, over shared parsers.)
+//! Long because it holds one check per contract between idp and its templates, over shared
+//! parsers.
 #![allow(
     clippy::disallowed_methods,
     reason = "this suite reads the infrastructure/ tree from disk"

@@ -1,6 +1,6 @@
 //! Use-case scenarios, written once and run against every backend (see `main.rs`).
 //!
-//! (Over 600 lines: the scenarios are one list instantiated per backend by `main.rs`.)
+//! Long because the scenarios are one list, instantiated per backend by `main.rs`.
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! Tests of `.idp/config.yml` parsing and validation: one or more per rule, error positions,
 //! did-you-mean, YAML 1.1 booleans, round trips, fixtures and the JSON Schema.
 //!
-//! (Over 600 lines: one test or more per config rule, kept beside the fixtures they share.)
+//! Long because it holds one test or more per config rule, beside the fixtures they share.
 
 use std::collections::BTreeMap;
 
