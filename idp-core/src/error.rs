@@ -48,6 +48,8 @@ pub enum ErrorKind {
     BackendUnavailable,
     /// A backend (AWS, GitHub, the local runtime) failed.
     Backend,
+    /// An environment's record exists but cannot be read (`idp migrate --dry-run` says why).
+    UnreadableRecord,
 }
 
 impl ErrorKind {
@@ -66,6 +68,7 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::BackendUnavailable => "backend_unavailable",
             ErrorKind::Backend => "backend",
+            ErrorKind::UnreadableRecord => crate::domain::legacy::UNREADABLE_KIND,
         }
     }
 }
@@ -98,7 +101,10 @@ impl From<ErrorKind> for ExitCode {
             ErrorKind::Conflict | ErrorKind::LockHeld | ErrorKind::BranchCollision => {
                 ExitCode::Conflict
             }
-            ErrorKind::Io | ErrorKind::Backend | ErrorKind::BackendUnavailable => ExitCode::Failure,
+            ErrorKind::Io
+            | ErrorKind::Backend
+            | ErrorKind::BackendUnavailable
+            | ErrorKind::UnreadableRecord => ExitCode::Failure,
         }
     }
 }
@@ -186,6 +192,16 @@ pub enum Error {
     /// An illegal status change.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// An environment's record exists but idp cannot read it.
+    #[error("the record of environment `{name}` (`{key}`) cannot be read: {reason}")]
+    UnreadableRecord {
+        /// The environment.
+        name: String,
+        /// The object.
+        key: String,
+        /// What is wrong, naming every field at fault.
+        reason: String,
+    },
     /// A state object exists but cannot be read.
     #[error("state object `{key}` is corrupt: {message}")]
     CorruptState {
@@ -248,6 +264,7 @@ impl Error {
             Error::LockHeld { .. } => ErrorKind::LockHeld,
             Error::BranchCollision { .. } => ErrorKind::BranchCollision,
             Error::Refused { .. } => ErrorKind::InvalidInput,
+            Error::UnreadableRecord { .. } => ErrorKind::UnreadableRecord,
             Error::CorruptState { .. } => ErrorKind::Backend,
             Error::Provision { source, .. } if source.is_retryable() => {
                 ErrorKind::BackendUnavailable
@@ -272,6 +289,10 @@ impl Error {
         match self {
             Error::Config(errors) => errors.iter().map(|e| e.fix.clone()).collect(),
             Error::NotFound { .. } => vec!["run `idp list` to see the environments".to_owned()],
+            Error::UnreadableRecord { .. } => vec![
+                "run `idp migrate --dry-run` to see how idp reads every record and what it cannot map".to_owned(),
+                "correct the object by hand (or delete it once its resources are gone), then run the command again".to_owned(),
+            ],
             Error::LockHeld { name, .. } => vec![format!(
                 "wait for it to finish; if its holder crashed, the hold expires, or run `idp unlock {name}`"
             )],

@@ -124,11 +124,18 @@ fn class_of(kind: ErrorKind) -> Class {
             Builtin::None,
             "A backend (AWS, the local runtime, OpenTofu) failed.",
         ),
+        ErrorKind::UnreadableRecord => class(
+            "UnreadableRecord",
+            None,
+            Builtin::None,
+            "An environment's record exists but cannot be read; `idp migrate --dry-run` says \
+             why, field by field.",
+        ),
     }
 }
 
 /// Every kind, parents before children (the order the classes are created in).
-const KINDS: [ErrorKind; 12] = [
+const KINDS: [ErrorKind; 13] = [
     ErrorKind::InvalidConfig,
     ErrorKind::InvalidName,
     ErrorKind::InvalidTtl,
@@ -141,6 +148,7 @@ const KINDS: [ErrorKind; 12] = [
     ErrorKind::Io,
     ErrorKind::BackendUnavailable,
     ErrorKind::Backend,
+    ErrorKind::UnreadableRecord,
 ];
 
 /// The attributes besides `kind` and `hints` that [`to_py`] sets for a kind.

@@ -26,6 +26,7 @@ EXPECTED: dict[str, tuple[type[idp.IdpError], tuple[type[BaseException], ...]]] 
     "io": (idp.IoError, (OSError,)),
     "backend_unavailable": (idp.BackendUnavailable, ()),
     "backend": (idp.BackendError, ()),
+    "unreadable_record": (idp.UnreadableRecord, ()),
 }
 
 

@@ -7,6 +7,7 @@
 //! ```
 //! Every other transition is a [`TransitionError`], never a silent write.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
@@ -168,6 +169,55 @@ pub struct Metadata {
     pub expires_at: DateTime<Utc>,
     /// When this record last changed.
     pub updated_at: DateTime<Utc>,
+    /// The platform inputs the environment was created with, when its record carries them
+    /// (records of the original platform do); `None`: the platform's current settings apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<RecordedInputs>,
+    /// Set when the record was read from an earlier layout (see [`crate::domain::legacy`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy: Option<Legacy>,
+}
+
+/// Platform inputs recorded with one environment (each `None` when unused).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedInputs {
+    /// The ACM certificate of its HTTPS listener.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acm_certificate_arn: Option<String>,
+    /// The Route 53 zone of its DNS record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route53_zone_id: Option<String>,
+    /// The domain its host name is under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview_domain: Option<String>,
+    /// Whether it runs in the shared preview VPC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_shared_networking: Option<bool>,
+}
+
+/// What idp knows about a record it read from an earlier layout.
+///
+/// While [`migrated_at`](Self::migrated_at) is `None` the object in the store is still in that
+/// layout ([`Metadata::is_legacy`]); the first write by idp stores the current layout, keeps this
+/// as history and sets `migrated_at`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Legacy {
+    /// The layout it was read from: [`crate::domain::legacy::LEGACY_SCHEMA`] for the original
+    /// platform's all-string record.
+    pub schema: u32,
+    /// The original's `ttl` field, kept as history only: `created_at` and `expires_at` are the
+    /// truth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
+    /// When idp first wrote the record in the current layout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrated_at: Option<DateTime<Utc>>,
+    /// Fields idp had to derive because the record lacks them, with how.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub derived: BTreeMap<String, String>,
+    /// Fields of the record that idp has no place for, kept verbatim so nothing is lost.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unmapped: BTreeMap<String, serde_json::Value>,
 }
 
 impl Metadata {
@@ -206,7 +256,30 @@ impl Metadata {
             created_at: now,
             expires_at,
             updated_at: now,
+            inputs: None,
+            legacy: None,
         }
+    }
+
+    /// Whether the stored object is still in an earlier layout (read, not yet written by idp).
+    pub fn is_legacy(&self) -> bool {
+        self.legacy.as_ref().is_some_and(|l| l.migrated_at.is_none())
+    }
+
+    /// Whether a branch preview may take this record over: a legacy record names no branch or
+    /// repository (the original platform kept neither), so the first trigger whose branch maps
+    /// to its name adopts it, as the original did.
+    pub fn adoptable(&self) -> bool {
+        self.is_legacy() && self.branch.is_none() && self.repository.is_none()
+    }
+
+    /// The record as idp writes it: a legacy record is marked migrated at `updated_at`.
+    pub fn for_writing(&self) -> Self {
+        let mut next = self.clone();
+        if let Some(legacy) = next.legacy.as_mut().filter(|l| l.migrated_at.is_none()) {
+            legacy.migrated_at = Some(next.updated_at);
+        }
+        next
     }
 
     /// Move to `to`, or refuse with a [`TransitionError`].

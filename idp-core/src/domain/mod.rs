@@ -9,6 +9,7 @@ pub mod decide;
 pub mod event;
 pub mod index;
 pub mod layout;
+pub mod legacy;
 pub mod lifecycle;
 pub mod naming;
 pub mod orders;

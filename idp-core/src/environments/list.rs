@@ -3,11 +3,19 @@
 //! The index ([`crate::support::index`]) is checked against a listing of the metadata objects
 //! before it is trusted, so `list` of N healthy environments costs 1 GET and one LIST per 1,000
 //! objects, not one GET per environment; rows that do not match are read from their metadata.
+//!
+//! Nothing is left out: records of the original platform are read as idp's own (marked legacy,
+//! see [`crate::domain::legacy`]), and a record idp cannot read at all is a row of its own
+//! ([`ListRow::Unreadable`]) with the reason, never dropped.
+//!
+//! `list` may write one thing: when the index is missing or stale it is written back (see
+//! [`index::load`]); `idp migrate` and `idp sweep --reindex` are the explicit ways to build it.
 
 use serde::Serialize;
 
 use crate::domain::index::{Entry, EnvIndex};
 use crate::domain::layout;
+use crate::domain::legacy::UNREADABLE_KIND;
 use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::naming::EnvName;
 use crate::error::Result;
@@ -33,9 +41,74 @@ pub struct ListReport {
 /// A metadata object that could not be parsed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unreadable {
+    /// The environment (the key's folder).
+    pub name: String,
     pub key: String,
     /// Why.
     pub reason: String,
+}
+
+impl Unreadable {
+    /// Its row of a listing.
+    pub fn row(&self) -> UnreadableRow<'_> {
+        UnreadableRow {
+            name: &self.name,
+            status: "unreadable",
+            kind: UNREADABLE_KIND,
+            key: &self.key,
+            error: &self.reason,
+            fix: "run `idp migrate --dry-run` to see why, field by field",
+        }
+    }
+}
+
+/// One row of a listing, as JSON: an environment's record, or
+/// `{"name", "status": "unreadable", "kind": "unreadable_record", "key", "error", "fix"}`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ListRow<'a> {
+    /// A record.
+    Record(&'a Metadata),
+    /// A record that cannot be read.
+    Unreadable(UnreadableRow<'a>),
+}
+
+/// The row of a record that cannot be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnreadableRow<'a> {
+    pub name: &'a str,
+    /// Always `unreadable`.
+    pub status: &'static str,
+    /// Always `unreadable_record`.
+    pub kind: &'static str,
+    pub key: &'a str,
+    /// Why it cannot be read.
+    pub error: &'a str,
+    /// How to find out more.
+    pub fix: &'static str,
+}
+
+impl ListReport {
+    /// Every row, records and unreadable ones together, sorted by name.
+    pub fn rows(&self) -> Vec<ListRow<'_>> {
+        let mut rows: Vec<(&str, ListRow<'_>)> = self
+            .environments
+            .iter()
+            .map(|m| (m.name.as_str(), ListRow::Record(m)))
+            .chain(
+                self.unreadable
+                    .iter()
+                    .map(|u| (u.name.as_str(), ListRow::Unreadable(u.row()))),
+            )
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(b.0));
+        rows.into_iter().map(|(_, row)| row).collect()
+    }
+
+    /// How many records are still in the original platform's layout.
+    pub fn legacy(&self) -> usize {
+        self.environments.iter().filter(|m| m.is_legacy()).count()
+    }
 }
 
 /// List environments.
@@ -55,6 +128,7 @@ pub fn report(index: &EnvIndex, req: ListRequest) -> ListReport {
             }
             Entry::Record(_) => {}
             Entry::Unreadable(reason) => unreadable.push(Unreadable {
+                name: name.clone(),
                 key: EnvName::parse(name)
                     .map(|n| layout::metadata_key(&n, None))
                     .unwrap_or_else(|_| name.clone()),

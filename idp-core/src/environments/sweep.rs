@@ -30,6 +30,11 @@ pub struct SweepReport {
     /// Environments whose destroy failed, with the error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<SweepError>,
+    /// Records that cannot be read, so the sweep cannot tell whether they are due: each one may
+    /// be a running environment nobody cleans up. Always present in JSON (`[]` when none).
+    pub unreadable: Vec<list::Unreadable>,
+    /// How many of the examined records are still in the original platform's layout.
+    pub legacy: usize,
 }
 
 /// One environment the sweep acts on.
@@ -103,14 +108,14 @@ pub async fn sweep_with(
     req: SweepRequest,
     options: SweepOptions,
 ) -> Result<SweepReport> {
-    // A dry run reads the index as `list` does (two requests); a sweep that acts checks every
-    // row against the metadata objects first, so it never acts on a row written around idp.
-    let verified = if options.reindex {
-        index::rebuild(platform).await?
-    } else if req.dry_run {
-        index::load(platform).await?
-    } else {
-        index::load_checked(platform).await?
+    // A dry run reads the index as `list` does (two requests) and writes nothing, not even a
+    // repaired index; a sweep that acts checks every row against the metadata objects first, so
+    // it never acts on a row written around idp.
+    let verified = match (options.reindex, req.dry_run) {
+        (true, true) => index::scan(platform).await?,
+        (true, false) => index::rebuild(platform).await?,
+        (false, true) => index::peek(platform).await?,
+        (false, false) => index::load_checked(platform).await?,
     };
     let listed = list::report(&verified.index, ListRequest { all: false });
     let now = platform.backend.clock.now();
@@ -119,6 +124,8 @@ pub async fn sweep_with(
         examined: listed.environments.len(),
         actions: Vec::new(),
         errors: Vec::new(),
+        legacy: listed.legacy(),
+        unreadable: listed.unreadable.clone(),
     };
     for meta in listed.environments {
         let Some(reason) = due(&meta, now) else {

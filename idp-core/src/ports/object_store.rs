@@ -54,6 +54,9 @@ pub struct Object {
     pub bytes: Bytes,
     /// The etag of `bytes`.
     pub etag: Etag,
+    /// When the object was last written, when the store says (S3's `Last-Modified`, a file's
+    /// modification time). Records written by other tools carry no time of their own but this.
+    pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What a listing says about one object.

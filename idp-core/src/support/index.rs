@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use crate::domain::index::{Entry, EnvIndex, Intent};
 use crate::domain::layout::{self, INDEX_KEY, PENDING_PREFIX};
+use crate::domain::legacy;
 use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
 use crate::error::Result;
@@ -69,11 +70,32 @@ pub struct Verified {
 /// is built as [`load_checked`] does.
 ///
 /// A healthy index costs 1 GET and 1 LIST, whatever the number of environments.
+///
+/// This is the one write a read command may make: the repaired or built index is written back
+/// (and settled markers removed) so the next reader pays two requests again. [`peek`] reads the
+/// same rows and writes nothing.
 pub async fn load(platform: &Platform) -> Result<Verified> {
+    load_with(platform, Persist::Yes).await
+}
+
+/// [`load`] without any write: the rows are verified the same way, but a repaired or missing
+/// index is not written back and no marker is removed (`--dry-run`).
+pub async fn peek(platform: &Platform) -> Result<Verified> {
+    load_with(platform, Persist::No).await
+}
+
+/// Whether reading the index may write it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Persist {
+    Yes,
+    No,
+}
+
+async fn load_with(platform: &Platform, persist: Persist) -> Result<Verified> {
     let store = &*platform.backend.store;
     let (current, intents) = futures::try_join!(read(store), pending(store))?;
     let Current::Index(mut index, previous) = current else {
-        return load_checked(platform).await;
+        return checked(platform, persist).await;
     };
     let mut stats = IndexStats {
         pending: intents.len(),
@@ -96,6 +118,9 @@ pub async fn load(platform: &Platform) -> Result<Verified> {
             None => index.rows.remove(name.as_str()).is_some(),
         };
     }
+    if persist == Persist::No {
+        return Ok(Verified { index, stats });
+    }
     if changed {
         stats.written = write(store, &index, PutMode::IfMatch(previous)).await;
     }
@@ -112,14 +137,20 @@ pub async fn load(platform: &Platform) -> Result<Verified> {
 /// Costs 1 GET, 1 LIST of the markers and ceil(K / 1000) LISTs, K being the number of objects
 /// under `environments/`.
 pub async fn load_checked(platform: &Platform) -> Result<Verified> {
+    checked(platform, Persist::Yes).await
+}
+
+async fn checked(platform: &Platform, persist: Persist) -> Result<Verified> {
     let store = &*platform.backend.store;
     // Markers first: a marker is judged settled only against a metadata etag seen after it.
     let intents = pending(store).await?;
     let (current, listed) = futures::try_join!(read(store), listed_metadata(store))?;
     let (mut index, previous) = match current {
         Current::Missing if listed.is_empty() => return Ok(Verified::default()),
-        Current::Missing => return build(platform, listed, None, intents).await,
-        Current::Corrupt(etag) => return build(platform, listed, Some(etag), intents).await,
+        Current::Missing => return build(platform, listed, None, intents, persist).await,
+        Current::Corrupt(etag) => {
+            return build(platform, listed, Some(etag), intents, persist).await;
+        }
         Current::Index(index, etag) => (index, etag),
     };
     let check = index.check(listed.iter().map(|(name, etag)| (name, etag.as_str())));
@@ -130,7 +161,9 @@ pub async fn load_checked(platform: &Platform) -> Result<Verified> {
         ..IndexStats::default()
     };
     if check.is_clean() {
-        stats.settled = settle(store, &index, intents).await;
+        if persist == Persist::Yes {
+            stats.settled = settle(store, &index, intents).await;
+        }
         return Ok(Verified { index, stats });
     }
     let mut again = check.stale;
@@ -153,6 +186,9 @@ pub async fn load_checked(platform: &Platform) -> Result<Verified> {
             }
         }
     }
+    if persist == Persist::No {
+        return Ok(Verified { index, stats });
+    }
     stats.written = write(store, &index, PutMode::IfMatch(previous)).await;
     if stats.written {
         stats.settled = settle(store, &index, intents).await;
@@ -172,12 +208,21 @@ pub async fn rebuild(platform: &Platform) -> Result<Verified> {
             Err(e) => return Err(e.into()),
         };
         let listed = listed_metadata(store).await?;
-        last = build(platform, listed, previous, intents).await?;
+        last = build(platform, listed, previous, intents, Persist::Yes).await?;
         if last.stats.written {
             break;
         }
     }
     Ok(last)
+}
+
+/// Build the index from every metadata object, as [`rebuild`] does, and write nothing
+/// (`idp sweep --reindex --dry-run`, `idp migrate --dry-run`).
+pub async fn scan(platform: &Platform) -> Result<Verified> {
+    let store = &*platform.backend.store;
+    let intents = pending(store).await?;
+    let listed = listed_metadata(store).await?;
+    build(platform, listed, None, intents, Persist::No).await
 }
 
 /// Set `meta`'s row to what was just written at `etag`, by compare-and-swap on the index,
@@ -333,6 +378,7 @@ async fn build(
     listed: Vec<(EnvName, Etag)>,
     previous: Option<Etag>,
     intents: Vec<(String, Intent)>,
+    persist: Persist,
 ) -> Result<Verified> {
     let mut stats = IndexStats {
         pending: intents.len(),
@@ -346,6 +392,9 @@ async fn build(
         if let Some((etag, entry)) = found {
             index.set(&name, etag.as_str(), entry);
         }
+    }
+    if persist == Persist::No {
+        return Ok(Verified { index, stats });
     }
     let mode = previous.map_or(PutMode::CreateOnly, PutMode::IfMatch);
     let store = &*platform.backend.store;
@@ -367,10 +416,11 @@ async fn fetch_all(
             let key = layout::metadata_key(&name, None);
             match store.get(&key).await {
                 Ok(object) => {
-                    let entry = match Metadata::from_json(&object.bytes) {
-                        Ok(meta) => Entry::Record(meta),
-                        Err(e) => Entry::Unreadable(e.to_string()),
-                    };
+                    let entry =
+                        match legacy::read_record(&object.bytes, &name, object.last_modified) {
+                            Ok(meta) => Entry::Record(meta),
+                            Err(e) => Entry::Unreadable(e.reason),
+                        };
                     Ok((name, Some((object.etag, entry))))
                 }
                 Err(StoreError::NotFound { .. }) => Ok((name, None)),

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 
 use crate::domain::layout;
+use crate::domain::legacy;
 use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
 use crate::error::{Error, Result};
@@ -22,16 +23,20 @@ pub struct Versioned {
     pub etag: Etag,
 }
 
-/// Read `environments/{name}/metadata.json`; `None` when there is none.
+/// Read `environments/{name}/metadata.json` in any layout idp knows
+/// ([`legacy::read_record`]); `None` when there is none, [`Error::UnreadableRecord`] when it
+/// cannot be read.
 pub async fn load(store: &dyn ObjectStore, name: &EnvName) -> Result<Option<Versioned>> {
     let key = layout::metadata_key(name, None);
     match store.get(&key).await {
         Ok(object) => {
-            let meta =
-                Metadata::from_json(&object.bytes).map_err(|source| Error::CorruptState {
+            let meta = legacy::read_record(&object.bytes, name, object.last_modified).map_err(
+                |source| Error::UnreadableRecord {
+                    name: name.to_string(),
                     key: key.clone(),
-                    message: source.to_string(),
-                })?;
+                    reason: source.reason,
+                },
+            )?;
             Ok(Some(Versioned {
                 meta,
                 etag: object.etag,

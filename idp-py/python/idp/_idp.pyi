@@ -8,6 +8,7 @@ __version__: str
 __all__ = [
     "BackendError",
     "BackendUnavailable",
+    "UnreadableRecord",
     "BranchCollision",
     "ChangeReport",
     "Cleanup",
@@ -398,6 +399,7 @@ class BranchCollision(Conflict):
 class IoError(IdpError, OSError): ...
 class BackendUnavailable(IdpError): ...
 class BackendError(IdpError): ...
+class UnreadableRecord(IdpError): ...
 
 ERROR_CLASSES: dict[str, type[IdpError]]
 """Every error kind code → its exception class."""

@@ -154,6 +154,9 @@ impl ObjectStore for S3Store {
             Err(err) => return Err(self.failure(err, "GetObject", key)),
         };
         let etag = self.etag(output.e_tag(), "GetObject", key)?;
+        let last_modified = output
+            .last_modified()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()));
         let bytes = output
             .body
             .collect()
@@ -166,6 +169,7 @@ impl ObjectStore for S3Store {
         Ok(Object {
             bytes: bytes.into_bytes(),
             etag,
+            last_modified,
         })
     }
 

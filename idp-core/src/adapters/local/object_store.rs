@@ -265,6 +265,10 @@ impl ObjectStore for LocalStore {
             Some(bytes) => Ok(Object {
                 etag: etag_of(&bytes),
                 bytes: Bytes::from(bytes),
+                last_modified: fs_err::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .map(chrono::DateTime::<chrono::Utc>::from),
             }),
             None => Err(StoreError::NotFound { key }),
         })

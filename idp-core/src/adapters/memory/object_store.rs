@@ -18,6 +18,8 @@ const DEFAULT_PAGE_SIZE: usize = 1000;
 struct Entry {
     bytes: Bytes,
     etag: Etag,
+    /// When it was written (wall clock, as S3 would stamp it).
+    modified: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Default)]
@@ -82,6 +84,7 @@ impl ObjectStore for MemoryStore {
             .map(|e| Object {
                 bytes: e.bytes.clone(),
                 etag: e.etag.clone(),
+                last_modified: Some(e.modified),
             })
             .ok_or_else(|| StoreError::NotFound {
                 key: key.to_owned(),
@@ -129,11 +132,17 @@ impl ObjectStore for MemoryStore {
         }
         state.writes += 1;
         let etag = Etag::new(format!("\"mem-{}\"", state.writes));
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "a store stamps its objects with the wall clock, as S3 does"
+        )]
+        let modified = chrono::Utc::now();
         state.objects.insert(
             key.to_owned(),
             Entry {
                 bytes,
                 etag: etag.clone(),
+                modified,
             },
         );
         Ok(etag)
