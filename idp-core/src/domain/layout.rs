@@ -311,6 +311,26 @@ pub fn image_tag_env(tag: &str) -> Option<EnvName> {
     EnvName::parse(name).ok()
 }
 
+/// The repository of an ECR image URI (`{account}.dkr.ecr.{region}.amazonaws.com/{repo}:{tag}`
+/// or `…@sha256:…`); `None` for any other image (`nginx:alpine`, another registry).
+pub fn ecr_repository_of(image: &str) -> Option<&str> {
+    let (host, rest) = image.split_once('/')?;
+    let mut parts = host.split('.');
+    let account = parts.next()?;
+    let ecr = [parts.next()?, parts.next()?];
+    let _region = parts.next()?;
+    let tail: Vec<&str> = parts.collect();
+    let is_ecr = account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && ecr == ["dkr", "ecr"]
+        && matches!(tail.as_slice(), ["amazonaws", "com"] | ["amazonaws", "com", "cn"]);
+    if !is_ecr {
+        return None;
+    }
+    let repo = rest.split(['@', ':']).next()?;
+    (!repo.is_empty()).then_some(repo)
+}
+
 fn is_short_sha(s: &str) -> bool {
     (SHORT_SHA_LEN..=40).contains(&s.len())
         && s.bytes()
@@ -391,6 +411,24 @@ mod tests {
     }
 
     const SHA: &str = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
+
+    #[test]
+    fn the_repository_of_an_ecr_image_is_found_and_others_are_not() {
+        let uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mini-idp-preview:preview-x-1a2b3c4";
+        assert_eq!(ecr_repository_of(uri), Some("mini-idp-preview"));
+        assert_eq!(
+            ecr_repository_of("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app@sha256:ab"),
+            Some("team/app")
+        );
+        for other in [
+            "nginx:alpine",
+            "ghcr.io/o/r:1",
+            "evil.dkr.ecr.us-east-1.amazonaws.com/x:1",
+            "123456789012.dkr.ecr.us-east-1.example.com/x:1",
+        ] {
+            assert_eq!(ecr_repository_of(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn state_keys_follow_the_documented_layout() {

@@ -6,7 +6,7 @@
 //! behind and is finished by the next destroy or sweep; every step is idempotent.
 
 use crate::domain::layout;
-use crate::domain::lifecycle::Status;
+use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::naming::EnvName;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
@@ -93,10 +93,9 @@ pub(crate) async fn destroy_locked(
             format!("environment `{}` does not exist", req.name),
         ));
     };
-    if let Some(branch) = req
-        .expect_branch
-        .as_ref()
-        .filter(|b| current.meta.branch.as_deref() != Some(b.as_str()))
+    if let Some(branch) = req.expect_branch.as_ref().filter(|b| {
+        !current.meta.adoptable() && current.meta.branch.as_deref() != Some(b.as_str())
+    })
     {
         return Ok(ChangeReport::no_op(
             name,
@@ -163,40 +162,57 @@ async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> 
             source,
         })?;
 
-    clean_up_after(platform, &meta.name, &req.state_key).await
+    clean_up_after(platform, meta, &req.state_key).await
 }
 
 /// Everything a destroyed environment leaves besides its infrastructure: its images (tags that
-/// belong to exactly this environment), its OpenTofu lock items and its state objects except the
-/// metadata (which becomes the tombstone). Each step is idempotent. Used by `destroy` after the
-/// provisioner's destroy, and by the GitHub workflow's cleanup step after `tofu destroy`.
+/// belong to exactly this environment, in the platform's repository and, for a record of the
+/// original platform, in the ECR repository its image names), its OpenTofu lock items
+/// and its state objects except the metadata (which becomes the tombstone). Each step is
+/// idempotent. Used by `destroy` after the provisioner's destroy, and by the GitHub workflow's
+/// cleanup step after `tofu destroy`.
 pub(crate) async fn clean_up_after(
     platform: &Platform,
-    name: &EnvName,
+    meta: &Metadata,
     state_key: &str,
 ) -> Result<Cleanup> {
     let backend = &platform.backend;
+    let name = &meta.name;
     let mut cleanup = Cleanup::default();
-    let repository = &platform.settings.image_repository;
-    let images = match backend.registry.list_images(repository).await {
-        Ok(images) => images,
-        // No repository, no images to clean up (e.g. the local backend before any build).
-        Err(RegistryError::NotFound { .. }) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    let tags: Vec<String> = images
-        .into_iter()
-        .map(|image| image.tag)
-        .filter(|tag| layout::image_tag_belongs_to(tag, name))
-        .collect();
-    if !tags.is_empty() {
-        let report = backend.registry.delete_images(repository, &tags).await?;
-        cleanup.images_deleted = report.deleted;
-        cleanup.image_failures = report
-            .failed
+    let mut repositories = vec![platform.settings.image_repository.clone()];
+    // Only a record of the original platform names its own repository; a branch's config
+    // must not steer the cleanup into another one.
+    if let Some(own) = meta
+        .image
+        .as_deref()
+        .filter(|_| meta.legacy.is_some())
+        .and_then(layout::ecr_repository_of)
+        .filter(|own| !repositories.iter().any(|r| r == own))
+    {
+        repositories.push(own.to_owned());
+    }
+    for repository in &repositories {
+        let images = match backend.registry.list_images(repository).await {
+            Ok(images) => images,
+            // No repository, no images to clean up (e.g. the local backend before any build).
+            Err(RegistryError::NotFound { .. }) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let tags: Vec<String> = images
             .into_iter()
-            .map(|f| format!("{}: {}", f.tag, f.reason))
+            .map(|image| image.tag)
+            .filter(|tag| layout::image_tag_belongs_to(tag, name))
             .collect();
+        if !tags.is_empty() {
+            let report = backend.registry.delete_images(repository, &tags).await?;
+            cleanup.images_deleted.extend(report.deleted);
+            cleanup.image_failures.extend(
+                report
+                    .failed
+                    .into_iter()
+                    .map(|f| format!("{}: {}", f.tag, f.reason)),
+            );
+        }
     }
 
     let removal = backend

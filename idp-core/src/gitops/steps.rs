@@ -395,7 +395,7 @@ pub async fn cleanup(platform: &Platform, name: &EnvName) -> Result<CleanupRepor
     }
     let cleanup = crate::environments::destroy::clean_up_after(
         platform,
-        name,
+        &current.meta,
         &layout::state_key(name, None),
     )
     .await?;

@@ -18,13 +18,29 @@ pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> 
         .clone()
         .or_else(|| config.region.clone())
         .unwrap_or_else(|| settings.region.clone());
+    let mut platform_vars = settings.platform_vars.clone();
+    if let Some(recorded) = &meta.inputs {
+        // The certificate, zone and domain the environment was created with win over today's
+        // settings: changing them under a running environment would break its host name.
+        let pick = |recorded: &Option<String>, current: &mut String| {
+            if let Some(value) = recorded {
+                current.clone_from(value);
+            }
+        };
+        pick(
+            &recorded.acm_certificate_arn,
+            &mut platform_vars.acm_certificate_arn,
+        );
+        pick(&recorded.route53_zone_id, &mut platform_vars.route53_zone_id);
+        pick(&recorded.preview_domain, &mut platform_vars.preview_domain);
+    }
     let inputs = TfvarsInputs {
         owner: meta.owner.clone(),
         created_at: meta.created_at,
         expires_at: meta.expires_at,
         image: meta.image.clone(),
         aws_region: region.clone(),
-        platform: settings.platform_vars.clone(),
+        platform: platform_vars,
     };
     let vars = tfvars::tfvars(config, &meta.name, &inputs);
     ProvisionRequest {
@@ -40,7 +56,7 @@ pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> 
 }
 
 /// A request for `meta` with the tfvars it was last applied with (from the state store),
-/// else ones rebuilt from the metadata and defaults.
+/// else ones rebuilt from the metadata (its recorded inputs included) and defaults.
 pub(crate) async fn stored_request(
     platform: &Platform,
     meta: &Metadata,
@@ -50,6 +66,11 @@ pub(crate) async fn stored_request(
         meta,
         &Config {
             template: meta.template.clone(),
+            use_shared_networking: meta
+                .inputs
+                .as_ref()
+                .and_then(|i| i.use_shared_networking)
+                .unwrap_or_default(),
             ..Config::default()
         },
     );

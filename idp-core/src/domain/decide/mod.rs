@@ -232,10 +232,13 @@ fn esc(s: &str) -> String {
     crate::domain::event::shown(s)
 }
 
-/// Whether `meta` was created for this branch of this repository.
+/// Whether `meta` was created for this branch of this repository. A record of the original
+/// platform names neither, so the branch whose name maps to it adopts it, as the original did
+/// ([`Metadata::adoptable`]); its first write records the branch and repository.
 fn owned_by(meta: &Metadata, branch: &Branch, repository: &Repository) -> bool {
-    meta.branch.as_deref() == Some(branch.as_str())
-        && meta.repository.as_deref() == Some(repository.as_str())
+    meta.adoptable()
+        || (meta.branch.as_deref() == Some(branch.as_str())
+            && meta.repository.as_deref() == Some(repository.as_str()))
 }
 
 fn owner_text(branch: Option<&str>, repository: Option<&str>) -> String {
