@@ -148,6 +148,12 @@ pub(crate) enum Command {
     /// expiry, plus TTL. `created_at` never changes.
     Extend(ExtendArgs),
     /// List environments (destroyed ones only with `--all`).
+    ///
+    /// Every record is a row: records of the original platform are marked `(legacy)`, and a
+    /// record idp cannot read is a row with status `unreadable` (in JSON:
+    /// `{"name", "status": "unreadable", "kind": "unreadable_record", "key", "error"}`); exit 0
+    /// unless `--strict`. The one write a list may make: when the environment index is missing
+    /// or stale, it is written back, so the next list costs two requests again.
     List(ListArgs),
     /// Show an environment's record, expiry and live health.
     Status(NameArg),
@@ -156,7 +162,18 @@ pub(crate) enum Command {
     /// Break a stuck lease and OpenTofu state lock of an environment (shows the holder first).
     Unlock(UnlockArgs),
     /// Destroy expired environments and retry destroys stuck for more than 2 hours.
+    ///
+    /// Records that cannot be read are listed in the summary and in JSON (`unreadable`), since
+    /// the sweep cannot tell whether they are due. `--dry-run` writes nothing at all.
     Sweep(SweepArgs),
+    /// Convert the records of the original platform to idp's layout, then build the index.
+    ///
+    /// Each record is written over the version it was read at, so a workflow of the original
+    /// platform writing it at the same moment makes idp read it again, never overwrite it.
+    /// Re-runnable: records already converted are left alone. Reports, per environment, what
+    /// changes, and by field what could not be mapped (kept verbatim). Example:
+    /// `idp migrate --dry-run`, then `idp migrate`
+    Migrate(MigrateArgs),
     /// List the infrastructure templates (from `<templates-dir>/*/template.json`).
     Templates,
     /// Estimate what an environment costs: from the config and TTL before creating it, or for
@@ -303,6 +320,17 @@ pub(crate) struct ListArgs {
     /// Include destroyed environments.
     #[arg(long)]
     pub(crate) all: bool,
+    /// Exit 1 when a record cannot be read (it is listed as `unreadable` either way).
+    #[arg(long)]
+    pub(crate) strict: bool,
+}
+
+/// Arguments of `idp migrate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct MigrateArgs {
+    /// Only report what would change; write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
 }
 
 /// One environment name.

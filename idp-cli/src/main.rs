@@ -79,6 +79,9 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
             commands::unlock::run(&open::platform(cli).await?, args, out).await
         }
         Command::Sweep(args) => commands::sweep::run(&open::platform(cli).await?, args, out).await,
+        Command::Migrate(args) => {
+            commands::migrate::run(&open::platform(cli).await?, args, out).await
+        }
         Command::Run(args) => commands::run::run(cli, args, out).await,
         Command::Templates => commands::templates::run(cli, out),
         Command::Cost(args) => commands::cost::run(&open::platform(cli).await?, args, out).await,

@@ -33,16 +33,18 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     step.output("examined", report.examined.to_string());
     step.output("acted_on", report.actions.len().to_string());
     step.output("errors", report.errors.len().to_string());
+    step.output("unreadable", report.unreadable.len().to_string());
     let verb = if report.dry_run {
         "would destroy"
     } else {
         "destroyed"
     };
     let mut summary = format!(
-        "### idp: TTL sweep\n\n{} environment(s) examined, {} {verb}, {} error(s).\n",
+        "### idp: TTL sweep\n\n{} environment(s) examined, {} {verb}, {} error(s), {} unreadable record(s).\n",
         report.examined,
         report.actions.len(),
-        report.errors.len()
+        report.errors.len(),
+        report.unreadable.len()
     );
     if !report.actions.is_empty() {
         summary.push_str("\n| Environment | Why | Outcome |\n|---|---|---|\n");
@@ -52,6 +54,23 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
             summary.push_str(&format!(
                 "| {} | {why} | {outcome} |\n",
                 render::code_span(&a.name)
+            ));
+        }
+    }
+    if !report.unreadable.is_empty() {
+        summary.push_str(
+            "\nThese records cannot be read, so the sweep cannot tell whether they are due; each may be a running environment nobody cleans up. `idp migrate --dry-run` says why, field by field.\n\n| Record | Why |\n|---|---|\n",
+        );
+        for u in &report.unreadable {
+            summary.push_str(&format!(
+                "| {} | {} |\n",
+                render::code_span(&u.key),
+                render::code_span(&u.reason)
+            ));
+            step.command(&gha::annotation(
+                "warning",
+                &format!("{} cannot be read", u.key),
+                &u.reason,
             ));
         }
     }

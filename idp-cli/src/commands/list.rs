@@ -11,5 +11,9 @@ use crate::render;
 pub(crate) async fn run(platform: &Platform, args: &ListArgs, out: Output) -> Result<Code> {
     let report = list::list(platform, ListRequest { all: args.all }).await?;
     render::list(&report, platform.backend.clock.now(), out);
-    Ok(Code::Ok)
+    Ok(if args.strict && !report.unreadable.is_empty() {
+        Code::Failure
+    } else {
+        Code::Ok
+    })
 }

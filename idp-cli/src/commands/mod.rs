@@ -11,6 +11,7 @@ pub(crate) mod extend;
 pub(crate) mod init;
 pub(crate) mod list;
 pub(crate) mod logs;
+pub(crate) mod migrate;
 pub(crate) mod name;
 pub(crate) mod run;
 pub(crate) mod schema;

@@ -14,14 +14,27 @@ use std::io::IsTerminal;
 /// Print a JSON document on stdout.
 pub(crate) fn json<T: Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(text) => println!("{text}"),
+        Ok(text) => line(&text),
         Err(e) => eprintln!("error: cannot serialize the result: {e}"),
     }
 }
 
 /// Print a line of data on stdout.
 pub(crate) fn line(text: &str) {
-    println!("{text}");
+    text_out(&format!("{text}\n"));
+}
+
+/// Print text on stdout as is. When the reader has gone (`idp list | head -3`), stop quietly
+/// with exit code 0 instead of failing on every later line: nobody is left to read them.
+pub(crate) fn text_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+    }
 }
 
 /// Print a diagnostic on stderr.

@@ -6,11 +6,13 @@
     reason = "the render modules are the one place the CLI prints"
 )]
 
-use super::print::{diag, json, line};
+use super::print::{diag, json, line, text_out};
 use crate::cli::Output;
 use idp_core::environments::dashboard::DashboardReport;
 use idp_core::environments::logs::LogsReport;
+use idp_core::environments::migrate::MigrateReport;
 use idp_core::environments::status::StatusReport;
+use idp_core::ports::provisioner::RuntimeHealth;
 use idp_core::environments::sweep::SweepReport;
 use idp_core::environments::unlock::UnlockReport;
 use idp_core::github::dispatch::ViaGithubReport;
@@ -85,10 +87,24 @@ pub(crate) fn status(report: &StatusReport, out: Output) {
         report.expires
     ));
     if let Some(rt) = &report.runtime {
-        line(&format!(
-            "  runtime:   {}",
-            serde_json::to_string(rt).unwrap_or_default()
-        ));
+        let shown = match rt {
+            RuntimeHealth::Running { pid: Some(pid) } => format!("running (pid {pid})"),
+            RuntimeHealth::Running { pid: None } => "running".to_owned(),
+            RuntimeHealth::Stopped => "stopped".to_owned(),
+            _ => "not known to the provisioner (see `service` for the containers)".to_owned(),
+        };
+        line(&format!("  runtime:   {shown}"));
+    }
+    if let Some(legacy) = m.legacy.as_ref() {
+        match legacy.migrated_at {
+            None => line(
+                "  record:    legacy (the original platform's layout; `idp migrate` converts it)",
+            ),
+            Some(at) => line(&format!(
+                "  record:    migrated from the original platform's layout on {}",
+                at.format("%Y-%m-%d %H:%M UTC")
+            )),
+        }
     }
     if let Some(svc) = &report.service {
         line(&format!(
@@ -137,6 +153,74 @@ pub(crate) fn sweep(report: &SweepReport, out: Output) {
     for e in &report.errors {
         diag(&format!("error: {}: {}", e.name, e.message));
     }
+    if !report.unreadable.is_empty() {
+        line(&format!(
+            "{} record(s) cannot be read, so the sweep cannot tell whether they are due:",
+            report.unreadable.len()
+        ));
+        for u in &report.unreadable {
+            line(&format!("  unreadable {}: {}", u.key, u.reason));
+        }
+        line("  run `idp migrate --dry-run` to see why, field by field");
+    }
+}
+
+/// `idp migrate`.
+pub(crate) fn migrate(report: &MigrateReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let verb = if report.dry_run {
+        "would migrate"
+    } else {
+        "migrated"
+    };
+    for m in &report.migrations {
+        let shown = if report.dry_run || m.migrated {
+            verb
+        } else {
+            "already migrated"
+        };
+        line(&format!(
+            "{shown} {} (schema {} → {})",
+            m.name, m.from_schema, m.to_schema
+        ));
+        for change in &m.changes {
+            line(&format!("    {change}"));
+        }
+    }
+    for u in &report.unreadable {
+        line(&format!("unreadable {}: {}", u.key, u.reason));
+    }
+    for (field, names) in &report.unmapped {
+        line(&format!(
+            "not mapped: `{field}` in {} record(s) ({}); kept verbatim in `legacy.unmapped`",
+            names.len(),
+            names.join(", ")
+        ));
+    }
+    for e in &report.errors {
+        diag(&format!("error: {}: {}", e.name, e.message));
+    }
+    let moved = report.migrations.iter().filter(|m| m.migrated).count();
+    line(&format!(
+        "examined {}: {} current, {} legacy ({} {verb}), {} unreadable, {} failed{}",
+        report.examined,
+        report.current,
+        report.migrations.len(),
+        if report.dry_run {
+            report.migrations.len()
+        } else {
+            moved
+        },
+        report.unreadable.len(),
+        report.errors.len(),
+        match &report.index {
+            Some(stats) if stats.written => "; index built",
+            Some(_) => "; index not written (another writer won; the next read repairs it)",
+            None => "; nothing written (dry run)",
+        }
+    ));
 }
 
 /// Who holds an environment's locks (shown before asking to break them).
@@ -203,7 +287,7 @@ pub(crate) fn dashboard(
                 report.environments
             ));
         }
-        (Output::Human, None) => print!("{}", report.content),
+        (Output::Human, None) => text_out(&report.content),
     }
 }
 

@@ -5,7 +5,7 @@
     reason = "the render modules are the one place the CLI prints"
 )]
 
-use super::print::{color, diag, json, line};
+use super::print::{color, diag, json, line, text_out};
 use crate::cli::Output;
 use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
@@ -13,7 +13,7 @@ use idp_core::domain::lifecycle::Metadata;
 use idp_core::domain::orders::{JobErrors, OrderStatus, RunSummary, format_elapsed};
 use idp_core::domain::ttl;
 use idp_core::environments::cost::CostReport;
-use idp_core::environments::list::ListReport;
+use idp_core::environments::list::{ListReport, ListRow};
 use idp_core::repo::templates::TemplatesReport;
 use idp_core::setup::settings::{Resolved, Setting};
 use serde::Serialize;
@@ -34,15 +34,10 @@ pub(crate) fn table(header: &[&str]) -> Table {
 /// `idp list`: a table, or a JSON array of environments.
 pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
     if out == Output::Json {
-        return json(&report.environments);
+        return json(&report.rows());
     }
-    for bad in &report.unreadable {
-        diag(&format!(
-            "warning: cannot read `{}`: {}",
-            bad.key, bad.reason
-        ));
-    }
-    if report.environments.is_empty() {
+    let rows = report.rows();
+    if rows.is_empty() {
         return line(
             "No environments. Create one with `idp create --name NAME`, or push a branch.",
         );
@@ -50,28 +45,59 @@ pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
     let mut t = table(&[
         "NAME", "STATUS", "TEMPLATE", "BRANCH", "ENDPOINT", "EXPIRES",
     ]);
-    for m in &report.environments {
-        t.add_row(vec![
-            m.name.to_string(),
-            shown_status(m, now),
-            m.template.to_string(),
-            m.branch.clone().unwrap_or_else(|| "-".into()),
-            m.endpoint.clone().unwrap_or_else(|| "-".into()),
-            if m.status == idp_core::domain::lifecycle::Status::Destroyed {
-                "-".to_owned()
-            } else {
-                ttl::humanize(m.expires_at, now)
-            },
-        ]);
+    for row in &rows {
+        match row {
+            ListRow::Record(m) => t.add_row(vec![
+                m.name.to_string(),
+                shown_status(m, now),
+                m.template.to_string(),
+                m.branch.clone().unwrap_or_else(|| "-".into()),
+                m.endpoint.clone().unwrap_or_else(|| "-".into()),
+                if m.status == idp_core::domain::lifecycle::Status::Destroyed {
+                    "-".to_owned()
+                } else {
+                    ttl::humanize(m.expires_at, now)
+                },
+            ]),
+            ListRow::Unreadable(u) => t.add_row(vec![
+                u.name.to_owned(),
+                u.status.to_owned(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ]),
+        };
     }
     line(&t.to_string());
+    if !report.unreadable.is_empty() {
+        line(&format!(
+            "\n{} record(s) cannot be read (shown as `unreadable`):",
+            report.unreadable.len()
+        ));
+        for u in &report.unreadable {
+            line(&format!("  {}: {}", u.key, u.reason));
+        }
+        line("  run `idp migrate --dry-run` to see why, field by field");
+    }
+    let legacy = report.legacy();
+    if legacy > 0 {
+        line(&format!(
+            "\n{legacy} record(s) are in the original platform's layout (`(legacy)`): idp reads and acts on them; `idp migrate` converts them"
+        ));
+    }
 }
 
 pub(crate) fn shown_status(m: &Metadata, now: DateTime<Utc>) -> String {
-    if m.is_expired(now) && m.status == idp_core::domain::lifecycle::Status::Active {
+    let status = if m.is_expired(now) && m.status == idp_core::domain::lifecycle::Status::Active {
         "expired".to_owned()
     } else {
         m.status.to_string()
+    };
+    if m.is_legacy() {
+        format!("{status} (legacy)")
+    } else {
+        status
     }
 }
 
@@ -262,5 +288,5 @@ pub(crate) fn run_log(run_id: &str, order: &str, log: &str, out: Output) {
     if out == Output::Json {
         return json(&serde_json::json!({"run_id": run_id, "order": order, "log": log}));
     }
-    print!("{log}");
+    text_out(log);
 }

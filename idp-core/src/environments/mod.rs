@@ -13,6 +13,7 @@ pub mod destroy;
 pub mod extend;
 pub mod list;
 pub mod logs;
+pub mod migrate;
 pub mod status;
 pub mod sweep;
 pub mod unlock;
