@@ -66,6 +66,7 @@ fn _idp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reports::SweepAction>()?;
     m.add_class::<reports::SweepFailure>()?;
     m.add_class::<reports::SweepReport>()?;
+    m.add_class::<reports::UnreadableRecordInfo>()?;
     m.add_class::<reports::LogEvent>()?;
     m.add_class::<reports::LogsReport>()?;
     m.add_class::<reports::Lease>()?;

@@ -196,16 +196,32 @@ impl Platform {
     }
 
     /// Every environment, sorted by name; destroyed ones (tombstones) only with `all=True`.
-    /// A record that cannot be read is skipped with a `RuntimeWarning` naming it.
-    #[pyo3(signature = (*, all=false))]
-    fn list(&self, py: Python<'_>, all: bool) -> PyResult<Vec<Environment>> {
+    /// Records of the original platform are listed like idp's own (`Environment.legacy`). A
+    /// record that cannot be read is named in a `RuntimeWarning`, or with `strict=True` raises
+    /// `UnreadableRecord` (`idp migrate --dry-run` says why).
+    #[pyo3(signature = (*, all=false, strict=false))]
+    fn list(&self, py: Python<'_>, all: bool, strict: bool) -> PyResult<Vec<Environment>> {
         let platform = Arc::clone(&self.inner);
         let report = block_on(py, async move {
             list::list(&platform, ListRequest { all }).await
         })?;
+        if strict && let Some(bad) = report.unreadable.first() {
+            return Err(errors::to_py(
+                py,
+                &Error::UnreadableRecord {
+                    name: bad.name.clone(),
+                    key: bad.key.clone(),
+                    reason: format!(
+                        "{} ({} unreadable record(s) in all)",
+                        bad.reason,
+                        report.unreadable.len()
+                    ),
+                },
+            ));
+        }
         for bad in &report.unreadable {
             let message = format!(
-                "skipped unreadable environment record `{}`: {}",
+                "unreadable environment record `{}`: {} (run `idp migrate --dry-run`)",
                 bad.key, bad.reason
             );
             PyErr::warn(

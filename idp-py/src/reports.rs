@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use idp_core::domain::lifecycle::Metadata;
+use idp_core::environments::list::Unreadable as CoreUnreadable;
 use idp_core::environments::logs::LogsReport as CoreLogsReport;
 use idp_core::environments::status::StatusReport as CoreStatusReport;
 use idp_core::environments::sweep::{
@@ -172,6 +173,9 @@ record! {
         updated_at: DateTime<Utc>,
         /// When the status last changed.
         status_changed_at: DateTime<Utc>,
+        /// Whether the record is still in the original platform's layout (`idp migrate`
+        /// converts it); idp reads and acts on it like its own.
+        legacy: bool,
     }
 }
 
@@ -193,6 +197,7 @@ impl From<&Metadata> for Environment {
             expires_at: m.expires_at,
             updated_at: m.updated_at,
             status_changed_at: m.status_changed_at,
+            legacy: m.is_legacy(),
         }
     }
 }
@@ -342,6 +347,30 @@ record! {
         actions: Vec<SweepAction>,
         /// Environments whose destroy failed.
         errors: Vec<SweepFailure>,
+        /// Records that cannot be read, so the sweep cannot tell whether they are due.
+        unreadable: Vec<UnreadableRecordInfo>,
+    }
+}
+
+record! {
+    /// A record idp cannot read.
+    UnreadableRecordInfo {
+        /// The environment (the key's folder).
+        name: String,
+        /// The object.
+        key: String,
+        /// Why it cannot be read, naming every field at fault.
+        reason: String,
+    }
+}
+
+impl From<&CoreUnreadable> for UnreadableRecordInfo {
+    fn from(u: &CoreUnreadable) -> Self {
+        Self {
+            name: u.name.clone(),
+            key: u.key.clone(),
+            reason: u.reason.clone(),
+        }
     }
 }
 
@@ -352,6 +381,11 @@ impl From<&CoreSweepReport> for SweepReport {
             examined: r.examined,
             actions: r.actions.iter().map(SweepAction::from).collect(),
             errors: r.errors.iter().map(SweepFailure::from).collect(),
+            unreadable: r
+                .unreadable
+                .iter()
+                .map(UnreadableRecordInfo::from)
+                .collect(),
         }
     }
 }

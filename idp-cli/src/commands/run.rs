@@ -51,12 +51,12 @@ pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> 
             Ok(code(&summary))
         }
         (None, Some(file)) => {
-            let text = fs_err::read_to_string(file).map_err(|e| Error::Io {
+            let bytes = fs_err::read(file).map_err(|e| Error::Io {
                 path: file.clone(),
                 source: e,
             })?;
             let name = file.display().to_string();
-            let job = match Job::from_yaml(&text, &name) {
+            let job = match Job::from_bytes(&bytes, &name) {
                 Ok(job) => job,
                 Err(errors) => {
                     render::run_invalid(&errors, out);

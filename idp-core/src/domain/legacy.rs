@@ -86,8 +86,8 @@ pub fn read_record(
     name: &EnvName,
     last_modified: Option<DateTime<Utc>>,
 ) -> Result<Metadata, UnreadableRecord> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| UnreadableRecord::new(format!("it is not UTF-8 text ({e})")))?;
+    let text = crate::domain::text::utf8(bytes)
+        .map_err(|e| UnreadableRecord::new(format!("it {e}")))?;
     let value: Value = serde_json::from_str(text)
         .map_err(|e| UnreadableRecord::new(format!("it is not JSON ({e})")))?;
     let Value::Object(fields) = value else {

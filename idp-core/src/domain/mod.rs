@@ -17,5 +17,6 @@ pub mod redact;
 pub mod render;
 pub mod tags;
 pub mod template;
+pub mod text;
 pub mod tfvars;
 pub mod ttl;

@@ -41,14 +41,14 @@ pub fn read(root: &Path, path: Option<&Path>) -> Result<ConfigFile> {
     let full = root.join(given);
     let default_location = given == Path::new(DEFAULT_PATH);
     let name = given.display().to_string();
-    let text = match fs_err::read_to_string(&full) {
-        Ok(text) => Some(text),
+    let bytes = match fs_err::read(&full) {
+        Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && default_location => None,
         Err(source) => return Err(Error::Io { path: full, source }),
     };
     Ok(ConfigFile {
-        defaults: text.is_none(),
-        parsed: Config::from_file_or_defaults(text.as_deref(), &name),
+        defaults: bytes.is_none(),
+        parsed: Config::from_bytes_or_defaults(bytes.as_deref(), &name),
         path: full,
         name,
     })

@@ -143,9 +143,29 @@ impl Config {
         Self::from_yaml_with(text, file, &ConfigOptions::default())
     }
 
-    /// The configuration of a repository whose file at [`DEFAULT_PATH`] has `text`, or does not
-    /// exist (`None`): then the defaults apply. A file named anywhere else must exist; finding
+    /// The configuration of a repository whose file at [`DEFAULT_PATH`] has `bytes`, or does not
+    /// exist (`None`): then the defaults apply. Bytes that are not UTF-8 text (or are binary)
+    /// are one error at the first offending byte. A file named anywhere else must exist; finding
     /// it is [`crate::setup::config_file`]'s job.
+    pub fn from_bytes_or_defaults(
+        bytes: Option<&[u8]>,
+        file: &str,
+    ) -> Result<Self, ConfigErrors> {
+        match bytes.map(crate::domain::text::utf8).transpose() {
+            Ok(text) => Self::from_file_or_defaults(text, file),
+            Err(e) => Err(ConfigErrors(vec![error::ConfigError {
+                file: file.to_owned(),
+                line: e.line,
+                column: e.column,
+                key: String::new(),
+                value: None,
+                message: format!("`{file}` {}", e.what),
+                fix: crate::domain::text::NotText::FIX.to_owned(),
+            }])),
+        }
+    }
+
+    /// Parse the text of `.idp/config.yml`, or give the defaults when there is no file.
     pub fn from_file_or_defaults(text: Option<&str>, file: &str) -> Result<Self, ConfigErrors> {
         match text {
             Some(text) => Self::from_yaml(text, file),

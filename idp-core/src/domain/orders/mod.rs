@@ -147,6 +147,24 @@ fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 }
 
 impl Job {
+    /// Parses and validates a job file's bytes: text that is not UTF-8 (or is binary) is one
+    /// error at the first offending byte; otherwise as [`Job::from_yaml`].
+    pub fn from_bytes(bytes: &[u8], file: &str) -> Result<Self, JobErrors> {
+        match crate::domain::text::utf8(bytes) {
+            Ok(text) => Self::from_yaml(text, file),
+            Err(e) => Err(JobErrors::syntax(
+                file,
+                format!(
+                    "{}:{}: the job file {}: {}",
+                    e.line,
+                    e.column,
+                    e.what,
+                    crate::domain::text::NotText::FIX
+                ),
+            )),
+        }
+    }
+
     /// Parses and validates a job file in YAML (JSON is YAML too); `file` names it in errors.
     pub fn from_yaml(text: &str, file: &str) -> Result<Self, JobErrors> {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);

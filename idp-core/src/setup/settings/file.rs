@@ -109,8 +109,21 @@ pub fn to_toml(values: &Values) -> String {
 
 /// Read the settings file at `path`; a missing file has no values.
 pub fn load(path: &Path) -> Result<Values, Error> {
-    match fs_err::read_to_string(path) {
-        Ok(text) => Ok(parse(&text, &path.display().to_string())?),
+    match fs_err::read(path) {
+        Ok(bytes) => {
+            let file = path.display().to_string();
+            let text = crate::domain::text::utf8(&bytes).map_err(|e| SettingsError::Syntax {
+                file: file.clone(),
+                line: e.line,
+                column: e.column,
+                message: format!(
+                    "the settings file {}: {}",
+                    e.what,
+                    crate::domain::text::NotText::FIX
+                ),
+            })?;
+            Ok(parse(text, &file)?)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Values::new()),
         Err(source) => Err(Error::Io {
             path: path.to_path_buf(),
