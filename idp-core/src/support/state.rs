@@ -61,12 +61,15 @@ pub async fn load_existing(store: &dyn ObjectStore, name: &EnvName) -> Result<Ve
 /// is in flight; after the write the environment's row in the index is set to the new record
 /// and etag ([`index::record`], compare-and-swap with retries) and the marker removed. A writer
 /// that dies in between leaves the marker, and the next reader repairs the row. This is the only
-/// writer of metadata.
+/// writer of metadata. It always writes the current layout: a record read from an earlier one is
+/// migrated by its first write ([`Metadata::for_writing`]), over the etag it was read at, so a
+/// concurrent writer of the old layout makes this write lose and the caller re-read.
 pub async fn save(
     store: &dyn ObjectStore,
     meta: &Metadata,
     previous: Option<&Etag>,
 ) -> Result<Versioned> {
+    let meta = &meta.for_writing();
     let key = layout::metadata_key(&meta.name, None);
     let mode = match previous {
         None => PutMode::CreateOnly,

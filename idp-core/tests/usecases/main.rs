@@ -3,6 +3,7 @@
 //! The provisioner, image registry and clock are the memory ones everywhere, so scenarios can
 //! inject faults and move time; what differs between backends is state and locks.
 
+mod legacy;
 mod scenarios;
 mod support;
 
@@ -22,7 +23,7 @@ macro_rules! fixture_or_skip {
 macro_rules! usecases {
     ($backend:ident, $fixture:expr) => {
         mod $backend {
-            use crate::scenarios;
+            use crate::{legacy, scenarios};
             #[allow(unused_imports)]
             use crate::support::*;
 
@@ -90,6 +91,52 @@ macro_rules! usecases {
             async fn extend_of_a_missing_or_destroyed_environment_fails() {
                 scenarios::extend_of_a_missing_or_destroyed_environment_fails(&fixture_or_skip!())
                     .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn every_original_record_is_listed_and_none_is_hidden() {
+                legacy::every_original_record_is_listed_and_none_is_hidden(&fixture_or_skip!())
+                    .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_dry_run_sweep_finds_expired_and_stuck_and_writes_nothing() {
+                legacy::a_dry_run_sweep_finds_expired_and_stuck_and_writes_nothing(
+                    &fixture_or_skip!(),
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn destroying_a_legacy_environment_removes_exactly_its_own() {
+                legacy::destroying_a_legacy_environment_removes_exactly_its_own(
+                    &fixture_or_skip!(),
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn extend_and_status_work_on_a_legacy_record() {
+                legacy::extend_and_status_work_on_a_legacy_record(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_push_adopts_a_legacy_preview_and_closing_the_pr_destroys_it() {
+                legacy::a_push_adopts_a_legacy_preview_and_closing_the_pr_destroys_it(
+                    &fixture_or_skip!(),
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn migrate_killed_half_way_then_run_again_ends_the_same() {
+                legacy::migrate_killed_half_way_then_run_again_ends_the_same(&fixture_or_skip!())
+                    .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn migration_racing_an_original_workflow_rereads_and_never_overwrites() {
+                legacy::migration_racing_an_original_workflow_rereads_and_never_overwrites(
+                    &fixture_or_skip!(),
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_thousand_original_records_are_all_listed() {
+                legacy::a_thousand_original_records_are_all_listed(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn use_cases_keep_the_environment_index_in_step() {
