@@ -323,7 +323,10 @@ pub fn ecr_repository_of(image: &str) -> Option<&str> {
     let is_ecr = account.len() == 12
         && account.bytes().all(|b| b.is_ascii_digit())
         && ecr == ["dkr", "ecr"]
-        && matches!(tail.as_slice(), ["amazonaws", "com"] | ["amazonaws", "com", "cn"]);
+        && matches!(
+            tail.as_slice(),
+            ["amazonaws", "com"] | ["amazonaws", "com", "cn"]
+        );
     if !is_ecr {
         return None;
     }

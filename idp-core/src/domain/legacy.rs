@@ -86,8 +86,8 @@ pub fn read_record(
     name: &EnvName,
     last_modified: Option<DateTime<Utc>>,
 ) -> Result<Metadata, UnreadableRecord> {
-    let text = crate::domain::text::utf8(bytes)
-        .map_err(|e| UnreadableRecord::new(format!("it {e}")))?;
+    let text =
+        crate::domain::text::utf8(bytes).map_err(|e| UnreadableRecord::new(format!("it {e}")))?;
     let value: Value = serde_json::from_str(text)
         .map_err(|e| UnreadableRecord::new(format!("it is not JSON ({e})")))?;
     let Value::Object(fields) = value else {
@@ -234,8 +234,10 @@ fn from_legacy(
                     Some(ttl::expires_at(created, ttl))
                 }
                 _ => {
-                    f.problems
-                        .push("`expires_at` is missing and cannot be derived from `created_at` + `ttl`".to_owned());
+                    f.problems.push(
+                        "`expires_at` is missing and cannot be derived from `created_at` + `ttl`"
+                            .to_owned(),
+                    );
                     None
                 }
             }
@@ -277,22 +279,14 @@ fn from_legacy(
         use_shared_networking: f.flag("use_shared_networking"),
     };
     let problems = std::mem::take(&mut f.problems);
-    let (
-        Some(record_name),
-        Some(template),
-        Some(created_at),
-        Some(expires_at),
-        Some(status),
-        true,
-    ) = (
+    let (Some(record_name), Some(template), Some(created_at), Some(expires_at), Some(status), true) = (
         record_name,
         template,
         created_at,
         expires_at,
         status,
         problems.is_empty(),
-    )
-    else {
+    ) else {
         return Err(UnreadableRecord::new(format!(
             "a record of the original platform (no `schema` field) that cannot be mapped: {}",
             problems.join("; ")

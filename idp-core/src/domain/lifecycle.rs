@@ -263,7 +263,9 @@ impl Metadata {
 
     /// Whether the stored object is still in an earlier layout (read, not yet written by idp).
     pub fn is_legacy(&self) -> bool {
-        self.legacy.as_ref().is_some_and(|l| l.migrated_at.is_none())
+        self.legacy
+            .as_ref()
+            .is_some_and(|l| l.migrated_at.is_none())
     }
 
     /// Whether a branch preview may take this record over: a legacy record names no branch or

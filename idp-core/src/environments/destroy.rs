@@ -93,9 +93,10 @@ pub(crate) async fn destroy_locked(
             format!("environment `{}` does not exist", req.name),
         ));
     };
-    if let Some(branch) = req.expect_branch.as_ref().filter(|b| {
-        !current.meta.adoptable() && current.meta.branch.as_deref() != Some(b.as_str())
-    })
+    if let Some(branch) = req
+        .expect_branch
+        .as_ref()
+        .filter(|b| !current.meta.adoptable() && current.meta.branch.as_deref() != Some(b.as_str()))
     {
         return Ok(ChangeReport::no_op(
             name,

@@ -31,7 +31,10 @@ pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> 
             &recorded.acm_certificate_arn,
             &mut platform_vars.acm_certificate_arn,
         );
-        pick(&recorded.route53_zone_id, &mut platform_vars.route53_zone_id);
+        pick(
+            &recorded.route53_zone_id,
+            &mut platform_vars.route53_zone_id,
+        );
         pick(&recorded.preview_domain, &mut platform_vars.preview_domain);
     }
     let inputs = TfvarsInputs {

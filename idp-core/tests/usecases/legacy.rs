@@ -142,7 +142,9 @@ pub(crate) async fn every_original_record_is_listed_and_none_is_hidden(f: &Fixtu
     let names = seed_installation(f).await;
     let store = &*f.platform.backend.store;
     let before = keys(store).await;
-    let report = list::list(&f.platform, ListRequest::default()).await.unwrap();
+    let report = list::list(&f.platform, ListRequest::default())
+        .await
+        .unwrap();
     let rows: Vec<String> = report
         .rows()
         .iter()
@@ -176,7 +178,10 @@ pub(crate) async fn every_original_record_is_listed_and_none_is_hidden(f: &Fixtu
         .unwrap();
     assert!(app.is_legacy());
     assert_eq!(app.status, Status::Active);
-    assert_eq!(app.endpoint, None, "the original keeps the endpoint in outputs.json");
+    assert_eq!(
+        app.endpoint, None,
+        "the original keeps the endpoint in outputs.json"
+    );
     // The one write a list may make is the index; the records themselves are untouched.
     let after = keys(store).await;
     let changed: Vec<&String> = after
@@ -232,8 +237,14 @@ pub(crate) async fn destroying_a_legacy_environment_removes_exactly_its_own(f: &
     seed_installation(f).await;
     let p = &f.platform;
     for repo in ["mini-idp-preview", "idp-preview"] {
-        for tag in ["app-1a2b3c4", "app-2-1a2b3c4", "app-9f8e7d6", "apple-1a2b3c4"] {
-            f.registry.push_image(repo, tag, &format!("sha256:{repo}{tag}"));
+        for tag in [
+            "app-1a2b3c4",
+            "app-2-1a2b3c4",
+            "app-9f8e7d6",
+            "apple-1a2b3c4",
+        ] {
+            f.registry
+                .push_image(repo, tag, &format!("sha256:{repo}{tag}"));
         }
     }
     let store = &*p.backend.store;
@@ -247,7 +258,10 @@ pub(crate) async fn destroying_a_legacy_environment_removes_exactly_its_own(f: &
         .unwrap();
     assert_eq!(report.outcome, Outcome::Destroyed);
     let cleanup = report.cleanup.unwrap();
-    assert_eq!(cleanup.state_objects_deleted, 3, "state, outputs and tfvars");
+    assert_eq!(
+        cleanup.state_objects_deleted, 3,
+        "state, outputs and tfvars"
+    );
     let mut deleted = cleanup.images_deleted.clone();
     deleted.sort();
     assert_eq!(
@@ -325,7 +339,14 @@ pub(crate) async fn extend_and_status_work_on_a_legacy_record(f: &Fixture) {
         Some("7d"),
         "the original ttl stays as history"
     );
-    assert_eq!(saved.meta.image.as_deref().map(|i| i.ends_with(":app-1a2b3c4")), Some(true));
+    assert_eq!(
+        saved
+            .meta
+            .image
+            .as_deref()
+            .map(|i| i.ends_with(":app-1a2b3c4")),
+        Some(true)
+    );
 }
 
 pub(crate) async fn a_push_adopts_a_legacy_preview_and_closing_the_pr_destroys_it(f: &Fixture) {
@@ -340,7 +361,9 @@ pub(crate) async fn a_push_adopts_a_legacy_preview_and_closing_the_pr_destroys_i
         .await
         .unwrap();
     assert_eq!(r.outcome, Outcome::Redeployed, "{:?}", r.reason);
-    let saved = state::load_existing(store, &name("preview-x")).await.unwrap();
+    let saved = state::load_existing(store, &name("preview-x"))
+        .await
+        .unwrap();
     assert_eq!(saved.meta.branch.as_deref(), Some("feature/x"));
     assert_eq!(saved.meta.repository.as_deref(), Some("acme/shop"));
     assert!(!saved.meta.is_legacy());
@@ -354,7 +377,9 @@ pub(crate) async fn a_push_adopts_a_legacy_preview_and_closing_the_pr_destroys_i
         .await
         .unwrap();
     assert_eq!(closed.outcome, Outcome::Destroyed);
-    let gone = state::load_existing(store, &name("preview-x")).await.unwrap();
+    let gone = state::load_existing(store, &name("preview-x"))
+        .await
+        .unwrap();
     assert_eq!(gone.meta.status, Status::Destroyed);
 }
 
@@ -440,12 +465,20 @@ pub(crate) async fn migrate_killed_half_way_then_run_again_ends_the_same(f: &Fix
         Err(_) => 0,
     };
     assert!(migrated_first <= 3);
-    let second = migrate::migrate(p, MigrateRequest::default()).await.unwrap();
+    let second = migrate::migrate(p, MigrateRequest::default())
+        .await
+        .unwrap();
     assert!(second.errors.is_empty(), "{:?}", second.errors);
-    let third = migrate::migrate(p, MigrateRequest::default()).await.unwrap();
+    let third = migrate::migrate(p, MigrateRequest::default())
+        .await
+        .unwrap();
     assert_eq!(third.current, 6, "every readable record is current");
     assert!(third.migrations.is_empty(), "a second run changes nothing");
-    assert_eq!(third.unreadable.len(), 1, "the unreadable one is left as it was");
+    assert_eq!(
+        third.unreadable.len(),
+        1,
+        "the unreadable one is left as it was"
+    );
     let listed = list::list(p, ListRequest::default()).await.unwrap();
     assert_eq!(listed.legacy(), 0);
     assert_eq!(listed.environments.len(), 6);
@@ -479,12 +512,18 @@ pub(crate) async fn migration_racing_an_original_workflow_rereads_and_never_over
             raced: AtomicBool::new(false),
         },
     );
-    let report = migrate::migrate(&racing, MigrateRequest::default()).await.unwrap();
+    let report = migrate::migrate(&racing, MigrateRequest::default())
+        .await
+        .unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.migrations.len(), 1);
     assert!(report.migrations[0].migrated);
     let saved = state::load_existing(store, &name("racy")).await.unwrap();
-    assert_eq!(saved.meta.status, Status::Destroying, "their write was re-read, not lost");
+    assert_eq!(
+        saved.meta.status,
+        Status::Destroying,
+        "their write was re-read, not lost"
+    );
     assert_eq!(
         saved.meta.status_changed_at,
         "2026-03-01T11:59:00Z".parse::<DateTime<Utc>>().unwrap()
@@ -511,7 +550,9 @@ pub(crate) async fn a_thousand_original_records_are_all_listed(f: &Fixture) {
             }
         })
         .await;
-    let report = list::list(&f.platform, ListRequest::default()).await.unwrap();
+    let report = list::list(&f.platform, ListRequest::default())
+        .await
+        .unwrap();
     assert_eq!(report.environments.len(), 1000);
     assert_eq!(report.legacy(), 1000);
     assert!(report.unreadable.is_empty());

@@ -23,9 +23,9 @@ macro_rules! fixture_or_skip {
 macro_rules! usecases {
     ($backend:ident, $fixture:expr) => {
         mod $backend {
-            use crate::{legacy, scenarios};
             #[allow(unused_imports)]
             use crate::support::*;
+            use crate::{legacy, scenarios};
 
             async fn fixture() -> Option<Fixture> {
                 $fixture

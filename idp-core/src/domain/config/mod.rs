@@ -147,10 +147,7 @@ impl Config {
     /// exist (`None`): then the defaults apply. Bytes that are not UTF-8 text (or are binary)
     /// are one error at the first offending byte. A file named anywhere else must exist; finding
     /// it is [`crate::setup::config_file`]'s job.
-    pub fn from_bytes_or_defaults(
-        bytes: Option<&[u8]>,
-        file: &str,
-    ) -> Result<Self, ConfigErrors> {
+    pub fn from_bytes_or_defaults(bytes: Option<&[u8]>, file: &str) -> Result<Self, ConfigErrors> {
         match bytes.map(crate::domain::text::utf8).transpose() {
             Ok(text) => Self::from_file_or_defaults(text, file),
             Err(e) => Err(ConfigErrors(vec![error::ConfigError {

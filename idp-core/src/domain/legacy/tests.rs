@@ -45,12 +45,25 @@ fn every_field_of_an_active_original_record_is_mapped() {
     assert_eq!(m.expires_at, at("2026-02-25T22:03:39Z"));
     assert_eq!(m.status_changed_at, m.created_at);
     assert_eq!(m.updated_at, at("2026-02-19T00:00:00Z"));
-    assert!(m.image.as_deref().unwrap().ends_with(":preview-payment-api-1a2b3c4"));
+    assert!(
+        m.image
+            .as_deref()
+            .unwrap()
+            .ends_with(":preview-payment-api-1a2b3c4")
+    );
     let inputs = m.inputs.clone().unwrap();
     assert_eq!(inputs.route53_zone_id.as_deref(), Some("Z123"));
-    assert_eq!(inputs.preview_domain.as_deref(), Some("preview.example.com"));
+    assert_eq!(
+        inputs.preview_domain.as_deref(),
+        Some("preview.example.com")
+    );
     assert_eq!(inputs.use_shared_networking, Some(true));
-    assert!(inputs.acm_certificate_arn.unwrap().starts_with("arn:aws:acm:"));
+    assert!(
+        inputs
+            .acm_certificate_arn
+            .unwrap()
+            .starts_with("arn:aws:acm:")
+    );
     let legacy = m.legacy.clone().unwrap();
     assert_eq!(legacy.schema, LEGACY_SCHEMA);
     assert_eq!(legacy.ttl.as_deref(), Some("7d"));
@@ -107,7 +120,13 @@ fn missing_fields_are_derived_and_said_so() {
     assert_eq!(m.status, Status::Failed);
     assert_eq!(m.updated_at, m.created_at);
     let derived = &m.legacy.unwrap().derived;
-    for key in ["expires_at", "owner", "status", "status_changed_at", "updated_at"] {
+    for key in [
+        "expires_at",
+        "owner",
+        "status",
+        "status_changed_at",
+        "updated_at",
+    ] {
         assert!(derived.contains_key(key), "{key} not in {derived:?}");
     }
 }
@@ -130,7 +149,12 @@ fn every_unmappable_field_is_named_at_once() {
     v["use_shared_networking"] = "maybe".into();
     v["owner"] = 42.into();
     let err = read(&v).unwrap_err().reason;
-    for part in ["`status` `exploding`", "`created_at` is `yesterday`", "`use_shared_networking` is `maybe`", "`owner` is 42"] {
+    for part in [
+        "`status` `exploding`",
+        "`created_at` is `yesterday`",
+        "`use_shared_networking` is `maybe`",
+        "`owner` is 42",
+    ] {
         assert!(err.contains(part), "{part} not in {err}");
     }
 }
@@ -155,17 +179,27 @@ fn current_records_round_trip_and_newer_or_broken_ones_say_why() {
         at("2026-01-01T00:00:00Z"),
         at("2026-01-08T00:00:00Z"),
     );
-    assert_eq!(read_record(&m.to_json(), &name("preview-x"), None).unwrap(), m);
+    assert_eq!(
+        read_record(&m.to_json(), &name("preview-x"), None).unwrap(),
+        m
+    );
     let mut newer: Value = serde_json::from_slice(&m.to_json()).unwrap();
     newer["schema"] = 7.into();
-    let err = read_record(&serde_json::to_vec(&newer).unwrap(), &name("preview-x"), None)
-        .unwrap_err();
+    let err = read_record(
+        &serde_json::to_vec(&newer).unwrap(),
+        &name("preview-x"),
+        None,
+    )
+    .unwrap_err();
     assert!(err.reason.contains("newer idp"), "{err}");
     for (bytes, says) in [
         (&b"\xff\xfe"[..], "not UTF-8"),
         (&b"{not json"[..], "not JSON"),
         (&b"[1]"[..], "not a JSON object"),
-        (&br#"{"schema": 1, "name": "preview-x"}"#[..], "schema 1: missing field"),
+        (
+            &br#"{"schema": 1, "name": "preview-x"}"#[..],
+            "schema 1: missing field",
+        ),
     ] {
         let err = read_record(bytes, &name("preview-x"), None).unwrap_err();
         assert!(err.reason.contains(says), "{says}: {err}");
