@@ -1,4 +1,5 @@
 //! Where things live: every state-store key and every derived resource name, in one place.
+//! Long because each of those rules lives here once, next to the tests that pin it.
 //!
 //! Every key and name is built here from a validated [`EnvName`], so each rule exists once: a
 //! prefix listing always ends in `/`, and an image tag prefix never matches another

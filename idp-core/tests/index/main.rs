@@ -480,7 +480,9 @@ async fn sweep_reindex_rebuilds_the_index_unconditionally(f: &Fixture) {
     expired.transition(Status::Active, t0()).unwrap();
     expired.expires_at = t0() - TimeDelta::hours(1);
     write_behind(f, &expired).await;
+    let stale = f.raw_index().await;
     f.counting.reset();
+    // A dry run reads every metadata object, finds the expiry, and writes nothing.
     let dry = sweep::sweep_with(
         &f.platform,
         SweepRequest { dry_run: true },
@@ -488,16 +490,22 @@ async fn sweep_reindex_rebuilds_the_index_unconditionally(f: &Fixture) {
     )
     .await
     .unwrap();
-    assert_eq!(
-        f.counting.counts().0,
-        1 + 2,
-        "HEAD of the index and every metadata object"
-    );
+    assert_eq!(f.counting.counts().0, 2, "every metadata object, nothing else");
     assert_eq!(dry.examined, 2);
     assert_eq!(dry.actions.len(), 1);
     assert_eq!(dry.actions[0].name, "preview-env-000");
+    assert_eq!(f.raw_index().await, stale, "a dry run writes no index");
+    // The sweep that acts rebuilds it from the metadata objects first.
+    sweep::sweep_with(
+        &f.platform,
+        SweepRequest { dry_run: false },
+        SweepOptions { reindex: true },
+    )
+    .await
+    .unwrap();
     let index = f.raw_index().await;
     let truth = f.truth().await;
+    assert_eq!(index.rows.len(), truth.len());
     for (name, etag) in truth {
         assert_eq!(index.rows[&name].etag, etag.as_str());
     }
