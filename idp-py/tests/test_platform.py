@@ -153,7 +153,13 @@ def test_to_dict_nests_results_and_keeps_aware_datetimes(platform: idp.Platform)
     assert repr(report).startswith("ChangeReport(outcome='created'")
     status = platform.status("demo").to_dict()
     assert status["environment"]["name"] == "demo"
-    assert platform.sweep().to_dict() == {"dry_run": False, "examined": 1, "actions": [], "errors": []}
+    assert platform.sweep().to_dict() == {
+        "dry_run": False,
+        "examined": 1,
+        "actions": [],
+        "errors": [],
+        "unreadable": [],
+    }
     assert platform.unlock("demo").to_dict()["unlocked"] is False
 
 

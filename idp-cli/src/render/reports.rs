@@ -153,16 +153,10 @@ pub(crate) fn sweep(report: &SweepReport, out: Output) {
     for e in &report.errors {
         diag(&format!("error: {}: {}", e.name, e.message));
     }
-    if !report.unreadable.is_empty() {
-        line(&format!(
-            "{} record(s) cannot be read, so the sweep cannot tell whether they are due:",
-            report.unreadable.len()
-        ));
-        for u in &report.unreadable {
-            line(&format!("  unreadable {}: {}", u.key, u.reason));
-        }
-        line("  run `idp migrate --dry-run` to see why, field by field");
-    }
+    super::unreadable(
+        &report.unreadable,
+        "{} record(s) cannot be read, so the sweep cannot tell whether they are due:",
+    );
 }
 
 /// `idp migrate`.
@@ -189,9 +183,7 @@ pub(crate) fn migrate(report: &MigrateReport, out: Output) {
             line(&format!("    {change}"));
         }
     }
-    for u in &report.unreadable {
-        line(&format!("unreadable {}: {}", u.key, u.reason));
-    }
+    super::unreadable(&report.unreadable, "{} record(s) cannot be read:");
     for (field, names) in &report.unmapped {
         line(&format!(
             "not mapped: `{field}` in {} record(s) ({}); kept verbatim in `legacy.unmapped`",

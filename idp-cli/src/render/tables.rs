@@ -9,11 +9,12 @@ use super::print::{color, diag, json, line, text_out};
 use crate::cli::Output;
 use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use idp_core::domain::legacy::UNREADABLE_HINT;
 use idp_core::domain::lifecycle::Metadata;
 use idp_core::domain::orders::{JobErrors, OrderStatus, RunSummary, format_elapsed};
 use idp_core::domain::ttl;
 use idp_core::environments::cost::CostReport;
-use idp_core::environments::list::{ListReport, ListRow};
+use idp_core::environments::list::{ListReport, ListRow, Unreadable};
 use idp_core::repo::templates::TemplatesReport;
 use idp_core::setup::settings::{Resolved, Setting};
 use serde::Serialize;
@@ -70,22 +71,28 @@ pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
         };
     }
     line(&t.to_string());
-    if !report.unreadable.is_empty() {
-        line(&format!(
-            "\n{} record(s) cannot be read (shown as `unreadable`):",
-            report.unreadable.len()
-        ));
-        for u in &report.unreadable {
-            line(&format!("  {}: {}", u.key, u.reason));
-        }
-        line("  run `idp migrate --dry-run` to see why, field by field");
-    }
+    unreadable(
+        &report.unreadable,
+        "\n{} record(s) cannot be read (shown as `unreadable`):",
+    );
     let legacy = report.legacy();
     if legacy > 0 {
         line(&format!(
             "\n{legacy} record(s) are in the original platform's layout (`(legacy)`): idp reads and acts on them; `idp migrate` converts them"
         ));
     }
+}
+
+/// The records that cannot be read, under `heading` (`{}` is their number), with the hint.
+pub(crate) fn unreadable(records: &[Unreadable], heading: &str) {
+    if records.is_empty() {
+        return;
+    }
+    line(&heading.replace("{}", &records.len().to_string()));
+    for u in records {
+        line(&format!("  unreadable {}: {}", u.key, u.reason));
+    }
+    line(&format!("  {UNREADABLE_HINT}"));
 }
 
 pub(crate) fn shown_status(m: &Metadata, now: DateTime<Utc>) -> String {

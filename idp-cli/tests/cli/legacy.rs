@@ -74,14 +74,22 @@ fn status_of_an_unreadable_record_says_what_and_how_to_fix_it() {
     let r = run(idp(dir.path()).args(["status", "broken"]));
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("cannot be read"), "{}", r.stderr);
-    assert!(r.stderr.contains("hint: run `idp migrate --dry-run`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint: run `idp migrate --dry-run`"),
+        "{}",
+        r.stderr
+    );
     let r = run(idp(dir.path()).args(["status", "broken", "-o", "json"]));
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["error"]["kind"], "unreadable_record");
     let r = run(idp(dir.path()).args(["status", "app"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("record:    legacy"), "{}", r.stdout);
-    assert!(!r.stdout.contains('{'), "no raw JSON in human output: {}", r.stdout);
+    assert!(
+        !r.stdout.contains('{'),
+        "no raw JSON in human output: {}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -98,7 +106,12 @@ fn sweep_dry_run_reports_unreadable_records_and_writes_nothing() {
         "a dry run builds no index"
     );
     let r = run(idp(dir.path()).args(["sweep", "--dry-run"]));
-    assert!(r.stdout.contains("unreadable environments/broken/metadata.json"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("unreadable environments/broken/metadata.json"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -112,8 +125,17 @@ fn migrate_converts_once_and_says_what_it_cannot_map() {
     let before = fs_err::read(dir.path().join("environments/app/metadata.json")).unwrap();
     let r = run(idp(dir.path()).args(["migrate", "--dry-run"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("would migrate app (schema 0 → 1)"), "{}", r.stdout);
-    assert!(r.stdout.contains("not mapped: `team` in 1 record(s) (extra)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("would migrate app (schema 0 → 1)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("not mapped: `team` in 1 record(s) (extra)"),
+        "{}",
+        r.stdout
+    );
     assert_eq!(
         fs_err::read(dir.path().join("environments/app/metadata.json")).unwrap(),
         before

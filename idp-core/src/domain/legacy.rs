@@ -41,6 +41,9 @@ pub const LEGACY_SCHEMA: u32 = 0;
 /// The stable error kind of a record idp cannot read.
 pub const UNREADABLE_KIND: &str = "unreadable_record";
 
+/// What to do about a record idp cannot read, one line.
+pub const UNREADABLE_HINT: &str = "run `idp migrate --dry-run` to see why, field by field";
+
 /// Why a `metadata.json` could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::domain::index::{Entry, EnvIndex};
 use crate::domain::layout;
-use crate::domain::legacy::UNREADABLE_KIND;
+use crate::domain::legacy::{UNREADABLE_HINT, UNREADABLE_KIND};
 use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::naming::EnvName;
 use crate::error::Result;
@@ -57,7 +57,7 @@ impl Unreadable {
             kind: UNREADABLE_KIND,
             key: &self.key,
             error: &self.reason,
-            fix: "run `idp migrate --dry-run` to see why, field by field",
+            fix: UNREADABLE_HINT,
         }
     }
 }

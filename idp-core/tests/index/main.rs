@@ -490,7 +490,11 @@ async fn sweep_reindex_rebuilds_the_index_unconditionally(f: &Fixture) {
     )
     .await
     .unwrap();
-    assert_eq!(f.counting.counts().0, 2, "every metadata object, nothing else");
+    assert_eq!(
+        f.counting.counts().0,
+        2,
+        "every metadata object, nothing else"
+    );
     assert_eq!(dry.examined, 2);
     assert_eq!(dry.actions.len(), 1);
     assert_eq!(dry.actions[0].name, "preview-env-000");
