@@ -386,7 +386,10 @@ pub(crate) struct InitArgs {
     /// [default: the `github.repo` setting, else the placeholder `OWNER/idp`].
     #[arg(long, value_name = "OWNER/NAME")]
     pub(crate) platform_repo: Option<String>,
-    /// The git ref of the platform's workflows.
+    /// The git ref of the platform's workflows: a tag, branch or commit. It is resolved on
+    /// GitHub (`GITHUB_API_URL`, with the stored token or `GH_TOKEN` if any) and the workflow is
+    /// pinned to that commit, the ref kept in a comment; when it cannot be resolved (offline),
+    /// the ref is used as it is, with a warning.
     #[arg(long = "ref", default_value = "main", value_name = "REF")]
     pub(crate) git_ref: String,
     /// Overwrite existing files.

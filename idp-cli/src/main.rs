@@ -88,7 +88,7 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
         Command::Dashboard(args) => {
             commands::dashboard::run(&open::platform(cli).await?, args, out).await
         }
-        Command::Init(args) => commands::init::run(cli, args, out),
+        Command::Init(args) => commands::init::run(cli, args, out).await,
         Command::Config(args) => commands::config::run(cli, args, out),
         Command::Auth(args) => commands::auth::run(args, out),
     }

@@ -60,7 +60,11 @@ fn both_triggers_declare_the_same_inputs() {
 
 #[test]
 fn the_scaffolded_consumer_workflow_passes_only_declared_inputs() {
-    let workflow = idp_core::repo::scaffold::consumer_workflow("acme/idp", "v1");
+    let workflow = idp_core::repo::scaffold::consumer_workflow(
+        "acme/idp",
+        "v1",
+        Some("0123456789abcdef0123456789abcdef01234567"),
+    );
     let doc: serde_json::Value = serde_saphyr::from_str(&workflow).unwrap();
     for (job, called) in [
         ("provision", PROVISION_WORKFLOW),
@@ -75,4 +79,117 @@ fn the_scaffolded_consumer_workflow_passes_only_declared_inputs() {
             );
         }
     }
+}
+
+fn workflow_doc(workflow: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.github/workflows")
+        .join(workflow);
+    serde_saphyr::from_str(&fs_err::read_to_string(&path).unwrap()).unwrap()
+}
+
+const PINNED: &str = "0123456789abcdef0123456789abcdef01234567";
+
+#[test]
+fn the_scaffolded_workflow_passes_only_declared_secrets_and_grants_what_the_jobs_need() {
+    let workflow = idp_core::repo::scaffold::consumer_workflow("acme/idp", "v1", Some(PINNED));
+    let doc: serde_json::Value = serde_saphyr::from_str(&workflow).unwrap();
+    assert_eq!(
+        doc["permissions"],
+        serde_json::json!({}),
+        "nothing at workflow level"
+    );
+    for (job, called) in [
+        ("provision", PROVISION_WORKFLOW),
+        ("destroy", DESTROY_WORKFLOW),
+    ] {
+        let callee = workflow_doc(called);
+        let declared = callee["on"]["workflow_call"]["secrets"]
+            .as_object()
+            .unwrap();
+        let passed = doc["jobs"][job]["secrets"].as_object().unwrap_or_else(|| {
+            panic!(
+                "{job}: secrets must be named, not inherited: {}",
+                doc["jobs"][job]
+            )
+        });
+        for secret in passed.keys() {
+            assert!(
+                declared.contains_key(secret),
+                "{job} passes undeclared {secret}"
+            );
+        }
+        for (name, spec) in declared {
+            if spec["required"] == true {
+                assert!(passed.contains_key(name), "{job} misses required {name}");
+            }
+        }
+        // The caller's job must grant every permission the called workflow's jobs ask for.
+        let granted = doc["jobs"][job]["permissions"].as_object().unwrap();
+        for (callee_job, body) in callee["jobs"].as_object().unwrap() {
+            for (scope, level) in body["permissions"].as_object().into_iter().flatten() {
+                assert_eq!(
+                    granted.get(scope),
+                    Some(level),
+                    "{job} must grant `{scope}: {level}` for {called}'s job {callee_job}"
+                );
+            }
+        }
+        let uses = doc["jobs"][job]["uses"].as_str().unwrap();
+        assert!(uses.ends_with(&format!("@{PINNED}")), "{uses}");
+    }
+    assert!(
+        workflow.contains(&format!("@{PINNED} # v1")),
+        "the ref stays in a comment"
+    );
+}
+
+/// actionlint and zizmor (installed by `.ci/workflow-checks.sh` into `.tools/lint`, which
+/// `.ci/run` runs before the tests) find nothing in the workflow `idp init` writes.
+#[test]
+fn the_scaffolded_workflow_passes_actionlint_and_zizmor() {
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/lint/bin");
+    let (actionlint, zizmor) = (tools.join("actionlint"), tools.join("zizmor"));
+    if !actionlint.exists() || !zizmor.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} has no actionlint/zizmor: run `.ci/workflow-checks.sh` first",
+            tools.display()
+        );
+        eprintln!(
+            "!!!!! SKIPPED: run `bash .ci/workflow-checks.sh` to install actionlint and zizmor !!!!!"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".github/workflows/preview-env.yml");
+    fs_err::create_dir_all(file.parent().unwrap()).unwrap();
+    fs_err::write(
+        &file,
+        idp_core::repo::scaffold::consumer_workflow("acme/idp", "v1", Some(PINNED)),
+    )
+    .unwrap();
+    let lint = std::process::Command::new(&actionlint)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        lint.status.success(),
+        "actionlint: {}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    let audit = std::process::Command::new(&zizmor)
+        .args(["--offline", "--no-progress"])
+        .arg(&file)
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&audit.stdout);
+    assert!(
+        audit.status.success() && said.contains("No findings"),
+        "zizmor: {said}{}",
+        String::from_utf8_lossy(&audit.stderr)
+    );
 }

@@ -299,11 +299,14 @@ pub(crate) fn init(report: &InitReport, out: Output) {
             f.path.display()
         ));
     }
-    if report.placeholder {
-        diag(&format!(
-            "warning: the workflow calls `{}`: pass `--platform-repo OWNER/NAME` or run `idp config set github.repo OWNER/NAME`, then `idp init --force`",
+    if let Some(sha) = &report.pinned {
+        line(&format!(
+            "the platform's workflows are pinned to {sha} ({})",
             report.platform_repo
         ));
+    }
+    for warning in &report.warnings {
+        diag(&format!("warning: {warning}"));
     }
     diag(
         "next: edit .idp/config.yml (check it with `idp validate`), commit both files and open a pull request",

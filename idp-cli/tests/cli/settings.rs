@@ -202,11 +202,34 @@ fn auth_without_an_os_store_falls_back_to_a_private_file_with_a_warning() {
     assert!(dir.path().join("xdg/idp/github-token").exists());
 }
 
+/// A GitHub fake on loopback where `acme/idp` tags commit [`PLATFORM_SHA`] as `v1`, served by a
+/// runtime of its own while the test runs `idp` as a child process.
+fn platform_on_fake() -> (
+    tokio::runtime::Runtime,
+    idp_test_support::github_fake::GitHubFake,
+) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let fake = rt.block_on(idp_test_support::github_fake::GitHubFake::start());
+    fake.add_tag("acme/idp", "v1", PLATFORM_SHA, Some(&"e".repeat(40)));
+    (rt, fake)
+}
+
+const PLATFORM_SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// `idp` talking to `fake` with its personal access token.
+fn idp_on(dir: &Path, fake: &idp_test_support::github_fake::GitHubFake) -> assert_cmd::Command {
+    let mut cmd = idp(dir);
+    cmd.env("GITHUB_API_URL", fake.uri())
+        .env("GH_TOKEN", idp_test_support::github_fake::PAT);
+    cmd
+}
+
 #[test]
 fn init_scaffolds_the_config_and_workflow_and_refuses_to_overwrite() {
+    let (_rt, fake) = platform_on_fake();
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
-    let r = run(idp(dir.path()).arg("init").arg(&repo).args([
+    let r = run(idp_on(dir.path(), &fake).arg("init").arg(&repo).args([
         "--platform-repo",
         "acme/idp",
         "--ref",
@@ -216,13 +239,17 @@ fn init_scaffolds_the_config_and_workflow_and_refuses_to_overwrite() {
     insta::assert_snapshot!("init", hide(dir.path(), &snapshot(&r)));
     let wf = fs_err::read_to_string(repo.join(".github/workflows/preview-env.yml")).unwrap();
     insta::assert_snapshot!("init_workflow", wf);
+    assert!(
+        wf.contains(&format!("provision.yml@{PLATFORM_SHA} # v1")),
+        "{wf}"
+    );
     let r = run(idp(dir.path()).arg("validate").arg(&repo));
     assert_eq!(r.code, 0, "the scaffolded config is valid: {}", r.stderr);
 
-    let r = run(idp(dir.path()).arg("init").arg(&repo));
+    let r = run(idp_on(dir.path(), &fake).arg("init").arg(&repo));
     assert_eq!(r.code, 2);
     insta::assert_snapshot!("init_exists", hide(dir.path(), &snapshot(&r)));
-    let r = run(idp(dir.path())
+    let r = run(idp_on(dir.path(), &fake)
         .args(["-o", "json", "init", "--force"])
         .arg(&repo));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -230,18 +257,34 @@ fn init_scaffolds_the_config_and_workflow_and_refuses_to_overwrite() {
     assert_eq!(
         (
             doc["placeholder"].as_bool(),
-            doc["files"][0]["overwritten"].as_bool()
+            doc["files"][0]["overwritten"].as_bool(),
+            doc["pinned"].as_str()
         ),
-        (Some(true), Some(true))
+        (Some(true), Some(true), None)
     );
+    let r = run(idp_on(dir.path(), &fake)
+        .args([
+            "init",
+            "--force",
+            "--platform-repo",
+            "acme/idp",
+            "--ref",
+            "v9",
+        ])
+        .arg(&repo));
+    assert_eq!(r.code, 0, "an unknown ref is a warning: {}", r.stderr);
+    assert!(r.stderr.contains("a ref that can move"), "{}", r.stderr);
+    let wf = fs_err::read_to_string(repo.join(".github/workflows/preview-env.yml")).unwrap();
+    assert!(wf.contains("provision.yml@v9\n"), "{wf}");
 }
 
 #[test]
 fn init_takes_the_platform_repository_from_the_settings() {
     let dir = tempfile::tempdir().unwrap();
+    let (_rt, fake) = platform_on_fake();
     run(idp(dir.path()).args(["config", "set", "github.repo", "acme/platform"]));
     let repo = dir.path().join("repo");
-    let doc = json(&run(idp(dir.path())
+    let doc = json(&run(idp_on(dir.path(), &fake)
         .args(["-o", "json", "init"])
         .arg(&repo)));
     assert_eq!(

@@ -330,6 +330,14 @@ pub trait Forge: Debug + Send + Sync + 'static {
         repo: &Repository,
         workflow_file: &str,
     ) -> Result<Option<String>, ForgeError>;
+
+    /// The commit `git_ref` names in `repo`: a tag (an annotated tag is followed to its commit),
+    /// else a branch; a full commit id is returned as it is, without a request. `refs/tags/x`
+    /// and `refs/heads/x` name only that kind.
+    ///
+    /// MUST fail with [`ForgeError::NotFound`] for an unknown repository or a ref it does not
+    /// have.
+    async fn resolve_ref(&self, repo: &Repository, git_ref: &str) -> Result<CommitSha, ForgeError>;
 }
 
 /// Appended by [`fit_comment`] when a body had to be cut.
@@ -457,6 +465,14 @@ impl Forge for NoForge {
         _repo: &Repository,
         _workflow_file: &str,
     ) -> Result<Option<String>, ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+
+    async fn resolve_ref(
+        &self,
+        _repo: &Repository,
+        _git_ref: &str,
+    ) -> Result<CommitSha, ForgeError> {
         Err(ForgeError::NotConfigured)
     }
 }

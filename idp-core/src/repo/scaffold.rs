@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::domain::config::EXAMPLE_YAML;
+use crate::domain::event::Repository;
 use crate::error::{Error, Result};
 use crate::github::workflows::{DESTROY_WORKFLOW, INPUT_ENVIRONMENT_NAME, PROVISION_WORKFLOW};
+use crate::ports::Forge;
 
 /// The config file, relative to the repository.
 pub const CONFIG_PATH: &str = ".idp/config.yml";
@@ -22,41 +24,67 @@ pub const WORKFLOW_PATH: &str = ".github/workflows/preview-env.yml";
 /// The placeholder used when no platform repository is known.
 pub const PLATFORM_REPO_PLACEHOLDER: &str = "OWNER/idp";
 
-/// The consumer workflow calling `platform_repo`'s reusable workflows at `git_ref`.
-pub fn consumer_workflow(platform_repo: &str, git_ref: &str) -> String {
+/// The secret the platform's reusable workflows declare (`on.workflow_call.secrets`): the only
+/// one the consumer workflow passes.
+pub const ROLE_SECRET: &str = "AWS_ROLE_ARN";
+
+/// The consumer workflow calling `platform_repo`'s reusable workflows at `git_ref`, pinned to
+/// the commit `pinned` when it is known (the ref then stays in a comment).
+///
+/// No permission at the workflow's level; each job grants exactly what the reusable workflow's
+/// job declares (`contents: read`, `id-token: write` for the OIDC role, `pull-requests: write`
+/// for the comment, `statuses: write` for the commit status), and passes only [`ROLE_SECRET`].
+pub fn consumer_workflow(platform_repo: &str, git_ref: &str, pinned: Option<&str>) -> String {
+    let at = match pinned {
+        Some(sha) => format!("{sha} # {git_ref}"),
+        None => git_ref.to_owned(),
+    };
+    let job = |name: &str, condition: &str, workflow: &str| {
+        format!(
+            r#"  {name}:
+    if: {condition}
+    permissions:
+      contents: read
+      id-token: write
+      pull-requests: write
+      statuses: write
+    uses: {platform_repo}/.github/workflows/{workflow}@{at}
+    with:
+      {INPUT_ENVIRONMENT_NAME}: preview-pr-${{{{ github.event.pull_request.number }}}}
+    secrets:
+      {ROLE_SECRET}: ${{{{ secrets.{ROLE_SECRET} }}}}
+"#
+        )
+    };
     format!(
         r#"# Preview environments for this repository, run by the idp platform ({platform_repo}).
 # Every push to a pull request creates or redeploys its environment; closing it destroys it.
+# Set the secret {ROLE_SECRET} (the IAM role GitHub OIDC assumes) in this repository.
 name: Preview environment
 
 on:
   pull_request:
     types: [opened, synchronize, reopened, closed]
 
-permissions:
-  contents: read
-  id-token: write
-  pull-requests: write
+permissions: {{}}
 
 concurrency:
   group: preview-${{{{ github.event.pull_request.number }}}}
   cancel-in-progress: false
 
 jobs:
-  provision:
-    if: github.event.action != 'closed'
-    uses: {platform_repo}/.github/workflows/{PROVISION_WORKFLOW}@{git_ref}
-    with:
-      {INPUT_ENVIRONMENT_NAME}: preview-pr-${{{{ github.event.pull_request.number }}}}
-    secrets: inherit
-
-  destroy:
-    if: github.event.action == 'closed'
-    uses: {platform_repo}/.github/workflows/{DESTROY_WORKFLOW}@{git_ref}
-    with:
-      {INPUT_ENVIRONMENT_NAME}: preview-pr-${{{{ github.event.pull_request.number }}}}
-    secrets: inherit
-"#
+{provision}
+{destroy}"#,
+        provision = job(
+            "provision",
+            "github.event.action != 'closed'",
+            PROVISION_WORKFLOW
+        ),
+        destroy = job(
+            "destroy",
+            "github.event.action == 'closed'",
+            DESTROY_WORKFLOW
+        ),
     )
 }
 
@@ -91,10 +119,18 @@ pub struct InitReport {
     pub platform_repo: String,
     /// Whether the workflow still holds the placeholder repository.
     pub placeholder: bool,
+    /// The commit the workflow's `uses:` are pinned to (`None`: left at the ref, see
+    /// `warnings`).
+    pub pinned: Option<String>,
+    /// What the user should know, e.g. that the ref could not be resolved.
+    pub warnings: Vec<String>,
 }
 
-/// Write the scaffold. Refuses (writing nothing) when a file exists and `force` is not set.
-pub fn init(req: &InitRequest) -> Result<InitReport> {
+/// Write the scaffold, with the platform's workflows pinned to the commit `--ref` names there
+/// (resolved through `forge`); when it cannot be resolved (offline, no such ref, the placeholder
+/// repository) the ref is kept and a warning says so. Refuses (writing nothing) when a file
+/// exists and `force` is not set.
+pub async fn init(req: &InitRequest, forge: &dyn Forge) -> Result<InitReport> {
     let placeholder = req.platform_repo.is_none();
     let platform_repo = req
         .platform_repo
@@ -117,11 +153,31 @@ pub fn init(req: &InitRequest) -> Result<InitReport> {
             ),
         });
     }
+    let mut warnings = Vec::new();
+    let pinned = match Repository::parse(&platform_repo).filter(|_| !placeholder) {
+        None => {
+            warnings.push(format!(
+                "the workflow calls the placeholder `{PLATFORM_REPO_PLACEHOLDER}` at `{}`: pass `--platform-repo OWNER/NAME` (or set `github.repo`) and run `idp init --force` again",
+                req.git_ref.escape_debug()
+            ));
+            None
+        }
+        Some(repo) => match forge.resolve_ref(&repo, &req.git_ref).await {
+            Ok(sha) => Some(sha.as_str().to_owned()),
+            Err(e) => {
+                warnings.push(format!(
+                    "the platform's workflows are left at `{}`, a ref that can move, because it could not be resolved to a commit in `{repo}` ({e}): pin them by hand to the commit, or run `idp init --force` again online",
+                    req.git_ref.escape_debug()
+                ));
+                None
+            }
+        },
+    };
     let files = [
         (req.dir.join(CONFIG_PATH), EXAMPLE_YAML.to_owned()),
         (
             req.dir.join(WORKFLOW_PATH),
-            consumer_workflow(&platform_repo, &req.git_ref),
+            consumer_workflow(&platform_repo, &req.git_ref, pinned.as_deref()),
         ),
     ];
     let existing: Vec<String> = files
@@ -148,6 +204,8 @@ pub fn init(req: &InitRequest) -> Result<InitReport> {
         files: written,
         platform_repo,
         placeholder,
+        pinned,
+        warnings,
     })
 }
 
@@ -165,6 +223,10 @@ fn write(path: &Path, text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::memory::MemoryForge;
+    use crate::ports::NoForge;
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
     fn req(dir: &Path, force: bool) -> InitRequest {
         InitRequest {
@@ -175,41 +237,72 @@ mod tests {
         }
     }
 
-    #[test]
-    fn init_writes_a_valid_config_and_a_workflow_calling_the_platform() {
+    fn forge() -> MemoryForge {
+        let forge = MemoryForge::new();
+        forge.set_ref("acme/idp", "refs/tags/v1", SHA);
+        forge
+    }
+
+    #[tokio::test]
+    async fn init_writes_a_valid_config_and_a_workflow_pinned_to_the_commit() {
         let dir = tempfile::tempdir().unwrap();
-        let report = init(&req(dir.path(), false)).unwrap();
+        let report = init(&req(dir.path(), false), &forge()).await.unwrap();
         assert_eq!(report.files.len(), 2);
+        assert_eq!(report.pinned.as_deref(), Some(SHA));
+        assert!(report.warnings.is_empty());
         let config = fs_err::read_to_string(dir.path().join(CONFIG_PATH)).unwrap();
         assert!(crate::domain::config::Config::from_yaml(&config, "c").is_ok());
         let wf = fs_err::read_to_string(dir.path().join(WORKFLOW_PATH)).unwrap();
         assert!(
-            wf.contains("uses: acme/idp/.github/workflows/provision.yml@v1"),
+            wf.contains(&format!(
+                "uses: acme/idp/.github/workflows/provision.yml@{SHA} # v1"
+            )),
             "{wf}"
         );
         assert!(
             wf.contains("environment_name: preview-pr-${{ github.event.pull_request.number }}"),
             "{wf}"
         );
+        assert!(wf.contains("permissions: {}"), "{wf}");
+        assert!(!wf.contains("secrets: inherit"), "{wf}");
+        assert_eq!(
+            wf.matches("AWS_ROLE_ARN: ${{ secrets.AWS_ROLE_ARN }}")
+                .count(),
+            2
+        );
     }
 
-    #[test]
-    fn init_refuses_to_overwrite_without_force_and_writes_nothing() {
+    #[tokio::test]
+    async fn offline_the_ref_is_kept_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = init(&req(dir.path(), false), &NoForge).await.unwrap();
+        assert_eq!(report.pinned, None);
+        assert!(
+            report.warnings[0].contains("a ref that can move"),
+            "{:?}",
+            report.warnings
+        );
+        let wf = fs_err::read_to_string(dir.path().join(WORKFLOW_PATH)).unwrap();
+        assert!(wf.contains("provision.yml@v1\n"), "{wf}");
+    }
+
+    #[tokio::test]
+    async fn init_refuses_to_overwrite_without_force_and_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         fs_err::create_dir_all(dir.path().join(".idp")).unwrap();
         fs_err::write(dir.path().join(CONFIG_PATH), "template: api-service\n").unwrap();
-        let err = init(&req(dir.path(), false)).unwrap_err();
+        let err = init(&req(dir.path(), false), &forge()).await.unwrap_err();
         assert!(err.to_string().contains("--force"), "{err}");
         assert!(!dir.path().join(WORKFLOW_PATH).exists());
-        let report = init(&req(dir.path(), true)).unwrap();
+        let report = init(&req(dir.path(), true), &forge()).await.unwrap();
         assert!(report.files.first().unwrap().overwritten);
     }
 
-    #[test]
-    fn a_platform_repository_that_is_not_owner_slash_name_is_refused() {
+    #[tokio::test]
+    async fn a_platform_repository_that_is_not_owner_slash_name_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut r = req(dir.path(), false);
         r.platform_repo = Some("not a repo".into());
-        assert!(init(&r).is_err());
+        assert!(init(&r, &forge()).await.is_err());
     }
 }

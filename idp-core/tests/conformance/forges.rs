@@ -64,6 +64,10 @@ pub(crate) trait ForgeSeed: Send + Sync {
     -> u64;
     /// Every run of `repo`.
     fn runs(&self, repo: &str) -> Vec<SeenRun>;
+    /// Tags commit `sha` as `name` (annotated: a tag object with id `tag_sha`).
+    fn add_tag(&self, repo: &str, name: &str, sha: &str, annotated: Option<&str>);
+    /// Points branch `name` at commit `sha`.
+    fn add_branch(&self, repo: &str, name: &str, sha: &str);
     /// Lets the token read but not write from now on.
     fn read_only_token(&self);
     /// Makes the token invalid from now on.
@@ -156,6 +160,12 @@ impl ForgeSeed for MemorySeed {
                 inputs: r.inputs,
             })
             .collect()
+    }
+    fn add_tag(&self, repo: &str, name: &str, sha: &str, _annotated: Option<&str>) {
+        self.0.set_ref(repo, &format!("refs/tags/{name}"), sha);
+    }
+    fn add_branch(&self, repo: &str, name: &str, sha: &str) {
+        self.0.set_ref(repo, &format!("refs/heads/{name}"), sha);
     }
     fn read_only_token(&self) {
         self.0.set_read_only(true);
@@ -265,6 +275,12 @@ mod on_fake {
                 })
                 .collect()
         }
+        fn add_tag(&self, repo: &str, name: &str, sha: &str, annotated: Option<&str>) {
+            self.fake.add_tag(repo, name, sha, annotated);
+        }
+        fn add_branch(&self, repo: &str, name: &str, sha: &str) {
+            self.fake.add_branch(repo, name, sha);
+        }
         fn read_only_token(&self) {
             self.fake.set_read_only(self.token, true);
         }
@@ -325,6 +341,7 @@ macro_rules! forge_conformance {
                 a_dispatch_finds_its_own_run_and_polls_it_to_completion,
                 the_dispatched_run_is_found_past_the_first_pages,
                 a_full_ref_is_used_by_its_short_name,
+                a_ref_resolves_to_the_commit_it_names,
                 failures_are_the_ports_error_kinds_without_the_token,
             );
         }

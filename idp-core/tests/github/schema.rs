@@ -210,6 +210,8 @@ async fn everything_served() -> Vec<Served> {
     fake.add_comment("octo/app", 7, "mallory", &format!("{MARKER}\nspoof"));
     fake.add_comment("octo/app", 7, "reviewer", "lgtm");
     fake.add_comment("octo/app", 7, PAT_LOGIN, &format!("{MARKER}\nours"));
+    fake.add_tag("octo/app", "v1", &sha, None);
+    fake.add_tag("octo/app", "v2", &sha, Some(&"d".repeat(40)));
     let commit = CommitSha::parse(&sha).expect("a sha");
     let status = CommitStatus {
         context: "idp/preview/preview-payment-api".into(),
@@ -245,6 +247,9 @@ async fn everything_served() -> Vec<Served> {
             let _ = forge.poll_run(&repo(), run.id).await;
         }
         let _ = forge.latest_run_url(&repo(), "infra.yml").await;
+        for git_ref in ["v1", "v2", "main", "nope"] {
+            let _ = forge.resolve_ref(&repo(), git_ref).await;
+        }
         let unexpected = BTreeMap::from([("nope".to_owned(), "1".to_owned())]);
         let _ = forge
             .dispatch_workflow(&repo(), "infra.yml", "main", &unexpected)

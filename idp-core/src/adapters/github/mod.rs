@@ -47,7 +47,7 @@ mod wire;
 
 pub use request::RetryPolicy;
 use request::{Method, send};
-use wire::{Comment, Pull, Run, Runs, User, runs_of};
+use wire::{Comment, GitRef, GitTag, Pull, Run, Runs, User, runs_of};
 
 /// github.com's REST API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -518,5 +518,48 @@ impl Forge for GitHubForge {
     ) -> Result<Option<String>, ForgeError> {
         let runs: Runs = self.runs(repo, workflow_file, "per_page=1").await?.json()?;
         Ok(runs.workflow_runs.into_iter().next().map(|r| r.html_url))
+    }
+
+    async fn resolve_ref(&self, repo: &Repository, git_ref: &str) -> Result<CommitSha, ForgeError> {
+        if let Some(sha) = CommitSha::parse(git_ref) {
+            return Ok(sha);
+        }
+        let what = format!("ref `{git_ref}` in `{repo}`");
+        // `GET /repos/{owner}/{repo}/git/ref/{ref}` takes `tags/v1`: the slashes stay, every
+        // segment is encoded on its own.
+        let path = |full: &str| full.split('/').map(seg).collect::<Vec<_>>().join("/");
+        let candidates = match git_ref.strip_prefix("refs/") {
+            Some(rest) => vec![rest.to_owned()],
+            None => vec![format!("tags/{git_ref}"), format!("heads/{git_ref}")],
+        };
+        let mut found = None;
+        for candidate in &candidates {
+            let url = self.url(repo, &format!("git/ref/{}", path(candidate)));
+            match self.get(&url, &what).await {
+                Ok(answer) => {
+                    found = Some(answer.json::<GitRef>()?.object);
+                    break;
+                }
+                Err(ForgeError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        let mut object = found.ok_or(ForgeError::NotFound { what: what.clone() })?;
+        // An annotated tag points at a tag object; follow it (a tag of a tag too) to the commit.
+        for _ in 0..4 {
+            if object.kind != "tag" {
+                break;
+            }
+            let url = self.url(repo, &format!("git/tags/{}", seg(&object.sha)));
+            object = self.get(&url, &what).await?.json::<GitTag>()?.object;
+        }
+        if object.kind != "commit" {
+            return Err(ForgeError::Unprocessable {
+                message: format!("{what} names a `{}`, not a commit", object.kind),
+            });
+        }
+        CommitSha::parse(&object.sha).ok_or_else(|| ForgeError::Unprocessable {
+            message: format!("{what}: `{}` is not a commit id", object.sha.escape_debug()),
+        })
     }
 }

@@ -6,6 +6,26 @@ use serde::Deserialize;
 use super::request::Answer;
 use crate::ports::{ForgeError, RunState, WorkflowRunStatus};
 
+/// `GET /repos/{owner}/{repo}/git/ref/{ref}` (a "git-ref").
+#[derive(Debug, Deserialize)]
+pub(super) struct GitRef {
+    pub(super) object: GitObject,
+}
+
+/// `GET /repos/{owner}/{repo}/git/tags/{tag_sha}` (a "git-tag").
+#[derive(Debug, Deserialize)]
+pub(super) struct GitTag {
+    pub(super) object: GitObject,
+}
+
+/// What a ref or tag points at: `commit`, `tag` or `tree`, by id.
+#[derive(Debug, Deserialize)]
+pub(super) struct GitObject {
+    #[serde(rename = "type")]
+    pub(super) kind: String,
+    pub(super) sha: String,
+}
+
 #[derive(Debug, Deserialize)]
 pub(super) struct User {
     pub(super) login: String,

@@ -380,6 +380,56 @@ pub(crate) async fn a_full_ref_is_used_by_its_short_name(
     assert_eq!(pr.map(|p| p.number), Some(9));
 }
 
+pub(crate) async fn a_ref_resolves_to_the_commit_it_names(
+    forge: Arc<dyn Forge>,
+    seed: Arc<dyn ForgeSeed>,
+    _: &ForgeCaps,
+) {
+    seed.add_tag(REPO, "v1", &sha(1), None);
+    seed.add_tag(REPO, "v2", &sha(2), Some(&sha(9)));
+    seed.add_branch(REPO, "release/2026", &sha(3));
+    seed.add_branch(REPO, "v1", &sha(4));
+    let resolve = |r: &'static str| {
+        let forge = forge.clone();
+        async move { forge.resolve_ref(&repo(), r).await }
+    };
+    assert_eq!(
+        resolve("v1").await.expect("v1").as_str(),
+        sha(1),
+        "a tag wins"
+    );
+    assert_eq!(
+        resolve("v2").await.expect("v2").as_str(),
+        sha(2),
+        "an annotated tag is followed to its commit"
+    );
+    assert_eq!(
+        resolve("release/2026").await.expect("branch").as_str(),
+        sha(3)
+    );
+    assert_eq!(
+        resolve("refs/heads/v1").await.expect("branch v1").as_str(),
+        sha(4)
+    );
+    let full = sha(5);
+    let given = forge
+        .resolve_ref(&repo(), &full)
+        .await
+        .expect("a commit id");
+    assert_eq!(given.as_str(), full, "a commit id is used as it is");
+    for missing in ["v9", "refs/tags/release/2026"] {
+        assert!(
+            matches!(resolve(missing).await, Err(ForgeError::NotFound { .. })),
+            "{missing}"
+        );
+    }
+    let nowhere = Repository::parse("octo/missing").expect("a name");
+    assert!(matches!(
+        forge.resolve_ref(&nowhere, "v1").await,
+        Err(ForgeError::NotFound { .. })
+    ));
+}
+
 pub(crate) async fn failures_are_the_ports_error_kinds_without_the_token(
     forge: Arc<dyn Forge>,
     seed: Arc<dyn ForgeSeed>,

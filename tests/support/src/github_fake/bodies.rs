@@ -251,3 +251,32 @@ pub fn error(name: &str, message: Option<&str>) -> Value {
     }
     v
 }
+
+/// `GET /repos/{owner}/{repo}/git/ref/{ref}`: `full_ref` (`refs/tags/v1`) pointing at `sha`, a
+/// `commit` or (an annotated tag) a `tag` object (a `git-ref`).
+pub fn git_ref(repo: &str, full_ref: &str, kind: &str, sha: &str) -> Value {
+    let api = format!("https://api.github.com/repos/{repo}");
+    let plural = if kind == "tag" { "tags" } else { "commits" };
+    json!({
+        "ref": full_ref,
+        "node_id": format!("REF_{}", full_ref.replace('/', "_")),
+        "url": format!("{api}/git/{full_ref}"),
+        "object": {"type": kind, "sha": sha, "url": format!("{api}/git/{plural}/{sha}")}
+    })
+}
+
+/// `GET /repos/{owner}/{repo}/git/tags/{tag_sha}`: annotated tag `name` of commit `commit` (a
+/// `git-tag`).
+pub fn git_tag(repo: &str, tag_sha: &str, name: &str, commit: &str) -> Value {
+    let api = format!("https://api.github.com/repos/{repo}");
+    json!({
+        "node_id": format!("TAG_{tag_sha}"),
+        "tag": name,
+        "sha": tag_sha,
+        "url": format!("{api}/git/tags/{tag_sha}"),
+        "message": format!("Release {name}\n"),
+        "tagger": {"name": "Octocat", "email": "octocat@github.com", "date": "2026-11-01T12:00:00Z"},
+        "object": {"type": "commit", "sha": commit, "url": format!("{api}/git/commits/{commit}")},
+        "verification": {"verified": false, "reason": "unsigned", "signature": null, "payload": null, "verified_at": null}
+    })
+}

@@ -84,6 +84,10 @@ struct Pull {
 #[derive(Debug, Default)]
 struct Repo {
     pulls: Vec<Pull>,
+    /// Git refs (`tags/v1`, `heads/main`) → the object they point at: (`commit` | `tag`, sha).
+    git_refs: BTreeMap<String, (String, String)>,
+    /// Annotated tags by their object id: (name, commit).
+    tags: BTreeMap<String, (String, String)>,
     refs: BTreeSet<String>,
     commits: BTreeSet<String>,
     workflows: BTreeMap<String, (u64, BTreeSet<String>)>,
@@ -157,6 +161,42 @@ impl GitHubFake {
 
     pub fn add_repo(&self, repo: &str) {
         self.with_repo(repo, |_| ());
+    }
+
+    /// Tags commit `sha` as `name`: a lightweight tag, or an annotated one (a tag object whose
+    /// id is `tag_sha`).
+    pub fn add_tag(&self, repo: &str, name: &str, sha: &str, annotated: Option<&str>) {
+        self.with_repo(repo, |r| {
+            r.commits.insert(sha.to_owned());
+            match annotated {
+                Some(tag_sha) => {
+                    r.tags
+                        .insert(tag_sha.to_owned(), (name.to_owned(), sha.to_owned()));
+                    r.git_refs.insert(
+                        format!("tags/{name}"),
+                        ("tag".to_owned(), tag_sha.to_owned()),
+                    );
+                }
+                None => {
+                    r.git_refs.insert(
+                        format!("tags/{name}"),
+                        ("commit".to_owned(), sha.to_owned()),
+                    );
+                }
+            }
+        });
+    }
+
+    /// Points branch `name` at commit `sha`.
+    pub fn add_branch(&self, repo: &str, name: &str, sha: &str) {
+        self.with_repo(repo, |r| {
+            r.commits.insert(sha.to_owned());
+            r.refs.insert(name.to_owned());
+            r.git_refs.insert(
+                format!("heads/{name}"),
+                ("commit".to_owned(), sha.to_owned()),
+            );
+        });
     }
 
     /// The most items a page holds, whatever `per_page` asks (GitHub's is 100).

@@ -79,6 +79,8 @@ const STATUSES: &str = "/repos/{owner}/{repo}/statuses/{sha}";
 const DISPATCHES: &str = "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches";
 const WORKFLOW_RUNS: &str = "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs";
 const RUN: &str = "/repos/{owner}/{repo}/actions/runs/{run_id}";
+const GIT_REF: &str = "/repos/{owner}/{repo}/git/ref/{ref}";
+const GIT_TAG: &str = "/repos/{owner}/{repo}/git/tags/{tag_sha}";
 
 fn route(state: &mut State, req: &Request, now: DateTime<Utc>) -> Answer {
     let method = req.method.as_str().to_owned();
@@ -119,6 +121,8 @@ fn operation(method: &str, segs: &[&str]) -> Option<(&'static str, &'static str)
         ("POST", ["repos", _, _, "actions", "workflows", _, "dispatches"]) => (DISPATCHES, "post"),
         ("GET", ["repos", _, _, "actions", "workflows", _, "runs"]) => (WORKFLOW_RUNS, "get"),
         ("GET", ["repos", _, _, "actions", "runs", _]) => (RUN, "get"),
+        ("GET", ["repos", _, _, "git", "ref", _, ..]) => (GIT_REF, "get"),
+        ("GET", ["repos", _, _, "git", "tags", _]) => (GIT_TAG, "get"),
         _ => return None,
     })
 }
@@ -460,6 +464,20 @@ fn answer(
             }
             Answer::new(200, body)
         }
+        ("GET", ["git", "ref", rest @ ..]) => {
+            let name = rest.join("/");
+            match repo.git_refs.get(&name) {
+                Some((kind, sha)) => Answer::new(
+                    200,
+                    bodies::git_ref(&full, &format!("refs/{name}"), kind, sha),
+                ),
+                None => Answer::not_found(),
+            }
+        }
+        ("GET", ["git", "tags", tag_sha]) => match repo.tags.get(*tag_sha) {
+            Some((name, commit)) => Answer::new(200, bodies::git_tag(&full, tag_sha, name, commit)),
+            None => Answer::not_found(),
+        },
         _ => Answer::not_found(),
     }
 }

@@ -87,6 +87,8 @@ struct State {
     identity: Option<String>,
     /// Why calls are refused as unauthorized: every call, or (`read_only`) only writes.
     refusal: Option<Refusal>,
+    /// Git refs by `(repo, "refs/tags/x" | "refs/heads/x")`: the commit each names.
+    refs: BTreeMap<(String, String), String>,
 }
 
 /// A token that no longer works ([`MemoryForge::revoke_token`]) or may only read
@@ -248,6 +250,15 @@ impl MemoryForge {
     /// a token without write permission does (or lets them work again).
     pub fn set_read_only(&self, read_only: bool) {
         lock(&self.state).refusal = read_only.then_some(Refusal::ReadOnly);
+    }
+
+    /// Points `git_ref` (`refs/tags/v1`, `refs/heads/main`) of `repo` at commit `sha`.
+    pub fn set_ref(&self, repo: &str, git_ref: &str, sha: &str) {
+        let mut state = lock(&self.state);
+        state.repos.entry(repo.to_owned()).or_default();
+        state
+            .refs
+            .insert((repo.to_owned(), git_ref.to_owned()), sha.to_owned());
     }
 
     /// Declares workflow `file` in `repo` with a `workflow_dispatch` trigger taking `inputs`.
@@ -524,6 +535,29 @@ impl Forge for MemoryForge {
             .filter(|r| r.repo == repo.as_str() && r.workflow_file == workflow_file)
             .max_by_key(|r| (r.state.created_at, r.state.id))
             .map(|r| r.state.html_url.clone()))
+    }
+
+    async fn resolve_ref(&self, repo: &Repository, git_ref: &str) -> Result<CommitSha, ForgeError> {
+        if let Some(sha) = CommitSha::parse(git_ref) {
+            return Ok(sha);
+        }
+        let mut state = lock(&self.state);
+        state.check()?;
+        state.repo(repo)?;
+        let candidates = match git_ref.strip_prefix("refs/") {
+            Some(_) => vec![git_ref.to_owned()],
+            None => vec![
+                format!("refs/tags/{git_ref}"),
+                format!("refs/heads/{git_ref}"),
+            ],
+        };
+        candidates
+            .iter()
+            .find_map(|r| state.refs.get(&(repo.as_str().to_owned(), r.clone())))
+            .and_then(|sha| CommitSha::parse(sha))
+            .ok_or_else(|| ForgeError::NotFound {
+                what: format!("ref `{git_ref}` in `{repo}`"),
+            })
     }
 }
 
