@@ -276,7 +276,7 @@ async fn every_body_the_fake_serves_is_a_whole_github_object() {
     let operations: BTreeSet<(&str, &str)> = served.iter().map(|s| (s.method, s.path)).collect();
     assert_eq!(
         operations.len(),
-        9,
+        11,
         "every operation is covered: {operations:?}"
     );
     let statuses: BTreeSet<u16> = served.iter().map(|s| s.status).collect();
