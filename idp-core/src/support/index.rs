@@ -10,6 +10,10 @@
 //! named there are read again; the index is repaired by compare-and-swap and the settled markers
 //! removed. Two requests whatever the number of environments.
 //!
+//! Rows of records that could not be read are read again by every load, so a record corrected
+//! by hand, or one an earlier idp could not read (the original platform's layout), is never kept
+//! hidden by its row.
+//!
 //! A sweep that acts ([`load_checked`]) also lists `environments/` (1,000 keys a page) and
 //! compares every row with its `metadata.json`'s etag, so rows written around idp (by hand, or
 //! by a tool that leaves no marker) are repaired within one sweep.
@@ -101,12 +105,14 @@ async fn load_with(platform: &Platform, persist: Persist) -> Result<Verified> {
         pending: intents.len(),
         ..IndexStats::default()
     };
-    if intents.is_empty() {
+    let unreadable = unreadable_rows(&index);
+    if intents.is_empty() && unreadable.is_empty() {
         return Ok(Verified { index, stats });
     }
     let names: Vec<EnvName> = intents
         .iter()
         .map(|(_, intent)| intent.name.clone())
+        .chain(unreadable)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -160,7 +166,8 @@ async fn checked(platform: &Platform, persist: Persist) -> Result<Verified> {
         fresh: check.fresh,
         ..IndexStats::default()
     };
-    if check.is_clean() {
+    let unreadable = unreadable_rows(&index);
+    if check.is_clean() && unreadable.is_empty() {
         if persist == Persist::Yes {
             stats.settled = settle(store, &index, intents).await;
         }
@@ -173,6 +180,11 @@ async fn checked(platform: &Platform, persist: Persist) -> Result<Verified> {
             .iter()
             .filter_map(|name| EnvName::parse(name).ok()),
     );
+    for name in unreadable {
+        if !again.contains(&name) {
+            again.push(name);
+        }
+    }
     // A row under a name that is not an environment name can only be dropped.
     index.rows.retain(|name, _| EnvName::parse(name).is_ok());
     stats.reread = again.len();
@@ -292,6 +304,18 @@ pub async fn forget(store: &dyn ObjectStore, key: &str) {
             tracing::warn!(key, error = %e, "removing a write marker failed; the next list removes it")
         }
     }
+}
+
+/// The environments whose row says their record could not be read. They are read again by
+/// every load: the record may have been corrected since, or was written in a layout an earlier
+/// idp could not read (the original platform's), and a row must not keep it hidden.
+fn unreadable_rows(index: &EnvIndex) -> Vec<EnvName> {
+    index
+        .rows
+        .iter()
+        .filter(|(_, row)| matches!(row.entry, Entry::Unreadable(_)))
+        .filter_map(|(name, _)| EnvName::parse(name).ok())
+        .collect()
 }
 
 /// Every marker of a metadata write in flight, with its key.

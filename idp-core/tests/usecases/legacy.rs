@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use idp_core::backend::Backend;
+use idp_core::domain::index::{Entry, EnvIndex};
 use idp_core::domain::layout::{self, INDEX_KEY};
 use idp_core::domain::lifecycle::Status;
 use idp_core::environments::destroy::{self, DestroyRequest};
@@ -193,6 +194,41 @@ pub(crate) async fn every_original_record_is_listed_and_none_is_hidden(f: &Fixtu
         changed.iter().all(|k| k.as_str() == INDEX_KEY),
         "{changed:?}"
     );
+}
+
+/// An earlier idp could not read the original's records and wrote an index saying so: the rows
+/// are read again, listed as records, and the index healed.
+pub(crate) async fn an_index_that_called_them_unreadable_heals(f: &Fixture) {
+    seed_installation(f).await;
+    let store = &*f.platform.backend.store;
+    let mut stale = EnvIndex::new();
+    for object in store.list_all("environments/").await.unwrap() {
+        if let Some(name) =
+            layout::env_of_key(&object.key).filter(|n| object.key == layout::metadata_key(n, None))
+        {
+            stale.set(
+                &name,
+                object.etag.as_str(),
+                Entry::Unreadable("missing field `schema` at line 1 column 300".into()),
+            );
+        }
+    }
+    store
+        .put(INDEX_KEY, Bytes::from(stale.to_json()), PutMode::Overwrite)
+        .await
+        .unwrap();
+    let report = list::list(&f.platform, ListRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(report.environments.len(), 6);
+    assert_eq!(report.unreadable.len(), 1, "only the one that really is");
+    let healed = EnvIndex::from_json(&store.get(INDEX_KEY).await.unwrap().bytes).unwrap();
+    let unreadable = healed
+        .rows
+        .values()
+        .filter(|row| matches!(row.entry, Entry::Unreadable(_)))
+        .count();
+    assert_eq!(unreadable, 1);
 }
 
 pub(crate) async fn a_dry_run_sweep_finds_expired_and_stuck_and_writes_nothing(f: &Fixture) {

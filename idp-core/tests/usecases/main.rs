@@ -98,6 +98,10 @@ macro_rules! usecases {
                     .await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn an_index_that_called_them_unreadable_heals() {
+                legacy::an_index_that_called_them_unreadable_heals(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_dry_run_sweep_finds_expired_and_stuck_and_writes_nothing() {
                 legacy::a_dry_run_sweep_finds_expired_and_stuck_and_writes_nothing(
                     &fixture_or_skip!(),
