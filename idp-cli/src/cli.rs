@@ -166,6 +166,14 @@ pub(crate) enum Command {
     /// Records that cannot be read are listed in the summary and in JSON (`unreadable`), since
     /// the sweep cannot tell whether they are due. `--dry-run` writes nothing at all.
     Sweep(SweepArgs),
+    /// Run a command beside an environment's running app and exit with its exit code.
+    ///
+    /// Local backend: in the app's working directory with its `PORT`, `IDP_ENVIRONMENT` and
+    /// `IDP_ENDPOINT`. AWS: in a running task of the environment's ECS service (ExecuteCommand),
+    /// which needs the Session Manager plugin on this machine and `enableExecuteCommand` on the
+    /// service; the session reports no exit code (idp exits 0 when it ended cleanly). Example:
+    /// `idp exec demo -- sh -c 'curl -s localhost:$PORT/health'`
+    Exec(ExecArgs),
     /// Convert the records of the original platform to idp's layout, then build the index.
     ///
     /// Each record is written over the version it was read at, so a workflow of the original
@@ -323,6 +331,19 @@ pub(crate) struct ListArgs {
     /// Exit 1 when a record cannot be read (it is listed as `unreadable` either way).
     #[arg(long)]
     pub(crate) strict: bool,
+}
+
+/// Arguments of `idp exec`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExecArgs {
+    /// The environment.
+    pub(crate) name: String,
+    /// The container to run in (AWS; default: the task's first).
+    #[arg(long)]
+    pub(crate) container: Option<String>,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub(crate) command: Vec<String>,
 }
 
 /// Arguments of `idp migrate`.

@@ -30,14 +30,22 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
     {
-        Ok(rt) => rt.block_on(run(&cli)),
+        Ok(rt) => rt.block_on(async {
+            match &cli.command {
+                // The one command whose exit code is not idp's own but the command's it ran.
+                Command::Exec(args) => commands::exec::run(&open::platform(&cli).await?, args, out)
+                    .await
+                    .map(ExitCode::from),
+                _ => run(&cli).await.map(ExitCode::from),
+            }
+        }),
         Err(source) => Err(idp_core::error::Error::Io {
             path: "tokio runtime".into(),
             source,
         }),
     };
     match result {
-        Ok(code) => code.into(),
+        Ok(code) => code,
         Err(err) => {
             render::error(&err, out);
             Code::from(err.kind()).into()
@@ -79,6 +87,7 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
             commands::unlock::run(&open::platform(cli).await?, args, out).await
         }
         Command::Sweep(args) => commands::sweep::run(&open::platform(cli).await?, args, out).await,
+        Command::Exec(_) => unreachable!("`idp exec` is run by `main`"),
         Command::Migrate(args) => {
             commands::migrate::run(&open::platform(cli).await?, args, out).await
         }

@@ -276,6 +276,7 @@ impl Error {
             Error::Registry(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Logs(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Deploy(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Deploy(DeployError::NotFound { .. }) => ErrorKind::NotFound,
             Error::Store(_)
             | Error::Lock(_)
             | Error::Registry(_)

@@ -7,6 +7,7 @@ pub(crate) mod cost;
 pub(crate) mod create;
 pub(crate) mod dashboard;
 pub(crate) mod destroy;
+pub(crate) mod exec;
 pub(crate) mod extend;
 pub(crate) mod init;
 pub(crate) mod list;

@@ -9,6 +9,7 @@
 use super::print::{diag, json, line, text_out};
 use crate::cli::Output;
 use idp_core::environments::dashboard::DashboardReport;
+use idp_core::environments::exec::ExecReport;
 use idp_core::environments::logs::LogsReport;
 use idp_core::environments::migrate::MigrateReport;
 use idp_core::environments::status::StatusReport;
@@ -108,9 +109,21 @@ pub(crate) fn status(report: &StatusReport, out: Output) {
     }
     if let Some(svc) = &report.service {
         line(&format!(
-            "  service:   {} desired, {} running, {} pending",
-            svc.desired, svc.running, svc.pending
+            "  service:   {} ({} desired, {} running, {} pending)",
+            svc.status, svc.desired, svc.running, svc.pending
         ));
+        if let Some(d) = &svc.last_deployment {
+            line(&format!(
+                "  deploy:    {} {}{}",
+                d.id,
+                d.rollout_state,
+                if d.failed_tasks > 0 {
+                    format!(", {} task(s) failed to start", d.failed_tasks)
+                } else {
+                    String::new()
+                }
+            ));
+        }
     }
     for w in &report.warnings {
         diag(&format!("warning: {w}"));
@@ -157,6 +170,21 @@ pub(crate) fn sweep(report: &SweepReport, out: Output) {
         &report.unreadable,
         "{} record(s) cannot be read, so the sweep cannot tell whether they are due:",
     );
+}
+
+/// `idp exec`: the command's output went straight to the terminal; JSON adds the outcome, a
+/// human a line on stderr only when the command failed.
+pub(crate) fn exec(report: &ExecReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    match report.outcome.exit_code {
+        Some(0) | None => {}
+        Some(code) => diag(&format!(
+            "`{}`: the command exited with {code} ({})",
+            report.name, report.outcome.ran_in
+        )),
+    }
 }
 
 /// `idp migrate`.

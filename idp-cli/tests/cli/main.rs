@@ -255,11 +255,40 @@ fn local_lifecycle_create_answer_list_extend_destroy() {
     let logs = run(idp(dir.path()).args(["logs", "cli-demo", "--since", "10m"]));
     assert!(logs.stdout.contains("GET / 200"), "{}", logs.stdout);
 
+    // `idp exec` runs beside the app, with its port, and exits with the command's code.
+    let exec = run(idp(dir.path()).args([
+        "exec",
+        "cli-demo",
+        "--",
+        "sh",
+        "-c",
+        "echo \"$IDP_ENVIRONMENT $IDP_ENDPOINT\"; test -f examples/app/.idp/config.yml",
+    ]));
+    assert_eq!(exec.code, 0, "{}", exec.stderr);
+    assert_eq!(exec.stdout.trim(), format!("cli-demo {endpoint}"));
+    let failing = run(idp(dir.path()).args(["exec", "cli-demo", "--", "sh", "-c", "exit 7"]));
+    assert_eq!(failing.code, 7, "{}", failing.stderr);
+    let json_exec = run(idp(dir.path()).args(["-o", "json", "exec", "cli-demo", "--", "true"]));
+    let doc: serde_json::Value = serde_json::from_str(&json_exec.stdout).unwrap();
+    assert_eq!(
+        (doc["name"].as_str(), doc["exit_code"].as_i64()),
+        (Some("cli-demo"), Some(0))
+    );
+    let missing = run(idp(dir.path()).args(["exec", "nope", "--", "true"]));
+    assert_eq!(missing.code, 3, "{}", missing.stderr);
+
     let destroyed = run(idp(dir.path()).args(["-o", "json", "destroy", "cli-demo", "--yes"]));
     assert_eq!(destroyed.code, 0, "{}", destroyed.stderr);
     let doc: serde_json::Value = serde_json::from_str(&destroyed.stdout).unwrap();
     assert_eq!(doc["outcome"], "destroyed");
     assert!(http_get(&endpoint).is_err(), "the app is stopped");
+
+    let gone = run(idp(dir.path()).args(["exec", "cli-demo", "--", "true"]));
+    assert_eq!(
+        gone.code, 4,
+        "a destroyed environment runs nothing: {}",
+        gone.stderr
+    );
 
     let again = run(idp(dir.path()).args(["-o", "json", "destroy", "cli-demo", "--yes"]));
     let doc: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();

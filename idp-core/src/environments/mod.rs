@@ -10,6 +10,7 @@ pub mod cost;
 pub mod create;
 pub mod dashboard;
 pub mod destroy;
+pub mod exec;
 pub mod extend;
 pub mod list;
 pub mod logs;

@@ -150,6 +150,29 @@ impl DeployError {
     }
 }
 
+/// Where `idp exec` runs a command: the environment and, on a backend with services, its
+/// service as the template's outputs name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecTarget {
+    /// The environment.
+    pub env: crate::domain::naming::EnvName,
+    /// The ECS cluster (`cluster_name` output), where there is one.
+    pub cluster: Option<String>,
+    /// The ECS service (`service_name` output), where there is one.
+    pub service: Option<String>,
+    /// The container to run in (`None`: the task's only or first container).
+    pub container: Option<String>,
+}
+
+/// How a command run by [`Deployer::exec`] ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExecOutcome {
+    /// Its exit code, when the backend reports one (the ECS session does not).
+    pub exit_code: Option<i32>,
+    /// Where it ran: a directory and process, or a task and container.
+    pub ran_in: String,
+}
+
 /// Rolls and inspects the service of an environment.
 #[async_trait]
 pub trait Deployer: Debug + Send + Sync + 'static {
@@ -169,4 +192,16 @@ pub trait Deployer: Debug + Send + Sync + 'static {
     ///
     /// MUST fail with [`DeployError::NotFound`] for an unknown cluster or service.
     async fn describe(&self, cluster: &str, service: &str) -> Result<ServiceHealth, DeployError>;
+
+    /// Runs `command` (an argv, never a shell line) beside the environment's running app and
+    /// waits for it; its output goes to this process's stdout and stderr (and its input is this
+    /// process's stdin). The local runtime runs it in the app's working directory with the app's
+    /// `PORT` and `IDP_ENVIRONMENT`; ECS runs it in a running task through ExecuteCommand.
+    ///
+    /// MUST fail with [`DeployError::NotFound`] when the environment has no running app or task.
+    async fn exec(
+        &self,
+        target: &ExecTarget,
+        command: &[String],
+    ) -> Result<ExecOutcome, DeployError>;
 }

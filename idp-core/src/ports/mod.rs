@@ -22,7 +22,8 @@ pub mod provisioner;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use deployer::{
-    DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus,
+    DeployError, Deployer, DeploymentInfo, ExecOutcome, ExecTarget, RolloutState, ServiceHealth,
+    ServiceStatus,
 };
 pub use executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Executor};
 pub use forge::{

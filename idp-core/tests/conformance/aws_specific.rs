@@ -158,6 +158,44 @@ async fn a_forced_deployment_on_moto_gets_a_new_id_and_stays_in_progress() {
     assert!(!after.is_healthy());
 }
 
+/// `idp exec` on ECS: ListTasks of the environment's service on moto, which never starts a task,
+/// so the answer is "no running task" (a NotFound). moto implements neither RunTask for a
+/// Fargate task nor ExecuteCommand, and no Session Manager runs here: the request that follows
+/// (ExecuteCommand, then the plugin) is covered by the adapter's unit tests of its arguments.
+#[tokio::test]
+async fn exec_on_a_service_without_a_running_task_is_not_found() {
+    let endpoint = require_moto!();
+    let fixture = fixture_in(&moto_with_bucket_and_table(&endpoint).await);
+    fixture.seed.service("previews", "preview-a", 1).await;
+    let target = idp_core::ports::ExecTarget {
+        env: idp_core::domain::naming::EnvName::parse("preview-a").expect("a name"),
+        cluster: Some("previews".into()),
+        service: Some("preview-a".into()),
+        container: None,
+    };
+    let err = fixture
+        .deployer
+        .exec(&target, &["sh".to_owned()])
+        .await
+        .expect_err("no task runs on moto");
+    assert!(
+        matches!(err, idp_core::ports::DeployError::NotFound { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("no running task"), "{err}");
+    let untargeted = idp_core::ports::ExecTarget {
+        cluster: None,
+        service: None,
+        ..target
+    };
+    let err = fixture
+        .deployer
+        .exec(&untargeted, &["sh".to_owned()])
+        .await
+        .expect_err("no service named");
+    assert!(err.to_string().contains("cluster_name"), "{err}");
+}
+
 #[tokio::test]
 async fn the_filter_pattern_is_applied_by_cloudwatch_so_a_limited_page_is_full() {
     let endpoint = require_moto!();

@@ -13,8 +13,15 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::error::{Failure, UnexpectedAnswer};
 use crate::ports::{
-    DeployError, Deployer, DeploymentInfo, RolloutState, ServiceHealth, ServiceStatus,
+    DeployError, Deployer, DeploymentInfo, ExecOutcome, ExecTarget, RolloutState, ServiceHealth,
+    ServiceStatus,
 };
+
+/// The client side of an ECS ExecuteCommand session (the AWS CLI uses the same program).
+const SESSION_PLUGIN: &str = "session-manager-plugin";
+
+/// Where to get [`SESSION_PLUGIN`] and what the environment's service needs.
+const SESSION_HELP: &str = "install the Session Manager plugin (https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html); the service needs `enableExecuteCommand` and its task role `ssmmessages:CreateControlChannel`, `CreateDataChannel`, `OpenControlChannel` and `OpenDataChannel`";
 
 const BACKEND: &str = "ecs";
 
@@ -172,6 +179,154 @@ impl Deployer for EcsDeployer {
             None => Err(not_found(cluster, service)),
         }
     }
+
+    /// A running task of the service, ExecuteCommand on it (the argv quoted into the one
+    /// command line ECS takes), then the Session Manager plugin attached to the session, as
+    /// `aws ecs execute-command` does. The session reports no exit code.
+    async fn exec(
+        &self,
+        target: &ExecTarget,
+        command: &[String],
+    ) -> Result<ExecOutcome, DeployError> {
+        let (Some(cluster), Some(service)) = (&target.cluster, &target.service) else {
+            return Err(DeployError::NotFound {
+                cluster: "-".to_owned(),
+                service: format!(
+                    "the service of `{}` (its outputs name no `cluster_name` and `service_name`)",
+                    target.env
+                ),
+            });
+        };
+        let line = command_line(command)?;
+        let tasks = self
+            .client
+            .list_tasks()
+            .cluster(cluster)
+            .service_name(service)
+            .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
+            .send()
+            .await
+            .map_err(|e| failure(e, "ListTasks", cluster, service))?;
+        let task = tasks
+            .task_arns()
+            .first()
+            .cloned()
+            .ok_or_else(|| DeployError::NotFound {
+                cluster: cluster.clone(),
+                service: format!("{service} (no running task)"),
+            })?;
+        let described = self
+            .client
+            .describe_tasks()
+            .cluster(cluster)
+            .tasks(&task)
+            .send()
+            .await
+            .map_err(|e| failure(e, "DescribeTasks", cluster, service))?;
+        let containers = described
+            .tasks()
+            .first()
+            .map(|t| t.containers().to_vec())
+            .unwrap_or_default();
+        let container = match &target.container {
+            Some(name) => containers.iter().find(|c| c.name() == Some(name.as_str())),
+            None => containers.first(),
+        }
+        .ok_or_else(|| DeployError::NotFound {
+            cluster: cluster.clone(),
+            service: format!(
+                "{service}: container `{}` in task `{task}`",
+                target.container.as_deref().unwrap_or("(any)")
+            ),
+        })?;
+        let container_name = container.name().unwrap_or_default().to_owned();
+        let answer = self
+            .client
+            .execute_command()
+            .cluster(cluster)
+            .task(&task)
+            .container(&container_name)
+            .interactive(true)
+            .command(&line)
+            .send()
+            .await
+            .map_err(|e| failure(e, "ExecuteCommand", cluster, service))?;
+        let session = answer.session().ok_or_else(|| DeployError::Backend {
+            backend: BACKEND,
+            source: "ExecuteCommand answered without a session".into(),
+        })?;
+        let region = self
+            .client
+            .config()
+            .region()
+            .map(|r| r.as_ref().to_owned())
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let args = plugin_args(
+            &serde_json::json!({
+                "SessionId": session.session_id(),
+                "StreamUrl": session.stream_url(),
+                "TokenValue": session.token_value(),
+            }),
+            &region,
+            &session_target(cluster, &task, container.runtime_id().unwrap_or_default()),
+        );
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the session is attached by the Session Manager plugin, as the AWS CLI does"
+        )]
+        let status = tokio::process::Command::new(SESSION_PLUGIN)
+            .args(&args)
+            .status()
+            .await
+            .map_err(|e| DeployError::Unavailable {
+                backend: BACKEND,
+                retryable: false,
+                source: format!("cannot run `{SESSION_PLUGIN}` ({e}): {SESSION_HELP}").into(),
+            })?;
+        if !status.success() {
+            return Err(DeployError::Backend {
+                backend: BACKEND,
+                source: format!("`{SESSION_PLUGIN}` ended with {status}").into(),
+            });
+        }
+        Ok(ExecOutcome {
+            exit_code: None,
+            ran_in: format!("task {task}, container {container_name}"),
+        })
+    }
+}
+
+/// The one command line ECS ExecuteCommand takes, each argument quoted for a POSIX shell.
+fn command_line(command: &[String]) -> Result<String, DeployError> {
+    if command.is_empty() {
+        return Err(DeployError::Backend {
+            backend: BACKEND,
+            source: "no command to run: pass it after `--`".into(),
+        });
+    }
+    shlex::try_join(command.iter().map(String::as_str)).map_err(|e| DeployError::Backend {
+        backend: BACKEND,
+        source: format!("the command cannot be quoted ({e})").into(),
+    })
+}
+
+/// The Session Manager target of a container: `ecs:{cluster}_{task id}_{runtime id}`.
+fn session_target(cluster: &str, task: &str, runtime_id: &str) -> String {
+    let last = |s: &str| s.rsplit('/').next().unwrap_or(s).to_owned();
+    format!("ecs:{}_{}_{runtime_id}", last(cluster), last(task))
+}
+
+/// The plugin's arguments: the session, the region, `StartSession`, no profile, the target and
+/// the Systems Manager endpoint.
+fn plugin_args(session: &serde_json::Value, region: &str, target: &str) -> Vec<String> {
+    vec![
+        session.to_string(),
+        region.to_owned(),
+        "StartSession".to_owned(),
+        String::new(),
+        serde_json::json!({ "Target": target }).to_string(),
+        format!("https://ssm.{region}.amazonaws.com"),
+    ]
 }
 
 #[cfg(test)]
@@ -179,6 +334,27 @@ mod tests {
     use aws_sdk_ecs::primitives::DateTime;
 
     use super::*;
+
+    #[test]
+    fn the_command_is_quoted_and_the_session_target_named_as_the_aws_cli_does() {
+        let argv: Vec<String> = ["sh", "-c", "echo \"$PORT\"; rm -rf '/tmp/x y'"]
+            .map(str::to_owned)
+            .to_vec();
+        let line = command_line(&argv).unwrap();
+        assert_eq!(shlex::split(&line).unwrap(), argv, "{line}");
+        assert!(command_line(&[]).is_err());
+        assert!(command_line(&["a\0b".to_owned()]).is_err());
+        let target = session_target(
+            "arn:aws:ecs:us-east-1:123456789012:cluster/idp-x-cluster",
+            "arn:aws:ecs:us-east-1:123456789012:task/idp-x-cluster/0a1b2c",
+            "0a1b2c-123",
+        );
+        assert_eq!(target, "ecs:idp-x-cluster_0a1b2c_0a1b2c-123");
+        let args = plugin_args(&serde_json::json!({"SessionId": "s"}), "eu-west-1", &target);
+        assert_eq!(args[1..4], ["eu-west-1", "StartSession", ""]);
+        assert_eq!(args[4], format!("{{\"Target\":\"{target}\"}}"));
+        assert_eq!(args[5], "https://ssm.eu-west-1.amazonaws.com");
+    }
 
     fn deployment(id: &str, status: &str, created: i64) -> Deployment {
         Deployment::builder()

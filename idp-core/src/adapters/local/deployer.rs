@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::fs::{self, BACKEND};
 use crate::adapters::model::deployer::DeployerState;
-use crate::ports::{DeployError, Deployer, RolloutState, ServiceHealth};
+use crate::ports::{DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState, ServiceHealth};
 
 const STATE_FILE: &str = "deployer.json";
 
@@ -114,6 +114,54 @@ impl Deployer for LocalDeployer {
                 backend: BACKEND,
                 source: e.into(),
             })
+        })
+    }
+
+    /// Runs `command` in the directory the app runs in, with the app's `PORT`,
+    /// `IDP_ENVIRONMENT` and `IDP_ENDPOINT`, stdin, stdout and stderr inherited.
+    async fn exec(
+        &self,
+        target: &ExecTarget,
+        command: &[String],
+    ) -> Result<ExecOutcome, DeployError> {
+        let not_running = || DeployError::NotFound {
+            cluster: "local".to_owned(),
+            service: format!("the app of `{}` (it is not running)", target.env),
+        };
+        let (program, args) = command.split_first().ok_or_else(|| DeployError::Backend {
+            backend: BACKEND,
+            source: "no command to run: pass it after `--`".into(),
+        })?;
+        let app = super::runtime::running_app(&self.root, &target.env)
+            .map_err(|e| DeployError::Backend {
+                backend: BACKEND,
+                source: e.into(),
+            })?
+            .ok_or_else(not_running)?;
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the local backend runs the user's command beside the app"
+        )]
+        let status = tokio::process::Command::new(program)
+            .args(args)
+            .current_dir(&app.working_dir)
+            .env("PORT", app.port.to_string())
+            .env("IDP_ENVIRONMENT", target.env.as_str())
+            .env("IDP_ENDPOINT", format!("http://127.0.0.1:{}", app.port))
+            .status()
+            .await
+            .map_err(|e| DeployError::Backend {
+                backend: BACKEND,
+                source: format!("cannot run `{}`: {e}", program.escape_debug()).into(),
+            })?;
+        Ok(ExecOutcome {
+            exit_code: status.code(),
+            ran_in: format!(
+                "{} (beside pid {}, port {})",
+                app.working_dir.display(),
+                app.pid,
+                app.port
+            ),
         })
     }
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::lock;
 use crate::adapters::model::deployer::DeployerState;
-use crate::ports::{DeployError, Deployer, RolloutState, ServiceHealth};
+use crate::ports::{DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState, ServiceHealth};
 
 /// A [`Deployer`] in process memory.
 ///
@@ -17,12 +17,18 @@ use crate::ports::{DeployError, Deployer, RolloutState, ServiceHealth};
 #[derive(Debug, Default)]
 pub struct MemoryDeployer {
     state: Mutex<DeployerState>,
+    execs: Mutex<Vec<(ExecTarget, Vec<String>)>>,
 }
 
 impl MemoryDeployer {
     /// A deployer with no services.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Every [`Deployer::exec`] call, in order.
+    pub fn execs(&self) -> Vec<(ExecTarget, Vec<String>)> {
+        lock(&self.execs).clone()
     }
 
     /// Registers a steady, active service running `desired` tasks.
@@ -76,5 +82,22 @@ impl Deployer for MemoryDeployer {
 
     async fn describe(&self, cluster: &str, service: &str) -> Result<ServiceHealth, DeployError> {
         lock(&self.state).describe(cluster, service)
+    }
+
+    /// Records the call and answers exit code 0 when the target's service exists (or the target
+    /// names none).
+    async fn exec(
+        &self,
+        target: &ExecTarget,
+        command: &[String],
+    ) -> Result<ExecOutcome, DeployError> {
+        if let (Some(cluster), Some(service)) = (&target.cluster, &target.service) {
+            lock(&self.state).describe(cluster, service)?;
+        }
+        lock(&self.execs).push((target.clone(), command.to_vec()));
+        Ok(ExecOutcome {
+            exit_code: Some(0),
+            ran_in: format!("memory:{}", target.env),
+        })
     }
 }

@@ -154,6 +154,31 @@ fn timestamp() -> String {
     now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// An environment's app as the runtime started it, while it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RunningApp {
+    pub(crate) pid: u32,
+    pub(crate) port: u16,
+    pub(crate) working_dir: PathBuf,
+}
+
+/// The running app of `env` under the local backend's `state_dir`: `None` when it was never
+/// started, was destroyed, or has stopped.
+pub(crate) fn running_app(
+    state_dir: &std::path::Path,
+    env: &EnvName,
+) -> Result<Option<RunningApp>, ProvisionError> {
+    let runtime = LocalRuntime::new(LocalRuntimeConfig::new(state_dir));
+    Ok(runtime
+        .read_record(env)?
+        .filter(group_is_ours)
+        .map(|r| RunningApp {
+            pid: r.pid,
+            port: r.port,
+            working_dir: r.working_dir,
+        }))
+}
+
 impl LocalRuntime {
     /// A runtime with `config`.
     pub fn new(config: LocalRuntimeConfig) -> Self {
