@@ -320,7 +320,8 @@ def legacy_benches(n, sample_shell, runs):
     ]
     compare_rounds(f"`idp sweep --dry-run -o json` over {n:,} original records", sweep_subjects,
                    ["idp sweep --dry-run -o json"], runs, shown="environments acted on")
-    ok = found == expected and by(found, "expired") > 0 and by(found, "stuck_destroying") > 0
+    # The seed's mix (by index modulo 20) holds both kinds from N = 20 on.
+    ok = found == expected and (n < 20 or (by(found, "expired") > 0 and by(found, "stuck_destroying") > 0))
     out(f"\n`idp sweep --dry-run` would act on {len(found):,} environments: {by(found, 'expired'):,} expired, "
         f"{by(found, 'stuck_destroying'):,} stuck destroying (examined {doc.get('examined', '?')}, {doc.get('legacy', '?')} of them legacy, "
         f"{len(doc.get('unreadable', [])):,} unreadable); every record read by boto3 gives "
