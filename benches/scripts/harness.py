@@ -5,6 +5,7 @@ them in the environment. Every figure is the median of RUNS runs after one warm-
 max; every comparison runs the two commands alternately and prints the median of the per-pair
 ratios (peer time / idp time) with PASS/FAIL against the target.
 """
+import json
 import os
 import statistics
 import subprocess
@@ -155,6 +156,185 @@ def state_benches(n, sample_shell, sample_seq, runs_slow):
                 runs=RUNS if n <= 1000 else runs_slow)
 
 
+def run_capture(cmd, env):
+    """One run, timed, with its stdout kept (to count the rows it printed)."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.decode()[-2000:]}")
+    return elapsed, proc.stdout.decode()
+
+
+def json_rows(stdout):
+    return len(json.loads(stdout))
+
+
+def line_rows(stdout):
+    return sum(1 for l in stdout.splitlines() if l.strip())
+
+
+def compare_rounds(title, subjects, ours, runs=RUNS, shown="environments shown"):
+    """Every subject once per round, in order, after one warm-up round; ratios pair by pair.
+
+    subjects: [(label, cmd, env, scale, note, before, count)]: `before` (or None) runs untimed
+    before each of the subject's runs (e.g. deleting the index, for a cold run); `count` (or None)
+    turns the warm-up run's stdout into the number of environments it showed.
+    ours: the labels the others are compared with (peer time / ours). Returns {label: rows}.
+    """
+    out(f"\n#### {title}\n")
+    rows = {}
+    for label, cmd, env, _scale, _note, before, count in subjects:
+        if before:
+            before()
+        _, stdout = run_capture(cmd, env)
+        if count:
+            rows[label] = count(stdout)
+    times = {s[0]: [] for s in subjects}
+    for _ in range(runs):
+        for label, cmd, env, scale, _note, before, _count in subjects:
+            if before:
+                before()
+            times[label].append(timed(cmd, env) * scale)
+    out(f"| command | median | min | max | runs | {shown} | note |")
+    out("|---|---|---|---|---|---|---|")
+    for label, _cmd, _env, _scale, note, _before, _count in subjects:
+        med, lo, hi = stats(times[label])
+        shown = f"{rows[label]:,}" if label in rows else "–"
+        out(f"| {label} | {fmt(med)} | {fmt(lo)} | {fmt(hi)} | {runs} | {shown} | {note} |")
+    out("")
+    out("| comparison | median ratio (pair by pair) | min | max |")
+    out("|---|---|---|---|")
+    for mine in ours:
+        for label, *_ in subjects:
+            if label in ours:
+                continue
+            ratios = [t / m for t, m in zip(times[label], times[mine])]
+            med, lo, hi = stats(ratios)
+            out(f"| {label} / {mine} | {med:.1f}× | {lo:.1f}× | {hi:.1f}× |")
+    return rows
+
+
+def original_cli_env(base, bucket, config_home):
+    """The original CLI reads its bucket from its `conf` store (`mini-idp-nodejs/config.json` under
+    XDG_CONFIG_HOME) and refuses every command but `auth`/`templates` unless a GitHub token and
+    owner are set: `list` never calls GitHub, so placeholders do. Its S3 client is
+    `new S3Client({ region })`: the SDK takes the endpoint from AWS_ENDPOINT_URL (set by run.sh)
+    and addresses an IP-literal endpoint path-style by itself."""
+    os.makedirs(f"{config_home}/mini-idp-nodejs", exist_ok=True)
+    with open(f"{config_home}/mini-idp-nodejs/config.json", "w") as f:
+        json.dump({"github": {"token": "placeholder-list-makes-no-github-call", "owner": "bench", "repo": "mini-idp"},
+                   "aws": {"region": E.get("AWS_REGION", "us-east-1"), "stateBucket": bucket,
+                           "lockTable": "mini-idp-terraform-locks", "ecrRepo": "mini-idp-preview"}}, f)
+    env = dict(base)
+    env.update(XDG_CONFIG_HOME=config_home, NO_COLOR="1")
+    return env
+
+
+def legacy_benches(n, sample_shell, runs):
+    """A bucket as the original platform leaves it (`seed.py --layout original`: four objects per
+    environment, string-valued metadata, no index): `idp list -o json` cold (the first list builds
+    the index) and warm, against the shell loop, the 32-thread boto3 client and, when ORIGINAL_CLI
+    points at its built entry point, the original CLI's `list --json`; then `idp sweep --dry-run`."""
+    import boto3
+
+    s3 = boto3.client("s3")
+    bucket = f"legacy-{n}-{int(time.time())}"
+    env = aws_env(bucket)
+    index_key = "environments/_index.json"
+    out(f"\n### Legacy installation: {n:,} original records (bucket `{bucket}`)\n")
+    t = time.perf_counter()
+    subprocess.run([PY, f"{SCRIPTS}/seed.py", bucket, str(n), "--layout", "original"], check=True, env=env)
+    seeded = time.perf_counter() - t
+
+    def keys():
+        return [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+                for o in page.get("Contents", [])]
+
+    seeded_keys = set(keys())
+    out(f"Seeded {n:,} environments in the original layout ({len(seeded_keys):,} objects: metadata.json, "
+        f"outputs.json, tfvars.json, terraform.tfstate each) with 32 boto3 threads in {fmt(seeded)}; "
+        f"no index.\n")
+
+    list_cmd = [IDP, "list", "-o", "json"]
+    first, stdout = run_capture(list_cmd, env)
+    listed = json.loads(stdout)
+    legacy_rows = sum(1 for r in listed if isinstance(r.get("legacy"), dict) and r["legacy"].get("schema") == 0)
+    written = sorted(set(keys()) - seeded_keys)
+    out(f"First `idp list -o json` after seeding (cold: no index): **{fmt(first)}**, {len(listed):,} rows "
+        f"({legacy_rows:,} marked legacy, schema 0); it wrote {', '.join(f'`{k}`' for k in written) or 'nothing'}.\n")
+    ok = len(listed) == n and legacy_rows == n
+    out(f"idp shows every environment ({len(listed):,} of {n:,}): {'PASS' if ok else 'FAIL'}\n")
+
+    def drop_index():
+        s3.delete_object(Bucket=bucket, Key=index_key)
+
+    drop_index()
+    reqs_cold = moto_requests(list_cmd, env)
+    reqs_warm = moto_requests(list_cmd, env)
+    if reqs_cold is not None:
+        out(f"Requests to moto: cold `idp list` **{reqs_cold}**, warm **{reqs_warm}**.\n")
+
+    sh_note = f"first {sample_shell} environments read, scaled ×{n / sample_shell:g}"
+    subjects = [
+        ("idp list (cold: no index)", list_cmd, env, 1, "index deleted before each run", drop_index, json_rows),
+        ("idp list (warm)", list_cmd, env, 1, "index written by the cold run", None, json_rows),
+        ("shell loop (aws s3 cp + jq)", ["bash", f"{SCRIPTS}/shell-list.sh", bucket, "list", str(sample_shell)],
+         env, n / sample_shell, sh_note, None, None),
+        ("32-thread boto3 GetObject", [PY, f"{SCRIPTS}/peers.py", bucket, "concurrent", "list", "32"], env, 1,
+         "the server's ceiling", None, json_rows),
+    ]
+    original = E.get("ORIGINAL_CLI")
+    config_home = tempfile.mkdtemp(prefix="original-cli-config-")
+    if original:
+        subjects.append(("original CLI `list --json`", ["node", original, "list", "--json"],
+                         original_cli_env(env, bucket, config_home), 1,
+                         "one unpaged ListObjectsV2: the first 1,000 keys", None, json_rows))
+    rows = compare_rounds(f"`idp list -o json` over {n:,} original records", subjects,
+                          ["idp list (cold: no index)", "idp list (warm)"], runs)
+    out("")
+    for label, count in rows.items():
+        out(f"- {label} shows **{count:,}** environments")
+    if original and "original CLI `list --json`" in rows:
+        shown = rows["original CLI `list --json`"]
+        out(f"\nThe original CLI shows {shown:,} of {n:,} ({shown / n:.0%}); idp shows "
+            f"{rows['idp list (cold: no index)']:,} cold and {rows['idp list (warm)']:,} warm.")
+    elif not original:
+        out("\n(ORIGINAL_CLI not set: the original CLI was not run.)")
+
+    # The sweep: the index the warm runs used is in place; `--dry-run` writes nothing.
+    _, stdout = run_capture([PY, f"{SCRIPTS}/peers.py", bucket, "concurrent", "sweep", "32"], env)
+    expected = {tuple(l.split()) for l in stdout.splitlines() if l.strip()}
+    sweep_cmd = [IDP, "sweep", "--dry-run", "-o", "json"]
+    _, stdout = run_capture(sweep_cmd, env)
+    doc = json.loads(stdout)
+    found = {(a["name"], a["reason"]) for a in doc.get("actions", [])}
+    by = lambda xs, r: sum(1 for x in xs if x[1] == r)
+    sweep_subjects = [
+        ("idp sweep --dry-run -o json", sweep_cmd, env, 1, "with the index", None,
+         lambda o: len(json.loads(o)["actions"])),
+        ("shell loop (aws s3 cp + jq)", ["bash", f"{SCRIPTS}/shell-list.sh", bucket, "sweep", str(sample_shell)],
+         env, n / sample_shell, sh_note, None, None),
+        ("32-thread boto3 GetObject", [PY, f"{SCRIPTS}/peers.py", bucket, "concurrent", "sweep", "32"], env, 1,
+         "the server's ceiling", None, line_rows),
+    ]
+    compare_rounds(f"`idp sweep --dry-run -o json` over {n:,} original records", sweep_subjects,
+                   ["idp sweep --dry-run -o json"], runs, shown="environments acted on")
+    # The seed's mix (by index modulo 20) holds both kinds from N = 20 on.
+    ok = found == expected and (n < 20 or (by(found, "expired") > 0 and by(found, "stuck_destroying") > 0))
+    out(f"\n`idp sweep --dry-run` would act on {len(found):,} environments: {by(found, 'expired'):,} expired, "
+        f"{by(found, 'stuck_destroying'):,} stuck destroying (examined {doc.get('examined', '?')}, {doc.get('legacy', '?')} of them legacy, "
+        f"{len(doc.get('unreadable', [])):,} unreadable); every record read by boto3 gives "
+        f"{by(expected, 'expired'):,} expired and {by(expected, 'stuck_destroying'):,} stuck: "
+        f"{'PASS' if ok else 'FAIL'}")
+    if not ok:
+        out(f"  only idp: {sorted(found - expected)[:10]}; only boto3: {sorted(expected - found)[:10]}")
+        if SMOKE:
+            sys.exit("legacy sweep: idp's actions differ from the records")
+    after = set(keys()) - seeded_keys
+    out(f"\nObjects written by the whole section besides the seed: {', '.join(f'`{k}`' for k in sorted(after)) or 'none'}.")
+
+
 def setup_env(base, runner_temp):
     """What a GitHub Actions runner gives a step on a push: the event, and files for outputs."""
     env = dict(base)
@@ -203,10 +383,14 @@ def main():
         setup_and_cold_start()
     if SMOKE:
         state_benches(20, 2, 20, RUNS)
+        legacy_benches(20, 1, 1)  # one run after the warm-up: the shell loop is the slow part
         return
     for n in [int(x) for x in E.get("NS", "1000 10000").split()]:
         state_benches(n, int(E.get("SHELL_SAMPLE", "20")), min(n, int(E.get("SEQ_SAMPLE", "1000"))),
                       int(E.get("RUNS_10K", "5")))
+    legacy_n = int(E.get("LEGACY_N", "1000"))
+    if legacy_n:
+        legacy_benches(legacy_n, min(legacy_n, int(E.get("SHELL_SAMPLE", "20"))), RUNS)
 
 
 main()

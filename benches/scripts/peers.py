@@ -4,7 +4,9 @@ usage: peers.py BUCKET sequential|concurrent list|sweep [THREADS] [SAMPLE]
 
 `sequential` is a plain boto3 script; `concurrent` is the raw concurrent GetObject client
 (one client per thread, THREADS threads, default 32): the server's own ceiling.
-Prints the listing (JSON array) or the names the sweep would act on, one per line.
+Prints the listing (JSON array) or the names the sweep would act on, one per line. Reads idp's
+records and the original platform's (every value a string, `destroying_since` instead of
+`status_changed_at`).
 """
 import json
 import sys
@@ -52,8 +54,14 @@ if task == "list":
 else:
     def parse(t):
         return datetime.fromisoformat(t.replace("Z", "+00:00"))
+
+    def since(r):
+        # idp's records say when the status changed; the original's say `destroying_since`
+        # (none: the original's ttl-cleanup retries it).
+        return r.get("status_changed_at") or r.get("destroying_since")
     for r in records:
         if r["status"] in ("active", "failed") and parse(r["expires_at"]) < now:
             print(r["name"], "expired")
-        elif r["status"] == "destroying" and now - parse(r["status_changed_at"]) > timedelta(hours=2):
+        elif r["status"] == "destroying" and (
+                not since(r) or now - parse(since(r)) > timedelta(hours=2)):
             print(r["name"], "stuck_destroying")

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The seed's way, as its documentation describes it: list the environments with `aws s3 ls`,
-# then `aws s3 cp …/metadata.json -` per environment and `jq`.
+# then `aws s3 cp …/metadata.json -` per environment and `jq`. Reads idp's records and the original
+# platform's (no `status_changed_at`: a destroy is stuck once its `destroying_since` is 2 h old, or
+# when it has none, as the original's ttl-cleanup decides).
 #   shell-list.sh BUCKET list|sweep [SAMPLE]   (SAMPLE: only the first SAMPLE environments)
 set -euo pipefail
 bucket="$1" task="$2" sample="${3:-0}"
@@ -15,7 +17,7 @@ for env in $envs; do
   else
     printf '%s\n' "$meta" | jq -r --arg now "$now" --arg stuck "$stuck" '
       if (.status == "active" or .status == "failed") and .expires_at < $now then "\(.name) expired"
-      elif .status == "destroying" and .status_changed_at < $stuck then "\(.name) stuck_destroying"
+      elif .status == "destroying" and (.status_changed_at // .destroying_since // "") < $stuck then "\(.name) stuck_destroying"
       else empty end'
   fi
 done
