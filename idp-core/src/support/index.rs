@@ -34,6 +34,7 @@ use crate::domain::naming::EnvName;
 use crate::error::Result;
 use crate::platform::Platform;
 use crate::ports::{Etag, ObjectStore, PutMode, StoreError};
+use crate::support::state;
 
 /// How often [`record`] re-reads the index and retries after losing a compare-and-swap.
 pub const INDEX_ATTEMPTS: usize = 64;
@@ -99,7 +100,9 @@ async fn load_with(platform: &Platform, persist: Persist) -> Result<Verified> {
     let store = &*platform.backend.store;
     let (current, intents) = futures::try_join!(read(store), pending(store))?;
     let Current::Index(mut index, previous) = current else {
-        return checked(platform, persist).await;
+        // The markers were listed with the index read, before the metadata listing that
+        // follows: they can be judged against it, so neither is asked for again.
+        return checked_from(platform, persist, Some((current, intents))).await;
     };
     let mut stats = IndexStats {
         pending: intents.len(),
@@ -147,10 +150,27 @@ pub async fn load_checked(platform: &Platform) -> Result<Verified> {
 }
 
 async fn checked(platform: &Platform, persist: Persist) -> Result<Verified> {
+    checked_from(platform, persist, None).await
+}
+
+/// [`checked`], with the index and markers already read (in that order, or together) when the
+/// caller has them.
+async fn checked_from(
+    platform: &Platform,
+    persist: Persist,
+    read_already: Option<(Current, Vec<(String, Intent)>)>,
+) -> Result<Verified> {
     let store = &*platform.backend.store;
-    // Markers first: a marker is judged settled only against a metadata etag seen after it.
-    let intents = pending(store).await?;
-    let (current, listed) = futures::try_join!(read(store), listed_metadata(store))?;
+    let (current, intents, listed) = match read_already {
+        Some((current, intents)) => (current, intents, listed_metadata(store).await?),
+        None => {
+            // Markers first: a marker is judged settled only against a metadata etag seen
+            // after it.
+            let intents = pending(store).await?;
+            let (current, listed) = futures::try_join!(read(store), listed_metadata(store))?;
+            (current, intents, listed)
+        }
+    };
     let (mut index, previous) = match current {
         Current::Missing if listed.is_empty() => return Ok(Verified::default()),
         Current::Missing => return build(platform, listed, None, intents, persist).await,
@@ -442,7 +462,9 @@ async fn fetch_all(
                 Ok(object) => {
                     let entry =
                         match legacy::read_record(&object.bytes, &name, object.last_modified) {
-                            Ok(meta) => Entry::Record(meta),
+                            Ok(meta) => {
+                                Entry::Record(state::with_legacy_endpoint(store, meta).await)
+                            }
                             Err(e) => Entry::Unreadable(e.reason),
                         };
                     Ok((name, Some((object.etag, entry))))

@@ -37,6 +37,7 @@ pub async fn load(store: &dyn ObjectStore, name: &EnvName) -> Result<Option<Vers
                     reason: source.reason,
                 },
             )?;
+            let meta = with_legacy_endpoint(store, meta).await;
             Ok(Some(Versioned {
                 meta,
                 etag: object.etag,
@@ -147,4 +148,22 @@ pub async fn get_json(store: &dyn ObjectStore, key: &str) -> Result<Option<serde
         Err(StoreError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The endpoint of a record of the original platform, which keeps it only in `outputs.json`
+/// (`tofu output -json`: `{"endpoint": {"value": …}}`); `meta` is returned as it is otherwise.
+/// An unreadable or absent `outputs.json` leaves the endpoint unknown.
+pub async fn with_legacy_endpoint(store: &dyn ObjectStore, mut meta: Metadata) -> Metadata {
+    if meta.legacy.is_none() || meta.endpoint.is_some() {
+        return meta;
+    }
+    if let Ok(Some(outputs)) = get_json(store, &layout::outputs_key(&meta.name, None)).await {
+        let endpoint = outputs.get("endpoint");
+        meta.endpoint = endpoint
+            .and_then(|e| e.get("value").or(Some(e)))
+            .and_then(serde_json::Value::as_str)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned);
+    }
+    meta
 }
