@@ -305,6 +305,8 @@ mod aws {
             &cfg.region,
         );
         tofu.program = opts.tofu_program;
+        // The same endpoint as the SDK clients: state, locks and every resource go to one place.
+        tofu.endpoint_url = cfg.endpoint_url.clone();
         settings.state_bucket = cfg.state_bucket.clone();
         settings.image_repository = cfg.ecr_repository.clone();
         settings.region = cfg.region.clone();
