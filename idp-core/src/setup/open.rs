@@ -178,6 +178,8 @@ pub fn platform_settings(resolved: &Resolved) -> Settings {
                 .get(Key::AwsCostCenter)
                 .unwrap_or(DEFAULT_COST_CENTER)
                 .to_owned(),
+            // Not settings yet: the templates' defaults (one NAT gateway, no flow logs).
+            ..PlatformVars::default()
         },
         actor: env_vars::actor(),
         ..defaults
@@ -354,6 +356,7 @@ mod tests {
                 preview_domain: "flag.example.com".into(),
                 alb_access_logs_bucket: String::new(),
                 cost_center: DEFAULT_COST_CENTER.into(),
+                ..PlatformVars::default()
             }
         );
     }
