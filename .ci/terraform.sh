@@ -8,7 +8,7 @@
 #   eval "$(.ci/terraform.sh env)"   # prints the `export …` lines below, nothing else on stdout
 #
 #   TF_CLI_CONFIG_FILE     target/terraform/terraformrc (the mirror, no registry)
-#   TF_PLUGIN_CACHE_DIR    target/terraform/plugin-cache
+#   TF_PLUGIN_CACHE_DIR    target/terraform/plugin-cache (filled here, so parallel inits only link)
 #   IDP_TEST_TERRAFORM     the terraform binary
 #   IDP_TEST_TLS_CERT/KEY  the server certificate and key `.ci/moto.sh start-tls` serves
 #   IDP_TEST_CA_BUNDLE     the CA that signed it (AWS_CA_BUNDLE / SSL_CERT_FILE for clients)
@@ -78,6 +78,26 @@ certificates() {
   rm -f "$dir/server.csr" "$dir/server.ext"
 }
 
+# Fills the plugin cache once. Terraform's cache is not safe for concurrent installs (two
+# parallel `init`s into an empty cache fail with "failed to create directory … file exists");
+# once the provider is in it, parallel `init`s only link it.
+warm_cache() {
+  local bin="$1"
+  if [[ -d "$out/plugin-cache/registry.terraform.io/hashicorp/aws" ]]; then
+    return
+  fi
+  local dir
+  dir="$(mktemp -d)"
+  printf 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n' >"$dir/main.tf"
+  log "filling the plugin cache from the mirror"
+  if ! (cd "$dir" && TF_CLI_CONFIG_FILE="$out/terraformrc" TF_DATA_DIR="$dir/.terraform" "$bin" init -no-color -input=false -backend=false >"$out/warm-cache.log" 2>&1); then
+    tail -n 20 "$out/warm-cache.log" >&2
+    rm -rf "$dir"
+    die "terraform init from the mirror failed (log: $out/warm-cache.log)"
+  fi
+  rm -rf "$dir"
+}
+
 env_lines() {
   local bin mirror version
   bin="$(find_terraform)"
@@ -98,6 +118,7 @@ plugin_cache_dir = "$out/plugin-cache"
 EOF
   version="$(TF_CLI_CONFIG_FILE="$out/terraformrc" "$bin" version 2>/dev/null | head -n 1)"
   [[ -n "$version" ]] || die "\`$bin version\` failed"
+  warm_cache "$bin"
   certificates
   log "$version at $bin; providers from $mirror"
   printf 'export TF_CLI_CONFIG_FILE=%q\n' "$out/terraformrc"
