@@ -7,6 +7,7 @@
 #
 #   eval "$(.ci/terraform.sh env)"   # prints the `export …` lines below, nothing else on stdout
 #
+#   CHECKPOINT_DISABLE     1 (no update check over the network)
 #   TF_CLI_CONFIG_FILE     target/terraform/terraformrc (the mirror, no registry)
 #   TF_PLUGIN_CACHE_DIR    target/terraform/plugin-cache (filled here, so parallel inits only link)
 #   IDP_TEST_TERRAFORM     the terraform binary
@@ -115,12 +116,17 @@ provider_installation {
   }
 }
 plugin_cache_dir = "$out/plugin-cache"
+# Use the cache even where no lock file lists the provider's checksums yet (every new working
+# copy): parallel inits then link from the cache instead of installing into it at once.
+plugin_cache_may_break_dependency_lock_file = true
 EOF
-  version="$(TF_CLI_CONFIG_FILE="$out/terraformrc" "$bin" version 2>/dev/null | head -n 1)"
+  # No update check (CHECKPOINT_DISABLE): it would reach the network.
+  version="$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE="$out/terraformrc" "$bin" version 2>/dev/null | head -n 1)"
   [[ -n "$version" ]] || die "\`$bin version\` failed"
   warm_cache "$bin"
   certificates
   log "$version at $bin; providers from $mirror"
+  printf 'export CHECKPOINT_DISABLE=1\n'
   printf 'export TF_CLI_CONFIG_FILE=%q\n' "$out/terraformrc"
   printf 'export TF_PLUGIN_CACHE_DIR=%q\n' "$out/plugin-cache"
   printf 'export IDP_TEST_TERRAFORM=%q\n' "$bin"

@@ -212,7 +212,7 @@ variable "route53_zone_id" {
   default     = ""
 
   validation {
-    condition     = var.route53_zone_id == "" || can(regex("^Z[A-Z0-9]{1,32}$", var.route53_zone_id))
+    condition     = var.route53_zone_id == "" || can(regex("^[A-Z0-9]{1,32}$", var.route53_zone_id))
     error_message = "route53_zone_id must be empty or a hosted zone ID such as Z0123456789ABCDEFGHIJ."
   }
 }
