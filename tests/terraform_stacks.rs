@@ -1,6 +1,10 @@
 //! Every template and shared stack of `infrastructure/`, applied and destroyed with Terraform
 //! against moto (the real AWS provider; the AWS APIs emulated). No real AWS account is reached.
 //!
+//! Long because it is one scenario: the shared stacks are applied before the variants that read
+//! them and destroyed after them, so the ten stacks, their checks and the timing table share one
+//! test function and its helpers.
+//!
 //! Each stack runs `init` and `validate` (no warning allowed), `apply`, `destroy`, and is then
 //! checked through the AWS APIs on moto (not through Terraform's own word): nothing tagged with
 //! or named after the stack is left. The stacks with an S3 backend are driven by idp-core's
@@ -23,6 +27,7 @@
 //!   capitals and digits (as idp's own setting check does), AWS's included.
 //! - Route 53 is not in moto's tagging API and the suite has no Route 53 client: the preview
 //!   zone's removal is taken from `destroy`; its certificate is checked (ACM is tagged).
+//!
 //! Nothing is turned off or targeted: every resource of every stack is applied.
 #![allow(
     clippy::disallowed_methods,
@@ -96,6 +101,9 @@ struct Expect {
     repository: Option<String>,
     secret_prefix: Option<String>,
 }
+
+/// Resources and the seconds the provider spent on each.
+type Slow = Vec<(String, u64)>;
 
 /// How long each part took.
 #[derive(Debug, Clone)]
@@ -735,7 +743,7 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
 
     let mut timings: BTreeMap<String, Timing> = BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
-    let mut shared_applied: BTreeMap<&str, (Duration, Vec<(String, u64)>)> = BTreeMap::new();
+    let mut shared_applied: BTreeMap<&str, (Duration, Slow)> = BTreeMap::new();
 
     // --- The variant a platform with shared stacks runs: shared VPC, HTTPS on the preview
     // zone, a secret from Secrets Manager, its own health check path, ALB access logs.
