@@ -2,7 +2,7 @@
 //!
 //! Every environment is one root module (`{templates_dir}/{template}`) applied with its own state
 //! key in the S3 backend, locked by the DynamoDB table. The commands run in the environment's
-//! working copy of the template (see [`workdir`]: nothing is written into the templates
+//! working copy of the template (see `workdir.rs`: nothing is written into the templates
 //! directory, the lock file `init` writes included). Each call runs:
 //!
 //! - `init -no-color -input=false -reconfigure -backend-config=bucket=…
@@ -23,10 +23,10 @@
 //! set, and `TF_DATA_DIR` points at a directory of the environment's own, so that two environments
 //! of one template never share a `.terraform` directory. Each command has a timeout that kills its
 //! whole process group. A failed command's error is the part of its output that says what went
-//! wrong ([`diagnostics`]), not its last line.
+//! wrong (`diagnostics.rs`), not its last line.
 #![allow(
     clippy::disallowed_methods,
-    reason = "the tofu adapter checks template directories on disk"
+    reason = "the tofu adapter checks template directories and writes each environment's working copy"
 )]
 
 mod command;
