@@ -31,7 +31,7 @@ fn template_name(template: &str) -> TemplateName {
 }
 
 /// Variables every template declares, with their HCL type.
-const COMMON_VARIABLES: [(&str, &str); 15] = [
+const COMMON_VARIABLES: [(&str, &str); 17] = [
     ("environment_name", "string"),
     ("owner", "string"),
     ("ttl", "string"),
@@ -46,6 +46,8 @@ const COMMON_VARIABLES: [(&str, &str); 15] = [
     ("secret_variables", "map(string)"),
     ("use_shared_networking", "bool"),
     ("state_bucket", "string"),
+    ("nat_gateway_per_az", "bool"),
+    ("enable_flow_logs", "bool"),
     ("cost_center", "string"),
 ];
 
@@ -894,6 +896,8 @@ fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
             preview_domain: "preview.example.com".to_owned(),
             alb_access_logs_bucket: "my-org-idp-alb-logs".to_owned(),
             cost_center: "payments".to_owned(),
+            nat_gateway_per_az: true,
+            enable_flow_logs: true,
         },
         ..defaults.clone()
     };

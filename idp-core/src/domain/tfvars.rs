@@ -18,7 +18,7 @@ use crate::domain::template::TemplateName;
 pub const DEFAULT_COST_CENTER: &str = "engineering";
 
 /// Variables every template receives.
-pub const COMMON_VARIABLES: [&str; 15] = [
+pub const COMMON_VARIABLES: [&str; 17] = [
     "environment_name",
     "owner",
     "ttl",
@@ -33,6 +33,8 @@ pub const COMMON_VARIABLES: [&str; 15] = [
     "secret_variables",
     "use_shared_networking",
     "state_bucket",
+    "nat_gateway_per_az",
+    "enable_flow_logs",
     "cost_center",
 ];
 
@@ -64,6 +66,10 @@ pub struct PlatformVars {
     pub alb_access_logs_bucket: String,
     /// The `idp:cost-center` tag (default `engineering`).
     pub cost_center: String,
+    /// An environment's own VPC gets one NAT gateway per availability zone (default: one).
+    pub nat_gateway_per_az: bool,
+    /// An environment's own VPC sends its flow logs to CloudWatch (default: off).
+    pub enable_flow_logs: bool,
 }
 
 impl Default for PlatformVars {
@@ -75,6 +81,8 @@ impl Default for PlatformVars {
             preview_domain: String::new(),
             alb_access_logs_bucket: String::new(),
             cost_center: DEFAULT_COST_CENTER.to_owned(),
+            nat_gateway_per_az: false,
+            enable_flow_logs: false,
         }
     }
 }
@@ -135,6 +143,8 @@ pub fn tfvars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<Stri
     put("secret_variables", json!(config.secrets));
     put("use_shared_networking", json!(config.use_shared_networking));
     put("state_bucket", json!(platform.state_bucket));
+    put("nat_gateway_per_az", json!(platform.nat_gateway_per_az));
+    put("enable_flow_logs", json!(platform.enable_flow_logs));
     put("cost_center", json!(platform.cost_center));
     match config.template.as_str() {
         "api-service" | "api-database" => {
@@ -223,10 +233,10 @@ mod tests {
     #[test]
     fn variable_names_follow_the_contract_per_template() {
         let n = |t: &str| variable_names(&TemplateName::new(t).unwrap()).len();
-        assert_eq!(n("api-service"), 21);
-        assert_eq!(n("api-database"), 21);
-        assert_eq!(n("scheduled-worker"), 17);
-        assert_eq!(n("my-custom"), 15);
+        assert_eq!(n("api-service"), 23);
+        assert_eq!(n("api-database"), 23);
+        assert_eq!(n("scheduled-worker"), 19);
+        assert_eq!(n("my-custom"), 17);
         let worker = variable_names(&TemplateName::new("scheduled-worker").unwrap());
         assert!(!worker.contains(&"container_port"));
         assert!(worker.contains(&"schedule_expression"));

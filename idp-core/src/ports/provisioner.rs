@@ -279,7 +279,7 @@ pub enum RuntimeHealth {
 #[non_exhaustive]
 pub enum ProvisionError {
     /// A step ran and failed (a non-zero exit, an app that exited or answered an error).
-    #[error("`{step}` failed {}: {}", exit_text(*exit_code), last_line(stderr_tail))]
+    #[error("`{step}` failed {}: {}", exit_text(*exit_code), summary_line(stderr_tail))]
     Failed {
         /// The step (`tofu apply`, `local start`, ...).
         step: String,
@@ -357,11 +357,13 @@ fn exit_text(code: Option<i32>) -> String {
     }
 }
 
-fn last_line(tail: &str) -> &str {
+/// The line of an error output that says what failed: the first `Error:` line (OpenTofu prints
+/// the summary first and its detail after it), else the last non-empty line.
+fn summary_line(tail: &str) -> &str {
     tail.lines()
-        .rev()
         .map(str::trim)
-        .find(|l| !l.is_empty())
+        .find(|l| l.starts_with("Error:"))
+        .or_else(|| tail.lines().rev().map(str::trim).find(|l| !l.is_empty()))
         .unwrap_or("no error output")
 }
 
@@ -515,15 +517,24 @@ mod tests {
     }
 
     #[test]
-    fn failed_errors_are_one_line_naming_the_step_and_last_error_line() {
+    fn failed_errors_are_one_line_naming_the_step_and_the_error_summary() {
         let error = ProvisionError::Failed {
             step: "tofu apply".to_owned(),
             exit_code: Some(1),
-            stderr_tail: "Error: one\n  detail\n\n".to_owned(),
+            stderr_tail: "Error: one\n  detail\n\nError: two\n".to_owned(),
         };
         assert_eq!(
             error.to_string(),
-            "`tofu apply` failed with exit code `1`: detail"
+            "`tofu apply` failed with exit code `1`: Error: one"
+        );
+        let error = ProvisionError::Failed {
+            step: "local.command".to_owned(),
+            exit_code: Some(1),
+            stderr_tail: "starting\n  address in use\n\n".to_owned(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "`local.command` failed with exit code `1`: address in use"
         );
     }
 }

@@ -178,6 +178,8 @@ pub fn platform_settings(resolved: &Resolved) -> Settings {
                 .get(Key::AwsCostCenter)
                 .unwrap_or(DEFAULT_COST_CENTER)
                 .to_owned(),
+            // Not settings yet: the templates' defaults (one NAT gateway, no flow logs).
+            ..PlatformVars::default()
         },
         actor: env_vars::actor(),
         ..defaults
@@ -305,6 +307,8 @@ mod aws {
             &cfg.region,
         );
         tofu.program = opts.tofu_program;
+        // The same endpoint as the SDK clients: state, locks and every resource go to one place.
+        tofu.endpoint_url = cfg.endpoint_url.clone();
         settings.state_bucket = cfg.state_bucket.clone();
         settings.image_repository = cfg.ecr_repository.clone();
         settings.region = cfg.region.clone();
@@ -352,6 +356,7 @@ mod tests {
                 preview_domain: "flag.example.com".into(),
                 alb_access_logs_bucket: String::new(),
                 cost_center: DEFAULT_COST_CENTER.into(),
+                ..PlatformVars::default()
             }
         );
     }

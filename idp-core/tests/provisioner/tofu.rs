@@ -44,6 +44,7 @@ async fn apply_runs_init_with_the_backend_config_then_apply_then_output() {
         strs(&calls[0].args),
         [
             "init",
+            "-no-color",
             "-input=false",
             "-reconfigure",
             "-backend-config=bucket=idp-state-123456789012",
@@ -58,15 +59,17 @@ async fn apply_runs_init_with_the_backend_config_then_apply_then_output() {
         strs(&calls[1].args),
         [
             "apply",
+            "-no-color",
             "-input=false",
             "-auto-approve",
             "-lock-timeout=5m",
             &format!("-var-file={var_file}"),
         ]
     );
-    assert_eq!(strs(&calls[2].args), ["output", "-json"]);
+    assert_eq!(strs(&calls[2].args), ["output", "-no-color", "-json"]);
     for call in &calls {
-        assert_eq!(call.cwd, fx.template_dir());
+        // Every command runs in the environment's working copy, never in the templates.
+        assert_eq!(call.cwd, fx.working_copy("preview-a"));
         let data_dir = fx.dir.path().join("data/preview-a");
         assert_eq!(
             call.env,
@@ -109,6 +112,69 @@ async fn apply_runs_init_with_the_backend_config_then_apply_then_output() {
 }
 
 #[tokio::test]
+async fn an_endpoint_override_reaches_the_backend_the_provider_and_the_child_environment() {
+    let mut fx = Fixture::new();
+    fx.provisioner = TofuProvisioner::new(
+        fx.config()
+            .clone()
+            .with_endpoint_url("http://127.0.0.1:5055"),
+    );
+    fx.provisioner.apply(&request("preview-a")).await.unwrap();
+    let calls = fx.calls();
+    let init = strs(&calls[0].args);
+    let expected = idp_core::adapters::tofu::endpoint_backend_config("http://127.0.0.1:5055");
+    assert_eq!(&init[init.len() - expected.len()..], strs(&expected));
+    assert!(
+        init.contains(&r#"-backend-config=endpoints={s3="http://127.0.0.1:5055",dynamodb="http://127.0.0.1:5055",sts="http://127.0.0.1:5055"}"#),
+        "{init:?}"
+    );
+    for call in &calls {
+        assert!(
+            call.env
+                .ends_with(" AWS_ENDPOINT_URL=http://127.0.0.1:5055"),
+            "{}",
+            call.env
+        );
+    }
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            fx.working_copy("preview-a")
+                .join(idp_core::adapters::tofu::ENDPOINT_OVERRIDE_FILE),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        written,
+        idp_core::adapters::tofu::endpoint_override_document()
+    );
+    // Nothing was written into the templates directory.
+    assert_eq!(std::fs::read_dir(fx.template_dir()).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn without_an_endpoint_no_override_is_written_and_no_endpoint_is_set() {
+    let fx = Fixture::new();
+    fx.provisioner.apply(&request("preview-a")).await.unwrap();
+    let calls = fx.calls();
+    assert!(
+        !calls[0].args.iter().any(|a| a.contains("endpoints")),
+        "{:?}",
+        calls[0].args
+    );
+    assert!(
+        !calls[0].env.contains("AWS_ENDPOINT_URL"),
+        "{}",
+        calls[0].env
+    );
+    assert!(
+        !fx.working_copy("preview-a")
+            .join(idp_core::adapters::tofu::ENDPOINT_OVERRIDE_FILE)
+            .exists()
+    );
+}
+
+#[tokio::test]
 async fn the_request_region_overrides_the_default_and_gets_its_own_data_dir() {
     let fx = Fixture::new();
     let mut request = request("preview-a");
@@ -146,6 +212,7 @@ async fn destroy_runs_init_then_destroy_with_the_var_file_and_is_idempotent() {
         strs(&calls[3].args),
         [
             "destroy",
+            "-no-color",
             "-input=false",
             "-auto-approve",
             "-lock-timeout=5m",

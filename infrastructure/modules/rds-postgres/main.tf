@@ -6,36 +6,10 @@ locals {
   port       = 5432
 }
 
-resource "random_password" "master" {
-  length           = 32
-  special          = true
-  override_special = "!#%^*()-_=+[]{}<>:?" # RDS forbids '/', '@', '"' and spaces.
-}
-
-# Credentials live in Secrets Manager and reach the application through ECS `valueFrom`.
-# recovery_window_in_days = 0 deletes the secret at once on destroy, so the same environment
-# name can be provisioned again right away (a recovery window would block the name for days).
-resource "aws_secretsmanager_secret" "credentials" {
-  # checkov:skip=CKV_AWS_149: encrypted with the account's aws/secretsmanager key; a customer-managed key per short-lived environment would outlive it (7-day minimum deletion wait).
-  # checkov:skip=CKV2_AWS_57: the credentials live as long as the environment (days); rotation would need a rotation Lambda per preview.
-  name                    = "${local.name}/rds/credentials"
-  description             = "Master credentials of the PostgreSQL database of idp environment ${var.environment_name}"
-  recovery_window_in_days = 0
-
-  tags = merge(var.tags, { Name = "${local.name}/rds/credentials" })
-}
-
-resource "aws_secretsmanager_secret_version" "credentials" {
-  secret_id = aws_secretsmanager_secret.credentials.id
-  secret_string = jsonencode({
-    engine   = "postgres"
-    host     = aws_db_instance.this.address
-    port     = local.port
-    dbname   = var.db_name
-    username = local.username
-    password = random_password.master.result
-  })
-}
+# The master password is managed by RDS (`manage_master_user_password`): RDS generates it, keeps
+# it in a Secrets Manager secret of its own (JSON keys `username` and `password`) encrypted with
+# the account's aws/secretsmanager key, and deletes that secret with the instance. No password
+# passes through OpenTofu or its state, and no provider but AWS is needed.
 
 resource "aws_db_subnet_group" "this" {
   name        = "${local.name}-db"
@@ -119,10 +93,10 @@ resource "aws_db_instance" "this" {
   storage_type      = "gp3"
   storage_encrypted = true
 
-  db_name  = var.db_name
-  username = local.username
-  password = random_password.master.result
-  port     = local.port
+  db_name                     = var.db_name
+  username                    = local.username
+  manage_master_user_password = true
+  port                        = local.port
 
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = [aws_security_group.db.id]

@@ -23,10 +23,10 @@ output "username" {
   value       = local.username
 }
 
-# Taken from the secret's version so that whatever reads the secret waits until it holds a value.
+# Known once the instance exists, so whatever injects the secret waits for the database.
 output "secret_arn" {
-  description = "ARN of the Secrets Manager secret holding the credentials (JSON keys: engine, host, port, dbname, username, password)."
-  value       = aws_secretsmanager_secret_version.credentials.arn
+  description = "ARN of the Secrets Manager secret RDS manages for the master user (JSON keys: username, password)."
+  value       = aws_db_instance.this.master_user_secret[0].secret_arn
 }
 
 output "security_group_id" {

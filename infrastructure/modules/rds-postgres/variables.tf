@@ -1,6 +1,6 @@
 variable "environment_name" {
   type        = string
-  description = "Environment name; the instance is `idp-{environment_name}-postgres`, its secret `idp-{environment_name}/rds/credentials`."
+  description = "Environment name; the instance is `idp-{environment_name}-postgres`."
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{0,38}[a-z0-9]$", var.environment_name)) && !strcontains(var.environment_name, "--")

@@ -102,7 +102,7 @@ resource "aws_dynamodb_table" "locks" {
   name                        = var.lock_table_name
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "LockID"
-  deletion_protection_enabled = true
+  deletion_protection_enabled = var.deletion_protection
 
   attribute {
     name = "LockID"

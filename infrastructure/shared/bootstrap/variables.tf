@@ -62,3 +62,9 @@ variable "noncurrent_version_days" {
     error_message = "noncurrent_version_days must be at least 1."
   }
 }
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Keep the lock table from being deleted. To tear the platform down, apply once with false, then destroy."
+  default     = true
+}

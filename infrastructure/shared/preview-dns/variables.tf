@@ -47,7 +47,7 @@ variable "existing_zone_id" {
   default     = ""
 
   validation {
-    condition     = var.existing_zone_id == "" || can(regex("^Z[A-Z0-9]{1,32}$", var.existing_zone_id))
+    condition     = var.existing_zone_id == "" || can(regex("^[A-Z0-9]{1,32}$", var.existing_zone_id))
     error_message = "existing_zone_id must be empty or a hosted zone ID such as Z0123456789ABCDEFGHIJ."
   }
 }

@@ -45,8 +45,11 @@ module "networking" {
   source = "../../modules/networking"
   count  = var.use_shared_networking ? 0 : 1
 
-  environment_name = var.environment_name
-  tags             = local.tags
+  environment_name         = var.environment_name
+  high_availability        = var.nat_gateway_per_az
+  enable_flow_logs         = var.enable_flow_logs
+  flow_logs_retention_days = var.log_retention_days
+  tags                     = local.tags
 }
 
 locals {

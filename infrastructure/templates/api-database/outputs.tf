@@ -29,6 +29,6 @@ output "db_name" {
 }
 
 output "db_credentials_secret_arn" {
-  description = "ARN of the Secrets Manager secret with the database credentials (the ARN is not secret; the value is)."
+  description = "ARN of the Secrets Manager secret RDS manages with the master credentials (JSON keys `username`, `password`; the ARN is not secret, the value is)."
   value       = module.database.secret_arn
 }

@@ -125,7 +125,7 @@ variable "secret_variables" {
   }
 
   validation {
-    condition     = alltrue([for v in values(var.secret_variables) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$", v))])
+    condition     = alltrue([for v in values(var.secret_variables) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+(:[^:]*:[^:]*:[^:]*)?$", v))])
     error_message = "secret_variables values must be Secrets Manager secret ARNs (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME), optionally followed by :json-key:version-stage:version-id, e.g. ...:secret:api-AbCdEf:API_KEY::."
   }
 }
@@ -145,6 +145,18 @@ variable "state_bucket" {
     condition     = var.state_bucket == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket))
     error_message = "state_bucket must be empty or an S3 bucket name."
   }
+}
+
+variable "nat_gateway_per_az" {
+  type        = bool
+  description = "With the environment's own VPC (use_shared_networking false): one NAT gateway per availability zone instead of one shared gateway, so losing a zone does not cut the other's egress (about $0.045/hour more)."
+  default     = false
+}
+
+variable "enable_flow_logs" {
+  type        = bool
+  description = "With the environment's own VPC (use_shared_networking false): send its flow logs (all traffic) to the log group `/vpc/idp-{environment_name}/flow-logs`, kept log_retention_days."
+  default     = false
 }
 
 variable "cost_center" {

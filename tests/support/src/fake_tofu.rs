@@ -22,7 +22,7 @@ D=$(dirname "$0")
 cmd=$1
 {
   printf 'cwd=%s\n' "$PWD"
-  printf 'env=TF_IN_AUTOMATION=%s TF_INPUT=%s TF_DATA_DIR=%s\n' "$TF_IN_AUTOMATION" "$TF_INPUT" "$TF_DATA_DIR"
+  printf 'env=TF_IN_AUTOMATION=%s TF_INPUT=%s TF_DATA_DIR=%s%s\n' "$TF_IN_AUTOMATION" "$TF_INPUT" "$TF_DATA_DIR" "${AWS_ENDPOINT_URL:+ AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL}"
   for a in "$@"; do printf 'arg=%s\n' "$a"; done
   echo end
 } >> "$D/calls"
@@ -72,6 +72,7 @@ pub struct Call {
 pub struct Fixture {
     pub dir: TempDir,
     pub provisioner: TofuProvisioner,
+    config: TofuConfig,
 }
 
 impl Default for Fixture {
@@ -108,9 +109,15 @@ impl Fixture {
         config.program = program;
         config.command_timeout = timeout;
         Self {
-            provisioner: TofuProvisioner::new(config),
+            provisioner: TofuProvisioner::new(config.clone()),
+            config,
             dir,
         }
+    }
+
+    /// The configuration the provisioner was built with (the fixture program, its directories).
+    pub fn config(&self) -> &TofuConfig {
+        &self.config
     }
 
     pub fn bin(&self, file: &str) -> PathBuf {
@@ -171,5 +178,14 @@ impl Fixture {
 
     pub fn template_dir(&self) -> PathBuf {
         self.dir.path().join("templates/api-service")
+    }
+
+    /// The working copy of the template where `env`'s commands run.
+    pub fn working_copy(&self, env: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join("data")
+            .join(env)
+            .join("workdir/templates/api-service")
     }
 }

@@ -6,12 +6,15 @@
 //! - [`fake_tofu`]: a recorded stand-in for the OpenTofu CLI, for the provisioner's contract;
 //! - [`github_fake`]: a stateful GitHub on loopback answering whole GitHub objects;
 //! - [`tfvars_contract`]: the tfvars every frontend must hand the provisioner for one set of
-//!   inputs.
+//!   inputs;
+//! - [`terraform`]: Terraform against moto for the stack suite (the harness's environment, the
+//!   slow resources of a run, what a stack left behind).
 
 pub mod bins;
 pub mod fake_tofu;
 pub mod github_fake;
 pub mod moto;
+pub mod terraform;
 pub mod tfvars_contract;
 
 pub use idp_core;

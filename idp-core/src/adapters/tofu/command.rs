@@ -9,6 +9,7 @@
     reason = "the tofu adapter starts the OpenTofu CLI as a process"
 )]
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
@@ -54,7 +55,7 @@ pub(crate) async fn run(
     program: &Path,
     args: &[String],
     cwd: &Path,
-    envs: &[(&str, &Path)],
+    envs: &[(&str, &OsStr)],
     timeout: Duration,
 ) -> Result<Finished, RunError> {
     let mut command = tokio::process::Command::new(program);

@@ -1,26 +1,43 @@
-//! The OpenTofu provisioner: drives the `tofu` (or `terraform`) CLI in a template directory.
+//! The OpenTofu provisioner: drives the `tofu` (or `terraform`) CLI on a template.
 //!
 //! Every environment is one root module (`{templates_dir}/{template}`) applied with its own state
-//! key in the S3 backend, locked by the DynamoDB table. Each call runs:
+//! key in the S3 backend, locked by the DynamoDB table. The commands run in the environment's
+//! working copy of the template (see `workdir.rs`: nothing is written into the templates
+//! directory, the lock file `init` writes included). Each call runs:
 //!
-//! - `init -input=false -reconfigure -backend-config=bucket=… -backend-config=key={state_key}
-//!   -backend-config=region=… -backend-config=dynamodb_table=… -backend-config=encrypt=true`
-//! - `apply -input=false -auto-approve -lock-timeout=5m -var-file={tfvars.json}` (or `destroy`
-//!   with the same arguments), the tfvars written to a private temporary file that is removed
-//!   afterwards,
-//! - `output -json`, flattened into [`Outputs`] with sensitive values kept masked.
+//! - `init -no-color -input=false -reconfigure -backend-config=bucket=…
+//!   -backend-config=key={state_key} -backend-config=region=… -backend-config=dynamodb_table=…
+//!   -backend-config=encrypt=true`
+//! - `apply -no-color -input=false -auto-approve -lock-timeout=5m -var-file={tfvars.json}` (or
+//!   `destroy` with the same arguments), the tfvars written to a private temporary file that is
+//!   removed afterwards,
+//! - `output -no-color -json`, flattened into [`Outputs`] with sensitive values kept masked.
+//!
+//! With an endpoint override ([`TofuConfig::endpoint_url`], the same setting that points the SDK
+//! clients elsewhere: moto, LocalStack, an S3-compatible service), `init` also gets
+//! [`endpoint_backend_config`], the working copy gets the provider override
+//! [`endpoint_override_document`] as [`ENDPOINT_OVERRIDE_FILE`], and every command gets
+//! `AWS_ENDPOINT_URL`, which the provider and `terraform_remote_state` read.
 //!
 //! Arguments are an argv vector, never a shell line; `TF_IN_AUTOMATION=1` and `TF_INPUT=0` are
 //! set, and `TF_DATA_DIR` points at a directory of the environment's own, so that two environments
 //! of one template never share a `.terraform` directory. Each command has a timeout that kills its
-//! whole process group.
+//! whole process group. A failed command's error is the part of its output that says what went
+//! wrong (`diagnostics.rs`), not its last line.
 #![allow(
     clippy::disallowed_methods,
-    reason = "the tofu adapter checks template directories on disk"
+    reason = "the tofu adapter checks template directories and writes each environment's working copy"
 )]
 
 mod command;
+mod diagnostics;
+mod workdir;
 
+pub use self::workdir::{
+    ENDPOINT_OVERRIDE_FILE, endpoint_backend_config, endpoint_override_document,
+};
+
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -55,6 +72,9 @@ pub struct TofuConfig {
     pub region: String,
     /// The longest one command may run before its process group is killed.
     pub command_timeout: Duration,
+    /// An endpoint that replaces every AWS endpoint, for the S3 backend and the AWS provider
+    /// alike (`IDP_ENDPOINT_URL`, setting `aws.endpointUrl`); `None` for AWS itself.
+    pub endpoint_url: Option<String>,
 }
 
 impl TofuConfig {
@@ -74,7 +94,15 @@ impl TofuConfig {
             lock_table: lock_table.into(),
             region: region.into(),
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
+            endpoint_url: None,
         }
+    }
+
+    /// The same configuration with every AWS endpoint replaced by `endpoint_url`.
+    #[must_use]
+    pub fn with_endpoint_url(mut self, endpoint_url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(endpoint_url.into());
+        self
     }
 }
 
@@ -88,7 +116,12 @@ pub struct TofuProvisioner {
 }
 
 /// The `apply` and `destroy` arguments, after the subcommand and before `-var-file`.
-const CHANGE_ARGS: [&str; 3] = ["-input=false", "-auto-approve", "-lock-timeout=5m"];
+const CHANGE_ARGS: [&str; 4] = [
+    "-no-color",
+    "-input=false",
+    "-auto-approve",
+    "-lock-timeout=5m",
+];
 
 impl TofuProvisioner {
     /// A provisioner with `config`.
@@ -99,8 +132,9 @@ impl TofuProvisioner {
     /// The `init` arguments for `request`.
     pub fn init_args(&self, request: &ProvisionRequest) -> Vec<String> {
         let region = request.region.as_deref().unwrap_or(&self.config.region);
-        vec![
+        let mut args = vec![
             "init".to_owned(),
+            "-no-color".to_owned(),
             "-input=false".to_owned(),
             "-reconfigure".to_owned(),
             format!("-backend-config=bucket={}", self.config.state_bucket),
@@ -108,7 +142,11 @@ impl TofuProvisioner {
             format!("-backend-config=region={region}"),
             format!("-backend-config=dynamodb_table={}", self.config.lock_table),
             "-backend-config=encrypt=true".to_owned(),
-        ]
+        ];
+        if let Some(endpoint) = &self.config.endpoint_url {
+            args.extend(endpoint_backend_config(endpoint));
+        }
+        args
     }
 
     /// The template's directory; refuses a name that is not a plain template name (`../x`) or a
@@ -157,7 +195,12 @@ impl TofuProvisioner {
         );
         let data_dir = self.data_dir(request);
         fs_err::create_dir_all(&data_dir).map_err(backend)?;
-        let envs = [("TF_DATA_DIR", data_dir.as_path())];
+        let mut envs = vec![("TF_DATA_DIR", data_dir.as_os_str())];
+        if let Some(endpoint) = &self.config.endpoint_url {
+            envs.push(("AWS_ENDPOINT_URL", OsStr::new(endpoint)));
+        }
+        let secrets = request.secret_values();
+        let secret_refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
         match command::run(
             &self.config.program,
             &args,
@@ -171,12 +214,12 @@ impl TofuProvisioner {
             Ok(finished) => Err(ProvisionError::Failed {
                 step,
                 exit_code: finished.status.code(),
-                stderr_tail: request.error_tail_of(&finished.stderr),
+                stderr_tail: diagnostics::error_tail(&finished.stderr, &secret_refs),
             }),
             Err(RunError::Timeout { output }) => Err(ProvisionError::Timeout {
                 step,
                 after: self.config.command_timeout,
-                output_tail: request.error_tail_of(&output),
+                output_tail: diagnostics::error_tail(&output, &secret_refs),
             }),
             Err(RunError::Spawn(source)) => Err(ProvisionError::Unavailable {
                 backend: BACKEND,
@@ -191,8 +234,17 @@ impl TofuProvisioner {
         }
     }
 
+    /// Refreshes the environment's working copy of its template and runs `init` in it; returns
+    /// the working copy's root module, where the later commands run.
     async fn init(&self, request: &ProvisionRequest) -> Result<PathBuf, ProvisionError> {
-        let dir = self.template_dir(&request.template)?;
+        let template = self.template_dir(&request.template)?;
+        let dir = workdir::prepare(
+            &self.config.templates_dir,
+            &template,
+            &self.data_dir(request).join("workdir"),
+            self.config.endpoint_url.as_deref(),
+        )
+        .map_err(backend)?;
         self.step(request, &dir, self.init_args(request)).await?;
         Ok(dir)
     }
@@ -226,7 +278,11 @@ impl TofuProvisioner {
         request: &ProvisionRequest,
         dir: &Path,
     ) -> Result<Outputs, ProvisionError> {
-        let args = vec!["output".to_owned(), "-json".to_owned()];
+        let args = vec![
+            "output".to_owned(),
+            "-no-color".to_owned(),
+            "-json".to_owned(),
+        ];
         let finished = self.step(request, dir, args).await?;
         Outputs::from_tofu_json(&finished.stdout).map_err(|source| ProvisionError::Backend {
             backend: BACKEND,
