@@ -1,0 +1,208 @@
+//! idp's AWS backend end to end, through the `idp` binary as a user runs it, with the machine's
+//! real Terraform (standing in for OpenTofu) against moto: `create` of an `api-service` (its own
+//! VPC, load balancer and ECS service), `list`, `status`, `extend` (the expiry re-tagged on the
+//! real resources), `destroy`, and then, through the AWS APIs, that moto holds none of its
+//! resources, state objects or lock items. No real AWS account is reached.
+//!
+//! moto never starts an ECS task, so `status` shows the service with 0 running tasks and an
+//! in-progress deployment; that is what is asserted.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "an end-to-end suite starts the binary it tests and writes its config file"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use idp_test_support::idp_core::setup::env_vars::EnvVars;
+use idp_test_support::terraform::{Harness, Leftovers};
+use serde_json::Value;
+
+const REGION: &str = "us-east-1";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is a folder of the repository")
+        .to_path_buf()
+}
+
+struct Aws {
+    harness: Harness,
+    bucket: String,
+    table: String,
+    state: tempfile::TempDir,
+}
+
+impl Aws {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(idp_test_support::bins::idp())
+            .args(args)
+            .current_dir(repo_root())
+            .env(EnvVars::IDP_BACKEND, "aws")
+            .env(EnvVars::IDP_STATE_DIR, self.state.path())
+            .env(EnvVars::XDG_CONFIG_HOME, self.state.path().join("config"))
+            .env_remove(EnvVars::IDP_CONFIG_FILE)
+            .env("IDP_TOFU", &self.harness.terraform)
+            .env("IDP_ENDPOINT_URL", &self.harness.endpoint)
+            .env("IDP_STATE_BUCKET", &self.bucket)
+            .env("IDP_LOCK_TABLE", &self.table)
+            .env("IDP_REGION", REGION)
+            .env(
+                "IDP_TEMPLATES_DIR",
+                repo_root().join("infrastructure/templates"),
+            )
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env(EnvVars::NO_COLOR, "1")
+            .output()
+            .expect("idp runs")
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["-o", "json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        assert!(
+            out.status.success(),
+            "`idp {}` failed with {}:\n{}\n{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_list_status_extend_destroy_with_terraform_on_moto() {
+    let Some(harness) = Harness::from_env() else {
+        return;
+    };
+    let sdk = harness.sdk(REGION).await;
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    let name = format!("e2e-{id}");
+    let aws = Aws {
+        bucket: format!("idp-e2e-state-{id}"),
+        table: format!("idp-e2e-locks-{id}"),
+        harness,
+        state: tempfile::tempdir().expect("a state directory"),
+    };
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    s3.create_bucket()
+        .bucket(&aws.bucket)
+        .send()
+        .await
+        .expect("create the state bucket");
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    idp_test_support::moto::create_lock_table(&dynamodb, &aws.table).await;
+    let config = aws.state.path().join("config.yml");
+    fs_err::write(&config, "template: api-service\nhealth_check_path: /\n").expect("config");
+    let config = config.display().to_string();
+
+    let created = aws.json(&[
+        "create", "--name", &name, "--config", &config, "--ttl", "2h", "--yes",
+    ]);
+    assert_eq!(created["outcome"], "created", "{created}");
+    let endpoint = created["endpoint"]
+        .as_str()
+        .expect("an endpoint")
+        .to_owned();
+    assert!(
+        endpoint.contains(".elb."),
+        "the load balancer's name: {endpoint}"
+    );
+    // State at the documented key, the record and outputs beside it.
+    for object in [
+        "terraform.tfstate",
+        "metadata.json",
+        "outputs.json",
+        "tfvars.json",
+    ] {
+        s3.head_object()
+            .bucket(&aws.bucket)
+            .key(format!("environments/{name}/{object}"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("environments/{name}/{object}: {e}"));
+    }
+    let leftovers = Leftovers::new(sdk.clone());
+    let tagged = leftovers.tagged("idp:environment", &name).await;
+    assert!(
+        tagged.iter().any(|arn| arn.contains("loadbalancer/")),
+        "the stack is tagged with its environment: {tagged:?}"
+    );
+
+    let listed = aws.json(&["list"]);
+    let row = listed
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["name"] == name.as_str()))
+        .unwrap_or_else(|| panic!("{name} listed: {listed}"));
+    assert_eq!(
+        (row["status"].as_str(), row["endpoint"].as_str()),
+        (Some("active"), Some(endpoint.as_str()))
+    );
+
+    let status = aws.json(&["status", &name]);
+    assert_eq!(status["environment"]["status"], "active");
+    let service = &status["service"];
+    assert!(service["desired"].as_u64() >= Some(1), "{status}");
+    assert_eq!(service["running"], 0, "moto starts no task: {status}");
+
+    let extended = aws.json(&["extend", &name, "--ttl", "1d"]);
+    assert_eq!(extended["outcome"], "extended", "{extended}");
+    let expiry = extended["environment"]["expires_at"]
+        .as_str()
+        .expect("an expiry")
+        .to_owned();
+    // The tag is the expiry to the second (`idp:expires-at`, ISO 8601 UTC).
+    let expiry_tag = format!(
+        "{}Z",
+        expiry.split(['.', 'Z', '+']).next().unwrap_or_default()
+    );
+    let retagged = leftovers.tagged("idp:expires-at", &expiry_tag).await;
+    assert!(
+        retagged.iter().any(|arn| arn.contains("loadbalancer/")),
+        "the real resources carry the new expiry {expiry_tag}: {retagged:?} ({extended})"
+    );
+
+    let destroyed = aws.json(&["destroy", &name, "--yes"]);
+    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
+    let left = leftovers
+        .live(leftovers.tagged("idp:environment", &name).await)
+        .await;
+    assert!(left.is_empty(), "moto still holds {left:?}");
+    let objects = s3
+        .list_objects_v2()
+        .bucket(&aws.bucket)
+        .prefix(format!("environments/{name}/"))
+        .send()
+        .await
+        .expect("list");
+    let keys: Vec<&str> = objects.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(
+        keys,
+        [format!("environments/{name}/metadata.json").as_str()],
+        "only the tombstone"
+    );
+    let locks = dynamodb
+        .scan()
+        .table_name(&aws.table)
+        .send()
+        .await
+        .expect("scan the lock table");
+    let lock_ids: Vec<String> = locks
+        .items()
+        .iter()
+        .filter_map(|item| item.get("LockID").and_then(|v| v.as_s().ok()).cloned())
+        .filter(|id| id.contains(&name))
+        .collect();
+    assert!(lock_ids.is_empty(), "lock items left: {lock_ids:?}");
+    let again = aws.json(&["list", "--all"]);
+    let row = again
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["name"] == name.as_str()))
+        .expect("the tombstone");
+    assert_eq!(row["status"], "destroyed");
+}
