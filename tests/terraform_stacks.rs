@@ -25,8 +25,8 @@
 //!   already holds an instance (a leftover of an earlier run: restart moto).
 //! - moto's hosted zone ids do not start with `Z` as AWS's do; the templates accept any id of
 //!   capitals and digits (as idp's own setting check does), AWS's included.
-//! - Route 53 is not in moto's tagging API and the suite has no Route 53 client: the preview
-//!   zone's removal is taken from `destroy`; its certificate is checked (ACM is tagged).
+//! - Route 53 is not in moto's tagging API: the preview zone is looked up by name through
+//!   Route 53's own API.
 //!
 //! Nothing is turned off or targeted: every resource of every stack is applied.
 #![allow(
@@ -92,6 +92,8 @@ struct Expect {
     tagged_kinds: Vec<&'static str>,
     /// How many NAT gateways the stack has after apply (0: not checked).
     nat_gateways: usize,
+    /// A Route 53 hosted zone of this domain.
+    zone: Option<String>,
     /// A VPC named so (EC2's own API, besides the tagging one).
     vpc: Option<String>,
     role_prefix: Option<String>,
@@ -318,6 +320,11 @@ async fn leftovers(regional: &Leftovers, global: &Leftovers, expect: &Expect) ->
             left.push(format!("VPC {vpc} named {name}"));
         }
     }
+    if let Some(domain) = &expect.zone {
+        for zone in regional.hosted_zones(domain).await {
+            left.push(format!("hosted zone {zone} of {domain}"));
+        }
+    }
     if let Some(prefix) = &expect.role_prefix {
         for role in global.roles(prefix).await {
             left.push(format!("IAM role {role}"));
@@ -375,6 +382,11 @@ async fn present(regional: &Leftovers, expect: &Expect) -> Result<(), String> {
         && regional.vpcs_named(name).await.is_empty()
     {
         return Err(format!("no VPC named {name}"));
+    }
+    if let Some(domain) = &expect.zone
+        && regional.hosted_zones(domain).await.is_empty()
+    {
+        return Err(format!("no hosted zone of {domain}"));
     }
     if let Some(prefix) = &expect.role_prefix
         && regional.roles(prefix).await.is_empty()
@@ -654,6 +666,7 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
         Expect {
             tag: shared_tag("preview-dns"),
             tagged_kinds: vec![":certificate/"],
+            zone: Some(domain.clone()),
             ..Expect::default()
         },
     ));

@@ -368,6 +368,23 @@ impl Leftovers {
             .collect()
     }
 
+    /// The ids of the Route 53 hosted zones named `domain` (Route 53 is not in moto's tagging
+    /// API).
+    pub async fn hosted_zones(&self, domain: &str) -> Vec<String> {
+        let wanted = format!("{}.", domain.trim_end_matches('.'));
+        let out = aws_sdk_route53::Client::new(&self.sdk)
+            .list_hosted_zones_by_name()
+            .dns_name(&wanted)
+            .send()
+            .await
+            .expect("Route 53 ListHostedZonesByName");
+        out.hosted_zones()
+            .iter()
+            .filter(|z| z.name() == wanted)
+            .map(|z| z.id().to_owned())
+            .collect()
+    }
+
     /// Whether bucket `name` exists.
     pub async fn bucket_exists(&self, name: &str) -> bool {
         let config = aws_sdk_s3::config::Builder::from(&self.sdk)
