@@ -1,4 +1,6 @@
 //! Command-line arguments (clap derive only; no behaviour).
+//! Long because every command's help text lives here, next to its arguments, so `--help` is read
+//! in one place.
 
 use std::path::PathBuf;
 
