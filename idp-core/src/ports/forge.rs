@@ -405,6 +405,19 @@ pub fn is_own_marked_comment(
         && body.starts_with(marker)
 }
 
+/// The full refs a ref name may mean, in the order [`Forge::resolve_ref`] tries them: a full ref
+/// (`refs/heads/x`) means only itself; a short name is a tag first, then a branch.
+pub fn ref_candidates(git_ref: &str) -> Vec<String> {
+    if git_ref.starts_with("refs/") {
+        vec![git_ref.to_owned()]
+    } else {
+        vec![
+            format!("refs/tags/{git_ref}"),
+            format!("refs/heads/{git_ref}"),
+        ]
+    }
+}
+
 /// The forge of a backend with no code host: every call fails with
 /// [`ForgeError::NotConfigured`], which the use cases skip silently.
 #[derive(Debug, Clone, Copy, Default)]

@@ -35,7 +35,8 @@ use tokio::sync::OnceCell;
 
 use crate::domain::event::{Branch, CommitSha, Repository};
 use crate::ports::forge::{
-    ACTIONS_BOT_LOGIN, fit_comment, fit_status_description, is_own_marked_comment, short_ref,
+    ACTIONS_BOT_LOGIN, fit_comment, fit_status_description, is_own_marked_comment, ref_candidates,
+    short_ref,
 };
 use crate::ports::{
     Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, SystemClock,
@@ -528,13 +529,11 @@ impl Forge for GitHubForge {
         // `GET /repos/{owner}/{repo}/git/ref/{ref}` takes `tags/v1`: the slashes stay, every
         // segment is encoded on its own.
         let path = |full: &str| full.split('/').map(seg).collect::<Vec<_>>().join("/");
-        let candidates = match git_ref.strip_prefix("refs/") {
-            Some(rest) => vec![rest.to_owned()],
-            None => vec![format!("tags/{git_ref}"), format!("heads/{git_ref}")],
-        };
         let mut found = None;
-        for candidate in &candidates {
-            let url = self.url(repo, &format!("git/ref/{}", path(candidate)));
+        for candidate in ref_candidates(git_ref) {
+            // The endpoint takes the ref without its `refs/`.
+            let short = candidate.strip_prefix("refs/").unwrap_or(&candidate);
+            let url = self.url(repo, &format!("git/ref/{}", path(short)));
             match self.get(&url, &what).await {
                 Ok(answer) => {
                     found = Some(answer.json::<GitRef>()?.object);

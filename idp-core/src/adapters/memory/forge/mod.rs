@@ -17,7 +17,9 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use super::lock;
 use crate::domain::event::{Branch, CommitSha, Repository};
-use crate::ports::forge::{ACTIONS_BOT_LOGIN, fit_comment, is_own_marked_comment, short_ref};
+use crate::ports::forge::{
+    ACTIONS_BOT_LOGIN, fit_comment, is_own_marked_comment, ref_candidates, short_ref,
+};
 use crate::ports::{
     Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, SystemClock,
     WorkflowRunStatus,
@@ -544,14 +546,7 @@ impl Forge for MemoryForge {
         let mut state = lock(&self.state);
         state.check()?;
         state.repo(repo)?;
-        let candidates = match git_ref.strip_prefix("refs/") {
-            Some(_) => vec![git_ref.to_owned()],
-            None => vec![
-                format!("refs/tags/{git_ref}"),
-                format!("refs/heads/{git_ref}"),
-            ],
-        };
-        candidates
+        ref_candidates(git_ref)
             .iter()
             .find_map(|r| state.refs.get(&(repo.as_str().to_owned(), r.clone())))
             .and_then(|sha| CommitSha::parse(sha))
