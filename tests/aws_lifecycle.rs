@@ -1,14 +1,16 @@
 //! idp's AWS backend end to end, through the `idp` binary as a user runs it, with the machine's
 //! real Terraform (standing in for OpenTofu) against moto: `create` of an `api-service` (its own
-//! VPC, load balancer and ECS service), `list`, `status`, `extend` (the expiry re-tagged on the
-//! real resources), `destroy`, and then, through the AWS APIs, that moto holds none of its
-//! resources, state objects or lock items. No real AWS account is reached.
+//! VPC, load balancer and ECS service, ECS Exec enabled), `list`, `status` (the service's counts,
+//! its last deployment and its target group), `extend` (the expiry re-tagged on the real
+//! resources), `destroy`, and then, through the AWS APIs, that moto holds none of its
+//! resources, state objects or lock items; and `sweep` destroying a `scheduled-worker` whose
+//! TTL ran out (a 1-minute TTL under a lowered `ttl.min`). No real AWS account is reached.
 //!
-//! moto never starts an ECS task, so `status` shows the service with 0 running tasks and an
-//! in-progress deployment; that is what is asserted.
+//! moto never starts an ECS task, so `status` shows the service with 0 running tasks, an
+//! in-progress deployment and a target group with no targets; that is what is asserted.
 #![allow(
     clippy::disallowed_methods,
-    reason = "an end-to-end suite starts the binary it tests and writes its config file"
+    reason = "an end-to-end suite starts the binary it tests, writes its config file and waits for a real TTL to run out"
 )]
 
 use std::path::{Path, PathBuf};
@@ -35,6 +37,33 @@ struct Aws {
 }
 
 impl Aws {
+    /// A state bucket and lock table of their own in moto.
+    async fn new(harness: Harness, id: &str) -> Self {
+        let sdk = harness.sdk(REGION).await;
+        let aws = Aws {
+            bucket: format!("idp-e2e-state-{id}"),
+            table: format!("idp-e2e-locks-{id}"),
+            harness,
+            state: tempfile::tempdir().expect("a state directory"),
+        };
+        aws_sdk_s3::Client::new(&sdk)
+            .create_bucket()
+            .bucket(&aws.bucket)
+            .send()
+            .await
+            .expect("create the state bucket");
+        idp_test_support::moto::create_lock_table(&aws_sdk_dynamodb::Client::new(&sdk), &aws.table)
+            .await;
+        aws
+    }
+
+    /// A config file holding `text`.
+    fn config(&self, text: &str) -> String {
+        let config = self.state.path().join("config.yml");
+        fs_err::write(&config, text).expect("config");
+        config.display().to_string()
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         Command::new(idp_test_support::bins::idp())
             .args(args)
@@ -83,23 +112,10 @@ async fn create_list_status_extend_destroy_with_terraform_on_moto() {
     let sdk = harness.sdk(REGION).await;
     let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
     let name = format!("e2e-{id}");
-    let aws = Aws {
-        bucket: format!("idp-e2e-state-{id}"),
-        table: format!("idp-e2e-locks-{id}"),
-        harness,
-        state: tempfile::tempdir().expect("a state directory"),
-    };
+    let aws = Aws::new(harness, id).await;
     let s3 = aws_sdk_s3::Client::new(&sdk);
-    s3.create_bucket()
-        .bucket(&aws.bucket)
-        .send()
-        .await
-        .expect("create the state bucket");
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    idp_test_support::moto::create_lock_table(&dynamodb, &aws.table).await;
-    let config = aws.state.path().join("config.yml");
-    fs_err::write(&config, "template: api-service\nhealth_check_path: /\n").expect("config");
-    let config = config.display().to_string();
+    let config = aws.config("template: api-service\nhealth_check_path: /\n");
 
     let created = aws.json(&[
         "create", "--name", &name, "--config", &config, "--ttl", "2h", "--yes",
@@ -149,6 +165,74 @@ async fn create_list_status_extend_destroy_with_terraform_on_moto() {
     let service = &status["service"];
     assert!(service["desired"].as_u64() >= Some(1), "{status}");
     assert_eq!(service["running"], 0, "moto starts no task: {status}");
+    assert!(
+        service["last_deployment"]["id"].is_string(),
+        "the last deployment: {status}"
+    );
+    let groups = service["target_groups"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the service's target groups: {status}"));
+    assert_eq!(groups.len(), 1, "{status}");
+    assert!(
+        groups[0]["target_group"]
+            .as_str()
+            .is_some_and(|arn| arn.contains(":targetgroup/")),
+        "{status}"
+    );
+    assert_eq!(
+        groups[0]["targets"],
+        serde_json::json!({}),
+        "moto registers no task: {status}"
+    );
+    let human = aws.run(&["status", &name]);
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.contains("targets:") && human.contains("no targets registered"),
+        "{human}"
+    );
+    // ECS Exec is on, so `idp exec` can open a session once a task runs: the task role may
+    // open the session channels (IAM, as moto holds it), and the service was created with
+    // `enableExecuteCommand` (in the state: moto's DescribeServices does not echo the flag).
+    let iam = aws_sdk_iam::Client::new(&sdk);
+    let policies = iam
+        .list_role_policies()
+        .role_name(format!("idp-{name}-ecs-task"))
+        .send()
+        .await
+        .expect("ListRolePolicies of the task role");
+    assert!(
+        policies
+            .policy_names()
+            .iter()
+            .any(|p| p == "ecs-exec-channels"),
+        "{policies:?}"
+    );
+    let state = s3
+        .get_object()
+        .bucket(&aws.bucket)
+        .key(format!("environments/{name}/terraform.tfstate"))
+        .send()
+        .await
+        .expect("the state")
+        .body
+        .collect()
+        .await
+        .expect("the state's body")
+        .into_bytes();
+    let state: Value = serde_json::from_slice(&state).expect("the state is JSON");
+    let service_exec = state["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["type"] == "aws_ecs_service")
+        .flat_map(|r| r["instances"].as_array().into_iter().flatten())
+        .map(|i| i["attributes"]["enable_execute_command"].clone())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        service_exec,
+        [Value::Bool(true)],
+        "the service in the state"
+    );
 
     let extended = aws.json(&["extend", &name, "--ttl", "1d"]);
     assert_eq!(extended["outcome"], "extended", "{extended}");
@@ -205,4 +289,62 @@ async fn create_list_status_extend_destroy_with_terraform_on_moto() {
         .and_then(|rows| rows.iter().find(|r| r["name"] == name.as_str()))
         .expect("the tombstone");
     assert_eq!(row["status"], "destroyed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweep_destroys_an_environment_whose_ttl_ran_out() {
+    let Some(harness) = Harness::from_env() else {
+        return;
+    };
+    let sdk = harness.sdk(REGION).await;
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    let name = format!("sweep-{id}");
+    let aws = Aws::new(harness, id).await;
+    let config = aws.config("template: scheduled-worker\nschedule_expression: rate(1 hour)\n");
+    let created = aws.json(&[
+        "--ttl-min",
+        "1m",
+        "create",
+        "--name",
+        &name,
+        "--config",
+        &config,
+        "--ttl",
+        "1m",
+        "--yes",
+    ]);
+    assert_eq!(created["outcome"], "created", "{created}");
+    let expires: chrono::DateTime<chrono::Utc> = created["environment"]["expires_at"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("an expiry");
+    let early = aws.json(&["sweep", "--dry-run"]);
+    let due = |report: &Value| {
+        report["actions"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["name"] == name.as_str()))
+    };
+    // The apply may outlast the minute; then the first dry run already sees it due.
+    let now = chrono::Utc::now();
+    assert_eq!(due(&early), now > expires, "{early}");
+    if let Ok(left) = (expires - now).to_std() {
+        tokio::time::sleep(left + std::time::Duration::from_secs(1)).await;
+    }
+    let swept = aws.json(&["sweep"]);
+    let action = swept["actions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["name"] == name.as_str()))
+        .unwrap_or_else(|| panic!("{name} swept: {swept}"));
+    assert_eq!(
+        (action["reason"].as_str(), action["outcome"].as_str()),
+        (Some("expired"), Some("destroyed")),
+        "{swept}"
+    );
+    let leftovers = Leftovers::new(sdk);
+    let left = leftovers
+        .live(leftovers.tagged("idp:environment", &name).await)
+        .await;
+    assert!(left.is_empty(), "moto still holds {left:?}");
+    let status = aws.json(&["status", &name]);
+    assert_eq!(status["environment"]["status"], "destroyed", "{status}");
 }

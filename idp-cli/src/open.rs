@@ -42,7 +42,17 @@ pub(crate) fn options(cli: &Cli) -> Options {
             inputs.alb_access_logs_bucket.clone(),
         )
         .set(Key::AwsCostCenter, inputs.cost_center.clone())
+        .set(
+            Key::AwsNatGatewayPerAz,
+            inputs.nat_gateway_per_az.map(|b| b.to_string()),
+        )
+        .set(
+            Key::AwsVpcFlowLogs,
+            inputs.vpc_flow_logs.map(|b| b.to_string()),
+        )
         .set(Key::GithubRepo, cli.repo.clone())
+        .set(Key::TtlMin, cli.ttl_min.clone())
+        .set(Key::TtlMax, cli.ttl_max.clone())
 }
 
 /// The settings file's path.

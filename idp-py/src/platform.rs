@@ -125,7 +125,7 @@ impl Platform {
     /// `templates_dir`. `endpoint_url` points every AWS client at another endpoint (a local AWS
     /// double); credentials come from `profile` or the standard AWS chain. The template inputs
     /// (`acm_certificate_arn`, `route53_zone_id`, `preview_domain`, `alb_access_logs_bucket`,
-    /// `cost_center`) reach every environment's tfvars. An argument left out comes from its
+    /// `cost_center`, `nat_gateway_per_az`, `vpc_flow_logs`) reach every environment's tfvars. An argument left out comes from its
     /// `IDP_*` variable, else the settings file, else the default, exactly as for the CLI.
     #[staticmethod]
     #[pyo3(signature = (
@@ -143,6 +143,8 @@ impl Platform {
         preview_domain=None,
         alb_access_logs_bucket=None,
         cost_center=None,
+        nat_gateway_per_az=None,
+        vpc_flow_logs=None,
     ))]
     #[allow(
         clippy::too_many_arguments,
@@ -163,8 +165,11 @@ impl Platform {
         preview_domain: Option<String>,
         alb_access_logs_bucket: Option<String>,
         cost_center: Option<String>,
+        nat_gateway_per_az: Option<bool>,
+        vpc_flow_logs: Option<bool>,
     ) -> PyResult<Self> {
         let path = |p: Option<PathBuf>| p.map(|p| p.display().to_string());
+        let switch = |b: Option<bool>| b.map(|b| b.to_string());
         let options = Options::new()
             .set(Key::Backend, Some("aws"))
             .set(Key::AwsStateBucket, state_bucket)
@@ -179,7 +184,9 @@ impl Platform {
             .set(Key::AwsRoute53ZoneId, route53_zone_id)
             .set(Key::AwsPreviewDomain, preview_domain)
             .set(Key::AwsAlbAccessLogsBucket, alb_access_logs_bucket)
-            .set(Key::AwsCostCenter, cost_center);
+            .set(Key::AwsCostCenter, cost_center)
+            .set(Key::AwsNatGatewayPerAz, switch(nat_gateway_per_az))
+            .set(Key::AwsVpcFlowLogs, switch(vpc_flow_logs));
         let (inner, description) = block_on(py, async move {
             let resolved = open::resolve(&options)?;
             let get = |k: Key| resolved.get(k).unwrap_or_default().to_owned();

@@ -66,6 +66,8 @@ def test_create_on_aws_hands_the_provisioner_the_contract_tfvars(
         preview_domain=inputs["preview_domain"],
         alb_access_logs_bucket=inputs["alb_access_logs_bucket"],
         cost_center=inputs["cost_center"],
+        nat_gateway_per_az=inputs["nat_gateway_per_az"] == "true",
+        vpc_flow_logs=inputs["vpc_flow_logs"] == "true",
     )
     # The keys of config.yml, as keyword arguments.
     platform.create(

@@ -39,6 +39,8 @@ fn setup_on_aws_writes_the_contract_tfvars() {
             input("alb_access_logs_bucket"),
         ),
         ("IDP_COST_CENTER", input("cost_center")),
+        ("IDP_NAT_GATEWAY_PER_AZ", input("nat_gateway_per_az")),
+        ("IDP_VPC_FLOW_LOGS", input("vpc_flow_logs")),
     ];
     let extra: Vec<(&str, &str)> = workflow_inputs
         .iter()

@@ -124,6 +124,13 @@ pub(crate) fn status(report: &StatusReport, out: Output) {
                 }
             ));
         }
+        for group in &svc.target_groups {
+            line(&format!(
+                "  targets:   {}: {}",
+                group.name(),
+                group.summary()
+            ));
+        }
     }
     for w in &report.warnings {
         diag(&format!("warning: {w}"));

@@ -24,6 +24,11 @@ async fn create_on_aws_hands_the_provisioner_the_contract_tfvars() {
         .args(["--preview-domain", &input("preview_domain")])
         .args(["--alb-access-logs-bucket", &input("alb_access_logs_bucket")])
         .args(["--cost-center", &input("cost_center")])
+        .arg(format!(
+            "--nat-gateway-per-az={}",
+            input("nat_gateway_per_az")
+        ))
+        .args(["--vpc-flow-logs", &input("vpc_flow_logs")])
         .args(["create", "--name", &input("environment_name"), "--yes"])
         .args(["--owner", &input("owner")])
         .arg("--config")

@@ -4,6 +4,7 @@
 //! change. ECS is the production backend; the memory and local adapters keep the same state
 //! machine.
 
+use std::collections::BTreeMap;
 use std::fmt::{self, Debug};
 
 use async_trait::async_trait;
@@ -74,6 +75,59 @@ pub struct DeploymentInfo {
     pub failed_tasks: u32,
 }
 
+/// What a load balancer's target group says of the service's tasks (ELB `DescribeTargetHealth`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetGroupHealth {
+    /// The target group's ARN.
+    pub target_group: String,
+    /// How many targets are in each state (`healthy`, `unhealthy`, `initial`, `draining`,
+    /// `unused`, `unavailable`); no entry: no target in that state.
+    pub targets: BTreeMap<String, u32>,
+    /// Why targets are not healthy, each reason once (`Target.FailedHealthChecks: Health
+    /// checks failed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// The target group could not be asked; the service's own counts are still shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl TargetGroupHealth {
+    /// The target group's name: the ARN's `targetgroup/NAME/…` part, else the whole ARN.
+    pub fn name(&self) -> &str {
+        self.target_group
+            .split_once(":targetgroup/")
+            .and_then(|(_, rest)| rest.split('/').next())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.target_group)
+    }
+
+    /// One line: `2 healthy, 1 unhealthy`, or why there is nothing to count.
+    pub fn summary(&self) -> String {
+        if let Some(e) = &self.error {
+            return format!("unknown ({e})");
+        }
+        if self.targets.is_empty() {
+            return "no targets registered".to_owned();
+        }
+        let counts: Vec<String> = self
+            .targets
+            .iter()
+            .map(|(state, n)| format!("{n} {state}"))
+            .collect();
+        let mut line = counts.join(", ");
+        if !self.reasons.is_empty() {
+            line.push_str(&format!(" ({})", self.reasons.join("; ")));
+        }
+        line
+    }
+
+    /// How many targets are in `state`.
+    pub fn count(&self, state: &str) -> u32 {
+        self.targets.get(state).copied().unwrap_or(0)
+    }
+}
+
 /// The health of a service at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceHealth {
@@ -87,13 +141,19 @@ pub struct ServiceHealth {
     pub pending: u32,
     /// The newest deployment (ECS `PRIMARY`), if any.
     pub last_deployment: Option<DeploymentInfo>,
+    /// The target groups the service registers its tasks in (none without a load balancer,
+    /// or on a backend that has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_groups: Vec<TargetGroupHealth>,
 }
 
 impl ServiceHealth {
-    /// Whether the service is active, its newest deployment completed and all wanted tasks run.
+    /// Whether the service is active, its newest deployment completed, all wanted tasks run
+    /// and no load balancer reports a target unhealthy.
     pub fn is_healthy(&self) -> bool {
         self.status == ServiceStatus::Active
             && self.running >= self.desired
+            && self.target_groups.iter().all(|t| t.count("unhealthy") == 0)
             && self
                 .last_deployment
                 .as_ref()
@@ -204,4 +264,42 @@ pub trait Deployer: Debug + Send + Sync + 'static {
         target: &ExecTarget,
         command: &[String],
     ) -> Result<ExecOutcome, DeployError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(targets: &[(&str, u32)], reasons: &[&str]) -> TargetGroupHealth {
+        TargetGroupHealth {
+            target_group: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/idp-pr-7-tg/0123abcd".into(),
+            targets: targets.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect(),
+            reasons: reasons.iter().map(|r| (*r).to_owned()).collect(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_target_group_is_named_and_summed_up_in_one_line() {
+        let g = group(
+            &[("healthy", 2), ("unhealthy", 1)],
+            &["Target.Timeout: Request timed out"],
+        );
+        assert_eq!(g.name(), "idp-pr-7-tg");
+        assert_eq!(
+            g.summary(),
+            "2 healthy, 1 unhealthy (Target.Timeout: Request timed out)"
+        );
+        assert_eq!(group(&[], &[]).summary(), "no targets registered");
+        let odd = TargetGroupHealth {
+            target_group: "tg".into(),
+            error: Some("`elasticloadbalancing` is unavailable".into()),
+            ..group(&[], &[])
+        };
+        assert_eq!(odd.name(), "tg");
+        assert_eq!(
+            odd.summary(),
+            "unknown (`elasticloadbalancing` is unavailable)"
+        );
+    }
 }

@@ -67,9 +67,20 @@ env_vars! {
     /// The `idp:cost-center` tag of every resource; default `engineering` (setting
     /// `aws.costCenter`).
     IDP_COST_CENTER,
+    /// `true`: an environment's own VPC gets one NAT gateway per availability zone; default
+    /// `false`, one NAT gateway (setting `aws.natGatewayPerAz`).
+    IDP_NAT_GATEWAY_PER_AZ,
+    /// `true`: an environment's own VPC sends its flow logs to CloudWatch Logs; default `false`
+    /// (setting `aws.vpcFlowLogs`).
+    IDP_VPC_FLOW_LOGS,
     /// The `owner/name` repository whose workflows `--via-github` dispatches (setting
     /// `github.repo`).
     IDP_GITHUB_REPO,
+    /// The shortest TTL an environment may be given; default `1h` (setting `ttl.min`).
+    IDP_TTL_MIN,
+    /// The longest TTL an environment may be given or extended to; default `30d` (setting
+    /// `ttl.max`).
+    IDP_TTL_MAX,
     /// The settings file; default `$XDG_CONFIG_HOME/idp/config.toml`.
     IDP_CONFIG_FILE,
     /// The file the GitHub token is kept in; setting it forces the file store.

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 use crate::backend::Backend;
 use crate::domain::tfvars::{DEFAULT_COST_CENTER, PlatformVars};
+use crate::domain::ttl::{Ttl, TtlPolicy};
 use crate::error::Result;
 use crate::platform::{Platform, Settings};
 use crate::setup::env_vars;
@@ -158,10 +159,14 @@ pub fn backend_choice(resolved: &Resolved, data_dir: Option<PathBuf>) -> Result<
 
 /// The platform settings `resolved` gives: the image repository, the default region, the
 /// template inputs of every environment and the acting user (from the environment).
-pub fn platform_settings(resolved: &Resolved) -> Settings {
+///
+/// Fails when `ttl.min` is longer than `ttl.max`.
+pub fn platform_settings(resolved: &Resolved) -> Result<Settings> {
     let text = |k: Key| resolved.get(k).unwrap_or_default().to_owned();
+    // Validated when resolved: anything but a `true` spelling is off.
+    let switch = |k: Key| resolved.get(k).and_then(settings::parse_bool) == Some(true);
     let defaults = Settings::default();
-    Settings {
+    Ok(Settings {
         image_repository: resolved
             .get(Key::AwsEcrRepo)
             .map_or(defaults.image_repository.clone(), str::to_owned),
@@ -178,12 +183,28 @@ pub fn platform_settings(resolved: &Resolved) -> Settings {
                 .get(Key::AwsCostCenter)
                 .unwrap_or(DEFAULT_COST_CENTER)
                 .to_owned(),
-            // Not settings yet: the templates' defaults (one NAT gateway, no flow logs).
-            ..PlatformVars::default()
+            nat_gateway_per_az: switch(Key::AwsNatGatewayPerAz),
+            enable_flow_logs: switch(Key::AwsVpcFlowLogs),
         },
         actor: env_vars::actor(),
+        ttl_policy: ttl_policy(resolved)?,
         ..defaults
-    }
+    })
+}
+
+/// The TTL bounds `ttl.min` and `ttl.max` give (each checked when it was resolved).
+fn ttl_policy(resolved: &Resolved) -> Result<TtlPolicy> {
+    let defaults = TtlPolicy::default();
+    let bound = |k: Key, default: Ttl| {
+        resolved
+            .get(k)
+            .and_then(|v| Ttl::parse(v).ok())
+            .unwrap_or(default)
+    };
+    Ok(TtlPolicy::new(
+        bound(Key::TtlMin, defaults.min),
+        bound(Key::TtlMax, defaults.max),
+    )?)
 }
 
 /// Resolve `options` and open the platform they select.
@@ -195,7 +216,7 @@ pub async fn open(options: &Options) -> Result<Platform> {
 /// whether to attach the GitHub forge).
 pub async fn open_resolved(resolved: &Resolved, options: &Options) -> Result<Platform> {
     let choice = backend_choice(resolved, options.data_dir.clone())?;
-    let platform = open_backend(choice, platform_settings(resolved)).await?;
+    let platform = open_backend(choice, platform_settings(resolved)?).await?;
     #[cfg(feature = "github")]
     if options.github_forge {
         return github::attach(platform);
@@ -346,7 +367,7 @@ mod tests {
         ]);
         let resolved = resolve_layers(&flags, &env, &file);
         assert_eq!(resolved.origin(Key::AwsCostCenter), Some(Origin::Default));
-        let vars = platform_settings(&resolved).platform_vars;
+        let vars = platform_settings(&resolved).unwrap().platform_vars;
         assert_eq!(
             vars,
             PlatformVars {
@@ -359,6 +380,37 @@ mod tests {
                 ..PlatformVars::default()
             }
         );
+    }
+
+    #[test]
+    fn the_switches_and_the_ttl_bounds_reach_the_platform_settings() {
+        let defaults = platform_settings(&resolve_layers(
+            &Values::new(),
+            &Values::new(),
+            &Values::new(),
+        ))
+        .unwrap();
+        assert!(
+            !defaults.platform_vars.nat_gateway_per_az && !defaults.platform_vars.enable_flow_logs
+        );
+        assert_eq!(defaults.ttl_policy, TtlPolicy::default());
+        let flags = layer(&[(Key::AwsNatGatewayPerAz, "yes"), (Key::TtlMin, "1m")]);
+        let file = layer(&[(Key::AwsVpcFlowLogs, "true"), (Key::TtlMax, "2h")]);
+        let settings = platform_settings(&resolve_layers(&flags, &Values::new(), &file)).unwrap();
+        assert!(
+            settings.platform_vars.nat_gateway_per_az && settings.platform_vars.enable_flow_logs
+        );
+        assert_eq!(
+            (
+                settings.ttl_policy.min.to_string(),
+                settings.ttl_policy.max.to_string()
+            ),
+            ("1m".to_owned(), "2h".to_owned())
+        );
+        let inverted = layer(&[(Key::TtlMin, "3d"), (Key::TtlMax, "1d")]);
+        let err = platform_settings(&resolve_layers(&inverted, &Values::new(), &Values::new()))
+            .unwrap_err();
+        assert!(err.to_string().contains("longer than its maximum"), "{err}");
     }
 
     #[test]

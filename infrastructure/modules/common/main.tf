@@ -116,3 +116,27 @@ resource "aws_iam_role" "task" {
 
   tags = merge(var.tags, { Name = "${local.name}-ecs-task" })
 }
+
+# ECS Exec: the SSM agent in the task opens its control and data channels as the task role.
+data "aws_iam_policy_document" "exec" {
+  count = var.enable_execute_command ? 1 : 0
+
+  statement {
+    sid = "EcsExecChannels"
+    actions = [
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ]
+    resources = ["*"] # The ssmmessages actions have no resource-level permissions.
+  }
+}
+
+resource "aws_iam_role_policy" "exec" {
+  count = var.enable_execute_command ? 1 : 0
+
+  name   = "ecs-exec-channels"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.exec[0].json
+}

@@ -41,6 +41,12 @@ variable "container_insights" {
   }
 }
 
+variable "enable_execute_command" {
+  type        = bool
+  description = "Let the task role open ECS Exec sessions (`idp exec`, `aws ecs execute-command`): the four `ssmmessages` channel actions. Pair it with `enable_execute_command` on the service."
+  default     = false
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags added to every resource (on top of the provider's default_tags). `idp:managed` may only be `true`."

@@ -260,6 +260,7 @@ resource "aws_ecs_service" "this" {
   health_check_grace_period_seconds = 60
   propagate_tags                    = "SERVICE"
   enable_ecs_managed_tags           = true
+  enable_execute_command            = var.enable_execute_command
 
   network_configuration {
     subnets          = var.private_subnet_ids

@@ -179,6 +179,12 @@ variable "access_logs_bucket" {
   default     = ""
 }
 
+variable "enable_execute_command" {
+  type        = bool
+  description = "ECS Exec on the service's tasks (`idp exec`); the task role needs the `ssmmessages` channel actions (module `common`, `enable_execute_command`)."
+  default     = false
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags added to every resource (on top of the provider's default_tags). `idp:managed` may only be `true`."

@@ -87,6 +87,9 @@ module "common" {
   log_retention_days = var.log_retention_days
   secret_arns        = concat([module.database.secret_arn], local.user_secret_arns)
   tags               = local.tags
+
+  # `idp exec NAME -- CMD` opens an ECS Exec session in a running task.
+  enable_execute_command = true
 }
 
 module "service" {
@@ -116,6 +119,8 @@ module "service" {
   route53_zone_id     = var.route53_zone_id
   domain_name         = var.preview_domain
   access_logs_bucket  = var.alb_access_logs_bucket
+
+  enable_execute_command = true
 
   tags = local.tags
 }

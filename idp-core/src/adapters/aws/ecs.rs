@@ -1,20 +1,24 @@
 //! The `Deployer` port on ECS services.
 //!
 //! A redeploy is `UpdateService --force-new-deployment`, which ECS answers with the service and
-//! its new `PRIMARY` deployment; health is `DescribeServices`. The adapter reports what ECS says
-//! and leaves waiting and judging to the use case.
+//! its new `PRIMARY` deployment; health is `DescribeServices`, plus `DescribeTargetHealth` of
+//! every target group the service registers its tasks in. The adapter reports what ECS and the
+//! load balancer say and leaves waiting and judging to the use case.
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ecs::Client;
 use aws_sdk_ecs::config::http::HttpResponse;
 use aws_sdk_ecs::error::SdkError;
 use aws_sdk_ecs::types::{Deployment, DeploymentRolloutState, Service};
+use aws_sdk_elasticloadbalancingv2::types::TargetHealthDescription;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::error::{Failure, UnexpectedAnswer};
 use crate::ports::{
     DeployError, Deployer, DeploymentInfo, ExecOutcome, ExecTarget, RolloutState, ServiceHealth,
-    ServiceStatus,
+    ServiceStatus, TargetGroupHealth,
 };
 
 /// The client side of an ECS ExecuteCommand session (the AWS CLI uses the same program).
@@ -29,12 +33,91 @@ const BACKEND: &str = "ecs";
 #[derive(Debug, Clone)]
 pub struct EcsDeployer {
     client: Client,
+    load_balancers: Option<aws_sdk_elasticloadbalancingv2::Client>,
 }
 
 impl EcsDeployer {
-    /// A deployer reaching ECS through `client`.
+    /// A deployer reaching ECS through `client`; it reports no target health.
     pub fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            load_balancers: None,
+        }
+    }
+
+    /// The same deployer, asking Elastic Load Balancing through `client` for the health of the
+    /// service's targets.
+    pub fn with_load_balancers(mut self, client: aws_sdk_elasticloadbalancingv2::Client) -> Self {
+        self.load_balancers = Some(client);
+        self
+    }
+
+    /// The health of each target group of `service`; a group that cannot be asked says why.
+    async fn target_groups(&self, service: &Service) -> Vec<TargetGroupHealth> {
+        let Some(elb) = &self.load_balancers else {
+            return Vec::new();
+        };
+        let mut groups = Vec::new();
+        for arn in service
+            .load_balancers()
+            .iter()
+            .filter_map(|lb| lb.target_group_arn())
+        {
+            let answer = elb
+                .describe_target_health()
+                .target_group_arn(arn)
+                .send()
+                .await;
+            groups.push(match answer {
+                Ok(out) => target_group_health(arn, out.target_health_descriptions()),
+                Err(err) => TargetGroupHealth {
+                    target_group: arn.to_owned(),
+                    targets: BTreeMap::new(),
+                    reasons: Vec::new(),
+                    error: Some(
+                        Failure::new(err, "DescribeTargetHealth", arn.to_owned())
+                            .into_deploy(BACKEND_ELB)
+                            .to_string(),
+                    ),
+                },
+            });
+        }
+        groups
+    }
+}
+
+const BACKEND_ELB: &str = "elasticloadbalancing";
+
+/// Targets counted by state, with each distinct reason of the ones not healthy.
+fn target_group_health(arn: &str, targets: &[TargetHealthDescription]) -> TargetGroupHealth {
+    let mut counts = BTreeMap::new();
+    let mut reasons: Vec<String> = Vec::new();
+    for t in targets {
+        let health = t.target_health();
+        let state = health
+            .and_then(|h| h.state())
+            .map_or("unknown", |s| s.as_str())
+            .to_owned();
+        if state != "healthy"
+            && let Some(h) = health
+        {
+            let reason = match (h.reason(), h.description()) {
+                (Some(r), Some(d)) => format!("{}: {d}", r.as_str()),
+                (Some(r), None) => r.as_str().to_owned(),
+                (None, Some(d)) => d.to_owned(),
+                (None, None) => String::new(),
+            };
+            if !reason.is_empty() && !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
+        *counts.entry(state).or_insert(0) += 1;
+    }
+    TargetGroupHealth {
+        target_group: arn.to_owned(),
+        targets: counts,
+        reasons,
+        error: None,
     }
 }
 
@@ -108,6 +191,7 @@ fn health(service: &Service) -> ServiceHealth {
             rollout_state: rollout_state(d.rollout_state()),
             failed_tasks: count(d.failed_tasks()),
         }),
+        target_groups: Vec::new(),
     }
 }
 
@@ -175,7 +259,11 @@ impl Deployer for EcsDeployer {
         };
         // An unknown service is a `failures` entry with reason `MISSING`, not an error.
         match output.services().first() {
-            Some(found) => Ok(health(found)),
+            Some(found) => {
+                let mut health = health(found);
+                health.target_groups = self.target_groups(found).await;
+                Ok(health)
+            }
             None => Err(not_found(cluster, service)),
         }
     }
@@ -408,7 +496,54 @@ mod tests {
                 rollout_state: RolloutState::Failed,
                 failed_tasks: 3,
             }),
+            target_groups: Vec::new(),
         };
         assert_eq!(health(&service), expected);
+    }
+
+    #[test]
+    fn targets_are_counted_by_state_with_each_reason_once() {
+        use aws_sdk_elasticloadbalancingv2::types::{
+            TargetHealth, TargetHealthReasonEnum, TargetHealthStateEnum,
+        };
+        let target = |state, reason: Option<TargetHealthReasonEnum>| {
+            let mut health = TargetHealth::builder().state(state);
+            if let Some(r) = reason {
+                health = health.reason(r).description("Health checks failed");
+            }
+            TargetHealthDescription::builder()
+                .target_health(health.build())
+                .build()
+        };
+        let failed = Some(TargetHealthReasonEnum::FailedHealthChecks);
+        let group = target_group_health(
+            "arn:tg",
+            &[
+                target(TargetHealthStateEnum::Healthy, None),
+                target(TargetHealthStateEnum::Unhealthy, failed.clone()),
+                target(TargetHealthStateEnum::Unhealthy, failed),
+                target(TargetHealthStateEnum::Initial, None),
+            ],
+        );
+        assert_eq!(
+            (
+                group.count("healthy"),
+                group.count("unhealthy"),
+                group.count("initial"),
+                group.count("draining")
+            ),
+            (1, 2, 1, 0)
+        );
+        assert_eq!(
+            group.reasons,
+            ["Target.FailedHealthChecks: Health checks failed"]
+        );
+        let mut service = health(&Service::builder().status("ACTIVE").build());
+        assert!(service.is_healthy());
+        service.target_groups.push(group);
+        assert!(
+            !service.is_healthy(),
+            "an unhealthy target makes the service unhealthy"
+        );
     }
 }

@@ -160,7 +160,8 @@ impl AwsAdapters {
                 aws_sdk_dynamodb::Client::new(sdk),
                 cfg.lock_table.clone(),
             ),
-            deployer: EcsDeployer::new(aws_sdk_ecs::Client::new(sdk)),
+            deployer: EcsDeployer::new(aws_sdk_ecs::Client::new(sdk))
+                .with_load_balancers(aws_sdk_elasticloadbalancingv2::Client::new(sdk)),
             logs: CloudWatchLogSource::new(aws_sdk_cloudwatchlogs::Client::new(sdk)),
             registry: EcrRegistry::new(aws_sdk_ecr::Client::new(sdk)),
         }

@@ -34,6 +34,7 @@ impl DeployerState {
                 rollout_state: RolloutState::Completed,
                 failed_tasks: 0,
             }),
+            target_groups: Vec::new(),
         };
         self.services.insert(service_key(cluster, service), health);
     }

@@ -57,12 +57,22 @@ pub fn parse(text: &str, file: &str) -> Result<Values, SettingsError> {
                 e.to_string(),
             )
         })?;
-        let text_value = value.as_str().ok_or_else(|| {
-            at(
-                locate(key.as_str().rsplit('.').next().unwrap_or_default()),
-                format!("`{key}` must be a string, e.g. {key} = \"...\" (quoted)"),
-            )
-        })?;
+        // The two switches may be TOML booleans (`vpcFlowLogs = true`) as well as strings.
+        let text_value = match value {
+            toml::Value::Boolean(b) if key.is_switch() => {
+                if *b {
+                    "true"
+                } else {
+                    "false"
+                }
+            }
+            v => v.as_str().ok_or_else(|| {
+                at(
+                    locate(key.as_str().rsplit('.').next().unwrap_or_default()),
+                    format!("`{key}` must be a string, e.g. {key} = \"...\" (quoted)"),
+                )
+            })?,
+        };
         key.validate(text_value).map_err(|e| {
             at(
                 locate(key.as_str().rsplit('.').next().unwrap_or_default()),

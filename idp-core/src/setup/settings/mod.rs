@@ -32,6 +32,7 @@ use serde::Serialize;
 
 use crate::domain::event::Repository;
 use crate::domain::tfvars::DEFAULT_COST_CENTER;
+use crate::domain::ttl::Ttl;
 use crate::error::Error;
 use crate::setup::env_vars::{self, EnvVars};
 
@@ -71,8 +72,17 @@ pub enum Key {
     AwsAlbAccessLogsBucket,
     /// `aws.costCenter`: the `idp:cost-center` tag of every resource.
     AwsCostCenter,
+    /// `aws.natGatewayPerAz`: an environment's own VPC gets one NAT gateway per availability
+    /// zone (`true`) or one for all (`false`, the default).
+    AwsNatGatewayPerAz,
+    /// `aws.vpcFlowLogs`: an environment's own VPC sends its flow logs to CloudWatch Logs.
+    AwsVpcFlowLogs,
     /// `github.repo`: the `owner/name` repository whose workflows `--via-github` dispatches.
     GithubRepo,
+    /// `ttl.min`: the shortest TTL an environment may be given.
+    TtlMin,
+    /// `ttl.max`: the longest TTL an environment may be given or extended to.
+    TtlMax,
 }
 
 impl From<Key> for &'static str {
@@ -89,7 +99,7 @@ impl std::fmt::Display for Key {
 
 impl Key {
     /// Every key, in the order `idp config list` shows them.
-    pub const ALL: [Key; 16] = [
+    pub const ALL: [Key; 20] = [
         Key::Backend,
         Key::StateDir,
         Key::AwsStateBucket,
@@ -105,7 +115,11 @@ impl Key {
         Key::AwsPreviewDomain,
         Key::AwsAlbAccessLogsBucket,
         Key::AwsCostCenter,
+        Key::AwsNatGatewayPerAz,
+        Key::AwsVpcFlowLogs,
         Key::GithubRepo,
+        Key::TtlMin,
+        Key::TtlMax,
     ];
 
     /// The dotted name, e.g. `aws.stateBucket`.
@@ -126,7 +140,11 @@ impl Key {
             Key::AwsPreviewDomain => "aws.previewDomain",
             Key::AwsAlbAccessLogsBucket => "aws.albAccessLogsBucket",
             Key::AwsCostCenter => "aws.costCenter",
+            Key::AwsNatGatewayPerAz => "aws.natGatewayPerAz",
+            Key::AwsVpcFlowLogs => "aws.vpcFlowLogs",
             Key::GithubRepo => "github.repo",
+            Key::TtlMin => "ttl.min",
+            Key::TtlMax => "ttl.max",
         }
     }
 
@@ -148,7 +166,11 @@ impl Key {
             Key::AwsPreviewDomain => EnvVars::IDP_PREVIEW_DOMAIN,
             Key::AwsAlbAccessLogsBucket => EnvVars::IDP_ALB_ACCESS_LOGS_BUCKET,
             Key::AwsCostCenter => EnvVars::IDP_COST_CENTER,
+            Key::AwsNatGatewayPerAz => EnvVars::IDP_NAT_GATEWAY_PER_AZ,
+            Key::AwsVpcFlowLogs => EnvVars::IDP_VPC_FLOW_LOGS,
             Key::GithubRepo => EnvVars::IDP_GITHUB_REPO,
+            Key::TtlMin => EnvVars::IDP_TTL_MIN,
+            Key::TtlMax => EnvVars::IDP_TTL_MAX,
         }
     }
 
@@ -170,7 +192,11 @@ impl Key {
             Key::AwsPreviewDomain => "--preview-domain",
             Key::AwsAlbAccessLogsBucket => "--alb-access-logs-bucket",
             Key::AwsCostCenter => "--cost-center",
+            Key::AwsNatGatewayPerAz => "--nat-gateway-per-az",
+            Key::AwsVpcFlowLogs => "--vpc-flow-logs",
             Key::GithubRepo => "--repo",
+            Key::TtlMin => "--ttl-min",
+            Key::TtlMax => "--ttl-max",
         }
     }
 
@@ -182,6 +208,9 @@ impl Key {
             Key::AwsTemplatesDir => Some(DEFAULT_TEMPLATES_DIR),
             Key::AwsTofu => Some(DEFAULT_TOFU),
             Key::AwsCostCenter => Some(DEFAULT_COST_CENTER),
+            Key::AwsNatGatewayPerAz | Key::AwsVpcFlowLogs => Some("false"),
+            Key::TtlMin => Some("1h"),
+            Key::TtlMax => Some("30d"),
             _ => None,
         }
     }
@@ -195,6 +224,11 @@ impl Key {
                 key: name.to_owned(),
                 suggestion: did_you_mean(name),
             })
+    }
+
+    /// Whether the key is an on/off switch (`true`/`false`).
+    pub fn is_switch(self) -> bool {
+        matches!(self, Key::AwsNatGatewayPerAz | Key::AwsVpcFlowLogs)
     }
 
     /// Check a value before it is stored.
@@ -215,6 +249,10 @@ impl Key {
                 Err(bad("an `http://` or `https://` URL"))
             }
             Key::GithubRepo if Repository::parse(value).is_none() => Err(bad(Repository::EXPECTED)),
+            _ if self.is_switch() && parse_bool(value).is_none() => Err(bad("`true` or `false`")),
+            Key::TtlMin | Key::TtlMax if Ttl::parse(value).is_err() => {
+                Err(bad("a TTL such as `30m`, `4h` or `7d`"))
+            }
             Key::AwsAcmCertificateArn
                 if !(value.starts_with("arn:") && value.contains(":acm:")) =>
             {
@@ -248,6 +286,16 @@ impl Key {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// A switch's value: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`, any case), else
+/// `None`.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
     }
 }
 

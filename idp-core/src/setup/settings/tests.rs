@@ -82,7 +82,7 @@ fn an_unknown_key_in_the_file_is_reported_with_its_line() {
     let err = parse("colour = \"x\"\n", "config.toml").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "config.toml:1:1: unknown setting `colour`: the settings are backend, stateDir, aws.stateBucket, aws.lockTable, aws.region, aws.endpointUrl, aws.profile, aws.ecrRepo, aws.templatesDir, aws.tofu, aws.acmCertificateArn, aws.route53ZoneId, aws.previewDomain, aws.albAccessLogsBucket, aws.costCenter, github.repo"
+        "config.toml:1:1: unknown setting `colour`: the settings are backend, stateDir, aws.stateBucket, aws.lockTable, aws.region, aws.endpointUrl, aws.profile, aws.ecrRepo, aws.templatesDir, aws.tofu, aws.acmCertificateArn, aws.route53ZoneId, aws.previewDomain, aws.albAccessLogsBucket, aws.costCenter, aws.natGatewayPerAz, aws.vpcFlowLogs, github.repo, ttl.min, ttl.max"
     );
     let err = parse("backend = 3\n", "f").unwrap_err();
     assert!(
@@ -165,4 +165,25 @@ fn save_then_load_gives_the_same_values() {
         load(&dir.path().join("missing.toml")).unwrap(),
         Values::new()
     );
+}
+
+#[test]
+fn switches_take_toml_booleans_or_strings_and_ttl_bounds_take_ttls() {
+    let v = parse(
+        "[aws]\nnatGatewayPerAz = true\nvpcFlowLogs = \"off\"\n[ttl]\nmin = \"10m\"\n",
+        "f",
+    )
+    .unwrap();
+    assert_eq!(
+        v.get(&Key::AwsNatGatewayPerAz).map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(v.get(&Key::AwsVpcFlowLogs).map(String::as_str), Some("off"));
+    assert_eq!(v.get(&Key::TtlMin).map(String::as_str), Some("10m"));
+    let err = parse("[aws]\nvpcFlowLogs = \"sometimes\"\n", "f").unwrap_err();
+    assert!(err.to_string().contains("`true` or `false`"), "{err}");
+    let err = parse("[ttl]\nmax = \"forever\"\n", "f").unwrap_err();
+    assert!(err.to_string().contains("a TTL such as"), "{err}");
+    let err = parse("[ttl]\nmin = 3\n", "f").unwrap_err();
+    assert!(err.to_string().contains("must be a string"), "{err}");
 }
