@@ -946,3 +946,34 @@ fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
         }
     }
 }
+
+/// `idp exec` on AWS needs ECS Exec on the service and the session channels on the task role;
+/// moto does not keep the service's flag, so the templates are checked here.
+#[test]
+fn the_http_templates_turn_on_ecs_exec_for_the_service_and_the_task_role() {
+    for template in ["api-service", "api-database"] {
+        let modules = blocks_in(&template_dir(template), "module");
+        for module in ["common", "service"] {
+            let (_, block) = modules
+                .iter()
+                .find(|(_, b)| first_label(b) == module)
+                .unwrap_or_else(|| panic!("{template} has no module `{module}`"));
+            assert_eq!(
+                attribute(block.body(), "enable_execute_command"),
+                Some(&Expression::Bool(true)),
+                "{template}: module `{module}` must set enable_execute_command = true"
+            );
+        }
+    }
+    let service = read(&infrastructure_dir().join("modules/ecs-service/main.tf"));
+    assert!(service.contains("enable_execute_command            = var.enable_execute_command"));
+    let common = read(&infrastructure_dir().join("modules/common/main.tf"));
+    for action in [
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ] {
+        assert!(common.contains(action), "the task role may {action}");
+    }
+}
