@@ -227,8 +227,11 @@ fn cache(world: &World, machine: &Machine, input: &dyn Fn(&str) -> String) -> Si
     }
     let bin = path.join("bin");
     fs_err::create_dir_all(&bin).expect("the cache directory");
-    fs_err::os::unix::fs::symlink(&world.idp_action, bin.join("idp-action"))
-        .expect("restore idp-action");
+    let restored = bin.join("idp-action");
+    if fs_err::symlink_metadata(&restored).is_ok() {
+        fs_err::remove_file(&restored).expect("replace an earlier restore");
+    }
+    fs_err::os::unix::fs::symlink(&world.idp_action, &restored).expect("restore idp-action");
     done(
         format!(
             "restored {} to {}",
