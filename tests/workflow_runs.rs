@@ -407,9 +407,9 @@ async fn a_branch_is_provisioned_redeployed_and_destroyed_by_the_consumer_workfl
         (
             meta["status"].as_str(),
             meta["commit"].as_str(),
-            meta["pr_number"].as_u64()
+            meta["branch"].as_str()
         ),
-        (Some("active"), Some(first.as_str()), Some(7)),
+        (Some("active"), Some(first.as_str()), Some(branch.as_str())),
         "{meta}"
     );
     assert!(
@@ -532,7 +532,11 @@ async fn the_ttl_sweep_destroys_an_expired_environment_and_refreshes_the_dashboa
     p.config("template: scheduled-worker\nschedule_expression: rate(1 hour)\nttl: 1h\n");
 
     // A push of a branch with no pull request: provisioned, no comment.
-    let run = p.run(APP, CONSUMER_WORKFLOW, &push_event(&branch, &"0".repeat(40), &sha()));
+    let run = p.run(
+        APP,
+        CONSUMER_WORKFLOW,
+        &push_event(&branch, &"0".repeat(40), &sha()),
+    );
     let env = run.job("setup").outputs["environment"].clone();
     assert_eq!(run.job("provision").outputs["status"], "active");
     let meta = p.metadata(&env).await;
