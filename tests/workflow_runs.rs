@@ -1,6 +1,9 @@
 //! The platform's workflow files end to end, as a GitHub runner runs them
 //! (`idp_test_support::runner`), with the machine's real Terraform against moto and the GitHub
-//! fake on loopback:
+//! fake on loopback.
+//!
+//! Long because one fixture (moto, the GitHub fake, the app and its git server) serves two
+//! scenarios that each run several workflows and check what each left in moto and GitHub:
 //!
 //! - the consumer's `examples/consumer/.github/workflows/preview-env.yml` on a push of a branch
 //!   (setup, then `provision.yml` through the reusable call: `tofu apply` of `api-service`,

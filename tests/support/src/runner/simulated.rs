@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::Outcome;
 use super::World;
-use super::exec::{Machine, copy_tree};
+use super::exec::Machine;
+use super::files::copy_tree;
 
 /// The actions simulated here, by `owner/repo`.
 const KNOWN: [&str; 6] = [
