@@ -356,6 +356,12 @@ fn composite(
         action.runs.using
     );
     for step in &action.runs.steps {
+        // GitHub refuses to load a composite action whose `run:` step names no shell.
+        assert!(
+            step.run.is_none() || step.shell.is_some(),
+            "{}: a composite action's `run:` step needs `shell:`",
+            dir.display()
+        );
         if let Some(uses) = &step.uses {
             assert!(
                 uses.starts_with("./") || simulated::knows(uses),

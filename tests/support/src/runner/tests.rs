@@ -282,3 +282,36 @@ fn an_unknown_action_stops_the_run_before_it_starts() {
     );
     runner(dir.path()).run("owner/app", ".github/workflows/x.yml", &push());
 }
+
+#[test]
+fn the_github_fields_of_an_event_are_derived_as_github_derives_them() {
+    let pr = Event::new(
+        "pull_request",
+        json!({"number": 7, "repository": {"full_name": "o/r"}, "pull_request": {
+            "head": {"ref": "feature/x", "sha": "h".repeat(40)}, "base": {"ref": "main"},
+            "merge_commit_sha": "m".repeat(40)}}),
+        "",
+    );
+    assert_eq!(
+        (pr.git_ref.as_str(), pr.ref_name(), pr.sha.as_str()),
+        ("refs/pull/7/merge", "7/merge", "m".repeat(40).as_str())
+    );
+    assert_eq!(
+        (pr.head_ref.as_str(), pr.base_ref.as_str()),
+        ("feature/x", "main")
+    );
+    let schedule = Event::new(
+        "schedule",
+        json!({"schedule": "17 */4 * * *", "repository": {"full_name": "o/r", "default_branch": "trunk"}}),
+        &"s".repeat(40),
+    );
+    assert_eq!(
+        (
+            schedule.git_ref.as_str(),
+            schedule.ref_name(),
+            schedule.sha.len()
+        ),
+        ("refs/heads/trunk", "trunk", 40)
+    );
+    assert_eq!(push().ref_name(), "topic");
+}

@@ -125,11 +125,11 @@ impl Event {
         event
     }
 
+    /// `github.ref_name`: `main` for `refs/heads/main`, `7/merge` for `refs/pull/7/merge`.
     pub(super) fn ref_name(&self) -> &str {
-        self.git_ref
-            .strip_prefix("refs/heads/")
-            .or_else(|| self.git_ref.strip_prefix("refs/tags/"))
-            .or_else(|| self.git_ref.strip_prefix("refs/"))
+        ["refs/heads/", "refs/tags/", "refs/pull/", "refs/"]
+            .iter()
+            .find_map(|prefix| self.git_ref.strip_prefix(prefix))
             .unwrap_or(&self.git_ref)
     }
 }
