@@ -8,12 +8,14 @@
 //! - [`tfvars_contract`]: the tfvars every frontend must hand the provisioner for one set of
 //!   inputs;
 //! - [`terraform`]: Terraform against moto for the stack suite (the harness's environment, the
-//!   slow resources of a run, what a stack left behind).
+//!   slow resources of a run, what a stack left behind);
+//! - [`runner`]: a GitHub Actions runner that runs the platform's workflow files on this machine.
 
 pub mod bins;
 pub mod fake_tofu;
 pub mod github_fake;
 pub mod moto;
+pub mod runner;
 pub mod terraform;
 pub mod tfvars_contract;
 

@@ -122,6 +122,8 @@ pub struct PullView<'a> {
     pub head_repo: &'a str,
     pub branch: &'a str,
     pub head_sha: &'a str,
+    /// When it was closed; `None`: open.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 pub fn pull(p: &PullView<'_>) -> Value {
@@ -131,7 +133,13 @@ pub fn pull(p: &PullView<'_>) -> Value {
     v["id"] = json!(number + 1_000_000);
     v["node_id"] = json!(format!("PR_{number}"));
     v["number"] = json!(number);
-    v["state"] = json!("open");
+    v["state"] = json!(if p.closed_at.is_some() {
+        "closed"
+    } else {
+        "open"
+    });
+    v["closed_at"] = json!(p.closed_at.map(time));
+    v["merged_at"] = Value::Null;
     v["locked"] = json!(false);
     v["url"] = json!(format!("{api}/pulls/{number}"));
     v["html_url"] = json!(format!("https://github.com/{repo}/pull/{number}"));

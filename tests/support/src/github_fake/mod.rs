@@ -78,6 +78,7 @@ struct Pull {
     head_sha: String,
     head_repo: String,
     open: bool,
+    closed_at: Option<DateTime<Utc>>,
     comments: Vec<FakeComment>,
 }
 
@@ -215,10 +216,22 @@ impl GitHubFake {
                 head_sha: head_sha.to_owned(),
                 head_repo: head_repo.to_owned(),
                 open: true,
+                closed_at: None,
                 comments: Vec::new(),
             });
             r.refs.insert(branch.to_owned());
             r.commits.insert(head_sha.to_owned());
+        });
+    }
+
+    /// Closes pull request `number` (its comments stay); it is no longer listed as open.
+    pub fn close_pr(&self, repo: &str, number: u64) {
+        let now = SystemClock.now();
+        self.with_repo(repo, |r| {
+            let pull = r.pulls.iter_mut().find(|p| p.number == number);
+            let pull = pull.unwrap_or_else(|| panic!("no pull request #{number} in {repo}"));
+            pull.open = false;
+            pull.closed_at = Some(now);
         });
     }
 

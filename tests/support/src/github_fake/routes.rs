@@ -317,6 +317,7 @@ fn answer(
                         head_repo: &p.head_repo,
                         branch: &p.branch,
                         head_sha: &p.head_sha,
+                        closed_at: p.closed_at,
                     })
                 })
                 .collect();
