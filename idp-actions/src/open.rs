@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use idp_core::domain::config::ConfigOptions;
 use idp_core::error::Result;
 use idp_core::platform::Platform;
 use idp_core::setup::env_vars::{self, EnvVars};
@@ -18,6 +19,12 @@ pub(crate) fn options() -> Options {
         github_forge: true,
         ..Options::new()
     }
+}
+
+/// What the repository's configuration is checked against: the TTL bounds the step's
+/// environment sets (`IDP_TTL_MIN` / `IDP_TTL_MAX`).
+pub(crate) fn config_options() -> Result<ConfigOptions> {
+    open::config_options(&open::resolve(&options())?)
 }
 
 /// The platform the step's environment selects.

@@ -12,7 +12,8 @@ use crate::exit::Code;
 use crate::render;
 
 pub(crate) async fn run(platform: &Platform, args: &CostArgs, out: Output) -> Result<Code> {
-    let mut config = config_file::load(args.config.as_deref())?;
+    let mut config =
+        config_file::load_with(args.config.as_deref(), &platform.settings.config_options())?;
     let req = match &args.name {
         Some(name) => {
             if args.template.is_some() || args.ttl.is_some() {

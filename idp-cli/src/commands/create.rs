@@ -14,7 +14,8 @@ use crate::render;
 
 pub(crate) async fn run(platform: &Platform, args: &CreateArgs, out: Output) -> Result<Code> {
     let name = super::env_name(&args.name)?;
-    let mut config = config_file::load(args.config.as_deref())?;
+    let mut config =
+        config_file::load_with(args.config.as_deref(), &platform.settings.config_options())?;
     if let Some(template) = &args.template {
         config.template = TemplateName::new(template).ok_or_else(|| Error::Refused {
             reason: "invalid_template".into(),

@@ -81,7 +81,8 @@ pub async fn plan(platform: &Platform, req: PlanRequest) -> Result<Plan> {
     let env = match &req.trigger {
         Trigger::Dispatch { inputs, .. } => {
             let inputs = DispatchInputs::from_inputs(inputs);
-            apply_dispatch_inputs(&mut config, &inputs)?;
+            let deploy = !matches!(req.expect, Some(Expect::Destroy));
+            apply_dispatch_inputs(&mut config, &inputs, deploy)?;
             match inputs.environment_name.as_deref() {
                 Some(name) => Some(EnvName::parse(name)?),
                 None => None,
@@ -124,7 +125,8 @@ pub async fn plan(platform: &Platform, req: PlanRequest) -> Result<Plan> {
     result
 }
 
-fn apply_dispatch_inputs(config: &mut Config, inputs: &DispatchInputs) -> Result<()> {
+/// `deploy`: whether the template is about to be applied (a destroy needs no schedule).
+fn apply_dispatch_inputs(config: &mut Config, inputs: &DispatchInputs, deploy: bool) -> Result<()> {
     if let Some(template) = inputs.template.as_deref().filter(|t| !t.is_empty()) {
         config.template = TemplateName::new(template).ok_or_else(|| Error::Refused {
             reason: "invalid_template".to_owned(),
@@ -134,6 +136,32 @@ fn apply_dispatch_inputs(config: &mut Config, inputs: &DispatchInputs) -> Result
                 crate::domain::template::BUILTIN_TEMPLATES.join(", ")
             ),
         })?;
+        // The config was validated for its own template; a dispatched one must fit it too.
+        let scheduled = config.template.as_str() == "scheduled-worker";
+        match (scheduled, config.schedule_expression.is_some() || !deploy) {
+            (true, false) => {
+                return Err(Error::Refused {
+                    reason: "invalid_template".to_owned(),
+                    message: "input `template`: `scheduled-worker` needs a `schedule_expression`, \
+                              and the repository's `.idp/config.yml` has none; add e.g. \
+                              `schedule_expression: rate(1 hour)` to it (with \
+                              `template: scheduled-worker`)"
+                        .to_owned(),
+                });
+            }
+            (false, true) if deploy => {
+                return Err(Error::Refused {
+                    reason: "invalid_template".to_owned(),
+                    message: format!(
+                        "input `template`: `{}` does not run on a schedule, but the repository's \
+                         `.idp/config.yml` sets `schedule_expression`; dispatch \
+                         `scheduled-worker`, or remove `schedule_expression`",
+                        config.template
+                    ),
+                });
+            }
+            _ => {}
+        }
     }
     if let Some(ttl) = inputs.ttl.as_deref().filter(|t| !t.is_empty()) {
         config.ttl = Ttl::parse(ttl)?;
@@ -519,6 +547,63 @@ mod tests {
                     reason: NoOpReason::AlreadyDestroyed
                 }
             ));
+        });
+    }
+
+    #[test]
+    fn a_dispatched_template_must_fit_the_configs_schedule() {
+        rt().block_on(async {
+            let (backend, _) = Backend::memory_at(now());
+            let platform = Platform::new(backend);
+            let with_template = |template: &str| {
+                let Trigger::Dispatch {
+                    repository,
+                    git_ref,
+                    mut inputs,
+                } = dispatch("demo")
+                else {
+                    unreachable!()
+                };
+                inputs.insert("template".to_owned(), template.to_owned());
+                Trigger::Dispatch {
+                    repository,
+                    git_ref,
+                    inputs,
+                }
+            };
+            let err = plan(
+                &platform,
+                request(with_template("scheduled-worker"), Expect::Deploy, true),
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                err.to_string().contains("needs a `schedule_expression`"),
+                "{err}"
+            );
+            assert!(
+                state::load(&*platform.backend.store, &EnvName::parse("demo").unwrap())
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "nothing is recorded for a refused dispatch"
+            );
+            // A destroy needs no schedule.
+            plan(
+                &platform,
+                request(with_template("scheduled-worker"), Expect::Destroy, true),
+            )
+            .await
+            .unwrap();
+
+            let mut scheduled = request(with_template("api-service"), Expect::Deploy, true);
+            scheduled.config.template = TemplateName::new("scheduled-worker").unwrap();
+            scheduled.config.schedule_expression = Some("rate(1 hour)".to_owned());
+            let err = plan(&platform, scheduled).await.unwrap_err();
+            assert!(
+                err.to_string().contains("does not run on a schedule"),
+                "{err}"
+            );
         });
     }
 

@@ -11,6 +11,7 @@
 use chrono::TimeDelta;
 
 use crate::backend::Backend;
+use crate::domain::config::ConfigOptions;
 use crate::domain::tfvars::PlatformVars;
 use crate::domain::ttl::TtlPolicy;
 
@@ -50,6 +51,17 @@ impl Default for Settings {
             lease_wait: TimeDelta::minutes(30),
             actor: "idp".to_owned(),
             read_concurrency: 16,
+        }
+    }
+}
+
+impl Settings {
+    /// What a repository's `.idp/config.yml` is checked against on this platform (its TTL
+    /// bounds).
+    pub fn config_options(&self) -> ConfigOptions {
+        ConfigOptions {
+            ttl_policy: self.ttl_policy,
+            ..ConfigOptions::default()
         }
     }
 }

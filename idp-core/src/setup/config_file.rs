@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::config::{Config, ConfigErrors, DEFAULT_PATH};
+use crate::domain::config::{Config, ConfigErrors, ConfigOptions, DEFAULT_PATH};
 use crate::error::{Error, Result};
 
 /// A repository's configuration as read from disk.
@@ -36,7 +36,15 @@ impl ConfigFile {
 
 /// Read the configuration `path` names under `root` (see the module's rule). Fails only when
 /// the file cannot be read; its problems are in [`ConfigFile::parsed`].
+///
+/// The TTL is checked against the default policy; [`read_with`] checks it against the
+/// platform's (`ttl.min` / `ttl.max`).
 pub fn read(root: &Path, path: Option<&Path>) -> Result<ConfigFile> {
+    read_with(root, path, &ConfigOptions::default())
+}
+
+/// [`read`], checked against `options` (see [`crate::setup::open::config_options`]).
+pub fn read_with(root: &Path, path: Option<&Path>, options: &ConfigOptions) -> Result<ConfigFile> {
     let given = path.unwrap_or(Path::new(DEFAULT_PATH));
     let full = root.join(given);
     let default_location = given == Path::new(DEFAULT_PATH);
@@ -48,7 +56,7 @@ pub fn read(root: &Path, path: Option<&Path>) -> Result<ConfigFile> {
     };
     Ok(ConfigFile {
         defaults: bytes.is_none(),
-        parsed: Config::from_bytes_or_defaults(bytes.as_deref(), &name),
+        parsed: Config::from_bytes_or_defaults_with(bytes.as_deref(), &name, options),
         path: full,
         name,
     })
@@ -57,7 +65,12 @@ pub fn read(root: &Path, path: Option<&Path>) -> Result<ConfigFile> {
 /// The configuration `path` names (relative to the current directory), or the defaults when
 /// `.idp/config.yml` is absent; its problems are an error.
 pub fn load(path: Option<&Path>) -> Result<Config> {
-    read(Path::new(""), path)?.into_config()
+    load_with(path, &ConfigOptions::default())
+}
+
+/// [`load`], checked against `options` (the platform's TTL bounds).
+pub fn load_with(path: Option<&Path>, options: &ConfigOptions) -> Result<Config> {
+    read_with(Path::new(""), path, options)?.into_config()
 }
 
 #[cfg(test)]
@@ -103,5 +116,25 @@ mod tests {
         let nested = read(root.path(), Some(Path::new("./.idp/config.yml"))).unwrap();
         assert_eq!(nested.name, "./.idp/config.yml");
         assert!(!nested.defaults);
+    }
+
+    #[test]
+    fn the_ttl_is_checked_against_the_platforms_bounds() {
+        use crate::domain::ttl::{Ttl, TtlPolicy};
+        let root = tempfile::tempdir().unwrap();
+        fs_err::create_dir_all(root.path().join(".idp")).unwrap();
+        fs_err::write(root.path().join(".idp/config.yml"), "ttl: 60d\n").unwrap();
+        let errors = read(root.path(), None).unwrap().parsed.unwrap_err();
+        assert!(
+            errors.to_string().contains("ttl"),
+            "the default bound is 30d: {errors}"
+        );
+        let wide = ConfigOptions {
+            ttl_policy: TtlPolicy::new(Ttl::parse("1h").unwrap(), Ttl::parse("90d").unwrap())
+                .unwrap(),
+            ..ConfigOptions::default()
+        };
+        let config = read_with(root.path(), None, &wide).unwrap().parsed.unwrap();
+        assert_eq!(config.ttl, Ttl::parse("60d").unwrap());
     }
 }

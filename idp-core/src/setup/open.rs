@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 use crate::backend::Backend;
+use crate::domain::config::ConfigOptions;
 use crate::domain::tfvars::{DEFAULT_COST_CENTER, PlatformVars};
 use crate::domain::ttl::{Ttl, TtlPolicy};
 use crate::error::Result;
@@ -189,6 +190,15 @@ pub fn platform_settings(resolved: &Resolved) -> Result<Settings> {
         actor: env_vars::actor(),
         ttl_policy: ttl_policy(resolved)?,
         ..defaults
+    })
+}
+
+/// What a repository's `.idp/config.yml` is checked against on this platform: its TTL bounds
+/// (`ttl.min` / `ttl.max`). Fails as [`platform_settings`] does.
+pub fn config_options(resolved: &Resolved) -> Result<ConfigOptions> {
+    Ok(ConfigOptions {
+        ttl_policy: ttl_policy(resolved)?,
+        ..ConfigOptions::default()
     })
 }
 

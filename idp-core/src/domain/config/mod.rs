@@ -148,8 +148,19 @@ impl Config {
     /// are one error at the first offending byte. A file named anywhere else must exist; finding
     /// it is [`crate::setup::config_file`]'s job.
     pub fn from_bytes_or_defaults(bytes: Option<&[u8]>, file: &str) -> Result<Self, ConfigErrors> {
+        Self::from_bytes_or_defaults_with(bytes, file, &ConfigOptions::default())
+    }
+
+    /// [`Config::from_bytes_or_defaults`] against `options` (the platform's TTL bounds and
+    /// template list).
+    pub fn from_bytes_or_defaults_with(
+        bytes: Option<&[u8]>,
+        file: &str,
+        options: &ConfigOptions,
+    ) -> Result<Self, ConfigErrors> {
         match bytes.map(crate::domain::text::utf8).transpose() {
-            Ok(text) => Self::from_file_or_defaults(text, file),
+            Ok(None) => Ok(Self::default()),
+            Ok(Some(text)) => Self::from_yaml_with(text, file, options),
             Err(e) => Err(ConfigErrors(vec![error::ConfigError {
                 file: file.to_owned(),
                 line: e.line,
