@@ -632,13 +632,10 @@ async fn the_ttl_sweep_destroys_an_expired_environment_and_refreshes_the_dashboa
     assert_eq!(author.trim(), "github-actions[bot]");
 }
 
-/// The workflow `idp init` writes, on a pull request opened and then closed. It passes
-/// `environment_name: preview-pr-<number>`, while setup names a pull request's environment
-/// after its branch and refuses a caller that names another: the apply job fails at "Decide and
-/// record the start" (`the workflow was called for environment preview-pr-9, but the
-/// pull_request event is about preview-…`), before any resource is made.
+/// The workflow `idp init` writes, on a pull request opened and then closed: its `setup` job
+/// names the environment after the pull request's branch, and the platform's reusable
+/// workflows, called with that name, apply and then destroy it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "idp init's workflow names the environment preview-pr-N, which setup refuses; run it once the scaffold passes setup's name"]
 async fn a_pull_request_is_provisioned_and_destroyed_by_the_workflow_idp_init_writes() {
     let Some(harness) = Harness::from_env() else {
         return;

@@ -31,18 +31,24 @@ pub const ROLE_SECRET: &str = "AWS_ROLE_ARN";
 /// The consumer workflow calling `platform_repo`'s reusable workflows at `git_ref`, pinned to
 /// the commit `pinned` when it is known (the ref then stays in a comment).
 ///
-/// No permission at the workflow's level; each job grants exactly what the reusable workflow's
-/// job declares (`contents: read`, `id-token: write` for the OIDC role, `pull-requests: write`
-/// for the comment, `statuses: write` for the commit status), and passes only [`ROLE_SECRET`].
+/// A `setup` job runs the platform's `idp-action setup` on the event, which names the
+/// environment after the pull request's branch and says whether to deploy or destroy; the
+/// `provision` and `destroy` jobs pass that name on unchanged (the reusable workflows refuse any
+/// other). Pull requests from forks get no job at all. No permission at the workflow's level;
+/// each job grants exactly what its steps or the reusable workflow's job declare
+/// (`contents: read`, `id-token: write` for the OIDC role, `pull-requests: write` for the
+/// comment, `statuses: write` for the commit status), and passes only [`ROLE_SECRET`].
 pub fn consumer_workflow(platform_repo: &str, git_ref: &str, pinned: Option<&str>) -> String {
     let at = match pinned {
         Some(sha) => format!("{sha} # {git_ref}"),
         None => git_ref.to_owned(),
     };
-    let job = |name: &str, condition: &str, workflow: &str| {
+    let checkout_ref = pinned.unwrap_or(git_ref);
+    let job = |name: &str, output: &str, workflow: &str| {
         format!(
             r#"  {name}:
-    if: {condition}
+    needs: setup
+    if: needs.setup.outputs.{output} == 'true'
     permissions:
       contents: read
       id-token: write
@@ -50,7 +56,9 @@ pub fn consumer_workflow(platform_repo: &str, git_ref: &str, pinned: Option<&str
       statuses: write
     uses: {platform_repo}/.github/workflows/{workflow}@{at}
     with:
-      {INPUT_ENVIRONMENT_NAME}: preview-pr-${{{{ github.event.pull_request.number }}}}
+      {INPUT_ENVIRONMENT_NAME}: ${{{{ needs.setup.outputs.environment }}}}
+      platform_repository: {platform_repo}
+      platform_ref: {checkout_ref}
     secrets:
       {ROLE_SECRET}: ${{{{ secrets.{ROLE_SECRET} }}}}
 "#
@@ -59,7 +67,8 @@ pub fn consumer_workflow(platform_repo: &str, git_ref: &str, pinned: Option<&str
     format!(
         r#"# Preview environments for this repository, run by the idp platform ({platform_repo}).
 # Every push to a pull request creates or redeploys its environment; closing it destroys it.
-# Set the secret {ROLE_SECRET} (the IAM role GitHub OIDC assumes) in this repository.
+# Set the secret {ROLE_SECRET} (the IAM role GitHub OIDC assumes) and the repository variables
+# AWS_REGION, STATE_BUCKET, LOCK_TABLE and ECR_REPO in this repository.
 name: Preview environment
 
 on:
@@ -73,20 +82,63 @@ concurrency:
   cancel-in-progress: false
 
 jobs:
+  setup:
+    name: Decide
+    # Pull requests from forks get no preview: their code must never run with the role.
+    if: github.event.pull_request.head.repo.full_name == github.repository
+    runs-on: ubuntu-24.04
+    timeout-minutes: 20
+    permissions:
+      contents: read
+      id-token: write
+    outputs:
+      environment: ${{{{ steps.idp.outputs.environment }}}}
+      deploy: ${{{{ steps.idp.outputs.deploy }}}}
+      destroy: ${{{{ steps.idp.outputs.destroy }}}}
+    env:
+      IDP_BACKEND: aws
+      IDP_REGION: ${{{{ vars.AWS_REGION }}}}
+      IDP_STATE_BUCKET: ${{{{ vars.STATE_BUCKET }}}}
+      IDP_LOCK_TABLE: ${{{{ vars.LOCK_TABLE }}}}
+      IDP_ECR_REPOSITORY: ${{{{ vars.ECR_REPO }}}}
+    steps:
+      - name: Check out the application
+        uses: actions/checkout@{CHECKOUT}
+        with:
+          ref: ${{{{ github.event.pull_request.head.sha }}}}
+          persist-credentials: false
+
+      - name: Check out idp
+        uses: actions/checkout@{CHECKOUT}
+        with:
+          repository: {platform_repo}
+          ref: {checkout_ref}
+          path: .idp-platform
+          persist-credentials: false
+
+      - name: Assume the platform role (OIDC)
+        uses: aws-actions/configure-aws-credentials@{AWS_CREDENTIALS}
+        with:
+          role-to-assume: ${{{{ secrets.{ROLE_SECRET} }}}}
+          aws-region: ${{{{ vars.AWS_REGION }}}}
+
+      - name: idp setup
+        id: idp
+        uses: ./.idp-platform # zizmor: ignore[self-repository] reason: a checkout of the idp platform, not of this repository
+        with:
+          command: setup
+
 {provision}
 {destroy}"#,
-        provision = job(
-            "provision",
-            "github.event.action != 'closed'",
-            PROVISION_WORKFLOW
-        ),
-        destroy = job(
-            "destroy",
-            "github.event.action == 'closed'",
-            DESTROY_WORKFLOW
-        ),
+        provision = job("provision", "deploy", PROVISION_WORKFLOW),
+        destroy = job("destroy", "destroy", DESTROY_WORKFLOW),
     )
 }
+
+/// `actions/checkout`, pinned (v4.2.2).
+const CHECKOUT: &str = "11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2";
+/// `aws-actions/configure-aws-credentials`, pinned (v4.0.2).
+const AWS_CREDENTIALS: &str = "e3dd6a429d7300a6a4c196c26e071d42e0343502 # v4.0.2";
 
 /// What `idp init` is asked to do.
 #[derive(Debug, Clone)]
@@ -260,7 +312,7 @@ mod tests {
             "{wf}"
         );
         assert!(
-            wf.contains("environment_name: preview-pr-${{ github.event.pull_request.number }}"),
+            wf.contains("environment_name: ${{ needs.setup.outputs.environment }}"),
             "{wf}"
         );
         assert!(wf.contains("permissions: {}"), "{wf}");
@@ -268,7 +320,8 @@ mod tests {
         assert_eq!(
             wf.matches("AWS_ROLE_ARN: ${{ secrets.AWS_ROLE_ARN }}")
                 .count(),
-            2
+            2,
+            "one per reusable workflow"
         );
     }
 
