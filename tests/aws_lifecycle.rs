@@ -4,7 +4,9 @@
 //! its last deployment and its target group), `extend` (the expiry re-tagged on the real
 //! resources), `destroy`, and then, through the AWS APIs, that moto holds none of its
 //! resources, state objects or lock items; and `sweep` destroying a `scheduled-worker` whose
-//! TTL ran out (a 1-minute TTL under a lowered `ttl.min`). No real AWS account is reached.
+//! TTL ran out (a 1-minute TTL under a lowered `ttl.min`); and an apply that fails half way
+//! (`failed`, Terraform's output in `status`, `destroy` removing what was made). No real AWS
+//! account is reached.
 //!
 //! moto never starts an ECS task, so `status` shows the service with 0 running tasks, an
 //! in-progress deployment and a target group with no targets; that is what is asserted.
@@ -323,4 +325,78 @@ async fn sweep_destroys_an_environment_whose_ttl_ran_out() {
     assert!(left.is_empty(), "moto still holds {left:?}");
     let status = aws.json(&["status", &name]);
     assert_eq!(status["environment"]["status"], "destroyed", "{status}");
+}
+
+/// An apply that fails half way: the DNS record names a Route 53 zone moto does not have, so
+/// the VPC, load balancer and service exist when the record is refused. The environment is
+/// `failed`, `status` shows the end of Terraform's output (JSON and human), and `destroy`
+/// removes what was half made, through the AWS APIs as well as the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_apply_is_shown_and_destroy_removes_what_was_half_made() {
+    let Some(harness) = Harness::from_env() else {
+        return;
+    };
+    let sdk = harness.sdk(REGION).await;
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    let name = format!("half-{id}");
+    let aws = Aws::new(harness, id).await;
+    let config = aws.config("template: api-service\n");
+    let platform = [
+        "--route53-zone-id",
+        "ZNOSUCHZONE0000000000",
+        "--preview-domain",
+        "preview.example.com",
+    ];
+    let mut args = platform.to_vec();
+    args.extend(["-o", "json", "create", "--name", &name, "--config", &config]);
+    args.extend(["--ttl", "2h", "--yes"]);
+    let failed = aws.run(&args);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        !failed.status.success() && stderr.contains("failed"),
+        "the apply fails: {}\n{stderr}",
+        failed.status
+    );
+    let leftovers = Leftovers::new(sdk);
+    let made = leftovers
+        .live(leftovers.tagged("idp:environment", &name).await)
+        .await;
+    assert!(
+        made.iter().any(|arn| arn.contains("loadbalancer/")),
+        "the apply got as far as the load balancer: {made:?}"
+    );
+
+    let status = aws.json(&["status", &name]);
+    assert_eq!(status["environment"]["status"], "failed", "{status}");
+    let last_error = status["environment"]["last_error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the failure is recorded: {status}"));
+    assert!(
+        last_error.contains("tofu apply") || last_error.contains("apply"),
+        "{last_error}"
+    );
+    assert!(
+        last_error.contains("Route 53 Hosted Zone (ZNOSUCHZONE0000000000)"),
+        "Terraform's own words on the zone: {last_error}"
+    );
+    let shown = aws.run(&["status", &name]);
+    let human = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        human.contains("last error:") && human.contains("Route 53 Hosted Zone"),
+        "{human}\n{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+
+    let destroyed = aws.json(&["destroy", &name, "--yes"]);
+    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
+    let left = leftovers
+        .live(leftovers.tagged("idp:environment", &name).await)
+        .await;
+    assert!(left.is_empty(), "moto still holds {left:?}");
+    let status = aws.json(&["status", &name]);
+    assert_eq!(status["environment"]["status"], "destroyed", "{status}");
+    assert!(
+        status["environment"].get("last_error").is_none(),
+        "a finished destroy clears the failure: {status}"
+    );
 }

@@ -132,6 +132,17 @@ pub(crate) fn status(report: &StatusReport, out: Output) {
             ));
         }
     }
+    if let Some(error) = &m.last_error {
+        line("  last error:");
+        for l in error.lines() {
+            // Control characters of a provider's output are not passed to the terminal.
+            let shown: String = l
+                .chars()
+                .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+                .collect();
+            line(&format!("    {shown}"));
+        }
+    }
     for w in &report.warnings {
         diag(&format!("warning: {w}"));
     }

@@ -120,6 +120,7 @@ pub(crate) async fn destroy_locked(
     let saved = state::update(store, &req.name, |meta| {
         meta.transition(Status::Destroyed, now)?;
         meta.endpoint = None;
+        meta.last_error = None;
         Ok(true)
     })
     .await?;
@@ -154,14 +155,22 @@ async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> 
     let backend = &platform.backend;
     let meta = &current.meta;
     let req = deploy::stored_request(platform, meta).await?;
-    backend
-        .provisioner
-        .destroy(&req)
-        .await
-        .map_err(|source| Error::Provision {
+    if let Err(source) = backend.provisioner.destroy(&req).await {
+        // The record stays `destroying` (the next destroy or sweep finishes it) and keeps why.
+        let detail = source.detail();
+        let recorded = state::update(&*backend.store, &meta.name, |m| {
+            m.last_error = Some(detail.clone());
+            Ok(true)
+        })
+        .await;
+        if let Err(e) = recorded {
+            tracing::warn!(env = %meta.name, error = %e, "recording the failed destroy failed");
+        }
+        return Err(Error::Provision {
             name: meta.name.to_string(),
             source,
-        })?;
+        });
+    }
 
     clean_up_after(platform, meta, &req.state_key).await
 }

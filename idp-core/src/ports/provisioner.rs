@@ -333,6 +333,21 @@ pub enum ProvisionError {
 }
 
 impl ProvisionError {
+    /// What to show of the failure where people look for its cause (status, the pull request
+    /// comment): the end of the step's output when it has one (already capped and redacted),
+    /// else the error's message.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Failed { stderr_tail, .. } if !stderr_tail.trim().is_empty() => {
+                format!("{self}\n\n{}", stderr_tail.trim_end())
+            }
+            Self::Timeout { output_tail, .. } if !output_tail.trim().is_empty() => {
+                format!("{self}\n\n{}", output_tail.trim_end())
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// Whether the same call may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
         matches!(

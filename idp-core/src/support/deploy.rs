@@ -118,6 +118,7 @@ pub(crate) async fn apply(
             let saved = state::update(store, &name, |meta| {
                 meta.transition(Status::Active, now)?;
                 meta.endpoint = endpoint.clone();
+                meta.last_error = None;
                 Ok(true)
             })
             .await?;
@@ -125,11 +126,12 @@ pub(crate) async fn apply(
         }
         Err(err) => {
             let now = platform.backend.clock.now();
+            let detail = err.detail();
             let failed = state::update(store, &name, |meta| {
-                if meta.status == Status::Failed {
-                    return Ok(false);
+                meta.last_error = Some(detail.clone());
+                if meta.status != Status::Failed {
+                    meta.transition(Status::Failed, now)?;
                 }
-                meta.transition(Status::Failed, now)?;
                 Ok(true)
             })
             .await;

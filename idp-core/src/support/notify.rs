@@ -117,7 +117,12 @@ fn view(
         now: platform.backend.clock.now(),
         cost_estimate: config.map(cost_line),
         logs: Some(format!("idp logs {} --follow", meta.name)),
-        detail,
+        // A failure the caller did not describe shows what the record kept of it.
+        detail: detail.or_else(|| {
+            (state == CommentState::Failed)
+                .then(|| meta.last_error.clone())
+                .flatten()
+        }),
     }
 }
 

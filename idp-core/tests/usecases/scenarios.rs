@@ -209,6 +209,11 @@ pub(crate) async fn failed_apply_marks_failed_and_next_push_recovers(f: &Fixture
         .unwrap()
         .unwrap();
     assert_eq!(failed.meta.status, Status::Failed);
+    let kept = failed.meta.last_error.as_deref().unwrap_or_default();
+    assert!(
+        kept.contains("`apply` failed") && kept.ends_with("boom"),
+        "the record keeps the failure and the end of its output: {kept:?}"
+    );
 
     f.advance(TimeDelta::minutes(5));
     let recovered = preview::preview(p, preview(push("acme/shop", "feature/flaky", &sha(2))))
@@ -217,6 +222,7 @@ pub(crate) async fn failed_apply_marks_failed_and_next_push_recovers(f: &Fixture
     assert_eq!(recovered.outcome, Outcome::Created);
     let meta = recovered.environment.unwrap();
     assert_eq!(meta.status, Status::Active);
+    assert_eq!(meta.last_error, None, "a success clears the failure");
     assert_eq!(meta.created_at, t0(), "recovery keeps the creation time");
 
     // A failed environment that expires is swept.
@@ -357,14 +363,19 @@ pub(crate) async fn sweep_destroys_expired_and_retries_stuck_destroys(f: &Fixtur
     destroy::destroy(p, DestroyRequest::new(name("halfway")))
         .await
         .unwrap_err();
-    assert_eq!(
-        state::load(&*p.backend.store, &name("halfway"))
-            .await
-            .unwrap()
-            .unwrap()
-            .meta
-            .status,
-        Status::Destroying
+    let halfway = state::load(&*p.backend.store, &name("halfway"))
+        .await
+        .unwrap()
+        .unwrap()
+        .meta;
+    assert_eq!(halfway.status, Status::Destroying);
+    assert!(
+        halfway
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.ends_with("network")),
+        "{:?}",
+        halfway.last_error
     );
 
     f.advance(TimeDelta::hours(3));
