@@ -219,13 +219,18 @@ async fn deploy_notified(
             )
             .await;
             if let Ok(Some(current)) = state::load(&*platform.backend.store, env).await {
+                // A provisioner's failure was just recorded with the end of its output.
+                let detail = match &error {
+                    Error::Provision { .. } => current.meta.last_error.clone(),
+                    _ => None,
+                };
                 notify::comment(
                     platform,
                     &current.meta,
                     pr.or(current.meta.pr_number),
                     CommentState::Failed,
                     Some(&req.config),
-                    Some(error.to_string()),
+                    Some(detail.unwrap_or_else(|| error.to_string())),
                     &mut notices,
                 )
                 .await;
