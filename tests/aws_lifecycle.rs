@@ -38,6 +38,23 @@ struct Aws {
     state: tempfile::TempDir,
 }
 
+/// An environment name starting with `prefix`, the SDK configuration for moto, and a state
+/// bucket and lock table of their own; `None` (outside CI) when the harness is not set up.
+async fn start(prefix: &str) -> Option<(Aws, aws_config::SdkConfig, String)> {
+    let harness = Harness::from_env()?;
+    let sdk = harness.sdk(REGION).await;
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    let aws = Aws::new(harness, id).await;
+    Some((aws, sdk, format!("{prefix}-{id}")))
+}
+
+/// What moto still holds of the resources tagged with environment `name`.
+async fn live(leftovers: &Leftovers, name: &str) -> Vec<String> {
+    leftovers
+        .live(leftovers.tagged("idp:environment", name).await)
+        .await
+}
+
 impl Aws {
     /// A state bucket and lock table of their own in moto.
     async fn new(harness: Harness, id: &str) -> Self {
@@ -108,13 +125,9 @@ impl Aws {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_list_status_extend_destroy_with_terraform_on_moto() {
-    let Some(harness) = Harness::from_env() else {
+    let Some((aws, sdk, name)) = start("e2e").await else {
         return;
     };
-    let sdk = harness.sdk(REGION).await;
-    let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
-    let name = format!("e2e-{id}");
-    let aws = Aws::new(harness, id).await;
     let s3 = aws_sdk_s3::Client::new(&sdk);
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let config = aws.config("template: api-service\nhealth_check_path: /\n");
@@ -231,9 +244,7 @@ async fn create_list_status_extend_destroy_with_terraform_on_moto() {
 
     let destroyed = aws.json(&["destroy", &name, "--yes"]);
     assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
-    let left = leftovers
-        .live(leftovers.tagged("idp:environment", &name).await)
-        .await;
+    let left = live(&leftovers, &name).await;
     assert!(left.is_empty(), "moto still holds {left:?}");
     let objects = s3
         .list_objects_v2()
@@ -271,13 +282,9 @@ async fn create_list_status_extend_destroy_with_terraform_on_moto() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sweep_destroys_an_environment_whose_ttl_ran_out() {
-    let Some(harness) = Harness::from_env() else {
+    let Some((aws, sdk, name)) = start("sweep").await else {
         return;
     };
-    let sdk = harness.sdk(REGION).await;
-    let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
-    let name = format!("sweep-{id}");
-    let aws = Aws::new(harness, id).await;
     let config = aws.config("template: scheduled-worker\nschedule_expression: rate(1 hour)\n");
     let created = aws.json(&[
         "--ttl-min",
@@ -319,9 +326,7 @@ async fn sweep_destroys_an_environment_whose_ttl_ran_out() {
         "{swept}"
     );
     let leftovers = Leftovers::new(sdk);
-    let left = leftovers
-        .live(leftovers.tagged("idp:environment", &name).await)
-        .await;
+    let left = live(&leftovers, &name).await;
     assert!(left.is_empty(), "moto still holds {left:?}");
     let status = aws.json(&["status", &name]);
     assert_eq!(status["environment"]["status"], "destroyed", "{status}");
@@ -333,13 +338,9 @@ async fn sweep_destroys_an_environment_whose_ttl_ran_out() {
 /// removes what was half made, through the AWS APIs as well as the record.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_apply_is_shown_and_destroy_removes_what_was_half_made() {
-    let Some(harness) = Harness::from_env() else {
+    let Some((aws, sdk, name)) = start("half").await else {
         return;
     };
-    let sdk = harness.sdk(REGION).await;
-    let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
-    let name = format!("half-{id}");
-    let aws = Aws::new(harness, id).await;
     let config = aws.config("template: api-service\n");
     let platform = [
         "--route53-zone-id",
@@ -358,9 +359,7 @@ async fn a_failed_apply_is_shown_and_destroy_removes_what_was_half_made() {
         failed.status
     );
     let leftovers = Leftovers::new(sdk);
-    let made = leftovers
-        .live(leftovers.tagged("idp:environment", &name).await)
-        .await;
+    let made = live(&leftovers, &name).await;
     assert!(
         made.iter().any(|arn| arn.contains("loadbalancer/")),
         "the apply got as far as the load balancer: {made:?}"
@@ -389,9 +388,7 @@ async fn a_failed_apply_is_shown_and_destroy_removes_what_was_half_made() {
 
     let destroyed = aws.json(&["destroy", &name, "--yes"]);
     assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
-    let left = leftovers
-        .live(leftovers.tagged("idp:environment", &name).await)
-        .await;
+    let left = live(&leftovers, &name).await;
     assert!(left.is_empty(), "moto still holds {left:?}");
     let status = aws.json(&["status", &name]);
     assert_eq!(status["environment"]["status"], "destroyed", "{status}");
