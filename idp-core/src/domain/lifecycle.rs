@@ -169,9 +169,8 @@ pub struct Metadata {
     pub expires_at: DateTime<Utc>,
     /// When this record last changed.
     pub updated_at: DateTime<Utc>,
-    /// The end of the provisioner's output when the last apply or destroy failed (capped and
-    /// with secret values masked, as [`crate::ports::provisioner::ProvisionError::detail`]
-    /// gives it); cleared by the next success.
+    /// The end of the provisioner's output when the last apply or destroy failed (capped, and
+    /// with secret values masked by the provisioner); cleared by the next success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
     /// The platform inputs the environment was created with, when its record carries them
