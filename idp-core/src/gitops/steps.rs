@@ -1,5 +1,6 @@
 //! The GitOps path split into the steps of a CI workflow, for runners that apply templates
 //! themselves (a GitHub Actions job running `tofu apply` between two idp steps).
+//! Long because its tests walk each step's records through a whole deploy and destroy.
 //!
 //! [`crate::gitops::preview`] does the whole path in one process and holds the environment's
 //! lease across the apply. A workflow cannot: its steps are separate processes and an apply can
