@@ -196,10 +196,7 @@ pub fn platform_settings(resolved: &Resolved) -> Result<Settings> {
 /// What a repository's `.idp/config.yml` is checked against on this platform: its TTL bounds
 /// (`ttl.min` / `ttl.max`). Fails as [`platform_settings`] does.
 pub fn config_options(resolved: &Resolved) -> Result<ConfigOptions> {
-    Ok(ConfigOptions {
-        ttl_policy: ttl_policy(resolved)?,
-        ..ConfigOptions::default()
-    })
+    Ok(platform_settings(resolved)?.config_options())
 }
 
 /// The TTL bounds `ttl.min` and `ttl.max` give (each checked when it was resolved).
