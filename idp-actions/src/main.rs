@@ -73,17 +73,26 @@ fn main() -> ExitCode {
             return commands::fail("idp-action", &commands::Failure::Io(e.to_string())).into();
         }
     };
-    let (name, result) = runtime.block_on(async {
-        match cli.command {
-            Command::Setup(args) => ("setup", commands::setup::run(args).await),
-            Command::Record(args) => ("record", commands::record::run(args).await),
-            Command::Cleanup(args) => ("cleanup", commands::cleanup::run(args).await),
-            Command::Comment(args) => ("comment", commands::comment::run(args).await),
-            Command::Sweep(args) => ("sweep", commands::sweep::run(args).await),
-            Command::Dashboard(args) => ("dashboard", commands::dashboard::run(args).await),
-            Command::Validate { path } => ("validate", commands::validate::run(&path)),
-        }
+    let stopped = runtime.block_on(async {
+        let work = async {
+            match cli.command {
+                Command::Setup(args) => ("setup", commands::setup::run(args).await),
+                Command::Record(args) => ("record", commands::record::run(args).await),
+                Command::Cleanup(args) => ("cleanup", commands::cleanup::run(args).await),
+                Command::Comment(args) => ("comment", commands::comment::run(args).await),
+                Command::Sweep(args) => ("sweep", commands::sweep::run(args).await),
+                Command::Dashboard(args) => ("dashboard", commands::dashboard::run(args).await),
+                Command::Validate { path } => ("validate", commands::validate::run(&path)),
+            }
+        };
+        // A cancelled workflow run sends SIGINT: OpenTofu, if running, is stopped cleanly and
+        // the step reports; otherwise the step ends at once with 128 + the signal's number.
+        idp_core::interrupt::run_until_signal(work, |_| commands::interrupting()).await
     });
+    let (name, result) = match stopped {
+        Ok(done) => done,
+        Err(signal) => return ExitCode::from(signal.exit_code()),
+    };
     match result {
         Ok(code) => code.into(),
         Err(failure) => commands::fail(name, &failure).into(),

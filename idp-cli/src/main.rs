@@ -31,13 +31,22 @@ fn main() -> ExitCode {
         .build()
     {
         Ok(rt) => rt.block_on(async {
-            match &cli.command {
-                // The one command whose exit code is not idp's own but the command's it ran.
-                Command::Exec(args) => commands::exec::run(&open::platform(&cli).await?, args, out)
-                    .await
-                    .map(ExitCode::from),
-                _ => run(&cli).await.map(ExitCode::from),
-            }
+            let work = async {
+                match &cli.command {
+                    // The one command whose exit code is not idp's own but the command's it ran.
+                    Command::Exec(args) => {
+                        commands::exec::run(&open::platform(&cli).await?, args, out)
+                            .await
+                            .map(ExitCode::from)
+                    }
+                    _ => run(&cli).await.map(ExitCode::from),
+                }
+            };
+            // Ctrl-C or SIGTERM while OpenTofu runs stops it cleanly and reports; otherwise,
+            // or on a second signal, idp ends at once with 128 + the signal's number.
+            idp_core::interrupt::run_until_signal(work, |_| render::interrupting())
+                .await
+                .unwrap_or_else(|signal| Ok(ExitCode::from(signal.exit_code())))
         }),
         Err(source) => Err(idp_core::error::Error::Io {
             path: "tokio runtime".into(),

@@ -164,6 +164,18 @@ pub enum Error {
         /// When the hold expires unless renewed.
         expires_at: DateTime<Utc>,
     },
+    /// Another create or deploy of the environment is running (its holder has the lease).
+    #[error(
+        "environment `{name}` is being created or deployed by `{owner}` (held until {expires_at})"
+    )]
+    Busy {
+        /// The environment.
+        name: String,
+        /// The holder of the lease.
+        owner: String,
+        /// When the hold expires unless renewed.
+        expires_at: DateTime<Utc>,
+    },
     /// A concurrent change kept winning the compare-and-swap.
     #[error("environment `{name}` changed concurrently; try again")]
     Conflict {
@@ -260,6 +272,7 @@ impl Error {
             Error::AlreadyExists { .. }
             | Error::InvalidState { .. }
             | Error::Conflict { .. }
+            | Error::Busy { .. }
             | Error::Transition(_) => ErrorKind::Conflict,
             Error::LockHeld { .. } => ErrorKind::LockHeld,
             Error::BranchCollision { .. } => ErrorKind::BranchCollision,
@@ -297,6 +310,10 @@ impl Error {
             Error::LockHeld { name, .. } => vec![format!(
                 "wait for it to finish; if its holder crashed, the hold expires, or run `idp unlock {name}`"
             )],
+            Error::Busy { name, .. } => vec![
+                format!("wait for it to finish, then run `idp status {name}`"),
+                format!("if its holder crashed, the hold expires, or run `idp unlock {name}`"),
+            ],
             Error::BranchCollision { .. } => vec![
                 "rename the branch, or destroy the other branch's environment first".to_owned(),
             ],

@@ -23,6 +23,7 @@ pub mod environments;
 pub mod error;
 pub mod github;
 pub mod gitops;
+pub mod interrupt;
 pub mod platform;
 pub mod ports;
 pub mod repo;

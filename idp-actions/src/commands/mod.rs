@@ -52,6 +52,18 @@ impl Failure {
     }
 }
 
+/// Say, on the first SIGINT or SIGTERM, that OpenTofu is being stopped cleanly.
+pub(crate) fn interrupting() {
+    println!(
+        "{}",
+        gha::annotation(
+            "warning",
+            "idp-action",
+            "the run was cancelled: stopping OpenTofu cleanly (it saves its state and releases its lock)"
+        )
+    );
+}
+
 /// Report `failure` as an error annotation (hints on stderr) and return its exit code.
 pub(crate) fn fail(step: &str, failure: &Failure) -> Code {
     println!(

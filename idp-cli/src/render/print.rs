@@ -45,6 +45,13 @@ pub(crate) fn diag(text: &str) {
     eprintln!("{text}");
 }
 
+/// Say, on the first Ctrl-C or SIGTERM, that OpenTofu is being stopped cleanly.
+pub(crate) fn interrupting() {
+    eprintln!(
+        "idp: stopping OpenTofu cleanly (it saves its state and releases its lock); press Ctrl-C again to stop at once"
+    );
+}
+
 /// Whether stderr is a terminal that accepts colours (never with `NO_COLOR`).
 pub(crate) fn color() -> bool {
     std::io::stderr().is_terminal()

@@ -34,13 +34,20 @@ pub struct CreateRequest {
 /// Create an environment: refuse if one of that name exists (and is not `destroyed`), write
 /// its metadata (`provisioning`), apply it, and record `active` with its endpoint — or
 /// `failed` with the provisioner's error.
+///
+/// A `failed` environment the same owner created by hand from the same template is applied
+/// again: running `create` once more is how a create that failed (or was interrupted) is
+/// retried, and OpenTofu's state makes it pick up what the first attempt made. So is one still
+/// `provisioning`: holding the lease, nothing else is applying it, so its creator died
+/// mid-apply (its lease expired or was broken by `idp unlock`). Two creates of
+/// one name at once: one applies, the other is refused with [`Error::Busy`] (a conflict).
 pub async fn create(platform: &Platform, req: CreateRequest) -> Result<ChangeReport> {
     let ttl = platform
         .settings
         .ttl_policy
         .check(req.ttl.unwrap_or(req.config.ttl))?;
     let backend = &platform.backend;
-    let guard = lease::acquire(
+    let guard = match lease::acquire(
         &backend.locks,
         &backend.clock,
         &req.name,
@@ -49,7 +56,22 @@ pub async fn create(platform: &Platform, req: CreateRequest) -> Result<ChangeRep
         platform.settings.lease_ttl,
         None,
     )
-    .await?;
+    .await
+    {
+        Ok(guard) => guard,
+        Err(Error::LockHeld {
+            name,
+            owner,
+            expires_at,
+        }) => {
+            return Err(Error::Busy {
+                name,
+                owner,
+                expires_at,
+            });
+        }
+        Err(e) => return Err(e),
+    };
     let result = create_locked(platform, &req, ttl).await;
     guard.release().await;
     let (saved, _) = result?;
@@ -63,9 +85,14 @@ async fn create_locked(
 ) -> Result<(Versioned, crate::ports::provisioner::Outputs)> {
     let store = &*platform.backend.store;
     let previous = state::load(store, &req.name).await?;
+    let owner = req
+        .owner
+        .clone()
+        .unwrap_or_else(|| platform.settings.actor.clone());
+    let retry = previous.as_ref().filter(|p| is_retry(&p.meta, req, &owner));
     if let Some(existing) = previous
         .as_ref()
-        .filter(|p| p.meta.status != Status::Destroyed)
+        .filter(|p| p.meta.status != Status::Destroyed && retry.is_none())
     {
         return Err(Error::AlreadyExists {
             name: req.name.to_string(),
@@ -76,12 +103,16 @@ async fn create_locked(
     let mut meta = Metadata::new(
         req.name.clone(),
         req.config.template.clone(),
-        req.owner
-            .clone()
-            .unwrap_or_else(|| platform.settings.actor.clone()),
+        owner,
         now,
         ttl::expires_at(now, ttl),
     );
+    if let Some(failed) = retry {
+        // The first attempt's resources are in its OpenTofu state: keep when it began and what
+        // went wrong (until this attempt succeeds).
+        meta.created_at = failed.meta.created_at;
+        meta.last_error.clone_from(&failed.meta.last_error);
+    }
     let image = req
         .image
         .clone()
@@ -90,4 +121,13 @@ async fn create_locked(
     meta.region = req.config.region.clone();
     let written = state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await?;
     deploy::apply(platform, written, &req.config).await
+}
+
+/// Whether `create` applies the `failed` (or abandoned `provisioning`) environment `existing`
+/// again: the same owner made it by hand (not a branch's preview) from the same template.
+fn is_retry(existing: &Metadata, req: &CreateRequest, owner: &str) -> bool {
+    matches!(existing.status, Status::Failed | Status::Provisioning)
+        && existing.branch.is_none()
+        && existing.template == req.config.template
+        && existing.owner == owner
 }

@@ -298,6 +298,15 @@ pub enum ProvisionError {
         /// The end of its output so far (capped and redacted as [`ProvisionError::Failed`]).
         output_tail: String,
     },
+    /// A stop was requested (SIGINT or SIGTERM to idp) while the step ran; it was stopped.
+    #[error("`{step}` was interrupted and {}; run the command again to finish", if *killed { "killed (it did not stop in time): its state lock may remain, see `idp unlock`" } else { "stopped cleanly (its state is saved)" })]
+    Interrupted {
+        step: String,
+        /// Whether it had to be killed after it did not stop within the grace period.
+        killed: bool,
+        /// The end of its output so far (capped and redacted as [`ProvisionError::Failed`]).
+        output_tail: String,
+    },
     /// Nothing is provisioned for the environment.
     #[error("environment `{env}` has nothing provisioned; create it first")]
     NotFound {
@@ -341,7 +350,9 @@ impl ProvisionError {
             Self::Failed { stderr_tail, .. } if !stderr_tail.trim().is_empty() => {
                 format!("{self}\n\n{}", stderr_tail.trim_end())
             }
-            Self::Timeout { output_tail, .. } if !output_tail.trim().is_empty() => {
+            Self::Timeout { output_tail, .. } | Self::Interrupted { output_tail, .. }
+                if !output_tail.trim().is_empty() =>
+            {
                 format!("{self}\n\n{}", output_tail.trim_end())
             }
             other => other.to_string(),
@@ -505,6 +516,11 @@ mod tests {
                 step: "GET http://127.0.0.1:41234/health".into(),
                 after: Duration::from_secs(30),
                 output_tail: String::new(),
+            },
+            ProvisionError::Interrupted {
+                step: "tofu apply".into(),
+                killed: false,
+                output_tail: "Error: execution halted\n".into(),
             },
             ProvisionError::NotFound {
                 env: "preview-a".into(),

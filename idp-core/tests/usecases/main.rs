@@ -40,6 +40,15 @@ macro_rules! usecases {
                 scenarios::create_of_an_existing_name_is_refused(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn eight_concurrent_creates_apply_once() {
+                scenarios::concurrent_creates_apply_once(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_failed_create_is_applied_again_by_the_next_create() {
+                scenarios::a_failed_create_is_applied_again_by_the_next_create(&fixture_or_skip!())
+                    .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sixteen_concurrent_destroys_destroy_once() {
                 scenarios::concurrent_destroys_destroy_once(&fixture_or_skip!()).await;
             }

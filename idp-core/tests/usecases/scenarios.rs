@@ -123,6 +123,82 @@ pub(crate) async fn create_of_an_existing_name_is_refused(f: &Fixture) {
     assert_eq!(f.provisioner.envs_called(ProvisionOp::Apply).len(), 1);
 }
 
+pub(crate) async fn concurrent_creates_apply_once(f: &Fixture) {
+    let platform = Arc::new(f.platform.clone());
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let p = Arc::clone(&platform);
+            tokio::spawn(async move { create::create(&p, create_req("twice")).await })
+        })
+        .collect();
+    let mut created = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(report) => {
+                assert_eq!(report.outcome, Outcome::Created);
+                created += 1;
+            }
+            // Refused while the winner holds the lease, or after it finished.
+            Err(e) => {
+                assert!(
+                    matches!(e, Error::Busy { .. } | Error::AlreadyExists { .. }),
+                    "{e}"
+                );
+                assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+            }
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(
+        f.provisioner.envs_called(ProvisionOp::Apply),
+        vec![name("twice")]
+    );
+}
+
+pub(crate) async fn a_failed_create_is_applied_again_by_the_next_create(f: &Fixture) {
+    let p = &f.platform;
+    f.provisioner
+        .fail_next_apply(idp_core::adapters::memory::MemoryProvisioner::failed(
+            "apply",
+            "interrupted",
+        ));
+    create::create(p, create_req("retry")).await.unwrap_err();
+    let failed = state::load(&*p.backend.store, &name("retry"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(failed.meta.status, Status::Failed);
+
+    // Another template, or another owner, does not take the failed environment over.
+    let other_template = CreateRequest {
+        config: Config {
+            template: idp_core::domain::template::TemplateName::new("scheduled-worker").unwrap(),
+            ..Config::default()
+        },
+        ..create_req("retry")
+    };
+    let err = create::create(p, other_template).await.unwrap_err();
+    assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
+    let other_owner = CreateRequest {
+        owner: Some("someone-else@example.com".into()),
+        ..create_req("retry")
+    };
+    let err = create::create(p, other_owner).await.unwrap_err();
+    assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
+
+    f.advance(TimeDelta::minutes(5));
+    let again = create::create(p, create_req("retry")).await.unwrap();
+    assert_eq!(again.outcome, Outcome::Created);
+    let meta = again.environment.unwrap();
+    assert_eq!(meta.status, Status::Active);
+    assert_eq!(meta.last_error, None);
+    assert_eq!(
+        meta.created_at, failed.meta.created_at,
+        "first attempt's start kept"
+    );
+    assert_eq!(f.provisioner.envs_called(ProvisionOp::Apply).len(), 2);
+}
+
 pub(crate) async fn concurrent_destroys_destroy_once(f: &Fixture) {
     create::create(&f.platform, create_req("racy"))
         .await

@@ -170,6 +170,15 @@ fn redacted(error: ProvisionError, request: &ProvisionRequest) -> ProvisionError
             after,
             output_tail: request.redact(&output_tail),
         },
+        ProvisionError::Interrupted {
+            step,
+            killed,
+            output_tail,
+        } => ProvisionError::Interrupted {
+            step,
+            killed,
+            output_tail: request.redact(&output_tail),
+        },
         other => other,
     }
 }

@@ -2,7 +2,9 @@
 //! environment variables and a hard timeout.
 //!
 //! OpenTofu starts provider plugins as child processes, so each command runs in its own process
-//! group and the timeout kills the whole group, not just the `tofu` process. Its error output is
+//! group. On its timeout, or when a stop is requested ([`crate::interrupt`]), the group gets
+//! SIGINT first: OpenTofu then stops starting work, saves its state, releases its state lock and
+//! exits. Only if it has not exited after [`GRACE`] is the whole group killed. Its error output is
 //! kept as a bounded [`Tail`], so a chatty provider costs no more memory than a quiet one.
 #![allow(
     clippy::disallowed_methods,
@@ -24,6 +26,10 @@ use crate::domain::redact::Tail;
 /// How long the output pipes may stay open after the command exited or was killed.
 const DRAIN: Duration = Duration::from_secs(5);
 
+/// How long a command gets between SIGINT and SIGKILL. OpenTofu saves its state within about a
+/// second of SIGINT; the rest is for provider calls that must return first.
+pub(crate) const GRACE: Duration = Duration::from_secs(60);
+
 /// The most bytes of error output kept (the end is kept).
 const STDERR_CAP: usize = 64 * 1024;
 
@@ -43,11 +49,26 @@ pub(crate) enum RunError {
     Spawn(std::io::Error),
     /// Waiting for the program failed.
     Wait(std::io::Error),
-    /// The timeout passed; the process group was killed and reaped.
+    /// The timeout passed; the process group was stopped (SIGINT, then SIGKILL after [`GRACE`])
+    /// and reaped.
     Timeout {
-        /// The end of what it printed to stderr, then stdout, before it was killed.
+        /// The end of what it printed to stderr, then stdout, before it was stopped.
         output: Tail,
     },
+    /// A stop was requested ([`crate::interrupt`]); the process group was stopped as on a
+    /// timeout.
+    Interrupted {
+        /// The end of what it printed to stderr, then stdout.
+        output: Tail,
+        /// Whether it had to be killed (it did not exit within [`GRACE`] of SIGINT).
+        killed: bool,
+    },
+}
+
+/// Why a running command is being stopped.
+enum Stop {
+    Timeout,
+    Interrupted,
 }
 
 /// Runs `program args…` in `cwd` with `envs` added to the inherited environment.
@@ -77,38 +98,50 @@ pub(crate) async fn run(
         .map(Pid::from_raw);
     let stdout = drain(child.stdout.take(), usize::MAX);
     let stderr = drain(child.stderr.take(), STDERR_CAP);
-    let waited = tokio::time::timeout(timeout, child.wait()).await;
-    // Kills the whole group: everything on timeout, or plugins that outlived tofu and keep its
+    // Kills the whole group: after the grace period, or plugins that outlived tofu and keep its
     // output pipes open.
-    let kill_group = || {
+    let signal_group = |signal: Signal| {
         if let Some(pgid) = pgid {
-            let _ = killpg(pgid, Signal::SIGKILL);
+            let _ = killpg(pgid, signal);
         }
     };
-    match waited {
-        Ok(Ok(status)) => {
-            let stdout = collect(stdout, kill_group).await;
-            let stderr = collect(stderr, kill_group).await;
-            let stdout = stdout.into_bytes();
-            Ok(Finished {
-                status,
-                stdout,
-                stderr,
-            })
-        }
-        Ok(Err(error)) => {
-            kill_group();
-            Err(RunError::Wait(error))
-        }
+    let kill_group = || signal_group(Signal::SIGKILL);
+    let _shield = crate::interrupt::shield();
+    let stop = tokio::select! {
+        waited = child.wait() => match waited {
+            Ok(status) => {
+                let stdout = collect(stdout, kill_group).await;
+                let stderr = collect(stderr, kill_group).await;
+                return Ok(Finished {
+                    status,
+                    stdout: stdout.into_bytes(),
+                    stderr,
+                });
+            }
+            Err(error) => {
+                kill_group();
+                return Err(RunError::Wait(error));
+            }
+        },
+        () = tokio::time::sleep(timeout) => Stop::Timeout,
+        () = crate::interrupt::requested() => Stop::Interrupted,
+    };
+    signal_group(Signal::SIGINT);
+    let killed = match tokio::time::timeout(GRACE, child.wait()).await {
+        Ok(_) => false,
         Err(_elapsed) => {
             kill_group();
-            // Reap the killed process so nothing is left behind, not even a zombie.
-            let _ = child.wait().await;
-            let mut output = collect(stderr, kill_group).await;
-            output.push(&collect(stdout, kill_group).await.into_bytes());
-            Err(RunError::Timeout { output })
+            true
         }
-    }
+    };
+    // Reap the stopped process so nothing is left behind, not even a zombie.
+    let _ = child.wait().await;
+    let mut output = collect(stderr, kill_group).await;
+    output.push(&collect(stdout, kill_group).await.into_bytes());
+    Err(match stop {
+        Stop::Timeout => RunError::Timeout { output },
+        Stop::Interrupted => RunError::Interrupted { output, killed },
+    })
 }
 
 /// Reads a pipe to its end in a task, keeping at most `cap` bytes of it (the end).

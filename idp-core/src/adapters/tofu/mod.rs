@@ -221,6 +221,11 @@ impl TofuProvisioner {
                 after: self.config.command_timeout,
                 output_tail: diagnostics::error_tail(&output, &secret_refs),
             }),
+            Err(RunError::Interrupted { output, killed }) => Err(ProvisionError::Interrupted {
+                step,
+                killed,
+                output_tail: diagnostics::error_tail(&output, &secret_refs),
+            }),
             Err(RunError::Spawn(source)) => Err(ProvisionError::Unavailable {
                 backend: BACKEND,
                 retryable: false,
