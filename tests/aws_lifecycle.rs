@@ -16,7 +16,8 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 use idp_test_support::idp_core::setup::env_vars::EnvVars;
 use idp_test_support::terraform::{Harness, Leftovers};
@@ -46,6 +47,46 @@ async fn start(prefix: &str) -> Option<(Aws, aws_config::SdkConfig, String)> {
     let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
     let aws = Aws::new(harness, id).await;
     Some((aws, sdk, format!("{prefix}-{id}")))
+}
+
+/// Waits (up to five minutes) until moto holds resources tagged with environment `name`: the
+/// apply is past its plan and making things.
+async fn wait_for_resources(leftovers: &Leftovers, name: &str) {
+    for _ in 0..300 {
+        if !leftovers.tagged("idp:environment", name).await.is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    panic!("no resource of {name} appeared in five minutes");
+}
+
+/// Sends `signal` (`-INT`, `-KILL`) to process `pid`, or with `-- -PGID` to a process group.
+fn kill(args: &[&str]) {
+    let status = Command::new("kill").args(args).status().expect("kill runs");
+    assert!(status.success(), "kill {args:?}: {status}");
+}
+
+/// The process ids of the children of `pid` (Terraform, under idp).
+fn children(pid: u32) -> Vec<String> {
+    let out = Command::new("pgrep")
+        .args(["-P", &pid.to_string()])
+        .output()
+        .expect("pgrep runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(ToOwned::to_owned)
+        .collect()
+}
+
+/// Waits for `child` to exit within `limit`, and returns its output.
+async fn finish(mut child: Child, limit: Duration) -> Output {
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait for idp").is_none() {
+        assert!(started.elapsed() < limit, "idp did not exit within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    child.wait_with_output().expect("idp's output")
 }
 
 /// What moto still holds of the resources tagged with environment `name`.
@@ -84,7 +125,13 @@ impl Aws {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(idp_test_support::bins::idp())
+        self.command(args).output().expect("idp runs")
+    }
+
+    /// `idp args…` with this moto's settings, not started yet.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(idp_test_support::bins::idp());
+        command
             .args(args)
             .current_dir(repo_root())
             .env(EnvVars::IDP_BACKEND, "aws")
@@ -102,9 +149,17 @@ impl Aws {
             )
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env(EnvVars::NO_COLOR, "1")
-            .output()
-            .expect("idp runs")
+            .env(EnvVars::NO_COLOR, "1");
+        command
+    }
+
+    /// `idp args…` started with its output piped, for a test that stops it half way.
+    fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("idp starts")
     }
 
     fn json(&self, args: &[&str]) -> Value {
@@ -396,4 +451,118 @@ async fn a_failed_apply_is_shown_and_destroy_removes_what_was_half_made() {
         status["environment"].get("last_error").is_none(),
         "a finished destroy clears the failure: {status}"
     );
+}
+
+/// Two creates of one name: the second is refused as a conflict while the first applies. Then
+/// Ctrl-C (SIGINT) to the first, mid-apply: idp stops Terraform cleanly (Terraform saves its
+/// state and releases its lock), records `failed` with what happened and releases its lease.
+/// The next `create` converges on what the first made, and `destroy` leaves nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_create_conflicts_and_an_interrupted_create_converges_on_the_next() {
+    let Some((aws, sdk, name)) = start("stop").await else {
+        return;
+    };
+    let config = aws.config("template: api-service\n");
+    let create = ["-o", "json", "create", "--name", &name, "--config", &config];
+    let create = [&create[..], &["--ttl", "2h", "--yes"]].concat();
+    let first = aws.spawn(&create);
+    let leftovers = Leftovers::new(sdk);
+    wait_for_resources(&leftovers, &name).await;
+
+    let second = aws.run(&create);
+    let body: Value = serde_json::from_slice(&second.stdout).expect("a JSON error");
+    assert_eq!(
+        (second.status.code(), body["error"]["kind"].as_str()),
+        (Some(4), Some("conflict")),
+        "{body}"
+    );
+
+    kill(&["-INT", &first.id().to_string()]);
+    let stopped = finish(first, Duration::from_secs(120)).await;
+    let stderr = String::from_utf8_lossy(&stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("stopping OpenTofu cleanly") && stderr.contains("interrupted"),
+        "{stderr}"
+    );
+    let status = aws.json(&["status", &name]);
+    assert_eq!(status["environment"]["status"], "failed", "{status}");
+    assert!(
+        status["environment"]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("stopped cleanly")),
+        "{status}"
+    );
+    let held = aws.json(&["unlock", &name, "--yes"]);
+    assert_eq!(held["unlocked"], false, "Terraform and idp released their locks: {held}");
+
+    let again = aws.json(&create[2..]);
+    assert_eq!(again["outcome"], "created", "{again}");
+    assert_eq!(again["environment"]["status"], "active", "{again}");
+    assert!(again["endpoint"].is_string(), "{again}");
+
+    let destroyed = aws.json(&["destroy", &name, "--yes"]);
+    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
+    let left = live(&leftovers, &name).await;
+    assert!(left.is_empty(), "moto still holds {left:?}");
+}
+
+/// A destroy killed half way (idp and Terraform, SIGKILL): the environment stays `destroying`,
+/// idp's lease and Terraform's lock stay; `idp unlock` shows both holders and breaks them, and
+/// the next `destroy` finishes the job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_destroy_is_unlocked_and_finished_by_the_next_destroy() {
+    let Some((aws, sdk, name)) = start("halt").await else {
+        return;
+    };
+    let config = aws.config("template: scheduled-worker\nschedule_expression: rate(1 hour)\n");
+    let created = aws.json(&[
+        "create", "--name", &name, "--config", &config, "--ttl", "2h", "--yes",
+    ]);
+    assert_eq!(created["outcome"], "created", "{created}");
+
+    let leftovers = Leftovers::new(sdk);
+    let before = live(&leftovers, &name).await.len();
+    let mut destroy = aws.spawn(&["destroy", &name, "--yes"]);
+    // Kill everything as soon as the first resource is gone: idp, and Terraform with its
+    // provider (in a process group of their own).
+    loop {
+        assert!(
+            destroy.try_wait().is_ok_and(|done| done.is_none()),
+            "the destroy ended before it could be killed"
+        );
+        if live(&leftovers, &name).await.len() < before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for terraform in children(destroy.id()) {
+        kill(&["-KILL", "--", &format!("-{terraform}")]);
+    }
+    kill(&["-KILL", &destroy.id().to_string()]);
+    let _ = finish(destroy, Duration::from_secs(30)).await;
+    assert!(
+        !live(&leftovers, &name).await.is_empty(),
+        "killed half way, something is left to destroy"
+    );
+
+    let status = aws.json(&["status", &name]);
+    assert_eq!(status["environment"]["status"], "destroying", "{status}");
+    let unlocked = aws.json(&["unlock", &name, "--yes"]);
+    assert_eq!(unlocked["unlocked"], true, "{unlocked}");
+    assert!(
+        unlocked["lease"]["owner"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("destroy:")),
+        "{unlocked}"
+    );
+    assert_eq!(
+        unlocked["terraform_lock"]["Operation"], "OperationTypeApply",
+        "{unlocked}"
+    );
+
+    let finished = aws.json(&["destroy", &name, "--yes"]);
+    assert_eq!(finished["outcome"], "destroyed", "{finished}");
+    let left = live(&leftovers, &name).await;
+    assert!(left.is_empty(), "moto still holds {left:?}");
 }
