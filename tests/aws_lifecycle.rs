@@ -83,7 +83,10 @@ fn children(pid: u32) -> Vec<String> {
 async fn finish(mut child: Child, limit: Duration) -> Output {
     let started = std::time::Instant::now();
     while child.try_wait().expect("wait for idp").is_none() {
-        assert!(started.elapsed() < limit, "idp did not exit within {limit:?}");
+        assert!(
+            started.elapsed() < limit,
+            "idp did not exit within {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     child.wait_with_output().expect("idp's output")
@@ -494,7 +497,10 @@ async fn a_second_create_conflicts_and_an_interrupted_create_converges_on_the_ne
         "{status}"
     );
     let held = aws.json(&["unlock", &name, "--yes"]);
-    assert_eq!(held["unlocked"], false, "Terraform and idp released their locks: {held}");
+    assert_eq!(
+        held["unlocked"], false,
+        "Terraform and idp released their locks: {held}"
+    );
 
     let again = aws.json(&create[2..]);
     assert_eq!(again["outcome"], "created", "{again}");
@@ -565,4 +571,191 @@ async fn a_killed_destroy_is_unlocked_and_finished_by_the_next_destroy() {
     assert_eq!(finished["outcome"], "destroyed", "{finished}");
     let left = live(&leftovers, &name).await;
     assert!(left.is_empty(), "moto still holds {left:?}");
+}
+
+/// A create killed mid-apply (idp and Terraform, SIGKILL): Terraform never saved its state, so
+/// what it made is outside it, and its lock and idp's lease stay. The next `create` is refused
+/// as a conflict, naming `idp unlock`; `idp unlock` shows both holders and breaks them; the
+/// create after it removes what the killed run left (by its tags) and converges on one copy of
+/// the stack, and `destroy` leaves nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_create_is_unlocked_and_the_next_create_converges_on_one_stack() {
+    let Some((aws, sdk, name)) = start("kill").await else {
+        return;
+    };
+    let config = aws.config("template: api-service\n");
+    let create = [
+        "create", "--name", &name, "--config", &config, "--ttl", "2h", "--yes",
+    ];
+    let first = aws.spawn(&create);
+    let leftovers = Leftovers::new(sdk);
+    // Well into the apply: the network and the load balancer are being made.
+    for _ in 0..600 {
+        let made = leftovers.tagged("idp:environment", &name).await;
+        if made.iter().any(|arn| arn.contains("loadbalancer/")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for terraform in children(first.id()) {
+        kill(&["-KILL", "--", &format!("-{terraform}")]);
+    }
+    kill(&["-KILL", &first.id().to_string()]);
+    let _ = finish(first, Duration::from_secs(30)).await;
+    assert!(
+        !live(&leftovers, &name).await.is_empty(),
+        "the killed run made resources"
+    );
+    let status = aws.json(&["status", &name]);
+    assert_eq!(status["environment"]["status"], "provisioning", "{status}");
+
+    let refused = aws.run(&[&["-o", "json"], &create[..]].concat());
+    let body: Value = serde_json::from_slice(&refused.stdout).expect("a JSON error");
+    assert_eq!(
+        (refused.status.code(), body["error"]["kind"].as_str()),
+        (Some(4), Some("conflict")),
+        "{body}"
+    );
+    assert!(body.to_string().contains("idp unlock"), "{body}");
+
+    let unlocked = aws.json(&["unlock", &name, "--yes"]);
+    assert_eq!(unlocked["unlocked"], true, "{unlocked}");
+    assert!(
+        unlocked["lease"]["owner"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("deploy:")),
+        "{unlocked}"
+    );
+    assert_eq!(
+        unlocked["terraform_lock"]["Operation"], "OperationTypeApply",
+        "{unlocked}"
+    );
+
+    let again = aws.run(&[&["-o", "json"], &create[..]].concat());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("removing resources an interrupted run made but never recorded"),
+        "the orphans are found and named: {stderr}"
+    );
+    let again: Value = serde_json::from_slice(&again.stdout).expect("JSON on stdout");
+    assert_eq!(again["outcome"], "created", "{again}");
+    assert_eq!(again["environment"]["status"], "active", "{again}");
+    let made = live(&leftovers, &name).await;
+    let count = |kind: &str| made.iter().filter(|arn| arn.contains(kind)).count();
+    assert_eq!(
+        (
+            count(":vpc/"),
+            count("loadbalancer/"),
+            count(":natgateway/")
+        ),
+        (1, 1, 1),
+        "one copy of the stack: {made:?}"
+    );
+
+    let destroyed = aws.json(&["destroy", &name, "--yes"]);
+    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
+    let left = live(&leftovers, &name).await;
+    assert!(left.is_empty(), "moto still holds {left:?}");
+    let roles = leftovers.roles(&format!("idp-{name}-")).await;
+    assert!(roles.is_empty(), "IAM still holds {roles:?}");
+}
+
+/// A moto of this test's own on `port`, as `.ci/moto.sh` installs it; killed when dropped.
+struct PrivateMoto(Child);
+
+impl PrivateMoto {
+    async fn start(port: u16) -> Self {
+        let server = repo_root().join(".tools/aws/bin/moto_server");
+        let mut child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("start {} (installed by .ci/moto.sh): {e}", server.display())
+            });
+        for _ in 0..300 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Self(child);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("moto did not listen on port {port} within 30 s");
+    }
+}
+
+impl Drop for PrivateMoto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// moto restarted while an apply runs (everything it held is gone: the state bucket, the lock
+/// table, the resources): the create fails with Terraform's account of it and a clear error,
+/// never a panic; `list` says the state bucket does not exist and how to fix it rather than
+/// showing an empty platform; and once the bucket and table exist again the name is free and
+/// nothing stale (record, lease, lock) is in the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moto_restarted_mid_apply_gives_a_clear_error_and_no_corrupted_record() {
+    let Some(harness) = Harness::from_env() else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let moto = PrivateMoto::start(port).await;
+    let harness = Harness {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        ..harness
+    };
+    let sdk = harness.sdk(REGION).await;
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    let aws = Aws::new(harness.clone(), id).await;
+    let name = format!("restart-{id}");
+    let config = aws.config("template: scheduled-worker\nschedule_expression: rate(1 hour)\n");
+    let create = [
+        "create", "--name", &name, "--config", &config, "--ttl", "2h", "--yes",
+    ];
+    let first = aws.spawn(&create);
+    let leftovers = Leftovers::new(sdk);
+    wait_for_resources(&leftovers, &name).await;
+    drop(moto);
+    let moto = PrivateMoto::start(port).await;
+
+    let failed = finish(first, Duration::from_secs(600)).await;
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error:") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+
+    let listed = aws.run(&["-o", "json", "list"]);
+    let body: Value = serde_json::from_slice(&listed.stdout).expect("a JSON error");
+    assert_eq!(listed.status.code(), Some(1), "{body}");
+    let text = body.to_string();
+    assert!(
+        text.contains("NoSuchBucket") && text.contains("create the state bucket"),
+        "{body}"
+    );
+
+    // The platform made again: nothing of the interrupted create is in the way.
+    let _again = Aws::new(harness, id).await;
+    let listed = aws.json(&["list"]);
+    assert!(
+        !listed.to_string().contains(&name),
+        "no record survived: {listed}"
+    );
+    let status = aws.run(&["status", &name]);
+    assert_eq!(status.status.code(), Some(3), "not found");
+    let created = aws.json(&create);
+    assert_eq!(created["outcome"], "created", "{created}");
+    let destroyed = aws.json(&["destroy", &name, "--yes"]);
+    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
+    drop(moto);
 }

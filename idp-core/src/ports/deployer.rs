@@ -176,7 +176,7 @@ pub enum DeployError {
         service: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}: {source}", if *retryable { " (retry later)" } else { "" })]
     Unavailable {
         /// The backend (`ecs`, `local`, `memory`).
         backend: &'static str,
@@ -187,7 +187,7 @@ pub enum DeployError {
         source: BoxError,
     },
     /// Any other backend failure.
-    #[error("`{backend}` request failed")]
+    #[error("`{backend}` request failed: {source}")]
     Backend {
         /// The backend (`ecs`, `local`, `memory`).
         backend: &'static str,

@@ -205,7 +205,7 @@ pub enum ForgeError {
         message: String,
     },
     /// The forge could not be reached or failed (timeouts, 5xx).
-    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}: {source}", if *retryable { " (retry later)" } else { "" })]
     Unavailable {
         /// The backend (`github`, `memory`).
         backend: &'static str,
@@ -222,7 +222,7 @@ pub enum ForgeError {
     )]
     NotConfigured,
     /// Any other failure (an answer that cannot be read, …).
-    #[error("`{backend}` request failed")]
+    #[error("`{backend}` request failed: {source}")]
     Backend {
         /// The backend (`github`, `memory`).
         backend: &'static str,

@@ -49,7 +49,7 @@ pub enum RegistryError {
         repository: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}: {source}", if *retryable { " (retry later)" } else { "" })]
     Unavailable {
         /// The backend (`ecr`, `local`, `memory`).
         backend: &'static str,
@@ -60,7 +60,7 @@ pub enum RegistryError {
         source: BoxError,
     },
     /// Any other backend failure.
-    #[error("`{backend}` request failed")]
+    #[error("`{backend}` request failed: {source}")]
     Backend {
         /// The backend (`ecr`, `local`, `memory`).
         backend: &'static str,

@@ -164,7 +164,7 @@ pub enum LockError {
         reason: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}: {source}", if *retryable { " (retry later)" } else { "" })]
     Unavailable {
         /// The backend (`dynamodb`, `local`, `memory`).
         backend: &'static str,
@@ -175,7 +175,7 @@ pub enum LockError {
         source: BoxError,
     },
     /// Any other backend failure.
-    #[error("`{backend}` request failed")]
+    #[error("`{backend}` request failed: {source}")]
     Backend {
         /// The backend (`dynamodb`, `local`, `memory`).
         backend: &'static str,

@@ -81,7 +81,7 @@ pub enum LogError {
         reason: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}: {source}", if *retryable { " (retry later)" } else { "" })]
     Unavailable {
         /// The backend (`cloudwatch-logs`, `local`, `memory`).
         backend: &'static str,
@@ -92,7 +92,7 @@ pub enum LogError {
         source: BoxError,
     },
     /// Any other backend failure.
-    #[error("`{backend}` request failed")]
+    #[error("`{backend}` request failed: {source}")]
     Backend {
         /// The backend (`cloudwatch-logs`, `local`, `memory`).
         backend: &'static str,

@@ -128,7 +128,7 @@ pub enum StoreError {
         reason: String,
     },
     /// The backend could not be reached or refused for now (throttling, timeouts, 5xx).
-    #[error("`{backend}` is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("`{backend}` is unavailable{}: {source}", if *retryable { " (retry later)" } else { "" })]
     Unavailable {
         /// The backend (`s3`, `local`, `memory`).
         backend: &'static str,
@@ -139,7 +139,7 @@ pub enum StoreError {
         source: BoxError,
     },
     /// Any other backend failure (permissions, a missing bucket, an unreadable file).
-    #[error("`{backend}` request failed")]
+    #[error("`{backend}` request failed: {source}")]
     Backend {
         /// The backend (`s3`, `local`, `memory`).
         backend: &'static str,

@@ -320,7 +320,7 @@ pub enum ProvisionError {
         reason: String,
     },
     /// The backend could not be reached or refused for now (a missing binary, a busy lock).
-    #[error("{backend} is unavailable{}", if *retryable { "; retry later" } else { "" })]
+    #[error("{backend} is unavailable{}: {source}", if *retryable { " (retry later)" } else { "" })]
     Unavailable {
         /// The backend (`tofu`, `local`, `memory`).
         backend: &'static str,
@@ -331,7 +331,7 @@ pub enum ProvisionError {
         source: BoxError,
     },
     /// Any other backend failure (an unreadable record, an output document that is not JSON).
-    #[error("{backend} request failed")]
+    #[error("{backend} request failed: {source}")]
     Backend {
         /// The backend (`tofu`, `local`, `memory`).
         backend: &'static str,
@@ -541,9 +541,10 @@ mod tests {
         `tofu apply` failed with exit code `1`: Error: creating ECS Service: AccessDenied
         `local.command` failed (killed by a signal): no error output
         `GET http://127.0.0.1:41234/health` did not succeed within 30s and was stopped; raise the timeout or check why it hangs
+        `tofu apply` was interrupted and stopped cleanly (its state is saved); run the command again to finish
         environment `preview-a` has nothing provisioned; create it first
-        tofu is unavailable; retry later
-        local request failed
+        tofu is unavailable (retry later): busy
+        local request failed: disk full
         ");
     }
 

@@ -343,7 +343,19 @@ mod aws {
         if settings.platform_vars.state_bucket.is_empty() {
             settings.platform_vars.state_bucket = cfg.state_bucket.clone();
         }
-        let backend = Backend::aws(cfg, Arc::new(TofuProvisioner::new(tofu))).await;
+        // Applies start, and destroys end, by removing what an interrupted run left outside
+        // its state (see `adapters::aws::orphans`).
+        let sdk = cfg.load_sdk_config().await;
+        let adapters = crate::adapters::aws::AwsAdapters::new(&cfg, &sdk);
+        let reaper = crate::adapters::aws::OrphanReaper::new(
+            &sdk,
+            adapters.store.client().clone(),
+            &cfg.state_bucket,
+            &cfg.lock_table,
+            &cfg.region,
+        );
+        let provisioner = crate::adapters::aws::Reaping::new(TofuProvisioner::new(tofu), reaper);
+        let backend = Backend::from_aws(adapters, Arc::new(provisioner));
         Ok((backend, settings))
     }
 }

@@ -18,12 +18,14 @@ mod ecr;
 mod ecs;
 mod error;
 mod logs;
+mod orphans;
 mod s3;
 
 pub use dynamodb::DynamoDbLockTable;
 pub use ecr::EcrRegistry;
 pub use ecs::EcsDeployer;
 pub use logs::CloudWatchLogSource;
+pub use orphans::{OrphanReaper, Reaping};
 pub use s3::S3Store;
 
 /// How many times an SDK call is tried in all (the first try and 3 retries) before its error is

@@ -45,6 +45,11 @@ impl S3Store {
         &self.bucket
     }
 
+    /// The S3 client (path-style when an endpoint override is set).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     fn resource(&self, key: &str) -> String {
         format!("s3://{}/{key}", self.bucket)
     }

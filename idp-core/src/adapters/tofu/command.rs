@@ -127,13 +127,10 @@ pub(crate) async fn run(
         () = crate::interrupt::requested() => Stop::Interrupted,
     };
     signal_group(Signal::SIGINT);
-    let killed = match tokio::time::timeout(GRACE, child.wait()).await {
-        Ok(_) => false,
-        Err(_elapsed) => {
-            kill_group();
-            true
-        }
-    };
+    let killed = tokio::time::timeout(GRACE, child.wait()).await.is_err();
+    // What is left of the group once tofu exited (or after the grace period): plugins, or
+    // anything else still holding its output pipes.
+    kill_group();
     // Reap the stopped process so nothing is left behind, not even a zombie.
     let _ = child.wait().await;
     let mut output = collect(stderr, kill_group).await;
