@@ -290,6 +290,10 @@ resource "aws_route53_record" "this" {
   zone_id = var.route53_zone_id
   name    = "${var.environment_name}.${var.domain_name}"
   type    = "A"
+  # The name is the environment's own. Records carry no tags, so a run killed before it saved
+  # its state leaves one that idp cannot find by tag: the next apply takes it over instead of
+  # failing on it.
+  allow_overwrite = true
 
   alias {
     name                   = aws_lb.this.dns_name

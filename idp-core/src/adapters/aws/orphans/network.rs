@@ -1,0 +1,146 @@
+//! The EC2 networking of an environment that its state does not name, found through EC2's own
+//! tag filters (which cover every kind here, in every region and in moto; the tagging API
+//! leaves Elastic IPs out in moto).
+
+use super::{Clients, Orphan, backend, known, sdk_error};
+use crate::domain::tags;
+use crate::ports::provisioner::ProvisionError;
+
+fn ec2_filters(env: &str) -> Vec<aws_sdk_ec2::types::Filter> {
+    let tag = |key: &str, value: &str| {
+        aws_sdk_ec2::types::Filter::builder()
+            .name(format!("tag:{key}"))
+            .values(value)
+            .build()
+    };
+    vec![tag(tags::ENVIRONMENT, env), tag(tags::MANAGED, "true")]
+}
+
+/// The EC2 networking tagged with `env` that the state does not name.
+pub(super) async fn network(
+    clients: &Clients,
+    env: &str,
+    state: &str,
+) -> Result<Vec<Orphan>, ProvisionError> {
+    let ec2 = &clients.ec2;
+    let filters = ec2_filters(env);
+    let err = backend;
+    let mut orphans = Vec::new();
+    let unknown = |id: Option<&str>| id.filter(|id| !known(state, id)).map(ToOwned::to_owned);
+
+    let out = ec2
+        .describe_flow_logs()
+        .set_filter(Some(filters.clone()))
+        .send()
+        .await
+        .map_err(|e| err(sdk_error(e)))?;
+    for log in out.flow_logs() {
+        if let Some(id) = unknown(log.flow_log_id()) {
+            orphans.push(Orphan::FlowLog { id });
+        }
+    }
+    let out = ec2
+        .describe_nat_gateways()
+        .set_filter(Some(filters.clone()))
+        .send()
+        .await
+        .map_err(|e| err(sdk_error(e)))?;
+    for gateway in out.nat_gateways() {
+        use aws_sdk_ec2::types::NatGatewayState;
+        let gone = matches!(
+            gateway.state(),
+            Some(NatGatewayState::Deleted | NatGatewayState::Deleting)
+        );
+        if let (false, Some(id)) = (gone, unknown(gateway.nat_gateway_id())) {
+            orphans.push(Orphan::NatGateway { id });
+        }
+    }
+    let out = ec2
+        .describe_addresses()
+        .set_filters(Some(filters.clone()))
+        .send()
+        .await
+        .map_err(|e| err(sdk_error(e)))?;
+    for address in out.addresses() {
+        if let Some(allocation) = unknown(address.allocation_id()) {
+            orphans.push(Orphan::Address {
+                allocation,
+                association: address.association_id().map(ToOwned::to_owned),
+            });
+        }
+    }
+    let out = ec2
+        .describe_security_groups()
+        .set_filters(Some(filters.clone()))
+        .send()
+        .await
+        .map_err(|e| err(sdk_error(e)))?;
+    for group in out.security_groups() {
+        // A VPC's default group goes with its VPC (and cannot be deleted alone).
+        if group.group_name() == Some("default") {
+            continue;
+        }
+        if let Some(id) = unknown(group.group_id()) {
+            orphans.push(Orphan::SecurityGroup { id });
+        }
+    }
+    let out = ec2
+        .describe_internet_gateways()
+        .set_filters(Some(filters.clone()))
+        .send()
+        .await
+        .map_err(|e| err(sdk_error(e)))?;
+    for gateway in out.internet_gateways() {
+        if let Some(id) = unknown(gateway.internet_gateway_id()) {
+            let vpcs = gateway
+                .attachments()
+                .iter()
+                .filter_map(|a| a.vpc_id().map(ToOwned::to_owned))
+                .collect();
+            orphans.push(Orphan::InternetGateway { id, vpcs });
+        }
+    }
+    let out = ec2
+        .describe_route_tables()
+        .set_filters(Some(filters.clone()))
+        .send()
+        .await
+        .map_err(|e| err(sdk_error(e)))?;
+    for table in out.route_tables() {
+        let main = table.associations().iter().any(|a| a.main() == Some(true));
+        if main {
+            continue;
+        }
+        if let Some(id) = unknown(table.route_table_id()) {
+            let associations = table
+                .associations()
+                .iter()
+                .filter_map(|a| a.route_table_association_id().map(ToOwned::to_owned))
+                .collect();
+            orphans.push(Orphan::RouteTable { id, associations });
+        }
+    }
+    let out = ec2
+        .describe_subnets()
+        .set_filters(Some(filters.clone()))
+        .send()
+        .await
+        .map_err(|e| err(sdk_error(e)))?;
+    for subnet in out.subnets() {
+        if let Some(id) = unknown(subnet.subnet_id()) {
+            orphans.push(Orphan::Subnet { id });
+        }
+    }
+    let out = ec2
+        .describe_vpcs()
+        .set_filters(Some(filters))
+        .send()
+        .await
+        .map_err(|e| err(sdk_error(e)))?;
+    for vpc in out.vpcs() {
+        if let Some(id) = unknown(vpc.vpc_id()) {
+            orphans.push(Orphan::Vpc { id });
+        }
+    }
+    Ok(orphans)
+}
