@@ -79,6 +79,40 @@ fn children(pid: u32) -> Vec<String> {
         .collect()
 }
 
+/// `idp destroy NAME` destroys it, and moto then holds none of its resources.
+async fn destroy_leaves_nothing(aws: &Aws, leftovers: &Leftovers, name: &str) {
+    let destroyed = aws.json(&["destroy", name, "--yes"]);
+    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
+    let left = live(leftovers, name).await;
+    assert!(left.is_empty(), "moto still holds {left:?}");
+}
+
+/// SIGKILL to idp and to each Terraform it runs (in process groups of their own, with their
+/// providers), as a lost runner or the OOM killer would; waits until idp is gone.
+async fn kill_with_terraform(idp: Child) {
+    for terraform in children(idp.id()) {
+        kill(&["-KILL", "--", &format!("-{terraform}")]);
+    }
+    kill(&["-KILL", &idp.id().to_string()]);
+    let _ = finish(idp, Duration::from_secs(30)).await;
+}
+
+/// `idp unlock -o json`'s report broke an idp lease of `purpose` (`deploy`, `destroy`) and the
+/// Terraform state lock of an apply.
+fn assert_broke_both(unlocked: &Value, purpose: &str) {
+    assert_eq!(unlocked["unlocked"], true, "{unlocked}");
+    assert!(
+        unlocked["lease"]["owner"]
+            .as_str()
+            .is_some_and(|o| o.starts_with(&format!("{purpose}:"))),
+        "{unlocked}"
+    );
+    assert_eq!(
+        unlocked["terraform_lock"]["Operation"], "OperationTypeApply",
+        "{unlocked}"
+    );
+}
+
 /// Waits for `child` to exit within `limit`, and returns its output.
 async fn finish(mut child: Child, limit: Duration) -> Output {
     let started = std::time::Instant::now();
@@ -300,10 +334,7 @@ async fn create_list_status_extend_destroy_with_terraform_on_moto() {
         "the real resources carry the new expiry {expiry_tag}: {retagged:?} ({extended})"
     );
 
-    let destroyed = aws.json(&["destroy", &name, "--yes"]);
-    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
-    let left = live(&leftovers, &name).await;
-    assert!(left.is_empty(), "moto still holds {left:?}");
+    destroy_leaves_nothing(&aws, &leftovers, &name).await;
     let objects = s3
         .list_objects_v2()
         .bucket(&aws.bucket)
@@ -444,10 +475,7 @@ async fn a_failed_apply_is_shown_and_destroy_removes_what_was_half_made() {
         String::from_utf8_lossy(&shown.stderr)
     );
 
-    let destroyed = aws.json(&["destroy", &name, "--yes"]);
-    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
-    let left = live(&leftovers, &name).await;
-    assert!(left.is_empty(), "moto still holds {left:?}");
+    destroy_leaves_nothing(&aws, &leftovers, &name).await;
     let status = aws.json(&["status", &name]);
     assert_eq!(status["environment"]["status"], "destroyed", "{status}");
     assert!(
@@ -507,14 +535,11 @@ async fn a_second_create_conflicts_and_an_interrupted_create_converges_on_the_ne
     assert_eq!(again["environment"]["status"], "active", "{again}");
     assert!(again["endpoint"].is_string(), "{again}");
 
-    let destroyed = aws.json(&["destroy", &name, "--yes"]);
-    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
-    let left = live(&leftovers, &name).await;
-    assert!(left.is_empty(), "moto still holds {left:?}");
+    destroy_leaves_nothing(&aws, &leftovers, &name).await;
 }
 
-/// A destroy killed half way (idp and Terraform, SIGKILL): the environment stays `destroying`,
-/// idp's lease and Terraform's lock stay; `idp unlock` shows both holders and breaks them, and
+/// A destroy killed half way (idp and Terraform, SIGKILL, once Terraform holds its state lock):
+/// the environment stays `destroying`, idp's lease and Terraform's lock stay; `idp unlock` shows both holders and breaks them, and
 /// the next `destroy` finishes the job.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_destroy_is_unlocked_and_finished_by_the_next_destroy() {
@@ -527,26 +552,33 @@ async fn a_killed_destroy_is_unlocked_and_finished_by_the_next_destroy() {
     ]);
     assert_eq!(created["outcome"], "created", "{created}");
 
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let leftovers = Leftovers::new(sdk);
-    let before = live(&leftovers, &name).await.len();
     let mut destroy = aws.spawn(&["destroy", &name, "--yes"]);
-    // Kill everything as soon as the first resource is gone: idp, and Terraform with its
-    // provider (in a process group of their own).
+    // Kill everything once Terraform's destroy holds its state lock (it is refreshing, or
+    // already deleting): idp, and Terraform with its provider.
+    let lock_id = format!("{}/environments/{name}/terraform.tfstate", aws.bucket);
     loop {
         assert!(
             destroy.try_wait().is_ok_and(|done| done.is_none()),
             "the destroy ended before it could be killed"
         );
-        if live(&leftovers, &name).await.len() < before {
+        let item = dynamodb
+            .get_item()
+            .table_name(&aws.table)
+            .key(
+                "LockID",
+                aws_sdk_dynamodb::types::AttributeValue::S(lock_id.clone()),
+            )
+            .send()
+            .await
+            .expect("DynamoDB GetItem");
+        if item.item().is_some_and(|i| i.contains_key("Info")) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for terraform in children(destroy.id()) {
-        kill(&["-KILL", "--", &format!("-{terraform}")]);
-    }
-    kill(&["-KILL", &destroy.id().to_string()]);
-    let _ = finish(destroy, Duration::from_secs(30)).await;
+    kill_with_terraform(destroy).await;
     assert!(
         !live(&leftovers, &name).await.is_empty(),
         "killed half way, something is left to destroy"
@@ -555,22 +587,9 @@ async fn a_killed_destroy_is_unlocked_and_finished_by_the_next_destroy() {
     let status = aws.json(&["status", &name]);
     assert_eq!(status["environment"]["status"], "destroying", "{status}");
     let unlocked = aws.json(&["unlock", &name, "--yes"]);
-    assert_eq!(unlocked["unlocked"], true, "{unlocked}");
-    assert!(
-        unlocked["lease"]["owner"]
-            .as_str()
-            .is_some_and(|o| o.starts_with("destroy:")),
-        "{unlocked}"
-    );
-    assert_eq!(
-        unlocked["terraform_lock"]["Operation"], "OperationTypeApply",
-        "{unlocked}"
-    );
+    assert_broke_both(&unlocked, "destroy");
 
-    let finished = aws.json(&["destroy", &name, "--yes"]);
-    assert_eq!(finished["outcome"], "destroyed", "{finished}");
-    let left = live(&leftovers, &name).await;
-    assert!(left.is_empty(), "moto still holds {left:?}");
+    destroy_leaves_nothing(&aws, &leftovers, &name).await;
 }
 
 /// A create killed mid-apply (idp and Terraform, SIGKILL): Terraform never saved its state, so
@@ -597,11 +616,7 @@ async fn a_killed_create_is_unlocked_and_the_next_create_converges_on_one_stack(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    for terraform in children(first.id()) {
-        kill(&["-KILL", "--", &format!("-{terraform}")]);
-    }
-    kill(&["-KILL", &first.id().to_string()]);
-    let _ = finish(first, Duration::from_secs(30)).await;
+    kill_with_terraform(first).await;
     assert!(
         !live(&leftovers, &name).await.is_empty(),
         "the killed run made resources"
@@ -619,17 +634,7 @@ async fn a_killed_create_is_unlocked_and_the_next_create_converges_on_one_stack(
     assert!(body.to_string().contains("idp unlock"), "{body}");
 
     let unlocked = aws.json(&["unlock", &name, "--yes"]);
-    assert_eq!(unlocked["unlocked"], true, "{unlocked}");
-    assert!(
-        unlocked["lease"]["owner"]
-            .as_str()
-            .is_some_and(|o| o.starts_with("deploy:")),
-        "{unlocked}"
-    );
-    assert_eq!(
-        unlocked["terraform_lock"]["Operation"], "OperationTypeApply",
-        "{unlocked}"
-    );
+    assert_broke_both(&unlocked, "deploy");
 
     let again = aws.run(&[&["-o", "json"], &create[..]].concat());
     let stderr = String::from_utf8_lossy(&again.stderr);
@@ -653,10 +658,7 @@ async fn a_killed_create_is_unlocked_and_the_next_create_converges_on_one_stack(
         "one copy of the stack: {made:?}"
     );
 
-    let destroyed = aws.json(&["destroy", &name, "--yes"]);
-    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
-    let left = live(&leftovers, &name).await;
-    assert!(left.is_empty(), "moto still holds {left:?}");
+    destroy_leaves_nothing(&aws, &leftovers, &name).await;
     let roles = leftovers.roles(&format!("idp-{name}-")).await;
     assert!(roles.is_empty(), "IAM still holds {roles:?}");
 }

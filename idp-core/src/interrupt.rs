@@ -27,6 +27,12 @@ pub fn request() {
     notify().notify_waiters();
 }
 
+/// Withdraws a stop request once the work it stopped has ended, for a process that goes on
+/// after it (the Python module: Ctrl-C stops the call, not the interpreter).
+pub fn clear() {
+    REQUESTED.store(false, Ordering::SeqCst);
+}
+
 /// Whether a stop was requested.
 pub fn is_requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)

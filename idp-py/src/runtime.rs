@@ -5,8 +5,10 @@
 //! `block_on` it). Each call releases the GIL while it waits, so other Python threads run.
 //!
 //! While a call waits, the signal handlers still run every 200 ms: Ctrl-C in the main thread
-//! raises `KeyboardInterrupt` (and drops the call, as killing the CLI would) instead of
-//! blocking until a long create finishes.
+//! raises `KeyboardInterrupt` instead of blocking until a long create finishes. While OpenTofu
+//! runs, the first Ctrl-C first stops it cleanly, as in the CLI (it saves its state and releases
+//! its lock; see `idp_core::interrupt`), and `KeyboardInterrupt` is raised once it has; a second
+//! Ctrl-C drops the call at once.
 //!
 //! A forked child inherits the runtime's memory but none of its threads: using it would hang
 //! forever. The pid is recorded when the runtime is built, and a call from another pid raises a
@@ -64,10 +66,28 @@ where
         runtime.block_on(async move {
             tokio::pin!(future);
             let mut tick = tokio::time::interval(SIGNAL_CHECK_EVERY);
+            let mut interrupted: Option<PyErr> = None;
             loop {
                 tokio::select! {
-                    done = &mut future => return Ok(done),
-                    _ = tick.tick() => Python::attach(|py| py.check_signals())?,
+                    done = &mut future => {
+                        return match interrupted {
+                            Some(signal) => {
+                                idp_core::interrupt::clear();
+                                Err(signal)
+                            }
+                            None => Ok(done),
+                        };
+                    }
+                    _ = tick.tick() => {
+                        if let Err(signal) = Python::attach(|py| py.check_signals()) {
+                            if interrupted.is_some() || !idp_core::interrupt::is_shielded() {
+                                idp_core::interrupt::clear();
+                                return Err(signal);
+                            }
+                            idp_core::interrupt::request();
+                            interrupted = Some(signal);
+                        }
+                    }
                 }
             }
         })

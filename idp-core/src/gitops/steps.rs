@@ -192,6 +192,23 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
         };
         match written {
             Ok(saved) => {
+                if matches!(
+                    decision.action,
+                    Action::Provision | Action::ExtendAndRedeploy
+                ) {
+                    // The workflow applies next: what an interrupted run left outside the
+                    // state goes first (see `Provisioner::remove_orphans`).
+                    let pr = deploy::request(platform, &saved.meta, &req.config);
+                    platform
+                        .backend
+                        .provisioner
+                        .remove_orphans(&pr)
+                        .await
+                        .map_err(|source| Error::Provision {
+                            name: env.to_string(),
+                            source,
+                        })?;
+                }
                 let mut plan = build_plan(platform, req, decision, Some(saved.meta)).await?;
                 if let Some(vars) = &plan.tfvars {
                     state::put_json(
@@ -422,6 +439,17 @@ pub async fn cleanup(platform: &Platform, name: &EnvName) -> Result<CleanupRepor
             action: "clean up",
         });
     }
+    // The workflow destroyed what the state names; what an interrupted run left outside it
+    // goes too, while the state's key still says what the environment is.
+    let pr = deploy::stored_request(platform, &current.meta).await?;
+    backend
+        .provisioner
+        .remove_orphans(&pr)
+        .await
+        .map_err(|source| Error::Provision {
+            name: name.to_string(),
+            source,
+        })?;
     let cleanup = crate::environments::destroy::clean_up_after(
         platform,
         &current.meta,

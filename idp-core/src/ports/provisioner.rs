@@ -429,6 +429,16 @@ pub trait Provisioner: Debug + Send + Sync + 'static {
     fn tags_follow_expiry(&self) -> bool {
         false
     }
+
+    /// Removes what an interrupted run of the environment made but never recorded in its state,
+    /// so that the next apply neither trips over it nor makes a second copy. Provisioners that
+    /// can leave such things do it in their own `apply` and `destroy` too; this is for paths that
+    /// run the template themselves (a workflow's own `tofu apply`), before they apply and after
+    /// they destroyed. `Ok` by default: the memory and local provisioners leave nothing behind
+    /// that they do not record.
+    async fn remove_orphans(&self, _request: &ProvisionRequest) -> Result<(), ProvisionError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -86,6 +86,15 @@ impl<P: Provisioner> Provisioner for Reaping<P> {
     async fn health(&self, request: &ProvisionRequest) -> Result<RuntimeHealth, ProvisionError> {
         self.inner.health(request).await
     }
+
+    fn tags_follow_expiry(&self) -> bool {
+        self.inner.tags_follow_expiry()
+    }
+
+    async fn remove_orphans(&self, request: &ProvisionRequest) -> Result<(), ProvisionError> {
+        self.inner.remove_orphans(request).await?;
+        self.reaper.reap(request).await
+    }
 }
 
 /// Finds and removes the orphans of an environment.
@@ -454,6 +463,9 @@ async fn roles(clients: &Clients, env: &str, state: &str) -> Result<Vec<Orphan>,
             r.tags()
                 .iter()
                 .any(|t| t.key() == tags::ENVIRONMENT && t.value() == env)
+                && r.tags()
+                    .iter()
+                    .any(|t| t.key() == tags::MANAGED && t.value() == "true")
         });
         if ours {
             orphans.push(Orphan::Role { name });

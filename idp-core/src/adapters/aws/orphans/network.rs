@@ -1,6 +1,7 @@
 //! The EC2 networking of an environment that its state does not name, found through EC2's own
 //! tag filters (which cover every kind here, in every region and in moto; the tagging API
-//! leaves Elastic IPs out in moto).
+//! leaves Elastic IPs out in moto). Each object's tags are checked again here, whatever the
+//! server filtered: moto answers `DescribeNatGateways` with every gateway, whatever its tags.
 
 use super::{Clients, Orphan, backend, known, sdk_error};
 use crate::domain::tags;
@@ -16,6 +17,15 @@ fn ec2_filters(env: &str) -> Vec<aws_sdk_ec2::types::Filter> {
     vec![tag(tags::ENVIRONMENT, env), tag(tags::MANAGED, "true")]
 }
 
+/// Whether `tags` mark the object as idp's, of environment `env`.
+fn ours(tags: &[aws_sdk_ec2::types::Tag], env: &str) -> bool {
+    let has = |key: &str, value: &str| {
+        tags.iter()
+            .any(|t| t.key() == Some(key) && t.value() == Some(value))
+    };
+    has(tags::ENVIRONMENT, env) && has(tags::MANAGED, "true")
+}
+
 /// The EC2 networking tagged with `env` that the state does not name.
 pub(super) async fn network(
     clients: &Clients,
@@ -26,7 +36,10 @@ pub(super) async fn network(
     let filters = ec2_filters(env);
     let err = backend;
     let mut orphans = Vec::new();
-    let unknown = |id: Option<&str>| id.filter(|id| !known(state, id)).map(ToOwned::to_owned);
+    let unknown = |id: Option<&str>, tags: &[aws_sdk_ec2::types::Tag]| {
+        id.filter(|id| ours(tags, env) && !known(state, id))
+            .map(ToOwned::to_owned)
+    };
 
     let out = ec2
         .describe_flow_logs()
@@ -35,7 +48,7 @@ pub(super) async fn network(
         .await
         .map_err(|e| err(sdk_error(e)))?;
     for log in out.flow_logs() {
-        if let Some(id) = unknown(log.flow_log_id()) {
+        if let Some(id) = unknown(log.flow_log_id(), log.tags()) {
             orphans.push(Orphan::FlowLog { id });
         }
     }
@@ -51,7 +64,7 @@ pub(super) async fn network(
             gateway.state(),
             Some(NatGatewayState::Deleted | NatGatewayState::Deleting)
         );
-        if let (false, Some(id)) = (gone, unknown(gateway.nat_gateway_id())) {
+        if let (false, Some(id)) = (gone, unknown(gateway.nat_gateway_id(), gateway.tags())) {
             orphans.push(Orphan::NatGateway { id });
         }
     }
@@ -62,7 +75,7 @@ pub(super) async fn network(
         .await
         .map_err(|e| err(sdk_error(e)))?;
     for address in out.addresses() {
-        if let Some(allocation) = unknown(address.allocation_id()) {
+        if let Some(allocation) = unknown(address.allocation_id(), address.tags()) {
             orphans.push(Orphan::Address {
                 allocation,
                 association: address.association_id().map(ToOwned::to_owned),
@@ -80,7 +93,7 @@ pub(super) async fn network(
         if group.group_name() == Some("default") {
             continue;
         }
-        if let Some(id) = unknown(group.group_id()) {
+        if let Some(id) = unknown(group.group_id(), group.tags()) {
             orphans.push(Orphan::SecurityGroup { id });
         }
     }
@@ -91,7 +104,7 @@ pub(super) async fn network(
         .await
         .map_err(|e| err(sdk_error(e)))?;
     for gateway in out.internet_gateways() {
-        if let Some(id) = unknown(gateway.internet_gateway_id()) {
+        if let Some(id) = unknown(gateway.internet_gateway_id(), gateway.tags()) {
             let vpcs = gateway
                 .attachments()
                 .iter()
@@ -111,7 +124,7 @@ pub(super) async fn network(
         if main {
             continue;
         }
-        if let Some(id) = unknown(table.route_table_id()) {
+        if let Some(id) = unknown(table.route_table_id(), table.tags()) {
             let associations = table
                 .associations()
                 .iter()
@@ -127,7 +140,7 @@ pub(super) async fn network(
         .await
         .map_err(|e| err(sdk_error(e)))?;
     for subnet in out.subnets() {
-        if let Some(id) = unknown(subnet.subnet_id()) {
+        if let Some(id) = unknown(subnet.subnet_id(), subnet.tags()) {
             orphans.push(Orphan::Subnet { id });
         }
     }
@@ -138,9 +151,35 @@ pub(super) async fn network(
         .await
         .map_err(|e| err(sdk_error(e)))?;
     for vpc in out.vpcs() {
-        if let Some(id) = unknown(vpc.vpc_id()) {
+        if let Some(id) = unknown(vpc.vpc_id(), vpc.tags()) {
             orphans.push(Orphan::Vpc { id });
         }
     }
     Ok(orphans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(key: &str, value: &str) -> aws_sdk_ec2::types::Tag {
+        aws_sdk_ec2::types::Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+    }
+
+    #[test]
+    fn only_objects_tagged_managed_and_with_the_environment_are_ours() {
+        let env = tag(tags::ENVIRONMENT, "preview-a");
+        let managed = tag(tags::MANAGED, "true");
+        assert!(ours(&[env.clone(), managed.clone()], "preview-a"));
+        assert!(!ours(&[env.clone(), managed.clone()], "preview-ab"));
+        assert!(!ours(&[env], "preview-a"), "not managed");
+        assert!(
+            !ours(&[managed], "preview-a"),
+            "another environment's, or none"
+        );
+        assert!(!ours(&[], "preview-a"));
+    }
 }

@@ -32,9 +32,18 @@ pub(super) async fn tagged(
     let mut arns = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| backend(sdk_error(e)))?;
+        // The mapping's tags are checked again here, whatever the server filtered.
         arns.extend(
             page.resource_tag_mapping_list()
                 .iter()
+                .filter(|m| {
+                    let has = |key: &str, value: &str| {
+                        m.tags()
+                            .iter()
+                            .any(|t| t.key() == key && t.value() == value)
+                    };
+                    has(tags::ENVIRONMENT, env) && has(tags::MANAGED, "true")
+                })
                 .filter_map(|m| m.resource_arn().map(ToOwned::to_owned)),
         );
     }
