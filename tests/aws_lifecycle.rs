@@ -1,12 +1,20 @@
 //! idp's AWS backend end to end, through the `idp` binary as a user runs it, with the machine's
-//! real Terraform (standing in for OpenTofu) against moto: `create` of an `api-service` (its own
-//! VPC, load balancer and ECS service, ECS Exec enabled), `list`, `status` (the service's counts,
-//! its last deployment and its target group), `extend` (the expiry re-tagged on the real
-//! resources), `destroy`, and then, through the AWS APIs, that moto holds none of its
-//! resources, state objects or lock items; and `sweep` destroying a `scheduled-worker` whose
-//! TTL ran out (a 1-minute TTL under a lowered `ttl.min`); and an apply that fails half way
-//! (`failed`, Terraform's output in `status`, `destroy` removing what was made). No real AWS
-//! account is reached.
+//! real Terraform (standing in for OpenTofu) against moto. No real AWS account is reached.
+//!
+//! Long because the lifecycle and its faults share one fixture (`Aws`: the binary, its moto
+//! settings, and the helpers that start, signal and kill it mid-run).
+//!
+//! The lifecycle: `create` of an `api-service` (its own VPC, load balancer and ECS service, ECS
+//! Exec enabled), `list`, `status` (the service's counts, its last deployment and its target
+//! group), `extend` (the expiry re-tagged on the real resources), `destroy`, and then, through
+//! the AWS APIs, that moto holds none of its resources, state objects or lock items; and `sweep`
+//! destroying a `scheduled-worker` whose TTL ran out (a 1-minute TTL under a lowered `ttl.min`).
+//!
+//! The faults: an apply that fails half way (`failed`, Terraform's output in `status`,
+//! `destroy` removing what was made); two concurrent creates; Ctrl-C (SIGINT) mid-apply; SIGKILL
+//! of idp and Terraform mid-apply and mid-destroy (`idp unlock`, then the next command
+//! converges, the orphans of the killed apply removed by their tags); and moto restarted
+//! mid-apply.
 //!
 //! moto never starts an ECS task, so `status` shows the service with 0 running tasks, an
 //! in-progress deployment and a target group with no targets; that is what is asserted.

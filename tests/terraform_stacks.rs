@@ -262,11 +262,17 @@ impl Stack {
     /// Applies, checks that the checks see the stack, and returns the outputs.
     async fn up(&self) -> Result<(Outputs, Duration, Vec<(String, u64)>), String> {
         let applied = self.apply().await?;
-        let found = present(
-            &Leftovers::new(self.harness.sdk(self.region).await),
-            &self.expect,
-        )
-        .await;
+        let regional = Leftovers::new(self.harness.sdk(self.region).await);
+        // moto's tagging API, paging through a server that other suites change at the same
+        // time, can leave a resource out of one answer: a miss is asked again a few times.
+        let mut found = present(&regional, &self.expect).await;
+        for _ in 0..4 {
+            if found.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            found = present(&regional, &self.expect).await;
+        }
         if let Err(missing) = found {
             return Err(format!(
                 "{}: after apply the checks do not see it: {missing}",

@@ -11,6 +11,7 @@ use idp_core::error::Result;
 use idp_core::platform::Platform;
 use idp_core::setup::env_vars::{self, EnvVars};
 use idp_core::setup::open::{self, Options};
+use idp_core::setup::settings::Resolved;
 
 /// The resolver's inputs for a step.
 pub(crate) fn options() -> Options {
@@ -21,10 +22,30 @@ pub(crate) fn options() -> Options {
     }
 }
 
-/// What the repository's configuration is checked against: the TTL bounds the step's
-/// environment sets (`IDP_TTL_MIN` / `IDP_TTL_MAX`).
-pub(crate) fn config_options() -> Result<ConfigOptions> {
-    open::config_options(&open::resolve(&options())?)
+/// The settings a step's environment selects, resolved once (the settings file is read once)
+/// for both the configuration check and the platform.
+pub(crate) struct Selected {
+    resolved: Resolved,
+}
+
+/// Resolve the step's settings.
+pub(crate) fn select() -> Result<Selected> {
+    Ok(Selected {
+        resolved: open::resolve(&options())?,
+    })
+}
+
+impl Selected {
+    /// What the repository's configuration is checked against: the TTL bounds the step's
+    /// environment sets (`IDP_TTL_MIN` / `IDP_TTL_MAX`).
+    pub(crate) fn config_options(&self) -> Result<ConfigOptions> {
+        open::config_options(&self.resolved)
+    }
+
+    /// The platform these settings select.
+    pub(crate) async fn platform(&self) -> Result<Platform> {
+        open::open_resolved(&self.resolved, &options()).await
+    }
 }
 
 /// The platform the step's environment selects.

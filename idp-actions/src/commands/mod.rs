@@ -97,9 +97,13 @@ pub(crate) fn read_event() -> Result<Trigger, Failure> {
 /// The repository's configuration `path` names under `root`, by idp-core's one rule: the
 /// defaults when `.idp/config.yml` does not exist, an error when a file named elsewhere does
 /// not. Its name in annotations is relative to the root, as GitHub expects.
-/// Its TTL is checked against the bounds the step's environment sets.
-pub(crate) fn read_config(root: &Path, path: &Path) -> Result<ConfigFile, Failure> {
-    let options = crate::open::config_options()?;
+/// Its TTL is checked against the bounds the step's environment sets (`selected`).
+pub(crate) fn read_config(
+    root: &Path,
+    path: &Path,
+    selected: &crate::open::Selected,
+) -> Result<ConfigFile, Failure> {
+    let options = selected.config_options()?;
     Ok(config_file::read_with(root, Some(path), &options)?)
 }
 

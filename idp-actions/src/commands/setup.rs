@@ -63,7 +63,8 @@ pub(crate) struct Args {
 pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     let mut step = Step::new();
     let trigger = read_event()?;
-    let found = read_config(&args.root, &args.config)?;
+    let selected = open::select()?;
+    let found = read_config(&args.root, &args.config, &selected)?;
     let config_file = found.name.clone();
     let destroys = matches!(
         trigger,
@@ -107,7 +108,7 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
             )));
         }
     }
-    let platform = open::platform().await?;
+    let platform = selected.platform().await?;
     let plan = steps::plan(
         &platform,
         PlanRequest {

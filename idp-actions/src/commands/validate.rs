@@ -31,7 +31,7 @@ pub(crate) fn annotate(step: &Step, errors: &ConfigErrors, level: &str) -> Strin
 /// Run `validate`.
 pub(crate) fn run(path: &Path) -> Result<Code, Failure> {
     let mut step = Step::new();
-    let found = read_config(Path::new(""), path)?;
+    let found = read_config(Path::new(""), path, &crate::open::select()?)?;
     let file = found.name;
     if found.defaults {
         step.log(&format!("{file} does not exist: the defaults apply"));
