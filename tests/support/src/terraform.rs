@@ -198,9 +198,14 @@ impl Leftovers {
             .values(value)
             .build();
         let mut arns = Vec::new();
+        // As many per page as moto allows (it ends a page at 100 tags unless told otherwise):
+        // moto keeps a page's cursor into its live tables, so items made or deleted by another
+        // suite between two pages can be skipped.
         let mut pages = client
             .get_resources()
             .tag_filters(filter)
+            .resources_per_page(100)
+            .tags_per_page(500)
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {

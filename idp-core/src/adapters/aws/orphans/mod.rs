@@ -151,6 +151,12 @@ enum Orphan {
     NatGateway {
         id: String,
     },
+    NatGatewayDeleting {
+        id: String,
+    },
+    StaleAssociation {
+        association: String,
+    },
     Address {
         allocation: String,
         association: Option<String>,
@@ -191,6 +197,10 @@ impl Orphan {
             Orphan::DbParameterGroup { name } => format!("DB parameter group {name}"),
             Orphan::FlowLog { id } => format!("flow log {id}"),
             Orphan::NatGateway { id } => format!("NAT gateway {id}"),
+            Orphan::NatGatewayDeleting { id } => format!("NAT gateway {id} (being deleted)"),
+            Orphan::StaleAssociation { association } => {
+                format!("address association {association} of a deleted NAT gateway")
+            }
             Orphan::Address { allocation, .. } => format!("Elastic IP {allocation}"),
             Orphan::SecurityGroup { id } => format!("security group {id}"),
             Orphan::InternetGateway { id, .. } => format!("internet gateway {id}"),
@@ -426,13 +436,14 @@ fn order(orphan: &Orphan) -> u8 {
         Orphan::DbSubnetGroup { .. } => 9,
         Orphan::DbParameterGroup { .. } => 10,
         Orphan::FlowLog { .. } => 11,
-        Orphan::NatGateway { .. } => 12,
-        Orphan::Address { .. } => 13,
-        Orphan::SecurityGroup { .. } => 14,
-        Orphan::InternetGateway { .. } => 15,
-        Orphan::RouteTable { .. } => 16,
-        Orphan::Subnet { .. } => 17,
-        Orphan::Vpc { .. } => 18,
+        Orphan::NatGateway { .. } | Orphan::NatGatewayDeleting { .. } => 12,
+        Orphan::StaleAssociation { .. } => 13,
+        Orphan::Address { .. } => 14,
+        Orphan::SecurityGroup { .. } => 15,
+        Orphan::InternetGateway { .. } => 16,
+        Orphan::RouteTable { .. } => 17,
+        Orphan::Subnet { .. } => 18,
+        Orphan::Vpc { .. } => 19,
     }
 }
 

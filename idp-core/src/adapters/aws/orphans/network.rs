@@ -58,14 +58,25 @@ pub(super) async fn network(
         .send()
         .await
         .map_err(|e| err(sdk_error(e)))?;
+    // The network interfaces of deleted gateways: AWS frees their addresses a minute after
+    // the gateway is deleted, moto never does, and a new gateway cannot take an address that is
+    // still associated (`Resource.AlreadyAssociated`).
+    let mut freed = Vec::new();
     for gateway in out.nat_gateways() {
         use aws_sdk_ec2::types::NatGatewayState;
-        let gone = matches!(
-            gateway.state(),
-            Some(NatGatewayState::Deleted | NatGatewayState::Deleting)
-        );
-        if let (false, Some(id)) = (gone, unknown(gateway.nat_gateway_id(), gateway.tags())) {
-            orphans.push(Orphan::NatGateway { id });
+        let Some(id) = unknown(gateway.nat_gateway_id(), gateway.tags()) else {
+            continue;
+        };
+        match gateway.state() {
+            Some(NatGatewayState::Deleted) => freed.extend(
+                gateway
+                    .nat_gateway_addresses()
+                    .iter()
+                    .filter_map(|a| a.network_interface_id().map(ToOwned::to_owned)),
+            ),
+            // Going: wait for it, its addresses and its subnet depend on it.
+            Some(NatGatewayState::Deleting) => orphans.push(Orphan::NatGatewayDeleting { id }),
+            _ => orphans.push(Orphan::NatGateway { id }),
         }
     }
     let out = ec2
@@ -79,6 +90,17 @@ pub(super) async fn network(
             orphans.push(Orphan::Address {
                 allocation,
                 association: address.association_id().map(ToOwned::to_owned),
+            });
+        } else if let (true, Some(association)) = (
+            ours(address.tags(), env)
+                && address
+                    .network_interface_id()
+                    .is_some_and(|eni| freed.iter().any(|f| f == eni)),
+            address.association_id(),
+        ) {
+            // An address the state keeps, still held by an orphaned gateway that is gone.
+            orphans.push(Orphan::StaleAssociation {
+                association: association.to_owned(),
             });
         }
     }

@@ -144,6 +144,18 @@ pub(super) async fn remove(clients: &Clients, orphan: &Orphan) -> Result<(), Str
                 .await
                 .map_err(|e| text(&e))?;
         }
+        Orphan::NatGatewayDeleting { .. } => {
+            return Err("still being deleted; waiting for it".to_owned());
+        }
+        Orphan::StaleAssociation { association } => {
+            clients
+                .ec2
+                .disassociate_address()
+                .association_id(association)
+                .send()
+                .await
+                .map_err(|e| text(&e))?;
+        }
         Orphan::Address {
             allocation,
             association,

@@ -27,6 +27,8 @@ pub(super) async fn tagged(
                 .values("true")
                 .build(),
         )
+        // As few pages as AWS allows (a page is at most 100 resources).
+        .resources_per_page(100)
         .into_paginator()
         .send();
     let mut arns = Vec::new();
