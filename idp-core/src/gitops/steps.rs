@@ -33,7 +33,7 @@ use crate::domain::ttl::{self, Ttl};
 use crate::error::{Error, Result};
 use crate::gitops::records::{self, Deployment};
 use crate::platform::Platform;
-use crate::ports::provisioner::Outputs;
+use crate::ports::provisioner::{Outputs, ProvisionRequest};
 use crate::support::deploy;
 use crate::support::lease::{self, Purpose};
 use crate::support::report::Cleanup;
@@ -199,15 +199,7 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
                     // The workflow applies next: what an interrupted run left outside the
                     // state goes first (see `Provisioner::remove_orphans`).
                     let pr = deploy::request(platform, &saved.meta, &req.config);
-                    platform
-                        .backend
-                        .provisioner
-                        .remove_orphans(&pr)
-                        .await
-                        .map_err(|source| Error::Provision {
-                            name: env.to_string(),
-                            source,
-                        })?;
+                    remove_orphans(platform, &pr).await?;
                 }
                 let mut plan = build_plan(platform, req, decision, Some(saved.meta)).await?;
                 if let Some(vars) = &plan.tfvars {
@@ -419,6 +411,20 @@ pub struct CleanupReport {
     pub already_destroyed: bool,
 }
 
+/// What an interrupted run of `pr`'s environment left outside its state, removed (see
+/// `Provisioner::remove_orphans`).
+async fn remove_orphans(platform: &Platform, pr: &ProvisionRequest) -> Result<()> {
+    platform
+        .backend
+        .provisioner
+        .remove_orphans(pr)
+        .await
+        .map_err(|source| Error::Provision {
+            name: pr.env.to_string(),
+            source,
+        })
+}
+
 /// After the workflow destroyed the template: delete the environment's images (exact tags
 /// only), its OpenTofu lock items and its state objects (all but the metadata), then mark it
 /// `destroyed`. The environment must be `destroying` (the plan's `begin` put it there).
@@ -441,15 +447,11 @@ pub async fn cleanup(platform: &Platform, name: &EnvName) -> Result<CleanupRepor
     }
     // The workflow destroyed what the state names; what an interrupted run left outside it
     // goes too, while the state's key still says what the environment is.
-    let pr = deploy::stored_request(platform, &current.meta).await?;
-    backend
-        .provisioner
-        .remove_orphans(&pr)
-        .await
-        .map_err(|source| Error::Provision {
-            name: name.to_string(),
-            source,
-        })?;
+    remove_orphans(
+        platform,
+        &deploy::stored_request(platform, &current.meta).await?,
+    )
+    .await?;
     let cleanup = crate::environments::destroy::clean_up_after(
         platform,
         &current.meta,

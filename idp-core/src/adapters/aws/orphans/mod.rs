@@ -50,7 +50,7 @@ const BACKEND: &str = "aws";
 /// subnets and addresses it holds wait for it).
 const DEADLINE: Duration = Duration::from_secs(15 * 60);
 /// The pause between two rounds.
-const ROUND_PAUSE: Duration = Duration::from_secs(5);
+const ROUND_PAUSE: Duration = Duration::from_secs(3);
 
 /// A provisioner whose applies start, and whose destroys end, by removing the environment's
 /// orphans (see the module documentation).
@@ -331,8 +331,10 @@ impl OrphanReaper {
             }
             if !refused.is_empty() {
                 tracing::debug!(env, refused = %refused.join("; "), "retrying after a pause");
-                tokio::time::sleep(ROUND_PAUSE).await;
             }
+            // Some deletions finish later (a load balancer, a NAT gateway): look again after a
+            // pause, never in a tight loop.
+            tokio::time::sleep(ROUND_PAUSE).await;
         }
     }
 
