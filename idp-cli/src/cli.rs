@@ -250,6 +250,17 @@ pub(crate) enum Command {
     /// Example: `idp run examples/runs/pipeline.yml`. Exits 0 when every order that must succeed
     /// succeeded, 1 when one failed or timed out, 2 when the job file is invalid.
     Run(RunArgs),
+    /// Serve the REST API (`/v1`), the GitHub webhook intake and the job runner's `/init` over
+    /// HTTP, on the backend the settings select; `idp serve token …` manages its API tokens.
+    ///
+    /// Every request but `/healthz`, `/readyz`, `/metrics`, `/v1/openapi.json` and the webhook
+    /// needs `Authorization: Bearer <token>`: create one with `idp serve token create --role admin`.
+    /// The webhook secret is `IDP_WEBHOOK_SECRET`, the JWT secret `IDP_JWT_SECRET`. Ctrl-C or
+    /// SIGTERM stops taking work and waits for running operations (a second one ends at once).
+    ///
+    /// Example: `idp serve --listen 127.0.0.1:8080`, then
+    /// `curl -H "Authorization: Bearer $TOKEN" localhost:8080/v1/environments`
+    Serve(ServeArgs),
 }
 
 /// Arguments of `idp name`.
@@ -627,4 +638,107 @@ pub(crate) struct RunResumeArgs {
     /// The directory orders run in [default: the current directory].
     #[arg(long, value_name = "DIR")]
     pub(crate) workdir: Option<PathBuf>,
+}
+
+/// Arguments of `idp serve`.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct ServeArgs {
+    /// Manage the server's API tokens instead of serving.
+    #[command(subcommand)]
+    pub(crate) action: Option<ServeAction>,
+    /// The address to listen on (`:0` picks a free port; the bound address is printed on stderr).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// The log format on stderr: `text` or `json` (one JSON object per line, with request ids).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+    /// The configuration environments are created with when a request gives none, and that
+    /// webhook-driven previews use [default: `.idp/config.yml` if present, else the defaults].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// The directory runs' orders start in (their `working_dir` is relative to it)
+    /// [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) runs_dir: Option<PathBuf>,
+    /// An origin allowed to call the API from a browser (repeatable); none: no CORS headers.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub(crate) cors_origins: Vec<String>,
+    /// Requests per minute per token (or per client address without one); more get 429.
+    #[arg(long, default_value_t = 600, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) rate_limit: u32,
+    /// The largest request body accepted, in KiB; larger bodies get 413.
+    #[arg(long, default_value_t = 5120, value_name = "KIB", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_body_kib: u32,
+    /// How long a shutdown waits for running operations, in seconds.
+    #[arg(long, default_value_t = 90, value_name = "SECONDS")]
+    pub(crate) shutdown_timeout: u64,
+}
+
+/// How `idp serve` logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `idp serve token …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ServeAction {
+    /// Create, list or revoke API tokens (stored hashed in the state store).
+    #[command(subcommand)]
+    Token(TokenAction),
+}
+
+/// What to do with API tokens.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TokenAction {
+    /// Issue a token and print it once; only its hash is stored.
+    ///
+    /// Roles: `viewer` reads; `developer` also creates environments, extends and destroys its
+    /// owner's, and submits and manages runs; `admin` does everything, including other owners'
+    /// environments and unlocking. Example:
+    /// `idp serve token create --role developer --owner alice --expires 90d`
+    Create(TokenCreateArgs),
+    /// List tokens: id, role, owner, expiry (never the secret).
+    List,
+    /// Revoke a token by id; it stops authenticating at once (a running server within 10 s).
+    Revoke(TokenRevokeArgs),
+}
+
+/// Arguments of `idp serve token create`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TokenCreateArgs {
+    /// What the token may do.
+    #[arg(long, value_enum)]
+    pub(crate) role: RoleArg,
+    /// The owner recorded on what the token creates [default: the local user].
+    #[arg(long, value_name = "OWNER")]
+    pub(crate) owner: Option<String>,
+    /// How long the token is valid, e.g. `90d`, `12h`, `2w` [default: until revoked].
+    #[arg(long, value_name = "TTL")]
+    pub(crate) expires: Option<String>,
+    /// What the token is for, shown by `idp serve token list`.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) description: Option<String>,
+}
+
+/// A role of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RoleArg {
+    /// Reads everything, changes nothing.
+    Viewer,
+    /// Creates environments, extends and destroys its own, submits runs.
+    Developer,
+    /// Everything.
+    Admin,
+}
+
+/// Arguments of `idp serve token revoke`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TokenRevokeArgs {
+    /// The token's id (12 hex digits, as `idp serve token list` shows it).
+    pub(crate) id: String,
 }

@@ -18,19 +18,19 @@ use crate::exit::Code;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env(EnvVars::IDP_LOG)
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    init_logging(&cli);
     let out = cli.output;
     let result = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt.block_on(async {
+            // `idp serve` handles its own signals: the first drains, a second ends at once.
+            if let Command::Serve(args) = &cli.command
+                && args.action.is_none()
+            {
+                return commands::serve::serve(&cli, args).await;
+            }
             let work = async {
                 match &cli.command {
                     // The one command whose exit code is not idp's own but the command's it ran.
@@ -59,6 +59,26 @@ fn main() -> ExitCode {
             render::error(&err, out);
             Code::from(err.kind()).into()
         }
+    }
+}
+
+/// Logs on stderr, filtered by `IDP_LOG`; `idp serve` logs requests (`info`) by default, as JSON
+/// lines with `--log-format json`.
+fn init_logging(cli: &Cli) {
+    let serving = match &cli.command {
+        Command::Serve(args) if args.action.is_none() => Some(args.log_format),
+        _ => None,
+    };
+    let default = if serving.is_some() { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env(EnvVars::IDP_LOG)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let logs = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter);
+    if serving == Some(cli::LogFormat::Json) {
+        logs.json().init();
+    } else {
+        logs.init();
     }
 }
 
@@ -109,5 +129,9 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
         Command::Init(args) => commands::init::run(cli, args, out).await,
         Command::Config(args) => commands::config::run(cli, args, out),
         Command::Auth(args) => commands::auth::run(args, out),
+        Command::Serve(args) => match &args.action {
+            Some(action) => commands::serve::token(cli, action, out).await,
+            None => unreachable!("`idp serve` is run by `main`"),
+        },
     }
 }

@@ -138,6 +138,24 @@ pub enum Error {
         /// The environment.
         name: String,
     },
+    /// No API token has this id.
+    #[error("API token `{id}` does not exist")]
+    TokenNotFound {
+        /// The id asked for.
+        id: String,
+    },
+    /// No run has this id in this backend.
+    #[error("run `{run_id}` does not exist in this backend")]
+    RunNotFound {
+        /// The id asked for.
+        run_id: String,
+    },
+    /// A run has no order of that name.
+    #[error("{message}")]
+    UnknownOrder {
+        /// Names the run, the order and the orders it has.
+        message: String,
+    },
     /// An environment of that name already exists.
     #[error("environment `{name}` already exists (status `{status}`)")]
     AlreadyExists {
@@ -268,7 +286,10 @@ impl Error {
                 ErrorKind::NotFound
             }
             Error::Io { .. } => ErrorKind::Io,
-            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::NotFound { .. }
+            | Error::TokenNotFound { .. }
+            | Error::RunNotFound { .. }
+            | Error::UnknownOrder { .. } => ErrorKind::NotFound,
             Error::AlreadyExists { .. }
             | Error::InvalidState { .. }
             | Error::Conflict { .. }
@@ -289,7 +310,9 @@ impl Error {
             Error::Registry(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Logs(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Deploy(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
-            Error::Deploy(DeployError::NotFound { .. }) => ErrorKind::NotFound,
+            Error::Deploy(DeployError::NotFound { .. })
+            | Error::Logs(LogError::NotFound { .. }) => ErrorKind::NotFound,
+            Error::Logs(LogError::InvalidPattern { .. }) => ErrorKind::InvalidInput,
             Error::Store(_)
             | Error::Lock(_)
             | Error::Registry(_)
@@ -303,6 +326,12 @@ impl Error {
         match self {
             Error::Config(errors) => errors.iter().map(|e| e.fix.clone()).collect(),
             Error::NotFound { .. } => vec!["run `idp list` to see the environments".to_owned()],
+            Error::TokenNotFound { .. } => {
+                vec!["run `idp serve token list` to see the tokens".to_owned()]
+            }
+            Error::RunNotFound { .. } => vec![
+                "check the run id (`idp run` prints it), and that the backend is the one the run was started on".to_owned(),
+            ],
             Error::UnreadableRecord { .. } => vec![
                 "run `idp migrate --dry-run` to see how idp reads every record and what it cannot map".to_owned(),
                 "correct the object by hand (or delete it once its resources are gone), then run the command again".to_owned(),

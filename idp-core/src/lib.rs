@@ -16,6 +16,7 @@
 //!
 //! Everything that decides anything lives here, so that every frontend behaves the same.
 
+pub mod access;
 pub mod adapters;
 pub mod backend;
 pub mod domain;

@@ -16,6 +16,7 @@ pub(crate) mod migrate;
 pub(crate) mod name;
 pub(crate) mod run;
 pub(crate) mod schema;
+pub(crate) mod serve;
 pub(crate) mod status;
 pub(crate) mod sweep;
 pub(crate) mod templates;

@@ -97,10 +97,10 @@ pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> 
     }
 }
 
-/// The run's exit code: 1 when it failed or timed out, else 0.
+/// The run's exit code: 1 when it failed, timed out or was cancelled, else 0.
 fn code(summary: &RunSummary) -> Code {
     match summary.status {
-        RunStatus::Failed | RunStatus::TimedOut => Code::Failure,
+        RunStatus::Failed | RunStatus::TimedOut | RunStatus::Cancelled => Code::Failure,
         RunStatus::Succeeded | RunStatus::Running => Code::Ok,
     }
 }

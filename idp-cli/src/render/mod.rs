@@ -6,10 +6,12 @@ mod print;
 mod progress;
 mod prompts;
 mod reports;
+mod serve;
 mod tables;
 
 pub(crate) use print::*;
 pub(crate) use progress::*;
 pub(crate) use prompts::*;
 pub(crate) use reports::*;
+pub(crate) use serve::*;
 pub(crate) use tables::*;

@@ -247,7 +247,7 @@ pub(crate) fn order_status_cell(status: OrderStatus) -> String {
     let code = match status {
         OrderStatus::Succeeded => "32",
         OrderStatus::Failed | OrderStatus::TimedOut => "31",
-        OrderStatus::Skipped => "2",
+        OrderStatus::Skipped | OrderStatus::Cancelled => "2",
         OrderStatus::Pending | OrderStatus::Running => "33",
     };
     format!("\x1b[{code}m{text}\x1b[0m")

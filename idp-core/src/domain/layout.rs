@@ -24,6 +24,7 @@
 //! runs/{run_id}/orders/{n}/log                  the end of order n's output, secrets masked
 //! runs/{run_id}/events/{seq}.json               the run's append-only event log
 //! runs/{run_id}/done                            marker written when a run has finished
+//! access/tokens/{id}.json                      an API token: role, owner, SHA-256 of its secret
 //! ```
 
 use std::fmt;
@@ -44,6 +45,10 @@ pub const PENDING_PREFIX: &str = "environments/_pending/";
 
 /// The prefix under which infrastructure runs keep their results.
 pub const RUNS_PREFIX: &str = "runs/";
+
+/// The prefix of the API tokens (`access/tokens/{id}.json`). It is outside
+/// [`ENVIRONMENTS_PREFIX`], so neither [`env_of_key`] nor the environment index ever sees a token.
+pub const TOKENS_PREFIX: &str = "access/tokens/";
 
 /// State key of the shared preview VPC (used with `use_shared_networking`).
 pub const SHARED_NETWORKING_STATE_KEY: &str = "shared/preview-networking/terraform.tfstate";
@@ -72,6 +77,12 @@ pub const DNS_LABEL_MAX: usize = 63;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LayoutError {
+    /// Not a GitHub delivery id.
+    #[error("delivery id `{delivery}` is not valid: it is 1 to 100 of A-Z a-z 0-9 -")]
+    InvalidDeliveryId {
+        /// The offending value.
+        delivery: String,
+    },
     /// Not an AWS region code.
     #[error("region `{region}` is not valid: use an AWS region code such as `us-east-1`")]
     InvalidRegion {
@@ -213,6 +224,25 @@ fn checked_run_id(run_id: &str) -> Result<&str, LayoutError> {
     }
 }
 
+/// Where webhook delivery claims live (see `gitops::intake`).
+pub const DELIVERIES_PREFIX: &str = "webhooks/deliveries/";
+
+/// `webhooks/deliveries/{id}`: the claim of one GitHub delivery (`X-GitHub-Delivery`, a GUID;
+/// 1–100 of `A-Z a-z 0-9 -`).
+pub fn delivery_key(delivery: &str) -> Result<String, LayoutError> {
+    let ok = (1..=100).contains(&delivery.len())
+        && delivery
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        Ok(format!("{DELIVERIES_PREFIX}{delivery}"))
+    } else {
+        Err(LayoutError::InvalidDeliveryId {
+            delivery: delivery.escape_debug().to_string(),
+        })
+    }
+}
+
 /// `runs/{run_id}/`, with the trailing slash.
 pub fn run_prefix(run_id: &str) -> Result<String, LayoutError> {
     Ok(format!("{RUNS_PREFIX}{}/", checked_run_id(run_id)?))
@@ -229,6 +259,14 @@ pub fn order_result_key(run_id: &str, n: usize) -> Result<String, LayoutError> {
 /// `runs/{run_id}/done`.
 pub fn run_done_key(run_id: &str) -> Result<String, LayoutError> {
     Ok(format!("{RUNS_PREFIX}{}/done", checked_run_id(run_id)?))
+}
+
+/// `runs/{run_id}/cancel.json`: written once when someone cancels the run.
+pub fn run_cancel_key(run_id: &str) -> Result<String, LayoutError> {
+    Ok(format!(
+        "{RUNS_PREFIX}{}/cancel.json",
+        checked_run_id(run_id)?
+    ))
 }
 
 /// `runs/{run_id}/job.json`: the validated job and when its run started (for resuming).
@@ -269,6 +307,14 @@ pub fn run_event_key(run_id: &str, seq: u64) -> Result<String, LayoutError> {
         "{RUNS_PREFIX}{}/events/{seq:010}.json",
         checked_run_id(run_id)?
     ))
+}
+
+// === API tokens ===
+
+/// `access/tokens/{id}.json`: one API token's record. `id` is a token id (12 lowercase hex
+/// digits, see `domain::access::is_token_id`); check it before building a key from user input.
+pub fn token_key(id: &str) -> String {
+    format!("{TOKENS_PREFIX}{id}.json")
 }
 
 // === Container images ===
@@ -487,7 +533,16 @@ mod tests {
             Some(env("preview-foo"))
         );
         assert_eq!(env_of_key("runs/x/done"), None);
+        assert_eq!(env_of_key(&token_key("0123456789ab")), None);
         assert_eq!(env_of_key("environments/Bad_Name/metadata.json"), None);
+    }
+
+    #[test]
+    fn token_keys_follow_the_documented_layout_outside_environments() {
+        assert_eq!(token_key("0123456789ab"), "access/tokens/0123456789ab.json");
+        assert!(token_key("0123456789ab").starts_with(TOKENS_PREFIX));
+        assert!(!TOKENS_PREFIX.starts_with(ENVIRONMENTS_PREFIX));
+        assert!(!ENVIRONMENTS_PREFIX.starts_with(TOKENS_PREFIX));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Nothing in here reads the clock, the environment or the disk (enforced by `clippy.toml`):
 //! callers pass `now`, file contents and paths in, and get values or typed errors back.
 
+pub mod access;
 pub mod config;
 pub mod cost;
 pub mod decide;

@@ -143,3 +143,77 @@ pub fn report(index: &EnvIndex, req: ListRequest) -> ListReport {
         unreadable,
     }
 }
+
+/// A filtered page of environments: what the REST API and the portal list.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Include destroyed environments (tombstones) when no `status` is given.
+    pub all: bool,
+    /// Only environments in one of these statuses (empty: every status but `destroyed`, or
+    /// every status with `all`).
+    pub status: Vec<Status>,
+    /// Only environments of this owner.
+    pub owner: Option<String>,
+    /// Only environments of this template.
+    pub template: Option<String>,
+    /// Only environments expiring before this time.
+    pub expiring_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// Start after this name (the previous page's `next_cursor`).
+    pub after: Option<String>,
+    /// At most this many environments (at least 1).
+    pub limit: usize,
+}
+
+/// One page of [`query`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ListPage {
+    /// The environments of the page, sorted by name.
+    pub environments: Vec<Metadata>,
+    /// The name to pass as `after` for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// Records that exist but cannot be read (always all of them, on every page: they are
+    /// never silently left out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// The environments of a listing that match a query, one page of them.
+pub fn select(report: ListReport, q: &ListQuery) -> ListPage {
+    let limit = q.limit.max(1);
+    let mut matching = report.environments.into_iter().filter(|m| {
+        let status_ok = if q.status.is_empty() {
+            q.all || m.status != Status::Destroyed
+        } else {
+            q.status.contains(&m.status)
+        };
+        status_ok
+            && q.owner.as_deref().is_none_or(|o| m.owner == o)
+            && q.template
+                .as_deref()
+                .is_none_or(|t| m.template.as_str() == t)
+            && q.expiring_before.is_none_or(|t| m.expires_at < t)
+            && q.after.as_deref().is_none_or(|a| m.name.as_str() > a)
+    });
+    let environments: Vec<Metadata> = matching.by_ref().take(limit).collect();
+    let next_cursor = match matching.next() {
+        Some(_) => environments.last().map(|m| m.name.to_string()),
+        None => None,
+    };
+    ListPage {
+        environments,
+        next_cursor,
+        unreadable: report.unreadable,
+    }
+}
+
+/// List the environments matching `q`, one page.
+pub async fn query(platform: &Platform, q: &ListQuery) -> Result<ListPage> {
+    let report = list(
+        platform,
+        ListRequest {
+            all: q.all || !q.status.is_empty(),
+        },
+    )
+    .await?;
+    Ok(select(report, q))
+}

@@ -78,3 +78,10 @@ pub async fn status(platform: &Platform, name: &EnvName) -> Result<StatusReport>
         warnings,
     })
 }
+
+/// An environment's record alone (no live health); `NotFound` when there is none.
+pub async fn record(platform: &Platform, name: &EnvName) -> Result<Metadata> {
+    Ok(state::load_existing(&*platform.backend.store, name)
+        .await?
+        .meta)
+}

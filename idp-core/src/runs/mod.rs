@@ -1,14 +1,15 @@
 //! Infrastructure runs: the orchestrator that runs a job's orders in dependency order.
 //!
-//! [`run`] starts a run, [`resume`] continues one whose orchestrator stopped, [`status`] and
-//! [`logs`] read one back. Everything a run knows is in the state store under `runs/{run_id}/`
+//! [`run`] starts a run, [`resume`] continues one whose orchestrator stopped, [`cancel`] stops
+//! one, [`status`] and [`logs`] read one back. Everything a run knows is in the state store under `runs/{run_id}/`
 //! (see `domain::layout`), so any orchestrator can pick it up:
 //!
 //! - `job.json` holds the job and its deadline; `orders/{n}/state.json` is written when order
 //!   `n` starts (attempt, executor handle); `orders/{n}/result.json` is written once, create-only,
 //!   when it ends (so an order has exactly one terminal result even if two writers race);
 //!   `orders/{n}/log` holds the end of its output with secret values masked; `events/{seq}.json`
-//!   is the append-only event log; `done` marks the end with the run's status.
+//!   is the append-only event log; `done` marks the end with the run's status; `cancel.json`
+//!   records a cancel request, which the orchestrator reads back every turn.
 //! - Results are read back from the store, never taken from a notification alone: a finished
 //!   order's task writes its `result.json` and then wakes the orchestrator, and the orchestrator
 //!   also re-reads the results of every running order every [`RunOptions::poll`], so a lost
@@ -38,9 +39,9 @@ mod records;
 mod store;
 mod task;
 
-pub use driver::{resume, run};
+pub use driver::{CancelOutcome, CancelReport, cancel, resume, run};
 pub use options::{Executors, PrTarget, ProgressFn, ResumePolicy, RunOptions, WaveFn};
-pub use queries::{events, job_of, logs, status};
+pub use queries::{Listed, events, job_of, list, logs, status};
 pub use records::{OrderResult, RunEvent, RunEventKind};
 
 pub use crate::domain::orders::{InvalidRunId, RunId};

@@ -63,8 +63,7 @@ pub async fn job_of(platform: &Platform, run_id: &RunId) -> Result<Job> {
 pub async fn logs(platform: &Platform, run_id: &RunId, order: &str) -> Result<String> {
     let store = store(platform, run_id);
     let (_, job) = store.job().await?;
-    let n = job.number_of(order).ok_or_else(|| Error::Refused {
-        reason: "unknown_order".into(),
+    let n = job.number_of(order).ok_or_else(|| Error::UnknownOrder {
         message: format!(
             "run `{run_id}` has no order `{order}`; its orders are {}",
             job.orders
@@ -80,4 +79,60 @@ pub async fn logs(platform: &Platform, run_id: &RunId, order: &str) -> Result<St
 /// The run's event log, in order.
 pub async fn events(platform: &Platform, run_id: &RunId) -> Result<Vec<RunEvent>> {
     store(platform, run_id).events().await
+}
+
+/// A run of [`list`]: its summary, or why it cannot be read (never left out).
+#[derive(Debug, Clone)]
+pub enum Listed {
+    /// A readable run.
+    Run(RunSummary),
+    /// A run whose records cannot be read.
+    Unreadable {
+        /// The run's id as its key has it.
+        run_id: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Every run in the store, by id (one LIST of `runs/`, then each run's records).
+pub async fn list(platform: &Platform) -> Result<Vec<Listed>> {
+    let objects = platform
+        .backend
+        .store
+        .list_all(crate::domain::layout::RUNS_PREFIX)
+        .await?;
+    let mut ids: Vec<String> = objects
+        .iter()
+        .filter_map(|o| {
+            o.key
+                .strip_prefix(crate::domain::layout::RUNS_PREFIX)?
+                .strip_suffix("/job.json")
+                .filter(|id| !id.contains('/'))
+                .map(str::to_owned)
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let mut runs = Vec::with_capacity(ids.len());
+    for id in ids {
+        let listed = match RunId::parse(&id) {
+            Ok(run_id) => match status(platform, &run_id).await {
+                Ok(summary) => Listed::Run(summary),
+                Err(e) if e.kind() == crate::error::ErrorKind::BackendUnavailable => {
+                    return Err(e);
+                }
+                Err(e) => Listed::Unreadable {
+                    run_id: id,
+                    reason: e.to_string(),
+                },
+            },
+            Err(e) => Listed::Unreadable {
+                run_id: id,
+                reason: e.to_string(),
+            },
+        };
+        runs.push(listed);
+    }
+    Ok(runs)
 }

@@ -98,6 +98,15 @@ pub(super) struct DoneRecord {
     pub(super) failed: usize,
     pub(super) timed_out: usize,
     pub(super) skipped: usize,
+    #[serde(default)]
+    pub(super) cancelled: usize,
+}
+
+/// `runs/{run_id}/cancel.json`: someone asked for the run to stop.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct CancelRecord {
+    pub(super) requested_at: DateTime<Utc>,
+    pub(super) requested_by: String,
 }
 
 /// What a [`RunEvent`] records.
@@ -119,6 +128,9 @@ pub enum RunEventKind {
     OrderReaped,
     /// The job timeout passed; running orders were stopped and pending ones skipped.
     JobTimedOut,
+    /// The run was cancelled (message: by whom); running orders were stopped and pending ones
+    /// skipped.
+    RunCancelled,
     /// Updating the pull request comment failed; the run went on.
     CommentFailed,
     /// The run ended (status: the run's).
@@ -136,6 +148,7 @@ impl RunEventKind {
             Self::OrderSkipped => "order_skipped",
             Self::OrderReaped => "order_reaped",
             Self::JobTimedOut => "job_timed_out",
+            Self::RunCancelled => "run_cancelled",
             Self::CommentFailed => "comment_failed",
             Self::RunFinished => "run_finished",
         }
@@ -183,6 +196,7 @@ mod tests {
             (RunEventKind::OrderSkipped, "order_skipped"),
             (RunEventKind::OrderReaped, "order_reaped"),
             (RunEventKind::JobTimedOut, "job_timed_out"),
+            (RunEventKind::RunCancelled, "run_cancelled"),
             (RunEventKind::CommentFailed, "comment_failed"),
             (RunEventKind::RunFinished, "run_finished"),
         ];

@@ -12,13 +12,12 @@
 //! - `orders/{n}/state.json` and `orders/{n}/log` are overwritten (a new attempt replaces them).
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::records::{DoneRecord, JobRecord, OrderResult, RunEvent, StateRecord};
+use super::records::{CancelRecord, DoneRecord, JobRecord, OrderResult, RunEvent, StateRecord};
 use crate::domain::layout::{self, LayoutError};
 use crate::domain::orders::{Job, RunId};
 use crate::error::{Error, Result};
@@ -114,13 +113,12 @@ impl RunStore {
     /// The job record and the job it holds, validated again.
     pub(super) async fn job(&self) -> Result<(JobRecord, Job)> {
         let job_key = key(layout::run_job_key(self.id()))?;
-        let record: JobRecord = self.get_json(&job_key).await?.ok_or_else(|| Error::Io {
-            path: PathBuf::from(&job_key),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("run `{}` does not exist in this backend", self.run_id),
-            ),
-        })?;
+        let record: JobRecord =
+            self.get_json(&job_key)
+                .await?
+                .ok_or_else(|| Error::RunNotFound {
+                    run_id: self.run_id.to_string(),
+                })?;
         let job =
             Job::from_json(&record.job.to_string(), &job_key).map_err(|e| corrupt(&job_key, e))?;
         Ok((record, job))
@@ -149,6 +147,18 @@ impl RunStore {
         self.create(&key(layout::run_done_key(self.id()))?, done)
             .await
             .map(|_| ())
+    }
+
+    /// The cancel request, when someone asked the run to stop.
+    pub(super) async fn cancel_request(&self) -> Result<Option<CancelRecord>> {
+        self.get_json(&key(layout::run_cancel_key(self.id()))?)
+            .await
+    }
+
+    /// Records a cancel request; a request already there stays (`false`).
+    pub(super) async fn put_cancel(&self, record: &CancelRecord) -> Result<bool> {
+        self.create(&key(layout::run_cancel_key(self.id()))?, record)
+            .await
     }
 
     /// The number the next event takes: one past the last one recorded.

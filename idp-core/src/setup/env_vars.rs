@@ -92,6 +92,12 @@ env_vars! {
     IDP_OUTPUT,
     /// The log filter of `idp`, in `tracing` syntax, e.g. `idp_core=debug`; default `warn`.
     IDP_LOG,
+    /// The secret GitHub signs webhook deliveries to `idp serve` with (`X-Hub-Signature-256`);
+    /// unset: the webhook route answers 503.
+    IDP_WEBHOOK_SECRET,
+    /// The HS256 secret of the JWTs `idp serve` accepts as bearer tokens and as `credentials_token`;
+    /// unset: JWTs are refused.
+    IDP_JWT_SECRET,
     /// The environment an `idp-action` step works on when `--name` is not given (the `setup`
     /// step's `environment` output).
     IDP_ENVIRONMENT,
@@ -105,6 +111,9 @@ env_vars! {
     /// An `idp-action` binary for the end-to-end suites, instead of the one the workspace
     /// builds.
     IDP_ACTION_BIN,
+    /// Set: the API suite writes the OpenAPI document the code generates to
+    /// `idp-server/openapi.json` instead of only comparing it.
+    IDP_UPDATE_OPENAPI,
     /// Set by CI systems; makes skipped AWS suites fail instead.
     CI,
     /// Disables colours.

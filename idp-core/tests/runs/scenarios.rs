@@ -50,7 +50,7 @@ pub(crate) async fn a_single_order_runs_and_its_result_is_stored(f: &Fixture) {
     let missing = runs::logs(&f.platform, &summary.run_id, "nope")
         .await
         .unwrap_err();
-    assert_eq!(missing.kind(), ErrorKind::InvalidInput);
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
     let unknown = runs::status(&f.platform, &RunId::parse("no-such-run").unwrap())
         .await
         .unwrap_err();

@@ -6,6 +6,7 @@
 mod legacy;
 mod scenarios;
 mod support;
+mod tokens;
 
 #[cfg(feature = "aws")]
 use idp_test_support::moto as moto_support;

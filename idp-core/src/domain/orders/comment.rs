@@ -73,6 +73,7 @@ fn icon(status: OrderStatus) -> &'static str {
         OrderStatus::Failed => "❌",
         OrderStatus::TimedOut => "⏱️",
         OrderStatus::Skipped => "⏭️",
+        OrderStatus::Cancelled => "⏹️",
     }
 }
 
@@ -95,6 +96,7 @@ pub fn run_comment(summary: &RunSummary) -> String {
         RunStatus::Succeeded => "✅ Run succeeded",
         RunStatus::Failed => "❌ Run failed",
         RunStatus::TimedOut => "⏱️ Run timed out",
+        RunStatus::Cancelled => "⏹️ Run cancelled",
     };
     let mut out = String::new();
     let _ = writeln!(out, "{}", run_comment_marker(&summary.run_id));

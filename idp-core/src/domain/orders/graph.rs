@@ -50,10 +50,10 @@ pub struct Newly {
     pub skipped: Vec<String>,
 }
 
-/// What the job timeout ended.
+/// What the job timeout (or a cancel) ended.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TimeoutSweep {
-    /// Orders that were running: now `timed_out` (the caller kills them).
+    /// Orders that were running: now `timed_out` or `cancelled` (the caller kills them).
     pub timed_out: Vec<String>,
     /// Orders that had not started: now `skipped`.
     pub skipped: Vec<String>,
@@ -69,7 +69,8 @@ pub struct OrderGraph {
     /// Dependencies that have not ended, per order.
     waiting: Vec<usize>,
     status: Vec<OrderStatus>,
-    timed_out: bool,
+    /// Set when the run was stopped before its end: `TimedOut` or `Cancelled`.
+    stopped: Option<RunStatus>,
 }
 
 impl OrderGraph {
@@ -102,7 +103,7 @@ impl OrderGraph {
             index,
             dependents,
             waiting,
-            timed_out: false,
+            stopped: None,
         }
     }
 
@@ -202,14 +203,23 @@ impl OrderGraph {
 
     /// The job timeout passed: running orders are `timed_out`, pending ones `skipped`.
     pub fn time_out(&mut self) -> TimeoutSweep {
-        self.timed_out = true;
+        self.stop(RunStatus::TimedOut, OrderStatus::TimedOut)
+    }
+
+    /// The run was cancelled: running orders are `cancelled`, pending ones `skipped`.
+    pub fn cancel(&mut self) -> TimeoutSweep {
+        self.stop(RunStatus::Cancelled, OrderStatus::Cancelled)
+    }
+
+    fn stop(&mut self, run: RunStatus, running: OrderStatus) -> TimeoutSweep {
+        self.stopped = Some(run);
         let mut sweep = TimeoutSweep::default();
         for i in 0..self.names.len() {
             match self.status_at(i) {
                 OrderStatus::Running => {
                     sweep.timed_out.push(self.name(i));
                     if let Some(s) = self.status.get_mut(i) {
-                        *s = OrderStatus::TimedOut;
+                        *s = running;
                     }
                 }
                 OrderStatus::Pending => {
@@ -302,10 +312,11 @@ impl OrderGraph {
     }
 
     /// The run's status: `running` until every order ended; then `timed_out` if the job timeout
-    /// passed, `failed` if an order that must succeed did not, else `succeeded`.
+    /// passed, `cancelled` if it was cancelled, `failed` if an order that must succeed did not,
+    /// else `succeeded`.
     pub fn run_status(&self) -> RunStatus {
-        if self.timed_out {
-            RunStatus::TimedOut
+        if let Some(stopped) = self.stopped {
+            stopped
         } else if !self.is_finished() {
             RunStatus::Running
         } else if self

@@ -26,6 +26,7 @@
 //! ```
 
 pub mod comment;
+pub mod envelope;
 pub mod graph;
 mod run_id;
 mod validate;
@@ -231,8 +232,11 @@ pub enum OrderStatus {
     Failed,
     /// Its own timeout or the job's timeout passed; its process group was killed.
     TimedOut,
-    /// Never started: a dependency that must succeed did not, or the job timed out first.
+    /// Never started: a dependency that must succeed did not, or the job timed out or was
+    /// cancelled first.
     Skipped,
+    /// It was running when the run was cancelled; its process group was killed.
+    Cancelled,
 }
 
 impl OrderStatus {
@@ -250,6 +254,7 @@ impl OrderStatus {
             OrderStatus::Failed => "failed",
             OrderStatus::TimedOut => "timed_out",
             OrderStatus::Skipped => "skipped",
+            OrderStatus::Cancelled => "cancelled",
         }
     }
 }
@@ -294,6 +299,8 @@ pub enum RunStatus {
     Failed,
     /// The job timeout passed.
     TimedOut,
+    /// Someone cancelled the run before it ended.
+    Cancelled,
 }
 
 impl RunStatus {
@@ -304,6 +311,7 @@ impl RunStatus {
             RunStatus::Succeeded => "succeeded",
             RunStatus::Failed => "failed",
             RunStatus::TimedOut => "timed_out",
+            RunStatus::Cancelled => "cancelled",
         }
     }
 }

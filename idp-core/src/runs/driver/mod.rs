@@ -8,8 +8,10 @@
 //! After every wave of dispatches and at the end, the summary goes to `on_wave` and to the pull
 //! request comment.
 
+mod cancel;
 mod resume;
 
+pub use cancel::{CancelOutcome, CancelReport, cancel};
 pub use resume::resume;
 
 use std::collections::HashMap;
@@ -20,7 +22,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::options::RunOptions;
-use super::records::{DoneRecord, JobRecord, OrderResult, RunEvent, RunEventKind, StateRecord};
+use super::records::{
+    CancelRecord, DoneRecord, JobRecord, OrderResult, RunEvent, RunEventKind, StateRecord,
+};
 use super::store::{RunStore, corrupt};
 use super::task::{OrderTask, Running, Tasks};
 use crate::domain::orders::{
@@ -402,7 +406,14 @@ impl Driver {
             .unwrap_or(Duration::ZERO);
         let deadline = tokio::time::Instant::now() + left;
         let mut timed_out = false;
+        let mut cancelled = None;
         loop {
+            // A cancel request is read back from the store, so whoever asked (another process,
+            // another server) is heard within one poll.
+            if let Some(request) = self.store.cancel_request().await? {
+                cancelled = Some(request);
+                break;
+            }
             let mut dispatched = false;
             for name in graph
                 .ready()
@@ -437,10 +448,48 @@ impl Driver {
             }
             self.collect(&mut graph, &mut tasks).await?;
         }
-        if timed_out {
+        if let Some(request) = cancelled {
+            self.cancel(&mut graph, &mut tasks, &request).await?;
+        } else if timed_out {
             self.time_out(&mut graph, &mut tasks).await?;
         }
         self.finish(&graph).await
+    }
+
+    /// The run was cancelled: stop every running order (its process group is killed), record it
+    /// as cancelled, and skip every pending one.
+    async fn cancel(
+        &mut self,
+        graph: &mut OrderGraph,
+        tasks: &mut Tasks,
+        request: &CancelRecord,
+    ) -> Result<()> {
+        for running in tasks.0.values() {
+            running.task.abort();
+        }
+        let sweep = graph.cancel();
+        let reason = format!(
+            "the run was cancelled by `{}`",
+            request.requested_by.escape_debug()
+        );
+        self.event(
+            RunEventKind::RunCancelled,
+            None,
+            Some(OrderStatus::Cancelled.as_str()),
+            Some(reason.clone()),
+        )
+        .await?;
+        for name in sweep.timed_out {
+            let n = self.number(&name);
+            let started_at = tasks.0.remove(&n).map(|r| r.started_at);
+            self.record_end(&name, OrderStatus::Cancelled, started_at, &reason)
+                .await?;
+        }
+        for name in sweep.skipped {
+            self.record_end(&name, OrderStatus::Skipped, None, &reason)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The job deadline passed: stop every running order (its executor kills its process group
@@ -485,6 +534,7 @@ impl Driver {
             failed: summary.count(OrderStatus::Failed),
             timed_out: summary.count(OrderStatus::TimedOut),
             skipped: summary.count(OrderStatus::Skipped),
+            cancelled: summary.count(OrderStatus::Cancelled),
         };
         self.event(
             RunEventKind::RunFinished,

@@ -40,7 +40,7 @@ pub async fn resume(
 impl Driver {
     /// Rebuilds the graph from the store: ended orders keep their results; an order that was
     /// running is stopped (reaped) and, under [`ResumePolicy::MarkFailed`], recorded as failed.
-    async fn restore(&mut self) -> Result<OrderGraph> {
+    pub(super) async fn restore(&mut self) -> Result<OrderGraph> {
         let mut recorded: HashMap<String, OrderStatus> = HashMap::new();
         for (i, order) in self.job.orders.clone().iter().enumerate() {
             let n = i + 1;
