@@ -53,6 +53,7 @@ profile="${PROFILE:-release}"
 if [[ "$smoke" == 1 ]]; then profile=debug; fi
 if [[ -n "${IDP_BIN_DIR:-}" ]]; then
   bin_dir="$IDP_BIN_DIR"
+  profile="as built, from IDP_BIN_DIR"
   log "using the binaries in $bin_dir"
 else
   log "building idp ($profile)"
@@ -62,6 +63,7 @@ else
     cargo build -q -p idp-cli >&2
   fi
   bin_dir="$target/$profile"
+  profile="$profile build"
 fi
 [[ -x "$bin_dir/idp" ]] || { log "$bin_dir/idp is not an executable"; exit 1; }
 
@@ -137,7 +139,7 @@ if [[ "$smoke" == 1 ]]; then export SMOKE=1; fi
 
 {
   echo "Machine: $(nproc) cores ($(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)), $(free -g | awk '/Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg) at the start."
-  echo "Binaries: $IDP ($profile build)."
+  echo "Binaries: $IDP ($profile)."
   echo "Versions: $("$IDP" --version), $(rustc --version 2>/dev/null || echo 'rustc ?'), $(wrk --version 2>&1 | head -n 1 | awk '{print "wrk", $2}'), $("$venv/bin/aws" --version 2>&1), boto3 $("$venv/bin/python" -c 'import boto3; print(boto3.__version__)'), $(jq --version), moto $("$root/.tools/aws/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null || echo '?') on $IDP_TEST_AWS_ENDPOINT."
   echo
   "$venv/bin/python" "$root/benches/scripts/serve_bench.py"

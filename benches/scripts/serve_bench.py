@@ -24,6 +24,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -283,7 +284,7 @@ def rounds(loads, warm=True):
         for load in loads:
             r = load.measure()
             print(f"serve_bench: round {i + 1}/{RUNS} {load.label}: {r['rps']:.1f} req/s, "
-                  f"p50 {fmt_us(r['p50_us'])}, p99 {fmt_us(r['p99_us'])}, {r['by_status']}",
+                  f"p50 {fmt_us(r['p50_us'])}, p99 {fmt_us(r['p99_us'])}, wrk {r['requests']}, server {r['by_status']}",
                   file=sys.stderr, flush=True)
 
 
@@ -304,7 +305,8 @@ def statuses_cell(load):
     for r in load.results:
         for s, n in r["by_status"].items():
             total[s] = total.get(s, 0) + n
-    return ", ".join(f"{n:,} × {s}" for s, n in sorted(total.items())) or "none"
+    counted = sum(r["requests"] for r in load.results)
+    return (", ".join(f"{n:,} × {s}" for s, n in sorted(total.items())) or "none") + f" (wrk: {counted:,})"
 
 
 def table(loads, extra=None):
@@ -375,7 +377,8 @@ def signature(secret, body):
 def main():
     out(f"## `idp serve`: run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}" + (" (smoke)" if SMOKE else ""))
     out(f"\nN = {N:,} environments; wrk {DURATION} s per measurement, {THREADS} threads, {CONNS} connections, "
-        f"`--timeout 30s`; one warm-up of {WARMUP} s per measurement, then {RUNS} rounds; "
+        f"`--timeout 30s`; {f'one warm-up of {WARMUP} s per measurement' if WARMUP else 'no warm-up'}, "
+        f"then {RUNS} round{'s' if RUNS != 1 else ''}; "
         f"`idp serve --rate-limit 100000000`.\n")
     tmp = tempfile.mkdtemp(prefix="serve-bench-")
     state_dir = f"{tmp}/state"
@@ -399,13 +402,27 @@ def main():
     t = time.perf_counter()
     run([IDP, "sweep", "--dry-run", "--reindex", *local_flags], E, "idp sweep --reindex (local)", capture=False)
     local_index = time.perf_counter() - t
+    # `sweep --dry-run --reindex` reads every record and writes nothing (index::scan); the first
+    # `idp list` writes `environments/_index.json`, which every request then reads.
+    listed = {}
+    for label, flags, env in (("aws", aws_flags, aws_env), ("local", local_flags, E)):
+        t = time.perf_counter()
+        rows = json.loads(run([IDP, "list", "-o", "json", *flags], env, f"idp list ({label})"))
+        listed[label] = (len(rows), time.perf_counter() - t)
+        if len(rows) != expected_rows(N):
+            note(f"`idp list` ({label}) shows {len(rows)} environments, expected {expected_rows(N)}")
     index_file = f"{state_dir}/environments/_index.json"
     if not os.path.exists(index_file):
-        sys.exit(f"`idp sweep --dry-run --reindex` wrote no {index_file}")
-    out(f"Bucket `{bucket}` seeded by `seed.py` (32 boto3 threads) in {fmt_s(seeded)}, indexed by "
-        f"`idp sweep --dry-run --reindex` in {fmt_s(aws_index)}; the same {N:,} metadata objects copied "
-        f"into a local state directory by `serve_seed.py` in {fmt_s(copied)}, indexed in {fmt_s(local_index)} "
-        f"(`environments/_index.json`: {os.path.getsize(index_file) / 1024:,.0f} KiB).\n")
+        sys.exit(f"`idp list` (local) wrote no {index_file}")
+    import boto3
+
+    head = boto3.client("s3", endpoint_url=ENDPOINT).head_object(Bucket=bucket, Key="environments/_index.json")
+    out(f"Bucket `{bucket}` seeded by `seed.py` (32 boto3 threads) in {fmt_s(seeded)}; the same {N:,} "
+        f"metadata objects copied into a local state directory by `serve_seed.py` in {fmt_s(copied)}. "
+        f"`idp sweep --dry-run --reindex` (reads every record, writes nothing) took {fmt_s(aws_index)} on moto and "
+        f"{fmt_s(local_index)} locally; the first `idp list -o json` then wrote `environments/_index.json` "
+        f"({head['ContentLength'] / 1024:,.0f} KiB on S3, {os.path.getsize(index_file) / 1024:,.0f} KiB locally) "
+        f"in {fmt_s(listed['aws'][1])} and {fmt_s(listed['local'][1])}, {listed['aws'][0]:,} rows each.\n")
 
     tokens = {}
     for label, flags, env in (("local", local_flags, E), ("aws", aws_flags, aws_env)):
@@ -421,6 +438,7 @@ def main():
         bench(servers, tokens, tmp, bucket, aws_env)
     finally:
         codes = {label: s.stop() for label, s in servers.items()}
+        shutil.rmtree(tmp, ignore_errors=True)
     out("")
     for label, s in servers.items():
         with open(s.log_path, errors="replace") as f:

@@ -171,6 +171,9 @@ pub(crate) enum CommonErrors {
     /// The caller's role does not allow it (`needed_role` says which does).
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
+    /// The request body is larger than the server accepts (`idp serve --max-body-kib`).
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
     /// Too many requests from this credential (see `Retry-After`).
     #[response(status = 429, content_type = "application/problem+json")]
     TooMany(Problem),
@@ -180,6 +183,30 @@ pub(crate) enum CommonErrors {
     /// A backend (AWS, GitHub, the local runtime) failed.
     #[response(status = 502, content_type = "application/problem+json")]
     BadGateway(Problem),
+    /// A backend is unavailable for now, or the server is shutting down (see `Retry-After`).
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+/// [`CommonErrors`] but 400, for a route whose 400 has a body of its own (`/init`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code, reason = "only describes responses in the OpenAPI document")]
+pub(crate) enum ServiceErrors {
+    /// No credential, or one that is not accepted.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// The caller's role does not allow it (`needed_role` says which does).
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// The request body is larger than the server accepts (`idp serve --max-body-kib`).
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// Too many requests from this credential (see `Retry-After`).
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooMany(Problem),
+    /// idp could not read or write a local file, or a record.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
     /// A backend is unavailable for now, or the server is shutting down (see `Retry-After`).
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),

@@ -68,6 +68,10 @@ macro_rules! runs {
                 scenarios::secrets_never_reach_logs_results_or_events(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_cancelled_run_stops_whoever_drives_it() {
+                scenarios::a_cancelled_run_stops_whoever_drives_it(&fixture_or_skip!()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn two_orchestrators_never_drive_one_run() {
                 scenarios::two_orchestrators_never_drive_one_run(&fixture_or_skip!()).await;
             }

@@ -381,3 +381,87 @@ pub(crate) async fn a_thousand_orders_finish_with_bounded_concurrency(f: &Fixtur
     assert!(most <= 16, "{most} orders ran at once");
     assert!(took < Duration::from_secs(60), "took {took:?}");
 }
+
+/// Waits until order `name` of `run_id` is running.
+async fn until_running(f: &Fixture, run_id: &RunId, name: &str) {
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Ok(s) = runs::status(&f.platform, run_id).await
+            && statuses(&s).get(name) == Some(&OrderStatus::Running)
+        {
+            return;
+        }
+    }
+    panic!("`{name}` of run {run_id} never ran");
+}
+
+pub(crate) async fn a_cancelled_run_stops_whoever_drives_it(f: &Fixture) {
+    let yaml = "orders:\n  - {name: slow, cmds: [\"sleep 20\"], timeout: 1m}\n  - {name: after, cmds: [\"echo never >> trace\"], timeout: 30s, depends_on: [slow]}\n";
+    // Driven: the orchestrator reads the request back and ends the run within a poll.
+    let run_id = unique("cancel");
+    let (platform, id, options) = (f.platform.clone(), run_id.clone(), f.options());
+    let job1 = job(yaml);
+    let orchestrator =
+        tokio::spawn(async move { runs::run(&platform, job1, Some(id), options).await });
+    until_running(f, &run_id, "slow").await;
+    let started = Instant::now();
+    let report = runs::cancel(&f.platform, &run_id, "alice", f.options())
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, runs::CancelOutcome::Requested);
+    let summary = orchestrator.await.unwrap().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(summary.status, RunStatus::Cancelled, "{summary:?}");
+    let s = statuses(&summary);
+    assert_eq!(s["slow"], OrderStatus::Cancelled);
+    assert_eq!(s["after"], OrderStatus::Skipped);
+    assert_eq!(runs::status(&f.platform, &run_id).await.unwrap(), summary);
+    let events = runs::events(&f.platform, &run_id).await.unwrap();
+    assert!(events.iter().any(|e| e.kind == RunEventKind::RunCancelled
+        && e.message.as_deref().is_some_and(|m| m.contains("`alice`"))));
+    // Again: it had ended, nothing changes.
+    let again = runs::cancel(&f.platform, &run_id, "bob", f.options())
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, runs::CancelOutcome::Finished);
+    assert_eq!(again.summary, summary);
+
+    // Nobody drives it (its orchestrator was killed): once the lease is gone, the cancel itself
+    // stops what is left of the running order and ends the run.
+    let run_id = unique("cancel");
+    let (platform, id, options) = (f.platform.clone(), run_id.clone(), f.options());
+    let job2 = job(yaml);
+    let orchestrator =
+        tokio::spawn(async move { runs::run(&platform, job2, Some(id), options).await });
+    until_running(f, &run_id, "slow").await;
+    orchestrator.abort();
+    assert!(orchestrator.await.unwrap_err().is_cancelled());
+    let mut report = runs::cancel(&f.platform, &run_id, "alice", f.options())
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if report.outcome != runs::CancelOutcome::Requested {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        report = runs::cancel(&f.platform, &run_id, "alice", f.options())
+            .await
+            .unwrap();
+    }
+    assert_eq!(report.outcome, runs::CancelOutcome::Cancelled, "{report:?}");
+    assert_eq!(report.summary.status, RunStatus::Cancelled);
+    assert_eq!(statuses(&report.summary)["after"], OrderStatus::Skipped);
+    assert!(
+        !f.workdir.path().join("trace").exists(),
+        "`after` never ran"
+    );
+    // An unknown run is not found.
+    let unknown = runs::cancel(&f.platform, &unique("nope"), "alice", f.options())
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.kind(), ErrorKind::NotFound);
+}

@@ -23,7 +23,7 @@ use idp_core::secret::Secret;
 use crate::auth::Caller;
 use crate::model::{InitAccepted, InitEnvelope, InitRejected, Run};
 use crate::ops::{self, OpKind};
-use crate::problem::{ApiResult, CommonErrors, Problem};
+use crate::problem::{ApiResult, Problem, ServiceErrors};
 use crate::state::AppState;
 
 fn new_trace_id() -> String {
@@ -49,7 +49,7 @@ fn rejected(errors: Vec<String>, run_id: String, trace_id: String) -> Response {
     responses(
         (status = 200, description = "the run started", body = InitAccepted),
         (status = 400, description = "the envelope or its job is invalid: every problem", body = InitRejected),
-        CommonErrors))]
+        ServiceErrors))]
 pub(crate) async fn init(
     State(state): State<Arc<AppState>>,
     caller: Caller,

@@ -425,6 +425,29 @@ mod tests {
     }
 
     #[test]
+    fn a_cancel_ends_every_order_that_has_not_ended_as_cancelled_or_skipped() {
+        let job = job(&[("a", &[], true), ("b", &[], true), ("c", &["b"], true)]);
+        let mut g = OrderGraph::new(&job);
+        g.start("a").unwrap();
+        g.start("b").unwrap();
+        g.finish("a", OrderOutcome::Succeeded).unwrap();
+        let sweep = g.cancel();
+        assert_eq!(sweep.timed_out, vec!["b"]);
+        assert_eq!(sweep.skipped, vec!["c"]);
+        let statuses: Vec<_> = g.statuses().map(|(_, s)| s).collect();
+        assert_eq!(
+            statuses,
+            [
+                OrderStatus::Succeeded,
+                OrderStatus::Cancelled,
+                OrderStatus::Skipped
+            ]
+        );
+        assert!(g.is_finished());
+        assert_eq!(g.run_status(), RunStatus::Cancelled);
+    }
+
+    #[test]
     fn a_restored_graph_skips_what_a_recorded_failure_blocks() {
         let job = job(&[("a", &[], true), ("b", &["a"], true), ("c", &[], true)]);
         let (g, newly) = OrderGraph::restore(&job, |n| (n == "a").then_some(OrderStatus::Failed));

@@ -1,15 +1,17 @@
-//! The orchestrator: [`run`] and [`resume`] take the run's lease and drive its order graph to
-//! the end.
+//! The orchestrator: [`run`], [`resume`] and [`cancel`] take the run's lease and drive its order
+//! graph to the end (`stop.rs`: ending it early, at the job deadline or on a cancel request).
 //!
 //! Each turn of the loop dispatches every ready order (at most `max_parallel` running), then
 //! waits for a task's wake-up, a poll interval or the job deadline, and reads the results of
 //! the running orders back from the store. A finished order's dependents become ready or are
-//! skipped; at the job deadline every running order is stopped and every pending one skipped.
+//! skipped; at the job deadline, or once a cancel request is in the store (read every turn),
+//! every running order is stopped and every pending one skipped.
 //! After every wave of dispatches and at the end, the summary goes to `on_wave` and to the pull
 //! request comment.
 
 mod cancel;
 mod resume;
+mod stop;
 
 pub use cancel::{CancelOutcome, CancelReport, cancel};
 pub use resume::resume;
@@ -22,14 +24,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::options::RunOptions;
-use super::records::{
-    CancelRecord, DoneRecord, JobRecord, OrderResult, RunEvent, RunEventKind, StateRecord,
-};
+use super::records::{DoneRecord, JobRecord, OrderResult, RunEvent, RunEventKind, StateRecord};
 use super::store::{RunStore, corrupt};
 use super::task::{OrderTask, Running, Tasks};
 use crate::domain::orders::{
     Job, Newly, OrderGraph, OrderOutcome, OrderStatus, OrderSummary, RunId, RunSummary,
-    format_duration, run_comment, run_comment_marker,
+    run_comment, run_comment_marker,
 };
 use crate::domain::redact;
 use crate::error::{Error, Result};
@@ -454,73 +454,6 @@ impl Driver {
             self.time_out(&mut graph, &mut tasks).await?;
         }
         self.finish(&graph).await
-    }
-
-    /// The run was cancelled: stop every running order (its process group is killed), record it
-    /// as cancelled, and skip every pending one.
-    async fn cancel(
-        &mut self,
-        graph: &mut OrderGraph,
-        tasks: &mut Tasks,
-        request: &CancelRecord,
-    ) -> Result<()> {
-        for running in tasks.0.values() {
-            running.task.abort();
-        }
-        let sweep = graph.cancel();
-        let reason = format!(
-            "the run was cancelled by `{}`",
-            request.requested_by.escape_debug()
-        );
-        self.event(
-            RunEventKind::RunCancelled,
-            None,
-            Some(OrderStatus::Cancelled.as_str()),
-            Some(reason.clone()),
-        )
-        .await?;
-        for name in sweep.timed_out {
-            let n = self.number(&name);
-            let started_at = tasks.0.remove(&n).map(|r| r.started_at);
-            self.record_end(&name, OrderStatus::Cancelled, started_at, &reason)
-                .await?;
-        }
-        for name in sweep.skipped {
-            self.record_end(&name, OrderStatus::Skipped, None, &reason)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// The job deadline passed: stop every running order (its executor kills its process group
-    /// when dropped), record it as timed out, and skip every pending one.
-    async fn time_out(&mut self, graph: &mut OrderGraph, tasks: &mut Tasks) -> Result<()> {
-        for running in tasks.0.values() {
-            running.task.abort();
-        }
-        let sweep = graph.time_out();
-        let reason = format!(
-            "the job timeout of {} passed",
-            format_duration(self.job.timeout)
-        );
-        self.event(
-            RunEventKind::JobTimedOut,
-            None,
-            Some(OrderStatus::TimedOut.as_str()),
-            Some(reason.clone()),
-        )
-        .await?;
-        for name in sweep.timed_out {
-            let n = self.number(&name);
-            let started_at = tasks.0.remove(&n).map(|r| r.started_at);
-            self.record_end(&name, OrderStatus::TimedOut, started_at, &reason)
-                .await?;
-        }
-        for name in sweep.skipped {
-            self.record_end(&name, OrderStatus::Skipped, None, &reason)
-                .await?;
-        }
-        Ok(())
     }
 
     /// Records the end of the run (event, done marker, last comment) and returns its summary.
