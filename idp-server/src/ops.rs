@@ -20,6 +20,8 @@ use crate::state::AppState;
 
 /// How many finished operations are kept.
 pub(crate) const KEEP_FINISHED: usize = 1000;
+/// How many progress lines an operation keeps (the newest).
+pub(crate) const KEEP_PROGRESS: usize = 200;
 
 /// What an operation does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -66,6 +68,9 @@ pub(crate) struct Operation {
     pub(crate) requested_by: String,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) finished_at: Option<DateTime<Utc>>,
+    /// What it has done so far, oldest first (at most the newest 200 lines): for a run, one
+    /// line per event (`order_started plan running`, …).
+    pub(crate) progress: Vec<String>,
     /// The use case's report once it succeeded (the same JSON as the CLI's `--output json`).
     #[schema(value_type = Option<Object>)]
     pub(crate) result: Option<serde_json::Value>,
@@ -111,6 +116,7 @@ impl Operations {
             requested_by: by,
             created_at: now,
             finished_at: None,
+            progress: Vec::new(),
             result: None,
             error: None,
         };
@@ -147,6 +153,16 @@ impl Operations {
         }
     }
 
+    fn note(&self, id: &str, line: String) {
+        let mut inner = self.lock();
+        if let Some(op) = inner.ops.get_mut(id) {
+            if op.progress.len() >= KEEP_PROGRESS {
+                op.progress.remove(0);
+            }
+            op.progress.push(line);
+        }
+    }
+
     /// One operation.
     pub(crate) fn get(&self, id: &str) -> Option<Operation> {
         self.lock().ops.get(id).cloned()
@@ -160,16 +176,48 @@ impl Operations {
     }
 }
 
-/// Start `work` as a background operation on `subject`. 503 while draining; 409 (naming the
-/// running operation) when one already acts on the subject.
-pub(crate) fn spawn<F>(
+/// Where a running operation writes its progress.
+#[derive(Clone)]
+pub(crate) struct Progress {
+    state: Arc<AppState>,
+    id: String,
+}
+
+impl Progress {
+    /// Adds a line to the operation's `progress`.
+    pub(crate) fn note(&self, line: impl Into<String>) {
+        self.state.ops.note(&self.id, line.into());
+    }
+
+    /// A run's progress callback: one line per run event.
+    pub(crate) fn run_events(&self) -> idp_core::runs::ProgressFn {
+        let progress = self.clone();
+        Arc::new(move |event: &idp_core::runs::RunEvent| {
+            let mut line = event.kind.as_str().to_owned();
+            for part in [&event.order, &event.status, &event.message]
+                .into_iter()
+                .flatten()
+            {
+                line.push(' ');
+                line.push_str(part);
+            }
+            progress.note(line);
+        })
+    }
+}
+
+/// Start `work` as a background operation on `subject`; `work` gets the operation's
+/// [`Progress`]. 503 while draining; 409 (naming the running operation) when one already acts
+/// on the subject.
+pub(crate) fn spawn<W, F>(
     state: &Arc<AppState>,
     kind: OpKind,
     subject: String,
     by: &str,
-    work: F,
+    work: W,
 ) -> Result<Operation, Problem>
 where
+    W: FnOnce(Progress) -> F,
     F: Future<Output = Result<serde_json::Value, Problem>> + Send + 'static,
 {
     if state.draining() {
@@ -199,6 +247,10 @@ where
     let guard = state.task();
     let st = state.clone();
     let id = op.id.clone();
+    let work = work(Progress {
+        state: state.clone(),
+        id: id.clone(),
+    });
     tokio::spawn(async move {
         let _guard = guard;
         let outcome = std::panic::AssertUnwindSafe(work)

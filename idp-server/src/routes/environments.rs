@@ -154,8 +154,13 @@ pub(crate) async fn create(
         OpKind::Create,
         format!("environment:{name}"),
         &caller.0.token_id,
-        async move {
+        move |progress| async move {
+            progress.note(format!(
+                "creating `{}` from template `{}`",
+                req.name, req.config.template
+            ));
             let report = create::create(&platform, req).await?;
+            progress.note(report.outcome.code());
             Ok(serde_json::to_value(Change::from(&report)).unwrap_or_default())
         },
     )?;
@@ -186,8 +191,10 @@ pub(crate) async fn destroy(
         OpKind::Destroy,
         format!("environment:{name}"),
         &caller.0.token_id,
-        async move {
+        move |progress| async move {
+            progress.note(format!("destroying `{name}`"));
             let report = destroy::destroy(&platform, DestroyRequest::new(name)).await?;
+            progress.note(report.outcome.code());
             Ok(serde_json::to_value(Change::from(&report)).unwrap_or_default())
         },
     )?;

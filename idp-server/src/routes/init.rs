@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use idp_core::domain::access::{self, Action};
 use idp_core::domain::orders::Target;
 use idp_core::domain::orders::envelope::{self, Defaults};
-use idp_core::runs::{self, PrTarget, RunId};
+use idp_core::runs::{self, PrTarget, RunId, RunOptions};
 use idp_core::secret::Secret;
 
 use crate::auth::Caller;
@@ -125,7 +125,11 @@ pub(crate) async fn init(
         OpKind::Run,
         format!("run:{rid}"),
         &caller.0.token_id,
-        async move {
+        move |progress| async move {
+            let options = RunOptions {
+                progress: Some(progress.run_events()),
+                ..options
+            };
             let summary = runs::run(&platform, job, Some(rid), options).await?;
             Ok(serde_json::to_value(Run::from(&summary)).unwrap_or_default())
         },

@@ -135,7 +135,11 @@ pub(crate) async fn submit(
         OpKind::Run,
         format!("run:{id}"),
         &caller.0.token_id,
-        async move {
+        move |progress| async move {
+            let options = RunOptions {
+                progress: Some(progress.run_events()),
+                ..options
+            };
             let summary = runs::run(&platform, job, Some(rid), options).await?;
             Ok(serde_json::to_value(Run::from(&summary)).unwrap_or_default())
         },
@@ -308,7 +312,11 @@ pub(crate) async fn resume(
         OpKind::Resume,
         format!("run:{rid}"),
         &caller.0.token_id,
-        async move {
+        move |progress| async move {
+            let options = RunOptions {
+                progress: Some(progress.run_events()),
+                ..options
+            };
             let summary = runs::resume(&platform, &rid, options).await?;
             Ok(serde_json::to_value(Run::from(&summary)).unwrap_or_default())
         },

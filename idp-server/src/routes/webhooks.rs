@@ -135,8 +135,10 @@ pub(crate) async fn github(
                 OpKind::Webhook,
                 format!("delivery:{delivery}"),
                 "github",
-                async move {
+                move |progress| async move {
+                    progress.note(format!("delivery of `{event}`: the preview path"));
                     let report = preview::preview(&platform, req).await?;
+                    progress.note(report.outcome.code());
                     Ok(serde_json::to_value(Change::from(&report)).unwrap_or_default())
                 },
             )?;

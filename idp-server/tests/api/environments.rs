@@ -89,6 +89,10 @@ pub(crate) async fn lifecycle(s: &Server) {
     let op = s.wait(&id).await;
     assert_eq!(op["status"], "succeeded", "{op}");
     assert_eq!(op["result"]["outcome"], "created", "{op}");
+    assert_eq!(
+        op["progress"][0], "creating `api-demo` from template `api-service`",
+        "{op}"
+    );
 
     let env = s.get("/v1/environments/api-demo", &s.tokens.viewer).await;
     assert_eq!(env.status, StatusCode::OK, "{}", env.text);

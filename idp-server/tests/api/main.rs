@@ -113,6 +113,47 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     auth::rate_limit().await;
 }
 
+/// CORS headers only for the configured origins; none at all by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cors_is_off_unless_configured() {
+    use axum::http::{Method, Request};
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/v1/environments")
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let plain = support::Server::memory().await;
+    let a = plain.send(preflight("https://portal.example.com")).await;
+    assert!(
+        !a.headers.contains_key("access-control-allow-origin"),
+        "{:?}",
+        a.headers
+    );
+    let (backend, _) = idp_core::backend::Backend::memory_at(support::t0());
+    let configured = support::Server::with_options(
+        backend,
+        None,
+        idp_server::ServeOptions {
+            cors_origins: vec!["https://portal.example.com".into()],
+            ..idp_server::ServeOptions::default()
+        },
+    )
+    .await;
+    let a = configured
+        .send(preflight("https://portal.example.com"))
+        .await;
+    assert_eq!(
+        a.headers["access-control-allow-origin"],
+        "https://portal.example.com"
+    );
+    let other = configured.send(preflight("https://evil.example.com")).await;
+    assert!(!other.headers.contains_key("access-control-allow-origin"));
+}
+
 /// The committed `idp-server/openapi.json` is the document the code generates.
 #[test]
 fn the_committed_openapi_document_is_the_generated_one() {

@@ -44,6 +44,21 @@ pub(crate) async fn submit_and_read(s: &Server) {
     let op = s.wait(a.body["id"].as_str().unwrap()).await;
     assert_eq!(op["status"], "succeeded", "{op}");
     assert_eq!(op["result"]["status"], "succeeded", "{op}");
+    let progress: Vec<&str> = op["progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        progress.contains(&"order_finished plan succeeded"),
+        "{progress:?}"
+    );
+    assert_eq!(
+        progress.last(),
+        Some(&"run_finished succeeded"),
+        "{progress:?}"
+    );
     let run = s.get("/v1/runs/api-run-1", &s.tokens.viewer).await;
     assert_eq!(run.status, StatusCode::OK, "{}", run.text);
     let states: Vec<(&str, &str)> = run.body["orders"]
