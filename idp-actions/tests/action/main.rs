@@ -199,39 +199,11 @@ fn assert_no_forged_outputs(run: &Run) {
     }
 }
 
-/// The `{name, examples}` list of `@octokit/webhooks-examples`; `None` outside CI when missing.
-fn examples() -> Option<Vec<(String, Vec<Value>)>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../node_modules/@octokit/webhooks-examples/api.github.com/index.json");
-    let Ok(bytes) = std::fs::read(&path) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{} is missing: run `npm ci` first",
-            path.display()
-        );
-        eprintln!(
-            "!!!!! SKIPPED: {} is missing; run `npm ci` to test on real GitHub payloads !!!!!",
-            path.display()
-        );
-        return None;
-    };
-    let index: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
-    Some(
-        index
-            .into_iter()
-            .map(|e| {
-                (
-                    e["name"].as_str().unwrap().to_owned(),
-                    e["examples"].as_array().cloned().unwrap_or_default(),
-                )
-            })
-            .collect(),
-    )
-}
-
 #[test]
 fn setup_on_every_push_delete_and_pull_request_example_writes_only_its_outputs() {
-    let Some(examples) = examples() else { return };
+    let Some(examples) = idp_test_support::webhook_examples::all() else {
+        return;
+    };
     let env = Env::local();
     let mut seen = Vec::new();
     for (event, payloads) in examples

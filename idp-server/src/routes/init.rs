@@ -17,12 +17,11 @@ use axum::response::{IntoResponse, Response};
 use idp_core::domain::access::{self, Action};
 use idp_core::domain::orders::Target;
 use idp_core::domain::orders::envelope::{self, Defaults};
-use idp_core::runs::{self, PrTarget, RunId, RunOptions};
+use idp_core::runs::{self, PrTarget, RunId};
 use idp_core::secret::Secret;
 
 use crate::auth::Caller;
-use crate::model::{InitAccepted, InitEnvelope, InitRejected, Run};
-use crate::ops::{self, OpKind};
+use crate::model::{InitAccepted, InitEnvelope, InitRejected};
 use crate::problem::{ApiResult, Problem, ServiceErrors};
 use crate::state::AppState;
 
@@ -117,28 +116,14 @@ pub(crate) async fn init(
         flow_id: env.flow_id.clone(),
         done_endpt,
     };
-    let platform = state.platform.clone();
-    let (job, rid) = (env.job, env.run_id.clone());
-    let started = rid.clone();
-    let op = ops::spawn(
-        &state,
-        OpKind::Run,
-        format!("run:{rid}"),
-        &caller.0.token_id,
-        move |progress| async move {
-            let options = RunOptions {
-                progress: Some(progress.run_events()),
-                ..options
-            };
-            let summary = runs::run(&platform, job, Some(rid), options).await?;
-            Ok(serde_json::to_value(Run::from(&summary)).unwrap_or_default())
-        },
-    )?;
     // Answer `ok` only for a run that exists: a client polls it right after.
-    if let Err(problem) = super::runs::recorded(&state, &started, &op.id).await {
+    let rid = env.run_id.clone();
+    if let Err(problem) =
+        super::runs::start(&state, env.job, rid.clone(), options, &caller.0.token_id).await
+    {
         return Ok(rejected(
             vec![problem.detail],
-            started.to_string(),
+            rid.to_string(),
             answer.trace_id,
         ));
     }

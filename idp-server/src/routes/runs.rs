@@ -128,24 +128,37 @@ pub(crate) async fn submit(
         )));
     }
     let options = options(&state, &job, max_parallel as usize, BTreeMap::new(), None);
+    let op = start(&state, job, id, options, &caller.0.token_id).await?;
+    Ok(accepted(&op))
+}
+
+/// Starts run `rid` of `job` as an operation and answers once the run is recorded (see
+/// [`recorded`]); the operation's progress is the run's events.
+pub(crate) async fn start(
+    state: &Arc<AppState>,
+    job: Job,
+    rid: RunId,
+    options: RunOptions,
+    by: &str,
+) -> Result<Operation, Problem> {
     let platform = state.platform.clone();
-    let rid = id.clone();
+    let id = rid.clone();
     let op = ops::spawn(
-        &state,
+        state,
         OpKind::Run,
-        format!("run:{id}"),
-        &caller.0.token_id,
+        format!("run:{rid}"),
+        by,
         move |progress| async move {
             let options = RunOptions {
                 progress: Some(progress.run_events()),
                 ..options
             };
-            let summary = runs::run(&platform, job, Some(rid), options).await?;
+            let summary = runs::run(&platform, job, Some(id), options).await?;
             Ok(serde_json::to_value(Run::from(&summary)).unwrap_or_default())
         },
     )?;
-    recorded(&state, &id, &op.id).await?;
-    Ok(accepted(&op))
+    recorded(state, &rid, &op.id).await?;
+    Ok(op)
 }
 
 /// Every run in the state store, by id.

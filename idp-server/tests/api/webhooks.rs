@@ -1,7 +1,7 @@
 //! GitHub webhooks through `POST /v1/webhooks/github`: signatures, push → preview, redelivery,
 //! delete and closed pull requests, forks, and the whole example corpus.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use axum::http::StatusCode;
 use idp_core::adapters::memory::ProvisionOp;
@@ -164,39 +164,10 @@ pub(crate) async fn pr_closed(s: &Server) {
     assert!(!comments.is_empty(), "the pull request has idp's comment");
 }
 
-/// The `{name, examples}` list of `@octokit/webhooks-examples`, or `None` outside CI when
-/// `npm ci` has not been run.
-fn examples() -> Option<Vec<(String, Vec<Value>)>> {
-    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../node_modules/@octokit/webhooks-examples/api.github.com/index.json");
-    let Ok(bytes) = std::fs::read(&path) else {
-        assert!(
-            idp_core::setup::env_vars::get(idp_core::setup::env_vars::EnvVars::CI).is_none(),
-            "{} is missing: run `npm ci` at the workspace root",
-            path.display()
-        );
-        eprintln!(
-            "!!!!! SKIPPED: {} is missing; run `npm ci` at the workspace root !!!!!",
-            path.display()
-        );
-        return None;
-    };
-    let index: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
-    Some(
-        index
-            .into_iter()
-            .map(|e| {
-                (
-                    e["name"].as_str().unwrap().to_owned(),
-                    e["examples"].as_array().cloned().unwrap_or_default(),
-                )
-            })
-            .collect(),
-    )
-}
-
 pub(crate) async fn corpus(s: &Server) {
-    let Some(examples) = examples() else { return };
+    let Some(examples) = idp_test_support::webhook_examples::all() else {
+        return;
+    };
     let mut sent = Vec::new();
     for (event, payloads) in &examples {
         if !["push", "delete", "pull_request"].contains(&event.as_str()) {

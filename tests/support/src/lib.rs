@@ -9,7 +9,8 @@
 //!   inputs;
 //! - [`terraform`]: Terraform against moto for the stack suite (the harness's environment, the
 //!   slow resources of a run, what a stack left behind);
-//! - [`runner`]: a GitHub Actions runner that runs the platform's workflow files on this machine.
+//! - [`runner`]: a GitHub Actions runner that runs the platform's workflow files on this machine;
+//! - [`webhook_examples`]: the `@octokit/webhooks-examples` payloads.
 
 pub mod bins;
 pub mod fake_tofu;
@@ -18,5 +19,6 @@ pub mod moto;
 pub mod runner;
 pub mod terraform;
 pub mod tfvars_contract;
+pub mod webhook_examples;
 
 pub use idp_core;
