@@ -609,6 +609,10 @@ pub(crate) enum RunAction {
     /// Continue a run whose `idp run` was killed: orders that had ended keep their results, an
     /// order that was running is stopped and run again.
     Resume(RunResumeArgs),
+    /// Cancel a run: its running orders are stopped and recorded `cancelled`, its pending ones
+    /// skipped. An orchestrator driving it (an `idp run` elsewhere, `idp serve`) stops it within
+    /// one poll; a run nobody drives is ended here. An ended run is left as it is.
+    Cancel(RunIdArg),
 }
 
 /// A run id.

@@ -1,4 +1,5 @@
-//! `idp run FILE`, `idp run status ID`, `idp run logs ID ORDER`, `idp run resume ID`.
+//! `idp run FILE`, `idp run status ID`, `idp run logs ID ORDER`, `idp run resume ID`,
+//! `idp run cancel ID`.
 //!
 //! Secrets: each name an order lists under `secrets:` is read from idp's own environment (in
 //! CI, the workflow's secrets); the values are handed to the orders and masked in every output.
@@ -28,6 +29,18 @@ pub(crate) async fn run(cli: &Cli, args: &RunArgs, out: Output) -> Result<Code> 
             let run_id = RunId::parse(&a.run_id)?;
             let log = runs::logs(&open::platform(cli).await?, &run_id, &a.order).await?;
             render::run_log(&a.run_id, &a.order, &log, out);
+            Ok(Code::Ok)
+        }
+        (Some(RunAction::Cancel(id)), _) => {
+            let run_id = RunId::parse(&id.run_id)?;
+            let platform = open::platform(cli).await?;
+            let options = RunOptions {
+                executors: Executors::local(),
+                ..RunOptions::default()
+            };
+            let by = platform.settings.actor.clone();
+            let report = runs::cancel(&platform, &run_id, &by, options).await?;
+            render::run_cancelled(&report, out);
             Ok(Code::Ok)
         }
         (Some(RunAction::Resume(a)), _) => {

@@ -255,6 +255,29 @@ pub(crate) fn order_status_cell(status: OrderStatus) -> String {
 
 /// A run: a table of its orders and the output of those that failed, or the summary as JSON
 /// (`{run_id, status, orders: [{name, status, exit_code, duration_ms, log_excerpt}]}`).
+/// `idp run cancel`.
+pub(crate) fn run_cancelled(report: &idp_core::runs::CancelReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    diag(&match report.outcome {
+        idp_core::runs::CancelOutcome::Cancelled => {
+            format!("Run `{}` cancelled.", report.run_id)
+        }
+        idp_core::runs::CancelOutcome::Requested => format!(
+            "Cancel of run `{}` requested: the orchestrator driving it stops it within one poll.",
+            report.run_id
+        ),
+        idp_core::runs::CancelOutcome::Finished => {
+            format!(
+                "Run `{}` had already ended; nothing changed.",
+                report.run_id
+            )
+        }
+    });
+    run_summary(&report.summary, out);
+}
+
 pub(crate) fn run_summary(summary: &RunSummary, out: Output) {
     if out == Output::Json {
         return json(summary);
