@@ -155,11 +155,12 @@ def test_backend_unavailable_when_aws_cannot_be_reached() -> None:
     assert info.value.kind == "backend_unavailable"
 
 
-def test_backend_error_when_an_environment_has_no_logs_yet(platform: idp.Platform) -> None:
+def test_not_found_when_an_environment_has_no_logs_yet(platform: idp.Platform) -> None:
     platform.create("api-service", "demo")
-    with pytest.raises(idp.BackendError) as info:
+    with pytest.raises(idp.NotFound) as info:
         platform.logs("demo")
-    assert info.value.kind == "backend"
+    assert info.value.kind == "not_found"
+    assert "has the environment started yet" in str(info.value)
 
 
 def test_lock_held_attributes_are_declared_on_the_class() -> None:
