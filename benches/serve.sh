@@ -4,7 +4,7 @@
 # `star` against a wrong and a missing signature), and one listing against the seed's shell loop
 # (`benches/scripts/shell-list.sh`), in one run, with ratios computed pair by pair.
 #
-#   bash benches/serve.sh            # N = 1,000, 3 rounds of 10 s per measurement; about 8 minutes
+#   bash benches/serve.sh            # N = 1,000, 3 rounds of 10 s per measurement; about 7 minutes
 #   bash benches/serve.sh --smoke    # N = 20, 1 s runs, debug build: checks the harness still works
 #
 # Environment: RUNS (rounds, default 3), N (1000), DURATION (seconds per wrk run, 10), WARMUP (2),
