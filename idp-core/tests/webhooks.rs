@@ -37,35 +37,7 @@ fn fixture(name: &str) -> Vec<u8> {
 /// The `{name, examples}` list of `@octokit/webhooks-examples`, or `None` (outside CI only)
 /// when `npm install` has not been run.
 fn examples() -> Option<Vec<(String, Vec<Value>)>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../node_modules/@octokit/webhooks-examples/api.github.com/index.json");
-    let Ok(bytes) = std::fs::read(&path) else {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "{} is missing: run `npm ci` at the workspace root before the tests",
-                path.display()
-            );
-        }
-        eprintln!(
-            "!!!!! SKIPPED: {} is missing; run `npm install` at the workspace root to test on real GitHub payloads !!!!!",
-            path.display()
-        );
-        return None;
-    };
-    let index: Vec<Value> = serde_json::from_slice(&bytes).expect("index.json is a JSON array");
-    Some(
-        index
-            .into_iter()
-            .map(|e| {
-                let name = e["name"]
-                    .as_str()
-                    .expect("every entry has a name")
-                    .to_owned();
-                let examples = e["examples"].as_array().cloned().unwrap_or_default();
-                (name, examples)
-            })
-            .collect(),
-    )
+    idp_test_support::webhook_examples::all()
 }
 
 fn kinds(results: &[Result<Trigger, EventError>]) -> BTreeMap<String, usize> {
