@@ -518,7 +518,7 @@ pub(crate) struct LoginArgs {
 pub(crate) struct LogsArgs {
     /// The environment.
     pub(crate) name: String,
-    /// How far back, e.g. `10m`, `1h`, `2d`.
+    /// How far back, e.g. `10m`, `1h`, `2d`, or an RFC 3339 time (`2026-03-01T12:00:00Z`).
     #[arg(long, default_value = "1h")]
     pub(crate) since: String,
     /// Keep printing new events until interrupted.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use idp_core::domain::ttl::Ttl;
+use idp_core::domain::ttl;
 use idp_core::environments::logs::{self, LogsRequest};
 use idp_core::error::Result;
 use idp_core::platform::Platform;
@@ -16,7 +16,7 @@ const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 
 pub(crate) async fn run(platform: &Platform, args: &LogsArgs, out: Output) -> Result<Code> {
     let name = super::env_name(&args.name)?;
-    let since = platform.backend.clock.now() - Ttl::parse(&args.since)?.duration();
+    let since = ttl::since(&args.since, platform.backend.clock.now())?;
     let mut req = LogsRequest {
         name,
         since,

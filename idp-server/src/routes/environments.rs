@@ -13,7 +13,7 @@ use idp_core::domain::access::Action;
 use idp_core::domain::config::Config;
 use idp_core::domain::naming::EnvName;
 use idp_core::domain::template::TemplateName;
-use idp_core::domain::ttl::Ttl;
+use idp_core::domain::ttl::{self, Ttl};
 use idp_core::environments::cost::{self, CostRequest};
 use idp_core::environments::create::{self, CreateRequest};
 use idp_core::environments::destroy::{self, DestroyRequest};
@@ -252,22 +252,12 @@ pub(crate) async fn status(
     }))
 }
 
-/// `since`: a duration back from now (`10m`, `2h`) or an RFC 3339 time.
+/// `since`: a duration back from now (`10m`, `2h`) or an RFC 3339 time; default `1h`.
 fn since(text: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, Problem> {
-    let Some(text) = text else {
-        return Ok(now - chrono::TimeDelta::hours(1));
-    };
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    Ttl::parse(text)
-        .map(|ttl| now - ttl.duration())
-        .map_err(|_| {
-            Problem::invalid(format!(
-                "`since` is `{}`: give a duration such as `10m` or `2h`, or an RFC 3339 time",
-                text.escape_debug()
-            ))
-        })
+    ttl::since(text.unwrap_or("1h"), now).map_err(|e| {
+        Problem::from(Error::from(e))
+            .hint("give `since` as a duration such as `10m` or `2h`, or an RFC 3339 time")
+    })
 }
 
 fn page_of(report: &logs::LogsReport) -> LogPage {

@@ -287,6 +287,18 @@ fn add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
     t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
+/// Where a log read starts: `text` is an RFC 3339 time, or a duration back from `now` in TTL
+/// syntax (`10m`, `2h`, `1d`). Anything else is the duration's [`TtlError`].
+pub fn since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TtlError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let back = Ttl::parse(text)?.duration();
+    Ok(now
+        .checked_sub_signed(back)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC))
+}
+
 /// The expiry of an environment created at `created_at` with `ttl` (saturating, never panics).
 pub fn expires_at(created_at: DateTime<Utc>, ttl: Ttl) -> DateTime<Utc> {
     add(created_at, ttl.duration())

@@ -267,3 +267,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn since_is_an_rfc3339_time_or_a_duration_back_from_now() {
+    let now: DateTime<Utc> = "2026-03-01T12:00:00Z".parse().unwrap();
+    assert_eq!(
+        since("10m", now).unwrap(),
+        "2026-03-01T11:50:00Z".parse::<DateTime<Utc>>().unwrap()
+    );
+    assert_eq!(
+        since("2026-02-28T00:00:00+01:00", now).unwrap(),
+        "2026-02-27T23:00:00Z".parse::<DateTime<Utc>>().unwrap()
+    );
+    assert!(matches!(
+        since("yesterday", now),
+        Err(TtlError::Syntax { .. })
+    ));
+    assert!(matches!(since("0h", now), Err(TtlError::Zero { .. })));
+}
