@@ -151,11 +151,6 @@ impl Caller {
     pub(crate) fn owner(&self) -> &str {
         &self.0.owner
     }
-
-    /// Whether the caller is an admin.
-    pub(crate) fn is_admin(&self) -> bool {
-        self.0.role == Role::Admin
-    }
 }
 
 impl FromRequestParts<Arc<AppState>> for Caller {

@@ -4,7 +4,6 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -96,26 +95,11 @@ pub(crate) async fn create(
     caller: Caller,
     Json(body): Json<CreateEnvironment>,
 ) -> ApiResult<Response> {
-    caller.may(Action::CreateEnvironment)?;
+    caller.may(Action::CreateEnvironment {
+        owner: body.owner.as_deref(),
+    })?;
     let name = env_name(&body.name)?;
-    let owner = match body.owner {
-        Some(owner) if owner != caller.owner() => {
-            if !caller.is_admin() {
-                let mut p = Problem::new(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    format!(
-                        "creating an environment for `{owner}` needs role `admin`; token `{}` has `{}`",
-                        caller.0.token_id, caller.0.role
-                    ),
-                );
-                p.needed_role = Some("admin".into());
-                return Err(p);
-            }
-            owner
-        }
-        _ => caller.owner().to_owned(),
-    };
+    let owner = body.owner.unwrap_or_else(|| caller.owner().to_owned());
     let settings = &state.platform.settings;
     let mut config: Config = match &body.config {
         Some(text) => Config::from_yaml_with(text, "config", &settings.config_options())

@@ -109,6 +109,22 @@ pub(crate) async fn lifecycle(s: &Server) {
         .await;
     assert_eq!(cost.status, StatusCode::OK, "{}", cost.text);
 
+    // Bob may not create for Alice.
+    let for_alice = s
+        .post(
+            "/v1/environments",
+            &s.tokens.bob,
+            json!({ "name": "for-alice", "owner": "alice" }),
+        )
+        .await;
+    assert_eq!(
+        for_alice.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        for_alice.text
+    );
+    assert_eq!(for_alice.body["needed_role"], "admin");
+
     // Bob may not extend or destroy Alice's environment; an admin may.
     let denied = s
         .post(

@@ -90,7 +90,10 @@ pub enum Action<'a> {
     /// Read anything: environments, runs, logs, costs.
     Read,
     /// Create an environment.
-    CreateEnvironment,
+    CreateEnvironment {
+        /// The owner it is created for; `None`: the principal's own.
+        owner: Option<&'a str>,
+    },
     /// Extend or destroy an environment whose recorded owner is `owner` (`None`: no owner
     /// recorded, which only an admin may change).
     ChangeEnvironment {
@@ -129,7 +132,8 @@ impl std::error::Error for Denied {}
 fn needed_role(principal: &Principal, action: Action<'_>) -> Role {
     match action {
         Action::Read => Role::Viewer,
-        Action::CreateEnvironment | Action::SubmitRun | Action::ManageRun => Role::Developer,
+        Action::CreateEnvironment { owner: Some(owner) } if owner != principal.owner => Role::Admin,
+        Action::CreateEnvironment { .. } | Action::SubmitRun | Action::ManageRun => Role::Developer,
         Action::ChangeEnvironment { owner: Some(owner) }
             if !owner.is_empty() && owner == principal.owner =>
         {
@@ -142,7 +146,10 @@ fn needed_role(principal: &Principal, action: Action<'_>) -> Role {
 fn describe(action: Action<'_>) -> String {
     match action {
         Action::Read => "reading".to_owned(),
-        Action::CreateEnvironment => "creating an environment".to_owned(),
+        Action::CreateEnvironment { owner: None } => "creating an environment".to_owned(),
+        Action::CreateEnvironment { owner: Some(owner) } => {
+            format!("creating an environment for `{}`", owner.escape_debug())
+        }
         Action::ChangeEnvironment { owner } => match owner.filter(|o| !o.is_empty()) {
             Some(owner) => format!(
                 "extending or destroying an environment owned by `{}`",

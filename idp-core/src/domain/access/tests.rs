@@ -18,7 +18,17 @@ fn principal(role: Role, owner: &str) -> Principal {
 fn matrix() -> Vec<(Action<'static>, Role)> {
     vec![
         (Action::Read, Role::Viewer),
-        (Action::CreateEnvironment, Role::Developer),
+        (Action::CreateEnvironment { owner: None }, Role::Developer),
+        (
+            Action::CreateEnvironment { owner: Some("bob") },
+            Role::Developer,
+        ),
+        (
+            Action::CreateEnvironment {
+                owner: Some("alice"),
+            },
+            Role::Admin,
+        ),
         (
             Action::ChangeEnvironment { owner: Some("bob") },
             Role::Developer,
