@@ -5,7 +5,8 @@
 //! - [`local`]: the embedded default backend, a directory laid out like the state bucket, with
 //!   lock files that are safe across processes.
 //! - `aws` (feature `aws`): S3, DynamoDB, ECS, CloudWatch Logs and ECR.
-//! - `github` (feature `github`): the GitHub forge (comments, statuses, workflow runs).
+//! - `github` (feature `github`): the GitHub forge (comments, statuses, workflow runs) and
+//!   signing in with GitHub (`github::oauth`, an OAuth App's web flow).
 
 #[cfg(feature = "aws")]
 pub mod aws;

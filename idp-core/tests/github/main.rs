@@ -6,6 +6,8 @@
 //!   every test that sends a request nobody expected, naming it.
 //! - `identity`: the stateful fake (`fake/`, also behind the `Forge` conformance suite), for who
 //!   idp writes as.
+//! - `oauth`: signing in with GitHub (the OAuth App's web flow, the user's teams and
+//!   organizations) against the fake, and against stand-ins for hostile answers.
 //! - `schema`: every body the fake serves, and every fixture, validated against the OpenAPI
 //!   description of its operation (npm `@octokit/openapi`).
 //!
@@ -22,6 +24,7 @@
 
 mod comments;
 mod identity;
+mod oauth;
 mod requests;
 mod runs;
 mod schema;

@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use idp_core::adapters::github::oauth::GithubOAuth;
 use idp_core::adapters::github::{GitHubConfig, GitHubForge, RetryPolicy};
 use idp_core::domain::event::{Branch, CommitSha, Repository};
 use idp_core::ports::{CommitState, CommitStatus, Forge};
@@ -265,8 +266,37 @@ async fn everything_served() -> Vec<Served> {
     let _ = pat.set_commit_status(&repo(), &commit, &status).await;
     fake.revoke(PAT);
     let _ = pat.find_open_pr(&repo(), &branch).await;
+    sign_in(&fake).await;
     assert!(fake.unexpected().is_empty(), "{:?}", fake.unexpected());
     fake.served()
+}
+
+/// Signs users in (teams and organizations over several pages, none at all, a revoked token),
+/// for `GET /user`, `GET /user/teams` and `GET /user/orgs`.
+async fn sign_in(fake: &GitHubFake) {
+    fake.add_oauth_app("Iv1.0123456789abcdef", "app-secret-0123456789");
+    let oauth = GithubOAuth::new(
+        "Iv1.0123456789abcdef".to_owned(),
+        Secret::new("app-secret-0123456789".to_owned()),
+        &fake.uri(),
+        &fake.uri(),
+    )
+    .expect("an OAuth client");
+    let alice = fake.add_oauth_user(
+        "alice",
+        &[("acme", "platform"), ("acme", "design"), ("other", "ops")],
+        &["acme", "other", "third"],
+    );
+    let nobody = fake.add_oauth_user("nobody", &[], &[]);
+    for code in [alice, nobody] {
+        let token = oauth
+            .exchange_code(&code, "http://127.0.0.1/callback")
+            .await
+            .expect("a token");
+        oauth.identity(&token).await.expect("an identity");
+        fake.revoke(token.expose());
+        let _ = oauth.identity(&token).await;
+    }
 }
 
 #[tokio::test]
@@ -276,7 +306,7 @@ async fn every_body_the_fake_serves_is_a_whole_github_object() {
     let operations: BTreeSet<(&str, &str)> = served.iter().map(|s| (s.method, s.path)).collect();
     assert_eq!(
         operations.len(),
-        11,
+        13,
         "every operation is covered: {operations:?}"
     );
     let statuses: BTreeSet<u16> = served.iter().map(|s| s.status).collect();
@@ -302,6 +332,11 @@ async fn a_body_missing_a_required_field_or_with_a_wrong_type_is_refused() {
         .find(|s| s.method == "get" && s.path.ends_with("/runs/{run_id}") && s.status == 200)
         .expect("a run")
         .clone();
+    let teams = served
+        .iter()
+        .find(|s| s.path == "/user/teams" && s.status == 200)
+        .expect("a page of teams")
+        .clone();
     let mut broken = Vec::new();
     let mut edit = |served: &Served, change: &dyn Fn(&mut Value)| {
         let mut copy = served.clone();
@@ -319,6 +354,10 @@ async fn a_body_missing_a_required_field_or_with_a_wrong_type_is_refused() {
         b.as_object_mut().map(|o| o.remove("head_commit"));
     });
     edit(&run, &|b| b["html_url"] = Value::Null);
+    edit(&teams, &|b| {
+        b[0].as_object_mut().map(|o| o.remove("organization"));
+    });
+    edit(&teams, &|b| b[0]["slug"] = json!(7));
     for served in &broken {
         assert!(
             !problems(spec, served).is_empty(),
@@ -419,6 +458,18 @@ async fn every_fixture_is_a_whole_github_object() {
             422,
             "error-validation-failed.json",
         ),
+        Served {
+            path: "/user/teams",
+            method: "get",
+            status: 200,
+            body: Some(json!([fixture("team-full.json")])),
+        },
+        Served {
+            path: "/user/orgs",
+            method: "get",
+            status: 200,
+            body: Some(json!([fixture("organization-simple.json")])),
+        },
         Served {
             path: "/repos/{owner}/{repo}/pulls",
             method: "get",

@@ -43,6 +43,7 @@ use crate::ports::{
 };
 use crate::secret::Secret;
 
+pub mod oauth;
 mod request;
 mod wire;
 

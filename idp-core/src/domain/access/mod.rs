@@ -23,8 +23,11 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+mod rules;
 #[cfg(test)]
 mod tests;
+
+pub use rules::*;
 
 // === Roles and decisions ===
 

@@ -288,3 +288,51 @@ pub fn git_tag(repo: &str, tag_sha: &str, name: &str, commit: &str) -> Value {
         "verification": {"verified": false, "reason": "unsigned", "signature": null, "payload": null, "verified_at": null}
     })
 }
+
+/// An `organization-simple` for organization `login`.
+pub fn organization(login: &str) -> Value {
+    let mut v = fixture("organization-simple.json");
+    set_organization(&mut v, login);
+    v
+}
+
+/// The fields an `organization-simple` and a `team-organization` share, for `login`.
+fn set_organization(v: &mut Value, login: &str) {
+    let api = format!("https://api.github.com/orgs/{login}");
+    let id = user_id(login);
+    v["login"] = json!(login);
+    v["id"] = json!(id);
+    v["node_id"] = json!(format!("O_{id}"));
+    v["url"] = json!(api);
+    for (key, tail) in [
+        ("repos_url", "/repos"),
+        ("events_url", "/events"),
+        ("hooks_url", "/hooks"),
+        ("issues_url", "/issues"),
+        ("members_url", "/members{/member}"),
+        ("public_members_url", "/public_members{/member}"),
+    ] {
+        v[key] = json!(format!("{api}{tail}"));
+    }
+}
+
+/// A `team-full`: team `slug` of organization `org`.
+pub fn team(org: &str, slug: &str) -> Value {
+    let mut v = fixture("team-full.json");
+    let org_id = user_id(org);
+    let id = user_id(&format!("{org}/{slug}"));
+    let api = format!("https://api.github.com/organizations/{org_id}/team/{id}");
+    v["id"] = json!(id);
+    v["node_id"] = json!(format!("T_{id}"));
+    v["url"] = json!(api);
+    v["html_url"] = json!(format!("https://github.com/orgs/{org}/teams/{slug}"));
+    v["name"] = json!(slug);
+    v["slug"] = json!(slug);
+    v["members_url"] = json!(format!("{api}/members{{/member}}"));
+    v["repositories_url"] = json!(format!("{api}/repos"));
+    let organization = &mut v["organization"];
+    set_organization(organization, org);
+    organization["name"] = json!(org);
+    organization["html_url"] = json!(format!("https://github.com/{org}"));
+    v
+}

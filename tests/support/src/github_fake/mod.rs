@@ -9,8 +9,15 @@
 //! Tokens: [`PAT`] is the user [`PAT_LOGIN`], a repository admin (it may edit anyone's comment);
 //! [`ACTIONS_TOKEN`] is the Actions token, for which `GET /user` is 403 and which writes as
 //! `github-actions[bot]` and may edit only its own comments. Any other token is 401.
+//!
+//! Signing in with GitHub (`oauth.rs`): the fake is also the GitHub web site of an OAuth App's
+//! web flow (`/login/oauth/authorize`, `/login/oauth/access_token`), so [`GitHubFake::uri`] is
+//! both the web and the API URL. The tokens it issues are the users added with
+//! [`GitHubFake::add_oauth_user`], whose `GET /user`, `GET /user/teams` and `GET /user/orgs`
+//! the API answers.
 
 pub mod bodies;
+mod oauth;
 mod routes;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,6 +119,7 @@ struct State {
     conclusion: String,
     served: Vec<Served>,
     unexpected: Vec<String>,
+    oauth: oauth::OAuth,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -141,6 +149,7 @@ impl GitHubFake {
             conclusion: "success".to_owned(),
             served: Vec::new(),
             unexpected: Vec::new(),
+            oauth: oauth::OAuth::default(),
         }));
         Mock::given(wiremock::matchers::any())
             .respond_with(routes::Responder(state.clone()))
@@ -323,6 +332,31 @@ impl GitHubFake {
             .entry(token.to_owned())
             .or_default()
             .read_only = read_only;
+    }
+
+    /// Registers an OAuth App: codes are exchanged for tokens only with this id and secret.
+    pub fn add_oauth_app(&self, client_id: &str, client_secret: &str) {
+        lock(&self.state)
+            .oauth
+            .apps
+            .insert(client_id.to_owned(), client_secret.to_owned());
+    }
+
+    /// Adds (or updates) user `login`, a member of `teams` (`(org, team-slug)`) and `orgs`, and
+    /// queues a sign-in for them: the next `/login/oauth/authorize` redirects with this code
+    /// (sign-ins queued for several users are handed out in order). The code is single use; it
+    /// may also be exchanged without going through `/login/oauth/authorize`.
+    pub fn add_oauth_user(&self, login: &str, teams: &[(&str, &str)], orgs: &[&str]) -> String {
+        let mut state = lock(&self.state);
+        state.oauth.add_user(login, teams, orgs)
+    }
+
+    /// What a browser sent to `authorize_url` (a `/login/oauth/authorize` URL of this fake) is
+    /// redirected to: `redirect_uri?code=…&state=…`. Panics unless the fake answers 302.
+    pub async fn visit(&self, authorize_url: &str) -> String {
+        let (status, location) = oauth::visit(authorize_url).await;
+        assert_eq!(status, 302, "GET {authorize_url} was not redirected");
+        location.unwrap_or_else(|| panic!("GET {authorize_url}: a 302 without `Location`"))
     }
 
     /// Every answer given so far.

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::bodies::{self, CommentView, PullView, RunView, StatusView, error};
+use super::oauth;
 use super::{
     ACTIONS_TOKEN, FakeComment, FakeRun, FakeStatus, PAT, PAT_LOGIN, Pull, Served, State, lock,
 };
@@ -30,6 +31,17 @@ impl Respond for Responder {
         if let Some(body) = &answer.body {
             template = template.set_body_json(body);
         }
+        if let Some(web) = &answer.web {
+            if let Some(location) = &web.location {
+                template = template.insert_header("location", location.as_str());
+            }
+            if let Some(form) = &web.form {
+                template =
+                    template.set_body_raw(form.as_str(), "application/x-www-form-urlencoded");
+            }
+            // The web site's answers are not part of the REST API's description.
+            return template;
+        }
         match answer.operation {
             Some((path, method)) => state.served.push(Served {
                 path,
@@ -46,24 +58,66 @@ impl Respond for Responder {
 }
 
 /// What a route answers.
-struct Answer {
+pub(super) struct Answer {
     operation: Option<(&'static str, &'static str)>,
     status: u16,
     body: Option<Value>,
     link: Option<String>,
+    /// Set for the web site's answers (the OAuth flow), which are no operation of the REST API.
+    web: Option<Box<Web>>,
+}
+
+/// What only the web site's answers have.
+#[derive(Default)]
+struct Web {
+    location: Option<String>,
+    /// A form body instead of `body`.
+    form: Option<String>,
 }
 
 impl Answer {
-    fn new(status: u16, body: Value) -> Self {
+    pub(super) fn new(status: u16, body: Value) -> Self {
         Self {
             operation: None,
             status,
             body: Some(body),
             link: None,
+            web: None,
         }
     }
 
-    fn not_found() -> Self {
+    /// An answer of the web site.
+    pub(super) fn web(status: u16, body: Option<Value>) -> Self {
+        Self {
+            body,
+            web: Some(Box::default()),
+            ..Self::new(status, Value::Null)
+        }
+    }
+
+    /// A web site's redirect to `location`.
+    pub(super) fn redirect(location: String) -> Self {
+        Self {
+            web: Some(Box::new(Web {
+                location: Some(location),
+                form: None,
+            })),
+            ..Self::web(302, None)
+        }
+    }
+
+    /// An answer of the web site with `body`'s fields as a form.
+    pub(super) fn form(status: u16, body: &Value) -> Self {
+        Self {
+            web: Some(Box::new(Web {
+                location: None,
+                form: Some(super::oauth::form_of(body)),
+            })),
+            ..Self::web(status, None)
+        }
+    }
+
+    pub(super) fn not_found() -> Self {
         Self::new(404, error("error-not-found.json", None))
     }
 
@@ -97,6 +151,11 @@ fn route(state: &mut State, req: &Request, now: DateTime<Utc>) -> Answer {
         })
         .unwrap_or_default();
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match (method.as_str(), segs.as_slice()) {
+        ("GET", ["login", "oauth", "authorize"]) => return state.oauth.authorize(req),
+        ("POST", ["login", "oauth", "access_token"]) => return state.oauth.access_token(req),
+        _ => {}
+    }
     let operation = operation(&method, &segs);
     let Some((op_path, op_method)) = operation else {
         return Answer::new(
@@ -113,6 +172,8 @@ fn route(state: &mut State, req: &Request, now: DateTime<Utc>) -> Answer {
 fn operation(method: &str, segs: &[&str]) -> Option<(&'static str, &'static str)> {
     Some(match (method, segs) {
         ("GET", ["user"]) => ("/user", "get"),
+        ("GET", ["user", "teams"]) => ("/user/teams", "get"),
+        ("GET", ["user", "orgs"]) => ("/user/orgs", "get"),
         ("GET", ["repos", _, _, "issues", _, "comments"]) => (COMMENTS, "get"),
         ("POST", ["repos", _, _, "issues", _, "comments"]) => (COMMENTS, "post"),
         ("PATCH", ["repos", _, _, "issues", "comments", _]) => (COMMENT, "patch"),
@@ -208,15 +269,22 @@ fn answer(
     now: DateTime<Utc>,
 ) -> Answer {
     let write = method != "GET";
+    if let Some(login) = oauth::caller(state, req) {
+        // A signed-in user's token reads who they are; it sees no repository here.
+        return match segs {
+            ["user", ..] => oauth::user(state, req, &login, segs),
+            _ => Answer::not_found(),
+        };
+    }
     let login = match caller(state, req, write) {
         Ok(login) => login,
         Err(refused) => return refused,
     };
-    if segs == ["user"] {
+    if segs.first() == Some(&"user") {
         return if login == ACTIONS_BOT_LOGIN {
             Answer::new(403, error("error-not-accessible-by-integration.json", None))
         } else {
-            Answer::new(200, bodies::authenticated_user(login))
+            oauth::user(state, req, login, segs)
         };
     }
     let full = format!("{}/{}", segs[1], segs[2]);
@@ -407,10 +475,8 @@ fn answer(
                 ends: conclusion,
             });
             Answer {
-                operation: None,
-                status: 204,
                 body: None,
-                link: None,
+                ..Answer::new(204, Value::Null)
             }
         }
         ("GET", ["actions", "workflows", file, "runs"]) => {
@@ -484,7 +550,7 @@ fn answer(
 }
 
 /// A listing's page of `all`, its body made by `wrap`.
-fn listing(
+pub(super) fn listing(
     state: &State,
     req: &Request,
     all: &[Value],
@@ -492,10 +558,8 @@ fn listing(
 ) -> Answer {
     let (items, link) = page(state, req, all);
     Answer {
-        operation: None,
-        status: 200,
-        body: Some(wrap(items)),
         link,
+        ..Answer::new(200, wrap(items))
     }
 }
 
