@@ -250,11 +250,14 @@ pub(crate) enum Command {
     /// Example: `idp run examples/runs/pipeline.yml`. Exits 0 when every order that must succeed
     /// succeeded, 1 when one failed or timed out, 2 when the job file is invalid.
     Run(RunArgs),
-    /// Serve the REST API (`/v1`), the GitHub webhook intake and the job runner's `/init` over
-    /// HTTP, on the backend the settings select; `idp serve token …` manages its API tokens.
+    /// Serve the web portal (`/`), the REST API (`/v1`), the GitHub webhook intake and the job
+    /// runner's `/init` over HTTP, on the backend the settings select; `idp serve token …`
+    /// manages its API tokens.
     ///
-    /// Every request but `/healthz`, `/readyz`, `/metrics`, `/v1/openapi.json` and the webhook
-    /// needs `Authorization: Bearer <token>`: create one with `idp serve token create --role admin`.
+    /// Open the address in a browser and sign in with a token (or with GitHub, given
+    /// `--github-client-id`). Every API request but `/healthz`, `/readyz`, `/metrics`,
+    /// `/v1/openapi.json` and the webhook needs `Authorization: Bearer <token>`: create one with
+    /// `idp serve token create --role admin`.
     /// The webhook secret is `IDP_WEBHOOK_SECRET`, the JWT secret `IDP_JWT_SECRET`. Ctrl-C or
     /// SIGTERM stops taking work and waits for running operations (a second one ends at once).
     ///
@@ -677,6 +680,29 @@ pub(crate) struct ServeArgs {
     /// How long a shutdown waits for running operations, in seconds.
     #[arg(long, default_value_t = 90, value_name = "SECONDS")]
     pub(crate) shutdown_timeout: u64,
+    /// The URL people open the portal at, e.g. `https://idp.example.com` behind a TLS proxy:
+    /// session cookies are `Secure` when it is HTTPS, and GitHub sends sign-ins back to it
+    /// [default: `http://` and the request's host].
+    #[arg(long, value_name = "URL")]
+    pub(crate) public_url: Option<String>,
+    /// How long a portal sign-in lasts, e.g. `12h`, `7d`.
+    #[arg(long, default_value = "12h", value_name = "TTL")]
+    pub(crate) session_lifetime: String,
+    /// The client id of a GitHub OAuth App to sign portal users in with (its secret is
+    /// `IDP_GITHUB_CLIENT_SECRET`; its callback URL is `<public URL>/login/github/callback`).
+    #[arg(long, value_name = "ID")]
+    pub(crate) github_client_id: Option<String>,
+    /// Who gets which role when signing in with GitHub (repeatable): `admin=alice` (a login),
+    /// `developer=acme/platform` (a team), `viewer=acme/*` (every member of an organization).
+    /// Someone no rule matches cannot sign in.
+    #[arg(long = "github-role", value_name = "ROLE=WHO")]
+    pub(crate) github_roles: Vec<String>,
+    /// The GitHub web address (GitHub Enterprise Server: `https://github.example.com`).
+    #[arg(long, default_value = "https://github.com", value_name = "URL")]
+    pub(crate) github_url: String,
+    /// The GitHub REST API (GitHub Enterprise Server: `https://github.example.com/api/v3`).
+    #[arg(long, default_value = "https://api.github.com", value_name = "URL")]
+    pub(crate) github_api_url: String,
 }
 
 /// How `idp serve` logs.

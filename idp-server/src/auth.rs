@@ -160,12 +160,19 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| {
-                Problem::unauthorized("no credential: the request has no `Authorization` header")
-            })?;
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            // The portal's script calls the API with the session cookie (and, to change
+            // anything, the session's CSRF token).
+            if let Some(found) = crate::portal::session::api_principal(state, parts).await {
+                let principal = found?;
+                state.auth.limit(&principal)?;
+                parts.extensions.insert(principal.clone());
+                return Ok(Caller(principal));
+            }
+            return Err(Problem::unauthorized(
+                "no credential: the request has no `Authorization` header",
+            ));
+        };
         let text = header
             .to_str()
             .ok()

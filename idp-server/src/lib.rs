@@ -17,6 +17,7 @@
 //! openapi.rs    the OpenAPI 3.1 document
 //! metrics.rs    Prometheus metrics
 //! routes/       one file per resource
+//! portal/       the web portal: pages over the same handlers, sessions, sign-in
 //! ```
 
 #![allow(
@@ -29,6 +30,7 @@ mod metrics;
 mod model;
 mod openapi;
 mod ops;
+mod portal;
 mod problem;
 mod routes;
 mod state;
@@ -72,6 +74,24 @@ pub struct ServeOptions {
     pub follow_poll: Duration,
     /// The backend's name in `/healthz` and `/readyz` (`local`, `aws`, `memory`).
     pub backend_label: String,
+    /// The URL people reach the portal at (`https://idp.example.com` behind a TLS proxy):
+    /// cookies are `Secure` when it is HTTPS, and GitHub sends sign-ins back to it. `None`: the
+    /// request's `Host`, over plain HTTP.
+    pub public_url: Option<String>,
+    /// How long a portal session lasts.
+    pub session_lifetime: Duration,
+    /// Signing in to the portal with GitHub; `None`: API tokens only.
+    pub github: Option<GithubLogin>,
+}
+
+/// Signing in with GitHub: the OAuth App, and which GitHub users, teams and organizations get
+/// which role (anyone no rule matches may not sign in).
+#[derive(Debug, Clone)]
+pub struct GithubLogin {
+    /// The OAuth App.
+    pub oauth: Arc<idp_core::adapters::github::oauth::GithubOAuth>,
+    /// The role rules (`admin=alice`, `developer=acme/platform`, `viewer=acme/*`).
+    pub roles: idp_core::domain::access::RoleRules,
 }
 
 impl Default for ServeOptions {
@@ -88,6 +108,9 @@ impl Default for ServeOptions {
             shutdown_timeout: Duration::from_secs(90),
             follow_poll: Duration::from_secs(1),
             backend_label: "local".to_owned(),
+            public_url: None,
+            session_lifetime: Duration::from_secs(12 * 3600),
+            github: None,
         }
     }
 }

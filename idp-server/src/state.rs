@@ -22,6 +22,7 @@ pub struct AppState {
     pub(crate) ops: Operations,
     pub(crate) metrics: Metrics,
     pub(crate) auth: Authenticator,
+    pub(crate) sessions: crate::portal::session::SessionCache,
     drain: watch::Sender<bool>,
     in_flight: Arc<InFlight>,
 }
@@ -50,6 +51,7 @@ impl AppState {
         let (drain, _) = watch::channel(false);
         Self {
             auth: Authenticator::new(&options),
+            sessions: Default::default(),
             platform,
             options,
             ops: Operations::default(),
@@ -64,6 +66,14 @@ impl AppState {
     pub fn begin_drain(&self) {
         self.drain.send_replace(true);
         idp_core::interrupt::request();
+    }
+
+    /// Whether the portal's cookies are `Secure`: its public URL is HTTPS.
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.options
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// Whether the server is shutting down.

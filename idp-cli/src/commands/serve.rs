@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use idp_core::access::{self, CreateTokenRequest};
-use idp_core::domain::access::Role;
+use idp_core::adapters::github::oauth::GithubOAuth;
+use idp_core::domain::access::{Role, RoleRules};
 use idp_core::domain::ttl::Ttl;
 use idp_core::error::{Error, Result};
 use idp_core::secret::Secret;
@@ -80,6 +81,12 @@ pub(crate) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<std::process::E
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
         follow_poll: Duration::from_secs(1),
         backend_label: settings.get(Key::Backend).unwrap_or("local").to_owned(),
+        public_url: public_url(args.public_url.as_deref())?,
+        session_lifetime: Ttl::parse(&args.session_lifetime)?
+            .duration()
+            .to_std()
+            .unwrap_or(Duration::from_secs(12 * 3600)),
+        github: github_login(args)?,
     };
     let backend = options.backend_label.clone();
     let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
@@ -114,6 +121,76 @@ pub(crate) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<std::process::E
             std::process::ExitCode::from(s.exit_code())
         })),
     }
+}
+
+fn refused(reason: &str, message: String) -> Error {
+    Error::Refused {
+        reason: reason.to_owned(),
+        message,
+    }
+}
+
+/// `--public-url`: an `http(s)://` URL without a path.
+fn public_url(url: Option<&str>) -> Result<Option<String>> {
+    let Some(url) = url else { return Ok(None) };
+    let url = url.trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => {
+            Ok(Some(url.to_owned()))
+        }
+        _ => Err(refused(
+            "invalid_public_url",
+            format!(
+                "`--public-url {}` is not a URL such as `https://idp.example.com` (scheme and host, no path)",
+                url.escape_debug()
+            ),
+        )),
+    }
+}
+
+/// Signing in with GitHub: `--github-client-id` with `IDP_GITHUB_CLIENT_SECRET` and at least one
+/// `--github-role`; none of them: off.
+fn github_login(args: &ServeArgs) -> Result<Option<idp_server::GithubLogin>> {
+    let secret = env_vars::get(EnvVars::IDP_GITHUB_CLIENT_SECRET);
+    let Some(client_id) = args.github_client_id.clone() else {
+        if !args.github_roles.is_empty() {
+            return Err(refused(
+                "incomplete_github_login",
+                "`--github-role` needs `--github-client-id` (and `IDP_GITHUB_CLIENT_SECRET`)"
+                    .to_owned(),
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(secret) = secret else {
+        return Err(refused(
+            "incomplete_github_login",
+            "`--github-client-id` needs the OAuth App's client secret in `IDP_GITHUB_CLIENT_SECRET`"
+                .to_owned(),
+        ));
+    };
+    let roles =
+        RoleRules::parse(&args.github_roles).map_err(|m| refused("invalid_github_role", m))?;
+    if roles.is_empty() {
+        return Err(refused(
+            "incomplete_github_login",
+            "`--github-client-id` needs at least one `--github-role ROLE=WHO`, e.g. `--github-role admin=alice`: without one nobody could sign in".to_owned(),
+        ));
+    }
+    let oauth = GithubOAuth::new(
+        client_id,
+        Secret::new(secret),
+        &args.github_url,
+        &args.github_api_url,
+    )
+    .map_err(|e| refused("invalid_github_login", e.to_string()))?;
+    Ok(Some(idp_server::GithubLogin {
+        oauth: std::sync::Arc::new(oauth),
+        roles,
+    }))
 }
 
 fn serve_error(e: idp_server::ServeError) -> Error {

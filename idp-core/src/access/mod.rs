@@ -4,8 +4,9 @@
 //! The rules (roles, what each may do, the token shape, hashing) are in
 //! [`crate::domain::access`]; this module holds the I/O around them: token records in the state
 //! store under `access/tokens/`, written create-only, holding the SHA-256 of the secret and never
-//! the secret itself.
+//! the secret itself; and the portal's sign-in sessions under `access/sessions/`.
 
+pub mod sessions;
 pub mod tokens;
 
 pub use crate::domain::access::{Action, Denied, Principal, Role, authorize};

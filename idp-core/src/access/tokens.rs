@@ -287,3 +287,16 @@ pub async fn authenticate(
         owner: record.owner,
     })
 }
+
+/// Whether token `id` still authenticates (its record exists and has not expired): a portal
+/// session opened with a token ends when the token is revoked or expires.
+pub(crate) async fn still_valid(platform: &Platform, id: &str) -> Result<bool> {
+    if !access::is_token_id(id) {
+        return Ok(false);
+    }
+    Ok(load(platform, id).await?.is_some_and(|record| {
+        record
+            .expires_at
+            .is_none_or(|at| platform.backend.clock.now() < at)
+    }))
+}

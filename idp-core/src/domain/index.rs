@@ -63,6 +63,15 @@ pub enum Entry {
     Unreadable(String),
 }
 
+impl Entry {
+    /// The row of a record: all of it but its history, which only an environment's own page
+    /// shows and which would make the index grow with every event.
+    pub fn record(mut meta: Metadata) -> Entry {
+        meta.history = Vec::new();
+        Entry::Record(meta)
+    }
+}
+
 /// An index document that cannot be used; the caller rebuilds it from the metadata objects.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -142,7 +151,7 @@ impl EnvIndex {
 
     /// Set the row of a record written at `etag`; returns whether anything changed.
     pub fn set_record(&mut self, meta: &Metadata, etag: &str) -> bool {
-        self.set(&meta.name, etag, Entry::Record(meta.clone()))
+        self.set(&meta.name, etag, Entry::record(meta.clone()))
     }
 
     /// Compare the rows with a listing of the metadata objects (`(environment, etag)` pairs).

@@ -50,6 +50,10 @@ pub const RUNS_PREFIX: &str = "runs/";
 /// [`ENVIRONMENTS_PREFIX`], so neither [`env_of_key`] nor the environment index ever sees a token.
 pub const TOKENS_PREFIX: &str = "access/tokens/";
 
+/// The prefix of the portal's sign-in sessions (`access/sessions/{id}.json`), outside
+/// [`ENVIRONMENTS_PREFIX`] like the tokens.
+pub const SESSIONS_PREFIX: &str = "access/sessions/";
+
 /// State key of the shared preview VPC (used with `use_shared_networking`).
 pub const SHARED_NETWORKING_STATE_KEY: &str = "shared/preview-networking/terraform.tfstate";
 
@@ -317,6 +321,12 @@ pub fn token_key(id: &str) -> String {
     format!("{TOKENS_PREFIX}{id}.json")
 }
 
+/// `access/sessions/{id}.json`: one portal session's record. `id` is a session id (16 lowercase
+/// hex digits); check it before building a key from a cookie.
+pub fn session_key(id: &str) -> String {
+    format!("{SESSIONS_PREFIX}{id}.json")
+}
+
 // === Container images ===
 
 /// The image tag of a build: `{name}-{short_sha}`, where `short_sha` is the first
@@ -543,6 +553,11 @@ mod tests {
         assert!(token_key("0123456789ab").starts_with(TOKENS_PREFIX));
         assert!(!TOKENS_PREFIX.starts_with(ENVIRONMENTS_PREFIX));
         assert!(!ENVIRONMENTS_PREFIX.starts_with(TOKENS_PREFIX));
+        assert_eq!(
+            session_key("0123456789abcdef"),
+            "access/sessions/0123456789abcdef.json"
+        );
+        assert!(!SESSIONS_PREFIX.starts_with(ENVIRONMENTS_PREFIX));
     }
 
     #[test]

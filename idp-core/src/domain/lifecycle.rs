@@ -180,6 +180,27 @@ pub struct Metadata {
     /// Set when the record was read from an earlier layout (see [`crate::domain::legacy`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legacy: Option<Legacy>,
+    /// What happened to the environment, oldest first: every status change and every
+    /// extension, at most [`HISTORY_MAX`] (the oldest are dropped first). Records written before
+    /// the history existed have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The most entries [`Metadata::history`] keeps.
+pub const HISTORY_MAX: usize = 50;
+
+/// One event of an environment's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What happened: the status it moved to (`provisioning` on creation, `updating` on a
+    /// redeploy, `active`, `failed`, `destroying`, `destroyed`) or `extended`.
+    pub event: String,
+    /// A detail, such as the new expiry of an extension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// Platform inputs recorded with one environment (each `None` when unused).
@@ -263,6 +284,24 @@ impl Metadata {
             last_error: None,
             inputs: None,
             legacy: None,
+            history: vec![HistoryEntry {
+                at: now,
+                event: Status::Provisioning.as_str().to_owned(),
+                detail: None,
+            }],
+        }
+    }
+
+    /// Adds an event to [`Metadata::history`], dropping the oldest beyond [`HISTORY_MAX`].
+    pub fn record_event(&mut self, at: DateTime<Utc>, event: &str, detail: Option<String>) {
+        self.history.push(HistoryEntry {
+            at,
+            event: event.to_owned(),
+            detail,
+        });
+        if self.history.len() > HISTORY_MAX {
+            let extra = self.history.len() - HISTORY_MAX;
+            self.history.drain(..extra);
         }
     }
 
@@ -301,6 +340,7 @@ impl Metadata {
         self.status = to;
         self.status_changed_at = now;
         self.updated_at = now;
+        self.record_event(now, to.as_str(), None);
         Ok(())
     }
 

@@ -44,6 +44,8 @@ pub async fn extend(platform: &Platform, req: ExtendRequest) -> Result<ChangeRep
         }
         meta.expires_at = ttl::extend(meta.created_at, meta.expires_at, now, req.ttl, &policy)?;
         meta.updated_at = now;
+        let until = meta.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true);
+        meta.record_event(now, "extended", Some(format!("until {until}")));
         Ok(true)
     })
     .await?;

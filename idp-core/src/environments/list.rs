@@ -158,6 +158,8 @@ pub struct ListQuery {
     pub template: Option<String>,
     /// Only environments expiring before this time.
     pub expiring_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only environments whose name contains this text (case-insensitive).
+    pub name_contains: Option<String>,
     /// Start after this name (the previous page's `next_cursor`).
     pub after: Option<String>,
     /// At most this many environments (at least 1).
@@ -192,6 +194,9 @@ pub fn select(report: ListReport, q: &ListQuery) -> ListPage {
                 .as_deref()
                 .is_none_or(|t| m.template.as_str() == t)
             && q.expiring_before.is_none_or(|t| m.expires_at < t)
+            && q.name_contains
+                .as_deref()
+                .is_none_or(|text| m.name.as_str().contains(&text.to_ascii_lowercase()))
             && q.after.as_deref().is_none_or(|a| m.name.as_str() > a)
     });
     let environments: Vec<Metadata> = matching.by_ref().take(limit).collect();

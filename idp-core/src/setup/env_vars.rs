@@ -98,6 +98,9 @@ env_vars! {
     /// The HS256 secret of the JWTs `idp serve` accepts as bearer tokens and as `credentials_token`;
     /// unset: JWTs are refused.
     IDP_JWT_SECRET,
+    /// The client secret of the GitHub OAuth App `idp serve` signs portal users in with (with
+    /// `--github-client-id`); unset: signing in with GitHub is off.
+    IDP_GITHUB_CLIENT_SECRET,
     /// The environment an `idp-action` step works on when `--name` is not given (the `setup`
     /// step's `environment` output).
     IDP_ENVIRONMENT,

@@ -463,7 +463,7 @@ async fn fetch_all(
                     let entry =
                         match legacy::read_record(&object.bytes, &name, object.last_modified) {
                             Ok(meta) => {
-                                Entry::Record(state::with_legacy_endpoint(store, meta).await)
+                                Entry::record(state::with_legacy_endpoint(store, meta).await)
                             }
                             Err(e) => Entry::Unreadable(e.reason),
                         };

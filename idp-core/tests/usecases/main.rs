@@ -5,6 +5,7 @@
 
 mod legacy;
 mod scenarios;
+mod sessions;
 mod support;
 mod tokens;
 

@@ -62,6 +62,7 @@ pub(crate) async fn list(
         owner: params.owner,
         template: params.template,
         expiring_before: params.expiring_before,
+        name_contains: None,
         after: params.cursor,
         limit: limit as usize,
     };

@@ -63,6 +63,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Result<Router, ServeError> {
         .route("/v1/operations/{id}", get(operations::get))
         .route("/v1/webhooks/github", post(webhooks::github))
         .route("/init", post(init::init))
+        .merge(crate::portal::router())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
@@ -125,8 +126,22 @@ async fn observe(
     res
 }
 
-async fn fallback() -> Problem {
-    Problem::not_found("no such route").hint("the routes are listed at /v1/openapi.json")
+/// A path no route has: the portal's 404 page for a browser outside `/v1`, else a problem.
+async fn fallback(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    req: Request,
+) -> Response {
+    if crate::portal::wants_page(&req) {
+        let path = req.uri().path().to_owned();
+        let who = match crate::portal::session::session_of(&state, req.headers()).await {
+            Some(Ok((session, cookie))) => Some(crate::portal::session::Signed { session, cookie }),
+            _ => None,
+        };
+        return crate::portal::views::not_found_page(&path, who.as_ref());
+    }
+    Problem::not_found("no such route")
+        .hint("the routes are listed at /v1/openapi.json")
+        .into_response()
 }
 
 async fn method_not_allowed() -> Problem {

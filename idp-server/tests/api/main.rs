@@ -12,6 +12,7 @@
 
 mod auth;
 mod environments;
+mod portal;
 mod runs;
 mod support;
 mod webhooks;
@@ -40,6 +41,18 @@ macro_rules! api {
                 crate::environments::meta_routes
             );
             scenario!(templates_list_the_catalog, crate::environments::templates);
+            scenario!(
+                portal_signs_in_serves_its_pages_and_a_helpful_404,
+                crate::portal::sign_in_pages_and_not_found
+            );
+            scenario!(
+                portal_creates_extends_and_destroys_through_its_forms,
+                crate::portal::create_extend_destroy_through_forms
+            );
+            scenario!(
+                portal_roles_and_csrf_guard_every_change,
+                crate::portal::roles_and_csrf_guard_every_change
+            );
             scenario!(
                 an_environment_is_created_followed_extended_and_destroyed,
                 crate::environments::lifecycle

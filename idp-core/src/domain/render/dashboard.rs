@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
-use super::{code_span, display_owner, escape_html, escape_markdown, format_time, safe_url};
+use super::{code_span, display_owner, escape_markdown, format_time, html, safe_url};
 use crate::domain::lifecycle::{Metadata, Status};
 
 /// The line of the Markdown dashboard that changes on every render; [`same_dashboard`] ignores
@@ -129,71 +129,44 @@ pub fn same_dashboard(old: &str, new: &str) -> bool {
     strip(old) == strip(new)
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,\"Segoe UI\",sans-serif;margin:2rem;color:#1f2328}\
-table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:.4rem .6rem;text-align:left}\
-th{background:#f6f8fa}code{font-family:ui-monospace,monospace}.meta,.empty{color:#59636e}\
-.status-expired,.status-failed{color:#cf222e;font-weight:600}.status-destroying{color:#9a6700}";
-
-/// The same dashboard as one self-contained HTML page: inline CSS, no scripts (its Content
-/// Security Policy forbids them), no external assets, every value escaped.
+/// The same dashboard as one self-contained HTML page, made of the portal's templates
+/// ([`super::html`]): inline CSS, no scripts (its Content Security Policy forbids them), no
+/// external assets, every value escaped. The cost column assumes the default sizes.
 pub fn dashboard_html(envs: &[Metadata], now: DateTime<Utc>) -> String {
     let rows = rows(envs, now);
-    let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    let _ = writeln!(
-        out,
-        "<title>{TITLE}</title>\n<style>{STYLE}</style>\n</head>\n<body>"
-    );
-    let _ = writeln!(out, "<h1>{TITLE}</h1>");
-    let _ = writeln!(
-        out,
-        "<p class=\"meta\">Last updated {} · {}</p>",
-        format_time(now),
-        if rows.is_empty() {
-            "0 environments".to_owned()
-        } else {
-            count_line(&rows)
-        }
-    );
-    if rows.is_empty() {
-        let _ = writeln!(out, "<p class=\"empty\">{EMPTY}</p>");
+    let metas: Vec<&Metadata> = rows.iter().map(|r| r.meta).collect();
+    let defaults = crate::domain::config::Config::default();
+    let options = html::TableOptions {
+        sizes: html::Sizes {
+            cpu: defaults.cpu,
+            memory: defaults.memory,
+            shared_networking: defaults.use_shared_networking,
+        },
+        link_base: None,
+        sort: None,
+        keep_query: "",
+    };
+    let count = if rows.is_empty() {
+        "0 environments".to_owned()
     } else {
-        out.push_str("<table>\n<thead><tr><th>Environment</th><th>Template</th><th>Owner</th><th>Branch</th><th>URL</th><th>Created</th><th>Expires</th><th>Status</th></tr></thead>\n<tbody>\n");
-        for Row { meta: m, status } in &rows {
-            let url = m.endpoint.as_deref().and_then(safe_url).map_or_else(
-                || "—".to_owned(),
-                |u| {
-                    format!(
-                        "<a href=\"{0}\" rel=\"noopener noreferrer\">{0}</a>",
-                        escape_html(u)
-                    )
-                },
-            );
-            let branch = m
-                .branch
-                .as_deref()
-                .map_or_else(|| "—".to_owned(), escape_html);
-            let _ = writeln!(
-                out,
-                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"status-{status}\">{status}</td></tr>",
-                escape_html(m.name.as_str()),
-                escape_html(m.template.as_str()),
-                escape_html(display_owner(&m.owner)),
-                branch,
-                url,
-                format_time(m.created_at),
-                format_time(m.expires_at),
-            );
+        count_line(&rows)
+    };
+    let header = maud::html! {
+        header.top { span.brand { "idp" } }
+    };
+    let main = maud::html! {
+        h1 { (TITLE) }
+        p.meta { "Last updated " (format_time(now)) " · " (count) }
+        @if rows.is_empty() {
+            p.empty { (EMPTY) }
+        } @else {
+            (html::environments_table(&metas, now, options))
         }
-        out.push_str("</tbody>\n</table>\n");
-    }
-    out.push_str("<h2>How preview environments work</h2>\n<ul>\n");
-    for line in HOW_IT_WORKS {
-        let _ = writeln!(out, "<li>{}</li>", escape_html(line));
-    }
-    out.push_str("</ul>\n</body>\n</html>\n");
+        h2 { "How preview environments work" }
+        ul { @for line in HOW_IT_WORKS { li { (line) } } }
+    };
+    let mut out = html::document(TITLE, html::Assets::Inline, header, main).into_string();
+    out.push('\n');
     out
 }
 
@@ -277,7 +250,10 @@ mod tests {
 
     #[test]
     fn html_dashboard_snapshot() {
-        insta::assert_snapshot!(dashboard_html(&fleet(), now()));
+        // The shared stylesheet is the portal's; the snapshot is of the page around it.
+        let page = dashboard_html(&fleet(), now());
+        assert!(page.contains(super::html::STYLESHEET));
+        insta::assert_snapshot!(page.replace(super::html::STYLESHEET, "/* portal.css */"));
     }
 
     #[test]

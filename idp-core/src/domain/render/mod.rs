@@ -11,6 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 
 pub mod comment;
 pub mod dashboard;
+pub mod html;
 pub mod summary;
 
 pub use comment::{CommentState, CommentView, MAX_COMMENT_LEN, comment_marker, pr_comment};
@@ -172,7 +173,7 @@ fn cut(text: &str, max: usize) -> (&str, bool) {
 }
 
 /// A GitHub owner for display: `octocat` from `12345+octocat@users.noreply.github.com`.
-fn display_owner(owner: &str) -> &str {
+pub fn display_owner(owner: &str) -> &str {
     match owner.strip_suffix("@users.noreply.github.com") {
         Some(login) => login.split_once('+').map_or(login, |(_, l)| l),
         None => owner,
