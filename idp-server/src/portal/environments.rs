@@ -1,5 +1,9 @@
 //! `/environments`: every environment, filtered, searched and sorted; `/environments/{name}`: one
 //! environment's health, history, outputs, tags, logs and cost, with Extend and Destroy.
+//!
+//! Long because an environment's page is one view rendered by three handlers (show, and extend
+//! and destroy re-rendering it with their errors next to the field), next to the list it
+//! links from.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -114,7 +118,11 @@ pub(crate) async fn list(
         after: None,
         limit: usize::MAX,
     };
-    let total = report.environments.len();
+    let total = report
+        .environments
+        .iter()
+        .filter(|m| m.status != Status::Destroyed)
+        .count();
     let selected = list::select(report, &query);
     let now = state.platform.backend.clock.now();
     let sort = params
@@ -144,8 +152,8 @@ pub(crate) async fn list(
     let main = html! {
         h1 { "Environments" }
         p.meta id="count" aria-live="polite" {
-            (envs.len()) " of " (total) " environment" @if total != 1 { "s" }
-            @if !filtered { " (destroyed ones are listed only when you filter by status)" }
+            (envs.len()) " shown of " (total) " environment" @if total != 1 { "s" }
+            " (destroyed ones are listed when you filter by status " code { "destroyed" } ")"
         }
         form.filters method="get" action="/environments" role="search" {
             div.field {

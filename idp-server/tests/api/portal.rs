@@ -2,6 +2,9 @@
 //! CSRF on every form, roles (a viewer sees no action and a forged one is refused), create with
 //! a validation error first, extend, destroy with the typed confirmation, sign-out, and the 404
 //! page. The same flows in a real browser are `tests/browser/`.
+//!
+//! Long because the scenarios share one in-process browser (a cookie jar over the router) and
+//! each follows a whole journey through the forms.
 
 use std::collections::BTreeMap;
 
@@ -501,4 +504,141 @@ pub(crate) async fn roles_and_csrf_guard_every_change(s: &Server) {
         !later.cookies.contains_key("idp_session"),
         "the ended session's cookie is removed"
     );
+}
+
+/// Signing in with GitHub against the GitHub fake (GitHub's OAuth web flow and its REST API,
+/// with GitHub's response shapes): the `state` round trip, the code exchange, the role from the
+/// rules, `Secure` cookies behind an HTTPS public URL, and every refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn signing_in_with_github_maps_teams_to_roles_and_checks_the_state() {
+    use idp_core::adapters::github::oauth::GithubOAuth;
+    use idp_core::domain::access::RoleRules;
+    use idp_core::secret::Secret;
+    use idp_test_support::github_fake::GitHubFake;
+
+    let fake = GitHubFake::start().await;
+    fake.add_oauth_app("Iv1.portal", "portal-secret");
+    let oauth = GithubOAuth::new(
+        "Iv1.portal".to_owned(),
+        Secret::new("portal-secret".to_owned()),
+        &fake.uri(),
+        &fake.uri(),
+    )
+    .unwrap();
+    let roles = RoleRules::parse(&[
+        "admin=octocat".to_owned(),
+        "developer=acme/platform".to_owned(),
+    ])
+    .unwrap();
+    let (backend, _) = idp_core::backend::Backend::memory_at(crate::support::t0());
+    let s = Server::with_options(
+        backend,
+        None,
+        idp_server::ServeOptions {
+            public_url: Some("https://idp.example.com".to_owned()),
+            github: Some(idp_server::GithubLogin {
+                oauth: std::sync::Arc::new(oauth),
+                roles,
+            }),
+            ..idp_server::ServeOptions::default()
+        },
+    )
+    .await;
+
+    let mut b = Browser::new(&s);
+    let page = b.get("/login?next=/catalog").await;
+    assert!(page.text.contains("Sign in with GitHub"), "{}", page.text);
+    let a = b.get("/login/github?next=/catalog").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
+    let authorize = location(&a);
+    assert!(
+        authorize.starts_with(&format!("{}/login/oauth/authorize?", fake.uri())),
+        "{authorize}"
+    );
+    assert!(
+        authorize
+            .contains("redirect_uri=https%3A%2F%2Fidp.example.com%2Flogin%2Fgithub%2Fcallback"),
+        "{authorize}"
+    );
+    let state_cookie = b
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("idp_oauth_state="))
+        .unwrap();
+    assert!(
+        state_cookie.contains("Secure") && state_cookie.contains("HttpOnly"),
+        "{state_cookie}"
+    );
+
+    // A member of acme/platform: a developer, sent on to where they were going.
+    fake.add_oauth_user("hubot", &[("acme", "platform")], &["acme"]);
+    let back = fake.visit(&authorize).await;
+    let path = back
+        .strip_prefix("https://idp.example.com")
+        .expect("sent back to the portal");
+    let a = b.get(path).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
+    assert_eq!(location(&a), "/catalog");
+    let session = b
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("idp_session=") && !c.contains("Max-Age=0"))
+        .unwrap();
+    assert!(session.contains("Secure"), "{session}");
+    let page = b.get("/environments").await;
+    assert!(page.text.contains("hubot · developer"), "{}", page.text);
+    // The code was used: the same callback again is refused.
+    let mut again = Browser::new(&s);
+    again.get("/login/github").await;
+    let a = again.get(path).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+    assert!(!again.cookies.contains_key("idp_session"));
+
+    // A `state` that is not the one this browser was given is refused before any exchange.
+    let mut forged = Browser::new(&s);
+    let a = forged.get("/login/github").await;
+    let authorize = location(&a);
+    fake.add_oauth_user("octocat", &[], &[]);
+    let back = fake.visit(&authorize).await;
+    let path = back.strip_prefix("https://idp.example.com").unwrap();
+    let tampered = path.replace("state=", "state=0");
+    let a = forged.get(&tampered).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(a.text.contains("state does not match"), "{}", a.text);
+    // Without the state cookie (another browser) too.
+    let mut other = Browser::new(&s);
+    let a = other.get(path).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    // The right browser with the right state: octocat is an admin.
+    let a = forged.get(path).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
+    assert!(
+        forged
+            .get("/environments")
+            .await
+            .text
+            .contains("octocat · admin")
+    );
+
+    // Someone no rule names cannot sign in.
+    let mut stranger = Browser::new(&s);
+    let a = stranger.get("/login/github").await;
+    fake.add_oauth_user("stranger", &[("elsewhere", "team")], &["elsewhere"]);
+    let back = fake.visit(&location(&a)).await;
+    let a = stranger
+        .get(back.strip_prefix("https://idp.example.com").unwrap())
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(a.text.contains("has no role"), "{}", a.text);
+    assert!(!stranger.cookies.contains_key("idp_session"));
+
+    // GitHub's own refusal (the user pressed Cancel) is said plainly.
+    let a = stranger
+        .get("/login/github/callback?error=access_denied&error_description=The+user+has+denied+your+application+access.")
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(a.text.contains("denied"), "{}", a.text);
+    assert!(fake.unexpected().is_empty(), "{:?}", fake.unexpected());
+    // The client secret never reaches a page.
+    assert!(!a.text.contains("portal-secret"));
 }
