@@ -12,6 +12,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+# shellcheck source=../lib/serve.sh
+source "$root/.ci/lib/serve.sh"
 idp="${IDP_BIN:-$root/target/debug/idp}"
 config="examples/app/.idp/config.yml"
 
@@ -83,17 +85,8 @@ else
   run_id="" run_orders=""
 fi
 
-"$idp" serve --listen 127.0.0.1:0 --config "$config" --runs-dir "$work/runs" --rate-limit 1000000 \
-  --shutdown-timeout 20 2> "$work/serve.log" &
-server_pid=$!
-base=""
-for _ in $(seq 1 300); do
-  base="$(sed -n 's/.*listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$work/serve.log" | head -1)"
-  [ -n "$base" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$base" ] || { log "idp serve did not start"; cat "$work/serve.log" >&2; exit 1; }
+start_idp_serve "$idp" "$work/serve.log" --config "$config" --runs-dir "$work/runs" \
+  --rate-limit 1000000 --shutdown-timeout 20
 log "idp serve at $base"
 
 shots="${CARGO_TARGET_DIR:-$root/target}/portal-screenshots"

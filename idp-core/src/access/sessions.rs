@@ -12,6 +12,7 @@ use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::{corrupt, random_hex};
 use crate::access::tokens;
 use crate::domain::access::{self, Principal};
 use crate::domain::layout;
@@ -117,30 +118,10 @@ impl SessionRecord {
     }
 }
 
-fn corrupt(key: &str, message: impl std::fmt::Display) -> Error {
-    Error::CorruptState {
-        key: key.to_owned(),
-        message: message.to_string(),
-    }
-}
-
-fn random_hex(count: usize) -> String {
-    let mut hex = String::with_capacity(count + 32);
-    while hex.len() < count {
-        hex.push_str(&uuid::Uuid::new_v4().simple().to_string());
-    }
-    hex.truncate(count);
-    hex
-}
-
-fn is_lower_hex(text: &str, len: usize) -> bool {
-    text.len() == len && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 /// Splits a cookie value into id and secret, if it has the shape of one.
 fn parse_cookie(text: &str) -> Option<(&str, &str)> {
     let (id, secret) = text.split_once('.')?;
-    (is_lower_hex(id, SESSION_ID_LEN) && is_lower_hex(secret, SESSION_SECRET_LEN))
+    (access::is_lower_hex(id, SESSION_ID_LEN) && access::is_lower_hex(secret, SESSION_SECRET_LEN))
         .then_some((id, secret))
 }
 

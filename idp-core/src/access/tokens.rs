@@ -10,6 +10,7 @@ use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::{corrupt, random_hex};
 use crate::domain::access::{self, Principal, Role};
 use crate::domain::layout;
 use crate::error::{Error, Result};
@@ -108,13 +109,6 @@ fn refused(reason: &str, message: String) -> Error {
     }
 }
 
-fn corrupt(key: &str, message: impl std::fmt::Display) -> Error {
-    Error::CorruptState {
-        key: key.to_owned(),
-        message: message.to_string(),
-    }
-}
-
 /// Reads the record of `id`; `None` when there is none.
 async fn load(platform: &Platform, id: &str) -> Result<Option<TokenRecord>> {
     let key = layout::token_key(id);
@@ -143,17 +137,6 @@ fn shown_id(id: &str) -> String {
     } else {
         head.escape_debug().to_string()
     }
-}
-
-/// `count` lowercase hex digits of fresh v4 UUIDs (122 random bits in each 32 digits; the first
-/// 12 digits of each are all random).
-fn random_hex(count: usize) -> String {
-    let mut hex = String::with_capacity(count + 32);
-    while hex.len() < count {
-        hex.push_str(&uuid::Uuid::new_v4().simple().to_string());
-    }
-    hex.truncate(count);
-    hex
 }
 
 /// Issues a token: validates the request, writes its record create-only and returns the token

@@ -589,6 +589,26 @@ fn is_input_problem(p: &Problem) -> bool {
     matches!(p.status, 400 | 409 | 422) && p.kind != "csrf"
 }
 
+/// The environment's page again, `422`, with `errors` next to their field.
+async fn with_errors(
+    state: &Arc<AppState>,
+    who: &Signed,
+    name: &str,
+    errors: FormErrors,
+    entered_confirm: &str,
+) -> Response {
+    render_show(
+        state,
+        who,
+        name,
+        &ShowParams::default(),
+        &errors,
+        entered_confirm,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 /// `POST /environments/{name}/extend`: the API's extend, then back to the page.
 pub(crate) async fn extend(
     State(state): State<Arc<AppState>>,
@@ -614,16 +634,7 @@ pub(crate) async fn extend(
                 extend: Some(p.detail.clone()),
                 destroy: None,
             };
-            render_show(
-                &state,
-                &who,
-                &name,
-                &ShowParams::default(),
-                &errors,
-                "",
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            with_errors(&state, &who, &name, errors, "").await
         }
         Err(p) => problem_page(&p, Some(&who)),
     }
@@ -660,16 +671,7 @@ pub(crate) async fn destroy(
                 "type the environment's name, `{name}`, exactly to destroy it"
             )),
         };
-        return render_show(
-            &state,
-            &who,
-            &name,
-            &ShowParams::default(),
-            &errors,
-            &confirm,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return with_errors(&state, &who, &name, errors, &confirm).await;
     }
     match routes::environments::destroy(
         State(state.clone()),
@@ -690,16 +692,7 @@ pub(crate) async fn destroy(
                 extend: None,
                 destroy: Some(p.detail.clone()),
             };
-            render_show(
-                &state,
-                &who,
-                &name,
-                &ShowParams::default(),
-                &errors,
-                &confirm,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            with_errors(&state, &who, &name, errors, &confirm).await
         }
         Err(p) => problem_page(&p, Some(&who)),
     }

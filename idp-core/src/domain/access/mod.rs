@@ -199,7 +199,8 @@ pub const TOKEN_ID_LEN: usize = 12;
 /// Length of a token secret: 64 lowercase hex digits.
 pub const TOKEN_SECRET_LEN: usize = 64;
 
-fn is_lower_hex(text: &str, len: usize) -> bool {
+/// Whether `text` is exactly `len` lowercase hex digits.
+pub fn is_lower_hex(text: &str, len: usize) -> bool {
     text.len() == len
         && text
             .bytes()
