@@ -181,14 +181,46 @@ impl Signed {
     }
 }
 
-/// Where `/login` sends a visitor back to: a path of this site only (never `//host` or a URL).
+/// Where `/login` sends a visitor back to: a path of this site only (never `//host` or a URL),
+/// of characters that need no quoting in a URL or a cookie value (no `;`, `,`, quotes or `\\`).
 pub(crate) fn safe_next(next: &str) -> Option<&str> {
     (next.starts_with('/')
         && !next.starts_with("//")
-        && !next.starts_with("/\\")
         && next.len() <= 2048
-        && next.chars().all(|c| c.is_ascii_graphic()))
+        && next.chars().all(|c| {
+            c.is_ascii_graphic() && !matches!(c, ';' | ',' | '"' | '\'' | '\\' | '<' | '>')
+        }))
     .then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_gone_back_to() {
+        for ok in [
+            "/environments",
+            "/environments/a-b?owner=alice&sort=name",
+            "/runs/x%2Fy",
+        ] {
+            assert_eq!(safe_next(ok), Some(ok));
+        }
+        for bad in [
+            "https://evil.example.com/",
+            "//evil.example.com/",
+            "/\\evil.example.com",
+            "environments",
+            "/a b",
+            "/x;Domain=evil.example.com",
+            "/x,y",
+            "/\"onload",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(3000))), None);
+    }
 }
 
 fn to_login(parts: &Parts, secure: bool, clear: bool) -> Response {
