@@ -322,6 +322,30 @@ pub(crate) struct EnvironmentStatus {
     pub(crate) service: Option<serde_json::Value>,
     /// Problems met while asking for live health.
     pub(crate) warnings: Vec<String>,
+    /// What happened to the environment, oldest first (status changes and extensions; records
+    /// older than the history have none).
+    pub(crate) history: Vec<HistoryEvent>,
+}
+
+/// One event of an environment's history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct HistoryEvent {
+    pub(crate) at: DateTime<Utc>,
+    /// The status it moved to (`provisioning` on creation, `updating` on a redeploy, `active`,
+    /// `failed`, `destroying`, `destroyed`) or `extended`.
+    pub(crate) event: String,
+    /// A detail, such as the new expiry of an extension.
+    pub(crate) detail: Option<String>,
+}
+
+impl From<&idp_core::domain::lifecycle::HistoryEntry> for HistoryEvent {
+    fn from(h: &idp_core::domain::lifecycle::HistoryEntry) -> Self {
+        Self {
+            at: h.at,
+            event: h.event.clone(),
+            detail: h.detail.clone(),
+        }
+    }
 }
 
 /// A run to start.

@@ -26,7 +26,7 @@ use super::{Json, Path, Query, accepted};
 use crate::auth::Caller;
 use crate::model::{
     Change, CreateEnvironment, Environment, EnvironmentPage, EnvironmentStatus, ExtendEnvironment,
-    ListParams, LogEntry, LogPage, LogParams,
+    HistoryEvent, ListParams, LogEntry, LogPage, LogParams,
 };
 use crate::ops::{self, OpKind, Operation};
 use crate::problem::{ApiResult, CommonErrors, ObjectErrors, Problem};
@@ -234,6 +234,12 @@ pub(crate) async fn status(
             .as_ref()
             .and_then(|s| serde_json::to_value(s).ok()),
         warnings: report.warnings.clone(),
+        history: report
+            .environment
+            .history
+            .iter()
+            .map(HistoryEvent::from)
+            .collect(),
     }))
 }
 

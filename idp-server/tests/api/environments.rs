@@ -104,6 +104,13 @@ pub(crate) async fn lifecycle(s: &Server) {
         .await;
     assert_eq!(status.status, StatusCode::OK, "{}", status.text);
     assert_eq!(status.body["environment"]["name"], "api-demo");
+    let events: Vec<&str> = status.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["provisioning", "active"], "{}", status.text);
     let cost = s
         .get("/v1/environments/api-demo/cost", &s.tokens.viewer)
         .await;
