@@ -33,3 +33,41 @@ pub(crate) fn corrupt(key: &str, message: impl std::fmt::Display) -> crate::erro
         message: message.to_string(),
     }
 }
+
+/// How many fresh ids [`create_record`] tries before giving up (a collision of 48 random bits
+/// is already unlikely once).
+const CREATE_ATTEMPTS: usize = 4;
+
+/// Writes a new record under a fresh random id, create-only, so two records never share an id:
+/// `make(id, secret)` gives the record's key and the record for a fresh id and secret (of
+/// `id_len` and `secret_len` hex digits); a taken id is tried again with fresh ones. Returns
+/// the id, the secret and the record written.
+pub(crate) async fn create_record<R: serde::Serialize>(
+    platform: &crate::platform::Platform,
+    id_len: usize,
+    secret_len: usize,
+    make: impl Fn(&str, &str) -> (String, R),
+) -> crate::error::Result<(String, String, R)> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let id = random_hex(id_len);
+        let secret = random_hex(secret_len);
+        let (key, record) = make(&id, &secret);
+        let bytes = serde_json::to_vec_pretty(&record).map_err(|e| corrupt(&key, e))?;
+        match platform
+            .backend
+            .store
+            .put(
+                &key,
+                bytes::Bytes::from(bytes),
+                crate::ports::PutMode::CreateOnly,
+            )
+            .await
+        {
+            Ok(_) => return Ok((id, secret, record)),
+            Err(crate::ports::StoreError::AlreadyExists { .. }) if attempt < CREATE_ATTEMPTS => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}

@@ -8,25 +8,21 @@
 //! Records are written create-only; signing out deletes the record; an expired record is deleted
 //! by the first request that presents it.
 
-use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{corrupt, random_hex};
+use super::{corrupt, create_record, random_hex};
 use crate::access::tokens;
 use crate::domain::access::{self, Principal};
 use crate::domain::layout;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
-use crate::ports::{PutMode, StoreError};
 use crate::secret::Secret;
 
 /// Length of a session id: 16 lowercase hex digits.
 pub const SESSION_ID_LEN: usize = 16;
 /// Length of a session secret and of a CSRF token: 64 lowercase hex digits.
 pub const SESSION_SECRET_LEN: usize = 64;
-/// How many fresh ids [`open`] tries before giving up.
-const CREATE_ATTEMPTS: usize = 4;
 
 /// How a session was signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,42 +150,32 @@ pub async fn open(
             reason: "invalid_session_lifetime".to_owned(),
             message: format!("a session lifetime of `{lifetime}` is out of range"),
         })?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let id = random_hex(SESSION_ID_LEN);
-        let secret = random_hex(SESSION_SECRET_LEN);
-        let record = SessionRecord {
-            id: id.clone(),
-            principal: StoredPrincipal {
-                token_id: principal.token_id.clone(),
-                role: principal.role,
-                owner: principal.owner.clone(),
-            },
-            sign_in: sign_in.clone(),
-            csrf: random_hex(SESSION_SECRET_LEN),
-            created_at: now,
-            expires_at,
-            secret_sha256: access::hash_secret(&secret),
-        };
-        let key = layout::session_key(&id);
-        let bytes = serde_json::to_vec_pretty(&record).map_err(|e| corrupt(&key, e))?;
-        match platform
-            .backend
-            .store
-            .put(&key, Bytes::from(bytes), PutMode::CreateOnly)
-            .await
-        {
-            Ok(_) => {
-                return Ok(OpenedSession {
-                    session: record.session(),
-                    cookie: Secret::new(format!("{id}.{secret}")),
-                });
-            }
-            Err(StoreError::AlreadyExists { .. }) if attempt < CREATE_ATTEMPTS => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let (id, secret, record) = create_record(
+        platform,
+        SESSION_ID_LEN,
+        SESSION_SECRET_LEN,
+        |id, secret| {
+            let record = SessionRecord {
+                id: id.to_owned(),
+                principal: StoredPrincipal {
+                    token_id: principal.token_id.clone(),
+                    role: principal.role,
+                    owner: principal.owner.clone(),
+                },
+                sign_in: sign_in.clone(),
+                csrf: random_hex(SESSION_SECRET_LEN),
+                created_at: now,
+                expires_at,
+                secret_sha256: access::hash_secret(secret),
+            };
+            (layout::session_key(id), record)
+        },
+    )
+    .await?;
+    Ok(OpenedSession {
+        session: record.session(),
+        cookie: Secret::new(format!("{id}.{secret}")),
+    })
 }
 
 /// The session a cookie value belongs to.

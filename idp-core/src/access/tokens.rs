@@ -6,21 +6,15 @@
 //! Records are written create-only, so two tokens never share an id; revoking deletes the record,
 //! after which the token no longer authenticates.
 
-use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{corrupt, random_hex};
+use super::{corrupt, create_record};
 use crate::domain::access::{self, Principal, Role};
 use crate::domain::layout;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
-use crate::ports::{PutMode, StoreError};
 use crate::secret::Secret;
-
-/// How many fresh ids [`create`] tries before giving up (a collision of 48 random bits is
-/// already unlikely once).
-const CREATE_ATTEMPTS: usize = 4;
 
 /// What a new token may do and for whom.
 #[derive(Debug, Clone)]
@@ -167,38 +161,28 @@ pub async fn create(platform: &Platform, req: CreateTokenRequest) -> Result<Crea
             )
         })?),
     };
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let id = random_hex(access::TOKEN_ID_LEN);
-        let secret = random_hex(access::TOKEN_SECRET_LEN);
-        let record = TokenRecord {
-            id: id.clone(),
-            role: req.role,
-            owner: req.owner.clone(),
-            description: description.clone(),
-            created_at: now,
-            expires_at,
-            secret_sha256: access::hash_secret(&secret),
-        };
-        let key = layout::token_key(&id);
-        let bytes = serde_json::to_vec_pretty(&record).map_err(|e| corrupt(&key, e))?;
-        match platform
-            .backend
-            .store
-            .put(&key, Bytes::from(bytes), PutMode::CreateOnly)
-            .await
-        {
-            Ok(_) => {
-                return Ok(CreatedToken {
-                    info: record.info(),
-                    token: Secret::new(access::token_text(&id, &secret)),
-                });
-            }
-            Err(StoreError::AlreadyExists { .. }) if attempt < CREATE_ATTEMPTS => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let (id, secret, record) = create_record(
+        platform,
+        access::TOKEN_ID_LEN,
+        access::TOKEN_SECRET_LEN,
+        |id, secret| {
+            let record = TokenRecord {
+                id: id.to_owned(),
+                role: req.role,
+                owner: req.owner.clone(),
+                description: description.clone(),
+                created_at: now,
+                expires_at,
+                secret_sha256: access::hash_secret(secret),
+            };
+            (layout::token_key(id), record)
+        },
+    )
+    .await?;
+    Ok(CreatedToken {
+        info: record.info(),
+        token: Secret::new(access::token_text(&id, &secret)),
+    })
 }
 
 /// Every token, oldest first (then by id). A record that cannot be read is
