@@ -3,6 +3,30 @@
 //! The provisioner, image registry and clock are the memory ones everywhere, so scenarios can
 //! inject faults and move time; what differs between backends is state and locks.
 
+/// `scenarios_on_every_backend!(a, b, …)`: a test per scenario `async fn a(&Fixture)` of the
+/// module it is used in, on memory, local and (with the `aws` feature and moto) S3 + DynamoDB.
+macro_rules! scenarios_on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        scenarios_on_every_backend!(@on memory, Some(Fixture::memory()), [$($scenario),*]);
+        scenarios_on_every_backend!(@on local, Some(Fixture::local()), [$($scenario),*]);
+        #[cfg(feature = "aws")]
+        scenarios_on_every_backend!(@on moto, Fixture::moto().await, [$($scenario),*]);
+    };
+    (@on $backend:ident, $fixture:expr, [$($scenario:ident),* $(,)?]) => {
+        mod $backend {
+            #[allow(unused_imports)]
+            use crate::support::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $scenario() {
+                    let Some(fixture) = $fixture else { return };
+                    super::$scenario(&fixture).await;
+                }
+            )*
+        }
+    };
+}
+
 mod legacy;
 mod scenarios;
 mod sessions;

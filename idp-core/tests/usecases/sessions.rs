@@ -172,32 +172,7 @@ pub(crate) async fn concurrent_sign_ins_get_distinct_sessions(f: &Fixture) {
     assert_eq!(csrfs.len(), 16);
 }
 
-macro_rules! session_scenarios {
-    ($backend:ident, $fixture:expr, [$($scenario:ident),* $(,)?]) => {
-        mod $backend {
-            #[allow(unused_imports)]
-            use crate::support::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $scenario() {
-                    let Some(fixture) = $fixture else { return };
-                    super::$scenario(&fixture).await;
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        session_scenarios!(memory, Some(Fixture::memory()), [$($scenario),*]);
-        session_scenarios!(local, Some(Fixture::local()), [$($scenario),*]);
-        #[cfg(feature = "aws")]
-        session_scenarios!(moto, Fixture::moto().await, [$($scenario),*]);
-    };
-}
-
-on_every_backend!(
+scenarios_on_every_backend!(
     a_session_cookie_authenticates_as_its_principal,
     a_wrong_secret_unknown_id_or_garbage_is_unknown,
     a_session_ends_at_its_expiry_and_its_record_goes,

@@ -274,32 +274,7 @@ pub(crate) async fn concurrent_creates_give_distinct_ids(f: &Fixture) {
     assert_eq!(access::list(&f.platform).await.unwrap().len(), 16);
 }
 
-macro_rules! token_scenarios {
-    ($backend:ident, $fixture:expr, [$($scenario:ident),* $(,)?]) => {
-        mod $backend {
-            #[allow(unused_imports)]
-            use crate::support::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $scenario() {
-                    let Some(fixture) = $fixture else { return };
-                    super::$scenario(&fixture).await;
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        token_scenarios!(memory, Some(Fixture::memory()), [$($scenario),*]);
-        token_scenarios!(local, Some(Fixture::local()), [$($scenario),*]);
-        #[cfg(feature = "aws")]
-        token_scenarios!(moto, Fixture::moto().await, [$($scenario),*]);
-    };
-}
-
-on_every_backend!(
+scenarios_on_every_backend!(
     a_created_token_authenticates_as_its_principal,
     a_wrong_secret_or_unknown_id_is_unknown_and_garbage_malformed,
     a_token_expires_at_its_expiry,
