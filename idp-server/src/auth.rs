@@ -6,6 +6,10 @@
 //! revoked token stops working within that time. JWTs are the job runner clients' credential:
 //! HS256 with the server's JWT secret, `exp` required; `sub` is the caller's name and an optional
 //! `role` claim its role (default `developer`).
+//!
+//! A request without `Authorization` may carry the portal's session cookie instead (its script
+//! calls the API that way); a request that changes anything then also needs the session's CSRF
+//! token in `X-CSRF-Token` (`crate::portal::session::api_principal`).
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
