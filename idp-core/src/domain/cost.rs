@@ -169,6 +169,42 @@ pub fn estimate_with(
     }
 }
 
+/// An existing environment's estimate: over its whole lifetime (`created_at` to `expires_at`)
+/// and so far (to `now`, or to its expiry if that came first).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LifetimeEstimate {
+    /// The estimate, with `hours` and `total_usd` over the lifetime.
+    pub estimate: CostEstimate,
+    /// Hours it has existed so far (not rounded).
+    pub elapsed_hours: f64,
+    /// The estimated cost so far (rounded to cents).
+    pub to_date_usd: f64,
+}
+
+/// [`estimate`] of an environment that exists, from its template, sizes and timestamps: the one
+/// rule `idp cost NAME`, the API and the portal's cost column share.
+pub fn lifetime_estimate(
+    template: &TemplateName,
+    cpu: u32,
+    memory: u32,
+    shared_networking: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> LifetimeEstimate {
+    let hours = |d: chrono::TimeDelta| (d.num_seconds().max(0) as f64) / 3600.0;
+    let lifetime = hours(expires_at - created_at);
+    let elapsed = hours(now.min(expires_at) - created_at);
+    let mut e = estimate(template, cpu, memory, Ttl::DEFAULT, shared_networking);
+    e.hours = lifetime;
+    e.total_usd = round(e.hourly_usd * lifetime, 2);
+    LifetimeEstimate {
+        to_date_usd: round(e.hourly_usd * elapsed, 2),
+        elapsed_hours: elapsed,
+        estimate: e,
+    }
+}
+
 /// A dollar amount for people: `$1,234.57`, `$0.05`, `<$0.01` for a positive amount below half
 /// a cent, `$0.00` for zero (and for negative or non-finite input, which estimates never give).
 pub fn format_usd(usd: f64) -> String {

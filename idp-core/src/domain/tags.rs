@@ -151,6 +151,20 @@ pub fn resource_tags(
     .collect()
 }
 
+/// The tags of an existing environment as [`resource_tags`] gives them, with `idp:ttl` its
+/// lifetime (`created_at` to `expires_at`, to the nearest hour) in days when it is a whole
+/// number of days, else in hours.
+pub fn environment_tags(meta: &Metadata, cost_center: Option<&str>) -> BTreeMap<String, String> {
+    // To the nearest hour: records keep sub-second timestamps.
+    let hours = ((meta.lifetime().num_seconds() + 1800) / 3600).max(1);
+    let ttl = if hours % 24 == 0 {
+        format!("{}d", hours / 24)
+    } else {
+        format!("{hours}h")
+    };
+    resource_tags(meta, &ttl, cost_center)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -233,5 +247,14 @@ mod tests {
             let tags = resource_tags(&meta(&owner), "7d", Some(&cc));
             prop_assert_eq!(validate_tags(&tags), Ok(()));
         }
+    }
+
+    #[test]
+    fn an_environments_ttl_tag_is_its_lifetime() {
+        let m = meta("octocat");
+        assert_eq!(environment_tags(&m, None)[TTL], "7d");
+        let mut short = m.clone();
+        short.expires_at = short.created_at + chrono::Duration::hours(74);
+        assert_eq!(environment_tags(&short, None)[TTL], "74h");
     }
 }

@@ -78,10 +78,6 @@ pub struct CostReport {
     pub assumptions: Vec<String>,
 }
 
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
 /// Estimate the cost `req` asks about.
 pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
     let mut assumptions = vec![format!(
@@ -110,25 +106,21 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
                 "sizes are not recorded with the environment: estimated at {} CPU / {} MiB from the config",
                 config.cpu, config.memory
             ));
-            let now = platform.backend.clock.now();
-            let hours = |d: chrono::TimeDelta| (d.num_seconds().max(0) as f64) / 3600.0;
-            let lifetime = hours(meta.expires_at - meta.created_at);
-            let end = now.min(meta.expires_at);
-            let mut e = cost::estimate(
+            let lifetime = cost::lifetime_estimate(
                 &config.template,
                 config.cpu,
                 config.memory,
-                Ttl::DEFAULT,
                 config.use_shared_networking,
+                meta.created_at,
+                meta.expires_at,
+                platform.backend.clock.now(),
             );
-            e.hours = lifetime;
-            e.total_usd = round2(e.hourly_usd * lifetime);
             (
                 CostSubject::Environment,
                 Some(name.to_string()),
                 config,
-                e,
-                Some(hours(end - meta.created_at)),
+                lifetime.estimate,
+                Some((lifetime.elapsed_hours, lifetime.to_date_usd)),
             )
         }
     };
@@ -139,8 +131,8 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
         cpu: config.cpu,
         memory: config.memory,
         shared_networking: config.use_shared_networking,
-        to_date_usd: elapsed.map(|h| round2(estimate.hourly_usd * h)),
-        elapsed_hours: elapsed.map(|h| (h * 100.0).round() / 100.0),
+        to_date_usd: elapsed.map(|(_, usd)| usd),
+        elapsed_hours: elapsed.map(|(h, _)| (h * 100.0).round() / 100.0),
         estimate,
         actuals_usd: None,
         actuals_note: NO_ACTUALS.to_owned(),

@@ -333,8 +333,7 @@ fn environment_page(
         meta.status,
         Status::Destroying | Status::Provisioning | Status::Updating
     ) || params.operation.is_some();
-    let ttl_text = ttl_of(meta);
-    let tags = tags::resource_tags(meta, &ttl_text, None);
+    let tags = tags::environment_tags(meta, None);
     let base = format!("/environments/{}", segment(name));
     let done = match params.done.as_deref() {
         Some("extended") => Some("Extended. The new expiry is shown below."),
@@ -475,16 +474,6 @@ fn event_text(event: &str) -> &str {
         "destroyed" => "destroyed",
         "extended" => "extended",
         other => other,
-    }
-}
-
-/// The TTL the tags show: the lifetime from creation to expiry.
-fn ttl_of(meta: &Metadata) -> String {
-    let hours = meta.lifetime().num_hours().max(1);
-    if hours % 24 == 0 {
-        format!("{}d", hours / 24)
-    } else {
-        format!("{hours}h")
     }
 }
 

@@ -12,7 +12,6 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::{display_owner, format_time, humanize, safe_url};
 use crate::domain::cost;
 use crate::domain::lifecycle::{Metadata, Status};
-use crate::domain::ttl::Ttl;
 
 /// The stylesheet: system fonts, light and dark (`prefers-color-scheme`), readable from 320 px.
 pub const STYLESHEET: &str = include_str!("portal.css");
@@ -103,17 +102,16 @@ pub struct Sizes {
 
 /// The estimated cost of `meta` from its creation to `now` (or to its expiry, if sooner).
 pub fn cost_so_far(meta: &Metadata, sizes: Sizes, now: DateTime<Utc>) -> f64 {
-    let hourly = cost::estimate(
+    cost::lifetime_estimate(
         &meta.template,
         sizes.cpu,
         sizes.memory,
-        Ttl::DEFAULT,
         sizes.shared_networking,
+        meta.created_at,
+        meta.expires_at,
+        now,
     )
-    .hourly_usd;
-    let end = now.min(meta.expires_at);
-    let hours = ((end - meta.created_at).num_seconds().max(0) as f64) / 3600.0;
-    ((hourly * hours) * 100.0).round() / 100.0
+    .to_date_usd
 }
 
 /// A column of the environments table.
@@ -189,7 +187,8 @@ pub struct TableOptions<'a> {
     pub keep_query: &'a str,
 }
 
-/// Sorts `envs` by `column` (then by name), descending when `desc`.
+/// Sorts `envs` by `column` (then by name), descending when `desc`. Costs are estimated once
+/// per environment, not once per comparison.
 pub fn sort_environments(
     envs: &mut [&Metadata],
     column: Column,
@@ -197,6 +196,14 @@ pub fn sort_environments(
     sizes: Sizes,
     now: DateTime<Utc>,
 ) {
+    let costs: std::collections::HashMap<&str, f64> = if column == Column::Cost {
+        envs.iter()
+            .map(|m| (m.name.as_str(), cost_so_far(m, sizes, now)))
+            .collect()
+    } else {
+        Default::default()
+    };
+    let cost = |m: &Metadata| costs.get(m.name.as_str()).copied().unwrap_or(0.0);
     envs.sort_by(|a, b| {
         let order = match column {
             Column::Name => std::cmp::Ordering::Equal,
@@ -206,7 +213,7 @@ pub fn sort_environments(
             Column::Branch => a.branch.cmp(&b.branch),
             Column::Url => a.endpoint.cmp(&b.endpoint),
             Column::Expires => a.expires_at.cmp(&b.expires_at),
-            Column::Cost => cost_so_far(a, sizes, now).total_cmp(&cost_so_far(b, sizes, now)),
+            Column::Cost => cost(a).total_cmp(&cost(b)),
         }
         .then_with(|| a.name.cmp(&b.name));
         if desc { order.reverse() } else { order }
