@@ -646,7 +646,13 @@ async fn a_killed_create_is_unlocked_and_the_next_create_converges_on_one_stack(
 
     let again = aws.run(&[&["-o", "json"], &create[..]].concat());
     let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(again.status.success(), "{stderr}");
+    if !again.status.success() {
+        let status = aws.run(&["status", &name]);
+        panic!(
+            "{stderr}\n{}",
+            String::from_utf8_lossy(&status.stdout) + String::from_utf8_lossy(&status.stderr)
+        );
+    }
     assert!(
         stderr.contains("removing resources an interrupted run made but never recorded"),
         "the orphans are found and named: {stderr}"

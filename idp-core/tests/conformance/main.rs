@@ -126,3 +126,5 @@ mod forges;
 use idp_test_support::github_fake;
 #[cfg(feature = "aws")]
 mod moto;
+#[cfg(feature = "aws")]
+mod reaper;

@@ -17,7 +17,8 @@
 //! Found through the Resource Groups Tagging API: load balancers and target groups, ECS services,
 //! clusters and task definitions, log groups, EventBridge rules, RDS instances, subnet groups and
 //! parameter groups. Through EC2's own tag filters (complete in every region, and in moto):
-//! VPCs, subnets, security groups, internet gateways, route tables, NAT gateways, Elastic IPs and
+//! VPCs, subnets, security groups (and, in the groups the state keeps, the tagged rules it does
+//! not: a retried apply would fail on them with `InvalidPermission.Duplicate`), internet gateways, route tables, NAT gateways, Elastic IPs and
 //! flow logs. Through IAM (which is global and not in the tagging API): roles named
 //! `idp-NAME-…` tagged with the environment.
 #![allow(
@@ -161,6 +162,11 @@ enum Orphan {
         allocation: String,
         association: Option<String>,
     },
+    SecurityGroupRule {
+        group: String,
+        id: String,
+        egress: bool,
+    },
     SecurityGroup {
         id: String,
     },
@@ -202,6 +208,9 @@ impl Orphan {
                 format!("address association {association} of a deleted NAT gateway")
             }
             Orphan::Address { allocation, .. } => format!("Elastic IP {allocation}"),
+            Orphan::SecurityGroupRule { group, id, .. } => {
+                format!("security group rule {id} of {group}")
+            }
             Orphan::SecurityGroup { id } => format!("security group {id}"),
             Orphan::InternetGateway { id, .. } => format!("internet gateway {id}"),
             Orphan::RouteTable { id, .. } => format!("route table {id}"),
@@ -441,11 +450,12 @@ fn order(orphan: &Orphan) -> u8 {
         Orphan::NatGateway { .. } | Orphan::NatGatewayDeleting { .. } => 12,
         Orphan::StaleAssociation { .. } => 13,
         Orphan::Address { .. } => 14,
-        Orphan::SecurityGroup { .. } => 15,
-        Orphan::InternetGateway { .. } => 16,
-        Orphan::RouteTable { .. } => 17,
-        Orphan::Subnet { .. } => 18,
-        Orphan::Vpc { .. } => 19,
+        Orphan::SecurityGroupRule { .. } => 15,
+        Orphan::SecurityGroup { .. } => 16,
+        Orphan::InternetGateway { .. } => 17,
+        Orphan::RouteTable { .. } => 18,
+        Orphan::Subnet { .. } => 19,
+        Orphan::Vpc { .. } => 20,
     }
 }
 

@@ -117,6 +117,9 @@ pub(super) async fn network(
         }
         if let Some(id) = unknown(group.group_id(), group.tags()) {
             orphans.push(Orphan::SecurityGroup { id });
+        } else if let Some(id) = group.group_id().filter(|_| ours(group.tags(), env)) {
+            // A group the state keeps, with rules made after the state's last snapshot.
+            orphans.extend(rules(ec2, id, env, state).await?);
         }
     }
     let out = ec2
@@ -178,6 +181,39 @@ pub(super) async fn network(
         }
     }
     Ok(orphans)
+}
+
+/// The rules of security group `group` tagged with `env` that the state does not name.
+async fn rules(
+    ec2: &aws_sdk_ec2::Client,
+    group: &str,
+    env: &str,
+    state: &str,
+) -> Result<Vec<Orphan>, ProvisionError> {
+    let out = ec2
+        .describe_security_group_rules()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-id")
+                .values(group)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| backend(sdk_error(e)))?;
+    Ok(out
+        .security_group_rules()
+        .iter()
+        .filter(|rule| ours(rule.tags(), env))
+        .filter_map(|rule| {
+            let id = rule.security_group_rule_id()?;
+            (!known(state, id)).then(|| Orphan::SecurityGroupRule {
+                group: group.to_owned(),
+                id: id.to_owned(),
+                egress: rule.is_egress() == Some(true),
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -177,6 +177,28 @@ pub(super) async fn remove(clients: &Clients, orphan: &Orphan) -> Result<(), Str
                 .await
                 .map_err(|e| text(&e))?;
         }
+        Orphan::SecurityGroupRule { group, id, egress } => {
+            let ids = Some(vec![id.clone()]);
+            if *egress {
+                clients
+                    .ec2
+                    .revoke_security_group_egress()
+                    .group_id(group)
+                    .set_security_group_rule_ids(ids)
+                    .send()
+                    .await
+                    .map_err(|e| text(&e))?;
+            } else {
+                clients
+                    .ec2
+                    .revoke_security_group_ingress()
+                    .group_id(group)
+                    .set_security_group_rule_ids(ids)
+                    .send()
+                    .await
+                    .map_err(|e| text(&e))?;
+            }
+        }
         Orphan::SecurityGroup { id } => remove_security_group(&clients.ec2, id).await?,
         Orphan::InternetGateway { id, vpcs } => {
             for vpc in vpcs {
