@@ -9,6 +9,7 @@ pub mod cost;
 pub mod decide;
 pub mod event;
 pub mod index;
+pub mod kubernetes;
 pub mod layout;
 pub mod legacy;
 pub mod lifecycle;
