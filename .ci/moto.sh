@@ -43,6 +43,10 @@ port = int(sys.argv[1])
 # With a certificate and key (argv 2 and 3) the server speaks HTTPS only.
 ssl_context = (sys.argv[2], sys.argv[3]) if len(sys.argv) > 3 else None
 os.environ.setdefault("MOTO_PORT", str(port))
+# AWS managed policies (arn:aws:iam::aws:policy/...) exist in every AWS account; moto only knows
+# them when told to load them. shared/preview-eks attaches AmazonEKSClusterPolicy and the node
+# policies.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 app = DomainDispatcherApplication(create_backend_app)
 app.debug = True
 lock = threading.Lock()

@@ -2,8 +2,8 @@
 //! against moto (the real AWS provider; the AWS APIs emulated). No real AWS account is reached.
 //!
 //! Long because it is one scenario: the shared stacks are applied before the variants that read
-//! them and destroyed after them, so the ten stacks, their checks and the timing table share one
-//! test function and its helpers.
+//! them and destroyed after them, so the eleven stacks, their checks and the timing table share
+//! one test function and its helpers.
 //!
 //! Each stack runs `init` and `validate` (no warning allowed), `apply`, `destroy`, and is then
 //! checked through the AWS APIs on moto (not through Terraform's own word): nothing tagged with
@@ -14,8 +14,8 @@
 //! moto enforces it. The override document comes from idp-core in both cases.
 //!
 //! Independent stacks run at the same time; the variants that read the shared stacks (shared
-//! networking, HTTPS with the preview zone and certificate, ALB access logs) start once those
-//! are applied. The suite prints each stack's apply and destroy seconds and the resources the
+//! networking, HTTPS with the preview zone and certificate, ALB access logs) and the shared EKS
+//! cluster (on the shared VPC) start once those are applied. The suite prints each stack's apply and destroy seconds and the resources the
 //! provider waited on.
 //!
 //! What moto cannot honour, and how the suite deals with it:
@@ -26,7 +26,12 @@
 //! - moto's hosted zone ids do not start with `Z` as AWS's do; the templates accept any id of
 //!   capitals and digits (as idp's own setting check does), AWS's included.
 //! - Route 53 is not in moto's tagging API: the preview zone is looked up by name through
-//!   Route 53's own API.
+//!   Route 53's own API. Nor are EKS and IAM: the cluster, its node group, the OIDC provider,
+//!   roles and policies are looked up through EKS's and IAM's own APIs.
+//! - moto knows AWS managed IAM policies (`AmazonEKSClusterPolicy`, …) only when started with
+//!   `MOTO_IAM_LOAD_MANAGED_POLICIES=true`, which `.ci/moto.sh` sets.
+//! - a destroyed KMS key stays `PendingDeletion` for its deletion window, as in AWS, and is not
+//!   counted as left.
 //!
 //! Nothing is turned off or targeted: every resource of every stack is applied.
 #![allow(
@@ -102,6 +107,14 @@ struct Expect {
     bucket: Option<String>,
     repository: Option<String>,
     secret_prefix: Option<String>,
+    /// An EKS cluster of this name (with at least one node group after apply).
+    eks_cluster: Option<String>,
+    /// An IAM OIDC provider tagged `Name = …`.
+    oidc_provider: Option<String>,
+    /// Customer managed IAM policies named with this prefix.
+    policy_prefix: Option<String>,
+    /// KMS aliases with this prefix (`alias/…`).
+    kms_alias: Option<String>,
 }
 
 /// Resources and the seconds the provider spent on each.
@@ -361,6 +374,26 @@ async fn leftovers(regional: &Leftovers, global: &Leftovers, expect: &Expect) ->
             left.push(format!("secret {secret}"));
         }
     }
+    if let Some(name) = &expect.eks_cluster {
+        for part in regional.eks_cluster(name).await {
+            left.push(format!("EKS cluster or node group {part}"));
+        }
+    }
+    if let Some(name) = &expect.oidc_provider {
+        for arn in global.oidc_providers_named(name).await {
+            left.push(format!("IAM OIDC provider {arn}"));
+        }
+    }
+    if let Some(prefix) = &expect.policy_prefix {
+        for policy in global.policies(prefix).await {
+            left.push(format!("IAM policy {policy}"));
+        }
+    }
+    if let Some(prefix) = &expect.kms_alias {
+        for alias in regional.kms_aliases(prefix).await {
+            left.push(format!("KMS alias {alias}"));
+        }
+    }
     left
 }
 
@@ -423,6 +456,29 @@ async fn present(regional: &Leftovers, expect: &Expect) -> Result<(), String> {
         && regional.secrets(prefix).await.is_empty()
     {
         return Err(format!("no secret {prefix}*"));
+    }
+    if let Some(name) = &expect.eks_cluster {
+        let parts = regional.eks_cluster(name).await;
+        if parts.len() < 2 {
+            return Err(format!(
+                "no EKS cluster {name} with a node group (found {parts:?})"
+            ));
+        }
+    }
+    if let Some(name) = &expect.oidc_provider
+        && regional.oidc_providers_named(name).await.is_empty()
+    {
+        return Err(format!("no IAM OIDC provider named {name}"));
+    }
+    if let Some(prefix) = &expect.policy_prefix
+        && regional.policies(prefix).await.is_empty()
+    {
+        return Err(format!("no IAM policy {prefix}*"));
+    }
+    if let Some(prefix) = &expect.kms_alias
+        && regional.kms_aliases(prefix).await.is_empty()
+    {
+        return Err(format!("no KMS alias {prefix}*"));
     }
     Ok(())
 }
@@ -792,11 +848,31 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
                 // No VPC of its own: `:vpc/` must not be tagged with this environment.
                 environment_expect(&name, &["loadbalancer/"], &service_logs),
             );
-            match Arc::new(variant).cycle().await {
-                Ok((name, timing)) => {
-                    timings.insert(name, timing);
+            // The shared cluster, on the shared VPC's private subnets (read from its state).
+            let cluster = format!("idp-{run}-eks");
+            let eks = shared(
+                "preview-eks",
+                json!({"cluster_name": cluster, "state_bucket": state.0}),
+                Expect {
+                    tag: shared_tag("preview-eks"),
+                    tagged_kinds: vec![":key/", ":log-group:"],
+                    role_prefix: Some(format!("{cluster}-")),
+                    log_prefixes: vec![format!("/aws/eks/{cluster}/")],
+                    eks_cluster: Some(cluster.clone()),
+                    oidc_provider: Some(format!("{cluster}-irsa")),
+                    policy_prefix: Some(format!("{cluster}-")),
+                    kms_alias: Some(format!("alias/{cluster}-")),
+                    ..Expect::default()
+                },
+            );
+            let (variant, eks) = tokio::join!(Arc::new(variant).cycle(), Arc::new(eks).cycle());
+            for result in [variant, eks] {
+                match result {
+                    Ok((name, timing)) => {
+                        timings.insert(name, timing);
+                    }
+                    Err(error) => failures.push(error),
                 }
-                Err(error) => failures.push(error),
             }
             main.delete_secret(&secret_name).await;
         }
@@ -863,7 +939,7 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
     );
     assert_eq!(
         timings.len(),
-        10,
+        11,
         "every stack and variant ran: {:?}",
         timings.keys()
     );

@@ -221,8 +221,9 @@ impl Leftovers {
 
     /// Of `arns`, those that still exist. AWS (and moto) keep a few things visible after they
     /// are deleted: NAT gateways in state `deleted` (about an hour in AWS), ECS clusters and
-    /// services as `INACTIVE`, and deregistered task definitions as `INACTIVE` (for good). Those
-    /// are gone for every purpose and are not counted; anything else tagged is.
+    /// services as `INACTIVE`, deregistered task definitions as `INACTIVE` (for good), and KMS
+    /// keys `PendingDeletion` (7 to 30 days, the key's deletion window). Those are gone for every
+    /// purpose and are not counted; anything else tagged is.
     pub async fn live(&self, arns: Vec<String>) -> Vec<String> {
         let ecs = aws_sdk_ecs::Client::new(&self.sdk);
         let ec2 = aws_sdk_ec2::Client::new(&self.sdk);
@@ -268,6 +269,8 @@ impl Leftovers {
                     .expect("ECS DescribeTaskDefinition");
                 out.task_definition().and_then(|t| t.status())
                     == Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            } else if arn.contains(":kms:") && resource.starts_with("key/") {
+                self.kms_key_live(&arn).await
             } else {
                 true
             };
@@ -356,6 +359,128 @@ impl Leftovers {
             .filter(|c| c.status() == Some("ACTIVE"))
             .filter_map(|c| c.cluster_arn().map(ToOwned::to_owned))
             .collect()
+    }
+
+    /// Whether KMS key `arn` exists and is not scheduled for deletion (the only way a customer
+    /// managed key goes: after its deletion window).
+    async fn kms_key_live(&self, arn: &str) -> bool {
+        let out = aws_sdk_kms::Client::new(&self.sdk)
+            .describe_key()
+            .key_id(arn)
+            .send()
+            .await;
+        match out {
+            Ok(out) => !matches!(
+                out.key_metadata().and_then(|m| m.key_state()),
+                Some(
+                    aws_sdk_kms::types::KeyState::PendingDeletion
+                        | aws_sdk_kms::types::KeyState::PendingReplicaDeletion
+                )
+            ),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_not_found_exception()) =>
+            {
+                false
+            }
+            Err(error) => panic!("KMS DescribeKey {arn}: {error:?}"),
+        }
+    }
+
+    /// KMS aliases whose name starts with `prefix` (`alias/…`).
+    pub async fn kms_aliases(&self, prefix: &str) -> Vec<String> {
+        let client = aws_sdk_kms::Client::new(&self.sdk);
+        let mut names = Vec::new();
+        let mut pages = client.list_aliases().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.expect("KMS ListAliases");
+            names.extend(
+                page.aliases()
+                    .iter()
+                    .filter_map(|a| a.alias_name())
+                    .filter(|n| n.starts_with(prefix))
+                    .map(ToOwned::to_owned),
+            );
+        }
+        names
+    }
+
+    /// The EKS cluster named `name`, if it exists, with its node groups: `cluster` first, then
+    /// `cluster/nodegroup` for each (EKS is not in moto's tagging API). Empty: no such cluster.
+    pub async fn eks_cluster(&self, name: &str) -> Vec<String> {
+        let client = aws_sdk_eks::Client::new(&self.sdk);
+        let clusters = client
+            .list_clusters()
+            .send()
+            .await
+            .expect("EKS ListClusters");
+        if !clusters.clusters().iter().any(|c| c == name) {
+            return Vec::new();
+        }
+        let groups = client
+            .list_nodegroups()
+            .cluster_name(name)
+            .send()
+            .await
+            .expect("EKS ListNodegroups");
+        std::iter::once(name.to_owned())
+            .chain(groups.nodegroups().iter().map(|g| format!("{name}/{g}")))
+            .collect()
+    }
+
+    /// The ARNs of the IAM OIDC providers tagged `Name = name` (IAM is not in moto's tagging
+    /// API).
+    pub async fn oidc_providers_named(&self, name: &str) -> Vec<String> {
+        let client = aws_sdk_iam::Client::new(&self.sdk);
+        let list = client
+            .list_open_id_connect_providers()
+            .send()
+            .await
+            .expect("IAM ListOpenIDConnectProviders");
+        let mut named = Vec::new();
+        for arn in list
+            .open_id_connect_provider_list()
+            .iter()
+            .filter_map(|p| p.arn())
+        {
+            let tags = client
+                .list_open_id_connect_provider_tags()
+                .open_id_connect_provider_arn(arn)
+                .send()
+                .await
+                .expect("IAM ListOpenIDConnectProviderTags");
+            if tags
+                .tags()
+                .iter()
+                .any(|t| t.key() == "Name" && t.value() == name)
+            {
+                named.push(arn.to_owned());
+            }
+        }
+        named
+    }
+
+    /// Customer managed IAM policies whose name starts with `prefix`.
+    pub async fn policies(&self, prefix: &str) -> Vec<String> {
+        let client = aws_sdk_iam::Client::new(&self.sdk);
+        let mut names = Vec::new();
+        let mut pages = client
+            .list_policies()
+            .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.expect("IAM ListPolicies");
+            names.extend(
+                page.policies()
+                    .iter()
+                    .filter_map(|p| p.policy_name())
+                    .filter(|n| n.starts_with(prefix))
+                    .map(ToOwned::to_owned),
+            );
+        }
+        names
     }
 
     /// Secrets whose name starts with `prefix`.
