@@ -20,11 +20,12 @@ use chrono::{TimeZone, Utc};
 use hcl::{Block, Body, Expression};
 use idp_core::domain::config::Config;
 use idp_core::domain::naming::EnvName;
-use idp_core::domain::template::{BUILTIN_TEMPLATES, TemplateName};
+use idp_core::domain::template::{OPENTOFU_TEMPLATES, TemplateName};
 use idp_core::domain::tfvars::{PlatformVars, TfvarsInputs, tfvars, variable_names};
 
-/// The templates shipped in `infrastructure/templates/` (idp-core's list of built-in templates).
-const TEMPLATES: [&str; 3] = BUILTIN_TEMPLATES;
+/// The OpenTofu templates shipped in `infrastructure/templates/` (idp-core's list); the
+/// folders of templates another provisioner applies hold only their `template.json`.
+const TEMPLATES: [&str; 3] = OPENTOFU_TEMPLATES;
 
 fn template_name(template: &str) -> TemplateName {
     TemplateName::new(template).unwrap_or_else(|| panic!("`{template}` is not a template name"))
@@ -139,13 +140,14 @@ fn parse(path: &Path) -> Body {
     hcl::parse(&read(path)).unwrap_or_else(|e| panic!("`{}` does not parse: {e}", path.display()))
 }
 
-/// Directories directly under `infrastructure/{group}`.
+/// Directories directly under `infrastructure/{group}` that hold OpenTofu files (a template
+/// another provisioner applies holds only its `template.json` and README).
 fn stack_dirs(group: &str) -> Vec<PathBuf> {
     let dir = infrastructure_dir().join(group);
     let mut dirs: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot list `{}`: {e}", dir.display()))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_dir())
+        .filter(|path| path.is_dir() && !tf_files(path).is_empty())
         .collect();
     dirs.sort();
     dirs
@@ -656,6 +658,8 @@ fn the_tfvars_idp_core_writes_fill_every_template_variable_with_a_value_of_its_t
         ),
         aws_region: "us-east-1".to_owned(),
         platform: PlatformVars::default(),
+        repository: None,
+        branch: None,
     };
     let env = EnvName::parse("preview-payment-api").unwrap();
     for template in TEMPLATES {
@@ -885,6 +889,8 @@ fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
         image: None,
         aws_region: "us-east-1".to_owned(),
         platform: PlatformVars::default(),
+        repository: None,
+        branch: None,
     };
     let everything_set = TfvarsInputs {
         image: Some("123456789012.dkr.ecr.eu-west-3.amazonaws.com/idp-preview:preview-payment-api-1a2b3c4".to_owned()),
@@ -976,4 +982,34 @@ fn the_http_templates_turn_on_ecs_exec_for_the_service_and_the_task_role() {
     ] {
         assert!(common.contains(action), "the task role may {action}");
     }
+}
+
+/// `k8s-namespace` has no root module: its manifest is checked against the variables idp
+/// writes for it and the outputs its provisioner reports, both ways.
+#[test]
+fn the_kubernetes_template_manifest_matches_its_variables_and_outputs() {
+    let template = "k8s-namespace";
+    let dir = template_dir(template);
+    assert!(
+        tf_files(&dir).is_empty(),
+        "`{template}` is applied by the Kubernetes provisioner: no .tf files"
+    );
+    assert!(
+        dir.join("README.md").is_file(),
+        "`{template}` needs a README"
+    );
+    let manifest = template_json(template);
+    assert_eq!(manifest["provisioner"], "kubernetes");
+    let mut declared = string_set(&manifest, "required", template);
+    declared.extend(string_set(&manifest, "optional", template));
+    assert_eq!(
+        declared,
+        owned(variable_names(&template_name(template))),
+        "variables in `{template}`/template.json"
+    );
+    assert_eq!(
+        string_set(&manifest, "outputs", template),
+        owned(template_name(template).expected_outputs()),
+        "outputs in `{template}`/template.json"
+    );
 }

@@ -7,6 +7,7 @@
 //! - `aws` (feature `aws`): S3, DynamoDB, ECS, CloudWatch Logs and ECR.
 //! - `github` (feature `github`): the GitHub forge (comments, statuses, workflow runs) and
 //!   signing in with GitHub (`github::oauth`, an OAuth App's web flow).
+//! - [`routing`]: one provisioner per kind of template (OpenTofu or local, and Kubernetes).
 
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -15,4 +16,5 @@ pub mod github;
 pub mod local;
 pub mod memory;
 mod model;
+pub mod routing;
 pub mod tofu;

@@ -13,6 +13,12 @@
 //! | RDS PostgreSQL db.t3.micro, single-AZ | no | yes | no |
 //! | CloudWatch Logs ingestion, at [`LOG_GB_PER_HOUR`] | yes | yes | yes |
 //!
+//! A `k8s-namespace` preview is its share of the shared cluster's node group by requests: one
+//! pod of `cpu` / `memory` at [`PriceTable::node_vcpu_hour`] and [`PriceTable::node_gb_hour`]
+//! (an m6i.large, $0.096/h, split 65 % to its 2 vCPUs and 35 % to its 8 GiB), plus its logs.
+//! The cluster's own costs (control plane $0.10/h, the shared load balancer, idle nodes) are
+//! paid once for every preview and are not counted per environment.
+//!
 //! Custom templates are estimated like `api-service` when they serve HTTP, like
 //! `scheduled-worker` otherwise. Not counted: data transfer, NAT data processing ($0.045/GB),
 //! ALB LCUs, RDS storage, ECR storage, Secrets Manager, and the shared networking stack itself
@@ -53,6 +59,10 @@ pub struct PriceTable {
     pub rds_t3_micro_hour: f64,
     /// CloudWatch Logs ingestion, per GB.
     pub logs_ingest_gb: f64,
+    /// A vCPU-hour of the shared cluster's nodes (`k8s-namespace`).
+    pub node_vcpu_hour: f64,
+    /// A GB-hour of memory of the shared cluster's nodes (`k8s-namespace`).
+    pub node_gb_hour: f64,
 }
 
 /// AWS on-demand list prices for us-east-1 (N. Virginia) as of [`PRICES_AS_OF`]: Fargate
@@ -69,6 +79,8 @@ pub const US_EAST_1: PriceTable = PriceTable {
     public_ipv4_hour: 0.005,
     rds_t3_micro_hour: 0.018,
     logs_ingest_gb: 0.50,
+    node_vcpu_hour: 0.0312,
+    node_gb_hour: 0.0042,
 };
 
 /// The estimated cost of one environment.
@@ -119,6 +131,23 @@ pub fn estimate_with(
 ) -> CostEstimate {
     let vcpu = f64::from(cpu) / 1024.0;
     let gb = f64::from(memory) / 1024.0;
+    if template.is_kubernetes() {
+        let lines = vec![
+            (
+                format!("Node share: {vcpu} vCPU requested"),
+                vcpu * prices.node_vcpu_hour,
+            ),
+            (
+                format!("Node share: {gb} GB requested"),
+                gb * prices.node_gb_hour,
+            ),
+            (
+                "CloudWatch Logs (10 MB/hour)".to_owned(),
+                LOG_GB_PER_HOUR * prices.logs_ingest_gb,
+            ),
+        ];
+        return summed(prices, lines, ttl);
+    }
     let mut lines: Vec<(String, f64)> = vec![
         (
             format!("Fargate vCPU ({vcpu} vCPU)"),
@@ -153,6 +182,11 @@ pub fn estimate_with(
         "CloudWatch Logs (10 MB/hour)".to_owned(),
         LOG_GB_PER_HOUR * prices.logs_ingest_gb,
     ));
+    summed(prices, lines, ttl)
+}
+
+/// The estimate made of `lines` (USD per hour) over `ttl`.
+fn summed(prices: &PriceTable, lines: Vec<(String, f64)>, ttl: Ttl) -> CostEstimate {
     let hourly: f64 = lines.iter().map(|(_, usd)| usd).sum();
     let hours = ttl.duration().num_seconds() as f64 / 3600.0;
     CostEstimate {
@@ -230,6 +264,23 @@ pub fn format_usd(usd: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_namespace_preview_costs_its_share_of_the_nodes_and_far_less_than_a_stack() {
+        let k8s = TemplateName::new("k8s-namespace").unwrap();
+        let e = estimate(&k8s, 256, 512, Ttl::DEFAULT, false);
+        // 0.25 vCPU × 0.0312 + 0.5 GB × 0.0042 + logs 0.005.
+        assert!((e.hourly_usd - 0.0149).abs() < 1e-6, "{e:?}");
+        assert_eq!(e.breakdown.len(), 3);
+        let stack = estimate(
+            &TemplateName::default_template(),
+            256,
+            512,
+            Ttl::DEFAULT,
+            false,
+        );
+        assert!(e.hourly_usd * 5.0 < stack.hourly_usd, "{e:?} vs {stack:?}");
+    }
 
     fn template(name: &str) -> TemplateName {
         TemplateName::new(name).unwrap()

@@ -8,7 +8,19 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_TEMPLATE: &str = "api-service";
 
 /// The templates shipped in `infrastructure/templates/`.
-pub const BUILTIN_TEMPLATES: [&str; 3] = ["api-service", "api-database", "scheduled-worker"];
+pub const BUILTIN_TEMPLATES: [&str; 4] = [
+    "api-service",
+    "api-database",
+    "scheduled-worker",
+    "k8s-namespace",
+];
+
+/// The built-in templates that are OpenTofu root modules (the others are applied by another
+/// provisioner and hold only their `template.json`).
+pub const OPENTOFU_TEMPLATES: [&str; 3] = ["api-service", "api-database", "scheduled-worker"];
+
+/// The outputs of the `k8s-namespace` template.
+pub const K8S_NAMESPACE_OUTPUTS: [&str; 3] = ["endpoint", "namespace", "application"];
 
 /// The outputs of the `api-service` template.
 pub const API_SERVICE_OUTPUTS: [&str; 4] =
@@ -71,6 +83,12 @@ impl TemplateName {
         !self.is_scheduled()
     }
 
+    /// Whether this template is a namespace on the shared Kubernetes cluster, applied by the
+    /// Kubernetes provisioner rather than OpenTofu.
+    pub fn is_kubernetes(&self) -> bool {
+        self.0 == crate::domain::kubernetes::namespace::TEMPLATE
+    }
+
     /// Whether this is one of [`BUILTIN_TEMPLATES`].
     pub fn is_builtin(&self) -> bool {
         BUILTIN_TEMPLATES.contains(&self.0.as_str())
@@ -83,6 +101,7 @@ impl TemplateName {
             "api-service" => &API_SERVICE_OUTPUTS,
             "api-database" => &API_DATABASE_OUTPUTS,
             "scheduled-worker" => &SCHEDULED_WORKER_OUTPUTS,
+            "k8s-namespace" => &K8S_NAMESPACE_OUTPUTS,
             _ => &[],
         }
     }

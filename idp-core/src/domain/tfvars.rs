@@ -102,10 +102,31 @@ pub struct TfvarsInputs {
     pub aws_region: String,
     /// Platform-wide settings.
     pub platform: PlatformVars,
+    /// The environment's repository (`owner/name` on GitHub), when it has one.
+    pub repository: Option<String>,
+    /// The environment's branch, when it has one.
+    pub branch: Option<String>,
 }
+
+/// Variables `k8s-namespace` receives: these standard ones and
+/// [`crate::domain::kubernetes::namespace::VARIABLES`].
+pub const KUBERNETES_STANDARD_VARIABLES: [&str; 7] = [
+    "environment_name",
+    "owner",
+    "ttl",
+    "created_at",
+    "expires_at",
+    "aws_region",
+    "cost_center",
+];
 
 /// The variable names `template` receives, in contract order.
 pub fn variable_names(template: &TemplateName) -> Vec<&'static str> {
+    if template.is_kubernetes() {
+        let mut names = KUBERNETES_STANDARD_VARIABLES.to_vec();
+        names.extend(crate::domain::kubernetes::namespace::VARIABLES);
+        return names;
+    }
     let mut names = COMMON_VARIABLES.to_vec();
     match template.as_str() {
         "api-service" | "api-database" => names.extend(ENDPOINT_VARIABLES),
@@ -122,6 +143,9 @@ fn timestamp(t: DateTime<Utc>) -> String {
 /// The `tfvars.json` object for environment `env`: exactly [`variable_names`] of
 /// `config.template`, every one of them always present.
 pub fn tfvars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<String, Value> {
+    if config.template.is_kubernetes() {
+        return kubernetes_vars(config, env, inputs);
+    }
     let platform = &inputs.platform;
     let image = inputs.image.as_ref().unwrap_or(&config.image);
     let region = config.region.as_ref().unwrap_or(&inputs.aws_region);
@@ -173,6 +197,54 @@ pub fn tfvars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<Stri
     vars
 }
 
+/// The variables of a `k8s-namespace` environment: [`variable_names`], every one present.
+fn kubernetes_vars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<String, Value> {
+    let k = &config.kubernetes;
+    let platform = &inputs.platform;
+    let repo_url = k.repo_url.clone().or_else(|| {
+        inputs
+            .repository
+            .as_ref()
+            .map(|r| format!("https://github.com/{r}.git"))
+    });
+    let values = [
+        ("environment_name", json!(env.as_str())),
+        ("owner", json!(inputs.owner)),
+        ("ttl", json!(config.ttl.to_string())),
+        ("created_at", json!(timestamp(inputs.created_at))),
+        ("expires_at", json!(timestamp(inputs.expires_at))),
+        (
+            "aws_region",
+            json!(config.region.as_ref().unwrap_or(&inputs.aws_region)),
+        ),
+        ("cost_center", json!(platform.cost_center)),
+        ("repo_url", json!(repo_url.unwrap_or_default())),
+        ("branch", json!(inputs.branch.clone().unwrap_or_default())),
+        ("manifests_path", json!(k.path)),
+        (
+            "developer_group",
+            json!(k.group.clone().unwrap_or_default()),
+        ),
+        ("viewer_group", json!(k.viewer_group)),
+        ("role_arn", json!(k.role_arn.clone().unwrap_or_default())),
+        ("quota_cpu", json!(k.cpu)),
+        ("quota_memory", json!(k.memory)),
+        ("quota_pods", json!(k.pods)),
+        ("default_cpu", json!(k.default_cpu)),
+        ("default_memory", json!(k.default_memory)),
+        ("preview_domain", json!(platform.preview_domain)),
+        ("ingress_class", json!(k.ingress_class)),
+        ("ingress_namespace", json!(k.ingress_namespace)),
+        ("acm_certificate_arn", json!(platform.acm_certificate_arn)),
+        (
+            "tls_secret",
+            json!(k.tls_secret.clone().unwrap_or_default()),
+        ),
+        ("container_port", json!(config.container_port)),
+    ];
+    values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -193,6 +265,8 @@ mod tests {
                 preview_domain: "preview.example.com".to_owned(),
                 ..PlatformVars::default()
             },
+            repository: Some("acme/payments".to_owned()),
+            branch: Some("feature/login".to_owned()),
         }
     }
 
@@ -221,6 +295,7 @@ mod tests {
             "api-service",
             "api-database",
             "scheduled-worker",
+            "k8s-namespace",
             "my-custom",
         ] {
             let c = config_for(t);
@@ -228,6 +303,25 @@ mod tests {
             let want: BTreeSet<&str> = variable_names(&c.template).into_iter().collect();
             assert_eq!(keys(&vars), want, "{t}");
         }
+    }
+
+    #[test]
+    fn a_namespace_preview_is_read_back_from_its_variables_with_the_pull_requests_repository() {
+        let c = config_for("k8s-namespace");
+        let vars = tfvars(&c, &env(), &inputs());
+        let spec =
+            crate::domain::kubernetes::namespace::NamespaceSpec::from_vars(&env(), &vars).unwrap();
+        assert_eq!(spec.repo_url, "https://github.com/acme/payments.git");
+        assert_eq!(spec.revision, "feature/login");
+        assert_eq!(
+            spec.developer_group, "dev@example.com",
+            "the owner by default"
+        );
+        assert_eq!(
+            spec.url(),
+            "https://preview-payment-api.preview.example.com"
+        );
+        assert_eq!(spec.quota.default_cpu, "500m");
     }
 
     #[test]

@@ -37,6 +37,14 @@ pub struct TemplateManifest {
     /// What the hourly cost counts.
     #[serde(default)]
     pub cost_note: Option<String>,
+    /// What applies it: `opentofu` (a root module in the same folder, the default) or
+    /// `kubernetes` (objects on the shared cluster; the folder holds only this manifest).
+    #[serde(default = "default_provisioner")]
+    pub provisioner: String,
+}
+
+fn default_provisioner() -> String {
+    "opentofu".to_owned()
 }
 
 /// A template directory whose manifest could not be used.
@@ -66,6 +74,12 @@ pub fn parse_manifest(text: &str, dir_name: &str) -> std::result::Result<Templat
         return Err(format!(
             "`name` is `{}` but the directory is `{dir_name}`: make them the same",
             m.name
+        ));
+    }
+    if !matches!(m.provisioner.as_str(), "opentofu" | "kubernetes") {
+        return Err(format!(
+            "`provisioner` is `{}`: use `opentofu` (the default) or `kubernetes`",
+            m.provisioner
         ));
     }
     Ok(m)

@@ -44,6 +44,8 @@ pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> 
         image: meta.image.clone(),
         aws_region: region.clone(),
         platform: platform_vars,
+        repository: meta.repository.clone(),
+        branch: meta.branch.clone(),
     };
     let vars = tfvars::tfvars(config, &meta.name, &inputs);
     ProvisionRequest {

@@ -14,12 +14,13 @@ use crate::domain::template::{BUILTIN_TEMPLATES, TemplateName};
 use crate::domain::ttl::{Ttl, TtlPolicy};
 
 pub mod error;
+mod kubernetes;
 mod read;
 pub mod schema;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
-pub use schema::{EXAMPLE_YAML, RawConfig, RawLocal, json_schema};
+pub use schema::{EXAMPLE_YAML, RawConfig, RawKubernetes, RawLocal, json_schema};
 
 /// Where a repository keeps its configuration, relative to its root.
 pub const DEFAULT_PATH: &str = ".idp/config.yml";
@@ -64,6 +65,61 @@ pub struct Config {
     pub region: Option<String>,
     /// Settings of the local backend.
     pub local: LocalConfig,
+    /// Settings of the `k8s-namespace` template.
+    pub kubernetes: KubernetesConfig,
+}
+
+/// Settings of the `k8s-namespace` template (the `kubernetes:` section): what the preview's
+/// namespace may use and who may work in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KubernetesConfig {
+    /// The repository Argo CD syncs; `None`: the pull request's repository.
+    pub repo_url: Option<String>,
+    /// The folder of manifests in the repository.
+    pub path: String,
+    /// CPU in total (a Kubernetes quantity).
+    pub cpu: String,
+    /// Memory in total (a Kubernetes quantity).
+    pub memory: String,
+    /// Pods at most.
+    pub pods: u32,
+    /// The CPU limit of a container that sets none.
+    pub default_cpu: String,
+    /// The memory limit of a container that sets none.
+    pub default_memory: String,
+    /// The IAM role of the pods' service account (IRSA).
+    pub role_arn: Option<String>,
+    /// The group bound to the developer role; `None`: the owner.
+    pub group: Option<String>,
+    /// The group bound to the viewer role.
+    pub viewer_group: String,
+    /// The shared ingress class.
+    pub ingress_class: String,
+    /// The namespace of the ingress controller.
+    pub ingress_namespace: String,
+    /// The secret with the wildcard certificate, if the controller reads one.
+    pub tls_secret: Option<String>,
+}
+
+impl Default for KubernetesConfig {
+    fn default() -> Self {
+        let quota = crate::domain::kubernetes::namespace::Quota::default();
+        Self {
+            repo_url: None,
+            path: "k8s".to_owned(),
+            cpu: quota.cpu,
+            memory: quota.memory,
+            pods: quota.pods,
+            default_cpu: quota.default_cpu,
+            default_memory: quota.default_memory,
+            role_arn: None,
+            group: None,
+            viewer_group: "idp:viewers".to_owned(),
+            ingress_class: "alb".to_owned(),
+            ingress_namespace: "kube-system".to_owned(),
+            tls_secret: None,
+        }
+    }
 }
 
 /// Settings used only by the embedded local backend.
@@ -93,6 +149,7 @@ impl Default for Config {
             s3_bucket_arn: None,
             region: None,
             local: LocalConfig::default(),
+            kubernetes: KubernetesConfig::default(),
         }
     }
 }
@@ -229,6 +286,24 @@ impl Config {
             region: self.region.clone(),
             local: self.local.command.clone().map(|command| RawLocal {
                 command: Some(command),
+            }),
+            kubernetes: (self.kubernetes != KubernetesConfig::default()).then(|| {
+                let k = &self.kubernetes;
+                RawKubernetes {
+                    repo_url: k.repo_url.clone(),
+                    path: Some(k.path.clone()),
+                    cpu: Some(k.cpu.clone()),
+                    memory: Some(k.memory.clone()),
+                    pods: Some(k.pods),
+                    default_cpu: Some(k.default_cpu.clone()),
+                    default_memory: Some(k.default_memory.clone()),
+                    role_arn: k.role_arn.clone(),
+                    group: k.group.clone(),
+                    viewer_group: Some(k.viewer_group.clone()),
+                    ingress_class: Some(k.ingress_class.clone()),
+                    ingress_namespace: Some(k.ingress_namespace.clone()),
+                    tls_secret: k.tls_secret.clone(),
+                }
             }),
         }
     }

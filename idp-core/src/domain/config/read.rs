@@ -178,6 +178,8 @@ pub(super) struct Parsed {
     pub(super) raw: RawConfig,
     /// Key path (`cpu`, `environment.PORT`, `local.command`) → position of the key.
     pub(super) positions: BTreeMap<String, Pos>,
+    /// The `kubernetes:` section as written (checked in `kubernetes.rs`).
+    pub(super) kubernetes: Option<BTreeMap<String, String>>,
 }
 
 impl Parsed {
@@ -228,7 +230,7 @@ pub(super) fn did_you_mean<'c>(input: &str, candidates: &[&'c str]) -> Option<&'
         .map(|(_, c)| c)
 }
 
-fn unknown_key_fix(name: &str, candidates: &[&str]) -> String {
+pub(super) fn unknown_key_fix(name: &str, candidates: &[&str]) -> String {
     match did_you_mean(name, candidates) {
         Some(best) => format!("did you mean `{best}`?"),
         None => format!("remove it; the known keys are {}", candidates.join(", ")),
@@ -391,6 +393,7 @@ impl Reader<'_, '_, '_> {
             "environment" => self.parsed.raw.environment = self.string_map(name, pos, value),
             "secrets" => self.parsed.raw.secrets = self.string_map(name, pos, value),
             "local" => self.local(pos, value),
+            "kubernetes" => self.parsed.kubernetes = self.string_map(name, pos, value),
             "template" => self.parsed.raw.template = self.string(name, pos, value),
             "ttl" => self.parsed.raw.ttl = self.string(name, pos, value),
             "dockerfile" => self.parsed.raw.dockerfile = self.string(name, pos, value),

@@ -20,7 +20,7 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
 ];
 
 /// Every top-level key of `.idp/config.yml`.
-pub const KEYS: [&str; 18] = [
+pub const KEYS: [&str; 19] = [
     "template",
     "container_port",
     "ttl",
@@ -39,6 +39,24 @@ pub const KEYS: [&str; 18] = [
     "s3_bucket_arn",
     "region",
     "local",
+    "kubernetes",
+];
+
+/// Every key of the `kubernetes:` section (template `k8s-namespace`).
+pub const KUBERNETES_KEYS: [&str; 13] = [
+    "repo_url",
+    "path",
+    "cpu",
+    "memory",
+    "pods",
+    "default_cpu",
+    "default_memory",
+    "role_arn",
+    "group",
+    "viewer_group",
+    "ingress_class",
+    "ingress_namespace",
+    "tls_secret",
 ];
 
 /// Every key of the `local:` section.
@@ -152,6 +170,62 @@ pub struct RawConfig {
     /// Settings of the local backend (`idp create` without AWS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local: Option<RawLocal>,
+
+    /// Settings of the `k8s-namespace` template: a namespace on the shared cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes: Option<RawKubernetes>,
+}
+
+/// The `kubernetes:` section as written (template `k8s-namespace`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawKubernetes {
+    /// The repository Argo CD syncs (default: the pull request's repository on GitHub).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^(https://|ssh://|git@)\S+$"))]
+    pub repo_url: Option<String>,
+    /// The folder of manifests in the repository (default `k8s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = "k8s"))]
+    pub path: Option<String>,
+    /// CPU the namespace may use in total (default `2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = "2"))]
+    pub cpu: Option<String>,
+    /// Memory the namespace may use in total (default `4Gi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = "4Gi"))]
+    pub memory: Option<String>,
+    /// Pods at most (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub pods: Option<u32>,
+    /// The CPU limit of a container that sets none (default `500m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = "500m"))]
+    pub default_cpu: Option<String>,
+    /// The memory limit of a container that sets none (default `512Mi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = "512Mi"))]
+    pub default_memory: Option<String>,
+    /// The IAM role the pods' service account assumes through IRSA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// The group bound to the developer role (default: the owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The group bound to the viewer role (default `idp:viewers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewer_group: Option<String>,
+    /// The shared ingress class (default `alb`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_class: Option<String>,
+    /// The namespace of the ingress controller (default `kube-system`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_namespace: Option<String>,
+    /// The secret with the wildcard certificate, for controllers that read one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_secret: Option<String>,
 }
 
 /// The `local:` section as written.
@@ -251,4 +325,16 @@ use_shared_networking: false
 # The local backend (no AWS): the command that starts the app; it must listen on $PORT.
 # local:
 #   command: npm start
+
+# Template k8s-namespace (a namespace on the shared cluster): its quota, default container
+# limits, who may work in it, and what Argo CD syncs (the branch's k8s/ folder).
+# kubernetes:
+#   cpu: "2"
+#   memory: 4Gi
+#   pods: 20
+#   default_cpu: 500m
+#   default_memory: 512Mi
+#   path: k8s
+#   group: acme/payments
+#   role_arn: arn:aws:iam::123456789012:role/payments-preview
 "#;

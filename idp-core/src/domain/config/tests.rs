@@ -645,6 +645,39 @@ fn s3_bucket_arn_must_be_a_bucket_arn() {
 }
 
 #[test]
+fn the_kubernetes_section_is_read_and_checked_at_the_line_of_each_key() {
+    let c = ok(
+        "template: k8s-namespace\nkubernetes:\n  cpu: \"4\"\n  memory: 8Gi\n  pods: 30\n  group: acme/payments\n  path: deploy/\n",
+    );
+    assert_eq!(
+        (
+            c.kubernetes.cpu.as_str(),
+            c.kubernetes.memory.as_str(),
+            c.kubernetes.pods
+        ),
+        ("4", "8Gi", 30)
+    );
+    assert_eq!(c.kubernetes.group.as_deref(), Some("acme/payments"));
+    assert_eq!(c.kubernetes.path, "deploy");
+    assert_eq!(ok(&c.to_yaml()), c, "to_yaml and back");
+
+    let e = one_err("template: k8s-namespace\nkubernetes:\n  memory: 4GB\n");
+    assert_eq!(
+        (e.key.as_str(), e.line, e.column),
+        ("kubernetes.memory", 3, 3)
+    );
+    assert!(e.fix.contains("4Gi"), "{}", e.fix);
+    let e = one_err("template: k8s-namespace\nkubernetes:\n  cpus: \"2\"\n");
+    assert_eq!(e.key, "kubernetes.cpus");
+    assert!(e.fix.contains("`cpu`"), "{}", e.fix);
+    let e = one_err("template: k8s-namespace\nkubernetes:\n  role_arn: arn:aws:s3:::b\n");
+    assert_eq!(e.key, "kubernetes.role_arn");
+    let e = one_err("kubernetes:\n  cpu: \"2\"\n");
+    assert_eq!((e.key.as_str(), e.line), ("kubernetes", 1));
+    assert!(e.fix.contains("template: k8s-namespace"), "{}", e.fix);
+}
+
+#[test]
 fn local_command_must_not_be_empty() {
     let e = one_err("local:\n  command: \"  \"\n");
     assert_eq!((e.key.as_str(), e.line, e.column), ("local.command", 2, 3));
@@ -665,6 +698,7 @@ fn to_yaml_writes_every_key() {
                 | "s3_bucket_arn"
                 | "region"
                 | "local"
+                | "kubernetes"
         )
     }) {
         assert!(
@@ -805,6 +839,7 @@ prop_compose! {
             s3_bucket_arn,
             region: region.map(str::to_owned),
             local: LocalConfig { command },
+            kubernetes: super::KubernetesConfig::default(),
         }
     }
 }

@@ -176,6 +176,8 @@ pub(super) fn validate(
         }
     }
 
+    super::kubernetes::validate(parsed, &mut config, report);
+
     config
 }
 
