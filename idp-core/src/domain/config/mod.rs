@@ -14,7 +14,7 @@ use crate::domain::template::{BUILTIN_TEMPLATES, TemplateName};
 use crate::domain::ttl::{Ttl, TtlPolicy};
 
 pub mod error;
-mod read;
+pub(in crate::domain) mod read;
 pub mod schema;
 mod validate;
 
