@@ -243,6 +243,15 @@ pub(crate) enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of `.idp/config.yml` (for editors: yaml-language-server, VS Code).
     Schema,
+    /// Check and render the teams of the shared cluster (`teams/<team>/team.yaml`): their Argo
+    /// CD ApplicationSets, AppProjects and namespaces.
+    ///
+    /// A team file names the team, its people (`members`: GitHub logins, `groups`: `org/team`
+    /// or IdP groups, `viewers`), its quota and default limits, and its apps (Argo CD
+    /// Applications `<team>-<app>`). `idp teams validate` reports every problem of every file;
+    /// `idp teams render` prints what Argo CD will create. Reference: docs/teams.md. Example:
+    /// `idp teams render --dir examples/teams --gitops-repo https://github.com/acme/gitops`
+    Teams(TeamsArgs),
     /// Print a shell completion script, e.g. `idp completions bash > /etc/bash_completion.d/idp`.
     Completions(CompletionsArgs),
     /// Run a job file's orders in dependency order; `idp run status|logs|resume ID` for a run.
@@ -279,6 +288,97 @@ pub(crate) struct ValidateArgs {
     /// The config file, or a repository directory containing `.idp/config.yml`.
     #[arg(default_value = ".idp/config.yml")]
     pub(crate) path: PathBuf,
+}
+
+/// Arguments of `idp teams`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TeamsArgs {
+    #[command(subcommand)]
+    pub(crate) action: TeamsAction,
+}
+
+/// What `idp teams` does.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TeamsAction {
+    /// Check every `<dir>/*/team.yaml` and report every problem with file, line, column, key
+    /// and fix.
+    ///
+    /// Each file is checked alone (keys, names, logins, quantities, URLs), then all of them
+    /// together (two teams must not generate one Application name). Exits 0 when every file is
+    /// valid, 2 when one is not; diagnostics go to stderr as `file:line:col: key `k`: message`
+    /// with a `hint:` line, as `idp validate` prints them. Example: `idp teams validate --dir
+    /// teams`
+    Validate(TeamsDirArg),
+    /// Print the Argo CD ApplicationSets and every team's objects as one multi-document YAML
+    /// stream (`-o json`: one JSON document with the teams and the objects).
+    ///
+    /// Without `--team`: the ApplicationSets `team-projects`, `team-namespaces` and `team-apps`
+    /// (apply these to Argo CD; they read the team files from `--gitops-repo`), then, per team,
+    /// what they generate: the AppProject `team-<name>`, the Namespace `team-<name>` with its
+    /// ResourceQuota, LimitRange, default-deny NetworkPolicies, `developer`/`viewer` Roles and
+    /// RoleBindings, and one Application per app. With `--team NAME`: that team's objects only.
+    /// The files are validated first: with a problem, nothing is printed on stdout and the exit
+    /// code is 2. Example: `idp teams render --dir examples/teams --gitops-repo
+    /// https://github.com/acme/gitops > teams.yaml`
+    Render(Box<TeamsRenderArgs>),
+}
+
+/// The folder of the team folders.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TeamsDirArg {
+    /// The folder holding one folder per team, each with a `team.yaml`.
+    #[arg(long, default_value = "teams", value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+}
+
+/// Arguments of `idp teams render`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TeamsRenderArgs {
+    #[command(flatten)]
+    pub(crate) dir: TeamsDirArg,
+    /// Print only this team's objects (the folder name under `--dir`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) team: Option<String>,
+    /// The https URL of the GitOps repository holding the team files and the charts
+    /// (platform setting `repo_url`); needed unless `--team` is given.
+    #[arg(
+        long,
+        value_name = "URL",
+        required_unless_present = "team",
+        help_heading = "Platform"
+    )]
+    pub(crate) gitops_repo: Option<String>,
+    /// The revision of the GitOps repository Argo CD reads (`revision`) [default: main].
+    #[arg(long, value_name = "REF", help_heading = "Platform")]
+    pub(crate) revision: Option<String>,
+    /// The team files' folder in the GitOps repository (`teams_path`) [default: `--dir` when it
+    /// is a relative path, else `teams`].
+    #[arg(long, value_name = "PATH", help_heading = "Platform")]
+    pub(crate) teams_path: Option<String>,
+    /// The namespace of Argo CD, its ApplicationSets and the AppProjects (`argocd_namespace`)
+    /// [default: argocd].
+    #[arg(long, value_name = "NAMESPACE", help_heading = "Platform")]
+    pub(crate) argocd_namespace: Option<String>,
+    /// The Argo CD project of each team's `-project` and `-namespace` Applications; it must
+    /// allow AppProjects and Namespaces (`project`) [default: platform].
+    #[arg(long, value_name = "PROJECT", help_heading = "Platform")]
+    pub(crate) project: Option<String>,
+    /// The Helm chart rendering a team's AppProject, given the team file as values
+    /// (`project_chart`) [default: platform/team-project].
+    #[arg(long, value_name = "PATH", help_heading = "Platform")]
+    pub(crate) project_chart: Option<String>,
+    /// The Helm chart rendering a team's namespace objects, given the team file as values
+    /// (`resources_chart`) [default: platform/team-resources].
+    #[arg(long, value_name = "PATH", help_heading = "Platform")]
+    pub(crate) resources_chart: Option<String>,
+    /// The cluster the Applications deploy to (`destination_server`)
+    /// [default: https://kubernetes.default.svc].
+    #[arg(long, value_name = "URL", help_heading = "Platform")]
+    pub(crate) destination_server: Option<String>,
+    /// The ingress controller's namespace, allowed to reach the teams' pods
+    /// (`ingress_namespace`) [default: none: no traffic from outside a team's namespace].
+    #[arg(long, value_name = "NAMESPACE", help_heading = "Platform")]
+    pub(crate) ingress_namespace: Option<String>,
 }
 
 /// Arguments of `idp completions`.

@@ -88,6 +88,7 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
         Command::Name(args) => commands::name::run(args, out),
         Command::Validate(args) => commands::validate::run(args, out),
         Command::Schema => commands::schema::run(out),
+        Command::Teams(args) => commands::teams::run(args, out),
         Command::Completions(args) => commands::completions::run(args),
         Command::Create(args) if args.via.via_github => {
             commands::create::via_github(cli, args, out).await

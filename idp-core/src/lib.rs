@@ -32,6 +32,7 @@ pub mod runs;
 pub mod secret;
 pub mod setup;
 pub mod support;
+pub mod teams;
 
 /// The README's Rust examples, compiled as doctests so they stay true.
 #[doc = include_str!("../../README.md")]

@@ -19,6 +19,7 @@ pub(crate) mod schema;
 pub(crate) mod serve;
 pub(crate) mod status;
 pub(crate) mod sweep;
+pub(crate) mod teams;
 pub(crate) mod templates;
 pub(crate) mod unlock;
 pub(crate) mod validate;

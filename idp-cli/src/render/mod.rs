@@ -1,5 +1,5 @@
 //! Everything the CLI shows: [`print`] (stdout, stderr, JSON, errors), [`reports`] and
-//! [`tables`] (the use cases' reports), [`prompts`] (questions on a terminal) and [`progress`]
+//! [`tables`] and [`teams`] (the use cases' reports), [`prompts`] (questions on a terminal) and [`progress`]
 //! (spinners and live runs).
 
 mod print;
@@ -8,6 +8,7 @@ mod prompts;
 mod reports;
 mod serve;
 mod tables;
+mod teams;
 
 pub(crate) use print::*;
 pub(crate) use progress::*;
@@ -15,3 +16,4 @@ pub(crate) use prompts::*;
 pub(crate) use reports::*;
 pub(crate) use serve::*;
 pub(crate) use tables::*;
+pub(crate) use teams::*;

@@ -13,6 +13,7 @@ mod legacy;
 mod reports;
 mod run;
 mod settings;
+mod teams;
 mod tfvars;
 mod via_github;
 

@@ -28,6 +28,9 @@ const COMMANDS: &[&[&str]] = &[
     &["name"],
     &["validate"],
     &["schema"],
+    &["teams"],
+    &["teams", "validate"],
+    &["teams", "render"],
     &["completions"],
 ];
 

@@ -15,7 +15,7 @@ use crate::domain::ttl::{Ttl, TtlPolicy};
 
 pub mod error;
 mod kubernetes;
-mod read;
+pub(in crate::domain) mod read;
 pub mod schema;
 mod validate;
 

@@ -19,7 +19,7 @@ use super::schema::{KEYS, LOCAL_KEYS, RawConfig, RawLocal};
 
 /// A YAML node with the position of every key and value, built by serde-saphyr.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Node {
+pub(in crate::domain) enum Node {
     Null,
     Bool(bool),
     Int(i128),
@@ -93,7 +93,8 @@ impl<'de> Deserialize<'de> for Node {
 }
 
 impl Node {
-    fn kind(&self) -> &'static str {
+    /// What the node is, as a message says it: `a string`, `a list`.
+    pub(in crate::domain) fn kind(&self) -> &'static str {
         match self {
             Self::Null => "nothing",
             Self::Bool(_) => "a boolean",
@@ -108,16 +109,17 @@ impl Node {
 
 /// A 1-based line and column in the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct Pos {
-    pub(super) line: usize,
-    pub(super) column: usize,
+pub(in crate::domain) struct Pos {
+    pub(in crate::domain) line: usize,
+    pub(in crate::domain) column: usize,
 }
 
 impl Pos {
     /// The start of the file, for problems that no key in the file can point at.
-    pub(super) const START: Pos = Pos { line: 1, column: 1 };
+    pub(in crate::domain) const START: Pos = Pos { line: 1, column: 1 };
 
-    fn of(loc: &Location) -> Self {
+    /// The position of a serde-saphyr location.
+    pub(in crate::domain) fn of(loc: &Location) -> Self {
         let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX).max(1);
         Self {
             line: clamp(loc.line()),
@@ -128,13 +130,13 @@ impl Pos {
 
 /// Builds [`ConfigError`]s for one file.
 #[derive(Debug)]
-pub(super) struct Report<'a> {
-    pub(super) file: &'a str,
-    pub(super) errors: Vec<ConfigError>,
+pub(in crate::domain) struct Report<'a> {
+    pub(in crate::domain) file: &'a str,
+    pub(in crate::domain) errors: Vec<ConfigError>,
 }
 
 impl<'a> Report<'a> {
-    pub(super) fn new(file: &'a str) -> Self {
+    pub(in crate::domain) fn new(file: &'a str) -> Self {
         Self {
             file,
             errors: Vec::new(),
@@ -142,7 +144,7 @@ impl<'a> Report<'a> {
     }
 
     /// Record a problem with `key` at `pos`.
-    pub(super) fn push(
+    pub(in crate::domain) fn push(
         &mut self,
         pos: Pos,
         key: &str,
@@ -162,7 +164,7 @@ impl<'a> Report<'a> {
     }
 
     /// The errors sorted by position, or `None` when there are none.
-    pub(super) fn finish(mut self) -> Option<ConfigErrors> {
+    pub(in crate::domain) fn finish(mut self) -> Option<ConfigErrors> {
         if self.errors.is_empty() {
             return None;
         }
@@ -194,7 +196,7 @@ impl Parsed {
 
 /// `text` with control characters (newlines, escapes) made visible, so a message stays one line
 /// and cannot drive a terminal.
-pub(super) fn one_line(text: &str) -> String {
+pub(in crate::domain) fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control() {
@@ -207,7 +209,7 @@ pub(super) fn one_line(text: &str) -> String {
 }
 
 /// Short for a value in a message: at most 60 characters, control characters escaped.
-pub(super) fn shown(value: &str) -> String {
+pub(in crate::domain) fn shown(value: &str) -> String {
     let mut out = one_line(&value.chars().take(60).collect::<String>());
     if value.chars().count() > 60 {
         out.push('…');
@@ -216,13 +218,14 @@ pub(super) fn shown(value: &str) -> String {
 }
 
 /// The closest of `candidates` to `input`, if it is close enough to be a likely typo.
-pub(super) fn did_you_mean<'c>(input: &str, candidates: &[&'c str]) -> Option<&'c str> {
+pub(in crate::domain) fn did_you_mean<'c>(input: &str, candidates: &[&'c str]) -> Option<&'c str> {
     let norm = input.to_ascii_lowercase().replace(['-', ' ', '.'], "_");
     candidates
         .iter()
         .map(|c| {
-            let score = strsim::jaro_winkler(&norm, c)
-                .max(strsim::normalized_damerau_levenshtein(&norm, c));
+            let lower = c.to_ascii_lowercase();
+            let score = strsim::jaro_winkler(&norm, &lower)
+                .max(strsim::normalized_damerau_levenshtein(&norm, &lower));
             (score, *c)
         })
         .filter(|(score, _)| *score >= 0.8)
@@ -230,7 +233,7 @@ pub(super) fn did_you_mean<'c>(input: &str, candidates: &[&'c str]) -> Option<&'
         .map(|(_, c)| c)
 }
 
-pub(super) fn unknown_key_fix(name: &str, candidates: &[&str]) -> String {
+pub(in crate::domain) fn unknown_key_fix(name: &str, candidates: &[&str]) -> String {
     match did_you_mean(name, candidates) {
         Some(best) => format!("did you mean `{best}`?"),
         None => format!("remove it; the known keys are {}", candidates.join(", ")),
@@ -241,6 +244,22 @@ pub(super) fn unknown_key_fix(name: &str, candidates: &[&str]) -> String {
 /// and unknown keys are all collected into `report` and parsing goes on.
 pub(super) fn parse(text: &str, report: &mut Report<'_>) -> Parsed {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let Some(root) = tree(text, report) else {
+        return Parsed::default();
+    };
+    let mut reader = Reader {
+        src: text,
+        report,
+        parsed: Parsed::default(),
+    };
+    reader.root(&root);
+    reader.parsed
+}
+
+/// Parse YAML text (without a byte-order mark) into a tree of [`Spanned`] nodes under the
+/// budget of a configuration file. `None` for an empty document, or after a syntax error, which
+/// is recorded in `report` (one error: the parser cannot go on).
+pub(in crate::domain) fn tree(text: &str, report: &mut Report<'_>) -> Option<Spanned<Node>> {
     let mut options = serde_saphyr::Options::default();
     // `no`, `off`, `yes`, `on` stay text: a boolean key rejects them with a hint to write
     // `true`/`false`, an environment value keeps them as written.
@@ -255,30 +274,13 @@ pub(super) fn parse(text: &str, report: &mut Report<'_>) -> Parsed {
     budget.max_total_scalar_bytes = 4 * 1024 * 1024;
     budget.max_recorded_anchor_events = 50_000;
     options.budget = Some(budget);
-    let root: Option<Spanned<Node>> = match serde_saphyr::from_str_with_options(text, options) {
-        Ok(root) => root,
-        Err(err) => {
-            let pos = err.location().map_or(Pos::START, |l| Pos::of(&l));
-            let message = one_line(&UserMessageFormatter.format_message(err.without_snippet()));
-            report.push(
-                pos,
-                "",
-                None,
-                format!("invalid YAML: {message}"),
-                syntax_fix(err.without_snippet()),
-            );
-            return Parsed::default();
-        }
-    };
-    let mut reader = Reader {
-        src: text,
-        report,
-        parsed: Parsed::default(),
-    };
-    if let Some(root) = root {
-        reader.root(&root);
-    }
-    reader.parsed
+    serde_saphyr::from_str_with_options(text, options).unwrap_or_else(|err| {
+        let pos = err.location().map_or(Pos::START, |l| Pos::of(&l));
+        let message = one_line(&UserMessageFormatter.format_message(err.without_snippet()));
+        let fix = syntax_fix(err.without_snippet());
+        report.push(pos, "", None, format!("invalid YAML: {message}"), fix);
+        None
+    })
 }
 
 fn syntax_fix(err: &serde_saphyr::Error) -> &'static str {
@@ -295,6 +297,38 @@ fn syntax_fix(err: &serde_saphyr::Error) -> &'static str {
     }
 }
 
+/// The exact source text of a scalar in `src` (for numbers and booleans, whose parsed value may
+/// not be what the user wrote, e.g. `1.50` or `0755`).
+pub(in crate::domain) fn literal(src: &str, node: &Spanned<Node>) -> Option<String> {
+    let span = node.defined.span();
+    let start = usize::try_from(span.byte_offset()?).ok()?;
+    let len = usize::try_from(span.byte_len()?).ok()?;
+    let text = src.get(start..start.checked_add(len)?)?;
+    let plain = !text.is_empty()
+        && !text.contains(['\n', '\r', '#', '*', '&', '!', '"', '\''])
+        && text.trim() == text;
+    plain.then(|| text.to_owned())
+}
+
+/// A scalar as text: strings as they are, numbers and booleans as written in `src`.
+pub(in crate::domain) fn scalar_text(src: &str, node: &Spanned<Node>) -> Option<String> {
+    match &node.value {
+        Node::Str(s) => Some(s.clone()),
+        Node::Bool(b) => Some(literal(src, node).unwrap_or_else(|| b.to_string())),
+        Node::Int(i) => Some(literal(src, node).unwrap_or_else(|| i.to_string())),
+        Node::Float(f) => Some(literal(src, node).unwrap_or_else(|| f.to_string())),
+        Node::Null | Node::Seq(_) | Node::Map(_) => None,
+    }
+}
+
+/// The text of a mapping key (`PORT`, but also `TRUE` or `1` written plain).
+pub(in crate::domain) fn key_text(src: &str, key: &Spanned<Node>) -> Option<String> {
+    match &key.value {
+        Node::Null => literal(src, key).filter(|t| !t.is_empty() && t != "~"),
+        _ => scalar_text(src, key),
+    }
+}
+
 struct Reader<'s, 'r, 'f> {
     src: &'s str,
     report: &'r mut Report<'f>,
@@ -302,38 +336,6 @@ struct Reader<'s, 'r, 'f> {
 }
 
 impl Reader<'_, '_, '_> {
-    /// The exact source text of a scalar (for numbers and booleans, whose parsed value may not
-    /// be what the user wrote, e.g. `1.50` or `0755`).
-    fn literal(&self, node: &Spanned<Node>) -> Option<String> {
-        let span = node.defined.span();
-        let start = usize::try_from(span.byte_offset()?).ok()?;
-        let len = usize::try_from(span.byte_len()?).ok()?;
-        let text = self.src.get(start..start.checked_add(len)?)?;
-        let plain = !text.is_empty()
-            && !text.contains(['\n', '\r', '#', '*', '&', '!', '"', '\''])
-            && text.trim() == text;
-        plain.then(|| text.to_owned())
-    }
-
-    /// A scalar as text: strings as they are, numbers and booleans as written.
-    fn scalar_text(&self, node: &Spanned<Node>) -> Option<String> {
-        match &node.value {
-            Node::Str(s) => Some(s.clone()),
-            Node::Bool(b) => Some(self.literal(node).unwrap_or_else(|| b.to_string())),
-            Node::Int(i) => Some(self.literal(node).unwrap_or_else(|| i.to_string())),
-            Node::Float(f) => Some(self.literal(node).unwrap_or_else(|| f.to_string())),
-            Node::Null | Node::Seq(_) | Node::Map(_) => None,
-        }
-    }
-
-    /// The text of a mapping key (`PORT`, but also `TRUE` or `1` written plain).
-    fn key_text(&self, key: &Spanned<Node>) -> Option<String> {
-        match &key.value {
-            Node::Null => self.literal(key).filter(|t| !t.is_empty() && t != "~"),
-            _ => self.scalar_text(key),
-        }
-    }
-
     fn root(&mut self, root: &Spanned<Node>) {
         let Node::Map(entries) = &root.value else {
             self.report.push(
@@ -350,7 +352,7 @@ impl Reader<'_, '_, '_> {
         };
         for (key, value) in entries {
             let pos = Pos::of(&key.referenced);
-            let Some(name) = self.key_text(key) else {
+            let Some(name) = key_text(self.src, key) else {
                 self.report.push(
                     pos,
                     "",
@@ -413,7 +415,7 @@ impl Reader<'_, '_, '_> {
     }
 
     fn string(&mut self, name: &str, pos: Pos, value: &Spanned<Node>) -> Option<String> {
-        let text = self.scalar_text(value);
+        let text = scalar_text(self.src, value);
         if text.is_none() {
             self.report.push(
                 pos,
@@ -427,7 +429,7 @@ impl Reader<'_, '_, '_> {
     }
 
     fn number(&mut self, name: &str, pos: Pos, value: &Spanned<Node>) -> Option<u32> {
-        let text = self.scalar_text(value);
+        let text = scalar_text(self.src, value);
         let (message, fix) = match &value.value {
             Node::Int(i) => match u32::try_from(*i) {
                 Ok(n) => return Some(n),
@@ -460,7 +462,7 @@ impl Reader<'_, '_, '_> {
         if let Node::Bool(b) = value.value {
             return Some(b);
         }
-        let text = self.scalar_text(value);
+        let text = scalar_text(self.src, value);
         let (message, fix) = match text.as_deref().map(str::to_ascii_lowercase).as_deref() {
             Some("yes" | "on" | "y") => (
                 format!(
@@ -511,7 +513,7 @@ impl Reader<'_, '_, '_> {
         let mut map = BTreeMap::new();
         for (k, v) in entries {
             let kpos = Pos::of(&k.referenced);
-            let Some(var) = self.key_text(k) else {
+            let Some(var) = key_text(self.src, k) else {
                 self.report.push(
                     kpos,
                     name,
@@ -523,7 +525,7 @@ impl Reader<'_, '_, '_> {
             };
             let path = format!("{name}.{var}");
             self.parsed.positions.insert(path.clone(), kpos);
-            match self.scalar_text(v) {
+            match scalar_text(self.src, v) {
                 Some(text) => {
                     map.insert(var, text);
                 }
@@ -560,7 +562,7 @@ impl Reader<'_, '_, '_> {
         let mut local = RawLocal::default();
         for (k, v) in entries {
             let kpos = Pos::of(&k.referenced);
-            let name = self.key_text(k).unwrap_or_default();
+            let name = key_text(self.src, k).unwrap_or_default();
             let path = format!("local.{name}");
             if !LOCAL_KEYS.contains(&name.as_str()) {
                 self.report.push(
