@@ -522,11 +522,17 @@ impl NamespaceSpec {
         let owner = text("owner")?;
         let developer_group = optional("developer_group")?.unwrap_or_else(|| owner.clone());
         let class = text("ingress_class")?;
+        let repo_url = optional("repo_url")?.ok_or_else(|| {
+            "the template `k8s-namespace` needs the repository Argo CD syncs: set `kubernetes.repo_url` in .idp/config.yml, or create the environment from a pull request".to_owned()
+        })?;
+        let domain = optional("preview_domain")?.ok_or_else(|| {
+            "the template `k8s-namespace` needs the preview domain its host name is made in: set `aws.previewDomain` (`--preview-domain`, `IDP_PREVIEW_DOMAIN`)".to_owned()
+        })?;
         Ok(Self {
             env: env.clone(),
             developer_group,
             viewer_group: optional("viewer_group")?.unwrap_or_else(|| "idp:viewers".to_owned()),
-            repo_url: text("repo_url")?,
+            repo_url,
             revision: optional("branch")?.unwrap_or_else(|| "main".to_owned()),
             path: optional("manifests_path")?.unwrap_or_else(|| "k8s".to_owned()),
             argocd_namespace: ARGOCD_NAMESPACE.to_owned(),
@@ -543,7 +549,7 @@ impl NamespaceSpec {
                 group: "idp-previews".to_owned(),
                 controller_namespace: optional("ingress_namespace")?
                     .unwrap_or_else(|| "kube-system".to_owned()),
-                domain: text("preview_domain")?,
+                domain,
                 certificate_arn: optional("acm_certificate_arn")?,
                 tls_secret: optional("tls_secret")?,
                 service: SERVICE_ACCOUNT.to_owned(),
@@ -737,6 +743,9 @@ mod tests {
         assert_eq!(read.viewer_group, "idp:viewers");
         assert_eq!(read.role_arn, None);
         assert_eq!(read.url(), "https://preview-a.preview.example.com");
+        vars.insert("repo_url".to_owned(), json!(""));
+        let err = NamespaceSpec::from_vars(&env, &vars).unwrap_err();
+        assert!(err.contains("kubernetes.repo_url"), "{err}");
         vars.remove("repo_url");
         assert_eq!(
             NamespaceSpec::from_vars(&env, &vars).unwrap_err(),
