@@ -408,6 +408,7 @@ mod ports {
             ProvisionerCaps {
                 checks_templates: true,
                 knows_health: true,
+                exit_codes: true,
             }
         }
     }
@@ -438,6 +439,7 @@ mod ports {
             ProvisionerCaps {
                 checks_templates: false,
                 knows_health: true,
+                exit_codes: true,
             }
         }
     }
@@ -470,6 +472,7 @@ mod ports {
             ProvisionerCaps {
                 checks_templates: true,
                 knows_health: false,
+                exit_codes: true,
             }
         }
     }
@@ -481,6 +484,52 @@ mod ports {
             Arc::new(fixture.provisioner.clone()),
             Arc::new(TofuSetup(fixture.clone())),
             Some(Box::new(fixture)),
+        )
+    }
+
+    /// The Kubernetes provisioner against the loopback stand-in for the API server (no real
+    /// Kubernetes API server runs here), its Argo CD controller syncing in 50 ms.
+    #[cfg(feature = "kubernetes")]
+    struct KubernetesSetup(Arc<idp_test_support::kube_fake::KubeFake>);
+
+    #[cfg(feature = "kubernetes")]
+    impl Setup for KubernetesSetup {
+        fn request(&self, env: &str) -> ProvisionRequest {
+            let name = EnvName::parse(env).expect("an environment name");
+            let key = format!("environments/{env}/terraform.tfstate");
+            let template = TemplateName::new(idp_core::domain::kubernetes::namespace::TEMPLATE)
+                .expect("a template name");
+            let mut request = ProvisionRequest::new(name, template, key);
+            request.tfvars = idp_test_support::kube_fake::preview_vars(env, "main");
+            request
+        }
+        fn fail_next_apply(&self, _: &mut ProvisionRequest, stderr: &str) {
+            self.0.reject_next_apply(422, "Invalid", stderr);
+        }
+        fn caps(&self) -> ProvisionerCaps {
+            ProvisionerCaps {
+                checks_templates: true,
+                knows_health: true,
+                exit_codes: false,
+            }
+        }
+    }
+
+    #[cfg(feature = "kubernetes")]
+    pub(crate) async fn kubernetes() -> (Arc<dyn Provisioner>, Arc<dyn Setup>, Guard) {
+        use idp_core::adapters::kubernetes::{KubernetesProvisioner, KubernetesSettings};
+        let fake = Arc::new(idp_test_support::kube_fake::KubeFake::start().await);
+        let settings = KubernetesSettings {
+            sync_timeout: Duration::from_secs(10),
+            delete_timeout: Duration::from_secs(10),
+            poll_interval: Duration::from_millis(20),
+        };
+        let provisioner =
+            KubernetesProvisioner::for_url(fake.url(), settings).expect("a client for the fake");
+        (
+            Arc::new(provisioner),
+            Arc::new(KubernetesSetup(fake.clone())),
+            Some(Box::new(fake)),
         )
     }
 }
@@ -511,4 +560,6 @@ port_conformance!(provisioner, [
     memory => crate::adapters::ports::memory_provisioner,
     local => crate::adapters::ports::local_runtime,
     tofu => crate::adapters::ports::tofu,
+    #[cfg(feature = "kubernetes")]
+    kubernetes => crate::adapters::ports::kubernetes,
 );

@@ -96,15 +96,17 @@ macro_rules! conformance {
 
 /// Instantiates the suite of a port whose adapters are not part of a [`adapters::Fixture`]
 /// (the executor, the provisioner): `port_conformance!(port, [rules…]; adapter => factory, …)`,
-/// where `factory` is an `async fn()` returning `(port, setup, guard)`. Tests are named
+/// where `factory` is an `async fn()` returning `(port, setup, guard)`; an adapter may carry
+/// attributes (`#[cfg(feature = "kubernetes")] kubernetes => …`). Tests are named
 /// `<port>::<adapter>::<rule>`.
 macro_rules! port_conformance {
-    ($port:ident, $rules:tt; $($adapter:ident => $factory:path),* $(,)?) => {
+    ($port:ident, $rules:tt; $($(#[$meta:meta])* $adapter:ident => $factory:path),* $(,)?) => {
         mod $port {
-            $( port_conformance!(@adapter $port, $adapter, $factory, $rules); )*
+            $( port_conformance!(@adapter $port, [$(#[$meta])*], $adapter, $factory, $rules); )*
         }
     };
-    (@adapter $port:ident, $adapter:ident, $factory:path, [$($test:ident),* $(,)?]) => {
+    (@adapter $port:ident, [$(#[$meta:meta])*], $adapter:ident, $factory:path, [$($test:ident),* $(,)?]) => {
+        $(#[$meta])*
         mod $adapter {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,6 +1,7 @@
 //! What is particular to each provisioner: the OpenTofu CLI adapter (through a fixture
 //! executable), the local process runtime (with the real example app) and the in-memory
-//! provisioner. The rules every provisioner keeps are the `provisioner` suite of
+//! provisioner, and the Kubernetes provisioner against a loopback stand-in for the API server
+//! (feature `kubernetes`). The rules every provisioner keeps are the `provisioner` suite of
 //! `tests/conformance`.
 #![allow(
     clippy::disallowed_methods,
@@ -8,6 +9,8 @@
 )]
 
 use idp_test_support::fake_tofu;
+#[cfg(feature = "kubernetes")]
+mod kubernetes;
 mod local;
 mod memory;
 mod tofu;

@@ -5,6 +5,8 @@
 //! - [`bins`]: the workspace's binaries (`idp`, `idp-action`) for end-to-end suites;
 //! - [`fake_tofu`]: a recorded stand-in for the OpenTofu CLI, for the provisioner's contract;
 //! - [`github_fake`]: a stateful GitHub on loopback answering whole GitHub objects;
+//! - [`kube_fake`]: a Kubernetes API server on loopback (discovery, server-side apply, get,
+//!   list, delete with finalizers) that also plays the Argo CD controller;
 //! - [`tfvars_contract`]: the tfvars every frontend must hand the provisioner for one set of
 //!   inputs;
 //! - [`terraform`]: Terraform against moto for the stack suite (the harness's environment, the
@@ -15,6 +17,7 @@
 pub mod bins;
 pub mod fake_tofu;
 pub mod github_fake;
+pub mod kube_fake;
 pub mod moto;
 pub mod runner;
 pub mod terraform;
