@@ -583,6 +583,14 @@ async fn a_missing_variable_or_another_template_is_refused_before_any_request() 
         "{reason}"
     );
     assert!(reason.contains("`preview_domain`"), "{reason}");
+    // The domain's own advice is kept as it is.
+    let mut request = self::request("preview-a", "main");
+    request.tfvars.insert("repo_url".to_owned(), json!(""));
+    let error = provisioner.apply(&request).await.unwrap_err();
+    assert!(
+        error.to_string().ends_with("set `kubernetes.repo_url` in .idp/config.yml, or create the environment from a pull request"),
+        "{error}"
+    );
 
     let mut request = self::request("preview-a", "main");
     request.template = TemplateName::new("api-service").unwrap();

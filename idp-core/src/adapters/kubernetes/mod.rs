@@ -164,11 +164,17 @@ impl KubernetesProvisioner {
     fn spec(request: &ProvisionRequest) -> Result<NamespaceSpec, ProvisionError> {
         check_request(request)?;
         NamespaceSpec::from_vars(&request.env, &request.tfvars).map_err(|reason| {
-            ProvisionError::InvalidRequest {
-                reason: request.redact(&format!(
+            // A variable the frontends always write is named with the template's whole list.
+            let reason = if reason.starts_with("variable ") {
+                format!(
                     "{reason}: template `{TEMPLATE}` takes `environment_name`, `owner`, `expires_at` and {}",
                     VARIABLES.map(|v| format!("`{v}`")).join(", ")
-                )),
+                )
+            } else {
+                reason
+            };
+            ProvisionError::InvalidRequest {
+                reason: request.redact(&reason),
             }
         })
     }
