@@ -9,6 +9,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 
 mod aws;
+mod kubernetes;
 mod legacy;
 mod reports;
 mod run;

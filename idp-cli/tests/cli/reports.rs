@@ -60,7 +60,12 @@ fn templates_lists_the_manifests_as_a_table_and_as_json() {
         .collect();
     assert_eq!(
         names,
-        ["api-database", "api-service", "k8s-namespace", "scheduled-worker"]
+        [
+            "api-database",
+            "api-service",
+            "k8s-namespace",
+            "scheduled-worker"
+        ]
     );
     assert!(doc["templates"][1]["hourly_cost_usd"].as_f64().unwrap() > 0.0);
 }

@@ -72,6 +72,40 @@ impl Provisioner for ByTemplate {
     }
 }
 
+/// The Kubernetes side of a build without Kubernetes support: every request is refused, saying
+/// so.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoKubernetes;
+
+impl NoKubernetes {
+    fn refuse(&self) -> ProvisionError {
+        ProvisionError::Unavailable {
+            backend: "kubernetes",
+            retryable: false,
+            source: "the template `k8s-namespace` needs Kubernetes support, which this build of idp leaves out (the `kubernetes` feature of idp-core)".into(),
+        }
+    }
+}
+
+#[async_trait]
+impl Provisioner for NoKubernetes {
+    async fn apply(&self, _: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
+        Err(self.refuse())
+    }
+
+    async fn destroy(&self, _: &ProvisionRequest) -> Result<(), ProvisionError> {
+        Err(self.refuse())
+    }
+
+    async fn outputs(&self, _: &ProvisionRequest) -> Result<Outputs, ProvisionError> {
+        Err(self.refuse())
+    }
+
+    async fn health(&self, _: &ProvisionRequest) -> Result<RuntimeHealth, ProvisionError> {
+        Err(self.refuse())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 //! platform, and the same tfvars, whichever frontend opened it.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::backend::Backend;
 use crate::domain::config::ConfigOptions;
@@ -17,6 +18,7 @@ use crate::domain::tfvars::{DEFAULT_COST_CENTER, PlatformVars};
 use crate::domain::ttl::{Ttl, TtlPolicy};
 use crate::error::Result;
 use crate::platform::{Platform, Settings};
+use crate::ports::provisioner::Provisioner;
 use crate::setup::env_vars;
 use crate::setup::settings::{
     self, DEFAULT_ECR_REPOSITORY, DEFAULT_TEMPLATES_DIR, DEFAULT_TOFU, Key, Resolved,
@@ -242,6 +244,16 @@ pub async fn open_backend(choice: BackendChoice, settings: Settings) -> Result<P
         #[cfg(feature = "aws")]
         BackendChoice::Aws(opts) => aws::open(opts, settings).await?,
     };
+    // `k8s-namespace` environments go to the cluster of the environment (`KUBECONFIG`), on
+    // every backend; the cluster is opened when the first such request comes.
+    #[cfg(feature = "kubernetes")]
+    let kubernetes: Arc<dyn Provisioner> = Arc::new(
+        crate::adapters::kubernetes::FromEnvironment::new(Default::default()),
+    );
+    #[cfg(not(feature = "kubernetes"))]
+    let kubernetes: Arc<dyn Provisioner> = Arc::new(crate::adapters::routing::NoKubernetes);
+    let routed = crate::adapters::routing::ByTemplate::new(backend.provisioner.clone(), kubernetes);
+    let backend = backend.with_provisioner(Arc::new(routed));
     Ok(Platform::new(backend).with_settings(settings))
 }
 

@@ -43,9 +43,11 @@
 pub mod client;
 mod delete;
 mod errors;
+mod lazy;
 mod status;
 
 pub use self::client::ClientError;
+pub use self::lazy::FromEnvironment;
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;

@@ -1,5 +1,8 @@
 //! Reading `.idp/config.yml` into [`RawConfig`] with the position of every key.
 //!
+//! Long because one reader walks every key of the file, with the scalar, map and section
+//! readers the team files share.
+//!
 //! serde-saphyr parses the text into a tree of [`Spanned`] nodes, so every key and value knows
 //! its line and column. Walking that tree instead of deriving `Deserialize` lets one pass report
 //! *every* unknown key (with a did-you-mean) and every mistyped value, and lets `environment`
