@@ -1,5 +1,7 @@
 //! The rules a team file's values follow: Kubernetes names and quantities, GitHub logins,
 //! group names, repository URLs and paths; and the rules across teams and for the platform.
+//! The names, quantities, groups and paths of `.idp/config.yml`'s `kubernetes:` section follow
+//! the same rules.
 
 use std::collections::BTreeMap;
 
@@ -9,9 +11,9 @@ use crate::domain::config::read::shown;
 
 /// What is wrong with a value, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Problem {
-    pub(super) message: String,
-    pub(super) fix: String,
+pub(in crate::domain) struct Problem {
+    pub(in crate::domain) message: String,
+    pub(in crate::domain) fix: String,
 }
 
 fn problem(message: impl Into<String>, fix: impl Into<String>) -> Problem {
@@ -23,7 +25,7 @@ fn problem(message: impl Into<String>, fix: impl Into<String>) -> Problem {
 
 /// A DNS-1123 label (what Kubernetes names namespaces and most objects by) of at most `max`
 /// characters: lowercase letters, digits and `-`, starting and ending with a letter or digit.
-pub(super) fn dns_label(value: &str, max: usize, example: &str) -> Result<(), Problem> {
+pub(in crate::domain) fn dns_label(value: &str, max: usize, example: &str) -> Result<(), Problem> {
     let fix = format!(
         "use at most {max} lowercase letters, digits and `-`, starting and ending with a letter or digit, e.g. `{example}`"
     );
@@ -91,7 +93,7 @@ pub(super) fn github_login(value: &str) -> Result<(), Problem> {
 
 /// A group as the identity provider names it: `org/team` (GitHub through Dex) or an IdP group,
 /// one line of at most 256 characters without `,` (Argo CD's RBAC policies are CSV).
-pub(super) fn group(value: &str) -> Result<(), Problem> {
+pub(in crate::domain) fn group(value: &str) -> Result<(), Problem> {
     let fix = "write the group as your identity provider sends it, e.g. `acme/payments`";
     if value.trim().is_empty() {
         return Err(problem("is empty", fix));
@@ -113,7 +115,7 @@ pub(super) fn group(value: &str) -> Result<(), Problem> {
 
 /// Which resource a quantity measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Resource {
+pub(in crate::domain) enum Resource {
     Cpu,
     Memory,
 }
@@ -121,7 +123,7 @@ pub(super) enum Resource {
 /// A Kubernetes quantity (`500m`, `2`, `0.5`, `512Mi`, `1G`, `1e3`), as the API server reads
 /// it, and its value in cores or bytes. Negative, zero and (for memory) sub-mebibyte values are
 /// refused: they are always mistakes in a quota or a default limit.
-pub(super) fn quantity(value: &str, resource: Resource) -> Result<f64, Problem> {
+pub(in crate::domain) fn quantity(value: &str, resource: Resource) -> Result<f64, Problem> {
     let example = match resource {
         Resource::Cpu => "`500m` (half a core) or `2`",
         Resource::Memory => "`512Mi` or `4Gi`",
@@ -278,7 +280,7 @@ pub(super) fn https_url(value: &str) -> Result<(), Problem> {
 }
 
 /// A directory inside a repository: relative, without `..`, printable.
-pub(super) fn repo_path(value: &str, example: &str) -> Result<(), Problem> {
+pub(in crate::domain) fn repo_path(value: &str, example: &str) -> Result<(), Problem> {
     let fix = format!("write a path relative to the repository's root, e.g. `{example}`");
     if value.is_empty() {
         return Err(problem("is empty", format!("{fix}, or `.` for the root")));

@@ -38,7 +38,7 @@ use serde::Serialize;
 
 use crate::domain::config::{ConfigError, ConfigErrors};
 
-mod check;
+pub(in crate::domain) mod check;
 mod read;
 mod render;
 #[cfg(test)]
