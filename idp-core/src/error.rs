@@ -346,10 +346,9 @@ impl Error {
             Error::BranchCollision { .. } => vec![
                 "rename the branch, or destroy the other branch's environment first".to_owned(),
             ],
-            Error::Provision { name, source } if !source.is_retryable() => vec![
-                format!("run `idp status {name}` for the step's full output"),
-                format!("fix the cause and run the command again, or `idp destroy {name}` to remove what was made"),
-            ],
+            Error::Provision { name, source } if !source.is_retryable() => {
+                vec![format!("run `idp status {name}` for the step's full output")]
+            }
             Error::AlreadyExists { name, .. } => vec![format!(
                 "pick another name, or run `idp destroy {name}` first"
             )],

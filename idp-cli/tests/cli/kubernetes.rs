@@ -1,4 +1,4 @@
-//! `idp create --template k8s-namespace` → `status` → `extend` → `destroy` on the local backend,
+//! `idp create --template k8s-namespace` → `status` → `extend` → `cost` → `destroy` on the local backend,
 //! with the cluster of `KUBECONFIG`: a loopback stand-in for the Kubernetes API
 //! (`idp_test_support::kube_fake`) that also plays the Argo CD controller. No real API server
 //! runs on the machines this is tested on.
@@ -87,6 +87,32 @@ async fn a_namespace_preview_is_created_reported_and_destroyed_through_the_cli()
     let doc: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
     assert_eq!(doc["environment"]["status"], "active", "{doc}");
     assert_eq!(doc["environment"]["template"], "k8s-namespace", "{doc}");
+
+    let expiry = |fake: &KubeFake| {
+        fake.get("v1", "Namespace", None, "preview-k8s")
+            .and_then(|ns| {
+                ns["metadata"]["annotations"]["idp.dev/expires-at"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
+    };
+    let before = expiry(&fake).expect("the namespace carries its expiry");
+    let extended = call(&["-o", "json", "extend", "preview-k8s", "--ttl", "1d"])
+        .await
+        .unwrap();
+    assert_eq!(extended.code, 0, "{}", extended.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&extended.stdout).unwrap();
+    assert_eq!(doc["outcome"], "extended", "{doc}");
+    let after = expiry(&fake).unwrap();
+    assert_ne!(
+        before, after,
+        "extend re-applies and the annotation follows"
+    );
+    let recorded = doc["environment"]["expires_at"].as_str().unwrap();
+    assert!(
+        recorded.starts_with(after.trim_end_matches('Z')),
+        "the annotation is the recorded expiry to the second: {after} vs {recorded}"
+    );
 
     let cost = call(&["-o", "json", "cost", "preview-k8s"]).await.unwrap();
     let doc: serde_json::Value = serde_json::from_str(&cost.stdout).unwrap();

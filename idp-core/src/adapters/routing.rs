@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::domain::template::TemplateName;
 use crate::ports::provisioner::{
     Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth,
 };
@@ -59,12 +60,12 @@ impl Provisioner for ByTemplate {
         self.pick(request).health(request).await
     }
 
-    /// The default provisioner's answer: the port asks without a request. A Kubernetes
-    /// environment behind the AWS backend is re-applied on extend (its expiry annotation
-    /// moves); behind the local backend its annotation keeps the expiry it was created with,
-    /// and idp's own record of the expiry is what the sweep reads either way.
-    fn tags_follow_expiry(&self) -> bool {
-        self.default.tags_follow_expiry()
+    fn tags_follow_expiry(&self, template: &TemplateName) -> bool {
+        if template.is_kubernetes() {
+            self.kubernetes.tags_follow_expiry(template)
+        } else {
+            self.default.tags_follow_expiry(template)
+        }
     }
 
     async fn remove_orphans(&self, request: &ProvisionRequest) -> Result<(), ProvisionError> {
@@ -111,7 +112,6 @@ mod tests {
     use super::*;
     use crate::adapters::memory::MemoryProvisioner;
     use crate::domain::naming::EnvName;
-    use crate::domain::template::TemplateName;
 
     fn request(template: &str) -> ProvisionRequest {
         let env = EnvName::parse(&format!("preview-{template}")).unwrap();
@@ -130,5 +130,13 @@ mod tests {
         assert!(default.outputs(&request("k8s-namespace")).await.is_err());
         assert!(default.outputs(&request("api-service")).await.is_ok());
         assert!(kubernetes.outputs(&request("api-service")).await.is_err());
+
+        kubernetes.set_tags_follow_expiry(true);
+        let k8s = TemplateName::new("k8s-namespace").unwrap();
+        assert!(
+            router.tags_follow_expiry(&k8s),
+            "extend re-applies a namespace"
+        );
+        assert!(!router.tags_follow_expiry(&TemplateName::default_template()));
     }
 }

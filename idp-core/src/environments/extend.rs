@@ -50,8 +50,11 @@ pub async fn extend(platform: &Platform, req: ExtendRequest) -> Result<ChangeRep
     })
     .await?;
     let mut report = ChangeReport::changed(Outcome::Extended, saved.meta.clone());
-    let retags =
-        platform.backend.provisioner.tags_follow_expiry() && saved.meta.status == Status::Active;
+    let retags = platform
+        .backend
+        .provisioner
+        .tags_follow_expiry(&saved.meta.template)
+        && saved.meta.status == Status::Active;
     if let Some(Err(e)) = if retags {
         Some(retag(platform, &saved).await)
     } else {

@@ -423,10 +423,11 @@ pub trait Provisioner: Debug + Send + Sync + 'static {
     /// provisioner cannot tell at all and answers [`RuntimeHealth::Unknown`].
     async fn health(&self, request: &ProvisionRequest) -> Result<RuntimeHealth, ProvisionError>;
 
-    /// Whether the applied resources carry the expiry (`idp:expires-at` tags), so that moving
-    /// the expiry needs a re-apply to keep them true. `false` by default (the local runtime and
-    /// the memory provisioner have no tags).
-    fn tags_follow_expiry(&self) -> bool {
+    /// Whether the applied resources of an environment of `template` carry the expiry
+    /// (`idp:expires-at` tags, the `idp.dev/expires-at` annotation), so that moving the expiry
+    /// needs a re-apply to keep them true. `false` by default (the local runtime and the memory
+    /// provisioner have no tags).
+    fn tags_follow_expiry(&self, _template: &TemplateName) -> bool {
         false
     }
 

@@ -170,7 +170,9 @@ async fn apply_waits_until_argo_cd_reports_synced_and_healthy_and_returns_the_ur
         provisioner.health(&request).await.unwrap(),
         RuntimeHealth::Running { pid: None }
     );
-    assert!(provisioner.tags_follow_expiry());
+    assert!(provisioner.tags_follow_expiry(
+        &idp_core::domain::template::TemplateName::new("k8s-namespace").unwrap()
+    ));
 }
 
 #[tokio::test]

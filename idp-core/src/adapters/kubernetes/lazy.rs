@@ -58,7 +58,7 @@ impl Provisioner for FromEnvironment {
         self.get().await?.health(request).await
     }
 
-    fn tags_follow_expiry(&self) -> bool {
+    fn tags_follow_expiry(&self, _template: &crate::domain::template::TemplateName) -> bool {
         true
     }
 }

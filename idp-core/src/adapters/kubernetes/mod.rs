@@ -473,7 +473,7 @@ fn endpoint_of(ingress: &Ingress) -> Option<String> {
 #[async_trait]
 impl Provisioner for KubernetesProvisioner {
     /// Every object carries the `idp.dev/expires-at` annotation.
-    fn tags_follow_expiry(&self) -> bool {
+    fn tags_follow_expiry(&self, _template: &crate::domain::template::TemplateName) -> bool {
         true
     }
 

@@ -191,7 +191,7 @@ fn not_found(request: &ProvisionRequest) -> ProvisionError {
 
 #[async_trait]
 impl Provisioner for MemoryProvisioner {
-    fn tags_follow_expiry(&self) -> bool {
+    fn tags_follow_expiry(&self, _template: &TemplateName) -> bool {
         lock(&self.state).tags_follow_expiry
     }
 

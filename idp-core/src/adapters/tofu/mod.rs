@@ -306,7 +306,7 @@ fn backend(source: impl Into<crate::ports::BoxError>) -> ProvisionError {
 #[async_trait]
 impl Provisioner for TofuProvisioner {
     /// Every taggable resource carries `idp:expires-at` through the provider's `default_tags`.
-    fn tags_follow_expiry(&self) -> bool {
+    fn tags_follow_expiry(&self, _template: &crate::domain::template::TemplateName) -> bool {
         true
     }
 

@@ -88,8 +88,8 @@ impl<P: Provisioner> Provisioner for Reaping<P> {
         self.inner.health(request).await
     }
 
-    fn tags_follow_expiry(&self) -> bool {
-        self.inner.tags_follow_expiry()
+    fn tags_follow_expiry(&self, template: &crate::domain::template::TemplateName) -> bool {
+        self.inner.tags_follow_expiry(template)
     }
 
     async fn remove_orphans(&self, request: &ProvisionRequest) -> Result<(), ProvisionError> {
