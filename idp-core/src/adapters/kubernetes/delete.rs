@@ -93,16 +93,10 @@ impl KubernetesProvisioner {
                     left
                 }
             };
-            tokio::select! {
-                () = tokio::time::sleep(self.settings.poll_interval.min(left)) => {}
-                () = crate::interrupt::requested() => {
-                    return Err(ProvisionError::Interrupted {
-                        step,
-                        killed: false,
-                        output_tail: format!("{what} is being deleted; the next destroy waits for it"),
-                    });
-                }
-            }
+            self.pause(&step, left, || {
+                format!("{what} is being deleted; the next destroy waits for it")
+            })
+            .await?;
         }
     }
 }

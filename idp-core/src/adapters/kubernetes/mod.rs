@@ -389,16 +389,26 @@ impl KubernetesProvisioner {
                     output_tail: request.error_tail(last.as_bytes()),
                 });
             }
-            tokio::select! {
-                () = tokio::time::sleep(self.settings.poll_interval.min(left)) => {}
-                () = crate::interrupt::requested() => {
-                    return Err(ProvisionError::Interrupted {
-                        step,
-                        killed: false,
-                        output_tail: request.error_tail(last.as_bytes()),
-                    });
-                }
-            }
+            self.pause(&step, left, || request.error_tail(last.as_bytes()))
+                .await?;
+        }
+    }
+
+    /// Waits one poll interval (at most `left`) between two looks at an object; an interrupt
+    /// (Ctrl-C, SIGTERM) ends the wait of `step` with `output_tail`.
+    async fn pause(
+        &self,
+        step: &str,
+        left: std::time::Duration,
+        output_tail: impl FnOnce() -> String,
+    ) -> Result<(), ProvisionError> {
+        tokio::select! {
+            () = tokio::time::sleep(self.settings.poll_interval.min(left)) => Ok(()),
+            () = crate::interrupt::requested() => Err(ProvisionError::Interrupted {
+                step: step.to_owned(),
+                killed: false,
+                output_tail: output_tail(),
+            }),
         }
     }
 
