@@ -16,6 +16,12 @@
 //!   destroys the expired environment through idp's provisioner (`tofu` from `PATH`, as the
 //!   workflow installs it), and whose dashboard job (`update-dashboard.yml`, called as
 //!   `$/.github/workflows/update-dashboard.yml`) commits `ENVIRONMENTS.md`;
+//! - the consumer's workflow on a pull request's push with `template: k8s-namespace`
+//!   (`provision.yml` hands the apply to `idp-action apply`: the namespace, its policies and
+//!   its Argo CD Application on the cluster of `vars.IDP_KUBECONFIG`, a loopback stand-in for
+//!   the Kubernetes API that also plays the Argo CD controller, `idp_test_support::kube_fake`;
+//!   no Kubernetes API server runs here), then on its closing (`destroy.yml`: `idp-action
+//!   destroy`, `cleanup`; nothing is left on the cluster);
 //! - (ignored until the scaffold is fixed) the workflow `idp init` writes, on a pull request
 //!   opened and closed: it fails today, see the test.
 //!
@@ -124,6 +130,11 @@ struct Platform {
 
 impl Platform {
     async fn start(harness: Harness, id: &str) -> Self {
+        Self::start_with(harness, id, &[]).await
+    }
+
+    /// [`Platform::start`] with more repository variables.
+    async fn start_with(harness: Harness, id: &str, vars: &[(&str, &str)]) -> Self {
         let sdk = harness.sdk(REGION).await;
         let bucket = format!("idp-wf-state-{id}");
         let table = format!("idp-wf-locks-{id}");
@@ -177,7 +188,10 @@ impl Platform {
             ("ECR_REPO", &ecr_repo),
             ("IDP_PLATFORM_REPOSITORY", PLATFORM),
             ("IDP_PLATFORM_REF", "v0.1.0"),
-        ] {
+        ]
+        .into_iter()
+        .chain(vars.iter().copied())
+        {
             world.vars.insert(k.to_owned(), v.to_owned());
         }
         world
@@ -524,6 +538,145 @@ async fn a_branch_is_provisioned_redeployed_and_destroyed_by_the_consumer_workfl
         last[0].body.contains("Preview environment destroyed"),
         "{}",
         last[0].body
+    );
+    assert!(
+        p.github.unexpected().is_empty(),
+        "{:?}",
+        p.github.unexpected()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_namespace_preview_is_applied_and_destroyed_through_idp_action_by_the_workflows() {
+    let Some(harness) = Harness::from_env() else {
+        return;
+    };
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    let kube = idp_test_support::kube_fake::KubeFake::start().await;
+    let dir = tempfile::tempdir().expect("a directory for the kubeconfig");
+    let kubeconfig = dir.path().join("kubeconfig");
+    fs_err::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {}\nusers:\n- name: fake\n  user: {{}}\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n    user: fake\ncurrent-context: fake\n",
+            kube.url()
+        ),
+    )
+    .expect("the kubeconfig");
+    let kubeconfig = kubeconfig.display().to_string();
+    let p = Platform::start_with(
+        harness,
+        id,
+        &[
+            ("IDP_KUBECONFIG", &kubeconfig),
+            ("PREVIEW_DOMAIN", "preview.example.com"),
+        ],
+    )
+    .await;
+    let branch = format!("feature/k8s-{id}");
+    let head = sha();
+    p.github.open_pr(APP, 9, APP, &branch, &head);
+    p.config("template: k8s-namespace\ncontainer_port: 8080\nkubernetes:\n  group: acme/shop\n");
+
+    let run = p.run(
+        APP,
+        CONSUMER_WORKFLOW,
+        &push_event(&branch, &"0".repeat(40), &head),
+    );
+    let env = run.job("setup").outputs["environment"].clone();
+    let apply = run.job("provision/apply");
+    assert_eq!(
+        apply.step("Decide and record the start").outputs["provisioner"],
+        "kubernetes"
+    );
+    for skipped in [
+        "Install OpenTofu",
+        "tofu apply",
+        "Record the outputs",
+        "Reach the cluster",
+    ] {
+        assert_eq!(apply.step(skipped).outcome.as_str(), "skipped", "{skipped}");
+    }
+    let applied = apply.step("Apply to the cluster");
+    assert_eq!(applied.outcome.as_str(), "success", "{}", applied.stderr);
+    assert_eq!(run.job("provision").outputs["status"], "active");
+    let url = format!("https://{env}.preview.example.com");
+    assert_eq!(run.job("provision").outputs["endpoint"], url.as_str());
+    let meta = p.metadata(&env).await;
+    assert_eq!(
+        (
+            meta["status"].as_str(),
+            meta["template"].as_str(),
+            meta["endpoint"].as_str()
+        ),
+        (Some("active"), Some("k8s-namespace"), Some(url.as_str())),
+        "{meta}"
+    );
+    let objects = kube.objects();
+    for kind in [
+        "Namespace",
+        "RoleBinding",
+        "AppProject",
+        "Application",
+        "Ingress",
+    ] {
+        assert!(
+            objects.iter().any(|o| o.contains(kind) && o.contains(&env)),
+            "{kind} of {env} applied: {objects:?}"
+        );
+    }
+    let application = kube
+        .get("argoproj.io/v1alpha1", "Application", Some("argocd"), &env)
+        .expect("the Application");
+    assert_eq!(
+        (
+            application["spec"]["source"]["targetRevision"].as_str(),
+            application["spec"]["source"]["repoURL"].as_str()
+        ),
+        (
+            Some(branch.as_str()),
+            Some("https://github.com/acme/shop.git")
+        ),
+        "the Application follows the branch of the repository: {application}"
+    );
+    assert!(
+        !p.keys(&env)
+            .await
+            .contains(&format!("environments/{env}/terraform.tfstate")),
+        "no OpenTofu state for a namespace"
+    );
+    let comments = p.github.comments(APP, 9);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].body.contains("Preview environment created") && comments[0].body.contains(&url),
+        "{}",
+        comments[0].body
+    );
+
+    p.github.close_pr(APP, 9);
+    let run = p.run(
+        APP,
+        CONSUMER_WORKFLOW,
+        &pull_request_event("closed", 9, &branch, &head),
+    );
+    let destroy = run.job("destroy/destroy");
+    assert_eq!(destroy.step("tofu destroy").outcome.as_str(), "skipped");
+    assert_eq!(
+        destroy.step("Destroy on the cluster").outcome.as_str(),
+        "success"
+    );
+    assert_eq!(run.job("destroy").outputs["status"], "destroyed");
+    let left: Vec<String> = kube
+        .objects()
+        .into_iter()
+        .filter(|o| o.contains(&env))
+        .collect();
+    assert!(left.is_empty(), "left on the cluster: {left:?}");
+    p.assert_gone(&env).await;
+    assert!(
+        p.github.comments(APP, 9)[0]
+            .body
+            .contains("Preview environment destroyed")
     );
     assert!(
         p.github.unexpected().is_empty(),

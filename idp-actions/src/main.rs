@@ -1,7 +1,8 @@
 //! `idp-action`: idp's steps for GitHub Actions.
 //!
 //! Each subcommand is one step of the preview workflows: `setup` decides what an event means
-//! (and, with `--begin`, records the start of the work), `record` stores an apply's outputs,
+//! (and, with `--begin`, records the start of the work), `record` stores an apply's outputs, `apply` and
+//! `destroy` run the templates the workflow does not run `tofu` on,
 //! `comment` updates the pull request's comment, `cleanup` finishes a destroy, `sweep` destroys
 //! expired environments, `dashboard` writes `ENVIRONMENTS.md`, and `validate` checks
 //! `.idp/config.yml`. Results are step outputs, annotations and a step summary; the rules are
@@ -43,6 +44,12 @@ enum Command {
     Setup(commands::setup::Args),
     /// After an apply: store its outputs and mark the environment `active` (or `failed`).
     Record(commands::record::Args),
+    /// Apply a template `setup` reports as not OpenTofu (`provisioner` output, e.g.
+    /// `k8s-namespace` on the cluster of `KUBECONFIG`) through idp's provisioner, and record
+    /// its outputs as `record` would.
+    Apply(commands::apply::Args),
+    /// Destroy such a template through idp's provisioner (`cleanup` follows).
+    Destroy(commands::apply::Args),
     /// After a destroy: delete the environment's images, lock items and state objects and mark
     /// it `destroyed`.
     Cleanup(commands::cleanup::Args),
@@ -78,6 +85,8 @@ fn main() -> ExitCode {
             match cli.command {
                 Command::Setup(args) => ("setup", commands::setup::run(args).await),
                 Command::Record(args) => ("record", commands::record::run(args).await),
+                Command::Apply(args) => ("apply", commands::apply::apply(args).await),
+                Command::Destroy(args) => ("destroy", commands::apply::destroy(args).await),
                 Command::Cleanup(args) => ("cleanup", commands::cleanup::run(args).await),
                 Command::Comment(args) => ("comment", commands::comment::run(args).await),
                 Command::Sweep(args) => ("sweep", commands::sweep::run(args).await),

@@ -6,6 +6,7 @@
     reason = "failures are annotations on stdout and hints on stderr"
 )]
 
+pub(crate) mod apply;
 pub(crate) mod cleanup;
 pub(crate) mod comment;
 pub(crate) mod dashboard;

@@ -6,8 +6,10 @@
 
 use std::path::PathBuf;
 
+use idp_core::domain::naming::EnvName;
 use idp_core::domain::render;
 use idp_core::gitops::steps::{self, ApplyResult};
+use idp_core::platform::Platform;
 use idp_core::ports::provisioner::Outputs;
 
 use super::{Failure, env_name};
@@ -43,28 +45,43 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
                     path.display()
                 ))
             })?;
-            for output in outputs.names().filter(|n| outputs.is_sensitive(n)) {
-                if let Some(secret) = outputs.secret(output) {
-                    let text = match secret.expose() {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    for mask in gha::masks(&text) {
-                        step.command(&mask);
-                    }
-                }
-            }
             ApplyResult::Applied(outputs)
         }
         None => ApplyResult::Failed,
     };
     let platform = open::platform().await?;
-    let saved = steps::record(&platform, &name, &result).await?;
+    record(&mut step, &platform, &name, &result).await?;
+    step.finish()?;
+    Ok(Code::Ok)
+}
+
+/// Mask `result`'s sensitive outputs in the log, record it, and report the environment's
+/// status and endpoint as outputs and summary (shared with `apply`).
+pub(crate) async fn record(
+    step: &mut Step,
+    platform: &Platform,
+    name: &EnvName,
+    result: &ApplyResult,
+) -> Result<(), Failure> {
+    if let ApplyResult::Applied(outputs) = result {
+        for output in outputs.names().filter(|n| outputs.is_sensitive(n)) {
+            if let Some(secret) = outputs.secret(output) {
+                let text = match secret.expose() {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                for mask in gha::masks(&text) {
+                    step.command(&mask);
+                }
+            }
+        }
+    }
+    let saved = steps::record(platform, name, result).await?;
     let meta = &saved.meta;
     step.output("environment", name.as_str());
     step.output("status", meta.status.as_str());
     step.output("endpoint", meta.endpoint.clone().unwrap_or_default());
-    if let ApplyResult::Applied(outputs) = &result {
+    if let ApplyResult::Applied(outputs) = result {
         step.output("outputs", outputs.to_string());
     }
     let endpoint = meta
@@ -78,6 +95,5 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
         render::code_span(meta.status.as_str()),
         render::format_time(meta.expires_at),
     ));
-    step.finish()?;
-    Ok(Code::Ok)
+    Ok(())
 }

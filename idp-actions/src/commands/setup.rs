@@ -146,6 +146,7 @@ pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
             .as_ref()
             .map_or(config.template.to_string(), ToString::to_string),
     );
+    step.output("provisioner", plan.provisioner);
     step.output("region", plan.region.clone());
     step.output("state_key", plan.state_key.clone().unwrap_or_default());
     step.output("trigger", trigger.kind());

@@ -18,7 +18,7 @@ mod gitops;
 mod tfvars;
 
 /// The outputs `setup` may write; anything else in `GITHUB_OUTPUT` would be forged.
-const SETUP_OUTPUTS: [&str; 31] = [
+const SETUP_OUTPUTS: [&str; 32] = [
     "environment",
     "action",
     "deploy",
@@ -26,6 +26,7 @@ const SETUP_OUTPUTS: [&str; 31] = [
     "sweep",
     "reason",
     "template",
+    "provisioner",
     "region",
     "state_key",
     "trigger",

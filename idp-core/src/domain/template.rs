@@ -89,6 +89,17 @@ impl TemplateName {
         self.0 == crate::domain::kubernetes::namespace::TEMPLATE
     }
 
+    /// What applies this template: `kubernetes` for a namespace preview, else `opentofu` (the
+    /// `provisioner` of its `template.json`). A CI workflow runs `tofu` itself only for the
+    /// latter and hands the others to idp's own provisioner.
+    pub fn provisioner(&self) -> &'static str {
+        if self.is_kubernetes() {
+            "kubernetes"
+        } else {
+            "opentofu"
+        }
+    }
+
     /// Whether this is one of [`BUILTIN_TEMPLATES`].
     pub fn is_builtin(&self) -> bool {
         BUILTIN_TEMPLATES.contains(&self.0.as_str())

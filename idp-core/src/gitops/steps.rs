@@ -63,6 +63,9 @@ pub struct Plan {
     pub decision: Decision,
     /// The template to apply or destroy.
     pub template: Option<TemplateName>,
+    /// What applies it: `opentofu` (the workflow runs `tofu`) or `kubernetes` (the workflow
+    /// calls [`apply`] / [`destroy`]); see [`TemplateName::provisioner`].
+    pub provisioner: &'static str,
     /// The region of the environment.
     pub region: String,
     /// The OpenTofu state key (`environments/{name}/terraform.tfstate`).
@@ -259,6 +262,7 @@ fn empty_plan(platform: &Platform, decision: Decision) -> Plan {
     Plan {
         decision,
         template: None,
+        provisioner: "opentofu",
         region: platform.settings.region.clone(),
         state_key: None,
         environment: None,
@@ -317,6 +321,9 @@ async fn build_plan(
     Ok(Plan {
         state_key: tfvars.as_ref().map(|_| layout::state_key(&env, None)),
         decision,
+        provisioner: template
+            .as_ref()
+            .map_or("opentofu", TemplateName::provisioner),
         template,
         region: region.unwrap_or_else(|| platform.settings.region.clone()),
         environment: meta,
@@ -398,6 +405,56 @@ pub async fn record(
             .await
         }
     }
+}
+
+/// For a template the workflow does not apply with `tofu` (its `provisioner` is not
+/// `opentofu`, see [`TemplateName::provisioner`]): apply it through the platform's provisioner
+/// with the tfvars [`plan`] recorded, and return the outputs for [`record`]. The environment
+/// must be `provisioning` or `updating` (the plan's `begin` put it there); a failure is returned
+/// as is, for the workflow to [`record`] as [`ApplyResult::Failed`].
+pub async fn apply(platform: &Platform, name: &EnvName) -> Result<Outputs> {
+    let current = state::load_existing(&*platform.backend.store, name).await?;
+    if !matches!(current.meta.status, Status::Provisioning | Status::Updating) {
+        return Err(Error::InvalidState {
+            name: name.to_string(),
+            status: current.meta.status,
+            action: "apply",
+        });
+    }
+    let pr = deploy::stored_request(platform, &current.meta).await?;
+    platform
+        .backend
+        .provisioner
+        .apply(&pr)
+        .await
+        .map_err(|source| Error::Provision {
+            name: name.to_string(),
+            source,
+        })
+}
+
+/// For a template the workflow does not destroy with `tofu`: destroy it through the platform's
+/// provisioner with the tfvars it was applied with; [`cleanup`] follows. The environment must
+/// be `destroying` (the plan's `begin` put it there). Destroying what is already gone succeeds.
+pub async fn destroy(platform: &Platform, name: &EnvName) -> Result<()> {
+    let current = state::load_existing(&*platform.backend.store, name).await?;
+    if current.meta.status != Status::Destroying {
+        return Err(Error::InvalidState {
+            name: name.to_string(),
+            status: current.meta.status,
+            action: "destroy",
+        });
+    }
+    let pr = deploy::stored_request(platform, &current.meta).await?;
+    platform
+        .backend
+        .provisioner
+        .destroy(&pr)
+        .await
+        .map_err(|source| Error::Provision {
+            name: name.to_string(),
+            source,
+        })
 }
 
 /// What [`cleanup`] did.
@@ -578,6 +635,50 @@ mod tests {
                     reason: NoOpReason::AlreadyDestroyed
                 }
             ));
+        });
+    }
+
+    #[test]
+    fn apply_and_destroy_run_the_platforms_provisioner_only_in_their_own_status() {
+        rt().block_on(async {
+            let (backend, _) = Backend::memory_at(now());
+            let platform = Platform::new(backend);
+            let name = EnvName::parse("demo").unwrap();
+            let err = apply(&platform, &name).await.unwrap_err();
+            assert!(matches!(err, Error::NotFound { .. }), "{err}");
+            let planned = plan(&platform, request(dispatch("demo"), Expect::Deploy, true))
+                .await
+                .unwrap();
+            assert_eq!(planned.provisioner, "opentofu");
+            let outputs = apply(&platform, &name).await.unwrap();
+            let saved = record(&platform, &name, &ApplyResult::Applied(outputs))
+                .await
+                .unwrap();
+            assert_eq!(saved.meta.status, Status::Active);
+            for err in [
+                apply(&platform, &name).await.unwrap_err(),
+                destroy(&platform, &name).await.unwrap_err(),
+            ] {
+                assert!(
+                    matches!(
+                        err,
+                        Error::InvalidState {
+                            status: Status::Active,
+                            ..
+                        }
+                    ),
+                    "an active environment is neither applied nor destroyed by a step: {err}"
+                );
+            }
+            plan(&platform, request(dispatch("demo"), Expect::Destroy, true))
+                .await
+                .unwrap();
+            destroy(&platform, &name).await.unwrap();
+            destroy(&platform, &name)
+                .await
+                .expect("destroying what is gone succeeds");
+            let done = cleanup(&platform, &name).await.unwrap();
+            assert_eq!(done.environment.status, Status::Destroyed);
         });
     }
 
