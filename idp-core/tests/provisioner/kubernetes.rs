@@ -54,6 +54,13 @@ fn deletes(fake: &KubeFake) -> Vec<String> {
         .collect()
 }
 
+fn watches(fake: &KubeFake) -> Vec<Logged> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.query.get("watch").map(String::as_str) == Some("true"))
+        .collect()
+}
+
 fn application(fake: &KubeFake, env: &str) -> Option<Value> {
     fake.get("argoproj.io/v1alpha1", "Application", Some("argocd"), env)
 }
@@ -159,12 +166,17 @@ async fn apply_waits_until_argo_cd_reports_synced_and_healthy_and_returns_the_ur
     );
     assert_eq!(outputs.get("namespace"), Some(&json!("preview-a")));
     assert_eq!(outputs.get("application"), Some(&json!("preview-a")));
-    let looks = fake
-        .requests()
-        .iter()
-        .filter(|r| r.method == "GET" && r.kind == Some("Application"))
-        .count();
-    assert!(looks > 2, "the application was looked at {looks} times");
+    let watches = watches(&fake);
+    assert_eq!(
+        watches.len(),
+        1,
+        "one watch saw the status change: {watches:?}"
+    );
+    assert_eq!(
+        watches[0].query.get("fieldSelector").map(String::as_str),
+        Some("metadata.name=preview-a")
+    );
+    assert!(watches[0].query.contains_key("resourceVersion"));
     assert_eq!(provisioner.outputs(&request).await.unwrap(), outputs);
     assert_eq!(
         provisioner.health(&request).await.unwrap(),
@@ -173,6 +185,107 @@ async fn apply_waits_until_argo_cd_reports_synced_and_healthy_and_returns_the_ur
     assert!(provisioner.tags_follow_expiry(
         &idp_core::domain::template::TemplateName::new("k8s-namespace").unwrap()
     ));
+}
+
+#[tokio::test]
+async fn the_applications_status_is_watched_so_a_sync_is_seen_as_it_happens() {
+    let fake = KubeFake::start().await;
+    fake.set_controller(ArgoController::Healthy {
+        after: Duration::from_millis(300),
+    });
+    // Polling every 8 s could not finish in under 4 s; only the watch sees the change in time.
+    let provisioner = provisioner(
+        &fake,
+        KubernetesSettings {
+            poll_interval: Duration::from_secs(8),
+            ..settings()
+        },
+    );
+    let started = Instant::now();
+    provisioner
+        .apply(&request("preview-w", "main"))
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    let reads = fake
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method == "GET" && r.kind == Some("Application") && !r.query.contains_key("watch")
+        })
+        .count();
+    assert_eq!(
+        (reads, watches(&fake).len()),
+        (2, 1),
+        "the ownership check's read and the read the watch starts from, then one watch"
+    );
+}
+
+#[tokio::test]
+async fn a_cluster_that_serves_no_watches_is_polled_and_the_apply_still_completes() {
+    let fake = KubeFake::start().await;
+    fake.set_watch_served(false);
+    fake.set_controller(ArgoController::Healthy {
+        after: Duration::from_millis(200),
+    });
+    let outputs = provisioner(&fake, settings())
+        .apply(&request("preview-p", "main"))
+        .await
+        .unwrap();
+    assert_eq!(
+        outputs.endpoint(),
+        Some("https://preview-p.preview.example.com")
+    );
+    let watches = watches(&fake);
+    assert_eq!(watches.len(), 1, "refused once, never asked again");
+    assert_eq!(watches[0].status, 405);
+    let reads = fake
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method == "GET" && r.kind == Some("Application") && !r.query.contains_key("watch")
+        })
+        .count();
+    assert!(reads > 2, "the application was polled {reads} times");
+}
+
+#[tokio::test]
+async fn an_application_deleted_during_the_watch_fails_the_apply_at_once() {
+    let fake = KubeFake::start().await;
+    fake.set_controller(ArgoController::Progressing);
+    let provisioner = provisioner(&fake, settings());
+    let request = request("preview-d", "main");
+    let remover = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        fake.remove(
+            "argoproj.io/v1alpha1",
+            "Application",
+            Some("argocd"),
+            "preview-d",
+        )
+    };
+    let started = Instant::now();
+    let (applied, removed) = tokio::join!(provisioner.apply(&request), remover);
+    assert!(removed);
+    let Err(ProvisionError::Failed {
+        step, stderr_tail, ..
+    }) = applied
+    else {
+        panic!("{applied:?}");
+    };
+    assert!(step.contains("Synced and Healthy"), "{step}");
+    assert!(
+        stderr_tail.contains("was deleted while idp waited"),
+        "{stderr_tail}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "not the sync timeout"
+    );
 }
 
 #[tokio::test]

@@ -19,6 +19,12 @@
 //!   `Apply`) set by the server; `status` stays the server's. 201 on create, 200 on update;
 //! - `GET` of one object, `GET` of a collection (one namespace or all) with a `labelSelector`
 //!   (`k=v`, `k==v`, `k!=v`, `k`, `!k`, comma-separated);
+//! - watches: `GET` of a collection with `watch=true`, a `fieldSelector` of `metadata.name=…`
+//!   and/or a `labelSelector`, from a `resourceVersion`, for `timeoutSeconds`: a stream of
+//!   newline-delimited `WatchEvent`s (`ADDED`, `MODIFIED`, `DELETED`, each with the whole
+//!   object) for every change after that version, ended by the timeout; every change the server
+//!   or its controller makes moves the object's `resourceVersion`. [`KubeFake::set_watch_served`]
+//!   turns watches off (405), as for a proxy that does not pass them;
 //! - `DELETE` with `DeleteOptions` (`propagationPolicy`, `preconditions.uid`: 409 on a
 //!   mismatch): an object with finalizers gets a `deletionTimestamp` and stays until they are
 //!   removed; a namespace goes `Terminating` and is removed, with everything in it, after
@@ -31,8 +37,8 @@
 //! created or its spec changes it reports `Synced`/`Healthy` (or `Degraded`) with the compared
 //! source after a delay, or never; until then the previous status stays, as a real controller's
 //! would. An Application being deleted loses the resources finalizer after
-//! [`KubeFake::set_prune`] (`None`: never). Watches are not served. Every request is logged
-//! ([`KubeFake::requests`]).
+//! [`KubeFake::set_prune`] (`None`: never). Every request is logged ([`KubeFake::requests`]); a
+//! watch when it starts.
 
 #![allow(
     clippy::disallowed_methods,
@@ -41,7 +47,8 @@
 
 pub mod discovery;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -155,6 +162,7 @@ struct Stored {
 
 struct State {
     argocd: bool,
+    watch_served: bool,
     controller: ArgoController,
     prune: Option<Duration>,
     termination: Duration,
@@ -198,6 +206,7 @@ impl KubeFake {
     async fn start_with(argocd: bool) -> Self {
         let state = Arc::new(Mutex::new(State {
             argocd,
+            watch_served: true,
             controller: ArgoController::Healthy {
                 after: Duration::from_millis(50),
             },
@@ -245,6 +254,12 @@ impl KubeFake {
     /// Installs or removes Argo CD (its kinds, the `argocd` namespace stays as it is).
     pub fn set_argocd_installed(&self, installed: bool) {
         self.lock().argocd = installed;
+    }
+
+    /// Whether watches are served (`false`: a watch is answered 405, as by a proxy that does not
+    /// pass them).
+    pub fn set_watch_served(&self, served: bool) {
+        self.lock().watch_served = served;
     }
 
     /// What the Argo CD controller does from now on with applications it has not reported on.
@@ -412,15 +427,16 @@ impl State {
         let termination = self.termination;
         let mut gone: Vec<Key> = Vec::new();
         let mut purged: Vec<String> = Vec::new();
-        let mut changed = 0;
+        let mut version = self.resource_version;
         for (key, stored) in &mut self.objects {
             match stored.kind.kind {
                 "Application" => {
+                    let mut changed = false;
                     if let Some(since) = stored.changed_at
                         && report(&controller, since, now, &mut stored.object)
                     {
                         stored.changed_at = None;
-                        changed += 1;
+                        changed = true;
                     }
                     if let (Some(since), Some(prune)) = (stored.deleting_since, prune)
                         && now >= since + prune
@@ -428,7 +444,11 @@ impl State {
                             stored.object["metadata"]["finalizers"].as_array_mut()
                     {
                         finalizers.retain(|f| f != ARGOCD_FINALIZER);
-                        changed += 1;
+                        changed = true;
+                    }
+                    if changed {
+                        version += 1;
+                        stored.object["metadata"]["resourceVersion"] = json!(version.to_string());
                     }
                 }
                 "Namespace" => {
@@ -452,9 +472,7 @@ impl State {
             self.objects.remove(&key);
         }
         self.objects.retain(|(_, _, ns, _), _| !purged.contains(ns));
-        for _ in 0..changed {
-            self.bump();
-        }
+        self.resource_version = version;
     }
 }
 
@@ -633,9 +651,15 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let query = query_of(&uri);
+    if method == Method::GET && query.get("watch").is_some_and(|w| w == "true" || w == "1") {
+        let argocd = state.lock().unwrap_or_else(PoisonError::into_inner).argocd;
+        if let Some(Route::Collection { kind, namespace }) = route(uri.path(), argocd) {
+            return watch(state, kind, namespace, &uri, query);
+        }
+    }
     let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
     state.tick();
-    let query = query_of(&uri);
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -668,22 +692,11 @@ async fn handle(
                 None => not_found_resource(),
             }
         }
-        (Some(Route::Collection { kind, namespace }), &Method::GET) => {
-            if query.get("watch").is_some_and(|w| w == "true" || w == "1") {
-                failure(
-                    405,
-                    "MethodNotAllowed",
-                    "watch is not served by this stand-in",
-                    json!({}),
-                )
-            } else {
-                state.list(
-                    kind,
-                    namespace.as_deref(),
-                    query.get("labelSelector").map(String::as_str),
-                )
-            }
-        }
+        (Some(Route::Collection { kind, namespace }), &Method::GET) => state.list(
+            kind,
+            namespace.as_deref(),
+            query.get("labelSelector").map(String::as_str),
+        ),
         (
             Some(Route::Object {
                 kind,
@@ -743,6 +756,167 @@ async fn handle(
         namespace,
         name,
     });
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        code,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.to_string(),
+    )
+        .into_response()
+}
+
+/// A watch of `kind` (in `namespace`, or all): the events after `resourceVersion` of the
+/// objects the `fieldSelector` (`metadata.name=…` only) and `labelSelector` pick, until
+/// `timeoutSeconds` (default 290 s) pass.
+fn watch(
+    shared: Arc<Mutex<State>>,
+    kind: &'static Kind,
+    namespace: Option<String>,
+    uri: &Uri,
+    query: BTreeMap<String, String>,
+) -> Response {
+    let name = match query.get("fieldSelector").map(String::as_str) {
+        None | Some("") => None,
+        Some(field) => match field.strip_prefix("metadata.name=") {
+            Some(name) => Some(name.to_owned()),
+            None => {
+                let (status, answer) = failure(
+                    400,
+                    "BadRequest",
+                    &format!("field selector `{field}` is not served by this stand-in"),
+                    json!({}),
+                );
+                return answer_of(status, &answer);
+            }
+        },
+    };
+    let since: u64 = query
+        .get("resourceVersion")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let timeout = query
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse().ok())
+        .map_or(Duration::from_secs(290), Duration::from_secs);
+    let selector = query.get("labelSelector").cloned();
+    {
+        let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        let status = if state.watch_served { 200 } else { 405 };
+        state.log.push(Logged {
+            method: "GET".to_owned(),
+            path: uri.path().to_owned(),
+            query: query.clone(),
+            content_type: None,
+            body: None,
+            status,
+            kind: Some(kind.kind),
+            namespace: namespace.clone(),
+            name: name.clone(),
+        });
+        if !state.watch_served {
+            let (status, answer) = failure(
+                405,
+                "MethodNotAllowed",
+                "watch is not served here",
+                json!({}),
+            );
+            return answer_of(status, &answer);
+        }
+    }
+    let deadline = Instant::now() + timeout;
+    let picks = move |key: &Key, object: &Value| {
+        key.0 == kind.group
+            && key.1 == kind.plural
+            && namespace.as_deref().is_none_or(|ns| ns == key.2)
+            && name.as_deref().is_none_or(|n| n == key.3)
+            && selector
+                .as_deref()
+                .is_none_or(|s| selects(s, &object["metadata"]["labels"]).unwrap_or(false))
+    };
+    let watcher = Watcher {
+        shared,
+        seen: BTreeMap::new(),
+        pending: VecDeque::new(),
+        started: false,
+    };
+    let stream = futures::stream::unfold(watcher, move |mut w| {
+        let picks = picks.clone();
+        async move {
+            loop {
+                if let Some(event) = w.pending.pop_front() {
+                    let line = Bytes::from(format!("{event}\n"));
+                    return Some((Ok::<_, Infallible>(line), w));
+                }
+                if Instant::now() >= deadline {
+                    return None;
+                }
+                w.look(since, &picks);
+                if w.pending.is_empty() {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        }
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// What one watch has sent: the version of each object it picked.
+struct Watcher {
+    shared: Arc<Mutex<State>>,
+    seen: BTreeMap<Key, (u64, Value)>,
+    pending: VecDeque<Value>,
+    started: bool,
+}
+
+impl Watcher {
+    /// Moves the server's time on and queues the events of what changed since the last look.
+    fn look(&mut self, since: u64, picks: &impl Fn(&Key, &Value) -> bool) {
+        let mut state = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        state.tick();
+        let mut present = Vec::new();
+        for (key, stored) in &state.objects {
+            if !picks(key, &stored.object) {
+                continue;
+            }
+            present.push(key.clone());
+            let version: u64 = stored.object["metadata"]["resourceVersion"]
+                .as_str()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let kind = match self.seen.get(key) {
+                None if !self.started && version <= since => None,
+                None => Some(if self.started { "ADDED" } else { "MODIFIED" }),
+                Some((last, _)) if version > *last => Some("MODIFIED"),
+                Some(_) => None,
+            };
+            if let Some(kind) = kind {
+                self.pending
+                    .push_back(json!({"type": kind, "object": stored.object}));
+            }
+            self.seen
+                .insert(key.clone(), (version, stored.object.clone()));
+        }
+        let gone: Vec<Key> = self
+            .seen
+            .keys()
+            .filter(|k| !present.contains(k))
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some((_, object)) = self.seen.remove(&key) {
+                self.pending
+                    .push_back(json!({"type": "DELETED", "object": object}));
+            }
+        }
+        self.started = true;
+    }
+}
+
+fn answer_of(status: u16, answer: &Value) -> Response {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         code,
@@ -1099,6 +1273,8 @@ impl State {
             stored.deleting_since = Some(Instant::now());
             stored.object["metadata"]["deletionTimestamp"] = json!(now_text());
             stored.object["status"] = json!({"phase": "Terminating", "conditions": [{"type": "NamespaceContentRemaining", "status": "True", "reason": "SomeResourcesRemain", "message": "Some resources are remaining: applications.argoproj.io has 1 resource instances", "lastTransitionTime": now_text()}]});
+            stored.object["metadata"]["resourceVersion"] =
+                json!((self.resource_version + 1).to_string());
             let answer = stored.object.clone();
             self.bump();
             return (200, answer);
@@ -1111,6 +1287,8 @@ impl State {
                 stored.deleting_since = Some(Instant::now());
                 stored.object["metadata"]["deletionTimestamp"] = json!(now_text());
                 stored.object["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+                stored.object["metadata"]["resourceVersion"] =
+                    json!((self.resource_version + 1).to_string());
             }
             let answer = stored.object.clone();
             self.bump();

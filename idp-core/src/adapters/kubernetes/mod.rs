@@ -45,6 +45,7 @@ mod delete;
 mod errors;
 mod lazy;
 mod status;
+mod sync;
 
 pub use self::client::ClientError;
 pub use self::lazy::FromEnvironment;
@@ -61,10 +62,8 @@ use kube::Client;
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use kube::core::{GroupVersion, ObjectMeta};
 use kube::discovery::{self, ApiGroup, Scope};
-use tokio::time::Instant;
 
 use self::errors::{api_error, missing_kind};
-use self::status::Readiness;
 use crate::domain::kubernetes::Manifest;
 use crate::domain::kubernetes::namespace::{
     self, ARGOCD_NAMESPACE, ENVIRONMENT_LABEL, NamespaceSpec, TEMPLATE, VARIABLES,
@@ -100,7 +99,9 @@ pub struct KubernetesSettings {
     /// The longest a destroy waits for one object (the Application, the AppProject, the
     /// Namespace) to be gone after it was deleted.
     pub delete_timeout: Duration,
-    /// The pause between two looks at an object that is waited for.
+    /// The pause between two looks at an object that is waited for (the Application's status
+    /// is watched; this paces the reads between watches, polling where a cluster serves no
+    /// watches, and the delete waits).
     pub poll_interval: Duration,
 }
 
@@ -324,74 +325,6 @@ impl KubernetesProvisioner {
                 .map_err(|e| api_error(request, format!("server-side apply of {label}"), e))?;
         }
         Ok(())
-    }
-
-    /// Waits until Argo CD reports the application `Synced` and `Healthy` at `spec.revision`.
-    async fn wait_synced(
-        &self,
-        request: &ProvisionRequest,
-        spec: &NamespaceSpec,
-        application: &Resolved<'_>,
-    ) -> Result<(), ProvisionError> {
-        let api = self.api(application)?;
-        let name = application.manifest.name();
-        let step = format!(
-            "wait for {} to be Synced and Healthy",
-            application.manifest.label()
-        );
-        let deadline = Instant::now() + self.settings.sync_timeout;
-        let mut last = String::new();
-        loop {
-            match api.get_opt(name).await {
-                Ok(Some(app)) => match status::readiness(app.data.get("status"), &spec.revision) {
-                    Readiness::Ready => {
-                        tracing::info!(env = %request.env, revision = %spec.revision, "Argo CD reports the application Synced and Healthy");
-                        return Ok(());
-                    }
-                    Readiness::Failed(said) => {
-                        return Err(ProvisionError::Failed {
-                            step,
-                            exit_code: None,
-                            stderr_tail: request.error_tail(format!("Error: {said}").as_bytes()),
-                        });
-                    }
-                    Readiness::Waiting(now) => {
-                        if now != last {
-                            tracing::info!(env = %request.env, status = %request.redact(&now), "waiting for Argo CD");
-                            last = now;
-                        }
-                    }
-                },
-                Ok(None) => {
-                    return Err(ProvisionError::Failed {
-                        step,
-                        exit_code: None,
-                        stderr_tail: format!(
-                            "Error: {} was deleted while idp waited for it; run the command again",
-                            application.manifest.label()
-                        ),
-                    });
-                }
-                Err(error) => {
-                    let error = api_error(request, step.clone(), error);
-                    if !error.is_retryable() {
-                        return Err(error);
-                    }
-                    tracing::warn!(env = %request.env, %error, "reading the application failed; trying again");
-                    last = error.to_string();
-                }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(ProvisionError::Timeout {
-                    step,
-                    after: self.settings.sync_timeout,
-                    output_tail: request.error_tail(last.as_bytes()),
-                });
-            }
-            self.pause(&step, left, || request.error_tail(last.as_bytes()))
-                .await?;
-        }
     }
 
     /// Waits one poll interval (at most `left`) between two looks at an object; an interrupt
