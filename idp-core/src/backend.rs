@@ -14,9 +14,10 @@ use crate::adapters::local::{
     LocalStore,
 };
 use crate::adapters::memory::{
-    MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs, MemoryProvisioner, MemoryRegistry,
-    MemoryStore,
+    MemoryBudgets, MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs, MemoryProvisioner,
+    MemoryRegistry, MemoryStore,
 };
+use crate::ports::budgets::{Budgets, NoBudgets};
 use crate::ports::provisioner::Provisioner;
 use crate::ports::{
     Clock, Deployer, FixedClock, Forge, ImageRegistry, LockTable, LogSource, NoForge, ObjectStore,
@@ -42,6 +43,9 @@ pub struct Backend {
     pub provisioner: Arc<dyn Provisioner>,
     /// The code host: pull-request comments, commit statuses, workflow runs.
     pub forge: Arc<dyn Forge>,
+    /// Monthly cost budgets and their alert topic (AWS Budgets + SNS; none on the local
+    /// backend).
+    pub budgets: Arc<dyn Budgets>,
 }
 
 /// The concrete adapters behind [`Backend::memory_at`], for tests that seed or inspect them
@@ -59,6 +63,7 @@ pub struct MemoryHandles {
     pub clock: Arc<FixedClock>,
     pub provisioner: Arc<MemoryProvisioner>,
     pub forge: Arc<MemoryForge>,
+    pub budgets: Arc<MemoryBudgets>,
 }
 
 impl Backend {
@@ -81,6 +86,7 @@ impl Backend {
             forge: Arc::new(MemoryForge::with_clock(clock.clone())),
             clock,
             provisioner: Arc::new(MemoryProvisioner::new()),
+            budgets: Arc::new(MemoryBudgets::new()),
         };
         let backend = Self {
             store: handles.store.clone(),
@@ -91,6 +97,7 @@ impl Backend {
             clock: handles.clock.clone(),
             provisioner: handles.provisioner.clone(),
             forge: handles.forge.clone(),
+            budgets: handles.budgets.clone(),
         };
         (backend, handles)
     }
@@ -112,7 +119,15 @@ impl Backend {
             registry: Arc::new(LocalRegistry::new(dir)),
             clock: Arc::new(SystemClock),
             forge: Arc::new(NoForge),
+            budgets: Arc::new(NoBudgets),
         }
+    }
+
+    /// The same backend with other budgets (e.g. `adapters::aws::AwsBudgets`).
+    #[must_use]
+    pub fn with_budgets(mut self, budgets: Arc<dyn Budgets>) -> Self {
+        self.budgets = budgets;
+        self
     }
 
     /// The same backend with another provisioner.
@@ -171,6 +186,7 @@ impl Backend {
             registry: Arc::new(adapters.registry),
             clock: Arc::new(SystemClock),
             forge: Arc::new(NoForge),
+            budgets: Arc::new(adapters.budgets),
         }
     }
 }

@@ -46,6 +46,10 @@ pub const PENDING_PREFIX: &str = "environments/_pending/";
 /// The prefix under which infrastructure runs keep their results.
 pub const RUNS_PREFIX: &str = "runs/";
 
+/// The platform policy (teams, admins, budgets), stored by `idp budgets sync`. It is outside
+/// [`ENVIRONMENTS_PREFIX`] like the tokens.
+pub const POLICY_KEY: &str = "platform/policy.json";
+
 /// The prefix of the API tokens (`access/tokens/{id}.json`). It is outside
 /// [`ENVIRONMENTS_PREFIX`], so neither [`env_of_key`] nor the environment index ever sees a token.
 pub const TOKENS_PREFIX: &str = "access/tokens/";

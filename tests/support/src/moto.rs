@@ -130,6 +130,32 @@ impl Moto {
         aws_sdk_ecr::Client::from_conf(config)
     }
 
+    pub fn budgets(&self) -> aws_sdk_budgets::Client {
+        let config = aws_sdk_budgets::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
+        aws_sdk_budgets::Client::from_conf(config)
+    }
+
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        let config = aws_sdk_sns::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
+        aws_sdk_sns::Client::from_conf(config)
+    }
+
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        let config = aws_sdk_sts::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
+        aws_sdk_sts::Client::from_conf(config)
+    }
+
+    /// The budgets adapter on this account (AWS Budgets, SNS and STS on moto).
+    pub fn budgets_adapter(&self) -> idp_core::adapters::aws::AwsBudgets {
+        idp_core::adapters::aws::AwsBudgets::new(self.budgets(), self.sns(), self.sts())
+    }
+
     /// Creates the bucket and the lock table named in `cfg`, as the README's setup does.
     pub async fn create_bucket_and_table(&self) {
         self.s3()

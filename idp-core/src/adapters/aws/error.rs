@@ -11,6 +11,7 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::ports::budgets::BudgetError;
 use crate::ports::{BoxError, DeployError, LockError, LogError, RegistryError, StoreError};
 
 /// Error codes AWS services answer when a caller is throttled or a request timed out server-side;
@@ -165,6 +166,19 @@ impl Failure {
                 source,
             },
             None => LogError::Backend { backend, source },
+        }
+    }
+
+    /// As a budgets error of `backend`.
+    pub(crate) fn into_budgets(self, backend: &'static str) -> BudgetError {
+        let source: BoxError = Box::new(self.error);
+        match self.unavailable {
+            Some(retryable) => BudgetError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
+            None => BudgetError::Backend { backend, source },
         }
     }
 
