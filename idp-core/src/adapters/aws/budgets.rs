@@ -1,4 +1,5 @@
 //! The `Budgets` port on AWS Budgets and SNS.
+//! Long because one adapter speaks two services, each call with its own error mapping.
 //!
 //! A budget is a monthly COST budget in US dollars whose cost filter is the `idp:owner` tag
 //! with the owners' logins (`TagKeyValue: user:idp:owner$alice`), with one notification per
