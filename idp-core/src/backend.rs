@@ -14,9 +14,10 @@ use crate::adapters::local::{
     LocalStore,
 };
 use crate::adapters::memory::{
-    MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs, MemoryProvisioner, MemoryRegistry,
-    MemoryStore,
+    MemoryBilling, MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs, MemoryProvisioner,
+    MemoryRegistry, MemoryStore,
 };
+use crate::ports::Billing;
 use crate::ports::provisioner::Provisioner;
 use crate::ports::{
     Clock, Deployer, FixedClock, Forge, ImageRegistry, LockTable, LogSource, NoForge, ObjectStore,
@@ -42,6 +43,9 @@ pub struct Backend {
     pub provisioner: Arc<dyn Provisioner>,
     /// The code host: pull-request comments, commit statuses, workflow runs.
     pub forge: Arc<dyn Forge>,
+    /// Billed spend (Cost Explorer on AWS); `None` where there is no bill (the local backend
+    /// reports list-price estimates only, and says so).
+    pub billing: Option<Arc<dyn Billing>>,
 }
 
 /// The concrete adapters behind [`Backend::memory_at`], for tests that seed or inspect them
@@ -59,6 +63,8 @@ pub struct MemoryHandles {
     pub clock: Arc<FixedClock>,
     pub provisioner: Arc<MemoryProvisioner>,
     pub forge: Arc<MemoryForge>,
+    /// The bill: set daily costs per environment tag, count the requests.
+    pub billing: Arc<MemoryBilling>,
 }
 
 impl Backend {
@@ -81,6 +87,7 @@ impl Backend {
             forge: Arc::new(MemoryForge::with_clock(clock.clone())),
             clock,
             provisioner: Arc::new(MemoryProvisioner::new()),
+            billing: Arc::new(MemoryBilling::new()),
         };
         let backend = Self {
             store: handles.store.clone(),
@@ -91,6 +98,7 @@ impl Backend {
             clock: handles.clock.clone(),
             provisioner: handles.provisioner.clone(),
             forge: handles.forge.clone(),
+            billing: Some(handles.billing.clone()),
         };
         (backend, handles)
     }
@@ -112,7 +120,15 @@ impl Backend {
             registry: Arc::new(LocalRegistry::new(dir)),
             clock: Arc::new(SystemClock),
             forge: Arc::new(NoForge),
+            billing: None,
         }
+    }
+
+    /// The same backend with another billing source (`None`: estimates only).
+    #[must_use]
+    pub fn with_billing(mut self, billing: Option<Arc<dyn Billing>>) -> Self {
+        self.billing = billing;
+        self
     }
 
     /// The same backend with another provisioner.
@@ -171,6 +187,7 @@ impl Backend {
             registry: Arc::new(adapters.registry),
             clock: Arc::new(SystemClock),
             forge: Arc::new(NoForge),
+            billing: Some(Arc::new(adapters.billing)),
         }
     }
 }

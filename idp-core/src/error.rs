@@ -13,7 +13,7 @@ use crate::domain::lifecycle::{Status, TransitionError};
 use crate::domain::naming::NameError;
 use crate::domain::ttl::TtlError;
 use crate::ports::provisioner::ProvisionError;
-use crate::ports::{DeployError, LockError, LogError, RegistryError, StoreError};
+use crate::ports::{BillingError, DeployError, LockError, LogError, RegistryError, StoreError};
 
 /// The result type of idp-core's public functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -263,6 +263,9 @@ pub enum Error {
     /// The deployer failed.
     #[error(transparent)]
     Deploy(#[from] DeployError),
+    /// The billing source (Cost Explorer) failed.
+    #[error(transparent)]
+    Billing(#[from] BillingError),
     /// A local file could not be read or written.
     #[error("cannot access `{}`: {source}", path.display())]
     Io {
@@ -310,6 +313,8 @@ impl Error {
             Error::Registry(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Logs(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Deploy(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Billing(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Billing(_) => ErrorKind::Backend,
             Error::Deploy(DeployError::NotFound { .. })
             | Error::Logs(LogError::NotFound { .. }) => ErrorKind::NotFound,
             Error::Logs(LogError::InvalidPattern { .. }) => ErrorKind::InvalidInput,

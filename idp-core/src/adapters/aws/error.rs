@@ -11,7 +11,9 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::ports::{BoxError, DeployError, LockError, LogError, RegistryError, StoreError};
+use crate::ports::{
+    BillingError, BoxError, DeployError, LockError, LogError, RegistryError, StoreError,
+};
 
 /// Error codes AWS services answer when a caller is throttled or a request timed out server-side;
 /// the SDK retries them too, so seeing one here means the retries ran out.
@@ -178,6 +180,21 @@ impl Failure {
                 source,
             },
             None => RegistryError::Backend { backend, source },
+        }
+    }
+}
+
+impl Failure {
+    /// As a billing error of `backend`.
+    pub(crate) fn into_billing(self, backend: &'static str) -> BillingError {
+        let source: BoxError = Box::new(self.error);
+        match self.unavailable {
+            Some(retryable) => BillingError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
+            None => BillingError::Backend { backend, source },
         }
     }
 }

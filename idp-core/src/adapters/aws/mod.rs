@@ -13,6 +13,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
 
+mod cost_explorer;
 mod dynamodb;
 mod ecr;
 mod ecs;
@@ -21,6 +22,7 @@ mod logs;
 mod orphans;
 mod s3;
 
+pub use cost_explorer::{COST_EXPLORER_REGION, CostExplorerBilling};
 pub use dynamodb::DynamoDbLockTable;
 pub use ecr::EcrRegistry;
 pub use ecs::EcsDeployer;
@@ -143,6 +145,8 @@ pub struct AwsAdapters {
     pub logs: CloudWatchLogSource,
     /// Container images.
     pub registry: EcrRegistry,
+    /// Billed cost, from Cost Explorer (always in its region, `us-east-1`).
+    pub billing: CostExplorerBilling,
 }
 
 impl AwsAdapters {
@@ -166,6 +170,11 @@ impl AwsAdapters {
                 .with_load_balancers(aws_sdk_elasticloadbalancingv2::Client::new(sdk)),
             logs: CloudWatchLogSource::new(aws_sdk_cloudwatchlogs::Client::new(sdk)),
             registry: EcrRegistry::new(aws_sdk_ecr::Client::new(sdk)),
+            billing: CostExplorerBilling::new(aws_sdk_costexplorer::Client::from_conf(
+                aws_sdk_costexplorer::config::Builder::from(sdk)
+                    .region(Region::new(COST_EXPLORER_REGION))
+                    .build(),
+            )),
         }
     }
 

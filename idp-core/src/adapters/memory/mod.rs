@@ -24,6 +24,7 @@
 //! # }
 //! ```
 
+mod billing;
 mod deployer;
 mod executor;
 mod forge;
@@ -33,6 +34,7 @@ mod log_source;
 mod object_store;
 mod provisioner;
 
+pub use billing::MemoryBilling;
 pub use deployer::MemoryDeployer;
 pub use executor::{MemoryExecutor, Script};
 pub use forge::{MemoryComment, MemoryForge, MemoryRun, RecordedStatus};
