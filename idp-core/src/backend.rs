@@ -14,9 +14,10 @@ use crate::adapters::local::{
     LocalStore,
 };
 use crate::adapters::memory::{
-    MemoryBudgets, MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs, MemoryProvisioner,
-    MemoryRegistry, MemoryStore,
+    MemoryBilling, MemoryBudgets, MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs,
+    MemoryProvisioner, MemoryRegistry, MemoryStore,
 };
+use crate::ports::Billing;
 use crate::ports::budgets::{Budgets, NoBudgets};
 use crate::ports::provisioner::Provisioner;
 use crate::ports::{
@@ -46,6 +47,9 @@ pub struct Backend {
     /// Monthly cost budgets and their alert topic (AWS Budgets + SNS; none on the local
     /// backend).
     pub budgets: Arc<dyn Budgets>,
+    /// Billed spend (Cost Explorer on AWS); `None` where there is no bill (the local backend
+    /// reports list-price estimates only, and says so).
+    pub billing: Option<Arc<dyn Billing>>,
 }
 
 /// The concrete adapters behind [`Backend::memory_at`], for tests that seed or inspect them
@@ -64,6 +68,8 @@ pub struct MemoryHandles {
     pub provisioner: Arc<MemoryProvisioner>,
     pub forge: Arc<MemoryForge>,
     pub budgets: Arc<MemoryBudgets>,
+    /// The bill: set daily costs per environment tag, count the requests.
+    pub billing: Arc<MemoryBilling>,
 }
 
 impl Backend {
@@ -87,6 +93,7 @@ impl Backend {
             clock,
             provisioner: Arc::new(MemoryProvisioner::new()),
             budgets: Arc::new(MemoryBudgets::new()),
+            billing: Arc::new(MemoryBilling::new()),
         };
         let backend = Self {
             store: handles.store.clone(),
@@ -98,6 +105,7 @@ impl Backend {
             provisioner: handles.provisioner.clone(),
             forge: handles.forge.clone(),
             budgets: handles.budgets.clone(),
+            billing: Some(handles.billing.clone()),
         };
         (backend, handles)
     }
@@ -120,6 +128,7 @@ impl Backend {
             clock: Arc::new(SystemClock),
             forge: Arc::new(NoForge),
             budgets: Arc::new(NoBudgets),
+            billing: None,
         }
     }
 
@@ -127,6 +136,13 @@ impl Backend {
     #[must_use]
     pub fn with_budgets(mut self, budgets: Arc<dyn Budgets>) -> Self {
         self.budgets = budgets;
+        self
+    }
+
+    /// The same backend with another billing source (`None`: estimates only).
+    #[must_use]
+    pub fn with_billing(mut self, billing: Option<Arc<dyn Billing>>) -> Self {
+        self.billing = billing;
         self
     }
 
@@ -187,6 +203,7 @@ impl Backend {
             clock: Arc::new(SystemClock),
             forge: Arc::new(NoForge),
             budgets: Arc::new(adapters.budgets),
+            billing: Some(Arc::new(adapters.billing)),
         }
     }
 }

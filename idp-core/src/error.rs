@@ -16,7 +16,7 @@ use crate::domain::policy::Overrun;
 use crate::domain::ttl::TtlError;
 use crate::ports::budgets::BudgetError;
 use crate::ports::provisioner::ProvisionError;
-use crate::ports::{DeployError, LockError, LogError, RegistryError, StoreError};
+use crate::ports::{BillingError, DeployError, LockError, LogError, RegistryError, StoreError};
 
 /// The result type of idp-core's public functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -283,6 +283,9 @@ pub enum Error {
     /// The budgets backend failed.
     #[error(transparent)]
     Budgets(#[from] BudgetError),
+    /// The billing source (Cost Explorer) failed.
+    #[error(transparent)]
+    Billing(#[from] BillingError),
     /// A local file could not be read or written.
     #[error("cannot access `{}`: {source}", path.display())]
     Io {
@@ -334,6 +337,8 @@ impl Error {
             Error::Budgets(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Budgets(BudgetError::NotFound { .. }) => ErrorKind::NotFound,
             Error::Budgets(_) => ErrorKind::Backend,
+            Error::Billing(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Billing(_) => ErrorKind::Backend,
             Error::Deploy(DeployError::NotFound { .. })
             | Error::Logs(LogError::NotFound { .. }) => ErrorKind::NotFound,
             Error::Logs(LogError::InvalidPattern { .. }) => ErrorKind::InvalidInput,

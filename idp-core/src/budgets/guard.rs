@@ -68,7 +68,7 @@ async fn overrun_with(
         let members: BTreeSet<String> = rules.members(budget).into_iter().collect();
         envs.iter()
             .filter(|m| members.contains(&m.owner.to_ascii_lowercase()))
-            .filter_map(|m| spent.get(&m.name))
+            .filter_map(|m| spent.by_env.get(&m.name))
             .sum()
     }))
 }

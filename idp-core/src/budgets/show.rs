@@ -65,7 +65,7 @@ pub async fn show(platform: &Platform) -> Result<BudgetsReport> {
             return Ok(BudgetsReport {
                 month,
                 budgets: Vec::new(),
-                spend_source: spend::SOURCE.to_owned(),
+                spend_source: "no policy stored".to_owned(),
                 notices,
             });
         }
@@ -89,7 +89,7 @@ pub async fn show(platform: &Platform) -> Result<BudgetsReport> {
         let total: f64 = envs
             .iter()
             .filter(|m| set.contains(&m.owner.to_ascii_lowercase()))
-            .filter_map(|m| spent.get(&m.name))
+            .filter_map(|m| spent.by_env.get(&m.name))
             .sum();
         let spent_usd = round_cents(total);
         let name = budget.scope.budget_name();
@@ -118,7 +118,7 @@ pub async fn show(platform: &Platform) -> Result<BudgetsReport> {
     Ok(BudgetsReport {
         month,
         budgets,
-        spend_source: spend::SOURCE.to_owned(),
+        spend_source: spent.source,
         notices,
     })
 }

@@ -1,69 +1,61 @@
-//! Month-to-date spend of environments, behind the one function the guardrail and
+//! Month-to-date spend of a budget's environments, behind the one function the guardrail and
 //! `idp budgets` call ([`month_to_date`]).
 //!
-//! Today it is the list-price estimate of each environment for the hours it ran this month
-//! (from [`cost::lifetime_estimate`]'s hourly rate, at the default sizes: the record keeps no
-//! sizes). When billed spend is available (Cost Explorer by the `idp:environment` tag), this
-//! function is where it comes in, as billed + the estimate of the hours not billed yet.
+//! Each environment's figure is [`crate::support::spend`]'s: what the bill (Cost Explorer by
+//! the `idp:environment` tag) reports through the last day it covers, plus the list-price
+//! estimate of the hours after it. Without a billing source (the local backend) it is the
+//! estimate alone, and [`MonthToDate::source`] says so.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::config::Config;
-use crate::domain::cost;
-use crate::domain::lifecycle::{Metadata, Status};
+use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
 use crate::error::Result;
 use crate::platform::Platform;
+use crate::support::spend::{self, SpendSource};
 
-/// Where the figures of [`month_to_date`] come from, as reports say it.
-pub const SOURCE: &str = "estimate: list prices for the hours each environment ran this month";
+/// The spend of each environment this month, and where the figures come from.
+#[derive(Debug, Clone)]
+pub struct MonthToDate {
+    /// Environment → billed + unbilled estimate, in US dollars.
+    pub by_env: BTreeMap<EnvName, f64>,
+    /// Where the figures come from, as reports say it.
+    pub source: String,
+}
 
 /// The first day of the month of `now`.
 pub fn month_of(now: DateTime<Utc>) -> NaiveDate {
-    now.date_naive()
-        .with_day(1)
-        .unwrap_or_else(|| now.date_naive())
+    spend::month_start(now.date_naive())
 }
 
-/// Spend in US dollars of each of `envs` in `month` (its first day) up to now.
+/// Spend in US dollars of each of `envs` in `month` (its first day) up to now: billed plus
+/// the estimate of what the bill does not cover yet.
 pub async fn month_to_date(
     platform: &Platform,
     month: NaiveDate,
     envs: &[Metadata],
-) -> Result<BTreeMap<EnvName, f64>> {
-    let now = platform.backend.clock.now();
-    let start = Utc.from_utc_datetime(&month.and_hms_opt(0, 0, 0).unwrap_or_default());
-    let defaults = Config::default();
-    let mut out = BTreeMap::new();
-    for meta in envs {
-        let end = match meta.status {
-            Status::Destroyed => meta.status_changed_at,
-            _ => now,
+) -> Result<MonthToDate> {
+    let report = spend::month_report(platform, month, envs).await?;
+    let source = match (report.source, report.billed_through) {
+        (SpendSource::Billed, Some(through)) => format!(
+            "billed by Cost Explorer through {through}, plus list-price estimates of the hours after"
+        ),
+        (SpendSource::Billed, None) => {
+            "list-price estimates (nothing billed this month yet)".to_owned()
         }
-        .min(meta.expires_at)
-        .min(now);
-        let from = meta.created_at.max(start);
-        if end <= from {
-            out.insert(meta.name.clone(), 0.0);
-            continue;
+        (SpendSource::EstimateOnly, _) => {
+            "list-price estimates of the hours each environment ran this month (no bill on this backend)"
+                .to_owned()
         }
-        let shared = meta
-            .inputs
-            .as_ref()
-            .and_then(|i| i.use_shared_networking)
-            .unwrap_or(defaults.use_shared_networking);
-        let e = cost::lifetime_estimate(
-            &meta.template,
-            defaults.cpu,
-            defaults.memory,
-            shared,
-            from,
-            end,
-            end,
-        );
-        out.insert(meta.name.clone(), e.to_date_usd);
-    }
-    Ok(out)
+    };
+    Ok(MonthToDate {
+        by_env: report
+            .environments
+            .into_iter()
+            .map(|(name, spend)| (name, spend.total_usd()))
+            .collect(),
+        source,
+    })
 }

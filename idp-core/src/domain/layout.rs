@@ -197,6 +197,20 @@ pub fn env_of_key(key: &str) -> Option<EnvName> {
     EnvName::parse(name).ok()
 }
 
+/// Where billed spend is cached: `billing/`.
+pub const BILLING_PREFIX: &str = "billing/";
+
+/// `billing/{YYYY-MM-DD}/by-environment-{YYYY-MM}.json`: the month's daily billed cost per
+/// environment tag as fetched on `fetched_on` (one object a day and month, so a day's listings
+/// share one Cost Explorer request).
+pub fn billing_cache_key(fetched_on: chrono::NaiveDate, month: chrono::NaiveDate) -> String {
+    format!(
+        "{BILLING_PREFIX}{}/by-environment-{}.json",
+        fetched_on.format("%Y-%m-%d"),
+        month.format("%Y-%m")
+    )
+}
+
 // === Lock items (OpenTofu / Terraform S3 backend with a DynamoDB table) ===
 
 /// The `LockID` of the state lock item: `{bucket}/{state_key}`.

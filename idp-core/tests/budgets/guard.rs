@@ -340,3 +340,37 @@ async fn on_github_the_refusal_is_a_pr_comment_and_a_failed_status() {
     assert_eq!(comments.len(), 1);
     assert!(comments[0].body.contains("Preview environment created"));
 }
+
+#[tokio::test]
+async fn billed_spend_counts_toward_the_budget() {
+    let (p, h) = platform("alice");
+    sync_limit(&p, 100.0).await;
+    create::create(&p, create_req("pay-billed", "alice", None))
+        .await
+        .unwrap();
+    // The bill says the first environment already cost $95 on the day it was created.
+    h.billing.add(
+        idp_core::ports::ENVIRONMENT_TAG,
+        crate::t0().date_naive(),
+        "pay-billed",
+        95.0,
+    );
+    h.clock.advance(TimeDelta::days(2));
+    let err = create::create(&p, create_req("pay-next", "bob-smith", None))
+        .await
+        .unwrap_err();
+    let Error::BudgetExceeded { overrun, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        overrun.spent_usd >= 95.0,
+        "billed spend counts: {overrun:?}"
+    );
+    let shown = idp_core::budgets::show::show(&p).await.unwrap();
+    assert!(
+        shown.spend_source.contains("billed"),
+        "{}",
+        shown.spend_source
+    );
+    assert!(shown.budgets[0].spent_usd >= 95.0);
+}

@@ -12,7 +12,9 @@ use aws_sdk_s3::error::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::ports::budgets::BudgetError;
-use crate::ports::{BoxError, DeployError, LockError, LogError, RegistryError, StoreError};
+use crate::ports::{
+    BillingError, BoxError, DeployError, LockError, LogError, RegistryError, StoreError,
+};
 
 /// Error codes AWS services answer when a caller is throttled or a request timed out server-side;
 /// the SDK retries them too, so seeing one here means the retries ran out.
@@ -192,6 +194,21 @@ impl Failure {
                 source,
             },
             None => RegistryError::Backend { backend, source },
+        }
+    }
+}
+
+impl Failure {
+    /// As a billing error of `backend`.
+    pub(crate) fn into_billing(self, backend: &'static str) -> BillingError {
+        let source: BoxError = Box::new(self.error);
+        match self.unavailable {
+            Some(retryable) => BillingError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
+            None => BillingError::Backend { backend, source },
         }
     }
 }

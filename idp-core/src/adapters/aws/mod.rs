@@ -14,6 +14,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
 
 mod budgets;
+mod cost_explorer;
 mod dynamodb;
 mod ecr;
 mod ecs;
@@ -23,6 +24,7 @@ mod orphans;
 mod s3;
 
 pub use budgets::AwsBudgets;
+pub use cost_explorer::{COST_EXPLORER_REGION, CostExplorerBilling};
 pub use dynamodb::DynamoDbLockTable;
 pub use ecr::EcrRegistry;
 pub use ecs::EcsDeployer;
@@ -147,6 +149,8 @@ pub struct AwsAdapters {
     pub registry: EcrRegistry,
     /// Cost budgets (AWS Budgets) and their alert topic (SNS).
     pub budgets: AwsBudgets,
+    /// Billed cost, from Cost Explorer (always in its region, `us-east-1`).
+    pub billing: CostExplorerBilling,
 }
 
 impl AwsAdapters {
@@ -175,6 +179,11 @@ impl AwsAdapters {
                 aws_sdk_sns::Client::new(sdk),
                 aws_sdk_sts::Client::new(sdk),
             ),
+            billing: CostExplorerBilling::new(aws_sdk_costexplorer::Client::from_conf(
+                aws_sdk_costexplorer::config::Builder::from(sdk)
+                    .region(Region::new(COST_EXPLORER_REGION))
+                    .build(),
+            )),
         }
     }
 

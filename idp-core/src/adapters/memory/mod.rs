@@ -24,6 +24,7 @@
 //! # }
 //! ```
 
+mod billing;
 mod budgets;
 mod deployer;
 mod executor;
@@ -34,6 +35,7 @@ mod log_source;
 mod object_store;
 mod provisioner;
 
+pub use billing::MemoryBilling;
 pub use budgets::MemoryBudgets;
 pub use deployer::MemoryDeployer;
 pub use executor::{MemoryExecutor, Script};
