@@ -14,7 +14,8 @@ Exit codes:
   1  failure (a backend or the environment failed)
   2  invalid input (bad config, name, TTL or arguments)
   3  not found
-  4  conflict (lock held, branch collision, concurrent change)";
+  4  conflict (lock held, branch collision, concurrent change)
+  5  over budget (a new environment would pass its team's or owner's monthly budget)";
 
 /// idp — preview environments and infrastructure runs for AWS teams.
 ///
@@ -209,6 +210,12 @@ pub(crate) enum Command {
     ///
     /// Example: `idp cost --template api-database --ttl 3d`
     Cost(CostArgs),
+    /// Show the monthly budgets of the platform policy: limit, spend this month, percentage,
+    /// remaining and alert thresholds; `idp budgets sync` stores the policy and creates the AWS
+    /// budgets.
+    ///
+    /// Example: `idp budgets sync --policy platform.yml`, then `idp budgets`
+    Budgets(BudgetsArgs),
     /// Render the environments dashboard (Markdown `ENVIRONMENTS.md`, or an HTML page).
     ///
     /// Example: `idp dashboard --format html --out environments.html`
@@ -407,6 +414,10 @@ pub(crate) struct CreateArgs {
     /// Who owns it (recorded in the metadata and tags).
     #[arg(long)]
     pub(crate) owner: Option<String>,
+    /// Create it even if it passes its team's budget, for this reason (admins of the platform
+    /// policy only; the reason is kept in the metadata and shown by `idp status`).
+    #[arg(long, value_name = "REASON")]
+    pub(crate) override_budget: Option<String>,
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub(crate) yes: bool,
@@ -509,6 +520,29 @@ pub(crate) struct CostArgs {
     /// The config file for sizes [default: `.idp/config.yml` if present, else the defaults].
     #[arg(long, value_name = "PATH")]
     pub(crate) config: Option<PathBuf>,
+}
+
+/// Arguments of `idp budgets`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct BudgetsArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<BudgetsCommand>,
+}
+
+/// The subcommands of `idp budgets`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum BudgetsCommand {
+    /// Check the policy file, store it in the state store, and create, update or delete the
+    /// AWS budgets (with their SNS alerts) to match; a second run changes nothing.
+    Sync(BudgetsSyncArgs),
+}
+
+/// Arguments of `idp budgets sync`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct BudgetsSyncArgs {
+    /// The platform policy file (teams, admins, budgets).
+    #[arg(long, value_name = "PATH", default_value = "platform.yml")]
+    pub(crate) policy: PathBuf,
 }
 
 /// The dashboard formats.

@@ -124,6 +124,9 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
         Command::Run(args) => commands::run::run(cli, args, out).await,
         Command::Templates => commands::templates::run(cli, out),
         Command::Cost(args) => commands::cost::run(&open::platform(cli).await?, args, out).await,
+        Command::Budgets(args) => {
+            commands::budgets::run(&open::platform(cli).await?, args, out).await
+        }
         Command::Dashboard(args) => {
             commands::dashboard::run(&open::platform(cli).await?, args, out).await
         }

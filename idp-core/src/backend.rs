@@ -14,9 +14,11 @@ use crate::adapters::local::{
     LocalStore,
 };
 use crate::adapters::memory::{
-    MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs, MemoryProvisioner, MemoryRegistry,
-    MemoryStore,
+    MemoryBilling, MemoryBudgets, MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs,
+    MemoryProvisioner, MemoryRegistry, MemoryStore,
 };
+use crate::ports::Billing;
+use crate::ports::budgets::{Budgets, NoBudgets};
 use crate::ports::provisioner::Provisioner;
 use crate::ports::{
     Clock, Deployer, FixedClock, Forge, ImageRegistry, LockTable, LogSource, NoForge, ObjectStore,
@@ -42,6 +44,12 @@ pub struct Backend {
     pub provisioner: Arc<dyn Provisioner>,
     /// The code host: pull-request comments, commit statuses, workflow runs.
     pub forge: Arc<dyn Forge>,
+    /// Monthly cost budgets and their alert topic (AWS Budgets + SNS; none on the local
+    /// backend).
+    pub budgets: Arc<dyn Budgets>,
+    /// Billed spend (Cost Explorer on AWS); `None` where there is no bill (the local backend
+    /// reports list-price estimates only, and says so).
+    pub billing: Option<Arc<dyn Billing>>,
 }
 
 /// The concrete adapters behind [`Backend::memory_at`], for tests that seed or inspect them
@@ -59,6 +67,9 @@ pub struct MemoryHandles {
     pub clock: Arc<FixedClock>,
     pub provisioner: Arc<MemoryProvisioner>,
     pub forge: Arc<MemoryForge>,
+    pub budgets: Arc<MemoryBudgets>,
+    /// The bill: set daily costs per environment tag, count the requests.
+    pub billing: Arc<MemoryBilling>,
 }
 
 impl Backend {
@@ -81,6 +92,8 @@ impl Backend {
             forge: Arc::new(MemoryForge::with_clock(clock.clone())),
             clock,
             provisioner: Arc::new(MemoryProvisioner::new()),
+            budgets: Arc::new(MemoryBudgets::new()),
+            billing: Arc::new(MemoryBilling::new()),
         };
         let backend = Self {
             store: handles.store.clone(),
@@ -91,6 +104,8 @@ impl Backend {
             clock: handles.clock.clone(),
             provisioner: handles.provisioner.clone(),
             forge: handles.forge.clone(),
+            budgets: handles.budgets.clone(),
+            billing: Some(handles.billing.clone()),
         };
         (backend, handles)
     }
@@ -112,7 +127,23 @@ impl Backend {
             registry: Arc::new(LocalRegistry::new(dir)),
             clock: Arc::new(SystemClock),
             forge: Arc::new(NoForge),
+            budgets: Arc::new(NoBudgets),
+            billing: None,
         }
+    }
+
+    /// The same backend with other budgets (e.g. `adapters::aws::AwsBudgets`).
+    #[must_use]
+    pub fn with_budgets(mut self, budgets: Arc<dyn Budgets>) -> Self {
+        self.budgets = budgets;
+        self
+    }
+
+    /// The same backend with another billing source (`None`: estimates only).
+    #[must_use]
+    pub fn with_billing(mut self, billing: Option<Arc<dyn Billing>>) -> Self {
+        self.billing = billing;
+        self
     }
 
     /// The same backend with another provisioner.
@@ -171,6 +202,8 @@ impl Backend {
             registry: Arc::new(adapters.registry),
             clock: Arc::new(SystemClock),
             forge: Arc::new(NoForge),
+            budgets: Arc::new(adapters.budgets),
+            billing: Some(Arc::new(adapters.billing)),
         }
     }
 }

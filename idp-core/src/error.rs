@@ -8,12 +8,15 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::domain::config::error::ConfigErrors;
+use crate::domain::cost::format_usd;
 use crate::domain::event::EventError;
 use crate::domain::lifecycle::{Status, TransitionError};
 use crate::domain::naming::NameError;
+use crate::domain::policy::Overrun;
 use crate::domain::ttl::TtlError;
+use crate::ports::budgets::BudgetError;
 use crate::ports::provisioner::ProvisionError;
-use crate::ports::{DeployError, LockError, LogError, RegistryError, StoreError};
+use crate::ports::{BillingError, DeployError, LockError, LogError, RegistryError, StoreError};
 
 /// The result type of idp-core's public functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -50,6 +53,8 @@ pub enum ErrorKind {
     Backend,
     /// An environment's record exists but cannot be read (`idp migrate --dry-run` says why).
     UnreadableRecord,
+    /// A new environment would overrun its team's (or owner's) monthly budget.
+    BudgetExceeded,
 }
 
 impl ErrorKind {
@@ -69,6 +74,7 @@ impl ErrorKind {
             ErrorKind::BackendUnavailable => "backend_unavailable",
             ErrorKind::Backend => "backend",
             ErrorKind::UnreadableRecord => crate::domain::legacy::UNREADABLE_KIND,
+            ErrorKind::BudgetExceeded => "budget_exceeded",
         }
     }
 }
@@ -87,6 +93,8 @@ pub enum ExitCode {
     NotFound = 3,
     /// 4: conflict (lock held, branch collision, concurrent change).
     Conflict = 4,
+    /// 5: over budget (a new environment would overrun its team's or owner's budget).
+    OverBudget = 5,
 }
 
 impl From<ErrorKind> for ExitCode {
@@ -105,6 +113,7 @@ impl From<ErrorKind> for ExitCode {
             | ErrorKind::Backend
             | ErrorKind::BackendUnavailable
             | ErrorKind::UnreadableRecord => ExitCode::Failure,
+            ErrorKind::BudgetExceeded => ExitCode::OverBudget,
         }
     }
 }
@@ -263,6 +272,20 @@ pub enum Error {
     /// The deployer failed.
     #[error(transparent)]
     Deploy(#[from] DeployError),
+    /// A new environment would overrun a monthly budget; nothing was provisioned.
+    #[error("`{name}` would take {} over its monthly budget: spent {} this month + {} estimated for `{name}` > limit {}", overrun.scope, format_usd(overrun.spent_usd), format_usd(overrun.estimate_usd), format_usd(overrun.limit_usd))]
+    BudgetExceeded {
+        /// The environment refused.
+        name: String,
+        /// Whose budget, and the figures.
+        overrun: Overrun,
+    },
+    /// The budgets backend failed.
+    #[error(transparent)]
+    Budgets(#[from] BudgetError),
+    /// The billing source (Cost Explorer) failed.
+    #[error(transparent)]
+    Billing(#[from] BillingError),
     /// A local file could not be read or written.
     #[error("cannot access `{}`: {source}", path.display())]
     Io {
@@ -299,6 +322,7 @@ impl Error {
             Error::BranchCollision { .. } => ErrorKind::BranchCollision,
             Error::Refused { .. } => ErrorKind::InvalidInput,
             Error::UnreadableRecord { .. } => ErrorKind::UnreadableRecord,
+            Error::BudgetExceeded { .. } => ErrorKind::BudgetExceeded,
             Error::CorruptState { .. } => ErrorKind::Backend,
             Error::Provision { source, .. } if source.is_retryable() => {
                 ErrorKind::BackendUnavailable
@@ -310,6 +334,11 @@ impl Error {
             Error::Registry(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Logs(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
             Error::Deploy(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Budgets(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Budgets(BudgetError::NotFound { .. }) => ErrorKind::NotFound,
+            Error::Budgets(_) => ErrorKind::Backend,
+            Error::Billing(e) if e.is_retryable() => ErrorKind::BackendUnavailable,
+            Error::Billing(_) => ErrorKind::Backend,
             Error::Deploy(DeployError::NotFound { .. })
             | Error::Logs(LogError::NotFound { .. }) => ErrorKind::NotFound,
             Error::Logs(LogError::InvalidPattern { .. }) => ErrorKind::InvalidInput,
@@ -352,6 +381,10 @@ impl Error {
             Error::AlreadyExists { name, .. } => vec![format!(
                 "pick another name, or run `idp destroy {name}` first"
             )],
+            Error::BudgetExceeded { name, .. } => vec![
+                "destroy an environment of the team you no longer need (`idp list`), or ask a platform admin to raise the budget in the platform policy (`idp budgets sync`)".to_owned(),
+                format!("an admin may override: `idp create {name} --override-budget \"<reason>\"`"),
+            ],
             Error::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
                 vec![format!("check the path `{}`", path.display())]
             }
@@ -379,6 +412,7 @@ mod tests {
             (ErrorKind::Io, 1),
             (ErrorKind::Backend, 1),
             (ErrorKind::BackendUnavailable, 1),
+            (ErrorKind::BudgetExceeded, 5),
         ];
         for (kind, code) in table {
             assert_eq!(ExitCode::from(kind) as u8, code, "{kind:?}");

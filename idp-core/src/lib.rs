@@ -19,6 +19,7 @@
 pub mod access;
 pub mod adapters;
 pub mod backend;
+pub mod budgets;
 pub mod domain;
 pub mod environments;
 pub mod error;

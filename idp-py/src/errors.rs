@@ -124,6 +124,13 @@ fn class_of(kind: ErrorKind) -> Class {
             Builtin::None,
             "A backend (AWS, the local runtime, OpenTofu) failed.",
         ),
+        ErrorKind::BudgetExceeded => class(
+            "BudgetExceeded",
+            None,
+            Builtin::None,
+            "A new environment would pass its team's (or owner's) monthly budget; nothing was \
+             provisioned. The message gives spent, estimate and limit.",
+        ),
         ErrorKind::UnreadableRecord => class(
             "UnreadableRecord",
             None,
@@ -135,7 +142,7 @@ fn class_of(kind: ErrorKind) -> Class {
 }
 
 /// Every kind, parents before children (the order the classes are created in).
-const KINDS: [ErrorKind; 13] = [
+const KINDS: [ErrorKind; 14] = [
     ErrorKind::InvalidConfig,
     ErrorKind::InvalidName,
     ErrorKind::InvalidTtl,
@@ -149,6 +156,7 @@ const KINDS: [ErrorKind; 13] = [
     ErrorKind::BackendUnavailable,
     ErrorKind::Backend,
     ErrorKind::UnreadableRecord,
+    ErrorKind::BudgetExceeded,
 ];
 
 /// The attributes besides `kind` and `hints` that [`to_py`] sets for a kind.

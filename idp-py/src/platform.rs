@@ -281,6 +281,7 @@ impl Platform {
             owner,
             image,
             source: Default::default(),
+            budget_override: None,
         };
         let platform = Arc::clone(&self.inner);
         let report = block_on(py, async move { create::create(&platform, req).await })?;

@@ -27,6 +27,7 @@ EXPECTED: dict[str, tuple[type[idp.IdpError], tuple[type[BaseException], ...]]] 
     "backend_unavailable": (idp.BackendUnavailable, ()),
     "backend": (idp.BackendError, ()),
     "unreadable_record": (idp.UnreadableRecord, ()),
+    "budget_exceeded": (idp.BudgetExceeded, ()),
 }
 
 

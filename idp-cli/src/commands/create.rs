@@ -53,6 +53,7 @@ pub(crate) async fn run(platform: &Platform, args: &CreateArgs, out: Output) -> 
             owner: args.owner.clone(),
             image: None,
             source: Default::default(),
+            budget_override: args.override_budget.clone(),
         },
     )
     .await;

@@ -1,6 +1,7 @@
 //! One module per command: convert arguments, call one idp-core use case, render its report.
 
 pub(crate) mod auth;
+pub(crate) mod budgets;
 pub(crate) mod completions;
 pub(crate) mod config;
 pub(crate) mod cost;

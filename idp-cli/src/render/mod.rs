@@ -2,6 +2,7 @@
 //! [`tables`] and [`teams`] (the use cases' reports), [`prompts`] (questions on a terminal) and [`progress`]
 //! (spinners and live runs).
 
+mod budgets;
 mod print;
 mod progress;
 mod prompts;
@@ -10,6 +11,7 @@ mod serve;
 mod tables;
 mod teams;
 
+pub(crate) use budgets::*;
 pub(crate) use print::*;
 pub(crate) use progress::*;
 pub(crate) use prompts::*;

@@ -87,6 +87,16 @@ pub(crate) fn status(report: &StatusReport, out: Output) {
         m.expires_at.format("%Y-%m-%d %H:%M UTC"),
         report.expires
     ));
+    if let Some(o) = &m.budget_override {
+        line(&format!(
+            "  budget:    overridden by {} at {}: {} ({}, {})",
+            o.by,
+            o.at.format("%Y-%m-%d %H:%M UTC"),
+            o.reason,
+            o.budget.replace('`', ""),
+            o.figures
+        ));
+    }
     if let Some(rt) = &report.runtime {
         let shown = match rt {
             RuntimeHealth::Running { pid: Some(pid) } => format!("running (pid {pid})"),

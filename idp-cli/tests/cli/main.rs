@@ -9,6 +9,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 
 mod aws;
+mod budgets;
 mod kubernetes;
 mod legacy;
 mod reports;

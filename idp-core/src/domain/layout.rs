@@ -46,6 +46,10 @@ pub const PENDING_PREFIX: &str = "environments/_pending/";
 /// The prefix under which infrastructure runs keep their results.
 pub const RUNS_PREFIX: &str = "runs/";
 
+/// The platform policy (teams, admins, budgets), stored by `idp budgets sync`. It is outside
+/// [`ENVIRONMENTS_PREFIX`] like the tokens.
+pub const POLICY_KEY: &str = "platform/policy.json";
+
 /// The prefix of the API tokens (`access/tokens/{id}.json`). It is outside
 /// [`ENVIRONMENTS_PREFIX`], so neither [`env_of_key`] nor the environment index ever sees a token.
 pub const TOKENS_PREFIX: &str = "access/tokens/";
@@ -191,6 +195,20 @@ pub fn env_of_key(key: &str) -> Option<EnvName> {
     let rest = key.strip_prefix(ENVIRONMENTS_PREFIX)?;
     let (name, _) = rest.split_once('/')?;
     EnvName::parse(name).ok()
+}
+
+/// Where billed spend is cached: `billing/`.
+pub const BILLING_PREFIX: &str = "billing/";
+
+/// `billing/{YYYY-MM-DD}/by-environment-{YYYY-MM}.json`: the month's daily billed cost per
+/// environment tag as fetched on `fetched_on` (one object a day and month, so a day's listings
+/// share one Cost Explorer request).
+pub fn billing_cache_key(fetched_on: chrono::NaiveDate, month: chrono::NaiveDate) -> String {
+    format!(
+        "{BILLING_PREFIX}{}/by-environment-{}.json",
+        fetched_on.format("%Y-%m-%d"),
+        month.format("%Y-%m")
+    )
 }
 
 // === Lock items (OpenTofu / Terraform S3 backend with a DynamoDB table) ===

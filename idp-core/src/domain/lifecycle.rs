@@ -185,6 +185,25 @@ pub struct Metadata {
     /// the history existed have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<HistoryEntry>,
+    /// Set when an admin created the environment past a budget refusal: who, why, and the
+    /// figures it overrode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_override: Option<BudgetOverride>,
+}
+
+/// An admin's override of a budget refusal, kept with the environment it let through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetOverride {
+    /// The admin who overrode.
+    pub by: String,
+    /// Why, as they gave it.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The budget it overrode (`team `payments``).
+    pub budget: String,
+    /// The figures of the refusal: spent this month, the estimate and the limit.
+    pub figures: String,
 }
 
 /// The most entries [`Metadata::history`] keeps.
@@ -284,6 +303,7 @@ impl Metadata {
             last_error: None,
             inputs: None,
             legacy: None,
+            budget_override: None,
             history: vec![HistoryEntry {
                 at: now,
                 event: Status::Provisioning.as_str().to_owned(),

@@ -15,6 +15,7 @@ pub mod legacy;
 pub mod lifecycle;
 pub mod naming;
 pub mod orders;
+pub mod policy;
 pub mod redact;
 pub mod render;
 pub mod tags;

@@ -8,6 +8,11 @@
 
 use serde::Serialize;
 
+pub use crate::support::spend::{
+    BURN_DAYS, BilledDay, EnvSpend, MonthSpend, SpendSource, month_report, month_start,
+    month_to_date, next_month_start,
+};
+
 use crate::domain::config::Config;
 use crate::domain::cost::{self, CostEstimate};
 use crate::domain::naming::EnvName;

@@ -1,5 +1,6 @@
 //! `create`: provision a new environment (`idp create`, or the first push of a branch).
 
+use crate::budgets::guard;
 use crate::domain::config::Config;
 use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::naming::EnvName;
@@ -29,6 +30,9 @@ pub struct CreateRequest {
     pub image: Option<String>,
     /// Where the code comes from.
     pub source: Source,
+    /// An admin's reason to create it past a budget refusal (`--override-budget`); only the
+    /// platform policy's admins may, and the override is kept in the metadata.
+    pub budget_override: Option<String>,
 }
 
 /// Create an environment: refuse if one of that name exists (and is not `destroyed`), write
@@ -99,6 +103,18 @@ async fn create_locked(
             status: existing.meta.status,
         });
     }
+    // A new environment must fit its owner's budgets; a retry applies what exists already.
+    let overridden = if retry.is_none() {
+        let env = guard::NewEnvironment {
+            name: &req.name,
+            owner: &owner,
+            config: &req.config,
+            ttl,
+        };
+        guard::check_new(platform, &env, req.budget_override.as_deref()).await?
+    } else {
+        None
+    };
     let now = platform.backend.clock.now();
     let mut meta = Metadata::new(
         req.name.clone(),
@@ -119,6 +135,7 @@ async fn create_locked(
         .unwrap_or_else(|| req.config.image.clone());
     meta.apply_source(&req.source, Some(image));
     meta.region = req.config.region.clone();
+    meta.budget_override = overridden;
     let written = state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await?;
     deploy::apply(platform, written, &req.config).await
 }

@@ -4,6 +4,7 @@
 //! cheap no-ops, then taken again under the environment's lease on fresh metadata, so two
 //! triggers never act on a stale read.
 
+use crate::budgets::guard;
 use crate::domain::config::Config;
 use crate::domain::decide::{self, Action, Refusal};
 use crate::domain::event::Trigger;
@@ -210,6 +211,16 @@ async fn deploy_notified(
             )
             .await;
         }
+        Err(error @ Error::BudgetExceeded { .. }) => {
+            status(
+                CommitState::Failure,
+                None,
+                "Over budget: no preview was created (see the pull request comment)".into(),
+                &mut notices,
+            )
+            .await;
+            guard::comment_refusal(platform, &req.trigger, pr, env, error, &mut notices).await;
+        }
         Err(error) => {
             status(
                 CommitState::Failure,
@@ -291,9 +302,11 @@ async fn provision(
     pr: Option<u64>,
 ) -> Result<ChangeReport> {
     let source = source_with_pr(&req.trigger, pr);
-    let written = deployment(req, &source)
-        .begin_provision(platform, env, current)
+    let deployment = deployment(req, &source);
+    deployment
+        .check_budget(platform, env, current.as_ref().map(|c| &c.meta))
         .await?;
+    let written = deployment.begin_provision(platform, env, current).await?;
     let (saved, _) = deploy::apply(platform, written, &req.config).await?;
     Ok(ChangeReport::changed(Outcome::Created, saved.meta))
 }

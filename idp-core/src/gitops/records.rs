@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::budgets::guard;
 use crate::domain::config::Config;
 use crate::domain::lifecycle::{Metadata, Source, Status};
 use crate::domain::naming::EnvName;
@@ -55,6 +56,29 @@ impl Deployment<'_> {
         meta.region = self.config.region.clone();
         meta.apply_source(self.source, Some(self.image()));
         Ok(meta)
+    }
+
+    /// The budget check of a provision: a new environment (no record, or a `destroyed`
+    /// tombstone) must fit its owner's budgets ([`guard::check_new`], no override on this
+    /// path); the recovery of a `failed` one and redeploys are not checked.
+    pub(crate) async fn check_budget(
+        &self,
+        platform: &Platform,
+        env: &EnvName,
+        current: Option<&Metadata>,
+    ) -> Result<()> {
+        if current.is_some_and(|c| c.status != Status::Destroyed) {
+            return Ok(());
+        }
+        let ttl = platform.settings.ttl_policy.check(self.config.ttl)?;
+        let owner = self.owner.unwrap_or(&platform.settings.actor);
+        let new = guard::NewEnvironment {
+            name: env,
+            owner,
+            config: self.config,
+            ttl,
+        };
+        guard::check_new(platform, &new, None).await.map(|_| ())
     }
 
     /// `current` as a redeploy leaves it: `updating` (from `active`), alive for at least one

@@ -21,6 +21,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::budgets::guard;
 use crate::domain::config::Config;
 pub use crate::domain::decide::Expect;
 use crate::domain::decide::{self, Action, Decision, DispatchInputs, decide_dispatch};
@@ -33,11 +34,12 @@ use crate::domain::ttl::{self, Ttl};
 use crate::error::{Error, Result};
 use crate::gitops::records::{self, Deployment};
 use crate::platform::Platform;
+use crate::ports::CommitState;
 use crate::ports::provisioner::{Outputs, ProvisionRequest};
-use crate::support::deploy;
 use crate::support::lease::{self, Purpose};
 use crate::support::report::Cleanup;
 use crate::support::state::{self, Versioned};
+use crate::support::{deploy, notify};
 
 /// What [`plan`] works on.
 #[derive(Debug, Clone)]
@@ -181,6 +183,17 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
         let decision = decide_for(req, Some(env), current.as_ref().map(|c| &c.meta), now)?;
         let source = Source::of(&req.trigger);
         let deployment = deployment(req, &source);
+        if matches!(decision.action, Action::Provision)
+            || (decision.action == Action::ExtendAndRedeploy && current.is_none())
+        {
+            let checked = deployment
+                .check_budget(platform, env, current.as_ref().map(|c| &c.meta))
+                .await;
+            if let Err(error @ Error::BudgetExceeded { .. }) = &checked {
+                refused_over_budget(platform, req, env, error).await;
+            }
+            checked?;
+        }
         let written = match decision.action {
             Action::Provision => deployment.begin_provision(platform, env, current).await,
             Action::ExtendAndRedeploy => match current {
@@ -223,6 +236,32 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
     Err(Error::Conflict {
         name: env.to_string(),
     })
+}
+
+/// A workflow's deploy refused by a budget: the pull request's comment says why and the
+/// environment's commit status fails (forge errors are logged; the step fails either way).
+async fn refused_over_budget(platform: &Platform, req: &PlanRequest, env: &EnvName, error: &Error) {
+    let mut notices = Vec::new();
+    let repo = req.trigger.repository();
+    let pr = match req.trigger.pr_number() {
+        Some(number) => Some(number),
+        None => notify::open_pr(platform, repo, req.trigger.branch(), &mut notices).await,
+    };
+    let sha = match &req.trigger {
+        Trigger::PullRequestClosed { .. } => None,
+        trigger => trigger.commit(),
+    };
+    let status = notify::env_status(
+        env.as_str(),
+        CommitState::Failure,
+        None,
+        "Over budget: no preview was created (see the pull request comment)".to_owned(),
+    );
+    notify::status(platform, repo, sha, status, &mut notices).await;
+    guard::comment_refusal(platform, &req.trigger, pr, env, error, &mut notices).await;
+    for notice in &notices {
+        tracing::warn!("{notice}");
+    }
 }
 
 /// The decision for `req`, with the workflow's expectation applied.

@@ -10,6 +10,8 @@
 //! `PreconditionFailed`, `Held`, `Unavailable`, `Backend`), `#[non_exhaustive]`, with the
 //! backend's own error kept whole in `source`. Adapters convert their private errors at the seam.
 
+pub mod billing;
+pub mod budgets;
 pub mod clock;
 pub mod deployer;
 pub mod executor;
@@ -20,6 +22,8 @@ pub mod log_source;
 pub mod object_store;
 pub mod provisioner;
 
+pub use billing::{Billing, BillingError, DailyCost, ENVIRONMENT_TAG};
+pub use budgets::{BudgetError, BudgetInfo, BudgetSpec, Budgets, NoBudgets, Subscription};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use deployer::{
     DeployError, Deployer, DeploymentInfo, ExecOutcome, ExecTarget, RolloutState, ServiceHealth,

@@ -9,4 +9,5 @@ pub mod index;
 pub mod lease;
 pub mod notify;
 pub mod report;
+pub(crate) mod spend;
 pub mod state;

@@ -9,6 +9,8 @@
 mod processes;
 
 mod suites {
+    pub(crate) mod billing;
+    pub(crate) mod budgets;
     pub(crate) mod deployer;
     pub(crate) mod executor;
     pub(crate) mod forge;
@@ -122,6 +124,8 @@ macro_rules! port_conformance {
 mod adapters;
 #[cfg(feature = "aws")]
 mod aws_specific;
+mod billing;
+mod budget_adapters;
 use idp_test_support::fake_tofu;
 mod forges;
 #[cfg(feature = "github")]

@@ -33,6 +33,7 @@ fn create_req(n: &str) -> CreateRequest {
         owner: Some("dev@example.com".into()),
         image: None,
         source: Source::default(),
+        budget_override: None,
     }
 }
 

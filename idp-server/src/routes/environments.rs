@@ -133,6 +133,7 @@ pub(crate) async fn create(
         owner: Some(owner),
         image: None,
         source: Default::default(),
+        budget_override: None,
     };
     let op = ops::spawn(
         &state,

@@ -130,6 +130,54 @@ impl Moto {
         aws_sdk_ecr::Client::from_conf(config)
     }
 
+    pub fn budgets(&self) -> aws_sdk_budgets::Client {
+        let config = aws_sdk_budgets::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
+        aws_sdk_budgets::Client::from_conf(config)
+    }
+
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        let config = aws_sdk_sns::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
+        aws_sdk_sns::Client::from_conf(config)
+    }
+
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        let config = aws_sdk_sts::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
+        aws_sdk_sts::Client::from_conf(config)
+    }
+
+    /// The budgets adapter on this account (AWS Budgets, SNS and STS on moto).
+    pub fn budgets_adapter(&self) -> idp_core::adapters::aws::AwsBudgets {
+        idp_core::adapters::aws::AwsBudgets::new(self.budgets(), self.sns(), self.sts())
+    }
+
+    /// A Cost Explorer client in this account (Cost Explorer answers in `us-east-1` only).
+    pub fn ce(&self) -> aws_sdk_costexplorer::Client {
+        let config = aws_sdk_costexplorer::config::Builder::from(&self.sdk)
+            .region(aws_config::Region::new("us-east-1"))
+            .interceptor(self.account.clone())
+            .build();
+        aws_sdk_costexplorer::Client::from_conf(config)
+    }
+
+    /// Queues `GetCostAndUsage` answers (Cost Explorer's JSON shape, one per request) in this
+    /// account: moto binds each to the first request body that asks after it was queued.
+    pub async fn queue_cost_and_usage(&self, results: &[serde_json::Value]) {
+        let body = serde_json::json!({ "account_id": self.account.0, "results": results });
+        let status = moto_api_post(
+            self.cfg.endpoint_url.as_deref().unwrap_or_default(),
+            "/moto-api/static/ce/cost-and-usage-results",
+            &body,
+        )
+        .await;
+        assert_eq!(status, 201, "moto refused the Cost Explorer results");
+    }
+
     /// Creates the bucket and the lock table named in `cfg`, as the README's setup does.
     pub async fn create_bucket_and_table(&self) {
         self.s3()
@@ -166,4 +214,38 @@ pub async fn create_lock_table(client: &aws_sdk_dynamodb::Client, table: &str) {
         .send()
         .await
         .expect("create the lock table");
+}
+
+/// POSTs `body` as JSON to `path` of moto's configuration API at `endpoint`
+/// (`http://127.0.0.1:PORT`) and returns the HTTP status. One HTTP/1.1 request on a plain TCP
+/// connection: moto runs on loopback, and this keeps an HTTP client out of the test support.
+pub async fn moto_api_post(endpoint: &str, path: &str, body: &serde_json::Value) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = endpoint
+        .strip_prefix("http://")
+        .expect("moto's configuration API is reached over plain HTTP")
+        .trim_end_matches('/');
+    let body = body.to_string();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("connect to moto");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("send to moto");
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .await
+        .expect("read moto's answer");
+    let answer = String::from_utf8_lossy(&answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
 }

@@ -11,7 +11,10 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::ports::{BoxError, DeployError, LockError, LogError, RegistryError, StoreError};
+use crate::ports::budgets::BudgetError;
+use crate::ports::{
+    BillingError, BoxError, DeployError, LockError, LogError, RegistryError, StoreError,
+};
 
 /// Error codes AWS services answer when a caller is throttled or a request timed out server-side;
 /// the SDK retries them too, so seeing one here means the retries ran out.
@@ -168,6 +171,19 @@ impl Failure {
         }
     }
 
+    /// As a budgets error of `backend`.
+    pub(crate) fn into_budgets(self, backend: &'static str) -> BudgetError {
+        let source: BoxError = Box::new(self.error);
+        match self.unavailable {
+            Some(retryable) => BudgetError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
+            None => BudgetError::Backend { backend, source },
+        }
+    }
+
     /// As an image registry error of `backend`.
     pub(crate) fn into_registry(self, backend: &'static str) -> RegistryError {
         let source: BoxError = Box::new(self.error);
@@ -178,6 +194,21 @@ impl Failure {
                 source,
             },
             None => RegistryError::Backend { backend, source },
+        }
+    }
+}
+
+impl Failure {
+    /// As a billing error of `backend`.
+    pub(crate) fn into_billing(self, backend: &'static str) -> BillingError {
+        let source: BoxError = Box::new(self.error);
+        match self.unavailable {
+            Some(retryable) => BillingError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
+            None => BillingError::Backend { backend, source },
         }
     }
 }

@@ -13,6 +13,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
 
+mod budgets;
+mod cost_explorer;
 mod dynamodb;
 mod ecr;
 mod ecs;
@@ -21,6 +23,8 @@ mod logs;
 mod orphans;
 mod s3;
 
+pub use budgets::AwsBudgets;
+pub use cost_explorer::{COST_EXPLORER_REGION, CostExplorerBilling};
 pub use dynamodb::DynamoDbLockTable;
 pub use ecr::EcrRegistry;
 pub use ecs::EcsDeployer;
@@ -143,6 +147,10 @@ pub struct AwsAdapters {
     pub logs: CloudWatchLogSource,
     /// Container images.
     pub registry: EcrRegistry,
+    /// Cost budgets (AWS Budgets) and their alert topic (SNS).
+    pub budgets: AwsBudgets,
+    /// Billed cost, from Cost Explorer (always in its region, `us-east-1`).
+    pub billing: CostExplorerBilling,
 }
 
 impl AwsAdapters {
@@ -166,6 +174,16 @@ impl AwsAdapters {
                 .with_load_balancers(aws_sdk_elasticloadbalancingv2::Client::new(sdk)),
             logs: CloudWatchLogSource::new(aws_sdk_cloudwatchlogs::Client::new(sdk)),
             registry: EcrRegistry::new(aws_sdk_ecr::Client::new(sdk)),
+            budgets: AwsBudgets::new(
+                aws_sdk_budgets::Client::new(sdk),
+                aws_sdk_sns::Client::new(sdk),
+                aws_sdk_sts::Client::new(sdk),
+            ),
+            billing: CostExplorerBilling::new(aws_sdk_costexplorer::Client::from_conf(
+                aws_sdk_costexplorer::config::Builder::from(sdk)
+                    .region(Region::new(COST_EXPLORER_REGION))
+                    .build(),
+            )),
         }
     }
 

@@ -24,6 +24,8 @@
 //! # }
 //! ```
 
+mod billing;
+mod budgets;
 mod deployer;
 mod executor;
 mod forge;
@@ -33,6 +35,8 @@ mod log_source;
 mod object_store;
 mod provisioner;
 
+pub use billing::MemoryBilling;
+pub use budgets::MemoryBudgets;
 pub use deployer::MemoryDeployer;
 pub use executor::{MemoryExecutor, Script};
 pub use forge::{MemoryComment, MemoryForge, MemoryRun, RecordedStatus};
