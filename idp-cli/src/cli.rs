@@ -206,9 +206,11 @@ pub(crate) enum Command {
     /// List the infrastructure templates (from `<templates-dir>/*/template.json`).
     Templates,
     /// Estimate what an environment costs: from the config and TTL before creating it, or for
-    /// an existing environment (`idp cost NAME`) over its lifetime and so far.
+    /// an existing environment (`idp cost NAME`) over its lifetime, so far, and as billed by
+    /// Cost Explorer this month (aws backend); `--by owner|team|template` groups the month's
+    /// spend of every environment; `idp cost export` writes the chargeback report.
     ///
-    /// Example: `idp cost --template api-database --ttl 3d`
+    /// Example: `idp cost --template api-database --ttl 3d`, `idp cost --by team --month 2026-11`
     Cost(CostArgs),
     /// Show the monthly budgets of the platform policy: limit, spend this month, percentage,
     /// remaining and alert thresholds; `idp budgets sync` stores the policy and creates the AWS
@@ -508,7 +510,25 @@ pub(crate) struct NameArg {
 
 /// Arguments of `idp cost`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct CostArgs {
+    /// `idp cost export`: write the month's chargeback report.
+    #[command(subcommand)]
+    pub(crate) action: Option<CostAction>,
+    /// Group the month's spend of every environment by owner, team or template (or
+    /// environment), instead of estimating one.
+    #[arg(long, value_enum, value_name = "GROUP", conflicts_with_all = ["template", "ttl"])]
+    pub(crate) by: Option<CostBy>,
+    /// The month of `--by`, `YYYY-MM` [default: this month].
+    #[arg(long, value_name = "YYYY-MM", requires = "by")]
+    pub(crate) month: Option<String>,
+    /// How `--by` prints its rows (`--output json` prints the whole report).
+    #[arg(long, value_enum, default_value_t = CostFormat::Table, requires = "by")]
+    pub(crate) format: CostFormat,
+    /// The folder of `<team>/team.yaml` files mapping owners (members) to teams, for `--by
+    /// team`; without it every environment is in team `(none)`.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) teams_dir: Option<PathBuf>,
     /// An existing environment (else: estimate from the config).
     pub(crate) name: Option<String>,
     /// The template; overrides the config file's.
@@ -543,6 +563,47 @@ pub(crate) struct BudgetsSyncArgs {
     /// The platform policy file (teams, admins, budgets).
     #[arg(long, value_name = "PATH", default_value = "platform.yml")]
     pub(crate) policy: PathBuf,
+}
+
+/// What `idp cost --by` groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CostBy {
+    Owner,
+    Team,
+    Template,
+    Environment,
+}
+
+/// How `idp cost --by` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CostFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// The subcommands of `idp cost`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CostAction {
+    /// Write the month's chargeback report (one row per owner, team and environment) as CSV
+    /// and JSON to `s3://STATE_BUCKET/PREFIX/chargeback-YYYY-MM.{csv,json}`.
+    ///
+    /// Example: `idp cost export --month 2026-11 --to s3://my-state-bucket/chargeback/`
+    Export(CostExportArgs),
+}
+
+/// Arguments of `idp cost export`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CostExportArgs {
+    /// The month, `YYYY-MM` [default: last month].
+    #[arg(long, value_name = "YYYY-MM")]
+    pub(crate) month: Option<String>,
+    /// Where to write: `s3://BUCKET/PREFIX/`, BUCKET being the state bucket.
+    #[arg(long, value_name = "S3_URL")]
+    pub(crate) to: String,
+    /// The folder of `<team>/team.yaml` files mapping owners to teams.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) teams_dir: Option<PathBuf>,
 }
 
 /// The dashboard formats.

@@ -1,4 +1,4 @@
-//! `idp cost [NAME]`.
+//! `idp cost [NAME]`, `idp cost --by GROUP [--month M]`, `idp cost export --month M --to URL`.
 
 use idp_core::domain::template::TemplateName;
 use idp_core::domain::ttl::Ttl;
@@ -7,11 +7,50 @@ use idp_core::error::{Error, Result};
 use idp_core::platform::Platform;
 use idp_core::setup::config_file;
 
-use crate::cli::{CostArgs, Output};
+use crate::cli::{CostAction, CostArgs, CostBy, Output};
 use crate::exit::Code;
 use crate::render;
 
+/// `YYYY-MM` as its first day; `None` → `default`.
+fn month(text: Option<&str>, default: chrono::NaiveDate) -> Result<chrono::NaiveDate> {
+    let Some(text) = text else {
+        return Ok(default);
+    };
+    chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").map_err(|_| {
+        Error::Refused {
+            reason: "invalid_month".into(),
+            message: format!(
+                "`{}` is not a month: write it `YYYY-MM`, e.g. `2026-11`",
+                text.escape_debug()
+            ),
+        }
+    })
+}
+
 pub(crate) async fn run(platform: &Platform, args: &CostArgs, out: Output) -> Result<Code> {
+    let today = platform.backend.clock.now().date_naive();
+    if let Some(CostAction::Export(export)) = &args.action {
+        let last_month = cost::month_start(today) - chrono::Days::new(1);
+        let month = month(export.month.as_deref(), last_month)?;
+        let report = cost::export(platform, month, &export.to, export.teams_dir.clone()).await?;
+        render::cost_export(&report, out);
+        return Ok(Code::Ok);
+    }
+    if let Some(by) = args.by {
+        let by = match by {
+            CostBy::Owner => cost::CostGroup::Owner,
+            CostBy::Team => cost::CostGroup::Team,
+            CostBy::Template => cost::CostGroup::Template,
+            CostBy::Environment => cost::CostGroup::Environment,
+        };
+        let req = cost::ChargebackRequest {
+            month: month(args.month.as_deref(), today)?,
+            by,
+            teams_dir: args.teams_dir.clone(),
+        };
+        render::chargeback(&cost::chargeback(platform, req).await?, args.format, out);
+        return Ok(Code::Ok);
+    }
     let mut config =
         config_file::load_with(args.config.as_deref(), &platform.settings.config_options())?;
     let req = match &args.name {

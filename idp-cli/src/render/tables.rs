@@ -180,16 +180,114 @@ pub(crate) fn cost(report: &CostReport, out: Output) {
         "  per month: {}",
         idp_core::domain::cost::format_usd(e.monthly_usd)
     ));
-    match report.actuals_usd {
-        Some(usd) => line(&format!(
-            "  actual:    {}",
-            idp_core::domain::cost::format_usd(usd)
-        )),
-        None => line(&format!("  actual:    unknown ({})", report.actuals_note)),
+    let usd = idp_core::domain::cost::format_usd;
+    match &report.spend {
+        Some(s) => {
+            match s.billed_through {
+                Some(day) => line(&format!(
+                    "  billed:    {} in {} (Cost Explorer, through {day})",
+                    usd(s.billed_usd),
+                    s.month
+                )),
+                None if report.actuals_usd.is_some() => line(&format!(
+                    "  billed:    nothing yet in {} (Cost Explorer lags about a day)",
+                    s.month
+                )),
+                None => line(&format!("  billed:    unknown ({})", report.actuals_note)),
+            }
+            line(&format!(
+                "  unbilled:  {} (estimated, the hours after the last billed day)",
+                usd(s.unbilled_estimate_usd)
+            ));
+            match s.daily_burn_usd {
+                Some(burn) => line(&format!("  burn:      {}/day (billed average)", usd(burn))),
+                None => line("  burn:      unknown (no billed day yet)"),
+            }
+            line(&format!(
+                "  projected: {} to expiry, {} to the end of {}",
+                usd(s.projected_to_expiry_usd),
+                usd(s.projected_month_end_usd),
+                s.month
+            ));
+        }
+        None => match report.actuals_usd {
+            Some(v) => line(&format!("  actual:    {}", usd(v))),
+            None => line(&format!("  actual:    unknown ({})", report.actuals_note)),
+        },
     }
     for a in &report.assumptions {
         diag(&format!("note: {a}"));
     }
+}
+
+/// `idp cost --by`.
+pub(crate) fn chargeback(
+    report: &idp_core::environments::cost::ChargebackReport,
+    format: crate::cli::CostFormat,
+    out: Output,
+) {
+    use crate::cli::CostFormat;
+    let usd = idp_core::domain::cost::format_usd;
+    if out == Output::Json || format == CostFormat::Json {
+        return json(report);
+    }
+    if format == CostFormat::Csv {
+        return text_out(&idp_core::environments::cost::chargeback_csv(
+            &report.month,
+            &report.rows,
+        ));
+    }
+    line(&format!(
+        "Spend in {} by {}:",
+        report.month,
+        report.by.as_str()
+    ));
+    let mut t = table(&[
+        &report.by.as_str().to_uppercase(),
+        "ENVIRONMENTS",
+        "BILLED",
+        "UNBILLED (EST.)",
+        "TOTAL",
+    ]);
+    for r in &report.rows {
+        t.add_row(vec![
+            r.key.clone(),
+            r.environments.to_string(),
+            usd(r.billed_usd),
+            usd(r.unbilled_estimate_usd),
+            usd(r.total_usd),
+        ]);
+    }
+    line(&t.to_string());
+    if report.untagged_usd > 0.0 {
+        line(&format!(
+            "  untagged:  {} billed without an `idp:environment` tag",
+            usd(report.untagged_usd)
+        ));
+    }
+    if report.unknown_environments_usd > 0.0 {
+        line(&format!(
+            "  unknown:   {} billed to environments idp has no record of",
+            usd(report.unknown_environments_usd)
+        ));
+    }
+    diag(&format!("note: {}", report.note));
+}
+
+/// `idp cost export`.
+pub(crate) fn cost_export(report: &idp_core::environments::cost::ExportReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    line(&format!(
+        "Wrote the chargeback of {} ({} rows):",
+        report.month,
+        report.rows.len()
+    ));
+    for url in &report.written {
+        line(&format!("  {url}"));
+    }
+    diag(&format!("note: {}", report.note));
 }
 
 /// `idp config list`.

@@ -2,9 +2,13 @@
 //! or while it lives (from its record: template and lifetime so far). The numbers come from
 //! [`crate::domain::cost`], the same ones `idp create` and the PR comment show.
 //!
-//! Actual spend needs a billing source (AWS Cost Explorer by the environment's tags); no backend
-//! provides one yet, so every report says so in `actuals_note` rather than passing an estimate
-//! off as a bill.
+//! Actual spend comes from the backend's billing source (AWS Cost Explorer by the
+//! `idp:environment` tag, see [`crate::support::spend`]): an environment's report adds what is
+//! billed this month, through which day, the estimate of the hours not billed yet, the daily burn
+//! and projections. Without a billing source (the local backend) `actuals_note` says that the
+//! numbers are list-price estimates, never passing one off as a bill. [`chargeback`] groups the
+//! month's spend by owner, team, template or environment, and [`export`] writes it as CSV and
+//! JSON for finance.
 
 use serde::Serialize;
 
@@ -22,8 +26,8 @@ use crate::error::Result;
 use crate::platform::Platform;
 use crate::support::state;
 
-/// What is said about actual spend while no backend can report it.
-pub const NO_ACTUALS: &str = "actual spend is not available: no backend reports billing data yet, so these are list-price estimates";
+/// What is said about actual spend where the backend has no billing source (or before creating).
+pub const NO_ACTUALS: &str = "actual spend is not available: this backend has no billing source (Cost Explorer is read on the aws backend), so these are list-price estimates";
 
 /// What to estimate.
 #[derive(Debug, Clone)]
@@ -75,12 +79,96 @@ pub struct CostReport {
     pub elapsed_hours: Option<f64>,
     /// The estimated cost so far (environments only).
     pub to_date_usd: Option<f64>,
-    /// Actual spend, when a backend can report it (none can yet).
+    /// What the bill (Cost Explorer) reports this month so far, when the backend has a bill.
     pub actuals_usd: Option<f64>,
-    /// Why there are no actuals.
+    /// Where the spend figures come from, said plainly: billed through which day, or estimated.
     pub actuals_note: String,
+    /// This month's spend (environments only).
+    pub spend: Option<SpendSummary>,
     /// What the estimate assumes.
     pub assumptions: Vec<String>,
+}
+
+/// An environment's spend this month and where it is heading.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpendSummary {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub source: SpendSource,
+    /// Billed by Cost Explorer this month (0 without a bill).
+    pub billed_usd: f64,
+    /// The last day the bill covers.
+    pub billed_through: Option<chrono::NaiveDate>,
+    /// The estimate of this month's hours after `billed_through` (all of them without a bill).
+    pub unbilled_estimate_usd: f64,
+    /// Average billed cost a day over the last billed days ([`BURN_DAYS`]).
+    pub daily_burn_usd: Option<f64>,
+    /// Spend so far this month plus the burn (the estimate without one) until the expiry; an
+    /// earlier month's part of the life is added at list price.
+    pub projected_to_expiry_usd: f64,
+    /// Spend so far this month plus the burn until the month ends (or the expiry, if sooner).
+    pub projected_month_end_usd: f64,
+}
+
+/// The spend part of an environment's report.
+async fn spend_summary(
+    platform: &Platform,
+    meta: &crate::domain::lifecycle::Metadata,
+    estimate: &CostEstimate,
+) -> Result<(SpendSummary, Option<f64>, String)> {
+    let now = platform.backend.clock.now();
+    let month = now.date_naive();
+    let spend = month_to_date(platform, month, std::slice::from_ref(meta)).await?;
+    let s = spend.get(&meta.name).cloned().unwrap_or(EnvSpend {
+        billed_usd: 0.0,
+        billed_through: None,
+        unbilled_estimate_usd: 0.0,
+        source: SpendSource::EstimateOnly,
+        days: Vec::new(),
+    });
+    let burn = s.daily_burn_usd(meta.created_at);
+    let hourly = burn.map_or(estimate.hourly_usd, |d| d / 24.0);
+    let hours = |from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>| {
+        ((to - from).num_seconds().max(0) as f64) / 3600.0
+    };
+    let month_start_at = month_start(month)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let month_end_at = next_month_start(month)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let so_far = s.billed_usd + s.unbilled_estimate_usd;
+    let before_month =
+        estimate.hourly_usd * hours(meta.created_at, month_start_at.min(meta.expires_at));
+    let cents = |x: f64| (x * 100.0).round() / 100.0;
+    let note = match (s.source, s.billed_through) {
+        (SpendSource::EstimateOnly, _) => NO_ACTUALS.to_owned(),
+        (SpendSource::Billed, Some(day)) => format!(
+            "billed (Cost Explorer, through {day}); the hours after that are estimated at list price"
+        ),
+        (SpendSource::Billed, None) => "billed (Cost Explorer): no day of this month is billed yet (Cost Explorer lags about a day), so this month is estimated at list price".to_owned(),
+    };
+    let actuals = (s.source == SpendSource::Billed).then_some(s.billed_usd);
+    Ok((
+        SpendSummary {
+            month: month.format("%Y-%m").to_string(),
+            source: s.source,
+            billed_usd: s.billed_usd,
+            billed_through: s.billed_through,
+            unbilled_estimate_usd: s.unbilled_estimate_usd,
+            daily_burn_usd: burn,
+            projected_to_expiry_usd: cents(
+                before_month + so_far + hourly * hours(now, meta.expires_at),
+            ),
+            projected_month_end_usd: cents(
+                so_far + hourly * hours(now, month_end_at.min(meta.expires_at)),
+            ),
+        },
+        actuals,
+        note,
+    ))
 }
 
 /// Estimate the cost `req` asks about.
@@ -90,6 +178,7 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
         cost::US_EAST_1.region,
         cost::PRICES_AS_OF
     )];
+    let mut spend = None;
     let (subject, name, config, estimate, elapsed) = match req {
         CostRequest::Config { config, ttl } => {
             let ttl = ttl.unwrap_or(config.ttl);
@@ -120,6 +209,7 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
                 meta.expires_at,
                 platform.backend.clock.now(),
             );
+            spend = Some(spend_summary(platform, &meta, &lifetime.estimate).await?);
             (
                 CostSubject::Environment,
                 Some(name.to_string()),
@@ -139,11 +229,19 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
         to_date_usd: elapsed.map(|(_, usd)| usd),
         elapsed_hours: elapsed.map(|(h, _)| (h * 100.0).round() / 100.0),
         estimate,
-        actuals_usd: None,
-        actuals_note: NO_ACTUALS.to_owned(),
+        actuals_usd: spend.as_ref().and_then(|(_, a, _)| *a),
+        actuals_note: spend
+            .as_ref()
+            .map_or_else(|| NO_ACTUALS.to_owned(), |(_, _, n)| n.clone()),
+        spend: spend.map(|(s, _, _)| s),
         assumptions,
     })
 }
+
+pub use super::chargeback::{
+    ChargebackReport, ChargebackRequest, ChargebackRow, CostGroup, ExportReport, NO_TEAM,
+    chargeback, export, to_csv as chargeback_csv,
+};
 
 #[cfg(test)]
 mod tests {

@@ -97,6 +97,34 @@ pub(crate) fn cost_line(config: &Config) -> String {
     format!("~{}/month", cost::format_usd(estimate.monthly_usd))
 }
 
+/// `billed $5.75 this month (Cost Explorer, through 2026-12-03)` once the bill covers a day;
+/// `None` without a billing source or a billed day (the comment then shows the estimate only).
+async fn billed_line(
+    platform: &Platform,
+    meta: &Metadata,
+    notices: &mut Vec<String>,
+) -> Option<String> {
+    platform.backend.billing.as_ref()?;
+    let month = platform.backend.clock.now().date_naive();
+    let spend =
+        match crate::support::spend::month_to_date(platform, month, std::slice::from_ref(meta))
+            .await
+        {
+            Ok(spend) => spend,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the billed spend");
+                notices.push(format!("could not read the billed spend: {error}"));
+                return None;
+            }
+        };
+    let s = spend.get(&meta.name)?;
+    let day = s.billed_through?;
+    Some(format!(
+        "billed {} this month (Cost Explorer, through {day})",
+        cost::format_usd(s.billed_usd)
+    ))
+}
+
 /// What the comment of `meta` shows.
 fn view(
     platform: &Platform,
@@ -142,7 +170,12 @@ pub(crate) async fn comment(
     let Some(pr) = pr else {
         return;
     };
-    let view = view(platform, meta, state, config, detail);
+    let mut view = view(platform, meta, state, config, detail);
+    if let Some(estimate) = view.cost_estimate.as_mut()
+        && let Some(billed) = billed_line(platform, meta, notices).await
+    {
+        *estimate = format!("{estimate} estimated; {billed}");
+    }
     let marker = comment_marker(&meta.name);
     if let Err(error) = platform
         .backend
@@ -258,4 +291,80 @@ pub async fn comment_on_event(
         lookup_error,
         posted,
     })
+}
+
+#[cfg(test)]
+mod billed_tests {
+    use super::*;
+    use crate::backend::Backend;
+    use crate::domain::naming::EnvName;
+    use crate::domain::template::TemplateName;
+    use crate::ports::ENVIRONMENT_TAG;
+
+    #[tokio::test]
+    async fn the_comment_shows_the_estimate_and_once_billed_the_billed_spend() {
+        let now: chrono::DateTime<chrono::Utc> = "2026-12-04T06:00:00Z".parse().unwrap();
+        let (backend, h) = Backend::memory_at(now);
+        let platform = Platform::new(backend);
+        h.forge.open_pr("o/r", 7, "feature/x", &"a".repeat(40));
+        let mut meta = Metadata::new(
+            EnvName::parse("preview-x").unwrap(),
+            TemplateName::default(),
+            "octocat".into(),
+            "2026-12-01T00:00:00Z".parse().unwrap(),
+            "2026-12-10T00:00:00Z".parse().unwrap(),
+        );
+        meta.repository = Some("o/r".into());
+        let config = Config::default();
+        let mut notices = Vec::new();
+        comment(
+            &platform,
+            &meta,
+            Some(7),
+            CommentState::Updated,
+            Some(&config),
+            None,
+            &mut notices,
+        )
+        .await;
+        let body = h
+            .forge
+            .comments("o/r", 7)
+            .last()
+            .map(|c| c.body.clone())
+            .unwrap_or_default();
+        assert!(body.contains("/month"), "{body}");
+        assert!(!body.contains("billed"), "{body}");
+        // The next day the bill covers the 3rd.
+        h.billing.add(
+            ENVIRONMENT_TAG,
+            "2026-12-03".parse().unwrap(),
+            "preview-x",
+            4.5,
+        );
+        h.clock.set("2026-12-05T06:00:00Z".parse().unwrap());
+        comment(
+            &platform,
+            &meta,
+            Some(7),
+            CommentState::Updated,
+            Some(&config),
+            None,
+            &mut notices,
+        )
+        .await;
+        let body = h
+            .forge
+            .comments("o/r", 7)
+            .last()
+            .map(|c| c.body.clone())
+            .unwrap_or_default();
+        assert!(
+            body.contains(
+                r"estimated; billed \$4.50 this month \(Cost Explorer, through 2026-12-03\)"
+            ),
+            "{body}"
+        );
+        assert!(notices.is_empty(), "{notices:?}");
+    }
 }

@@ -30,6 +30,8 @@ macro_rules! scenarios_on_every_backend {
 mod legacy;
 mod scenarios;
 mod sessions;
+#[cfg(feature = "aws")]
+mod spend;
 mod support;
 mod tokens;
 

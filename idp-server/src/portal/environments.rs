@@ -194,7 +194,7 @@ pub(crate) async fn list(
                 }))
             }
         }
-        p.hint { "Costs are list-price estimates at the server's configured size; actual spend is not available yet." }
+        p.hint { "Costs are list-price estimates at the server's configured size; an environment's page adds the spend billed by Cost Explorer where the backend reads it." }
     };
     respond(
         StatusCode::OK,
@@ -383,6 +383,13 @@ fn environment_page(
                         dt { "Per hour (est.)" } dd { (format_usd(c.estimate.hourly_usd)) }
                         dt { "So far (est.)" } dd { (format_usd(c.to_date_usd.unwrap_or(0.0))) }
                         dt { "Whole lifetime (est.)" } dd { (format_usd(c.estimate.total_usd)) }
+                        @if let Some(s) = &c.spend {
+                            @if let Some(day) = s.billed_through {
+                                dt { "Billed in " (s.month) } dd { (format_usd(s.billed_usd)) " (Cost Explorer, through " (day) ")" }
+                                dt { "Not billed yet (est.)" } dd { (format_usd(s.unbilled_estimate_usd)) }
+                            }
+                            dt { "Projected to expiry" } dd { (format_usd(s.projected_to_expiry_usd)) }
+                        }
                     }
                     p.hint { (c.actuals_note) }
                 } @else { p.empty { "No estimate for this environment." } }
