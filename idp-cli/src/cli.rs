@@ -164,6 +164,11 @@ pub(crate) enum Command {
     Create(CreateArgs),
     /// Destroy an environment and clean up its state, images and locks.
     Destroy(DestroyArgs),
+    /// Approve an environment whose template needs approval (an admin's decision), after which
+    /// `idp create` of it proceeds. Who, when and why are kept in its record (`idp status`).
+    ///
+    /// Example: `idp approve demo --reason "load test for INC-42"`
+    Approve(ApproveArgs),
     /// Give an environment more time: the new expiry is the later of now and the current
     /// expiry, plus TTL. `created_at` never changes.
     Extend(ExtendArgs),
@@ -442,6 +447,16 @@ pub(crate) struct DestroyArgs {
     pub(crate) yes: bool,
     #[command(flatten)]
     pub(crate) via: ViaGithubArgs,
+}
+
+/// Arguments of `idp approve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ApproveArgs {
+    /// The environment waiting for approval (`idp create` of it was refused).
+    pub(crate) name: String,
+    /// Why it is approved (kept with the approval).
+    #[arg(long)]
+    pub(crate) reason: Option<String>,
 }
 
 /// Arguments of `idp extend`.

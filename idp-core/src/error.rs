@@ -50,6 +50,8 @@ pub enum ErrorKind {
     Backend,
     /// An environment's record exists but cannot be read (`idp migrate --dry-run` says why).
     UnreadableRecord,
+    /// The environment's template needs approval before it is provisioned.
+    ApprovalRequired,
 }
 
 impl ErrorKind {
@@ -69,6 +71,7 @@ impl ErrorKind {
             ErrorKind::BackendUnavailable => "backend_unavailable",
             ErrorKind::Backend => "backend",
             ErrorKind::UnreadableRecord => crate::domain::legacy::UNREADABLE_KIND,
+            ErrorKind::ApprovalRequired => "approval_required",
         }
     }
 }
@@ -87,6 +90,8 @@ pub enum ExitCode {
     NotFound = 3,
     /// 4: conflict (lock held, branch collision, concurrent change).
     Conflict = 4,
+    /// 5: approval required (an admin runs `idp approve`, then the command is run again).
+    ApprovalRequired = 5,
 }
 
 impl From<ErrorKind> for ExitCode {
@@ -105,6 +110,7 @@ impl From<ErrorKind> for ExitCode {
             | ErrorKind::Backend
             | ErrorKind::BackendUnavailable
             | ErrorKind::UnreadableRecord => ExitCode::Failure,
+            ErrorKind::ApprovalRequired => ExitCode::ApprovalRequired,
         }
     }
 }
@@ -222,6 +228,17 @@ pub enum Error {
     /// An illegal status change.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// The environment's template needs approval before it is provisioned; nothing was
+    /// applied.
+    #[error("environment `{name}` needs approval before it is provisioned: {reason}")]
+    ApprovalRequired {
+        /// The environment.
+        name: String,
+        /// Why ([`crate::domain::approval::Requirement::reason`]).
+        reason: String,
+        /// Who may approve on a pull request, and how.
+        who: String,
+    },
     /// An environment's record exists but idp cannot read it.
     #[error("the record of environment `{name}` (`{key}`) cannot be read: {reason}")]
     UnreadableRecord {
@@ -299,6 +316,7 @@ impl Error {
             Error::BranchCollision { .. } => ErrorKind::BranchCollision,
             Error::Refused { .. } => ErrorKind::InvalidInput,
             Error::UnreadableRecord { .. } => ErrorKind::UnreadableRecord,
+            Error::ApprovalRequired { .. } => ErrorKind::ApprovalRequired,
             Error::CorruptState { .. } => ErrorKind::Backend,
             Error::Provision { source, .. } if source.is_retryable() => {
                 ErrorKind::BackendUnavailable
@@ -349,6 +367,10 @@ impl Error {
             Error::Provision { name, source } if !source.is_retryable() => {
                 vec![format!("run `idp status {name}` for the step's full output")]
             }
+            Error::ApprovalRequired { name, who, .. } => vec![
+                format!("an admin approves it with `idp approve {name} --reason …` (or `POST /v1/environments/{name}/approval`), then run the command again"),
+                format!("on a pull request: {who}"),
+            ],
             Error::AlreadyExists { name, .. } => vec![format!(
                 "pick another name, or run `idp destroy {name}` first"
             )],
@@ -379,6 +401,7 @@ mod tests {
             (ErrorKind::Io, 1),
             (ErrorKind::Backend, 1),
             (ErrorKind::BackendUnavailable, 1),
+            (ErrorKind::ApprovalRequired, 5),
         ];
         for (kind, code) in table {
             assert_eq!(ExitCode::from(kind) as u8, code, "{kind:?}");

@@ -131,11 +131,18 @@ fn class_of(kind: ErrorKind) -> Class {
             "An environment's record exists but cannot be read; `idp migrate --dry-run` says \
              why, field by field.",
         ),
+        ErrorKind::ApprovalRequired => class(
+            "ApprovalRequired",
+            None,
+            Builtin::None,
+            "The environment's template needs approval before it is provisioned; an admin \
+             approves it (`idp approve`), then the call is made again.",
+        ),
     }
 }
 
 /// Every kind, parents before children (the order the classes are created in).
-const KINDS: [ErrorKind; 13] = [
+const KINDS: [ErrorKind; 14] = [
     ErrorKind::InvalidConfig,
     ErrorKind::InvalidName,
     ErrorKind::InvalidTtl,
@@ -149,6 +156,7 @@ const KINDS: [ErrorKind; 13] = [
     ErrorKind::BackendUnavailable,
     ErrorKind::Backend,
     ErrorKind::UnreadableRecord,
+    ErrorKind::ApprovalRequired,
 ];
 
 /// The attributes besides `kind` and `hints` that [`to_py`] sets for a kind.

@@ -110,6 +110,8 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::BackendUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::Backend => StatusCode::BAD_GATEWAY,
         ErrorKind::Io | ErrorKind::UnreadableRecord => StatusCode::INTERNAL_SERVER_ERROR,
+        // An admin's approval is missing: the same request succeeds once it is given.
+        ErrorKind::ApprovalRequired => StatusCode::FORBIDDEN,
     }
 }
 

@@ -185,6 +185,10 @@ pub struct Metadata {
     /// the history existed have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<HistoryEntry>,
+    /// Who approved provisioning it, when and how, for a template that needs approval (see
+    /// [`crate::domain::approval`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::domain::approval::Approval>,
 }
 
 /// The most entries [`Metadata::history`] keeps.
@@ -284,6 +288,7 @@ impl Metadata {
             last_error: None,
             inputs: None,
             legacy: None,
+            approval: None,
             history: vec![HistoryEntry {
                 at: now,
                 event: Status::Provisioning.as_str().to_owned(),
