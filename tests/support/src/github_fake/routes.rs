@@ -298,11 +298,14 @@ fn answer(
             format!("{org}/{slug}").to_ascii_lowercase(),
             login.to_ascii_lowercase(),
         );
-        // GitHub answers 404 for a non-member, as for an unknown team.
+        // GitHub answers 404 without a body for a non-member (and for a team it cannot see).
         return if state.teams.contains(&key) {
             Answer::new(200, bodies::team_membership(org, slug, login))
         } else {
-            Answer::not_found()
+            Answer {
+                body: None,
+                ..Answer::not_found()
+            }
         };
     }
     let full = format!("{}/{}", segs[1], segs[2]);
