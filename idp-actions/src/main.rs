@@ -25,7 +25,8 @@ Exit codes:
   1  failure (a backend, GitHub or a file failed)
   2  invalid input (bad config, event, name, TTL or arguments)
   3  not found
-  4  conflict (lock held, branch collision, concurrent change)";
+  4  conflict (lock held, branch collision, concurrent change)
+  5  approval required (an admin runs `idp approve`, then run the command again)";
 
 /// idp's steps for GitHub Actions.
 #[derive(Debug, Parser)]

@@ -14,7 +14,8 @@ Exit codes:
   1  failure (a backend or the environment failed)
   2  invalid input (bad config, name, TTL or arguments)
   3  not found
-  4  conflict (lock held, branch collision, concurrent change)";
+  4  conflict (lock held, branch collision, concurrent change)
+  5  approval required (an admin runs `idp approve`, then run the command again)";
 
 /// idp — preview environments and infrastructure runs for AWS teams.
 ///
