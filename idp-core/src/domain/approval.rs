@@ -1,4 +1,5 @@
 //! Approvals before provisioning a costly template: does an environment need one, and does
+//! Long because the rule, the evidence it judges, the waiting comment and their property tests belong together.
 //! the evidence a pull request carries give it?
 //!
 //! The rule lives in the template's `template.json` in the platform repository (an `approval`

@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use crate::domain::approval::{Approval, ApprovalMethod, ApprovalRequest};
+use crate::domain::approval::{Approval, ApprovalMethod, ApprovalRequest, Requirement};
 use crate::domain::config::Config;
 use crate::domain::layout;
 use crate::domain::lifecycle::Metadata;
@@ -132,6 +132,35 @@ pub fn waiting_error(request: &ApprovalRequest) -> Error {
     }
 }
 
+/// What approval `config` living `ttl` needs on this platform, if any: the rule of its
+/// template's `template.json` against its lifetime estimate.
+pub(crate) fn requirement_for(
+    platform: &Platform,
+    config: &Config,
+    ttl: Ttl,
+) -> Result<Option<Requirement>> {
+    let rule = platform
+        .settings
+        .approval_rules
+        .get(config.template.as_str());
+    if rule.is_none() {
+        return Ok(None);
+    }
+    let ttl = platform.settings.ttl_policy.check(ttl)?;
+    let estimate = crate::domain::cost::estimate(
+        &config.template,
+        config.cpu,
+        config.memory,
+        ttl,
+        config.use_shared_networking,
+    );
+    Ok(crate::domain::approval::requirement(
+        &config.template,
+        rule,
+        estimate.total_usd,
+    ))
+}
+
 /// The approval an admin gave `name` for `template`, if any.
 pub(crate) async fn admin_approval(
     platform: &Platform,
@@ -158,7 +187,7 @@ pub(crate) async fn gate_create(
     requested_by: &str,
     previous: Option<&Metadata>,
 ) -> Result<Option<Approval>> {
-    let Some(requirement) = crate::gitops::approval::requirement_for(platform, config, ttl)? else {
+    let Some(requirement) = requirement_for(platform, config, ttl)? else {
         return Ok(None);
     };
     if let Some(kept) = previous

@@ -10,11 +10,9 @@ use std::collections::BTreeSet;
 
 use crate::domain::approval::{self, Approval, Evidence, Requirement, team_parts};
 use crate::domain::config::Config;
-use crate::domain::cost;
 use crate::domain::event::{CommitSha, Repository};
 use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
-use crate::domain::ttl::Ttl;
 use crate::environments::approve;
 use crate::error::Result;
 use crate::platform::Platform;
@@ -34,35 +32,6 @@ pub(crate) enum Gate {
     },
 }
 
-/// What approval `config` living `ttl` needs on this platform, if any: the rule of its
-/// template's `template.json` against its lifetime estimate.
-pub(crate) fn requirement_for(
-    platform: &Platform,
-    config: &Config,
-    ttl: Ttl,
-) -> Result<Option<Requirement>> {
-    let rule = platform
-        .settings
-        .approval_rules
-        .get(config.template.as_str());
-    if rule.is_none() {
-        return Ok(None);
-    }
-    let ttl = platform.settings.ttl_policy.check(ttl)?;
-    let estimate = cost::estimate(
-        &config.template,
-        config.cpu,
-        config.memory,
-        ttl,
-        config.use_shared_networking,
-    );
-    Ok(approval::requirement(
-        &config.template,
-        rule,
-        estimate.total_usd,
-    ))
-}
-
 /// Whether the preview of `env` may be provisioned now. `current` is its record (a `failed`
 /// one that was approved for the same template keeps its approval); `pr` the pull request;
 /// `author` who cannot approve (the pull request's author, or the pusher).
@@ -75,7 +44,7 @@ pub(crate) async fn check(
     author: Option<&str>,
     current: Option<&Metadata>,
 ) -> Result<Gate> {
-    let Some(requirement) = requirement_for(platform, config, config.ttl)? else {
+    let Some(requirement) = approve::requirement_for(platform, config, config.ttl)? else {
         return Ok(Gate::Open(None));
     };
     if let Some(kept) = current

@@ -1,4 +1,5 @@
 //! The fake's routes: one function per operation of GitHub's REST API it implements, over the
+//! Long because every route the fake implements is one arm of one match over the shared state.
 //! shared state.
 
 use std::collections::BTreeMap;
