@@ -27,7 +27,9 @@ Exit codes:
   2  invalid input (bad config, event, name, TTL or arguments)
   3  not found
   4  conflict (lock held, branch collision, concurrent change)
-  5  over budget (a new preview would pass its team's or owner's monthly budget)";
+  5  over budget (a new preview would pass its team's or owner's monthly budget)
+
+  6  approval required (an admin runs `idp approve`, then run the command again)";
 
 /// idp's steps for GitHub Actions.
 #[derive(Debug, Parser)]

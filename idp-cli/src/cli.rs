@@ -15,7 +15,9 @@ Exit codes:
   2  invalid input (bad config, name, TTL or arguments)
   3  not found
   4  conflict (lock held, branch collision, concurrent change)
-  5  over budget (a new environment would pass its team's or owner's monthly budget)";
+  5  over budget (a new environment would pass its team's or owner's monthly budget)
+
+  6  approval required (an admin runs `idp approve`, then run the command again)";
 
 /// idp — preview environments and infrastructure runs for AWS teams.
 ///
@@ -165,6 +167,11 @@ pub(crate) enum Command {
     Create(CreateArgs),
     /// Destroy an environment and clean up its state, images and locks.
     Destroy(DestroyArgs),
+    /// Approve an environment whose template needs approval (an admin's decision), after which
+    /// `idp create` of it proceeds. Who, when and why are kept in its record (`idp status`).
+    ///
+    /// Example: `idp approve demo --reason "load test for INC-42"`
+    Approve(ApproveArgs),
     /// Give an environment more time: the new expiry is the later of now and the current
     /// expiry, plus TTL. `created_at` never changes.
     Extend(ExtendArgs),
@@ -455,6 +462,16 @@ pub(crate) struct DestroyArgs {
     pub(crate) yes: bool,
     #[command(flatten)]
     pub(crate) via: ViaGithubArgs,
+}
+
+/// Arguments of `idp approve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ApproveArgs {
+    /// The environment waiting for approval (`idp create` of it was refused).
+    pub(crate) name: String,
+    /// Why it is approved (kept with the approval).
+    #[arg(long)]
+    pub(crate) reason: Option<String>,
 }
 
 /// Arguments of `idp extend`.

@@ -109,6 +109,9 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
             commands::extend::run(&open::platform(cli).await?, args, out).await
         }
         Command::List(args) => commands::list::run(&open::platform(cli).await?, args, out).await,
+        Command::Approve(args) => {
+            commands::approve::run(&open::platform(cli).await?, args, out).await
+        }
         Command::Status(args) => {
             commands::status::run(&open::platform(cli).await?, args, out).await
         }

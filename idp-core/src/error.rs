@@ -55,6 +55,8 @@ pub enum ErrorKind {
     UnreadableRecord,
     /// A new environment would overrun its team's (or owner's) monthly budget.
     BudgetExceeded,
+    /// The environment's template needs approval before it is provisioned.
+    ApprovalRequired,
 }
 
 impl ErrorKind {
@@ -75,6 +77,7 @@ impl ErrorKind {
             ErrorKind::Backend => "backend",
             ErrorKind::UnreadableRecord => crate::domain::legacy::UNREADABLE_KIND,
             ErrorKind::BudgetExceeded => "budget_exceeded",
+            ErrorKind::ApprovalRequired => "approval_required",
         }
     }
 }
@@ -95,6 +98,8 @@ pub enum ExitCode {
     Conflict = 4,
     /// 5: over budget (a new environment would overrun its team's or owner's budget).
     OverBudget = 5,
+    /// 6: approval required (an admin runs `idp approve`, then the command is run again).
+    ApprovalRequired = 6,
 }
 
 impl From<ErrorKind> for ExitCode {
@@ -114,6 +119,7 @@ impl From<ErrorKind> for ExitCode {
             | ErrorKind::BackendUnavailable
             | ErrorKind::UnreadableRecord => ExitCode::Failure,
             ErrorKind::BudgetExceeded => ExitCode::OverBudget,
+            ErrorKind::ApprovalRequired => ExitCode::ApprovalRequired,
         }
     }
 }
@@ -231,6 +237,17 @@ pub enum Error {
     /// An illegal status change.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// The environment's template needs approval before it is provisioned; nothing was
+    /// applied.
+    #[error("environment `{name}` needs approval before it is provisioned: {reason}")]
+    ApprovalRequired {
+        /// The environment.
+        name: String,
+        /// Why ([`crate::domain::approval::Requirement::reason`]).
+        reason: String,
+        /// Who may approve on a pull request, and how.
+        who: String,
+    },
     /// An environment's record exists but idp cannot read it.
     #[error("the record of environment `{name}` (`{key}`) cannot be read: {reason}")]
     UnreadableRecord {
@@ -323,6 +340,7 @@ impl Error {
             Error::Refused { .. } => ErrorKind::InvalidInput,
             Error::UnreadableRecord { .. } => ErrorKind::UnreadableRecord,
             Error::BudgetExceeded { .. } => ErrorKind::BudgetExceeded,
+            Error::ApprovalRequired { .. } => ErrorKind::ApprovalRequired,
             Error::CorruptState { .. } => ErrorKind::Backend,
             Error::Provision { source, .. } if source.is_retryable() => {
                 ErrorKind::BackendUnavailable
@@ -378,6 +396,10 @@ impl Error {
             Error::Provision { name, source } if !source.is_retryable() => {
                 vec![format!("run `idp status {name}` for the step's full output")]
             }
+            Error::ApprovalRequired { name, who, .. } => vec![
+                format!("an admin approves it with `idp approve {name} --reason …` (or `POST /v1/environments/{name}/approval`), then run the command again"),
+                format!("on a pull request: {who}"),
+            ],
             Error::AlreadyExists { name, .. } => vec![format!(
                 "pick another name, or run `idp destroy {name}` first"
             )],
@@ -413,6 +435,7 @@ mod tests {
             (ErrorKind::Backend, 1),
             (ErrorKind::BackendUnavailable, 1),
             (ErrorKind::BudgetExceeded, 5),
+            (ErrorKind::ApprovalRequired, 6),
         ];
         for (kind, code) in table {
             assert_eq!(ExitCode::from(kind) as u8, code, "{kind:?}");

@@ -17,10 +17,11 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 /// The events idp parses; every payload is also fed to each of them.
-const PARSED: [&str; 5] = [
+const PARSED: [&str; 6] = [
     "push",
     "delete",
     "pull_request",
+    "pull_request_review",
     "schedule",
     "workflow_dispatch",
 ];
@@ -88,8 +89,8 @@ fn every_real_example_of_the_parsed_events_gives_the_expected_trigger() {
     assert_eq!(
         kinds(&prs),
         counts(&[
-            ("ignored:pull_request_action", 20),
-            ("pull_request", 7),
+            ("ignored:pull_request_action", 18),
+            ("pull_request", 9),
             ("pull_request_closed:merged=false", 2),
         ])
     );
@@ -97,12 +98,32 @@ fn every_real_example_of_the_parsed_events_gives_the_expected_trigger() {
         if let Trigger::PullRequest { action, pr } = pr {
             assert!(matches!(
                 action,
-                PrAction::Opened | PrAction::Synchronize | PrAction::Reopened
+                PrAction::Opened | PrAction::Synchronize | PrAction::Reopened | PrAction::Labeled
             ));
             assert_eq!(pr.repository.as_str(), "Codertocat/Hello-World");
             assert_eq!(pr.branch.as_str(), "changes");
             assert_eq!(pr.base_branch.as_str(), "master");
             assert!(!pr.from_fork);
+        }
+    }
+
+    // Submitted reviews may approve a waiting preview; a dismissal changes nothing by itself.
+    let reviews = parse_all("pull_request_review");
+    assert_eq!(
+        kinds(&reviews),
+        counts(&[("ignored:pull_request_action", 1), ("pull_request", 3)])
+    );
+    for t in reviews.iter().flatten() {
+        if let Trigger::PullRequest { action, pr } = t {
+            assert_eq!(*action, PrAction::Reviewed);
+            assert_eq!(pr.number, 2, "the number comes from `pull_request.number`");
+            assert_eq!(pr.branch.as_str(), "changes");
+            assert!(!pr.from_fork);
+            // No record yet: a review provisions a waiting preview (the gate decides).
+            assert_eq!(
+                decide(t, None, chrono::DateTime::UNIX_EPOCH).action,
+                Action::Provision
+            );
         }
     }
 

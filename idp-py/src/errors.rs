@@ -138,6 +138,13 @@ fn class_of(kind: ErrorKind) -> Class {
             "An environment's record exists but cannot be read; `idp migrate --dry-run` says \
              why, field by field.",
         ),
+        ErrorKind::ApprovalRequired => class(
+            "ApprovalRequired",
+            None,
+            Builtin::None,
+            "The environment's template needs approval before it is provisioned; an admin \
+             approves it (`idp approve`), then the call is made again.",
+        ),
     }
 }
 
@@ -157,6 +164,7 @@ const KINDS: [ErrorKind; 14] = [
     ErrorKind::Backend,
     ErrorKind::UnreadableRecord,
     ErrorKind::BudgetExceeded,
+    ErrorKind::ApprovalRequired,
 ];
 
 /// The attributes besides `kind` and `hints` that [`to_py`] sets for a kind.

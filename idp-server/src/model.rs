@@ -76,6 +76,22 @@ pub(crate) struct Environment {
     pub(crate) last_error: Option<String>,
     /// Whether the record is still in the original platform's layout.
     pub(crate) legacy: bool,
+    /// Who approved provisioning it, when and how, for a template that needs approval.
+    pub(crate) approval: Option<ApprovalView>,
+}
+
+/// An approval of a costly template, as an environment's record keeps it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct ApprovalView {
+    /// Who approved (a GitHub login, or the admin's identity).
+    pub(crate) by: String,
+    pub(crate) at: DateTime<Utc>,
+    /// `review`, `label` or `admin`.
+    pub(crate) how: String,
+    /// The template approved.
+    pub(crate) template: String,
+    /// Why (an admin's reason).
+    pub(crate) reason: Option<String>,
 }
 
 impl From<&Metadata> for Environment {
@@ -98,6 +114,13 @@ impl From<&Metadata> for Environment {
             updated_at: m.updated_at,
             last_error: m.last_error.clone(),
             legacy: m.is_legacy(),
+            approval: m.approval.as_ref().map(|a| ApprovalView {
+                by: a.by.clone(),
+                at: a.at,
+                how: a.how.as_str().to_owned(),
+                template: a.template.as_str().to_owned(),
+                reason: a.reason.clone(),
+            }),
         }
     }
 }
@@ -181,6 +204,15 @@ pub(crate) struct CreateEnvironment {
 pub(crate) struct ExtendEnvironment {
     /// Time to add (`2h`, `1d`).
     pub(crate) ttl: String,
+}
+
+/// An admin's approval of an environment whose template needs one.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApproveEnvironment {
+    /// Why it is approved (kept with the approval).
+    #[serde(default)]
+    pub(crate) reason: Option<String>,
 }
 
 /// What a create, extend or destroy did.

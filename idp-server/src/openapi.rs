@@ -23,6 +23,7 @@ use crate::routes;
         routes::environments::extend, routes::environments::status,
         routes::environments::logs, routes::environments::cost,
         routes::environments::unlock,
+        routes::environments::approve,
         routes::runs::submit, routes::runs::list, routes::runs::get,
         routes::runs::events, routes::runs::order_logs, routes::runs::resume, routes::runs::cancel,
         routes::operations::list, routes::operations::get,

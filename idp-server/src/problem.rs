@@ -112,6 +112,8 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Io | ErrorKind::UnreadableRecord => StatusCode::INTERNAL_SERVER_ERROR,
         // The request is understood but refused by the platform's budget policy.
         ErrorKind::BudgetExceeded => StatusCode::FORBIDDEN,
+        // An admin's approval is missing: the same request succeeds once it is given.
+        ErrorKind::ApprovalRequired => StatusCode::FORBIDDEN,
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per command: convert arguments, call one idp-core use case, render its report.
 
+pub(crate) mod approve;
 pub(crate) mod auth;
 pub(crate) mod budgets;
 pub(crate) mod completions;

@@ -8,6 +8,7 @@
 
 use super::print::{diag, json, line, text_out};
 use crate::cli::Output;
+use idp_core::environments::approve::ApproveReport;
 use idp_core::environments::dashboard::DashboardReport;
 use idp_core::environments::exec::ExecReport;
 use idp_core::environments::logs::LogsReport;
@@ -62,6 +63,29 @@ pub(crate) fn change(report: &ChangeReport, out: Output) {
     }
 }
 
+/// `idp approve`.
+pub(crate) fn approved(report: &ApproveReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let r = &report.request;
+    let Some(a) = &r.approval else { return };
+    let verb = if report.already_approved {
+        "was already approved"
+    } else {
+        "approved"
+    };
+    line(&format!(
+        "{} {verb} by {} on {} (template {}, estimated {}); run `idp create {}` to provision it",
+        r.name,
+        a.by,
+        a.at.format("%Y-%m-%d %H:%M UTC"),
+        r.template,
+        idp_core::domain::cost::format_usd(r.estimate_usd),
+        r.name
+    ));
+}
+
 /// `idp status`.
 pub(crate) fn status(report: &StatusReport, out: Output) {
     if out == Output::Json {
@@ -95,6 +119,18 @@ pub(crate) fn status(report: &StatusReport, out: Output) {
             o.reason,
             o.budget.replace('`', ""),
             o.figures
+        ));
+    }
+    if let Some(a) = &m.approval {
+        line(&format!(
+            "  approved:  by {} on {} ({}){}",
+            a.by,
+            a.at.format("%Y-%m-%d %H:%M UTC"),
+            a.how.as_str(),
+            a.reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
         ));
     }
     if let Some(rt) = &report.runtime {

@@ -60,6 +60,14 @@ pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
                     ttl::humanize(m.expires_at, now)
                 },
             ]),
+            ListRow::Pending(p) => t.add_row(vec![
+                p.request.name.to_string(),
+                p.status.to_owned(),
+                p.request.template.to_string(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ]),
             ListRow::Unreadable(u) => t.add_row(vec![
                 u.name.to_owned(),
                 u.status.to_owned(),
@@ -75,6 +83,12 @@ pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
         &report.unreadable,
         "\n{} record(s) cannot be read (shown as `unreadable`):",
     );
+    if !report.pending_approval.is_empty() {
+        line(&format!(
+            "\n{} environment(s) wait for approval (no record, nothing applied): an admin runs `idp approve NAME`, then `idp create` proceeds",
+            report.pending_approval.len()
+        ));
+    }
     let legacy = report.legacy();
     if legacy > 0 {
         line(&format!(

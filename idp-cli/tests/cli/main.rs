@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
+mod approvals;
 mod aws;
 mod budgets;
 mod kubernetes;

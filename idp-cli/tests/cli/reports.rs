@@ -5,6 +5,7 @@ use crate::{idp, run, snapshot};
 /// Every command and subcommand, as typed after `idp`.
 const COMMANDS: &[&[&str]] = &[
     &["create"],
+    &["approve"],
     &["destroy"],
     &["extend"],
     &["list"],

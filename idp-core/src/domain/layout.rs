@@ -50,6 +50,16 @@ pub const RUNS_PREFIX: &str = "runs/";
 /// [`ENVIRONMENTS_PREFIX`] like the tokens.
 pub const POLICY_KEY: &str = "platform/policy.json";
 
+/// Where approval requests of environments that wait for one are kept (`approvals/{name}.json`),
+/// apart from the environments' records: a waiting environment has no record and nothing
+/// applied.
+pub const APPROVALS_PREFIX: &str = "approvals/";
+
+/// The approval request of environment `name` (see [`APPROVALS_PREFIX`]).
+pub fn approval_key(name: &EnvName) -> String {
+    format!("{APPROVALS_PREFIX}{name}.json")
+}
+
 /// The prefix of the API tokens (`access/tokens/{id}.json`). It is outside
 /// [`ENVIRONMENTS_PREFIX`], so neither [`env_of_key`] nor the environment index ever sees a token.
 pub const TOKENS_PREFIX: &str = "access/tokens/";

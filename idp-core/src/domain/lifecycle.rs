@@ -189,6 +189,10 @@ pub struct Metadata {
     /// figures it overrode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_override: Option<BudgetOverride>,
+    /// Who approved provisioning it, when and how, for a template that needs approval (see
+    /// [`crate::domain::approval`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::domain::approval::Approval>,
 }
 
 /// An admin's override of a budget refusal, kept with the environment it let through.
@@ -304,6 +308,7 @@ impl Metadata {
             inputs: None,
             legacy: None,
             budget_override: None,
+            approval: None,
             history: vec![HistoryEntry {
                 at: now,
                 event: Status::Provisioning.as_str().to_owned(),

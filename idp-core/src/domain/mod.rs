@@ -4,6 +4,7 @@
 //! callers pass `now`, file contents and paths in, and get values or typed errors back.
 
 pub mod access;
+pub mod approval;
 pub mod config;
 pub mod cost;
 pub mod decide;

@@ -5,6 +5,7 @@ use crate::domain::config::Config;
 use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::naming::EnvName;
 use crate::domain::ttl::{self, Ttl};
+use crate::environments::approve;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::support::deploy;
@@ -82,6 +83,33 @@ pub async fn create(platform: &Platform, req: CreateRequest) -> Result<ChangeRep
     Ok(ChangeReport::changed(Outcome::Created, saved.meta))
 }
 
+/// Whether `req` may be created as far as approval goes, without writing anything but the
+/// approval request: `Ok` when its template needs no approval or it was approved, else
+/// [`Error::ApprovalRequired`]. [`create`] checks it again; this lets a frontend that creates
+/// in the background (the API) refuse at once.
+pub async fn check_approval(platform: &Platform, req: &CreateRequest) -> Result<()> {
+    let ttl = platform
+        .settings
+        .ttl_policy
+        .check(req.ttl.unwrap_or(req.config.ttl))?;
+    let owner = req
+        .owner
+        .clone()
+        .unwrap_or_else(|| platform.settings.actor.clone());
+    let previous = state::load(&*platform.backend.store, &req.name).await?;
+    let retry = previous.as_ref().filter(|p| is_retry(&p.meta, req, &owner));
+    approve::gate_create(
+        platform,
+        &req.name,
+        &req.config,
+        ttl,
+        &owner,
+        retry.map(|r| &r.meta),
+    )
+    .await
+    .map(|_| ())
+}
+
 async fn create_locked(
     platform: &Platform,
     req: &CreateRequest,
@@ -115,6 +143,16 @@ async fn create_locked(
     } else {
         None
     };
+    // A costly template waits for an admin's approval; nothing is written but the request.
+    let approval = approve::gate_create(
+        platform,
+        &req.name,
+        &req.config,
+        ttl,
+        &owner,
+        retry.map(|r| &r.meta),
+    )
+    .await?;
     let now = platform.backend.clock.now();
     let mut meta = Metadata::new(
         req.name.clone(),
@@ -136,7 +174,12 @@ async fn create_locked(
     meta.apply_source(&req.source, Some(image));
     meta.region = req.config.region.clone();
     meta.budget_override = overridden;
+    meta.approval = approval;
+    let approved = meta.approval.is_some();
     let written = state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await?;
+    if approved {
+        approve::consume(platform, &req.name).await;
+    }
     deploy::apply(platform, written, &req.config).await
 }
 

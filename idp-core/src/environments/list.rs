@@ -36,6 +36,10 @@ pub struct ListReport {
     /// Metadata objects that exist but do not parse (key and reason).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unreadable: Vec<Unreadable>,
+    /// Environments waiting for an admin's approval (or approved and not created yet): they
+    /// have no record and nothing applied (see [`crate::environments::approve`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending_approval: Vec<crate::domain::approval::ApprovalRequest>,
 }
 
 /// A metadata object that could not be parsed.
@@ -71,6 +75,19 @@ pub enum ListRow<'a> {
     Record(&'a Metadata),
     /// A record that cannot be read.
     Unreadable(UnreadableRow<'a>),
+    /// An environment waiting for approval (no record), as
+    /// `{"name", "status": "pending_approval" | "approved", "template", "estimate_usd", "why",
+    /// "requested_by", "requested_at", "approval"}`.
+    Pending(PendingRow<'a>),
+}
+
+/// The row of an environment waiting for approval.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingRow<'a> {
+    /// `pending_approval`, or `approved` (approved, not created yet).
+    pub status: &'static str,
+    #[serde(flatten)]
+    pub request: &'a crate::domain::approval::ApprovalRequest,
 }
 
 /// The row of a record that cannot be read.
@@ -100,6 +117,17 @@ impl ListReport {
                     .iter()
                     .map(|u| (u.name.as_str(), ListRow::Unreadable(u.row()))),
             )
+            .chain(self.pending_approval.iter().map(|r| {
+                let row = PendingRow {
+                    status: if r.approval.is_some() {
+                        "approved"
+                    } else {
+                        "pending_approval"
+                    },
+                    request: r,
+                };
+                (r.name.as_str(), ListRow::Pending(row))
+            }))
             .collect();
         rows.sort_by(|a, b| a.0.cmp(b.0));
         rows.into_iter().map(|(_, row)| row).collect()
@@ -114,7 +142,9 @@ impl ListReport {
 /// List environments.
 pub async fn list(platform: &Platform, req: ListRequest) -> Result<ListReport> {
     let verified = index::load(platform).await?;
-    Ok(report(&verified.index, req))
+    let mut report = report(&verified.index, req);
+    report.pending_approval = crate::environments::approve::pending(platform).await?;
+    Ok(report)
 }
 
 /// The report of a verified index.
@@ -141,6 +171,7 @@ pub fn report(index: &EnvIndex, req: ListRequest) -> ListReport {
     ListReport {
         environments,
         unreadable,
+        pending_approval: Vec::new(),
     }
 }
 

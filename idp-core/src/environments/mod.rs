@@ -6,6 +6,7 @@
 //! compare-and-swap ([`crate::support::state`]), and work on one environment runs under a lease
 //! ([`crate::support::lease`]).
 
+pub mod approve;
 mod chargeback;
 pub mod cost;
 pub mod create;

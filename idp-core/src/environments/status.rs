@@ -7,7 +7,7 @@ use crate::domain::layout;
 use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
 use crate::domain::ttl;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::ports::ServiceHealth;
 use crate::ports::provisioner::RuntimeHealth;
@@ -35,7 +35,21 @@ pub struct StatusReport {
 /// Read an environment's status: metadata, outputs and live health.
 pub async fn status(platform: &Platform, name: &EnvName) -> Result<StatusReport> {
     let backend = &platform.backend;
-    let current = state::load_existing(&*backend.store, name).await?;
+    let current = match state::load_existing(&*backend.store, name).await {
+        Ok(current) => current,
+        // A name that waits for approval has no record: say what it waits for.
+        Err(Error::NotFound { name: missing }) => {
+            return Err(
+                match crate::environments::approve::load(platform, name).await? {
+                    Some(request) if request.approval.is_none() => {
+                        crate::environments::approve::waiting_error(&request)
+                    }
+                    _ => Error::NotFound { name: missing },
+                },
+            );
+        }
+        Err(e) => return Err(e),
+    };
     let meta = current.meta;
     let outputs = state::get_json(&*backend.store, &layout::outputs_key(name, None))
         .await?

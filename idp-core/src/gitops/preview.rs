@@ -3,8 +3,13 @@
 //! why. The decision is the domain's ([`crate::domain::decide`]); it is taken once to answer
 //! cheap no-ops, then taken again under the environment's lease on fresh metadata, so two
 //! triggers never act on a stale read.
+//!
+//! A new preview of a template that asks for approval ([`super::approval`]) is not provisioned
+//! until the pull request carries it: the pull request gets the waiting comment and a `pending`
+//! commit status, and nothing is written or applied.
 
 use crate::budgets::guard;
+use crate::domain::approval::{Approval, Requirement};
 use crate::domain::config::Config;
 use crate::domain::decide::{self, Action, Refusal};
 use crate::domain::event::Trigger;
@@ -13,6 +18,7 @@ use crate::domain::naming::EnvName;
 use crate::domain::render::CommentState;
 use crate::environments::destroy::{self, DestroyRequest};
 use crate::error::{Error, Result};
+use crate::gitops::approval::{self, Gate};
 use crate::gitops::records::Deployment;
 use crate::platform::Platform;
 use crate::ports::CommitState;
@@ -172,7 +178,33 @@ async fn deploy_notified(
         &mut notices,
     )
     .await;
-    let result = deploy_locked(platform, req, env, pr).await;
+    let result = match deploy_locked(platform, req, env, pr).await {
+        Ok(Deployed::Waiting {
+            requirement,
+            ignored,
+        }) => {
+            let author = req.trigger.actor();
+            tracing::info!(env = %env, ?author, "waiting for approval");
+            approval::notify_waiting(
+                platform,
+                env,
+                repo,
+                sha,
+                pr,
+                (&requirement, &ignored),
+                &mut notices,
+            )
+            .await;
+            let mut report = ChangeReport::no_op(
+                Some(env.to_string()),
+                approval::waiting_reason(env, &requirement),
+            );
+            report.notices.extend(notices);
+            return Ok(report);
+        }
+        Ok(Deployed::Done(report)) => Ok(*report),
+        Err(e) => Err(e),
+    };
     match &result {
         Ok(report) if matches!(report.outcome, Outcome::Created | Outcome::Redeployed) => {
             if let Some(meta) = &report.environment {
@@ -257,6 +289,17 @@ async fn deploy_notified(
     })
 }
 
+/// What [`deploy_locked`] did.
+enum Deployed {
+    /// Provisioned, redeployed, or nothing to do.
+    Done(Box<ChangeReport>),
+    /// Nothing: the preview waits for approval.
+    Waiting {
+        requirement: Requirement,
+        ignored: Vec<String>,
+    },
+}
+
 /// Provision or redeploy under the lease, re-deciding on fresh metadata. `pr` is the pull
 /// request of the branch, recorded in the metadata when the trigger has none.
 async fn deploy_locked(
@@ -264,7 +307,7 @@ async fn deploy_locked(
     req: &PreviewRequest,
     env: &EnvName,
     pr: Option<u64>,
-) -> Result<ChangeReport> {
+) -> Result<Deployed> {
     let backend = &platform.backend;
     let guard = lease::acquire(
         &backend.locks,
@@ -280,13 +323,41 @@ async fn deploy_locked(
         let now = backend.clock.now();
         let current = state::load(&*backend.store, env).await?;
         let decision = decide::decide(&req.trigger, current.as_ref().map(|v| &v.meta), now);
-        match decision.action {
-            Action::Provision => provision(platform, req, env, current, pr).await,
-            Action::ExtendAndRedeploy => match current {
-                Some(current) => redeploy(platform, req, current, pr).await,
-                None => provision(platform, req, env, None, pr).await,
-            },
-            other => settle_without_acting(Some(env), other, decision.reason),
+        let provisions = match decision.action {
+            Action::Provision => true,
+            Action::ExtendAndRedeploy => current.is_none(),
+            _ => false,
+        };
+        if !provisions {
+            return match (decision.action, current) {
+                (Action::ExtendAndRedeploy, Some(current)) => redeploy(platform, req, current, pr)
+                    .await
+                    .map(|r| Deployed::Done(Box::new(r))),
+                (other, _) => settle_without_acting(Some(env), other, decision.reason)
+                    .map(|r| Deployed::Done(Box::new(r))),
+            };
+        }
+        let gate = approval::check(
+            platform,
+            &req.config,
+            env,
+            req.trigger.repository(),
+            pr,
+            req.trigger.actor(),
+            current.as_ref().map(|c| &c.meta),
+        )
+        .await?;
+        match gate {
+            Gate::Open(approved) => provision(platform, req, env, current, pr, approved.as_ref())
+                .await
+                .map(|r| Deployed::Done(Box::new(r))),
+            Gate::Wait {
+                requirement,
+                ignored,
+            } => Ok(Deployed::Waiting {
+                requirement,
+                ignored,
+            }),
         }
     }
     .await;
@@ -300,13 +371,18 @@ async fn provision(
     env: &EnvName,
     current: Option<Versioned>,
     pr: Option<u64>,
+    approved: Option<&Approval>,
 ) -> Result<ChangeReport> {
     let source = source_with_pr(&req.trigger, pr);
-    let deployment = deployment(req, &source);
+    let mut deployment = deployment(req, &source);
+    deployment.approval = approved;
     deployment
         .check_budget(platform, env, current.as_ref().map(|c| &c.meta))
         .await?;
     let written = deployment.begin_provision(platform, env, current).await?;
+    if approved.is_some() {
+        crate::environments::approve::consume(platform, env).await;
+    }
     let (saved, _) = deploy::apply(platform, written, &req.config).await?;
     Ok(ChangeReport::changed(Outcome::Created, saved.meta))
 }
@@ -341,5 +417,6 @@ fn deployment<'a>(req: &'a PreviewRequest, source: &'a Source) -> Deployment<'a>
         image: req.image.as_deref(),
         owner: req.owner.as_deref(),
         source,
+        approval: None,
     }
 }

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::budgets::guard;
+use crate::domain::approval::Approval;
 use crate::domain::config::Config;
 use crate::domain::lifecycle::{Metadata, Source, Status};
 use crate::domain::naming::EnvName;
@@ -26,6 +27,8 @@ pub(crate) struct Deployment<'a> {
     /// The owner of a new environment; `None` is the platform's actor.
     pub(crate) owner: Option<&'a str>,
     pub(crate) source: &'a Source,
+    /// The approval a costly template got, recorded with a new environment.
+    pub(crate) approval: Option<&'a Approval>,
 }
 
 impl Deployment<'_> {
@@ -55,6 +58,7 @@ impl Deployment<'_> {
         );
         meta.region = self.config.region.clone();
         meta.apply_source(self.source, Some(self.image()));
+        meta.approval = self.approval.cloned();
         Ok(meta)
     }
 
@@ -117,6 +121,9 @@ impl Deployment<'_> {
                 let mut meta = failed.meta.clone();
                 meta.transition(Status::Provisioning, now)?;
                 meta.template = self.config.template.clone();
+                if let Some(approval) = self.approval {
+                    meta.approval = Some(approval.clone());
+                }
                 meta.expires_at = meta.expires_at.max(ttl::expires_at(now, ttl));
                 meta.apply_source(self.source, Some(self.image()));
                 state::save(store, &meta, Some(&failed.etag)).await

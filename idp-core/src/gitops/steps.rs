@@ -14,6 +14,10 @@
 //!    [`cleanup`] removes the environment's images, OpenTofu lock items and state objects and
 //!    leaves the `destroyed` tombstone.
 //!
+//! A provision of a template that needs approval ([`crate::gitops::approval`]) that the pull
+//! request does not carry yet is a no-op (`awaiting_approval`): the pull request is told (the
+//! waiting comment and a `pending` status), and nothing is written.
+//!
 //! Two runs for one environment are serialised by the workflow's concurrency group; the
 //! compare-and-swap and the short lease around each write keep a concurrent `idp` command from
 //! being overwritten.
@@ -22,9 +26,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::budgets::guard;
+use crate::domain::approval::Approval;
 use crate::domain::config::Config;
 pub use crate::domain::decide::Expect;
-use crate::domain::decide::{self, Action, Decision, DispatchInputs, decide_dispatch};
+use crate::domain::decide::{self, Action, Decision, DispatchInputs, NoOpReason, decide_dispatch};
 use crate::domain::event::Trigger;
 use crate::domain::layout;
 use crate::domain::lifecycle::{Metadata, Source, Status};
@@ -32,14 +37,16 @@ use crate::domain::naming::EnvName;
 use crate::domain::template::TemplateName;
 use crate::domain::ttl::{self, Ttl};
 use crate::error::{Error, Result};
+use crate::gitops::approval::{self, Gate};
 use crate::gitops::records::{self, Deployment};
 use crate::platform::Platform;
 use crate::ports::CommitState;
 use crate::ports::provisioner::{Outputs, ProvisionRequest};
 use crate::support::lease::{self, Purpose};
+use crate::support::notify;
 use crate::support::report::Cleanup;
 use crate::support::state::{self, Versioned};
-use crate::support::{deploy, notify};
+use crate::support::deploy;
 
 /// What [`plan`] works on.
 #[derive(Debug, Clone)]
@@ -109,6 +116,14 @@ pub async fn plan(platform: &Platform, req: PlanRequest) -> Result<Plan> {
             current.as_ref().map(|c| &c.meta),
             platform.backend.clock.now(),
         )?;
+        let (decision, _) = gated(
+            platform,
+            &req,
+            &env,
+            decision,
+            current.as_ref().map(|c| &c.meta),
+        )
+        .await?;
         return build_plan(platform, &req, decision, current.map(|c| c.meta)).await;
     }
     let backend = &platform.backend;
@@ -181,8 +196,17 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
         let now = platform.backend.clock.now();
         let current = state::load(store, env).await?;
         let decision = decide_for(req, Some(env), current.as_ref().map(|c| &c.meta), now)?;
+        let (decision, approved) = gated(
+            platform,
+            req,
+            env,
+            decision,
+            current.as_ref().map(|c| &c.meta),
+        )
+        .await?;
         let source = Source::of(&req.trigger);
-        let deployment = deployment(req, &source);
+        let mut deployment = deployment(req, &source);
+        deployment.approval = approved.as_ref();
         if matches!(decision.action, Action::Provision)
             || (decision.action == Action::ExtendAndRedeploy && current.is_none())
         {
@@ -208,6 +232,9 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
         };
         match written {
             Ok(saved) => {
+                if approved.is_some() {
+                    crate::environments::approve::consume(platform, env).await;
+                }
                 if matches!(
                     decision.action,
                     Action::Provision | Action::ExtendAndRedeploy
@@ -261,6 +288,75 @@ async fn refused_over_budget(platform: &Platform, req: &PlanRequest, env: &EnvNa
     guard::comment_refusal(platform, &req.trigger, pr, env, error, &mut notices).await;
     for notice in &notices {
         tracing::warn!("{notice}");
+    }
+}
+
+/// `decision` with the approval gate applied: a provision the pull request has not approved
+/// becomes an `awaiting_approval` no-op, after the pull request is told; an approved one
+/// carries the approval to record.
+async fn gated(
+    platform: &Platform,
+    req: &PlanRequest,
+    env: &EnvName,
+    decision: Decision,
+    current: Option<&Metadata>,
+) -> Result<(Decision, Option<Approval>)> {
+    let provisions = match decision.action {
+        Action::Provision => true,
+        Action::ExtendAndRedeploy => current.is_none(),
+        _ => false,
+    };
+    if !provisions {
+        return Ok((decision, None));
+    }
+    let repo = req.trigger.repository();
+    let mut notices = Vec::new();
+    let pr = match req.trigger.pr_number() {
+        Some(pr) => Some(pr),
+        None => notify::open_pr(platform, repo, req.trigger.branch(), &mut notices).await,
+    };
+    let gate = approval::check(
+        platform,
+        &req.config,
+        env,
+        repo,
+        pr,
+        req.trigger.actor(),
+        current,
+    )
+    .await?;
+    match gate {
+        Gate::Open(approved) => Ok((decision, approved)),
+        Gate::Wait {
+            requirement,
+            ignored,
+        } => {
+            approval::notify_waiting(
+                platform,
+                env,
+                repo,
+                req.trigger.commit(),
+                pr,
+                (&requirement, &ignored),
+                &mut notices,
+            )
+            .await;
+            for notice in &notices {
+                tracing::warn!("{notice}");
+            }
+            Ok((
+                Decision {
+                    env: Some(env.clone()),
+                    reason: approval::waiting_reason(env, &requirement),
+                    action: Action::NoOp {
+                        reason: NoOpReason::AwaitingApproval {
+                            needed: requirement.who(),
+                        },
+                    },
+                },
+                None,
+            ))
+        }
     }
 }
 
@@ -376,6 +472,7 @@ fn deployment<'a>(req: &'a PlanRequest, source: &'a Source) -> Deployment<'a> {
         image: req.image.as_deref(),
         owner: req.owner.as_deref(),
         source,
+        approval: None,
     }
 }
 

@@ -8,9 +8,12 @@
 //! template catalog). They share [`crate::support`]: compare-and-swap state, leases, the index.
 //! Every frontend opens a `Platform` through [`crate::setup`].
 
+use std::collections::BTreeMap;
+
 use chrono::TimeDelta;
 
 use crate::backend::Backend;
+use crate::domain::approval::ApprovalRule;
 use crate::domain::config::ConfigOptions;
 use crate::domain::tfvars::PlatformVars;
 use crate::domain::ttl::TtlPolicy;
@@ -37,6 +40,9 @@ pub struct Settings {
     pub actor: String,
     /// How many metadata objects `list` reads at once.
     pub read_concurrency: usize,
+    /// The approval rules of the platform's templates (their `template.json`), by template
+    /// name; a template without one needs no approval.
+    pub approval_rules: BTreeMap<String, ApprovalRule>,
 }
 
 impl Default for Settings {
@@ -51,6 +57,7 @@ impl Default for Settings {
             lease_wait: TimeDelta::minutes(30),
             actor: "idp".to_owned(),
             read_concurrency: 16,
+            approval_rules: BTreeMap::new(),
         }
     }
 }

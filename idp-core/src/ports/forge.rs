@@ -1,4 +1,6 @@
 //! The `Forge` port: what idp tells the code host (GitHub) and asks of it.
+//! Long because the port's contracts, its no-forge implementation and their tests belong
+//! together.
 //!
 //! A preview is only useful if people find it: the use cases keep one comment per environment on
 //! the pull request (updated in place, found by a hidden marker), set a commit status per
@@ -10,6 +12,10 @@
 //! pusher can change the path of a request. A comment is adopted for editing only if idp's own
 //! identity wrote it and it starts with the marker ([`is_own_marked_comment`]): anyone can post
 //! the marker on a public repository, and such a comment is never touched.
+//!
+//! Approvals read what a pull request says: its reviews ([`Forge::list_pr_reviews`]), who added
+//! and removed its labels ([`Forge::list_label_events`]) and team membership
+//! ([`Forge::is_team_member`]); the rule itself is [`crate::domain::approval`]'s.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Debug};
@@ -20,6 +26,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::BoxError;
+pub use crate::domain::approval::{LabelEvent, Review, ReviewState};
 use crate::domain::event::{Branch, CommitSha, Repository};
 
 /// A comment on a pull request, as [`Forge::upsert_pr_comment`] left it.
@@ -338,6 +345,34 @@ pub trait Forge: Debug + Send + Sync + 'static {
     /// MUST fail with [`ForgeError::NotFound`] for an unknown repository or a ref it does not
     /// have.
     async fn resolve_ref(&self, repo: &Repository, git_ref: &str) -> Result<CommitSha, ForgeError>;
+
+    /// Every review of pull request `pr` (all pages), in the order they were submitted.
+    ///
+    /// MUST fail with [`ForgeError::NotFound`] for an unknown repository or pull request.
+    async fn list_pr_reviews(&self, repo: &Repository, pr: u64) -> Result<Vec<Review>, ForgeError>;
+
+    /// Every `labeled` and `unlabeled` event of pull request `pr` (its issue's events, all
+    /// pages) with who made it, oldest first; other events are left out.
+    ///
+    /// MUST fail with [`ForgeError::NotFound`] for an unknown repository or pull request.
+    async fn list_label_events(
+        &self,
+        repo: &Repository,
+        pr: u64,
+    ) -> Result<Vec<LabelEvent>, ForgeError>;
+
+    /// Whether `login` is an active member of team `team_slug` of organization `org` (a pending
+    /// invitation is not membership).
+    ///
+    /// MUST answer `Ok(false)` for a login that is not a member and for an unknown team or
+    /// organization the token can see none of (GitHub answers both with 404), and fail with
+    /// [`ForgeError::Unauthorized`] when the token may not read the organization's teams.
+    async fn is_team_member(
+        &self,
+        org: &str,
+        team_slug: &str,
+        login: &str,
+    ) -> Result<bool, ForgeError>;
 }
 
 /// Appended by [`fit_comment`] when a body had to be cut.
@@ -486,6 +521,31 @@ impl Forge for NoForge {
         _repo: &Repository,
         _git_ref: &str,
     ) -> Result<CommitSha, ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+
+    async fn list_pr_reviews(
+        &self,
+        _repo: &Repository,
+        _pr: u64,
+    ) -> Result<Vec<Review>, ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+
+    async fn list_label_events(
+        &self,
+        _repo: &Repository,
+        _pr: u64,
+    ) -> Result<Vec<LabelEvent>, ForgeError> {
+        Err(ForgeError::NotConfigured)
+    }
+
+    async fn is_team_member(
+        &self,
+        _org: &str,
+        _team_slug: &str,
+        _login: &str,
+    ) -> Result<bool, ForgeError> {
         Err(ForgeError::NotConfigured)
     }
 }

@@ -68,12 +68,15 @@ pub fn consumer_workflow(platform_repo: &str, git_ref: &str, pinned: Option<&str
         r#"# Preview environments for this repository, run by the idp platform ({platform_repo}).
 # Every push to a pull request creates or redeploys its environment; closing it destroys it.
 # Set the secret {ROLE_SECRET} (the IAM role GitHub OIDC assumes) and the repository variables
-# AWS_REGION, STATE_BUCKET, LOCK_TABLE and ECR_REPO in this repository.
+# AWS_REGION, STATE_BUCKET, LOCK_TABLE and ECR_REPO in this repository. A template that needs
+# approval waits for an approving review or the approval label (docs/approvals.md).
 name: Preview environment
 
 on:
   pull_request:
-    types: [opened, synchronize, reopened, closed]
+    types: [opened, synchronize, reopened, closed, labeled]
+  pull_request_review:
+    types: [submitted]
 
 permissions: {{}}
 
@@ -91,6 +94,8 @@ jobs:
     permissions:
       contents: read
       id-token: write
+      pull-requests: write
+      statuses: write
     outputs:
       environment: ${{{{ steps.idp.outputs.environment }}}}
       deploy: ${{{{ steps.idp.outputs.deploy }}}}
@@ -101,6 +106,7 @@ jobs:
       IDP_STATE_BUCKET: ${{{{ vars.STATE_BUCKET }}}}
       IDP_LOCK_TABLE: ${{{{ vars.LOCK_TABLE }}}}
       IDP_ECR_REPOSITORY: ${{{{ vars.ECR_REPO }}}}
+      IDP_TEMPLATES_DIR: .idp-platform/infrastructure/templates
     steps:
       - name: Check out the application
         uses: actions/checkout@{CHECKOUT}
@@ -127,6 +133,8 @@ jobs:
         uses: ./.idp-platform # zizmor: ignore[self-repository] reason: a checkout of the idp platform, not of this repository
         with:
           command: setup
+        env:
+          GITHUB_TOKEN: ${{{{ github.token }}}}
 
 {provision}
 {destroy}"#,

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::approval::ApprovalRule;
 use crate::error::{Error, Result};
 
 /// The manifest file name inside each template directory.
@@ -41,6 +42,10 @@ pub struct TemplateManifest {
     /// `kubernetes` (objects on the shared cluster; the folder holds only this manifest).
     #[serde(default = "default_provisioner")]
     pub provisioner: String,
+    /// When an environment of this template needs approval before it is provisioned, and who
+    /// may give it (see [`crate::domain::approval`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalRule>,
 }
 
 fn default_provisioner() -> String {
@@ -82,7 +87,28 @@ pub fn parse_manifest(text: &str, dir_name: &str) -> std::result::Result<Templat
             m.provisioner
         ));
     }
+    if let Some(rule) = &m.approval {
+        rule.check()?;
+    }
     Ok(m)
+}
+
+/// The approval rules of every template in `dir` that has one, by template name. A template
+/// whose manifest is invalid is an error here (not skipped): a broken rule must not switch
+/// approval off.
+pub fn approval_rules(dir: &Path) -> Result<std::collections::BTreeMap<String, ApprovalRule>> {
+    let report = list(dir)?;
+    if let Some(bad) = report.invalid.first() {
+        return Err(Error::Refused {
+            reason: "invalid_template".to_owned(),
+            message: format!("`{}`: {}", bad.path.display(), bad.reason),
+        });
+    }
+    Ok(report
+        .templates
+        .into_iter()
+        .filter_map(|t| t.approval.map(|rule| (t.name, rule)))
+        .collect())
 }
 
 /// Read every `<dir>/*/template.json`.
@@ -117,6 +143,48 @@ pub fn list(dir: &Path) -> Result<TemplatesReport> {
     })
 }
 
+/// The manifests of the built-in templates, as this build was made with them.
+const BUILTIN_MANIFESTS: [(&str, &str); 4] = [
+    (
+        "api-service",
+        include_str!("../../../infrastructure/templates/api-service/template.json"),
+    ),
+    (
+        "api-database",
+        include_str!("../../../infrastructure/templates/api-database/template.json"),
+    ),
+    (
+        "scheduled-worker",
+        include_str!("../../../infrastructure/templates/scheduled-worker/template.json"),
+    ),
+    (
+        "k8s-namespace",
+        include_str!("../../../infrastructure/templates/k8s-namespace/template.json"),
+    ),
+];
+
+/// [`approval_rules`] of `dir` when it is a directory; else the rules of the built-in
+/// templates as this build carries them, so a missing templates directory never switches
+/// approval off.
+pub fn approval_rules_or_builtin(
+    dir: &Path,
+) -> Result<std::collections::BTreeMap<String, ApprovalRule>> {
+    if dir.is_dir() {
+        return approval_rules(dir);
+    }
+    let mut rules = std::collections::BTreeMap::new();
+    for (name, text) in BUILTIN_MANIFESTS {
+        let manifest = parse_manifest(text, name).map_err(|reason| Error::Refused {
+            reason: "invalid_template".to_owned(),
+            message: format!("built-in `{name}/{MANIFEST}`: {reason}"),
+        })?;
+        if let Some(rule) = manifest.approval {
+            rules.insert(manifest.name, rule);
+        }
+    }
+    Ok(rules)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +205,25 @@ mod tests {
         let err = parse_manifest(r#"{"name": "a", "description": "d"}"#, "b").unwrap_err();
         assert!(err.contains("make them the same"), "{err}");
         assert!(parse_manifest("{", "b").is_err());
+    }
+
+    #[test]
+    fn the_costly_template_needs_approval_and_a_missing_directory_keeps_the_rule() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infrastructure/templates");
+        let rules = approval_rules(&dir).unwrap();
+        let rule = &rules["api-database"];
+        assert!(rule.over_usd.is_some());
+        assert!(!rules.contains_key("api-service"));
+        assert_eq!(
+            approval_rules_or_builtin(Path::new("/nonexistent/templates")).unwrap(),
+            rules
+        );
+        let err = parse_manifest(
+            r#"{"name": "b", "description": "d", "approval": {"required": true, "approvers": {}}}"#,
+            "b",
+        )
+        .unwrap_err();
+        assert!(err.contains("names nobody"), "{err}");
     }
 
     #[test]

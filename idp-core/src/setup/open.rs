@@ -191,6 +191,12 @@ pub fn platform_settings(resolved: &Resolved) -> Result<Settings> {
         },
         actor: env_vars::actor(),
         ttl_policy: ttl_policy(resolved)?,
+        approval_rules: crate::setup::approval_rules(
+            resolved
+                .get(Key::AwsTemplatesDir)
+                .unwrap_or(DEFAULT_TEMPLATES_DIR)
+                .as_ref(),
+        )?,
         ..defaults
     })
 }

@@ -22,6 +22,7 @@
     reason = "a skipped schema test says so loudly on stderr"
 )]
 
+mod approvals;
 mod comments;
 mod identity;
 mod oauth;

@@ -211,6 +211,11 @@ async fn everything_served() -> Vec<Served> {
     fake.add_comment("octo/app", 7, "mallory", &format!("{MARKER}\nspoof"));
     fake.add_comment("octo/app", 7, "reviewer", "lgtm");
     fake.add_comment("octo/app", 7, PAT_LOGIN, &format!("{MARKER}\nours"));
+    fake.add_review("octo/app", 7, "platform-lead", "APPROVED");
+    fake.add_review("octo/app", 7, "mallory", "CHANGES_REQUESTED");
+    fake.label("octo/app", 7, "mallory", "idp-approved", true);
+    fake.label("octo/app", 7, "mallory", "idp-approved", false);
+    fake.add_team_member("acme", "platform-leads", "carol");
     fake.add_tag("octo/app", "v1", &sha, None);
     fake.add_tag("octo/app", "v2", &sha, Some(&"d".repeat(40)));
     let commit = CommitSha::parse(&sha).expect("a sha");
@@ -260,6 +265,35 @@ async fn everything_served() -> Vec<Served> {
             .await;
         let _ = forge.upsert_pr_comment(&nowhere, 7, MARKER, "x").await;
         let _ = forge.poll_run(&repo(), 1).await;
+        assert_eq!(
+            forge
+                .list_pr_reviews(&repo(), 7)
+                .await
+                .expect("reviews")
+                .len(),
+            2
+        );
+        assert_eq!(
+            forge
+                .list_label_events(&repo(), 7)
+                .await
+                .expect("labels")
+                .len(),
+            2
+        );
+        let _ = forge.list_pr_reviews(&repo(), 99).await;
+        assert!(
+            forge
+                .is_team_member("acme", "platform-leads", "carol")
+                .await
+                .expect("member")
+        );
+        assert!(
+            !forge
+                .is_team_member("acme", "platform-leads", "mallory")
+                .await
+                .expect("no member")
+        );
     }
     fake.set_read_only(PAT, true);
     let pat = forge(&fake, PAT).await;
@@ -306,7 +340,7 @@ async fn every_body_the_fake_serves_is_a_whole_github_object() {
     let operations: BTreeSet<(&str, &str)> = served.iter().map(|s| (s.method, s.path)).collect();
     assert_eq!(
         operations.len(),
-        13,
+        16,
         "every operation is covered: {operations:?}"
     );
     let statuses: BTreeSet<u16> = served.iter().map(|s| s.status).collect();

@@ -246,8 +246,8 @@ async fn a_healthy_list_costs_two_requests(f: &Fixture) {
         .unwrap();
     assert_eq!(
         f.counting.counts(),
-        (1, 1),
-        "(GETs, LISTs) of a healthy list"
+        (1, 2),
+        "(GETs, LISTs) of a healthy list: the index, and the (empty) approval requests"
     );
     assert_eq!(
         serde_json::to_value(&first).unwrap(),

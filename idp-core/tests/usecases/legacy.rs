@@ -152,6 +152,7 @@ pub(crate) async fn every_original_record_is_listed_and_none_is_hidden(f: &Fixtu
         .map(|row| match row {
             ListRow::Record(m) => m.name.to_string(),
             ListRow::Unreadable(u) => u.name.to_owned(),
+            ListRow::Pending(p) => p.request.name.to_string(),
         })
         .collect();
     assert_eq!(rows, names, "every record is a row, in name order");

@@ -13,6 +13,7 @@ use idp_core::domain::config::Config;
 use idp_core::domain::naming::EnvName;
 use idp_core::domain::template::TemplateName;
 use idp_core::domain::ttl::{self, Ttl};
+use idp_core::environments::approve::{self, ApproveRequest};
 use idp_core::environments::cost::{self, CostRequest};
 use idp_core::environments::create::{self, CreateRequest};
 use idp_core::environments::destroy::{self, DestroyRequest};
@@ -25,8 +26,8 @@ use idp_core::error::Error;
 use super::{Json, Path, Query, accepted};
 use crate::auth::Caller;
 use crate::model::{
-    Change, CreateEnvironment, Environment, EnvironmentPage, EnvironmentStatus, ExtendEnvironment,
-    HistoryEvent, ListParams, LogEntry, LogPage, LogParams,
+    ApproveEnvironment, Change, CreateEnvironment, Environment, EnvironmentPage, EnvironmentStatus,
+    ExtendEnvironment, HistoryEvent, ListParams, LogEntry, LogPage, LogParams,
 };
 use crate::ops::{self, OpKind, Operation};
 use crate::problem::{ApiResult, CommonErrors, ObjectErrors, Problem};
@@ -135,6 +136,9 @@ pub(crate) async fn create(
         source: Default::default(),
         budget_override: None,
     };
+    // A template that needs approval is refused now (403 `approval_required`), not in the
+    // background operation.
+    create::check_approval(&platform, &req).await?;
     let op = ops::spawn(
         &state,
         OpKind::Create,
@@ -386,6 +390,33 @@ pub(crate) async fn unlock(
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     caller.may(Action::Unlock)?;
     let report = unlock::unlock(&state.platform, &env_name(&name)?).await?;
+    Ok(axum::Json(
+        serde_json::to_value(&report).unwrap_or_default(),
+    ))
+}
+
+/// Approve an environment whose template needs approval (an admin's decision): its next
+/// create proceeds. Who approved, when and why are kept and shown in its record.
+#[utoipa::path(post, path = "/v1/environments/{name}/approval", tag = "environments", security(("bearer" = [])),
+    params(("name" = String, Path, description = "the environment waiting for approval")),
+    request_body = ApproveEnvironment,
+    responses((status = 200, description = "the approval request, approved, as `idp approve --output json`", body = Object), ObjectErrors, CommonErrors))]
+pub(crate) async fn approve(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(name): Path<String>,
+    Json(body): Json<ApproveEnvironment>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    caller.may(Action::Approve)?;
+    let report = approve::approve(
+        &state.platform,
+        ApproveRequest {
+            name: env_name(&name)?,
+            by: caller.owner().to_owned(),
+            reason: body.reason,
+        },
+    )
+    .await?;
     Ok(axum::Json(
         serde_json::to_value(&report).unwrap_or_default(),
     ))

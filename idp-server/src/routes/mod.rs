@@ -50,6 +50,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Result<Router, ServeError> {
         .route("/v1/environments/{name}/logs", get(environments::logs))
         .route("/v1/environments/{name}/cost", get(environments::cost))
         .route("/v1/environments/{name}/unlock", post(environments::unlock))
+        .route(
+            "/v1/environments/{name}/approval",
+            post(environments::approve),
+        )
         .route("/v1/runs", get(runs::list).post(runs::submit))
         .route("/v1/runs/{run_id}", get(runs::get))
         .route("/v1/runs/{run_id}/events", get(runs::events))

@@ -80,6 +80,12 @@ pub(crate) async fn matrix(s: &Server) {
             "owner",
         ),
         (Method::POST, format!("{env}/unlock"), None, "admin"),
+        (
+            Method::POST,
+            format!("{env}/approval"),
+            Some(json!({ "reason": "matrix" })),
+            "admin",
+        ),
         (Method::DELETE, env.into(), None, "owner"),
     ];
     let t = &s.tokens;

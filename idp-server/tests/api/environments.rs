@@ -444,3 +444,64 @@ pub(crate) async fn bad_requests(s: &Server) {
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
     assert!(s.provisioner.calls().is_empty(), "nothing was applied");
 }
+
+/// `POST /v1/environments` of a template that needs approval answers 403 `approval_required`
+/// at once, nothing created; a developer may not approve, an admin may
+/// (`POST /v1/environments/{name}/approval`), and the same create then succeeds with the
+/// approval in the record.
+pub(crate) async fn approval(s: &Server) {
+    let body = json!({ "name": "costly", "template": "api-database", "ttl": "7d" });
+    let refused = s
+        .post("/v1/environments", &s.tokens.alice, body.clone())
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    assert_eq!(
+        refused.body["kind"], "approval_required",
+        "{}",
+        refused.text
+    );
+    let missing = s.get("/v1/environments/costly", &s.tokens.alice).await;
+    assert_eq!(
+        missing.status,
+        StatusCode::NOT_FOUND,
+        "nothing created: {}",
+        missing.text
+    );
+
+    let by_alice = s
+        .post(
+            "/v1/environments/costly/approval",
+            &s.tokens.alice,
+            json!({}),
+        )
+        .await;
+    assert_eq!(by_alice.status, StatusCode::FORBIDDEN, "{}", by_alice.text);
+    assert_eq!(by_alice.body["needed_role"], "admin");
+    let nothing = s
+        .post(
+            "/v1/environments/unknown/approval",
+            &s.tokens.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(nothing.status, StatusCode::NOT_FOUND, "{}", nothing.text);
+    let approved = s
+        .post(
+            "/v1/environments/costly/approval",
+            &s.tokens.admin,
+            json!({ "reason": "quarter-end load test" }),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+    assert_eq!(approved.body["request"]["approval"]["how"], "admin");
+    assert_eq!(approved.body["request"]["approval"]["by"], "root");
+
+    let a = s.post("/v1/environments", &s.tokens.alice, body).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+    let op = s.wait(a.body["id"].as_str().unwrap()).await;
+    assert_eq!(op["status"], "succeeded", "{op}");
+    let env = s.get("/v1/environments/costly", &s.tokens.alice).await;
+    assert_eq!(env.status, StatusCode::OK, "{}", env.text);
+    assert_eq!(env.body["approval"]["how"], "admin", "{}", env.text);
+    assert_eq!(env.body["approval"]["reason"], "quarter-end load test");
+}

@@ -75,6 +75,10 @@ macro_rules! api {
             );
             scenario!(every_role_may_do_exactly_its_routes, crate::auth::matrix);
             scenario!(
+                a_costly_create_is_refused_until_an_admin_approves_it,
+                crate::environments::approval
+            );
+            scenario!(
                 tokens_expire_and_are_revoked,
                 crate::auth::expiry_and_revocation
             );

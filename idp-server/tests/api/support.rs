@@ -91,6 +91,10 @@ impl Server {
             state_bucket: "state-bucket".into(),
             lease_wait: TimeDelta::seconds(60),
             actor: "server".into(),
+            approval_rules: idp_core::repo::templates::approval_rules(
+                &repo_root().join("infrastructure/templates"),
+            )
+            .unwrap(),
             ..Settings::default()
         };
         let platform = Platform::new(backend).with_settings(settings);

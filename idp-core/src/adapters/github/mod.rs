@@ -1,5 +1,6 @@
 //! The GitHub [`Forge`]: pull-request comments, commit statuses and workflow runs over the REST
 //! API, with octocrab as the HTTP client.
+//! Long because every operation of the port is one request shape here, with its paging.
 //!
 //! Works with github.com and GitHub Enterprise Server (`GITHUB_API_URL`, e.g.
 //! `https://ghe.example.com/api/v3`). Every request goes through `request::send`, which respects
@@ -35,8 +36,8 @@ use tokio::sync::OnceCell;
 
 use crate::domain::event::{Branch, CommitSha, Repository};
 use crate::ports::forge::{
-    ACTIONS_BOT_LOGIN, fit_comment, fit_status_description, is_own_marked_comment, ref_candidates,
-    short_ref,
+    ACTIONS_BOT_LOGIN, LabelEvent, Review, ReviewState, fit_comment, fit_status_description,
+    is_own_marked_comment, ref_candidates, short_ref,
 };
 use crate::ports::{
     Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, SystemClock,
@@ -49,7 +50,9 @@ mod wire;
 
 pub use request::RetryPolicy;
 use request::{Method, send};
-use wire::{Comment, GitRef, GitTag, Pull, Run, Runs, User, runs_of};
+use wire::{
+    Comment, GitRef, GitTag, IssueEvent, Pull, PullReview, Run, Runs, TeamMembership, User, runs_of,
+};
 
 /// github.com's REST API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -561,5 +564,70 @@ impl Forge for GitHubForge {
         CommitSha::parse(&object.sha).ok_or_else(|| ForgeError::Unprocessable {
             message: format!("{what}: `{}` is not a commit id", object.sha.escape_debug()),
         })
+    }
+
+    async fn list_pr_reviews(&self, repo: &Repository, pr: u64) -> Result<Vec<Review>, ForgeError> {
+        let what = format!("pull request #{pr} in `{repo}`");
+        let first = self.url(repo, &format!("pulls/{pr}/reviews?per_page={PER_PAGE}"));
+        let mut pages = self.pages(first, &what);
+        let mut reviews = Vec::new();
+        while let Some(page) = pages.next(|a| a.json::<Vec<PullReview>>()).await? {
+            reviews.extend(page.into_iter().map(|r| Review {
+                login: r.user.map(|u| u.login),
+                state: ReviewState::from_github(&r.state),
+                submitted_at: r.submitted_at,
+            }));
+        }
+        Ok(reviews)
+    }
+
+    async fn list_label_events(
+        &self,
+        repo: &Repository,
+        pr: u64,
+    ) -> Result<Vec<LabelEvent>, ForgeError> {
+        let what = format!("pull request #{pr} in `{repo}`");
+        let first = self.url(repo, &format!("issues/{pr}/events?per_page={PER_PAGE}"));
+        let mut pages = self.pages(first, &what);
+        let mut events = Vec::new();
+        while let Some(page) = pages.next(|a| a.json::<Vec<IssueEvent>>()).await? {
+            for e in page {
+                let added = match e.event.as_str() {
+                    "labeled" => true,
+                    "unlabeled" => false,
+                    _ => continue,
+                };
+                let Some(label) = e.label else { continue };
+                events.push(LabelEvent {
+                    actor: e.actor.map(|u| u.login),
+                    label: label.name,
+                    added,
+                    at: e.created_at,
+                });
+            }
+        }
+        events.sort_by_key(|e| e.at);
+        Ok(events)
+    }
+
+    async fn is_team_member(
+        &self,
+        org: &str,
+        team_slug: &str,
+        login: &str,
+    ) -> Result<bool, ForgeError> {
+        let url = format!(
+            "{}/orgs/{}/teams/{}/memberships/{}",
+            self.api_url,
+            seg(org),
+            seg(team_slug),
+            seg(login)
+        );
+        let what = format!("membership of `{login}` in team `{org}/{team_slug}`");
+        match self.get(&url, &what).await {
+            Ok(answer) => Ok(answer.json::<TeamMembership>()?.state == "active"),
+            Err(ForgeError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }

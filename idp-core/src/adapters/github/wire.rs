@@ -94,3 +94,37 @@ pub(super) struct Runs {
 pub(super) fn runs_of(answer: &Answer) -> Result<Vec<Run>, ForgeError> {
     Ok(answer.json::<Runs>()?.workflow_runs)
 }
+
+/// A pull-request review (`pull-request-review`).
+#[derive(Debug, Deserialize)]
+pub(super) struct PullReview {
+    /// `null` for a deleted account.
+    #[serde(default)]
+    pub(super) user: Option<User>,
+    pub(super) state: String,
+    #[serde(default)]
+    pub(super) submitted_at: Option<DateTime<Utc>>,
+}
+
+/// A label as an issue event names it.
+#[derive(Debug, Deserialize)]
+pub(super) struct EventLabel {
+    pub(super) name: String,
+}
+
+/// An issue event (`issue-event-for-issue`); only `labeled` and `unlabeled` carry a label.
+#[derive(Debug, Deserialize)]
+pub(super) struct IssueEvent {
+    pub(super) event: String,
+    #[serde(default)]
+    pub(super) actor: Option<User>,
+    pub(super) created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub(super) label: Option<EventLabel>,
+}
+
+/// A team membership (`team-membership`).
+#[derive(Debug, Deserialize)]
+pub(super) struct TeamMembership {
+    pub(super) state: String,
+}

@@ -111,6 +111,8 @@ pub enum Action<'a> {
     Unlock,
     /// Create, list or revoke API tokens.
     ManageTokens,
+    /// Approve an environment whose template needs approval.
+    Approve,
 }
 
 /// Why an action was refused: the role it needs and a sentence for the user.
@@ -142,7 +144,10 @@ fn needed_role(principal: &Principal, action: Action<'_>) -> Role {
         {
             Role::Developer
         }
-        Action::ChangeEnvironment { .. } | Action::Unlock | Action::ManageTokens => Role::Admin,
+        Action::ChangeEnvironment { .. }
+        | Action::Unlock
+        | Action::ManageTokens
+        | Action::Approve => Role::Admin,
     }
 }
 
@@ -164,6 +169,7 @@ fn describe(action: Action<'_>) -> String {
         Action::ManageRun => "resuming or cancelling an infrastructure run".to_owned(),
         Action::Unlock => "unlocking an environment".to_owned(),
         Action::ManageTokens => "managing API tokens".to_owned(),
+        Action::Approve => "approving an environment".to_owned(),
     }
 }
 

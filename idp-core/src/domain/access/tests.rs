@@ -45,6 +45,7 @@ fn matrix() -> Vec<(Action<'static>, Role)> {
         (Action::ManageRun, Role::Developer),
         (Action::Unlock, Role::Admin),
         (Action::ManageTokens, Role::Admin),
+        (Action::Approve, Role::Admin),
     ]
 }
 

@@ -105,6 +105,12 @@ pub enum NoOpReason {
     NoEnvironmentName,
     /// A manual dispatch: its inputs name what to run.
     ManualDispatch,
+    /// The environment's template needs approval, which the pull request does not carry yet
+    /// (see [`crate::domain::approval`]); nothing is provisioned.
+    AwaitingApproval {
+        /// Who may approve, and how.
+        needed: String,
+    },
 }
 
 /// Why acting would be wrong.
@@ -181,9 +187,28 @@ pub fn decide(trigger: &Trigger, current: Option<&Metadata>, now: DateTime<Utc>)
             commit,
             ..
         } => deploy(branch, repository, commit.short(), current),
-        Trigger::PullRequest { pr, .. } => {
+        Trigger::PullRequest { pr, action } => {
             if pr.from_fork {
                 return refuse_fork(pr.head_repository.as_ref());
+            }
+            // A review or a label only matters to a preview still waiting for its approval
+            // (one that was never provisioned, or was destroyed); a running one is left alone.
+            if action.is_approval_event()
+                && let Some(m) = current.filter(|m| m.status != Status::Destroyed)
+            {
+                let ignored = IgnoredReason::PullRequestAction {
+                    action: action.as_str().to_owned(),
+                };
+                return Decision {
+                    env: Some(m.name.clone()),
+                    reason: format!(
+                        "{ignored}: environment `{}` is already {}",
+                        m.name, m.status
+                    ),
+                    action: Action::NoOp {
+                        reason: NoOpReason::Ignored { reason: ignored },
+                    },
+                };
             }
             deploy(&pr.branch, &pr.repository, pr.head_sha.short(), current)
         }

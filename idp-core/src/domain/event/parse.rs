@@ -56,6 +56,7 @@ struct RawPrSide {
 
 #[derive(Deserialize)]
 struct RawPr {
+    number: Option<u64>,
     title: Option<String>,
     user: Option<RawUser>,
     head: Option<RawPrSide>,
@@ -89,7 +90,8 @@ struct RawDispatch {
 /// Turn a GitHub event (its name, e.g. `GITHUB_EVENT_NAME`, and its JSON payload, e.g. the
 /// bytes of `GITHUB_EVENT_PATH`) into a [`Trigger`].
 ///
-/// Events other than `push`, `delete`, `pull_request`, `schedule` and `workflow_dispatch` are
+/// Events other than `push`, `delete`, `pull_request`, `pull_request_review`, `schedule` and
+/// `workflow_dispatch` are
 /// [`Trigger::Ignored`] without reading the payload. Never panics, whatever the bytes.
 pub fn parse_event(event_name: &str, payload: &[u8]) -> Result<Trigger, EventError> {
     let cx = Cx { event: event_name };
@@ -97,6 +99,7 @@ pub fn parse_event(event_name: &str, payload: &[u8]) -> Result<Trigger, EventErr
         "push" => parse_push(&cx, payload),
         "delete" => parse_delete(&cx, payload),
         "pull_request" => parse_pull_request(&cx, payload),
+        "pull_request_review" => parse_pull_request_review(&cx, payload),
         "schedule" => parse_schedule(&cx, payload),
         "workflow_dispatch" => parse_dispatch(&cx, payload),
         other => Ok(Trigger::Ignored {
@@ -280,6 +283,7 @@ fn parse_pull_request(cx: &Cx<'_>, payload: &[u8]) -> Result<Trigger, EventError
         "opened" => Some(PrAction::Opened),
         "synchronize" => Some(PrAction::Synchronize),
         "reopened" => Some(PrAction::Reopened),
+        "labeled" => Some(PrAction::Labeled),
         "closed" => None,
         other => {
             return Ok(Trigger::Ignored {
@@ -291,6 +295,47 @@ fn parse_pull_request(cx: &Cx<'_>, payload: &[u8]) -> Result<Trigger, EventError
     };
     let pr = cx.req(raw.pull_request, "pull_request")?;
     let number = cx.req(raw.number, "number")?;
+    let (pr_view, merged) = pull_request_view(cx, pr, number, raw.repository.as_ref())?;
+    Ok(match action {
+        Some(action) => Trigger::PullRequest {
+            action,
+            pr: pr_view,
+        },
+        None => Trigger::PullRequestClosed {
+            merged,
+            pr: pr_view,
+        },
+    })
+}
+
+/// A `pull_request_review`: a `submitted` review may approve a waiting preview; an edited or
+/// dismissed one changes nothing here (a dismissal is seen by the next evaluation).
+fn parse_pull_request_review(cx: &Cx<'_>, payload: &[u8]) -> Result<Trigger, EventError> {
+    let raw: RawPullRequestEvent = cx.decode(payload)?;
+    let action = cx.req(raw.action.as_deref(), "action")?;
+    if action != "submitted" {
+        return Ok(Trigger::Ignored {
+            reason: IgnoredReason::PullRequestAction {
+                action: format!("review_{action}"),
+            },
+        });
+    }
+    let pr = cx.req(raw.pull_request, "pull_request")?;
+    let number = cx.req(raw.number.or(pr.number), "pull_request.number")?;
+    let (pr_view, _) = pull_request_view(cx, pr, number, raw.repository.as_ref())?;
+    Ok(Trigger::PullRequest {
+        action: PrAction::Reviewed,
+        pr: pr_view,
+    })
+}
+
+/// The pull request of an event, and whether it was merged.
+fn pull_request_view(
+    cx: &Cx<'_>,
+    pr: RawPr,
+    number: u64,
+    repository: Option<&RawRepo>,
+) -> Result<(PullRequest, bool), EventError> {
     let head = cx.req(pr.head, "pull_request.head")?;
     let base = cx.req(pr.base, "pull_request.base")?;
     let branch = cx.branch(
@@ -302,7 +347,7 @@ fn parse_pull_request(cx: &Cx<'_>, payload: &[u8]) -> Result<Trigger, EventError
         "pull_request.base.ref",
     )?;
     let head_sha = cx.commit(head.sha.as_deref(), "pull_request.head.sha")?;
-    let repository = cx.repository(raw.repository.as_ref(), "repository")?;
+    let repository = cx.repository(repository, "repository")?;
     let base_repository = cx.repository(base.repo.as_ref(), "pull_request.base.repo")?;
     let head_repository = head
         .repo
@@ -321,16 +366,7 @@ fn parse_pull_request(cx: &Cx<'_>, payload: &[u8]) -> Result<Trigger, EventError
         base_branch,
         from_fork,
     };
-    Ok(match action {
-        Some(action) => Trigger::PullRequest {
-            action,
-            pr: pr_view,
-        },
-        None => Trigger::PullRequestClosed {
-            merged: pr.merged.unwrap_or(pr.merged_at.is_some()),
-            pr: pr_view,
-        },
-    })
+    Ok((pr_view, pr.merged.unwrap_or(pr.merged_at.is_some())))
 }
 
 fn parse_schedule(cx: &Cx<'_>, payload: &[u8]) -> Result<Trigger, EventError> {

@@ -134,7 +134,8 @@ fn pull_request_actions_map_to_triggers() {
         ("synchronize", "pull_request"),
         ("reopened", "pull_request"),
         ("closed", "pull_request_closed"),
-        ("labeled", "ignored"),
+        ("labeled", "pull_request"),
+        ("unlabeled", "ignored"),
         ("edited", "ignored"),
     ] {
         assert_eq!(
@@ -143,6 +144,32 @@ fn pull_request_actions_map_to_triggers() {
             "{action}"
         );
     }
+}
+
+#[test]
+fn a_submitted_review_is_a_pull_request_trigger_that_only_provisions_a_waiting_preview() {
+    let mut v = pr("submitted");
+    v.as_object_mut().unwrap().remove("number");
+    v["pull_request"]["number"] = json!(7);
+    let t = parse("pull_request_review", &v).unwrap();
+    let Trigger::PullRequest { action, pr } = &t else {
+        panic!("{t:?}")
+    };
+    assert_eq!(*action, PrAction::Reviewed);
+    assert_eq!(pr.number, 7);
+    v["action"] = json!("dismissed");
+    assert!(matches!(
+        parse("pull_request_review", &v).unwrap(),
+        Trigger::Ignored {
+            reason: IgnoredReason::PullRequestAction { .. }
+        }
+    ));
+    v["action"] = json!("submitted");
+    v["pull_request"].as_object_mut().unwrap().remove("number");
+    assert!(
+        parse("pull_request_review", &v).is_err(),
+        "a review names its pull request"
+    );
 }
 
 #[test]

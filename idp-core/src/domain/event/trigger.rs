@@ -17,6 +17,10 @@ pub enum PrAction {
     Synchronize,
     /// `reopened`
     Reopened,
+    /// `labeled`: a label was added (it may be the approval label of a costly template).
+    Labeled,
+    /// A `pull_request_review` was `submitted` (it may approve a costly template).
+    Reviewed,
 }
 
 impl PrAction {
@@ -26,7 +30,15 @@ impl PrAction {
             Self::Opened => "opened",
             Self::Synchronize => "synchronize",
             Self::Reopened => "reopened",
+            Self::Labeled => "labeled",
+            Self::Reviewed => "review_submitted",
         }
+    }
+
+    /// Whether the action can only approve a waiting preview (a review or a label), not
+    /// change a running one.
+    pub fn is_approval_event(self) -> bool {
+        matches!(self, Self::Labeled | Self::Reviewed)
     }
 }
 

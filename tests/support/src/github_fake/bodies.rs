@@ -336,3 +336,52 @@ pub fn team(org: &str, slug: &str) -> Value {
     organization["html_url"] = json!(format!("https://github.com/{org}"));
     v
 }
+
+/// A `pull-request-review` of pull request `pr`.
+pub fn review(repo: &str, pr: u64, r: &super::FakeReview) -> Value {
+    let mut v = fixture("pull-request-review.json");
+    let id = r.id;
+    let html = format!("https://github.com/{repo}/pull/{pr}#pullrequestreview-{id}");
+    let api = format!("https://api.github.com/repos/{repo}/pulls/{pr}");
+    v["id"] = json!(id);
+    v["node_id"] = json!(format!("PRR_{id}"));
+    v["user"] = simple_user(&r.login);
+    v["state"] = json!(r.state);
+    v["submitted_at"] = json!(time(r.submitted_at));
+    v["commit_id"] = json!(r.commit_id);
+    v["html_url"] = json!(html);
+    v["pull_request_url"] = json!(api);
+    v["_links"]["html"]["href"] = json!(html);
+    v["_links"]["pull_request"]["href"] = json!(api);
+    v["author_association"] = json!("MEMBER");
+    v
+}
+
+/// A `labeled-issue-event` or `unlabeled-issue-event` (`issue-event-for-issue`).
+pub fn label_event(repo: &str, e: &super::FakeLabelEvent) -> Value {
+    let mut v = fixture("issue-event-labeled.json");
+    let id = e.id;
+    v["id"] = json!(id);
+    v["node_id"] = json!(format!("LE_{id}"));
+    v["url"] = json!(format!(
+        "https://api.github.com/repos/{repo}/issues/events/{id}"
+    ));
+    v["actor"] = simple_user(&e.actor);
+    v["event"] = json!(if e.added { "labeled" } else { "unlabeled" });
+    v["created_at"] = json!(time(e.at));
+    v["label"] = json!({"name": e.label, "color": "0e8a16"});
+    v
+}
+
+/// A `team-membership` of `login` in `org/slug` (an active member).
+pub fn team_membership(org: &str, slug: &str, login: &str) -> Value {
+    let mut v = fixture("team-membership.json");
+    v["url"] = json!(format!(
+        "https://api.github.com/organizations/{}/team/{}/memberships/{login}",
+        user_id(org),
+        user_id(slug)
+    ));
+    v["role"] = json!("member");
+    v["state"] = json!("active");
+    v
+}

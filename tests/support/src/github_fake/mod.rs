@@ -87,6 +87,29 @@ struct Pull {
     open: bool,
     closed_at: Option<DateTime<Utc>>,
     comments: Vec<FakeComment>,
+    reviews: Vec<FakeReview>,
+    label_events: Vec<FakeLabelEvent>,
+}
+
+/// A pull-request review as submitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeReview {
+    pub id: u64,
+    pub login: String,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`.
+    pub state: String,
+    pub submitted_at: DateTime<Utc>,
+    pub commit_id: String,
+}
+
+/// A `labeled` / `unlabeled` issue event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeLabelEvent {
+    pub id: u64,
+    pub actor: String,
+    pub label: String,
+    pub added: bool,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Default)]
@@ -120,6 +143,8 @@ struct State {
     served: Vec<Served>,
     unexpected: Vec<String>,
     oauth: oauth::OAuth,
+    /// Team memberships `(org/team-slug, login)`, lowercase.
+    teams: BTreeSet<(String, String)>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -150,6 +175,7 @@ impl GitHubFake {
             served: Vec::new(),
             unexpected: Vec::new(),
             oauth: oauth::OAuth::default(),
+            teams: BTreeSet::new(),
         }));
         Mock::given(wiremock::matchers::any())
             .respond_with(routes::Responder(state.clone()))
@@ -227,6 +253,8 @@ impl GitHubFake {
                 open: true,
                 closed_at: None,
                 comments: Vec::new(),
+                reviews: Vec::new(),
+                label_events: Vec::new(),
             });
             r.refs.insert(branch.to_owned());
             r.commits.insert(head_sha.to_owned());
@@ -261,6 +289,50 @@ impl GitHubFake {
                 });
         });
         id
+    }
+
+    /// `login` submits a review in `state` (`APPROVED`, …) on pull request `pr` now.
+    pub fn add_review(&self, repo: &str, pr: u64, login: &str, state: &str) {
+        let id = self.next_id();
+        let now = SystemClock.now();
+        self.with_repo(repo, |r| {
+            let pull = r.pulls.iter_mut().find(|p| p.number == pr);
+            let pull = pull.unwrap_or_else(|| panic!("no pull request #{pr} in {repo}"));
+            let commit_id = pull.head_sha.clone();
+            pull.reviews.push(FakeReview {
+                id,
+                login: login.to_owned(),
+                state: state.to_owned(),
+                submitted_at: now,
+                commit_id,
+            });
+        });
+    }
+
+    /// `actor` adds (`added`) or removes `label` on pull request `pr` now.
+    pub fn label(&self, repo: &str, pr: u64, actor: &str, label: &str, added: bool) {
+        let id = self.next_id();
+        let now = SystemClock.now();
+        self.with_repo(repo, |r| {
+            let pull = r.pulls.iter_mut().find(|p| p.number == pr);
+            pull.unwrap_or_else(|| panic!("no pull request #{pr} in {repo}"))
+                .label_events
+                .push(FakeLabelEvent {
+                    id,
+                    actor: actor.to_owned(),
+                    label: label.to_owned(),
+                    added,
+                    at: now,
+                });
+        });
+    }
+
+    /// Makes `login` an active member of team `org/team_slug`.
+    pub fn add_team_member(&self, org: &str, team_slug: &str, login: &str) {
+        lock(&self.state).teams.insert((
+            format!("{org}/{team_slug}").to_ascii_lowercase(),
+            login.to_ascii_lowercase(),
+        ));
     }
 
     pub fn comments(&self, repo: &str, pr: u64) -> Vec<FakeComment> {

@@ -1,4 +1,5 @@
 //! The fake's routes: one function per operation of GitHub's REST API it implements, over the
+//! Long because every route the fake implements is one arm of one match over the shared state.
 //! shared state.
 
 use std::collections::BTreeMap;
@@ -135,6 +136,9 @@ const WORKFLOW_RUNS: &str = "/repos/{owner}/{repo}/actions/workflows/{workflow_i
 const RUN: &str = "/repos/{owner}/{repo}/actions/runs/{run_id}";
 const GIT_REF: &str = "/repos/{owner}/{repo}/git/ref/{ref}";
 const GIT_TAG: &str = "/repos/{owner}/{repo}/git/tags/{tag_sha}";
+const REVIEWS: &str = "/repos/{owner}/{repo}/pulls/{pull_number}/reviews";
+const ISSUE_EVENTS: &str = "/repos/{owner}/{repo}/issues/{issue_number}/events";
+const TEAM_MEMBERSHIP: &str = "/orgs/{org}/teams/{team_slug}/memberships/{username}";
 
 fn route(state: &mut State, req: &Request, now: DateTime<Utc>) -> Answer {
     let method = req.method.as_str().to_owned();
@@ -184,6 +188,9 @@ fn operation(method: &str, segs: &[&str]) -> Option<(&'static str, &'static str)
         ("GET", ["repos", _, _, "actions", "runs", _]) => (RUN, "get"),
         ("GET", ["repos", _, _, "git", "ref", _, ..]) => (GIT_REF, "get"),
         ("GET", ["repos", _, _, "git", "tags", _]) => (GIT_TAG, "get"),
+        ("GET", ["repos", _, _, "pulls", _, "reviews"]) => (REVIEWS, "get"),
+        ("GET", ["repos", _, _, "issues", _, "events"]) => (ISSUE_EVENTS, "get"),
+        ("GET", ["orgs", _, "teams", _, "memberships", _]) => (TEAM_MEMBERSHIP, "get"),
         _ => return None,
     })
 }
@@ -287,6 +294,21 @@ fn answer(
             oauth::user(state, req, login, segs)
         };
     }
+    if let ["orgs", org, "teams", slug, "memberships", login] = segs {
+        let key = (
+            format!("{org}/{slug}").to_ascii_lowercase(),
+            login.to_ascii_lowercase(),
+        );
+        // GitHub answers 404 without a body for a non-member (and for a team it cannot see).
+        return if state.teams.contains(&key) {
+            Answer::new(200, bodies::team_membership(org, slug, login))
+        } else {
+            Answer {
+                body: None,
+                ..Answer::not_found()
+            }
+        };
+    }
     let full = format!("{}/{}", segs[1], segs[2]);
     let conclusion = state.conclusion.clone();
     state.next_id += 1;
@@ -360,6 +382,36 @@ fn answer(
             c.updated_at = now;
             let body = comment_body(&full, number, c);
             Answer::new(200, body)
+        }
+        ("GET", ["pulls", n, "reviews"]) => {
+            let Some(pull) = n
+                .parse::<u64>()
+                .ok()
+                .and_then(|n| repo.pulls.iter().find(|p| p.number == n))
+            else {
+                return Answer::not_found();
+            };
+            let all: Vec<Value> = pull
+                .reviews
+                .iter()
+                .map(|r| bodies::review(&full, pull.number, r))
+                .collect();
+            listing(state, req, &all, |items| json!(items))
+        }
+        ("GET", ["issues", n, "events"]) => {
+            let Some(pull) = n
+                .parse::<u64>()
+                .ok()
+                .and_then(|n| repo.pulls.iter().find(|p| p.number == n))
+            else {
+                return Answer::not_found();
+            };
+            let all: Vec<Value> = pull
+                .label_events
+                .iter()
+                .map(|e| bodies::label_event(&full, e))
+                .collect();
+            listing(state, req, &all, |items| json!(items))
         }
         ("GET", ["pulls"]) => {
             let head = query(req, "head");

@@ -1,5 +1,6 @@
 //! The in-memory [`Forge`]: pull requests, comments, commit statuses and workflow runs kept in
 //! process memory, behaving like GitHub.
+//! Long because it keeps every part of GitHub the use cases touch in one consistent state.
 //!
 //! Tests seed repositories, open pull requests, post comments as other users and declare
 //! workflows (with their inputs, so an undeclared input is refused with GitHub's 422 message),
@@ -20,6 +21,7 @@ use crate::domain::event::{Branch, CommitSha, Repository};
 use crate::ports::forge::{
     ACTIONS_BOT_LOGIN, fit_comment, is_own_marked_comment, ref_candidates, short_ref,
 };
+use crate::ports::forge::{LabelEvent, Review, ReviewState};
 use crate::ports::{
     Clock, CommentRef, CommitStatus, DispatchRef, Forge, ForgeError, PrRef, RunState, SystemClock,
     WorkflowRunStatus,
@@ -72,6 +74,8 @@ struct Pr {
     head_sha: String,
     open: bool,
     comments: Vec<MemoryComment>,
+    reviews: Vec<Review>,
+    label_events: Vec<LabelEvent>,
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +95,8 @@ struct State {
     refusal: Option<Refusal>,
     /// Git refs by `(repo, "refs/tags/x" | "refs/heads/x")`: the commit each names.
     refs: BTreeMap<(String, String), String>,
+    /// Team memberships as `(org/team-slug, login)`, lowercase.
+    teams: BTreeSet<(String, String)>,
 }
 
 /// A token that no longer works ([`MemoryForge::revoke_token`]) or may only read
@@ -200,7 +206,72 @@ impl MemoryForge {
             head_sha: head_sha.to_owned(),
             open: true,
             comments: Vec::new(),
+            reviews: Vec::new(),
+            label_events: Vec::new(),
         });
+    }
+
+    /// Submits a review by `login` in `state` (`APPROVED`, `CHANGES_REQUESTED`, …) on pull
+    /// request `number` at `at`; `false` if there is no such pull request.
+    pub fn add_review(
+        &self,
+        repo: &str,
+        number: u64,
+        login: &str,
+        state: &str,
+        at: DateTime<Utc>,
+    ) -> bool {
+        self.with_pr(repo, number, |pr| {
+            pr.reviews.push(Review {
+                login: Some(login.to_owned()),
+                state: ReviewState::from_github(state),
+                submitted_at: Some(at),
+            });
+        })
+    }
+
+    /// `actor` adds (`added`) or removes label `label` on pull request `number` at `at`;
+    /// `false` if there is no such pull request.
+    pub fn label(
+        &self,
+        repo: &str,
+        number: u64,
+        actor: &str,
+        label: &str,
+        added: bool,
+        at: DateTime<Utc>,
+    ) -> bool {
+        self.with_pr(repo, number, |pr| {
+            pr.label_events.push(LabelEvent {
+                actor: Some(actor.to_owned()),
+                label: label.to_owned(),
+                added,
+                at,
+            });
+        })
+    }
+
+    /// Makes `login` an active member of team `org/team_slug`.
+    pub fn add_team_member(&self, org: &str, team_slug: &str, login: &str) {
+        lock(&self.state).teams.insert((
+            format!("{org}/{team_slug}").to_ascii_lowercase(),
+            login.to_ascii_lowercase(),
+        ));
+    }
+
+    fn with_pr(&self, repo: &str, number: u64, f: impl FnOnce(&mut Pr)) -> bool {
+        let mut state = lock(&self.state);
+        match state
+            .repos
+            .get_mut(repo)
+            .and_then(|prs| prs.iter_mut().find(|pr| pr.number == number))
+        {
+            Some(pr) => {
+                f(pr);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Closes pull request `number` (its comments stay and can still be edited, as on GitHub).
@@ -553,6 +624,54 @@ impl Forge for MemoryForge {
             .ok_or_else(|| ForgeError::NotFound {
                 what: format!("ref `{git_ref}` in `{repo}`"),
             })
+    }
+
+    async fn list_pr_reviews(&self, repo: &Repository, pr: u64) -> Result<Vec<Review>, ForgeError> {
+        let mut state = lock(&self.state);
+        state.check()?;
+        let pull = state
+            .repo(repo)?
+            .iter()
+            .find(|p| p.number == pr)
+            .ok_or_else(|| ForgeError::NotFound {
+                what: format!("pull request #{pr} in `{repo}`"),
+            })?;
+        let mut reviews = pull.reviews.clone();
+        reviews.sort_by_key(|r| r.submitted_at);
+        Ok(reviews)
+    }
+
+    async fn list_label_events(
+        &self,
+        repo: &Repository,
+        pr: u64,
+    ) -> Result<Vec<LabelEvent>, ForgeError> {
+        let mut state = lock(&self.state);
+        state.check()?;
+        let pull = state
+            .repo(repo)?
+            .iter()
+            .find(|p| p.number == pr)
+            .ok_or_else(|| ForgeError::NotFound {
+                what: format!("pull request #{pr} in `{repo}`"),
+            })?;
+        let mut events = pull.label_events.clone();
+        events.sort_by_key(|e| e.at);
+        Ok(events)
+    }
+
+    async fn is_team_member(
+        &self,
+        org: &str,
+        team_slug: &str,
+        login: &str,
+    ) -> Result<bool, ForgeError> {
+        let state = lock(&self.state);
+        state.check()?;
+        Ok(state.teams.contains(&(
+            format!("{org}/{team_slug}").to_ascii_lowercase(),
+            login.to_ascii_lowercase(),
+        )))
     }
 }
 
