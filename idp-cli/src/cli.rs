@@ -495,6 +495,11 @@ pub(crate) struct ListArgs {
     /// Exit 1 when a record cannot be read (it is listed as `unreadable` either way).
     #[arg(long)]
     pub(crate) strict: bool,
+    /// Add each environment's spend this month: billed by Cost Explorer (aws backend) plus the
+    /// estimate of the hours not billed yet (`spend_this_month` in `-o json`). One Cost
+    /// Explorer request a day covers every environment.
+    #[arg(long)]
+    pub(crate) cost: bool,
 }
 
 /// Arguments of `idp exec`.
@@ -543,7 +548,7 @@ pub(crate) struct CostArgs {
     #[arg(long, value_enum, default_value_t = CostFormat::Table, requires = "by")]
     pub(crate) format: CostFormat,
     /// The folder of `<team>/team.yaml` files mapping owners (members) to teams, for `--by
-    /// team`; without it every environment is in team `(none)`.
+    /// team`; without it the teams of the stored platform policy (`idp budgets sync`) are used.
     #[arg(long, value_name = "DIR")]
     pub(crate) teams_dir: Option<PathBuf>,
     /// An existing environment (else: estimate from the config).
@@ -618,7 +623,8 @@ pub(crate) struct CostExportArgs {
     /// Where to write: `s3://BUCKET/PREFIX/`, BUCKET being the state bucket.
     #[arg(long, value_name = "S3_URL")]
     pub(crate) to: String,
-    /// The folder of `<team>/team.yaml` files mapping owners to teams.
+    /// The folder of `<team>/team.yaml` files mapping owners to teams [default: the teams of
+    /// the stored platform policy].
     #[arg(long, value_name = "DIR")]
     pub(crate) teams_dir: Option<PathBuf>,
 }

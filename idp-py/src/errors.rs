@@ -149,7 +149,7 @@ fn class_of(kind: ErrorKind) -> Class {
 }
 
 /// Every kind, parents before children (the order the classes are created in).
-const KINDS: [ErrorKind; 14] = [
+const KINDS: [ErrorKind; 15] = [
     ErrorKind::InvalidConfig,
     ErrorKind::InvalidName,
     ErrorKind::InvalidTtl,

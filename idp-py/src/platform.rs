@@ -11,6 +11,7 @@ use idp_core::backend::Backend;
 use idp_core::domain::event::parse_event;
 use idp_core::domain::naming::EnvName;
 use idp_core::domain::ttl::Ttl;
+use idp_core::environments::cost::{self, CostRequest};
 use idp_core::environments::create::{self, CreateRequest};
 use idp_core::environments::destroy::{self, DestroyRequest};
 use idp_core::environments::extend::{self, ExtendRequest};
@@ -210,7 +211,7 @@ impl Platform {
     fn list(&self, py: Python<'_>, all: bool, strict: bool) -> PyResult<Vec<Environment>> {
         let platform = Arc::clone(&self.inner);
         let report = block_on(py, async move {
-            list::list(&platform, ListRequest { all }).await
+            list::list(&platform, ListRequest { all, spend: false }).await
         })?;
         if strict && let Some(bad) = report.unreadable.first() {
             return Err(errors::to_py(
@@ -239,6 +240,37 @@ impl Platform {
             )?;
         }
         Ok(report.environments.iter().map(Environment::from).collect())
+    }
+
+    /// What an environment costs, as a `dict` shaped like `idp cost NAME --output json`: the
+    /// list-price `estimate` over its lifetime and `to_date_usd` so far, and under `spend` this
+    /// month's figures — `billed_usd` and `billed_through` from Cost Explorer (aws backend),
+    /// `unbilled_estimate_usd` for the hours not billed yet, `daily_burn_usd` and the
+    /// projections — with `source` (`billed` or `estimate_only`) and `actuals_note` saying
+    /// which is which. Raises `NotFound`.
+    fn cost<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let name = env_name(py, name)?;
+        let platform = Arc::clone(&self.inner);
+        let report = block_on(py, async move {
+            cost::cost(
+                &platform,
+                CostRequest::Environment {
+                    name,
+                    config: idp_core::domain::config::Config::default(),
+                },
+            )
+            .await
+        })?;
+        let value = serde_json::to_value(&report).map_err(|e| {
+            errors::to_py(
+                py,
+                &Error::Refused {
+                    reason: "unserializable".to_owned(),
+                    message: e.to_string(),
+                },
+            )
+        })?;
+        crate::reports::json_to_py(py, &value)
     }
 
     /// An environment's record, expiry, outputs and live health. Raises `NotFound`.

@@ -28,6 +28,7 @@ EXPECTED: dict[str, tuple[type[idp.IdpError], tuple[type[BaseException], ...]]] 
     "backend": (idp.BackendError, ()),
     "unreadable_record": (idp.UnreadableRecord, ()),
     "budget_exceeded": (idp.BudgetExceeded, ()),
+    "approval_required": (idp.ApprovalRequired, ()),
 }
 
 

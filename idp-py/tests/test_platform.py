@@ -233,3 +233,19 @@ def test_preview_ignores_events_it_does_not_handle(platform: idp.Platform) -> No
 def test_preview_refuses_an_event_that_is_not_a_payload(platform: idp.Platform) -> None:
     with pytest.raises(TypeError):
         platform.preview(42, "push")  # type: ignore[arg-type]
+
+
+def test_cost_reports_the_estimate_and_the_month_so_far(platform: idp.Platform) -> None:
+    platform.create("api-service", "costly", ttl="2d", owner="alice")
+    report = platform.cost("costly")
+    assert report["subject"] == "environment" and report["name"] == "costly"
+    assert report["estimate"]["hours"] == pytest.approx(48.0)
+    assert report["estimate"]["total_usd"] > 0
+    spend = report["spend"]
+    # The in-memory bill has no billed day yet: everything so far is the estimate, said so.
+    assert spend["billed_through"] is None
+    assert spend["billed_usd"] == 0
+    assert spend["unbilled_estimate_usd"] >= 0
+    assert isinstance(report["actuals_note"], str) and report["actuals_note"]
+    with pytest.raises(idp.NotFound):
+        platform.cost("missing")

@@ -27,7 +27,14 @@ pub(crate) struct Args {
 pub(crate) async fn run(args: Args) -> Result<Code, Failure> {
     let mut step = Step::new();
     let platform = open::platform().await?;
-    let listed = list::list(&platform, ListRequest { all: false }).await?;
+    let listed = list::list(
+        &platform,
+        ListRequest {
+            all: false,
+            spend: false,
+        },
+    )
+    .await?;
     let now = platform.backend.clock.now();
     let markdown = render::dashboard_markdown(&listed.environments, now);
     let old = match fs_err::read_to_string(&args.out) {

@@ -9,7 +9,14 @@ use crate::exit::Code;
 use crate::render;
 
 pub(crate) async fn run(platform: &Platform, args: &ListArgs, out: Output) -> Result<Code> {
-    let report = list::list(platform, ListRequest { all: args.all }).await?;
+    let report = list::list(
+        platform,
+        ListRequest {
+            all: args.all,
+            spend: args.cost,
+        },
+    )
+    .await?;
     render::list(&report, platform.backend.clock.now(), out);
     Ok(if args.strict && !report.unreadable.is_empty() {
         Code::Failure

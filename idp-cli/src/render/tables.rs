@@ -9,6 +9,7 @@ use super::print::{color, diag, json, line, text_out};
 use crate::cli::Output;
 use chrono::{DateTime, Utc};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use idp_core::domain::cost::format_usd;
 use idp_core::domain::legacy::UNREADABLE_HINT;
 use idp_core::domain::lifecycle::Metadata;
 use idp_core::domain::orders::{JobErrors, OrderStatus, RunSummary, format_elapsed};
@@ -43,12 +44,17 @@ pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
             "No environments. Create one with `idp create --name NAME`, or push a branch.",
         );
     }
-    let mut t = table(&[
+    let with_cost = !report.spend.is_empty();
+    let mut headers = vec![
         "NAME", "STATUS", "TEMPLATE", "BRANCH", "ENDPOINT", "EXPIRES",
-    ]);
+    ];
+    if with_cost {
+        headers.push("THIS MONTH");
+    }
+    let mut t = table(&headers);
     for row in &rows {
-        match row {
-            ListRow::Record(m) => t.add_row(vec![
+        let mut cells = match row {
+            ListRow::Record(m) => vec![
                 m.name.to_string(),
                 shown_status(m, now),
                 m.template.to_string(),
@@ -59,24 +65,41 @@ pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
                 } else {
                     ttl::humanize(m.expires_at, now)
                 },
-            ]),
-            ListRow::Pending(p) => t.add_row(vec![
+            ],
+            ListRow::Pending(p) => vec![
                 p.request.name.to_string(),
                 p.status.to_owned(),
                 p.request.template.to_string(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
-            ]),
-            ListRow::Unreadable(u) => t.add_row(vec![
+            ],
+            ListRow::Unreadable(u) => vec![
                 u.name.to_owned(),
                 u.status.to_owned(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
-            ]),
+            ],
         };
+        if with_cost {
+            cells.push(match row {
+                ListRow::Record(m) => m.spend_this_month.map_or_else(
+                    || "-".to_owned(),
+                    |s| match s.billed_through {
+                        Some(through) => format!(
+                            "{} ({} billed through {through})",
+                            format_usd(s.total_usd),
+                            format_usd(s.billed_usd)
+                        ),
+                        None => format!("{} (estimated)", format_usd(s.total_usd)),
+                    },
+                ),
+                _ => "-".to_owned(),
+            });
+        }
+        t.add_row(cells);
     }
     line(&t.to_string());
     unreadable(

@@ -26,7 +26,7 @@ fn create(dir: &std::path::Path) -> super::Run {
 fn a_costly_create_waits_for_idp_approve_then_proceeds_and_status_shows_the_approval() {
     let dir = tempfile::tempdir().unwrap();
     let refused = create(dir.path());
-    assert_eq!(refused.code, 5, "{}", refused.stderr);
+    assert_eq!(refused.code, 6, "{}", refused.stderr);
     let doc: serde_json::Value = serde_json::from_str(&refused.stdout).unwrap();
     assert_eq!(doc["error"]["kind"], "approval_required", "{doc}");
     assert!(
@@ -55,7 +55,7 @@ fn a_costly_create_waits_for_idp_approve_then_proceeds_and_status_shows_the_appr
     );
 
     let status = run(idp(dir.path()).args(["status", "cli-db"]));
-    assert_eq!(status.code, 5, "{}", status.stderr);
+    assert_eq!(status.code, 6, "{}", status.stderr);
     assert!(
         status.stderr.contains("needs approval"),
         "{}",

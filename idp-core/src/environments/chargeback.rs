@@ -3,9 +3,10 @@
 //!
 //! The spend is [`crate::support::spend::month_report`]'s (billed through the last day Cost
 //! Explorer covers, estimated after it), so a whole listing costs one Cost Explorer request a
-//! day. An environment's team is the first team (by name) of `teams/<team>/team.yaml` whose
-//! `members` list its owner, when a teams folder is given; otherwise, or when no team lists the
-//! owner, the team is `(none)`. Billed spend without the tag, and of tag values that are no
+//! day. An environment's team is its owner's team in the platform policy that `idp budgets
+//! sync` stored (the teams the budgets are kept by), or, when a teams folder is given, the
+//! first team (by name) of `teams/<team>/team.yaml` whose `members` list its owner; when no
+//! team lists the owner, the team is `(none)`. Billed spend without the tag, and of tag values that are no
 //! listed environment, is reported beside the rows, never dropped.
 
 use std::collections::BTreeMap;
@@ -97,14 +98,22 @@ fn cents(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// owner → team from the team files (first team by name listing the owner as a member).
-fn teams_of(dir: Option<&PathBuf>) -> Result<BTreeMap<String, String>> {
+/// owner → team: from the team files (first team by name listing the owner as a member) when
+/// a folder is given, else from the stored platform policy (none stored: no teams).
+async fn teams_of(platform: &Platform, dir: Option<&PathBuf>) -> Result<BTreeMap<String, String>> {
     let mut map = BTreeMap::new();
     if let Some(dir) = dir {
         for team in crate::teams::validate(dir)?.teams {
             for member in team.members {
                 map.entry(member.to_lowercase())
                     .or_insert_with(|| team.name.clone());
+            }
+        }
+    } else if let Some((stored, _)) = crate::budgets::store::load(&*platform.backend.store).await? {
+        for (team, members) in &stored.policy.teams {
+            for member in members {
+                map.entry(member.to_lowercase())
+                    .or_insert_with(|| team.clone());
             }
         }
     }
@@ -125,10 +134,16 @@ fn key_of(by: CostGroup, meta: &Metadata, teams: &BTreeMap<String, String>) -> S
 
 /// The month's spend of every environment idp knows (destroyed ones included), grouped.
 pub async fn chargeback(platform: &Platform, req: ChargebackRequest) -> Result<ChargebackReport> {
-    let envs = list::list(platform, ListRequest { all: true })
-        .await?
-        .environments;
-    let teams = teams_of(req.teams_dir.as_ref())?;
+    let envs = list::list(
+        platform,
+        ListRequest {
+            all: true,
+            spend: false,
+        },
+    )
+    .await?
+    .environments;
+    let teams = teams_of(platform, req.teams_dir.as_ref()).await?;
     let spend = month_report(platform, req.month, &envs).await?;
     let mut rows: BTreeMap<String, ChargebackRow> = BTreeMap::new();
     for meta in &envs {

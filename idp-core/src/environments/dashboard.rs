@@ -33,7 +33,14 @@ pub struct DashboardReport {
 
 /// Render the dashboard over `list --all`.
 pub async fn dashboard(platform: &Platform, format: DashboardFormat) -> Result<DashboardReport> {
-    let report = list::list(platform, ListRequest { all: true }).await?;
+    let report = list::list(
+        platform,
+        ListRequest {
+            all: true,
+            spend: false,
+        },
+    )
+    .await?;
     let now = platform.backend.clock.now();
     let content = match format {
         DashboardFormat::Markdown => render::dashboard_markdown(&report.environments, now),

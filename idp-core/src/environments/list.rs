@@ -11,6 +11,8 @@
 //! `list` may write one thing: when the index is missing or stale it is written back (see
 //! [`index::load`]); `idp migrate` and `idp sweep --reindex` are the explicit ways to build it.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::domain::index::{Entry, EnvIndex};
@@ -27,6 +29,27 @@ use crate::support::index;
 pub struct ListRequest {
     /// Include destroyed environments (tombstones).
     pub all: bool,
+    /// Add each environment's spend this month (billed by Cost Explorer plus the estimate of
+    /// the hours not billed yet; estimates only without a bill). One Cost Explorer request a
+    /// day for every environment at once (see [`crate::support::spend`]).
+    pub spend: bool,
+}
+
+/// An environment's spend this month, as `list` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthSpend {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// What Cost Explorer billed this month (0 without a bill).
+    pub billed_usd: f64,
+    /// The last day the bill covers.
+    pub billed_through: Option<chrono::NaiveDate>,
+    /// The list-price estimate of the hours after that day (the whole month without a bill).
+    pub unbilled_estimate_usd: f64,
+    /// Billed plus estimated: the month so far.
+    pub total_usd: f64,
+    /// `billed` or `estimate_only`.
+    pub source: crate::support::spend::SpendSource,
 }
 
 /// Every environment, sorted by name, plus the records that could not be read.
@@ -40,6 +63,9 @@ pub struct ListReport {
     /// have no record and nothing applied (see [`crate::environments::approve`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pending_approval: Vec<crate::domain::approval::ApprovalRequest>,
+    /// Each environment's spend this month, by name, when [`ListRequest::spend`] asked for it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub spend: BTreeMap<String, MonthSpend>,
 }
 
 /// A metadata object that could not be parsed.
@@ -71,14 +97,31 @@ impl Unreadable {
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum ListRow<'a> {
-    /// A record.
-    Record(&'a Metadata),
+    /// A record (with `spend_this_month` when the listing asked for spend).
+    Record(RecordRow<'a>),
     /// A record that cannot be read.
     Unreadable(UnreadableRow<'a>),
     /// An environment waiting for approval (no record), as
     /// `{"name", "status": "pending_approval" | "approved", "template", "estimate_usd", "why",
     /// "requested_by", "requested_at", "approval"}`.
     Pending(PendingRow<'a>),
+}
+
+/// The row of a record: the record's fields, plus its spend this month when asked for.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordRow<'a> {
+    #[serde(flatten)]
+    pub meta: &'a Metadata,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spend_this_month: Option<&'a MonthSpend>,
+}
+
+impl std::ops::Deref for RecordRow<'_> {
+    type Target = Metadata;
+
+    fn deref(&self) -> &Metadata {
+        self.meta
+    }
 }
 
 /// The row of an environment waiting for approval.
@@ -111,7 +154,13 @@ impl ListReport {
         let mut rows: Vec<(&str, ListRow<'_>)> = self
             .environments
             .iter()
-            .map(|m| (m.name.as_str(), ListRow::Record(m)))
+            .map(|m| {
+                let row = RecordRow {
+                    meta: m,
+                    spend_this_month: self.spend.get(m.name.as_str()),
+                };
+                (m.name.as_str(), ListRow::Record(row))
+            })
             .chain(
                 self.unreadable
                     .iter()
@@ -144,6 +193,26 @@ pub async fn list(platform: &Platform, req: ListRequest) -> Result<ListReport> {
     let verified = index::load(platform).await?;
     let mut report = report(&verified.index, req);
     report.pending_approval = crate::environments::approve::pending(platform).await?;
+    if req.spend {
+        let today = platform.backend.clock.now().date_naive();
+        let month = today.format("%Y-%m").to_string();
+        let spent =
+            crate::support::spend::month_to_date(platform, today, &report.environments).await?;
+        report.spend = spent
+            .into_iter()
+            .map(|(name, s)| {
+                let row = MonthSpend {
+                    month: month.clone(),
+                    billed_usd: s.billed_usd,
+                    billed_through: s.billed_through,
+                    unbilled_estimate_usd: s.unbilled_estimate_usd,
+                    total_usd: s.total_usd(),
+                    source: s.source,
+                };
+                (name.to_string(), row)
+            })
+            .collect();
+    }
     Ok(report)
 }
 
@@ -172,6 +241,7 @@ pub fn report(index: &EnvIndex, req: ListRequest) -> ListReport {
         environments,
         unreadable,
         pending_approval: Vec::new(),
+        spend: BTreeMap::new(),
     }
 }
 
@@ -248,8 +318,76 @@ pub async fn query(platform: &Platform, q: &ListQuery) -> Result<ListPage> {
         platform,
         ListRequest {
             all: q.all || !q.status.is_empty(),
+            spend: false,
         },
     )
     .await?;
     Ok(select(report, q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Backend;
+    use crate::domain::template::TemplateName;
+    use crate::ports::ENVIRONMENT_TAG;
+    use crate::support::state;
+
+    #[tokio::test]
+    async fn spend_is_added_to_each_row_only_when_asked_for() {
+        let now = "2026-12-04T06:00:00Z".parse().unwrap();
+        let (backend, h) = Backend::memory_at(now);
+        let platform = Platform::new(backend);
+        for name in ["preview-a", "preview-b"] {
+            let meta = Metadata::new(
+                EnvName::parse(name).unwrap(),
+                TemplateName::default(),
+                "octocat".into(),
+                "2026-12-01T00:00:00Z".parse().unwrap(),
+                "2026-12-20T00:00:00Z".parse().unwrap(),
+            );
+            state::save(&*platform.backend.store, &meta, None)
+                .await
+                .unwrap();
+        }
+        let day = "2026-12-02".parse().unwrap();
+        h.billing.add(ENVIRONMENT_TAG, day, "preview-a", 2.5);
+
+        let plain = list(&platform, ListRequest::default()).await.unwrap();
+        assert!(plain.spend.is_empty());
+        assert_eq!(h.billing.requests(), 0, "no bill is read unless asked for");
+
+        let report = list(
+            &platform,
+            ListRequest {
+                all: false,
+                spend: true,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(h.billing.requests(), 1, "one request for every environment");
+        let rows = serde_json::to_value(report.rows()).unwrap();
+        let a = &rows[0]["spend_this_month"];
+        assert_eq!(rows[0]["name"], "preview-a");
+        assert_eq!(
+            (
+                a["month"].as_str(),
+                a["billed_usd"].as_f64(),
+                a["source"].as_str()
+            ),
+            (Some("2026-12"), Some(2.5), Some("billed"))
+        );
+        assert_eq!(a["billed_through"], "2026-12-02");
+        assert!(a["unbilled_estimate_usd"].as_f64().unwrap() > 0.0);
+        let b = &rows[1]["spend_this_month"];
+        assert_eq!(
+            (rows[1]["name"].as_str(), b["billed_usd"].as_f64()),
+            (Some("preview-b"), Some(0.0))
+        );
+        assert!(
+            rows[0].get("status").is_some(),
+            "the record's own fields stay flat"
+        );
+    }
 }

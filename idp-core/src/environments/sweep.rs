@@ -117,7 +117,13 @@ pub async fn sweep_with(
         (false, true) => index::peek(platform).await?,
         (false, false) => index::load_checked(platform).await?,
     };
-    let listed = list::report(&verified.index, ListRequest { all: false });
+    let listed = list::report(
+        &verified.index,
+        ListRequest {
+            all: false,
+            spend: false,
+        },
+    );
     let now = platform.backend.clock.now();
     let mut report = SweepReport {
         dry_run: req.dry_run,

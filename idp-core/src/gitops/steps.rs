@@ -42,11 +42,11 @@ use crate::gitops::records::{self, Deployment};
 use crate::platform::Platform;
 use crate::ports::CommitState;
 use crate::ports::provisioner::{Outputs, ProvisionRequest};
+use crate::support::deploy;
 use crate::support::lease::{self, Purpose};
 use crate::support::notify;
 use crate::support::report::Cleanup;
 use crate::support::state::{self, Versioned};
-use crate::support::deploy;
 
 /// What [`plan`] works on.
 #[derive(Debug, Clone)]

@@ -517,9 +517,15 @@ async fn sweep_reindex_rebuilds_the_index_unconditionally(f: &Fixture) {
 }
 
 async fn an_empty_store_lists_nothing_and_writes_nothing(f: &Fixture) {
-    let report = list::list(&f.platform, ListRequest { all: true })
-        .await
-        .unwrap();
+    let report = list::list(
+        &f.platform,
+        ListRequest {
+            all: true,
+            spend: false,
+        },
+    )
+    .await
+    .unwrap();
     assert!(report.environments.is_empty());
     assert!(f.store().get(INDEX_KEY).await.unwrap_err().is_not_found());
 }

@@ -83,11 +83,17 @@ pub(crate) async fn create_list_status_extend_destroy(f: &Fixture) {
             .is_empty()
     );
     assert_eq!(
-        list::list(p, ListRequest { all: true })
-            .await
-            .unwrap()
-            .environments
-            .len(),
+        list::list(
+            p,
+            ListRequest {
+                all: true,
+                spend: false
+            }
+        )
+        .await
+        .unwrap()
+        .environments
+        .len(),
         1
     );
     // Only the tombstone is left of the environment's state.
@@ -809,6 +815,14 @@ pub(crate) async fn use_cases_keep_the_environment_index_in_step(f: &Fixture) {
         verified.stats.reread, 0,
         "a list after use cases reads no metadata"
     );
-    let listed = list::list(p, ListRequest { all: true }).await.unwrap();
+    let listed = list::list(
+        p,
+        ListRequest {
+            all: true,
+            spend: false,
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(listed.environments.len(), 2);
 }

@@ -1,7 +1,7 @@
 """idp: preview environments and infrastructure runs for AWS teams.
 
 Open a platform (``Platform.local()``, ``Platform.aws(...)``, ``Platform.memory()``) and call its
-use cases (``create``, ``list``, ``status``, ``extend``, ``destroy``, ``sweep``, ``logs``,
+use cases (``create``, ``list``, ``status``, ``cost``, ``extend``, ``destroy``, ``sweep``, ``logs``,
 ``unlock``, ``preview``). Errors are subclasses of ``IdpError``, one per error kind.
 """
 
@@ -12,6 +12,7 @@ from idp._idp import (
     UnreadableRecord,
     BranchCollision,
     BudgetExceeded,
+    ApprovalRequired,
     ChangeReport,
     Cleanup,
     Config,
@@ -52,6 +53,7 @@ __all__ = [
     "UnreadableRecord",
     "BranchCollision",
     "BudgetExceeded",
+    "ApprovalRequired",
     "ChangeReport",
     "Cleanup",
     "Config",

@@ -85,7 +85,15 @@ pub(crate) async fn list(
     if let Err(p) = who.caller().may(Action::Read) {
         return problem_page(&p, Some(&who));
     }
-    let report = match list::list(&state.platform, ListRequest { all: true }).await {
+    let report = match list::list(
+        &state.platform,
+        ListRequest {
+            all: true,
+            spend: state.platform.backend.billing.is_some(),
+        },
+    )
+    .await
+    {
         Ok(r) => r,
         Err(e) => return problem_page(&Problem::from(e), Some(&who)),
     };
@@ -123,6 +131,12 @@ pub(crate) async fn list(
         .iter()
         .filter(|m| m.status != Status::Destroyed)
         .count();
+    let billed: std::collections::BTreeMap<String, f64> = report
+        .spend
+        .iter()
+        .filter(|(_, s)| s.billed_through.is_some())
+        .map(|(name, s)| (name.clone(), s.billed_usd))
+        .collect();
     let selected = list::select(report, &query);
     let now = state.platform.backend.clock.now();
     let sort = params
@@ -191,10 +205,11 @@ pub(crate) async fn list(
                     link_base: Some("/environments"),
                     sort: Some((sort, desc)),
                     keep_query: &keep_query,
+                    billed: Some(&billed),
                 }))
             }
         }
-        p.hint { "Costs are list-price estimates at the server's configured size; an environment's page adds the spend billed by Cost Explorer where the backend reads it." }
+        p.hint { "Costs are list-price estimates at the server's configured size; where the backend reads a bill, the spend Cost Explorer billed this month is shown under them, and an environment's page has the whole figures." }
     };
     respond(
         StatusCode::OK,

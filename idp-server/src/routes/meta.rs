@@ -69,7 +69,15 @@ pub(crate) async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     responses((status = 200, description = "the metrics", body = String, content_type = "text/plain")))]
 pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let mut counts: Vec<(&str, usize)> = Vec::new();
-    if let Ok(report) = list::list(&state.platform, ListRequest { all: true }).await {
+    if let Ok(report) = list::list(
+        &state.platform,
+        ListRequest {
+            all: true,
+            spend: false,
+        },
+    )
+    .await
+    {
         for status in idp_core::domain::lifecycle::Status::ALL {
             let n = report
                 .environments

@@ -145,6 +145,7 @@ pub fn dashboard_html(envs: &[Metadata], now: DateTime<Utc>) -> String {
         link_base: None,
         sort: None,
         keep_query: "",
+        billed: None,
     };
     let count = if rows.is_empty() {
         "0 environments".to_owned()

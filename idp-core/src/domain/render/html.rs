@@ -185,6 +185,9 @@ pub struct TableOptions<'a> {
     pub sort: Option<(Column, bool)>,
     /// The query string every sort link keeps (filters), already URL-encoded, without `?`.
     pub keep_query: &'a str,
+    /// What Cost Explorer billed each environment this month, by name, where the backend
+    /// reads a bill: shown under the estimate, marked as billed.
+    pub billed: Option<&'a std::collections::BTreeMap<String, f64>>,
 }
 
 /// Sorts `envs` by `column` (then by name), descending when `desc`. Costs are estimated once
@@ -276,7 +279,13 @@ pub fn environments_table(
                                 }
                             }
                             td data-col="expires" { (time(m.expires_at, now)) }
-                            td data-col="cost" { (cost::format_usd(cost_so_far(m, opts.sizes, now))) }
+                            td data-col="cost" {
+                                (cost::format_usd(cost_so_far(m, opts.sizes, now)))
+                                @if let Some(billed) = opts.billed.and_then(|b| b.get(m.name.as_str())) {
+                                    br;
+                                    small.billed { (cost::format_usd(*billed)) " billed this month" }
+                                }
+                            }
                         }
                     }
                 }
