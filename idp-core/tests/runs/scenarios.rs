@@ -144,8 +144,10 @@ pub(crate) async fn a_hanging_order_is_killed_at_its_timeout_with_its_children(f
     let summary = runs::run(&f.platform, job, Some(unique("hang")), f.options())
         .await
         .unwrap();
+    // Far below the order's 300 s: it was killed at its 1 s timeout (the margin is for moto,
+    // shared by every suite of a CI run).
     assert!(
-        started.elapsed() < Duration::from_secs(8),
+        started.elapsed() < Duration::from_secs(30),
         "took {:?}",
         started.elapsed()
     );
@@ -410,8 +412,9 @@ pub(crate) async fn a_cancelled_run_stops_whoever_drives_it(f: &Fixture) {
         .unwrap();
     assert_eq!(report.outcome, runs::CancelOutcome::Requested);
     let summary = orchestrator.await.unwrap().unwrap();
+    // Well before the order's own 20 s: the cancel ended it (the margin is for moto).
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(15),
         "{:?}",
         started.elapsed()
     );

@@ -164,9 +164,12 @@ pub(crate) async fn cancel(s: &Server) {
     assert_eq!(c.status, StatusCode::OK, "{}", c.text);
     assert_eq!(c.body["outcome"], "requested", "{}", c.text);
     let run = until_ended(s, "api-cancel-1").await;
+    // Well before the order's own 30 s: the cancel stopped it (moto, shared by every suite of
+    // a CI run, makes each look slower than on the other backends).
     assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "the cancel took effect at once"
+        started.elapsed() < Duration::from_secs(20),
+        "the cancel took effect: {:?}",
+        started.elapsed()
     );
     assert_eq!(run["status"], "cancelled", "{run}");
     assert_eq!(run["orders"][0]["status"], "cancelled", "{run}");
