@@ -243,11 +243,18 @@ impl Server {
             let a = self
                 .get(&format!("/v1/operations/{op_id}"), &self.tokens.admin)
                 .await;
+            if a.status == StatusCode::TOO_MANY_REQUESTS {
+                // A long wait looks often enough to meet the per-credential rate limit: wait
+                // as the answer says.
+                let after = a.body["retry_after"].as_u64().unwrap_or(1);
+                tokio::time::sleep(Duration::from_secs(after)).await;
+                continue;
+            }
             assert_eq!(a.status, StatusCode::OK, "{}", a.text);
             if a.body["status"] != "running" {
                 return a.body;
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("operation {op_id} did not end within 60 s");
     }
