@@ -205,15 +205,23 @@ pub async fn create_lock_table(client: &aws_sdk_dynamodb::Client, table: &str) {
         .key_type(KeyType::Hash)
         .build()
         .expect("key");
-    client
+    let created = client
         .create_table()
         .table_name(table)
         .attribute_definitions(attribute)
         .key_schema(key)
         .billing_mode(BillingMode::PayPerRequest)
         .send()
-        .await
-        .expect("create the lock table");
+        .await;
+    match created {
+        Ok(_) => {}
+        // The SDK retried a create whose first answer was slow (moto serves one request at a
+        // time for every suite): the table of this test's unique name is there.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_in_use_exception()) => {}
+        Err(e) => panic!("create the lock table: {e:?}"),
+    }
 }
 
 /// POSTs `body` as JSON to `path` of moto's configuration API at `endpoint`
