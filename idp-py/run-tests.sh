@@ -22,20 +22,20 @@ fi
 # shellcheck disable=SC1091
 source "$venv/bin/activate"
 
-echo "== maturin develop" >&2
+echo "== maturin develop (at ${SECONDS} s)" >&2
 (cd idp-py && maturin develop --quiet)
 
-echo "== pytest" >&2
+echo "== pytest (at ${SECONDS} s)" >&2
 python -m pytest -q idp-py/tests
 
-echo "== mypy --strict" >&2
+echo "== mypy --strict (at ${SECONDS} s)" >&2
 export MYPY_CACHE_DIR="$root/.tools/mypy-cache"
 mypy --strict idp-py/tests
-echo "== stubtest" >&2
+echo "== stubtest (at ${SECONDS} s)" >&2
 # stubtest keeps its cache in the current directory: run it where nothing is committed.
 (cd "$root/.tools" && python -m mypy.stubtest idp._idp)
 
-echo "== wheel in a fresh venv" >&2
+echo "== wheel in a fresh venv (at ${SECONDS} s)" >&2
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 profile=()

@@ -190,8 +190,9 @@ pub(crate) async fn the_job_timeout_ends_the_run(f: &Fixture) {
     let summary = runs::run(&f.platform, job, Some(unique("jobtimeout")), f.options())
         .await
         .unwrap();
+    // Well short of the slow order's 60 s, with room for a moto shared by every suite.
     assert!(
-        started.elapsed() < Duration::from_secs(20),
+        started.elapsed() < Duration::from_secs(45),
         "took {:?}",
         started.elapsed()
     );
