@@ -2,7 +2,7 @@
 //! against moto (the real AWS provider; the AWS APIs emulated). No real AWS account is reached.
 //!
 //! Long because it is one scenario: the shared stacks are applied before the variants that read
-//! them and destroyed after them, so the eleven stacks, their checks and the timing table share
+//! them and destroyed after them, so the fourteen stacks, their checks and the timing table share
 //! one test function and its helpers.
 //!
 //! Each stack runs `init` and `validate` (no warning allowed), `apply`, `destroy`, and is then
@@ -33,7 +33,13 @@
 //! - a destroyed KMS key stays `PendingDeletion` for its deletion window, as in AWS, and is not
 //!   counted as left.
 //!
-//! Nothing is turned off or targeted: every resource of every stack is applied.
+//! - moto's API Gateway v2 domain names carry no `DomainNameStatus`, and the provider waits for
+//!   `AVAILABLE` until it fails: `lambda-api` runs without its custom domain (the one part of
+//!   a stack not applied here). moto runs no Lambda code and serves no CloudFront content, so
+//!   `static-site` and `lambda-api` are checked as resources, not as sites answering.
+//!
+//! Apart from that custom domain, nothing is turned off or targeted: every resource of every
+//! stack is applied.
 #![allow(
     clippy::disallowed_methods,
     reason = "the suite runs terraform validate and the bootstrap stack as processes, and reads their files"
@@ -483,6 +489,20 @@ async fn present(regional: &Leftovers, expect: &Expect) -> Result<(), String> {
     Ok(())
 }
 
+/// The checks of a serverless template environment `env` (`static-site`, `lambda-api`): no VPC,
+/// no ECS cluster. moto's tagging API lists CloudFront distributions, S3 buckets, Lambda
+/// functions, log groups and alarms, so `kinds` proves each is gone; it does not list API
+/// Gateway v2 APIs, which go with the stack's state only.
+fn serverless_expect(env: &str, kinds: &[&'static str], logs: &[&str]) -> Expect {
+    Expect {
+        tag: Some(("idp:environment", env.to_owned())),
+        tagged_kinds: kinds.to_vec(),
+        role_prefix: (!logs.is_empty()).then(|| format!("idp-{env}-")),
+        log_prefixes: logs.iter().map(|l| l.replace("{env}", env)).collect(),
+        ..Expect::default()
+    }
+}
+
 /// The checks of a template environment `env`.
 fn environment_expect(env: &str, kinds: &[&'static str], logs: &[&str]) -> Expect {
     Expect {
@@ -807,6 +827,34 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
             REGION,
             environment_expect(&env("worker"), &[":vpc/"], &["/ecs/idp-{env}"]),
         )),
+        spawn(template(
+            "static-site (default)",
+            "templates/static-site",
+            &env("site"),
+            json!({}),
+            REGION,
+            Expect {
+                bucket: Some(format!("idp-{}-site-123456789012", env("site"))),
+                ..serverless_expect(&env("site"), &[":distribution/", ":s3:::", ":alarm:"], &[])
+            },
+        )),
+        // Without the custom domain: moto's API Gateway v2 domain names have no status, and the
+        // provider waits for `AVAILABLE` until it fails (see the template's README).
+        spawn(template(
+            "lambda-api (default zip, alarm topic)",
+            "templates/lambda-api",
+            &env("fn"),
+            json!({
+                "alarm_topic_arn": "arn:aws:sns:us-east-1:123456789012:idp-alarms",
+                "environment_variables": {"GREETING": "hello"},
+            }),
+            REGION,
+            serverless_expect(
+                &env("fn"),
+                &[":function:", ":log-group:", ":alarm:"],
+                &["/aws/lambda/idp-{env}-api", "/aws/apigateway/idp-{env}-api"],
+            ),
+        )),
     ];
     let shared_up = {
         let (networking, dns, alb_logs) = (networking.clone(), dns.clone(), alb_logs.clone());
@@ -865,8 +913,26 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
                     ..Expect::default()
                 },
             );
-            let (variant, eks) = tokio::join!(Arc::new(variant).cycle(), Arc::new(eks).cycle());
-            for result in [variant, eks] {
+            // The static site on the preview zone: alias, certificate and A/AAAA records.
+            let site_env = env("site-dns");
+            let site = template(
+                "static-site (host name in the preview zone, certificate)",
+                "templates/static-site",
+                &site_env,
+                json!({
+                    "acm_certificate_arn": output_string(&dns_out, "certificate_arn"),
+                    "route53_zone_id": output_string(&dns_out, "zone_id"),
+                    "preview_domain": output_string(&dns_out, "preview_domain"),
+                }),
+                REGION,
+                serverless_expect(&site_env, &[":distribution/", ":s3:::"], &[]),
+            );
+            let (variant, eks, site) = tokio::join!(
+                Arc::new(variant).cycle(),
+                Arc::new(eks).cycle(),
+                Arc::new(site).cycle()
+            );
+            for result in [variant, eks, site] {
                 match result {
                     Ok((name, timing)) => {
                         timings.insert(name, timing);
@@ -939,7 +1005,7 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
     );
     assert_eq!(
         timings.len(),
-        11,
+        14,
         "every stack and variant ran: {:?}",
         timings.keys()
     );

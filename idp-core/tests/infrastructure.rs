@@ -20,12 +20,12 @@ use chrono::{TimeZone, Utc};
 use hcl::{Block, Body, Expression};
 use idp_core::domain::config::Config;
 use idp_core::domain::naming::EnvName;
-use idp_core::domain::template::{OPENTOFU_TEMPLATES, TemplateName};
+use idp_core::domain::template::{ECS_TEMPLATES, OPENTOFU_TEMPLATES, TemplateName};
 use idp_core::domain::tfvars::{PlatformVars, TfvarsInputs, tfvars, variable_names};
 
 /// The OpenTofu templates shipped in `infrastructure/templates/` (idp-core's list); the
 /// folders of templates another provisioner applies hold only their `template.json`.
-const TEMPLATES: [&str; 3] = OPENTOFU_TEMPLATES;
+const TEMPLATES: [&str; 5] = OPENTOFU_TEMPLATES;
 
 fn template_name(template: &str) -> TemplateName {
     TemplateName::new(template).unwrap_or_else(|| panic!("`{template}` is not a template name"))
@@ -68,9 +68,43 @@ const SCHEDULED_VARIABLES: [(&str, &str); 2] = [
     ("s3_bucket_arn", "string"),
 ];
 
+/// The variables of `static-site`: the tags, its host name and its alarm target.
+const STATIC_SITE_VARIABLES: [(&str, &str); 11] = [
+    ("environment_name", "string"),
+    ("owner", "string"),
+    ("ttl", "string"),
+    ("created_at", "string"),
+    ("expires_at", "string"),
+    ("aws_region", "string"),
+    ("cost_center", "string"),
+    ("acm_certificate_arn", "string"),
+    ("route53_zone_id", "string"),
+    ("preview_domain", "string"),
+    ("alarm_topic_arn", "string"),
+];
+
+/// The variables `lambda-api` adds to those of `static-site`.
+const LAMBDA_API_VARIABLES: [(&str, &str); 4] = [
+    ("log_retention_days", "number"),
+    ("environment_variables", "map(string)"),
+    ("image_uri", "string"),
+    ("lambda_zip", "string"),
+];
+
 /// The variables (name → type) a template's root module must declare, and no others. The names
 /// are checked against idp-core's [`variable_names`] too; the types live only here.
 fn contract_variables(template: &str) -> BTreeMap<&'static str, &'static str> {
+    match template {
+        "static-site" => return STATIC_SITE_VARIABLES.into_iter().collect(),
+        "lambda-api" => {
+            return STATIC_SITE_VARIABLES
+                .iter()
+                .chain(&LAMBDA_API_VARIABLES)
+                .copied()
+                .collect();
+        }
+        _ => {}
+    }
     let extra: &[(&str, &str)] = match template {
         "api-service" | "api-database" => &HTTP_VARIABLES,
         "scheduled-worker" => &SCHEDULED_VARIABLES,
@@ -97,6 +131,14 @@ fn contract_outputs(template: &str) -> BTreeSet<&'static str> {
             "task_definition_arn",
             "event_rule_name",
             "log_group",
+        ],
+        "static-site" => &["endpoint", "bucket_name", "distribution_id", "alarm_names"],
+        "lambda-api" => &[
+            "endpoint",
+            "function_name",
+            "api_id",
+            "log_group",
+            "alarm_names",
         ],
         other => panic!("no output contract for template `{other}`"),
     };
@@ -541,8 +583,13 @@ fn every_template_tags_through_default_tags_and_takes_its_region_from_a_variable
             .into_iter()
             .map(|(_, block)| block)
             .filter(|block| first_label(block) == "aws")
+            .filter(|block| attribute(block.body(), "alias").is_none())
             .collect();
-        assert_eq!(providers.len(), 1, "`{template}` needs one aws provider");
+        assert_eq!(
+            providers.len(),
+            1,
+            "`{template}` needs one default aws provider"
+        );
         let provider = &providers[0];
         assert_eq!(
             attribute(provider.body(), "region")
@@ -577,7 +624,8 @@ fn every_template_tags_through_default_tags_and_takes_its_region_from_a_variable
 
 #[test]
 fn every_template_can_swap_its_own_network_for_the_shared_preview_network() {
-    for template in TEMPLATES {
+    // The serverless templates have no network of their own to swap.
+    for template in ECS_TEMPLATES {
         let dir = template_dir(template);
         let remote_state = blocks_in(&dir, "data")
             .into_iter()
@@ -937,7 +985,13 @@ fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
             rich.schedule_expression = Some("cron(0 3 * * ? *)".to_owned());
             rich.s3_bucket_arn = Some("arn:aws:s3:::my-org-reports".to_owned());
         }
-        for (config, inputs, least) in [(&plain, &defaults, 8), (&rich, &everything_set, 15)] {
+        // The serverless templates declare fewer variables, so fewer validations.
+        let (few, many) = if plain.template.is_serverless() {
+            (5, 7)
+        } else {
+            (8, 15)
+        };
+        for (config, inputs, least) in [(&plain, &defaults, few), (&rich, &everything_set, many)] {
             let vars = tfvars(config, &env, inputs);
             let (checked, failures) = validation_failures(template, &vars);
             assert!(

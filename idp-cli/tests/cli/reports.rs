@@ -65,7 +65,9 @@ fn templates_lists_the_manifests_as_a_table_and_as_json() {
             "api-database",
             "api-service",
             "k8s-namespace",
-            "scheduled-worker"
+            "lambda-api",
+            "scheduled-worker",
+            "static-site"
         ]
     );
     assert!(doc["templates"][1]["hourly_cost_usd"].as_f64().unwrap() > 0.0);

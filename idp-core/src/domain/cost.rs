@@ -19,6 +19,10 @@
 //! The cluster's own costs (control plane $0.10/h, the shared load balancer, idle nodes) are
 //! paid once for every preview and are not counted per environment.
 //!
+//! `static-site` and `lambda-api` are priced by use, not by the hour: idle they cost about
+//! nothing, so their estimate is the usage of [`SERVERLESS_REQUESTS_PER_HOUR`] requests an hour
+//! at the prices of [`USAGE_US_EAST_1`] (see [`serverless_lines`]), plus their alarms.
+//!
 //! Custom templates are estimated like `api-service` when they serve HTTP, like
 //! `scheduled-worker` otherwise. Not counted: data transfer, NAT data processing ($0.045/GB),
 //! ALB LCUs, RDS storage, ECR storage, Secrets Manager, and the shared networking stack itself
@@ -129,6 +133,9 @@ pub fn estimate_with(
     ttl: Ttl,
     shared_networking: bool,
 ) -> CostEstimate {
+    if let Some(lines) = serverless_lines(&USAGE_US_EAST_1, template, prices.logs_ingest_gb) {
+        return summed(prices, lines, ttl);
+    }
     let vcpu = f64::from(cpu) / 1024.0;
     let gb = f64::from(memory) / 1024.0;
     if template.is_kubernetes() {
@@ -183,6 +190,94 @@ pub fn estimate_with(
         LOG_GB_PER_HOUR * prices.logs_ingest_gb,
     ));
     summed(prices, lines, ttl)
+}
+
+// === impl usage-priced templates ===
+
+/// The requests an hour a usage-priced preview (`static-site`, `lambda-api`) is assumed to
+/// serve: a few reviewers clicking through it. Idle, such a preview costs only its alarms.
+pub const SERVERLESS_REQUESTS_PER_HOUR: f64 = 1_000.0;
+
+/// List prices of the usage-priced services, per unit of use.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UsagePrices {
+    /// CloudFront HTTPS requests (United States, Europe), per request.
+    pub cloudfront_https_request: f64,
+    /// S3 Standard storage, per GB-month.
+    pub s3_gb_month: f64,
+    /// API Gateway HTTP API requests (first 300 million), per request.
+    pub http_api_request: f64,
+    /// Lambda requests, per request.
+    pub lambda_request: f64,
+    /// Lambda x86 duration, per GB-second.
+    pub lambda_gb_second: f64,
+    /// One CloudWatch standard-resolution metric alarm, per month.
+    pub alarm_month: f64,
+}
+
+/// us-east-1 list prices as of [`PRICES_AS_OF`]: CloudFront $0.0100 per 10,000 HTTPS requests,
+/// S3 Standard $0.023 per GB-month, HTTP API $1.00 per million requests, Lambda $0.20 per
+/// million requests and $0.0000166667 per GB-second, a CloudWatch alarm $0.10 a month. No free
+/// tier.
+pub const USAGE_US_EAST_1: UsagePrices = UsagePrices {
+    cloudfront_https_request: 0.000_001,
+    s3_gb_month: 0.023,
+    http_api_request: 0.000_001,
+    lambda_request: 0.000_000_2,
+    lambda_gb_second: 0.000_016_666_7,
+    alarm_month: 0.10,
+};
+
+/// The hourly lines of a usage-priced template at [`SERVERLESS_REQUESTS_PER_HOUR`]; `None` for
+/// the templates priced by the hour. `static-site`: CloudFront requests, 100 MB in S3, its 5xx
+/// alarm. `lambda-api`: API requests, Lambda requests and 100 ms at 256 MB each, 1 KB of logs
+/// per request, its two alarms. Not counted: data transfer out (CloudFront $0.085/GB), S3 reads
+/// on cache misses, Route 53 queries (alias queries are free).
+pub fn serverless_lines(
+    usage: &UsagePrices,
+    template: &TemplateName,
+    logs_ingest_gb: f64,
+) -> Option<Vec<(String, f64)>> {
+    let requests = SERVERLESS_REQUESTS_PER_HOUR;
+    let alarms = |n: f64| {
+        (
+            format!("CloudWatch alarms ({n})"),
+            n * usage.alarm_month / HOURS_PER_MONTH,
+        )
+    };
+    match template.as_str() {
+        "static-site" => Some(vec![
+            (
+                format!("CloudFront HTTPS requests ({requests}/hour)"),
+                requests * usage.cloudfront_https_request,
+            ),
+            (
+                "S3 storage (100 MB)".to_owned(),
+                0.1 * usage.s3_gb_month / HOURS_PER_MONTH,
+            ),
+            alarms(1.0),
+        ]),
+        "lambda-api" => Some(vec![
+            (
+                format!("HTTP API requests ({requests}/hour)"),
+                requests * usage.http_api_request,
+            ),
+            (
+                format!("Lambda requests ({requests}/hour)"),
+                requests * usage.lambda_request,
+            ),
+            (
+                "Lambda duration (100 ms at 256 MB each)".to_owned(),
+                requests * 0.1 * 0.25 * usage.lambda_gb_second,
+            ),
+            (
+                "CloudWatch Logs (1 KB per request)".to_owned(),
+                requests * 1e-6 * logs_ingest_gb,
+            ),
+            alarms(2.0),
+        ]),
+        _ => None,
+    }
 }
 
 /// The estimate made of `lines` (USD per hour) over `ttl`.
@@ -313,6 +408,28 @@ mod tests {
         assert!(items(&own).contains(&"NAT gateway"));
         assert!(!items(&shared).iter().any(|i| i.contains("NAT")));
         assert!((own.hourly_usd - shared.hourly_usd - 0.05).abs() < 1e-9);
+    }
+
+    #[test]
+    fn usage_priced_templates_cost_their_assumed_requests_and_alarms_not_fargate() {
+        let site = estimate(&template("static-site"), 256, 512, ttl("1d"), false);
+        assert_eq!(
+            items(&site),
+            [
+                "CloudFront HTTPS requests (1000/hour)",
+                "S3 storage (100 MB)",
+                "CloudWatch alarms (1)"
+            ]
+        );
+        assert!((site.hourly_usd - 0.00114).abs() < 1e-5, "{site:?}");
+        let api = estimate(&template("lambda-api"), 4096, 8192, ttl("1d"), false);
+        assert!(
+            !items(&api)
+                .iter()
+                .any(|i| i.contains("Fargate") || i.contains("NAT"))
+        );
+        assert!((api.hourly_usd - 0.00239).abs() < 1e-5, "{api:?}");
+        assert_eq!(api.monthly_usd, 1.75);
     }
 
     #[test]

@@ -8,16 +8,28 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_TEMPLATE: &str = "api-service";
 
 /// The templates shipped in `infrastructure/templates/`.
-pub const BUILTIN_TEMPLATES: [&str; 4] = [
+pub const BUILTIN_TEMPLATES: [&str; 6] = [
     "api-service",
     "api-database",
     "scheduled-worker",
     "k8s-namespace",
+    "static-site",
+    "lambda-api",
 ];
 
 /// The built-in templates that are OpenTofu root modules (the others are applied by another
 /// provisioner and hold only their `template.json`).
-pub const OPENTOFU_TEMPLATES: [&str; 3] = ["api-service", "api-database", "scheduled-worker"];
+pub const OPENTOFU_TEMPLATES: [&str; 5] = [
+    "api-service",
+    "api-database",
+    "scheduled-worker",
+    "static-site",
+    "lambda-api",
+];
+
+/// The built-in templates that run on ECS Fargate in a VPC (their own or the shared preview
+/// one); `static-site` and `lambda-api` are serverless and have neither.
+pub const ECS_TEMPLATES: [&str; 3] = ["api-service", "api-database", "scheduled-worker"];
 
 /// The outputs of the `k8s-namespace` template.
 pub const K8S_NAMESPACE_OUTPUTS: [&str; 3] = ["endpoint", "namespace", "application"];
@@ -43,6 +55,19 @@ pub const SCHEDULED_WORKER_OUTPUTS: [&str; 4] = [
     "task_definition_arn",
     "event_rule_name",
     "log_group",
+];
+
+/// The outputs of the `static-site` template (S3 bucket behind CloudFront).
+pub const STATIC_SITE_OUTPUTS: [&str; 4] =
+    ["endpoint", "bucket_name", "distribution_id", "alarm_names"];
+
+/// The outputs of the `lambda-api` template (HTTP API in front of a Lambda function).
+pub const LAMBDA_API_OUTPUTS: [&str; 5] = [
+    "endpoint",
+    "function_name",
+    "api_id",
+    "log_group",
+    "alarm_names",
 ];
 
 /// The name of an infrastructure template (a root module under `infrastructure/templates/`).
@@ -78,9 +103,22 @@ impl TemplateName {
         self.0 == "scheduled-worker"
     }
 
-    /// Whether this template serves HTTP behind a load balancer.
+    /// Whether this template serves HTTP and reports an `endpoint` output (a load balancer,
+    /// CloudFront or API Gateway in front of it).
     pub fn has_endpoint(&self) -> bool {
         !self.is_scheduled()
+    }
+
+    /// Whether this template is usage-priced and runs no container on ECS: `static-site` and
+    /// `lambda-api`, which have no VPC, no image to roll out and no ECS service to redeploy.
+    pub fn is_serverless(&self) -> bool {
+        matches!(self.0.as_str(), "static-site" | "lambda-api")
+    }
+
+    /// Whether this is `static-site`, whose deploy uploads the repository's `site_dir` to its
+    /// bucket and invalidates its CloudFront cache.
+    pub fn is_static_site(&self) -> bool {
+        self.0 == "static-site"
     }
 
     /// Whether this template is a namespace on the shared Kubernetes cluster, applied by the
@@ -113,6 +151,8 @@ impl TemplateName {
             "api-database" => &API_DATABASE_OUTPUTS,
             "scheduled-worker" => &SCHEDULED_WORKER_OUTPUTS,
             "k8s-namespace" => &K8S_NAMESPACE_OUTPUTS,
+            "static-site" => &STATIC_SITE_OUTPUTS,
+            "lambda-api" => &LAMBDA_API_OUTPUTS,
             _ => &[],
         }
     }

@@ -120,8 +120,92 @@ pub const KUBERNETES_STANDARD_VARIABLES: [&str; 7] = [
     "cost_center",
 ];
 
+/// Variables `static-site` receives: no container, no VPC; its host name and alarm target.
+pub const STATIC_SITE_VARIABLES: [&str; 11] = [
+    "environment_name",
+    "owner",
+    "ttl",
+    "created_at",
+    "expires_at",
+    "aws_region",
+    "cost_center",
+    "acm_certificate_arn",
+    "route53_zone_id",
+    "preview_domain",
+    "alarm_topic_arn",
+];
+
+/// Variables `lambda-api` receives: no VPC; the function's package, logs and host name.
+pub const LAMBDA_API_VARIABLES: [&str; 15] = [
+    "environment_name",
+    "owner",
+    "ttl",
+    "created_at",
+    "expires_at",
+    "aws_region",
+    "log_retention_days",
+    "environment_variables",
+    "cost_center",
+    "image_uri",
+    "lambda_zip",
+    "acm_certificate_arn",
+    "route53_zone_id",
+    "preview_domain",
+    "alarm_topic_arn",
+];
+
+/// The variables of the serverless templates (`static-site`, `lambda-api`): every one of
+/// [`STATIC_SITE_VARIABLES`] or [`LAMBDA_API_VARIABLES`]. `alarm_topic_arn` is `""` (no
+/// platform setting names a topic yet); `image_uri` is the image of the environment when it is
+/// in ECR (the only registry Lambda runs images from; any other, such as the config's default
+/// `nginx:alpine`, is not a Lambda image), else `""`; `lambda_zip` is `""`, the template's own
+/// handler.
+fn serverless_vars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<String, Value> {
+    let platform = &inputs.platform;
+    let region = config.region.as_ref().unwrap_or(&inputs.aws_region);
+    let mut vars = Map::new();
+    let mut put = |k: &str, v: Value| {
+        vars.insert(k.to_owned(), v);
+    };
+    put("environment_name", json!(env.as_str()));
+    put("owner", json!(inputs.owner));
+    put("ttl", json!(config.ttl.to_string()));
+    put("created_at", json!(timestamp(inputs.created_at)));
+    put("expires_at", json!(timestamp(inputs.expires_at)));
+    put("aws_region", json!(region));
+    put("cost_center", json!(platform.cost_center));
+    // CloudFront takes certificates from us-east-1 only: a static site elsewhere keeps the
+    // distribution's own name rather than fail on the platform's regional certificate.
+    let certificate = &platform.acm_certificate_arn;
+    let usable = !config.template.is_static_site() || certificate.contains(":acm:us-east-1:");
+    put(
+        "acm_certificate_arn",
+        json!(if usable { certificate.as_str() } else { "" }),
+    );
+    put("route53_zone_id", json!(platform.route53_zone_id));
+    put("preview_domain", json!(platform.preview_domain));
+    put("alarm_topic_arn", json!(""));
+    if config.template.as_str() == "lambda-api" {
+        put("log_retention_days", json!(config.log_retention_days));
+        put("environment_variables", json!(config.environment));
+        let image = inputs
+            .image
+            .as_deref()
+            .filter(|image| image.contains(".dkr.ecr."))
+            .unwrap_or_default();
+        put("image_uri", json!(image));
+        put("lambda_zip", json!(""));
+    }
+    vars
+}
+
 /// The variable names `template` receives, in contract order.
 pub fn variable_names(template: &TemplateName) -> Vec<&'static str> {
+    match template.as_str() {
+        "static-site" => return STATIC_SITE_VARIABLES.to_vec(),
+        "lambda-api" => return LAMBDA_API_VARIABLES.to_vec(),
+        _ => {}
+    }
     if template.is_kubernetes() {
         let mut names = KUBERNETES_STANDARD_VARIABLES.to_vec();
         names.extend(crate::domain::kubernetes::namespace::VARIABLES);
@@ -145,6 +229,9 @@ fn timestamp(t: DateTime<Utc>) -> String {
 pub fn tfvars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<String, Value> {
     if config.template.is_kubernetes() {
         return kubernetes_vars(config, env, inputs);
+    }
+    if config.template.is_serverless() {
+        return serverless_vars(config, env, inputs);
     }
     let platform = &inputs.platform;
     let image = inputs.image.as_ref().unwrap_or(&config.image);
@@ -296,6 +383,8 @@ mod tests {
             "api-database",
             "scheduled-worker",
             "k8s-namespace",
+            "static-site",
+            "lambda-api",
             "my-custom",
         ] {
             let c = config_for(t);
@@ -331,9 +420,25 @@ mod tests {
         assert_eq!(n("api-database"), 23);
         assert_eq!(n("scheduled-worker"), 19);
         assert_eq!(n("my-custom"), 17);
+        assert_eq!(n("static-site"), 11);
+        assert_eq!(n("lambda-api"), 15);
         let worker = variable_names(&TemplateName::new("scheduled-worker").unwrap());
         assert!(!worker.contains(&"container_port"));
         assert!(worker.contains(&"schedule_expression"));
+    }
+
+    #[test]
+    fn a_lambda_api_runs_only_an_ecr_image_and_else_its_zip() {
+        let c = config_for("lambda-api");
+        let mut with = inputs();
+        with.image = Some("nginx:alpine".to_owned());
+        assert_eq!(tfvars(&c, &env(), &with)["image_uri"], json!(""));
+        let ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/idp-preview:preview-x-1a2b3c4";
+        with.image = Some(ecr.to_owned());
+        let vars = tfvars(&c, &env(), &with);
+        assert_eq!(vars["image_uri"], json!(ecr));
+        assert_eq!(vars["lambda_zip"], json!(""));
+        assert!(!vars.contains_key("container_image"));
     }
 
     #[test]

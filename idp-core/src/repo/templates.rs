@@ -144,7 +144,7 @@ pub fn list(dir: &Path) -> Result<TemplatesReport> {
 }
 
 /// The manifests of the built-in templates, as this build was made with them.
-const BUILTIN_MANIFESTS: [(&str, &str); 4] = [
+const BUILTIN_MANIFESTS: [(&str, &str); 6] = [
     (
         "api-service",
         include_str!("../../../infrastructure/templates/api-service/template.json"),
@@ -160,6 +160,14 @@ const BUILTIN_MANIFESTS: [(&str, &str); 4] = [
     (
         "k8s-namespace",
         include_str!("../../../infrastructure/templates/k8s-namespace/template.json"),
+    ),
+    (
+        "static-site",
+        include_str!("../../../infrastructure/templates/static-site/template.json"),
+    ),
+    (
+        "lambda-api",
+        include_str!("../../../infrastructure/templates/lambda-api/template.json"),
     ),
 ];
 

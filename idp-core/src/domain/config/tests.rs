@@ -410,13 +410,13 @@ fn an_unknown_template_suggests_the_closest() {
 
 #[test]
 fn a_custom_template_is_accepted_when_the_platform_offers_it() {
-    assert_eq!(one_err("template: static-site\n").key, "template");
+    assert_eq!(one_err("template: static-blog\n").key, "template");
     let mut options = ConfigOptions::default();
-    options.templates.extend(TemplateName::new("static-site"));
-    let c = Config::from_yaml_with("template: static-site\n", FILE, &options);
+    options.templates.extend(TemplateName::new("static-blog"));
+    let c = Config::from_yaml_with("template: static-blog\n", FILE, &options);
     assert_eq!(
         c.map(|c| c.template.to_string()),
-        Ok("static-site".to_owned())
+        Ok("static-blog".to_owned())
     );
 }
 
