@@ -17,7 +17,8 @@ Exit codes:
   4  conflict (lock held, branch collision, concurrent change)
   5  over budget (a new environment would pass its team's or owner's monthly budget)
 
-  6  approval required (an admin runs `idp approve`, then run the command again)";
+  6  approval required (an admin runs `idp approve`, then run the command again)
+  7  secret not allowed (the config references a secret outside the repository's allow-list)";
 
 /// idp — preview environments and infrastructure runs for AWS teams.
 ///
@@ -136,6 +137,17 @@ pub(crate) struct TemplateInputArgs {
     /// [env: IDP_VPC_FLOW_LOGS] [setting: aws.vpcFlowLogs] [default: false].
     #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub(crate) vpc_flow_logs: Option<bool>,
+    /// The Secrets Manager ARN patterns a repository's environments may reference, separated
+    /// by commas; `{owner}`/`{repo}` stand for the repository [env: IDP_SECRET_PATTERNS]
+    /// [setting: aws.secretPatterns]
+    /// [default: arn:aws:secretsmanager:*:*:secret:idp/{owner}/{repo}/*].
+    #[arg(long, global = true, value_name = "PATTERNS")]
+    pub(crate) secret_patterns: Option<String>,
+    /// The permissions boundary of every IAM role an environment creates, `{owner}`/`{repo}`
+    /// standing for its repository; unset: none [env: IDP_PERMISSIONS_BOUNDARY]
+    /// [setting: aws.permissionsBoundary].
+    #[arg(long, global = true, value_name = "ARN")]
+    pub(crate) permissions_boundary: Option<String>,
 }
 
 /// Which backend holds state and runs environments.

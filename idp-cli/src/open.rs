@@ -50,6 +50,11 @@ pub(crate) fn options(cli: &Cli) -> Options {
             Key::AwsVpcFlowLogs,
             inputs.vpc_flow_logs.map(|b| b.to_string()),
         )
+        .set(Key::AwsSecretPatterns, inputs.secret_patterns.clone())
+        .set(
+            Key::AwsPermissionsBoundary,
+            inputs.permissions_boundary.clone(),
+        )
         .set(Key::GithubRepo, cli.repo.clone())
         .set(Key::TtlMin, cli.ttl_min.clone())
         .set(Key::TtlMax, cli.ttl_max.clone())

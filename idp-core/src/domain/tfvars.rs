@@ -18,7 +18,7 @@ use crate::domain::template::TemplateName;
 pub const DEFAULT_COST_CENTER: &str = "engineering";
 
 /// Variables every template receives.
-pub const COMMON_VARIABLES: [&str; 17] = [
+pub const COMMON_VARIABLES: [&str; 18] = [
     "environment_name",
     "owner",
     "ttl",
@@ -36,6 +36,7 @@ pub const COMMON_VARIABLES: [&str; 17] = [
     "nat_gateway_per_az",
     "enable_flow_logs",
     "cost_center",
+    "permissions_boundary_arn",
 ];
 
 /// Variables `api-service` and `api-database` receive in addition to [`COMMON_VARIABLES`].
@@ -70,6 +71,10 @@ pub struct PlatformVars {
     pub nat_gateway_per_az: bool,
     /// An environment's own VPC sends its flow logs to CloudWatch (default: off).
     pub enable_flow_logs: bool,
+    /// The permissions boundary of the environment's IAM roles, `{owner}`/`{repo}` standing for
+    /// its repository (`""`: none); see [`permissions_boundary_arn`].
+    #[serde(default)]
+    pub permissions_boundary: String,
 }
 
 impl Default for PlatformVars {
@@ -83,6 +88,7 @@ impl Default for PlatformVars {
             cost_center: DEFAULT_COST_CENTER.to_owned(),
             nat_gateway_per_az: false,
             enable_flow_logs: false,
+            permissions_boundary: String::new(),
         }
     }
 }
@@ -136,6 +142,19 @@ pub fn variable_names(template: &TemplateName) -> Vec<&'static str> {
     names
 }
 
+/// The boundary ARN of an environment of `repository` (`owner/name`): `pattern` with `{owner}`
+/// and `{repo}` filled in. A pattern with a placeholder gives `""` (no boundary) to an
+/// environment without a repository; the deploy role of `shared/github-oidc` then cannot create
+/// its roles, so such environments are created with an operator's own credentials.
+pub fn permissions_boundary_arn(pattern: &str, repository: Option<&str>) -> String {
+    let placeholders = pattern.contains("{owner}") || pattern.contains("{repo}");
+    match (placeholders, repository.and_then(|r| r.split_once('/'))) {
+        (false, _) => pattern.to_owned(),
+        (true, Some((owner, repo))) => pattern.replace("{owner}", owner).replace("{repo}", repo),
+        (true, None) => String::new(),
+    }
+}
+
 fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -170,6 +189,13 @@ pub fn tfvars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<Stri
     put("nat_gateway_per_az", json!(platform.nat_gateway_per_az));
     put("enable_flow_logs", json!(platform.enable_flow_logs));
     put("cost_center", json!(platform.cost_center));
+    put(
+        "permissions_boundary_arn",
+        json!(permissions_boundary_arn(
+            &platform.permissions_boundary,
+            inputs.repository.as_deref()
+        )),
+    );
     match config.template.as_str() {
         "api-service" | "api-database" => {
             put("container_port", json!(config.container_port));
@@ -327,10 +353,10 @@ mod tests {
     #[test]
     fn variable_names_follow_the_contract_per_template() {
         let n = |t: &str| variable_names(&TemplateName::new(t).unwrap()).len();
-        assert_eq!(n("api-service"), 23);
-        assert_eq!(n("api-database"), 23);
-        assert_eq!(n("scheduled-worker"), 19);
-        assert_eq!(n("my-custom"), 17);
+        assert_eq!(n("api-service"), 24);
+        assert_eq!(n("api-database"), 24);
+        assert_eq!(n("scheduled-worker"), 20);
+        assert_eq!(n("my-custom"), 18);
         let worker = variable_names(&TemplateName::new("scheduled-worker").unwrap());
         assert!(!worker.contains(&"container_port"));
         assert!(worker.contains(&"schedule_expression"));
@@ -370,6 +396,24 @@ mod tests {
             tfvars(&c, &env(), &inputs())["aws_region"],
             json!("eu-west-1")
         );
+    }
+
+    #[test]
+    fn the_permissions_boundary_is_the_repositorys() {
+        let pattern = "arn:aws:iam::123456789012:policy/idp-boundary-{owner}+{repo}";
+        assert_eq!(
+            permissions_boundary_arn(pattern, Some("acme/shop")),
+            "arn:aws:iam::123456789012:policy/idp-boundary-acme+shop"
+        );
+        assert_eq!(permissions_boundary_arn(pattern, None), "");
+        let fixed = "arn:aws:iam::123456789012:policy/idp-boundary";
+        assert_eq!(permissions_boundary_arn(fixed, None), fixed);
+        assert_eq!(permissions_boundary_arn("", Some("acme/shop")), "");
+        let mut i = inputs();
+        i.platform.permissions_boundary = pattern.to_owned();
+        let vars = tfvars(&config_for("api-service"), &env(), &i);
+        let expected = permissions_boundary_arn(pattern, i.repository.as_deref());
+        assert_eq!(vars["permissions_boundary_arn"], json!(expected));
     }
 
     #[test]

@@ -73,6 +73,14 @@ env_vars! {
     /// `true`: an environment's own VPC sends its flow logs to CloudWatch Logs; default `false`
     /// (setting `aws.vpcFlowLogs`).
     IDP_VPC_FLOW_LOGS,
+    /// The Secrets Manager ARN patterns a repository's environments may reference, separated
+    /// by commas; `{owner}`/`{repo}` stand for the repository; default
+    /// `arn:aws:secretsmanager:*:*:secret:idp/{owner}/{repo}/*` (setting `aws.secretPatterns`).
+    IDP_SECRET_PATTERNS,
+    /// The permissions boundary of every IAM role an environment creates, e.g.
+    /// `arn:aws:iam::123456789012:policy/idp-boundary-{owner}+{repo}`; unset: none (setting
+    /// `aws.permissionsBoundary`).
+    IDP_PERMISSIONS_BOUNDARY,
     /// The `owner/name` repository whose workflows `--via-github` dispatches (setting
     /// `github.repo`).
     IDP_GITHUB_REPO,

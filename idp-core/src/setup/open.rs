@@ -14,9 +14,10 @@ use std::sync::Arc;
 
 use crate::backend::Backend;
 use crate::domain::config::ConfigOptions;
+use crate::domain::secret_access::SecretAllowList;
 use crate::domain::tfvars::{DEFAULT_COST_CENTER, PlatformVars};
 use crate::domain::ttl::{Ttl, TtlPolicy};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::platform::{Platform, Settings};
 use crate::ports::provisioner::Provisioner;
 use crate::setup::env_vars;
@@ -188,6 +189,16 @@ pub fn platform_settings(resolved: &Resolved) -> Result<Settings> {
                 .to_owned(),
             nat_gateway_per_az: switch(Key::AwsNatGatewayPerAz),
             enable_flow_logs: switch(Key::AwsVpcFlowLogs),
+            permissions_boundary: text(Key::AwsPermissionsBoundary),
+        },
+        secret_allow_list: match resolved.get(Key::AwsSecretPatterns) {
+            Some(patterns) => {
+                SecretAllowList::parse(patterns).map_err(|message| Error::Refused {
+                    reason: "invalid_setting".to_owned(),
+                    message: format!("{}: {message}", Key::AwsSecretPatterns),
+                })?
+            }
+            None => SecretAllowList::default(),
         },
         actor: env_vars::actor(),
         ttl_policy: ttl_policy(resolved)?,

@@ -31,6 +31,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::event::Repository;
+use crate::domain::secret_access::{self, DEFAULT_SECRET_PATTERNS, SecretAllowList};
 use crate::domain::tfvars::DEFAULT_COST_CENTER;
 use crate::domain::ttl::Ttl;
 use crate::error::Error;
@@ -77,6 +78,12 @@ pub enum Key {
     AwsNatGatewayPerAz,
     /// `aws.vpcFlowLogs`: an environment's own VPC sends its flow logs to CloudWatch Logs.
     AwsVpcFlowLogs,
+    /// `aws.secretPatterns`: the Secrets Manager ARN patterns a repository's environments may
+    /// reference (`{owner}`/`{repo}` stand for the repository).
+    AwsSecretPatterns,
+    /// `aws.permissionsBoundary`: the permissions boundary of every role an environment creates
+    /// (`{owner}`/`{repo}` stand for the repository).
+    AwsPermissionsBoundary,
     /// `github.repo`: the `owner/name` repository whose workflows `--via-github` dispatches.
     GithubRepo,
     /// `ttl.min`: the shortest TTL an environment may be given.
@@ -99,7 +106,7 @@ impl std::fmt::Display for Key {
 
 impl Key {
     /// Every key, in the order `idp config list` shows them.
-    pub const ALL: [Key; 20] = [
+    pub const ALL: [Key; 22] = [
         Key::Backend,
         Key::StateDir,
         Key::AwsStateBucket,
@@ -117,6 +124,8 @@ impl Key {
         Key::AwsCostCenter,
         Key::AwsNatGatewayPerAz,
         Key::AwsVpcFlowLogs,
+        Key::AwsSecretPatterns,
+        Key::AwsPermissionsBoundary,
         Key::GithubRepo,
         Key::TtlMin,
         Key::TtlMax,
@@ -142,6 +151,8 @@ impl Key {
             Key::AwsCostCenter => "aws.costCenter",
             Key::AwsNatGatewayPerAz => "aws.natGatewayPerAz",
             Key::AwsVpcFlowLogs => "aws.vpcFlowLogs",
+            Key::AwsSecretPatterns => "aws.secretPatterns",
+            Key::AwsPermissionsBoundary => "aws.permissionsBoundary",
             Key::GithubRepo => "github.repo",
             Key::TtlMin => "ttl.min",
             Key::TtlMax => "ttl.max",
@@ -168,6 +179,8 @@ impl Key {
             Key::AwsCostCenter => EnvVars::IDP_COST_CENTER,
             Key::AwsNatGatewayPerAz => EnvVars::IDP_NAT_GATEWAY_PER_AZ,
             Key::AwsVpcFlowLogs => EnvVars::IDP_VPC_FLOW_LOGS,
+            Key::AwsSecretPatterns => EnvVars::IDP_SECRET_PATTERNS,
+            Key::AwsPermissionsBoundary => EnvVars::IDP_PERMISSIONS_BOUNDARY,
             Key::GithubRepo => EnvVars::IDP_GITHUB_REPO,
             Key::TtlMin => EnvVars::IDP_TTL_MIN,
             Key::TtlMax => EnvVars::IDP_TTL_MAX,
@@ -194,6 +207,8 @@ impl Key {
             Key::AwsCostCenter => "--cost-center",
             Key::AwsNatGatewayPerAz => "--nat-gateway-per-az",
             Key::AwsVpcFlowLogs => "--vpc-flow-logs",
+            Key::AwsSecretPatterns => "--secret-patterns",
+            Key::AwsPermissionsBoundary => "--permissions-boundary",
             Key::GithubRepo => "--repo",
             Key::TtlMin => "--ttl-min",
             Key::TtlMax => "--ttl-max",
@@ -208,6 +223,7 @@ impl Key {
             Key::AwsTemplatesDir => Some(DEFAULT_TEMPLATES_DIR),
             Key::AwsTofu => Some(DEFAULT_TOFU),
             Key::AwsCostCenter => Some(DEFAULT_COST_CENTER),
+            Key::AwsSecretPatterns => Some(DEFAULT_SECRET_PATTERNS),
             Key::AwsNatGatewayPerAz | Key::AwsVpcFlowLogs => Some("false"),
             Key::TtlMin => Some("1h"),
             Key::TtlMax => Some("30d"),
@@ -276,6 +292,23 @@ impl Key {
                     }) =>
             {
                 Err(bad("a lowercase domain such as `preview.example.com`"))
+            }
+            Key::AwsSecretPatterns => SecretAllowList::parse(value)
+                .map(|_| ())
+                .map_err(|_| bad(secret_access::EXPECTED)),
+            Key::AwsPermissionsBoundary
+                if !(value.starts_with("arn:")
+                    && value.contains(":iam::")
+                    && value.contains(":policy/")
+                    && value
+                        .replace("{owner}", "")
+                        .replace("{repo}", "")
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_/:-".contains(c))) =>
+            {
+                Err(bad(
+                    "an IAM policy ARN, `{owner}`/`{repo}` allowed, e.g. `arn:aws:iam::123456789012:policy/idp-boundary-{owner}+{repo}`",
+                ))
             }
             Key::AwsRegion
                 if !value
