@@ -1,3 +1,6 @@
+//! Long because it holds the evaluator, the rendering and the table of what every resource type
+//! of the templates needs, next to the checks that use them.
+//!
 //! The platform's own AWS access (`infrastructure/shared/github-oidc`), checked on the policies
 //! as they render: the HCL of the stack is evaluated with hcl-rs (its locals, variables and
 //! `for` expressions, with the few Terraform functions it calls implemented here), giving the
@@ -9,9 +12,6 @@
 //! `Resource` wildcards, `StringEquals`/`StringLike`/`ArnLike`/`ForAllValues:StringLike`
 //! conditions, an explicit `Deny` winning, and a permissions boundary intersecting the role's
 //! own policy.
-//!
-//! Long because it holds the evaluator, the rendering and the table of what every resource type
-//! of the templates needs, next to the checks that use them.
 #![allow(
     clippy::disallowed_methods,
     reason = "this suite reads the infrastructure/ tree from disk"
