@@ -30,6 +30,7 @@ pub(crate) fn options(cli: &Cli) -> Options {
         .set(Key::AwsProfile, aws.profile.clone())
         .set(Key::AwsEcrRepo, aws.ecr_repository.clone())
         .set(Key::AwsTemplatesDir, path(&aws.templates_dir))
+        .set(Key::AwsTeamTemplatesDirs, aws.team_templates_dirs.clone())
         .set(Key::AwsTofu, path(&aws.tofu))
         .set(
             Key::AwsAcmCertificateArn,

@@ -50,6 +50,9 @@ env_vars! {
     /// The directory of OpenTofu templates; default `infrastructure/templates` (setting
     /// `aws.templatesDir`).
     IDP_TEMPLATES_DIR,
+    /// Teams' own templates directories, `:`-separated, searched after the platform's
+    /// (setting `aws.teamTemplatesDirs`).
+    IDP_TEAM_TEMPLATES_DIRS,
     /// The OpenTofu (or Terraform) binary; default `tofu` (setting `aws.tofu`).
     IDP_TOFU,
     /// The ACM certificate of the preview HTTPS listeners; unset: HTTP only (setting

@@ -101,6 +101,8 @@ pub struct AwsOptions {
     pub ecr_repository: String,
     /// The directory of OpenTofu templates.
     pub templates_dir: PathBuf,
+    /// Teams' own templates directories, searched after `templates_dir`.
+    pub team_templates_dirs: Vec<PathBuf>,
     /// The OpenTofu (or Terraform) binary.
     pub tofu_program: PathBuf,
     /// Where each environment's `TF_DATA_DIR` goes (default: `<default state dir>/tofu`).
@@ -117,6 +119,7 @@ impl Default for AwsOptions {
             profile: None,
             ecr_repository: DEFAULT_ECR_REPOSITORY.to_owned(),
             templates_dir: PathBuf::from(DEFAULT_TEMPLATES_DIR),
+            team_templates_dirs: Vec::new(),
             tofu_program: PathBuf::from(DEFAULT_TOFU),
             data_dir: None,
         }
@@ -141,6 +144,7 @@ pub fn backend_choice(resolved: &Resolved, data_dir: Option<PathBuf>) -> Result<
                 ecr_repository: get(Key::AwsEcrRepo).unwrap_or(defaults.ecr_repository),
                 templates_dir: get(Key::AwsTemplatesDir)
                     .map_or(defaults.templates_dir, PathBuf::from),
+                team_templates_dirs: team_templates_dirs(resolved),
                 tofu_program: get(Key::AwsTofu).map_or(defaults.tofu_program, PathBuf::from),
                 data_dir: data_dir.or_else(|| state_dir.map(|d| d.join("tofu"))),
             }))
@@ -159,6 +163,32 @@ pub fn backend_choice(resolved: &Resolved, data_dir: Option<PathBuf>) -> Result<
             .into())
         }
     }
+}
+
+/// The teams' templates directories `aws.teamTemplatesDirs` names (`:`-separated, empty
+/// entries ignored), searched after the platform's `aws.templatesDir`.
+pub fn team_templates_dirs(resolved: &Resolved) -> Vec<PathBuf> {
+    resolved
+        .get(Key::AwsTeamTemplatesDirs)
+        .map(|v| {
+            v.split(':')
+                .filter(|d| !d.trim().is_empty())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The platform's templates directory and the teams' ones after it, as `resolved` gives them.
+pub fn templates_dirs(resolved: &Resolved) -> (PathBuf, Vec<PathBuf>) {
+    (
+        PathBuf::from(
+            resolved
+                .get(Key::AwsTemplatesDir)
+                .unwrap_or(DEFAULT_TEMPLATES_DIR),
+        ),
+        team_templates_dirs(resolved),
+    )
 }
 
 /// The platform settings `resolved` gives: the image repository, the default region, the
@@ -202,12 +232,17 @@ pub fn platform_settings(resolved: &Resolved) -> Result<Settings> {
         },
         actor: env_vars::actor(),
         ttl_policy: ttl_policy(resolved)?,
-        approval_rules: crate::setup::approval_rules(
-            resolved
-                .get(Key::AwsTemplatesDir)
-                .unwrap_or(DEFAULT_TEMPLATES_DIR)
-                .as_ref(),
-        )?,
+        approval_rules: {
+            let (dir, team_dirs) = templates_dirs(resolved);
+            let mut rules = crate::setup::approval_rules(&dir)?;
+            // A team template's rule counts too; it never replaces a platform template's.
+            for team_dir in team_dirs.iter().filter(|d| d.is_dir()) {
+                for (name, rule) in crate::setup::approval_rules(team_dir)? {
+                    rules.entry(name).or_insert(rule);
+                }
+            }
+            rules
+        },
         ..defaults
     })
 }
@@ -364,6 +399,7 @@ mod aws {
             &cfg.region,
         );
         tofu.program = opts.tofu_program;
+        tofu.team_templates_dirs = opts.team_templates_dirs;
         // The same endpoint as the SDK clients: state, locks and every resource go to one place.
         tofu.endpoint_url = cfg.endpoint_url.clone();
         settings.state_bucket = cfg.state_bucket.clone();

@@ -61,6 +61,9 @@ pub enum Key {
     AwsEcrRepo,
     /// `aws.templatesDir`: the directory of OpenTofu templates (one root module each).
     AwsTemplatesDir,
+    /// `aws.teamTemplatesDirs`: teams' own templates directories, `:`-separated, searched after
+    /// the platform's.
+    AwsTeamTemplatesDirs,
     /// `aws.tofu`: the OpenTofu (or Terraform) binary.
     AwsTofu,
     /// `aws.acmCertificateArn`: the ACM certificate of the preview HTTPS listeners.
@@ -106,7 +109,7 @@ impl std::fmt::Display for Key {
 
 impl Key {
     /// Every key, in the order `idp config list` shows them.
-    pub const ALL: [Key; 22] = [
+    pub const ALL: [Key; 23] = [
         Key::Backend,
         Key::StateDir,
         Key::AwsStateBucket,
@@ -116,6 +119,7 @@ impl Key {
         Key::AwsProfile,
         Key::AwsEcrRepo,
         Key::AwsTemplatesDir,
+        Key::AwsTeamTemplatesDirs,
         Key::AwsTofu,
         Key::AwsAcmCertificateArn,
         Key::AwsRoute53ZoneId,
@@ -143,6 +147,7 @@ impl Key {
             Key::AwsProfile => "aws.profile",
             Key::AwsEcrRepo => "aws.ecrRepo",
             Key::AwsTemplatesDir => "aws.templatesDir",
+            Key::AwsTeamTemplatesDirs => "aws.teamTemplatesDirs",
             Key::AwsTofu => "aws.tofu",
             Key::AwsAcmCertificateArn => "aws.acmCertificateArn",
             Key::AwsRoute53ZoneId => "aws.route53ZoneId",
@@ -171,6 +176,7 @@ impl Key {
             Key::AwsProfile => EnvVars::AWS_PROFILE,
             Key::AwsEcrRepo => EnvVars::IDP_ECR_REPOSITORY,
             Key::AwsTemplatesDir => EnvVars::IDP_TEMPLATES_DIR,
+            Key::AwsTeamTemplatesDirs => EnvVars::IDP_TEAM_TEMPLATES_DIRS,
             Key::AwsTofu => EnvVars::IDP_TOFU,
             Key::AwsAcmCertificateArn => EnvVars::IDP_ACM_CERTIFICATE_ARN,
             Key::AwsRoute53ZoneId => EnvVars::IDP_ROUTE53_ZONE_ID,
@@ -199,6 +205,7 @@ impl Key {
             Key::AwsProfile => "--profile",
             Key::AwsEcrRepo => "--ecr-repository",
             Key::AwsTemplatesDir => "--templates-dir",
+            Key::AwsTeamTemplatesDirs => "--team-templates-dirs",
             Key::AwsTofu => "--tofu",
             Key::AwsAcmCertificateArn => "--acm-certificate-arn",
             Key::AwsRoute53ZoneId => "--route53-zone-id",
