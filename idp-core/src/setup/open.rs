@@ -73,6 +73,10 @@ pub fn resolve(options: &Options) -> Result<Resolved> {
 
 /// Which backend to open.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per process by a frontend; a box would only burden every frontend that builds one"
+)]
 pub enum BackendChoice {
     /// The embedded local backend in `state_dir` (default: [`env_vars::default_state_dir`]).
     Local {

@@ -160,7 +160,7 @@ pub fn read_module(dir: &Path) -> (Module, Vec<Violation>) {
                         label,
                         Variable {
                             hcl_type: attr("type").map(ToString::to_string),
-                            default: attr("default").map(|e| evaluate(e)),
+                            default: attr("default").map(evaluate),
                             description: attr("description").and_then(string_value),
                             at: (file.clone(), line),
                         },

@@ -410,7 +410,7 @@ mod tests {
             "{reasons:?}"
         );
         assert_eq!(
-            find(&platform, &[team.clone()], "ledger"),
+            find(&platform, std::slice::from_ref(&team), "ledger"),
             Some(team.join("ledger"))
         );
         assert_eq!(
