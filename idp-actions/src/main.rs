@@ -29,7 +29,8 @@ Exit codes:
   4  conflict (lock held, branch collision, concurrent change)
   5  over budget (a new preview would pass its team's or owner's monthly budget)
 
-  6  approval required (an admin runs `idp approve`, then run the command again)";
+  6  approval required (an admin runs `idp approve`, then run the command again)
+  7  secret not allowed (the config references a secret outside the repository's allow-list)";
 
 /// idp's steps for GitHub Actions.
 #[derive(Debug, Parser)]

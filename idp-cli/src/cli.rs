@@ -17,7 +17,8 @@ Exit codes:
   4  conflict (lock held, branch collision, concurrent change)
   5  over budget (a new environment would pass its team's or owner's monthly budget)
 
-  6  approval required (an admin runs `idp approve`, then run the command again)";
+  6  approval required (an admin runs `idp approve`, then run the command again)
+  7  secret not allowed (the config references a secret outside the repository's allow-list)";
 
 /// idp — preview environments and infrastructure runs for AWS teams.
 ///
@@ -96,6 +97,10 @@ pub(crate) struct AwsArgs {
     /// [env: IDP_TEMPLATES_DIR] [setting: aws.templatesDir] [default: infrastructure/templates].
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) templates_dir: Option<PathBuf>,
+    /// Teams' own templates directories, `:`-separated, searched after the platform's
+    /// [env: IDP_TEAM_TEMPLATES_DIRS] [setting: aws.teamTemplatesDirs].
+    #[arg(long, global = true, value_name = "DIRS")]
+    pub(crate) team_templates_dirs: Option<String>,
     /// The OpenTofu (or Terraform) binary [env: IDP_TOFU] [setting: aws.tofu] [default: tofu].
     #[arg(long, global = true, value_name = "PROGRAM")]
     pub(crate) tofu: Option<PathBuf>,
@@ -136,6 +141,17 @@ pub(crate) struct TemplateInputArgs {
     /// [env: IDP_VPC_FLOW_LOGS] [setting: aws.vpcFlowLogs] [default: false].
     #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub(crate) vpc_flow_logs: Option<bool>,
+    /// The Secrets Manager ARN patterns a repository's environments may reference, separated
+    /// by commas; `{owner}`/`{repo}` stand for the repository [env: IDP_SECRET_PATTERNS]
+    /// [setting: aws.secretPatterns]
+    /// [default: arn:aws:secretsmanager:*:*:secret:idp/{owner}/{repo}/*].
+    #[arg(long, global = true, value_name = "PATTERNS")]
+    pub(crate) secret_patterns: Option<String>,
+    /// The permissions boundary of every IAM role an environment creates, `{owner}`/`{repo}`
+    /// standing for its repository; unset: none [env: IDP_PERMISSIONS_BOUNDARY]
+    /// [setting: aws.permissionsBoundary].
+    #[arg(long, global = true, value_name = "ARN")]
+    pub(crate) permissions_boundary: Option<String>,
 }
 
 /// Which backend holds state and runs environments.
@@ -210,8 +226,13 @@ pub(crate) enum Command {
     /// changes, and by field what could not be mapped (kept verbatim). Example:
     /// `idp migrate --dry-run`, then `idp migrate`
     Migrate(MigrateArgs),
-    /// List the infrastructure templates (from `<templates-dir>/*/template.json`).
-    Templates,
+    /// List the infrastructure templates: the platform's (`<templates-dir>/*/template.json`),
+    /// then each team's (`--team-templates-dirs`); `idp templates new NAME` scaffolds one,
+    /// `idp templates check` checks them against the template contract.
+    ///
+    /// Adding a template is adding a folder: see infrastructure/templates/README.md. Example:
+    /// `idp templates new ledger --from api-service --dir teams/payments/templates`
+    Templates(TemplatesArgs),
     /// Estimate what an environment costs: from the config and TTL before creating it, or for
     /// an existing environment (`idp cost NAME`) over its lifetime, so far, and as billed by
     /// Cost Explorer this month (aws backend); `--by owner|team|template` groups the month's
@@ -289,6 +310,49 @@ pub(crate) enum Command {
     /// Example: `idp serve --listen 127.0.0.1:8080`, then
     /// `curl -H "Authorization: Bearer $TOKEN" localhost:8080/v1/environments`
     Serve(ServeArgs),
+}
+
+/// Arguments of `idp templates`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TemplatesArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<TemplatesCommand>,
+}
+
+/// The subcommands of `idp templates`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TemplatesCommand {
+    /// Scaffold a template folder that meets the template contract: the skeleton (the inputs
+    /// idp passes, a tagged log group, an `endpoint` output), or a copy of `--from`, with its
+    /// `template.json` written from the module. Never overwrites a template of that name.
+    New(TemplatesNewArgs),
+    /// Check template folders against the template contract (files, backend, provider, tags,
+    /// variables, outputs, manifest) and report every problem as `file:line: message`.
+    /// Exits 0 when all meet it, 2 when one does not.
+    Check(TemplatesCheckArgs),
+}
+
+/// Arguments of `idp templates new`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TemplatesNewArgs {
+    /// The new template's name: 1-64 characters of a-z, 0-9 and `-`, starting with a letter.
+    pub(crate) name: String,
+    /// Copy this template (from any templates directory) instead of the skeleton.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub(crate) from: Option<String>,
+    /// Where to create it [default: the first team templates directory, else the platform's].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+    /// The manifest's description of what it provisions.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) description: Option<String>,
+}
+
+/// Arguments of `idp templates check`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TemplatesCheckArgs {
+    /// The templates to check [default: every template folder of every templates directory].
+    pub(crate) names: Vec<String>,
 }
 
 /// Arguments of `idp name`.

@@ -125,7 +125,7 @@ async fn run(cli: &Cli) -> idp_core::error::Result<Code> {
             commands::migrate::run(&open::platform(cli).await?, args, out).await
         }
         Command::Run(args) => commands::run::run(cli, args, out).await,
-        Command::Templates => commands::templates::run(cli, out),
+        Command::Templates(args) => commands::templates::run(cli, args, out),
         Command::Cost(args) => commands::cost::run(&open::platform(cli).await?, args, out).await,
         Command::Budgets(args) => {
             commands::budgets::run(&open::platform(cli).await?, args, out).await

@@ -30,6 +30,7 @@ pub(crate) fn options(cli: &Cli) -> Options {
         .set(Key::AwsProfile, aws.profile.clone())
         .set(Key::AwsEcrRepo, aws.ecr_repository.clone())
         .set(Key::AwsTemplatesDir, path(&aws.templates_dir))
+        .set(Key::AwsTeamTemplatesDirs, aws.team_templates_dirs.clone())
         .set(Key::AwsTofu, path(&aws.tofu))
         .set(
             Key::AwsAcmCertificateArn,
@@ -49,6 +50,11 @@ pub(crate) fn options(cli: &Cli) -> Options {
         .set(
             Key::AwsVpcFlowLogs,
             inputs.vpc_flow_logs.map(|b| b.to_string()),
+        )
+        .set(Key::AwsSecretPatterns, inputs.secret_patterns.clone())
+        .set(
+            Key::AwsPermissionsBoundary,
+            inputs.permissions_boundary.clone(),
         )
         .set(Key::GithubRepo, cli.repo.clone())
         .set(Key::TtlMin, cli.ttl_min.clone())

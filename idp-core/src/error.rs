@@ -13,6 +13,7 @@ use crate::domain::event::EventError;
 use crate::domain::lifecycle::{Status, TransitionError};
 use crate::domain::naming::NameError;
 use crate::domain::policy::Overrun;
+use crate::domain::secret_access::SecretNotAllowed;
 use crate::domain::ttl::TtlError;
 use crate::ports::budgets::BudgetError;
 use crate::ports::provisioner::ProvisionError;
@@ -57,6 +58,8 @@ pub enum ErrorKind {
     BudgetExceeded,
     /// The environment's template needs approval before it is provisioned.
     ApprovalRequired,
+    /// `.idp/config.yml` references a secret the platform does not let the environment read.
+    SecretNotAllowed,
 }
 
 impl ErrorKind {
@@ -78,6 +81,7 @@ impl ErrorKind {
             ErrorKind::UnreadableRecord => crate::domain::legacy::UNREADABLE_KIND,
             ErrorKind::BudgetExceeded => "budget_exceeded",
             ErrorKind::ApprovalRequired => "approval_required",
+            ErrorKind::SecretNotAllowed => "secret_not_allowed",
         }
     }
 }
@@ -100,6 +104,9 @@ pub enum ExitCode {
     OverBudget = 5,
     /// 6: approval required (an admin runs `idp approve`, then the command is run again).
     ApprovalRequired = 6,
+    /// 7: secret not allowed (the config references a secret outside the repository's
+    /// allow-list, `aws.secretPatterns`).
+    SecretNotAllowed = 7,
 }
 
 impl From<ErrorKind> for ExitCode {
@@ -120,6 +127,7 @@ impl From<ErrorKind> for ExitCode {
             | ErrorKind::UnreadableRecord => ExitCode::Failure,
             ErrorKind::BudgetExceeded => ExitCode::OverBudget,
             ErrorKind::ApprovalRequired => ExitCode::ApprovalRequired,
+            ErrorKind::SecretNotAllowed => ExitCode::SecretNotAllowed,
         }
     }
 }
@@ -297,6 +305,10 @@ pub enum Error {
         /// Whose budget, and the figures.
         overrun: Overrun,
     },
+    /// `.idp/config.yml` references a secret outside the repository's allow-list; nothing was
+    /// provisioned.
+    #[error(transparent)]
+    SecretNotAllowed(#[from] SecretNotAllowed),
     /// The budgets backend failed.
     #[error(transparent)]
     Budgets(#[from] BudgetError),
@@ -341,6 +353,7 @@ impl Error {
             Error::UnreadableRecord { .. } => ErrorKind::UnreadableRecord,
             Error::BudgetExceeded { .. } => ErrorKind::BudgetExceeded,
             Error::ApprovalRequired { .. } => ErrorKind::ApprovalRequired,
+            Error::SecretNotAllowed(_) => ErrorKind::SecretNotAllowed,
             Error::CorruptState { .. } => ErrorKind::Backend,
             Error::Provision { source, .. } if source.is_retryable() => {
                 ErrorKind::BackendUnavailable
@@ -407,6 +420,14 @@ impl Error {
                 "destroy an environment of the team you no longer need (`idp list`), or ask a platform admin to raise the budget in the platform policy (`idp budgets sync`)".to_owned(),
                 format!("an admin may override: `idp create {name} --override-budget \"<reason>\"`"),
             ],
+            Error::SecretNotAllowed(refused) => vec![
+                match &refused.repository {
+                    Some(repo) => format!("store the secret under `idp/{repo}/` in Secrets Manager and reference that ARN in `.idp/config.yml`"),
+                    None => "create the environment from its repository's pull request (the allow-list is per repository), or reference a secret of a pattern without `{owner}`/`{repo}`".to_owned(),
+                },
+                "or ask a platform admin to add a pattern to the `aws.secretPatterns` setting (and to the repository's permissions boundary, `extra_secret_arn_patterns` of infrastructure/shared/github-oidc)".to_owned(),
+                "nothing was provisioned".to_owned(),
+            ],
             Error::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
                 vec![format!("check the path `{}`", path.display())]
             }
@@ -436,6 +457,7 @@ mod tests {
             (ErrorKind::BackendUnavailable, 1),
             (ErrorKind::BudgetExceeded, 5),
             (ErrorKind::ApprovalRequired, 6),
+            (ErrorKind::SecretNotAllowed, 7),
         ];
         for (kind, code) in table {
             assert_eq!(ExitCode::from(kind) as u8, code, "{kind:?}");

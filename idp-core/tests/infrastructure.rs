@@ -32,7 +32,7 @@ fn template_name(template: &str) -> TemplateName {
 }
 
 /// Variables every template declares, with their HCL type.
-const COMMON_VARIABLES: [(&str, &str); 17] = [
+const COMMON_VARIABLES: [(&str, &str); 18] = [
     ("environment_name", "string"),
     ("owner", "string"),
     ("ttl", "string"),
@@ -50,6 +50,7 @@ const COMMON_VARIABLES: [(&str, &str); 17] = [
     ("nat_gateway_per_az", "bool"),
     ("enable_flow_logs", "bool"),
     ("cost_center", "string"),
+    ("permissions_boundary_arn", "string"),
 ];
 
 /// Variables the two HTTP templates add.
@@ -952,6 +953,7 @@ fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
             cost_center: "payments".to_owned(),
             nat_gateway_per_az: true,
             enable_flow_logs: true,
+            permissions_boundary: "arn:aws:iam::123456789012:policy/idp-boundary-acme+payments".to_owned(),
         },
         ..defaults.clone()
     };

@@ -145,11 +145,18 @@ fn class_of(kind: ErrorKind) -> Class {
             "The environment's template needs approval before it is provisioned; an admin \
              approves it (`idp approve`), then the call is made again.",
         ),
+        ErrorKind::SecretNotAllowed => class(
+            "SecretNotAllowed",
+            None,
+            Builtin::None,
+            "The configuration references a Secrets Manager secret outside the allow-list of \
+             the environment's repository (`aws.secretPatterns`); nothing was provisioned.",
+        ),
     }
 }
 
 /// Every kind, parents before children (the order the classes are created in).
-const KINDS: [ErrorKind; 15] = [
+const KINDS: [ErrorKind; 16] = [
     ErrorKind::InvalidConfig,
     ErrorKind::InvalidName,
     ErrorKind::InvalidTtl,
@@ -165,6 +172,7 @@ const KINDS: [ErrorKind; 15] = [
     ErrorKind::UnreadableRecord,
     ErrorKind::BudgetExceeded,
     ErrorKind::ApprovalRequired,
+    ErrorKind::SecretNotAllowed,
 ];
 
 /// The attributes besides `kind` and `hints` that [`to_py`] sets for a kind.

@@ -29,6 +29,7 @@ EXPECTED: dict[str, tuple[type[idp.IdpError], tuple[type[BaseException], ...]]] 
     "unreadable_record": (idp.UnreadableRecord, ()),
     "budget_exceeded": (idp.BudgetExceeded, ()),
     "approval_required": (idp.ApprovalRequired, ()),
+    "secret_not_allowed": (idp.SecretNotAllowed, ()),
 }
 
 

@@ -55,6 +55,8 @@ pub struct ServeOptions {
     pub config: Config,
     /// The directory of the template catalog (`infrastructure/templates`).
     pub templates_dir: PathBuf,
+    /// Teams' own templates directories, listed after the platform's.
+    pub team_templates_dirs: Vec<PathBuf>,
     /// The directory runs' orders start in.
     pub runs_dir: PathBuf,
     /// The GitHub webhook secret; without it the webhook route answers 503.
@@ -99,6 +101,7 @@ impl Default for ServeOptions {
         Self {
             config: Config::default(),
             templates_dir: PathBuf::from("infrastructure/templates"),
+            team_templates_dirs: Vec::new(),
             runs_dir: PathBuf::from("."),
             webhook_secret: None,
             jwt_secret: None,

@@ -114,6 +114,8 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::BudgetExceeded => StatusCode::FORBIDDEN,
         // An admin's approval is missing: the same request succeeds once it is given.
         ErrorKind::ApprovalRequired => StatusCode::FORBIDDEN,
+        // The config references a secret the platform does not let the repository read.
+        ErrorKind::SecretNotAllowed => StatusCode::FORBIDDEN,
     }
 }
 

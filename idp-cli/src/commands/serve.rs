@@ -72,6 +72,7 @@ pub(crate) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<std::process::E
             .get(Key::AwsTemplatesDir)
             .unwrap_or_default()
             .into(),
+        team_templates_dirs: idp_core::setup::open::team_templates_dirs(&settings),
         runs_dir: args.runs_dir.clone().unwrap_or_else(|| ".".into()),
         webhook_secret: env_vars::get(EnvVars::IDP_WEBHOOK_SECRET).map(Secret::new),
         jwt_secret: env_vars::get(EnvVars::IDP_JWT_SECRET).map(Secret::new),

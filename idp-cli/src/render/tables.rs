@@ -17,6 +17,8 @@ use idp_core::domain::ttl;
 use idp_core::environments::cost::CostReport;
 use idp_core::environments::list::{ListReport, ListRow, Unreadable};
 use idp_core::repo::templates::TemplatesReport;
+use idp_core::repo::templates::contract::CheckReport;
+use idp_core::repo::templates::new::NewTemplateReport;
 use idp_core::setup::settings::{Resolved, Setting};
 use serde::Serialize;
 use std::io::IsTerminal;
@@ -160,14 +162,73 @@ pub(crate) fn templates(report: &TemplatesReport, out: Output) {
     if report.templates.is_empty() {
         return line(&format!("No templates in `{}`.", report.dir.display()));
     }
-    let mut t = table(&["NAME", "COST/HOUR", "OUTPUTS", "DESCRIPTION"]);
+    let teams = !report.team_dirs.is_empty();
+    let mut headers = vec!["NAME", "COST/HOUR", "OUTPUTS", "DESCRIPTION"];
+    if teams {
+        headers.push("FROM");
+    }
+    let mut t = table(&headers);
     for m in &report.templates {
-        t.add_row(vec![
+        let mut row = vec![
             m.name.clone(),
             m.hourly_cost_usd
                 .map_or_else(|| "-".to_owned(), |c| format!("${c:.4}")),
             m.outputs.join(", "),
             m.description.clone(),
+        ];
+        if teams {
+            let from = m.dir.as_ref().and_then(|d| d.parent());
+            row.push(if from == Some(report.dir.as_path()) {
+                "platform".to_owned()
+            } else {
+                from.map(|d| d.display().to_string()).unwrap_or_default()
+            });
+        }
+        t.add_row(row);
+    }
+    line(&t.to_string());
+}
+
+/// `idp templates new`.
+pub(crate) fn template_created(report: &NewTemplateReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    let from = report
+        .from
+        .as_ref()
+        .map_or_else(|| "the skeleton".to_owned(), |f| format!("`{f}`"));
+    line(&format!(
+        "Created template `{}` in `{}` from {from}: {}.",
+        report.manifest.name,
+        report.dir.display(),
+        report.files.join(", ")
+    ));
+    line(
+        "It meets the template contract. Edit main.tf, then run `idp templates check` and `idp templates`.",
+    );
+}
+
+/// `idp templates check`.
+pub(crate) fn templates_checked(report: &CheckReport, out: Output) {
+    if out == Output::Json {
+        return json(report);
+    }
+    for t in &report.templates {
+        for v in &t.violations {
+            diag(&v.to_string());
+        }
+    }
+    let mut t = table(&["TEMPLATE", "RESULT", "FOLDER"]);
+    for c in &report.templates {
+        t.add_row(vec![
+            c.name.clone(),
+            if c.violations.is_empty() {
+                "meets the contract".to_owned()
+            } else {
+                format!("{} problem(s)", c.violations.len())
+            },
+            c.dir.display().to_string(),
         ]);
     }
     line(&t.to_string());

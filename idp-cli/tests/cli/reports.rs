@@ -14,6 +14,8 @@ const COMMANDS: &[&[&str]] = &[
     &["unlock"],
     &["sweep"],
     &["templates"],
+    &["templates", "new"],
+    &["templates", "check"],
     &["cost"],
     &["dashboard"],
     &["init"],
@@ -71,6 +73,84 @@ fn templates_lists_the_manifests_as_a_table_and_as_json() {
         ]
     );
     assert!(doc["templates"][1]["hourly_cost_usd"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn templates_new_scaffolds_a_team_template_that_check_accepts_and_a_broken_one_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let team = dir.path().join("teams/payments/templates");
+    fs_err::create_dir_all(&team).unwrap();
+    let team_dirs = team.display().to_string();
+    let r = run(idp(dir.path()).args([
+        "templates",
+        "new",
+        "ledger",
+        "--from",
+        "api-service",
+        "--team-templates-dirs",
+        &team_dirs,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["from"], "api-service");
+    assert_eq!(doc["dir"], team.join("ledger").display().to_string());
+
+    let list = |args: &[&str]| {
+        run(idp(dir.path())
+            .args(args)
+            .args(["--team-templates-dirs", &team_dirs]))
+    };
+    let r = list(&["templates", "-o", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let ledger = doc["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "ledger")
+        .expect("the team template is listed");
+    assert_eq!(
+        ledger["outputs"],
+        doc["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "api-service")
+            .unwrap()["outputs"]
+    );
+    let r = list(&["templates", "check", "ledger"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("meets the contract"), "{}", r.stdout);
+
+    // A worker cannot be copied under another name: idp would pass it no schedule. Refused
+    // with the copied file's own line, and nothing is written.
+    let r = list(&["templates", "new", "nightly", "--from", "scheduled-worker"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("scheduled-worker/variables.tf:")
+            && r.stderr.contains("`schedule_expression` has no default"),
+        "{}",
+        r.stderr
+    );
+    assert!(!team.join("nightly").exists() && !team.join(".nightly.new").exists());
+
+    // The same name again is refused; a broken manifest is reported with its file and fix.
+    let r = list(&["templates", "new", "ledger"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    let manifest = team.join("ledger/template.json");
+    let text = fs_err::read_to_string(&manifest).unwrap();
+    fs_err::write(&manifest, text.replace("\"log_group\"", "\"log_groups\"")).unwrap();
+    let r = list(&["templates", "check"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("template.json: `outputs` lacks `log_group`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("2 problem(s)"), "{}", r.stdout);
 }
 
 #[test]

@@ -19,6 +19,7 @@ pub mod orders;
 pub mod policy;
 pub mod redact;
 pub mod render;
+pub mod secret_access;
 pub mod tags;
 pub mod template;
 pub mod text;

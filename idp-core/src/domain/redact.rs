@@ -102,6 +102,11 @@ pub fn mask(text: &str, secrets: &[&str], cut_at_start: bool) -> String {
     // Longest first, so a secret that contains another is masked whole.
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut text = text.to_owned();
+    // Whole values first: a text that starts with a whole secret must not have only the
+    // secret's last character taken for a cut end, which would leave the rest unmasked.
+    for secret in &secrets {
+        text = text.replace(secret, MASK);
+    }
     if cut_at_start {
         for secret in &secrets {
             let cut = (1..secret.len())
@@ -112,9 +117,6 @@ pub fn mask(text: &str, secrets: &[&str], cut_at_start: bool) -> String {
                 text = format!("{MASK}{}", text.get(end.len()..).unwrap_or_default());
             }
         }
-    }
-    for secret in &secrets {
-        text = text.replace(secret, MASK);
     }
     text
 }
@@ -156,6 +158,10 @@ mod tests {
         tail.push(b"2 world and more");
         assert!(tail.truncated());
         assert_eq!(tail.text(&["hunter2"]), "**** world and more");
+        // A tail that starts with a whole secret ending in its own first character.
+        let mut tail = Tail::new(8);
+        tail.push(b"xR0AAARaa");
+        assert_eq!(tail.text(&["R0AAAR"]), "****aa");
         assert_eq!(excerpt("a\nb\nc", 2, 100), "b\nc");
         assert_eq!(excerpt("abcdef", 5, 3), "def");
     }

@@ -18,7 +18,7 @@ use crate::domain::template::TemplateName;
 pub const DEFAULT_COST_CENTER: &str = "engineering";
 
 /// Variables every template receives.
-pub const COMMON_VARIABLES: [&str; 17] = [
+pub const COMMON_VARIABLES: [&str; 18] = [
     "environment_name",
     "owner",
     "ttl",
@@ -36,6 +36,7 @@ pub const COMMON_VARIABLES: [&str; 17] = [
     "nat_gateway_per_az",
     "enable_flow_logs",
     "cost_center",
+    "permissions_boundary_arn",
 ];
 
 /// Variables `api-service` and `api-database` receive in addition to [`COMMON_VARIABLES`].
@@ -70,6 +71,10 @@ pub struct PlatformVars {
     pub nat_gateway_per_az: bool,
     /// An environment's own VPC sends its flow logs to CloudWatch (default: off).
     pub enable_flow_logs: bool,
+    /// The permissions boundary of the environment's IAM roles, `{owner}`/`{repo}` standing for
+    /// its repository (`""`: none); see [`permissions_boundary_arn`].
+    #[serde(default)]
+    pub permissions_boundary: String,
 }
 
 impl Default for PlatformVars {
@@ -83,6 +88,7 @@ impl Default for PlatformVars {
             cost_center: DEFAULT_COST_CENTER.to_owned(),
             nat_gateway_per_az: false,
             enable_flow_logs: false,
+            permissions_boundary: String::new(),
         }
     }
 }
@@ -120,7 +126,8 @@ pub const KUBERNETES_STANDARD_VARIABLES: [&str; 7] = [
     "cost_center",
 ];
 
-/// Variables `static-site` receives: no container, no VPC; its host name and alarm target.
+/// Variables `static-site` receives: no container, no VPC; its host name and alarm target. It
+/// creates no IAM role, so it takes no `permissions_boundary_arn`.
 pub const STATIC_SITE_VARIABLES: [&str; 11] = [
     "environment_name",
     "owner",
@@ -135,8 +142,9 @@ pub const STATIC_SITE_VARIABLES: [&str; 11] = [
     "alarm_topic_arn",
 ];
 
-/// Variables `lambda-api` receives: no VPC; the function's package, logs and host name.
-pub const LAMBDA_API_VARIABLES: [&str; 15] = [
+/// Variables `lambda-api` receives: no VPC; the function's package, logs, host name and the
+/// permissions boundary of its execution role.
+pub const LAMBDA_API_VARIABLES: [&str; 16] = [
     "environment_name",
     "owner",
     "ttl",
@@ -148,6 +156,7 @@ pub const LAMBDA_API_VARIABLES: [&str; 15] = [
     "cost_center",
     "image_uri",
     "lambda_zip",
+    "permissions_boundary_arn",
     "acm_certificate_arn",
     "route53_zone_id",
     "preview_domain",
@@ -195,6 +204,13 @@ fn serverless_vars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map
             .unwrap_or_default();
         put("image_uri", json!(image));
         put("lambda_zip", json!(""));
+        put(
+            "permissions_boundary_arn",
+            json!(permissions_boundary_arn(
+                &platform.permissions_boundary,
+                inputs.repository.as_deref()
+            )),
+        );
     }
     vars
 }
@@ -218,6 +234,19 @@ pub fn variable_names(template: &TemplateName) -> Vec<&'static str> {
         _ => {}
     }
     names
+}
+
+/// The boundary ARN of an environment of `repository` (`owner/name`): `pattern` with `{owner}`
+/// and `{repo}` filled in. A pattern with a placeholder gives `""` (no boundary) to an
+/// environment without a repository; the deploy role of `shared/github-oidc` then cannot create
+/// its roles, so such environments are created with an operator's own credentials.
+pub fn permissions_boundary_arn(pattern: &str, repository: Option<&str>) -> String {
+    let placeholders = pattern.contains("{owner}") || pattern.contains("{repo}");
+    match (placeholders, repository.and_then(|r| r.split_once('/'))) {
+        (false, _) => pattern.to_owned(),
+        (true, Some((owner, repo))) => pattern.replace("{owner}", owner).replace("{repo}", repo),
+        (true, None) => String::new(),
+    }
 }
 
 fn timestamp(t: DateTime<Utc>) -> String {
@@ -257,6 +286,13 @@ pub fn tfvars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<Stri
     put("nat_gateway_per_az", json!(platform.nat_gateway_per_az));
     put("enable_flow_logs", json!(platform.enable_flow_logs));
     put("cost_center", json!(platform.cost_center));
+    put(
+        "permissions_boundary_arn",
+        json!(permissions_boundary_arn(
+            &platform.permissions_boundary,
+            inputs.repository.as_deref()
+        )),
+    );
     match config.template.as_str() {
         "api-service" | "api-database" => {
             put("container_port", json!(config.container_port));
@@ -416,12 +452,12 @@ mod tests {
     #[test]
     fn variable_names_follow_the_contract_per_template() {
         let n = |t: &str| variable_names(&TemplateName::new(t).unwrap()).len();
-        assert_eq!(n("api-service"), 23);
-        assert_eq!(n("api-database"), 23);
-        assert_eq!(n("scheduled-worker"), 19);
-        assert_eq!(n("my-custom"), 17);
+        assert_eq!(n("api-service"), 24);
+        assert_eq!(n("api-database"), 24);
+        assert_eq!(n("scheduled-worker"), 20);
+        assert_eq!(n("my-custom"), 18);
         assert_eq!(n("static-site"), 11);
-        assert_eq!(n("lambda-api"), 15);
+        assert_eq!(n("lambda-api"), 16);
         let worker = variable_names(&TemplateName::new("scheduled-worker").unwrap());
         assert!(!worker.contains(&"container_port"));
         assert!(worker.contains(&"schedule_expression"));
@@ -475,6 +511,24 @@ mod tests {
             tfvars(&c, &env(), &inputs())["aws_region"],
             json!("eu-west-1")
         );
+    }
+
+    #[test]
+    fn the_permissions_boundary_is_the_repositorys() {
+        let pattern = "arn:aws:iam::123456789012:policy/idp-boundary-{owner}+{repo}";
+        assert_eq!(
+            permissions_boundary_arn(pattern, Some("acme/shop")),
+            "arn:aws:iam::123456789012:policy/idp-boundary-acme+shop"
+        );
+        assert_eq!(permissions_boundary_arn(pattern, None), "");
+        let fixed = "arn:aws:iam::123456789012:policy/idp-boundary";
+        assert_eq!(permissions_boundary_arn(fixed, None), fixed);
+        assert_eq!(permissions_boundary_arn("", Some("acme/shop")), "");
+        let mut i = inputs();
+        i.platform.permissions_boundary = pattern.to_owned();
+        let vars = tfvars(&config_for("api-service"), &env(), &i);
+        let expected = permissions_boundary_arn(pattern, i.repository.as_deref());
+        assert_eq!(vars["permissions_boundary_arn"], json!(expected));
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub struct CreateRequest {
 /// mid-apply (its lease expired or was broken by `idp unlock`). Two creates of
 /// one name at once: one applies, the other is refused with [`Error::Busy`] (a conflict).
 pub async fn create(platform: &Platform, req: CreateRequest) -> Result<ChangeReport> {
+    check_secrets(platform, &req)?;
     let ttl = platform
         .settings
         .ttl_policy
@@ -88,6 +89,7 @@ pub async fn create(platform: &Platform, req: CreateRequest) -> Result<ChangeRep
 /// [`Error::ApprovalRequired`]. [`create`] checks it again; this lets a frontend that creates
 /// in the background (the API) refuse at once.
 pub async fn check_approval(platform: &Platform, req: &CreateRequest) -> Result<()> {
+    check_secrets(platform, req)?;
     let ttl = platform
         .settings
         .ttl_policy
@@ -181,6 +183,16 @@ async fn create_locked(
         approve::consume(platform, &req.name).await;
     }
     deploy::apply(platform, written, &req.config).await
+}
+
+/// [`Error::SecretNotAllowed`] when the config references a secret outside the allow-list of
+/// the environment's repository (`aws.secretPatterns`); checked before anything is written.
+pub fn check_secrets(platform: &Platform, req: &CreateRequest) -> Result<()> {
+    platform
+        .settings
+        .secret_allow_list
+        .check(&req.config.secrets, req.source.repository.as_deref())?;
+    Ok(())
 }
 
 /// Whether `create` applies the `failed` (or abandoned `provisioning`) environment `existing`

@@ -178,7 +178,18 @@ async fn deploy_notified(
         &mut notices,
     )
     .await;
-    let result = match deploy_locked(platform, req, env, pr).await {
+    // The secrets a branch may reference are the platform's to choose: refused before anything
+    // is written or applied.
+    let allowed = platform
+        .settings
+        .secret_allow_list
+        .check(&req.config.secrets, repo.map(|r| r.as_str()))
+        .map_err(Error::from);
+    let deployed = match allowed {
+        Ok(()) => deploy_locked(platform, req, env, pr).await,
+        Err(refused) => Err(refused),
+    };
+    let result = match deployed {
         Ok(Deployed::Waiting {
             requirement,
             ignored,
@@ -253,6 +264,19 @@ async fn deploy_notified(
             .await;
             guard::comment_refusal(platform, &req.trigger, pr, env, error, &mut notices).await;
         }
+        Err(Error::SecretNotAllowed(refused)) => {
+            status(
+                CommitState::Failure,
+                None,
+                format!(
+                    "Secret not allowed: `{}` is outside this repository's allow-list",
+                    refused.key
+                ),
+                &mut notices,
+            )
+            .await;
+            comment_secret_refusal(platform, &req.trigger, pr, env, refused, &mut notices).await;
+        }
         Err(error) => {
             status(
                 CommitState::Failure,
@@ -287,6 +311,37 @@ async fn deploy_notified(
         report.notices.extend(notices);
         report
     })
+}
+
+/// The pull request's comment of a preview refused for a secret outside the allow-list (there
+/// may be no environment record to hang the usual "failed" comment on).
+pub(crate) async fn comment_secret_refusal(
+    platform: &Platform,
+    trigger: &Trigger,
+    pr: Option<u64>,
+    env: &EnvName,
+    refused: &crate::domain::secret_access::SecretNotAllowed,
+    notices: &mut Vec<String>,
+) {
+    let (Some(repo), Some(pr)) = (trigger.repository(), pr) else {
+        return;
+    };
+    let branch = trigger
+        .branch()
+        .map(|b| b.as_str().to_owned())
+        .unwrap_or_default();
+    let hints = Error::SecretNotAllowed(refused.clone()).hints();
+    let body = crate::domain::secret_access::refusal_comment(env, &branch, refused, &hints);
+    let marker = crate::domain::render::comment_marker(env);
+    if let Err(e) = platform
+        .backend
+        .forge
+        .upsert_pr_comment(repo, pr, &marker, &body)
+        .await
+        && !matches!(e, crate::ports::ForgeError::NotConfigured)
+    {
+        notices.push(format!("could not update the pull request comment: {e}"));
+    }
 }
 
 /// What [`deploy_locked`] did.

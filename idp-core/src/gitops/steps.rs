@@ -207,6 +207,17 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
         let source = Source::of(&req.trigger);
         let mut deployment = deployment(req, &source);
         deployment.approval = approved.as_ref();
+        if matches!(
+            decision.action,
+            Action::Provision | Action::ExtendAndRedeploy
+        ) && let Err(refused) = platform
+            .settings
+            .secret_allow_list
+            .check(&req.config.secrets, source.repository.as_deref())
+        {
+            refused_secret(platform, req, env, &refused).await;
+            return Err(refused.into());
+        }
         if matches!(decision.action, Action::Provision)
             || (decision.action == Action::ExtendAndRedeploy && current.is_none())
         {
@@ -286,6 +297,45 @@ async fn refused_over_budget(platform: &Platform, req: &PlanRequest, env: &EnvNa
     );
     notify::status(platform, repo, sha, status, &mut notices).await;
     guard::comment_refusal(platform, &req.trigger, pr, env, error, &mut notices).await;
+    for notice in &notices {
+        tracing::warn!("{notice}");
+    }
+}
+
+/// The commit status and pull request comment of a plan refused for a secret outside the
+/// repository's allow-list.
+async fn refused_secret(
+    platform: &Platform,
+    req: &PlanRequest,
+    env: &EnvName,
+    refused: &crate::domain::secret_access::SecretNotAllowed,
+) {
+    let mut notices = Vec::new();
+    let repo = req.trigger.repository();
+    let pr = match req.trigger.pr_number() {
+        Some(number) => Some(number),
+        None => notify::open_pr(platform, repo, req.trigger.branch(), &mut notices).await,
+    };
+    let sha = req.trigger.commit();
+    let status = notify::env_status(
+        env.as_str(),
+        CommitState::Failure,
+        None,
+        format!(
+            "Secret not allowed: `{}` is outside this repository's allow-list",
+            refused.key
+        ),
+    );
+    notify::status(platform, repo, sha, status, &mut notices).await;
+    crate::gitops::preview::comment_secret_refusal(
+        platform,
+        &req.trigger,
+        pr,
+        env,
+        refused,
+        &mut notices,
+    )
+    .await;
     for notice in &notices {
         tracing::warn!("{notice}");
     }

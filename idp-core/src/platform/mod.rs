@@ -15,6 +15,7 @@ use chrono::TimeDelta;
 use crate::backend::Backend;
 use crate::domain::approval::ApprovalRule;
 use crate::domain::config::ConfigOptions;
+use crate::domain::secret_access::SecretAllowList;
 use crate::domain::tfvars::PlatformVars;
 use crate::domain::ttl::TtlPolicy;
 
@@ -43,6 +44,9 @@ pub struct Settings {
     /// The approval rules of the platform's templates (their `template.json`), by template
     /// name; a template without one needs no approval.
     pub approval_rules: BTreeMap<String, ApprovalRule>,
+    /// The Secrets Manager ARN patterns environments may reference, per repository
+    /// (`aws.secretPatterns`).
+    pub secret_allow_list: SecretAllowList,
 }
 
 impl Default for Settings {
@@ -58,6 +62,7 @@ impl Default for Settings {
             actor: "idp".to_owned(),
             read_concurrency: 16,
             approval_rules: BTreeMap::new(),
+            secret_allow_list: SecretAllowList::default(),
         }
     }
 }

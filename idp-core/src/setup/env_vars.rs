@@ -50,6 +50,9 @@ env_vars! {
     /// The directory of OpenTofu templates; default `infrastructure/templates` (setting
     /// `aws.templatesDir`).
     IDP_TEMPLATES_DIR,
+    /// Teams' own templates directories, `:`-separated, searched after the platform's
+    /// (setting `aws.teamTemplatesDirs`).
+    IDP_TEAM_TEMPLATES_DIRS,
     /// The OpenTofu (or Terraform) binary; default `tofu` (setting `aws.tofu`).
     IDP_TOFU,
     /// The ACM certificate of the preview HTTPS listeners; unset: HTTP only (setting
@@ -73,6 +76,14 @@ env_vars! {
     /// `true`: an environment's own VPC sends its flow logs to CloudWatch Logs; default `false`
     /// (setting `aws.vpcFlowLogs`).
     IDP_VPC_FLOW_LOGS,
+    /// The Secrets Manager ARN patterns a repository's environments may reference, separated
+    /// by commas; `{owner}`/`{repo}` stand for the repository; default
+    /// `arn:aws:secretsmanager:*:*:secret:idp/{owner}/{repo}/*` (setting `aws.secretPatterns`).
+    IDP_SECRET_PATTERNS,
+    /// The permissions boundary of every IAM role an environment creates, e.g.
+    /// `arn:aws:iam::123456789012:policy/idp-boundary-{owner}+{repo}`; unset: none (setting
+    /// `aws.permissionsBoundary`).
+    IDP_PERMISSIONS_BOUNDARY,
     /// The `owner/name` repository whose workflows `--via-github` dispatches (setting
     /// `github.repo`).
     IDP_GITHUB_REPO,

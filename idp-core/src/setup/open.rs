@@ -14,9 +14,10 @@ use std::sync::Arc;
 
 use crate::backend::Backend;
 use crate::domain::config::ConfigOptions;
+use crate::domain::secret_access::SecretAllowList;
 use crate::domain::tfvars::{DEFAULT_COST_CENTER, PlatformVars};
 use crate::domain::ttl::{Ttl, TtlPolicy};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::platform::{Platform, Settings};
 use crate::ports::provisioner::Provisioner;
 use crate::setup::env_vars;
@@ -72,6 +73,10 @@ pub fn resolve(options: &Options) -> Result<Resolved> {
 
 /// Which backend to open.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per process by a frontend; a box would only burden every frontend that builds one"
+)]
 pub enum BackendChoice {
     /// The embedded local backend in `state_dir` (default: [`env_vars::default_state_dir`]).
     Local {
@@ -100,6 +105,8 @@ pub struct AwsOptions {
     pub ecr_repository: String,
     /// The directory of OpenTofu templates.
     pub templates_dir: PathBuf,
+    /// Teams' own templates directories, searched after `templates_dir`.
+    pub team_templates_dirs: Vec<PathBuf>,
     /// The OpenTofu (or Terraform) binary.
     pub tofu_program: PathBuf,
     /// Where each environment's `TF_DATA_DIR` goes (default: `<default state dir>/tofu`).
@@ -116,6 +123,7 @@ impl Default for AwsOptions {
             profile: None,
             ecr_repository: DEFAULT_ECR_REPOSITORY.to_owned(),
             templates_dir: PathBuf::from(DEFAULT_TEMPLATES_DIR),
+            team_templates_dirs: Vec::new(),
             tofu_program: PathBuf::from(DEFAULT_TOFU),
             data_dir: None,
         }
@@ -140,6 +148,7 @@ pub fn backend_choice(resolved: &Resolved, data_dir: Option<PathBuf>) -> Result<
                 ecr_repository: get(Key::AwsEcrRepo).unwrap_or(defaults.ecr_repository),
                 templates_dir: get(Key::AwsTemplatesDir)
                     .map_or(defaults.templates_dir, PathBuf::from),
+                team_templates_dirs: team_templates_dirs(resolved),
                 tofu_program: get(Key::AwsTofu).map_or(defaults.tofu_program, PathBuf::from),
                 data_dir: data_dir.or_else(|| state_dir.map(|d| d.join("tofu"))),
             }))
@@ -158,6 +167,32 @@ pub fn backend_choice(resolved: &Resolved, data_dir: Option<PathBuf>) -> Result<
             .into())
         }
     }
+}
+
+/// The teams' templates directories `aws.teamTemplatesDirs` names (`:`-separated, empty
+/// entries ignored), searched after the platform's `aws.templatesDir`.
+pub fn team_templates_dirs(resolved: &Resolved) -> Vec<PathBuf> {
+    resolved
+        .get(Key::AwsTeamTemplatesDirs)
+        .map(|v| {
+            v.split(':')
+                .filter(|d| !d.trim().is_empty())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The platform's templates directory and the teams' ones after it, as `resolved` gives them.
+pub fn templates_dirs(resolved: &Resolved) -> (PathBuf, Vec<PathBuf>) {
+    (
+        PathBuf::from(
+            resolved
+                .get(Key::AwsTemplatesDir)
+                .unwrap_or(DEFAULT_TEMPLATES_DIR),
+        ),
+        team_templates_dirs(resolved),
+    )
 }
 
 /// The platform settings `resolved` gives: the image repository, the default region, the
@@ -188,15 +223,30 @@ pub fn platform_settings(resolved: &Resolved) -> Result<Settings> {
                 .to_owned(),
             nat_gateway_per_az: switch(Key::AwsNatGatewayPerAz),
             enable_flow_logs: switch(Key::AwsVpcFlowLogs),
+            permissions_boundary: text(Key::AwsPermissionsBoundary),
+        },
+        secret_allow_list: match resolved.get(Key::AwsSecretPatterns) {
+            Some(patterns) => {
+                SecretAllowList::parse(patterns).map_err(|message| Error::Refused {
+                    reason: "invalid_setting".to_owned(),
+                    message: format!("{}: {message}", Key::AwsSecretPatterns),
+                })?
+            }
+            None => SecretAllowList::default(),
         },
         actor: env_vars::actor(),
         ttl_policy: ttl_policy(resolved)?,
-        approval_rules: crate::setup::approval_rules(
-            resolved
-                .get(Key::AwsTemplatesDir)
-                .unwrap_or(DEFAULT_TEMPLATES_DIR)
-                .as_ref(),
-        )?,
+        approval_rules: {
+            let (dir, team_dirs) = templates_dirs(resolved);
+            let mut rules = crate::setup::approval_rules(&dir)?;
+            // A team template's rule counts too; it never replaces a platform template's.
+            for team_dir in team_dirs.iter().filter(|d| d.is_dir()) {
+                for (name, rule) in crate::setup::approval_rules(team_dir)? {
+                    rules.entry(name).or_insert(rule);
+                }
+            }
+            rules
+        },
         ..defaults
     })
 }
@@ -353,6 +403,7 @@ mod aws {
             &cfg.region,
         );
         tofu.program = opts.tofu_program;
+        tofu.team_templates_dirs = opts.team_templates_dirs;
         // The same endpoint as the SDK clients: state, locks and every resource go to one place.
         tofu.endpoint_url = cfg.endpoint_url.clone();
         settings.state_bucket = cfg.state_bucket.clone();

@@ -20,6 +20,9 @@ pub(crate) async fn list(
     caller: Caller,
 ) -> ApiResult<axum::Json<TemplateCatalog>> {
     caller.may(Action::Read)?;
-    let report = templates::list(&state.options.templates_dir)?;
+    let report = templates::discover(
+        &state.options.templates_dir,
+        &state.options.team_templates_dirs,
+    )?;
     Ok(axum::Json(TemplateCatalog::from(&report)))
 }

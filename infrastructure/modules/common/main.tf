@@ -46,9 +46,10 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 # Execution role: used by the ECS agent to pull the image, write the container's logs and
 # resolve `secrets` (valueFrom). It may read exactly the secrets passed in `secret_arns`.
 resource "aws_iam_role" "execution" {
-  name               = "${local.name}-ecs-task-execution"
-  description        = "ECS task execution role of idp environment ${var.environment_name}"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+  name                 = "${local.name}-ecs-task-execution"
+  description          = "ECS task execution role of idp environment ${var.environment_name}"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = merge(var.tags, { Name = "${local.name}-ecs-task-execution" })
 }
@@ -110,9 +111,10 @@ resource "aws_iam_role_policy" "execution" {
 # Task role: the identity of the application itself. It starts with no permissions; templates
 # attach exactly what their workload needs (e.g. read access to one bucket).
 resource "aws_iam_role" "task" {
-  name               = "${local.name}-ecs-task"
-  description        = "Application role of idp environment ${var.environment_name}"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+  name                 = "${local.name}-ecs-task"
+  description          = "Application role of idp environment ${var.environment_name}"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = merge(var.tags, { Name = "${local.name}-ecs-task" })
 }

@@ -127,9 +127,10 @@ data "aws_iam_policy_document" "events_assume" {
 }
 
 resource "aws_iam_role" "events" {
-  name               = "${local.name}-events"
-  description        = "Lets EventBridge start the scheduled task of idp environment ${var.environment_name}"
-  assume_role_policy = data.aws_iam_policy_document.events_assume.json
+  name                 = "${local.name}-events"
+  description          = "Lets EventBridge start the scheduled task of idp environment ${var.environment_name}"
+  assume_role_policy   = data.aws_iam_policy_document.events_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = merge(var.tags, { Name = "${local.name}-events" })
 }

@@ -1,4 +1,6 @@
 locals {
+  permissions_boundary_arn = var.permissions_boundary_arn == "" ? null : var.permissions_boundary_arn
+
   template = "api-service"
 
   # The seed's tags, on every resource through the provider's default_tags.
@@ -46,6 +48,7 @@ module "networking" {
   count  = var.use_shared_networking ? 0 : 1
 
   environment_name         = var.environment_name
+  permissions_boundary_arn = local.permissions_boundary_arn
   high_availability        = var.nat_gateway_per_az
   enable_flow_logs         = var.enable_flow_logs
   flow_logs_retention_days = var.log_retention_days
@@ -64,10 +67,11 @@ locals {
 module "common" {
   source = "../../modules/common"
 
-  environment_name   = var.environment_name
-  log_retention_days = var.log_retention_days
-  secret_arns        = local.user_secret_arns
-  tags               = local.tags
+  environment_name         = var.environment_name
+  permissions_boundary_arn = local.permissions_boundary_arn
+  log_retention_days       = var.log_retention_days
+  secret_arns              = local.user_secret_arns
+  tags                     = local.tags
 
   # `idp exec NAME -- CMD` opens an ECS Exec session in a running task.
   enable_execute_command = true

@@ -1,4 +1,6 @@
 locals {
+  permissions_boundary_arn = var.permissions_boundary_arn == "" ? null : var.permissions_boundary_arn
+
   template = "scheduled-worker"
 
   # The seed's tags, on every resource through the provider's default_tags.
@@ -45,6 +47,7 @@ module "networking" {
   count  = var.use_shared_networking ? 0 : 1
 
   environment_name         = var.environment_name
+  permissions_boundary_arn = local.permissions_boundary_arn
   high_availability        = var.nat_gateway_per_az
   enable_flow_logs         = var.enable_flow_logs
   flow_logs_retention_days = var.log_retention_days
@@ -54,18 +57,20 @@ module "networking" {
 module "common" {
   source = "../../modules/common"
 
-  environment_name   = var.environment_name
-  log_retention_days = var.log_retention_days
-  secret_arns        = local.user_secret_arns
-  tags               = local.tags
+  environment_name         = var.environment_name
+  permissions_boundary_arn = local.permissions_boundary_arn
+  log_retention_days       = var.log_retention_days
+  secret_arns              = local.user_secret_arns
+  tags                     = local.tags
 }
 
 module "task" {
   source = "../../modules/scheduled-task"
 
-  environment_name = var.environment_name
-  vpc_id           = local.vpc_id
-  subnet_ids       = local.private_subnet_ids
+  environment_name         = var.environment_name
+  permissions_boundary_arn = local.permissions_boundary_arn
+  vpc_id                   = local.vpc_id
+  subnet_ids               = local.private_subnet_ids
 
   cluster_arn        = module.common.cluster_arn
   execution_role_arn = module.common.execution_role_arn

@@ -190,3 +190,14 @@ variable "s3_bucket_arn" {
     error_message = "s3_bucket_arn must be empty or a bucket ARN (arn:aws:s3:::BUCKET), without a key path."
   }
 }
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Permissions boundary of every IAM role of the environment (idp's `aws.permissionsBoundary`, shared/github-oidc's boundary of the environment's repository); empty: none."
+  default     = ""
+
+  validation {
+    condition     = var.permissions_boundary_arn == "" || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be empty or an IAM policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)."
+  }
+}

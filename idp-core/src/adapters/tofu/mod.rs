@@ -62,6 +62,8 @@ pub struct TofuConfig {
     pub program: PathBuf,
     /// The directory holding one root module per template (`infrastructure/templates`).
     pub templates_dir: PathBuf,
+    /// Teams' own templates directories, searched after `templates_dir` for a template it lacks.
+    pub team_templates_dirs: Vec<PathBuf>,
     /// Where each environment gets its own `TF_DATA_DIR` (`{data_dir}/{env}`).
     pub data_dir: PathBuf,
     /// The state bucket (`-backend-config=bucket=`).
@@ -89,6 +91,7 @@ impl TofuConfig {
         Self {
             program: PathBuf::from("tofu"),
             templates_dir: templates_dir.into(),
+            team_templates_dirs: Vec::new(),
             data_dir: data_dir.into(),
             state_bucket: state_bucket.into(),
             lock_table: lock_table.into(),
@@ -161,16 +164,22 @@ impl TofuProvisioner {
                 ),
             });
         }
-        let dir = self.config.templates_dir.join(name);
-        if !dir.is_dir() {
-            return Err(ProvisionError::InvalidRequest {
-                reason: format!(
-                    "template `{name}` does not exist: no directory `{}`; run `idp templates` for the available ones",
-                    dir.display()
-                ),
-            });
-        }
-        Ok(dir)
+        crate::repo::templates::find(
+            &self.config.templates_dir,
+            &self.config.team_templates_dirs,
+            name,
+        )
+        .ok_or_else(|| ProvisionError::InvalidRequest {
+            reason: format!(
+                "template `{name}` does not exist: no directory `{}`{}; run `idp templates` for the available ones",
+                self.config.templates_dir.join(name).display(),
+                if self.config.team_templates_dirs.is_empty() {
+                    String::new()
+                } else {
+                    " nor in a team templates directory".to_owned()
+                }
+            ),
+        })
     }
 
     fn data_dir(&self, request: &ProvisionRequest) -> PathBuf {
@@ -245,6 +254,9 @@ impl TofuProvisioner {
         let template = self.template_dir(&request.template)?;
         let dir = workdir::prepare(
             &self.config.templates_dir,
+            template
+                .parent()
+                .unwrap_or(self.config.templates_dir.as_path()),
             &template,
             &self.data_dir(request).join("workdir"),
             self.config.endpoint_url.as_deref(),

@@ -91,23 +91,39 @@ fn hcl_string(s: &str) -> String {
 /// Builds (or refreshes) the working copy of `template_dir` under `base` and returns the root
 /// module's directory in it. Keeps the lock file of an earlier run; writes the endpoint override
 /// when `endpoint` is set and removes it otherwise.
+///
+/// `own_dir` is the templates directory the template is in: the platform's `platform_dir`, or a
+/// team's. The siblings of the platform's directory are linked first and a team directory's own
+/// siblings over them, so a team template resolves `../../modules/…` to its team's modules when
+/// the team has them and to the platform's otherwise.
 pub(super) fn prepare(
-    templates_dir: &Path,
+    platform_dir: &Path,
+    own_dir: &Path,
     template_dir: &Path,
     base: &Path,
     endpoint: Option<&str>,
 ) -> std::io::Result<PathBuf> {
-    let templates_dir = fs_err::canonicalize(templates_dir)?;
+    let templates_dir = fs_err::canonicalize(own_dir)?;
     let templates_name = templates_dir
         .file_name()
         .map(ToOwned::to_owned)
         .unwrap_or_else(|| "templates".into());
     fs_err::create_dir_all(base)?;
-    if let Some(parent) = templates_dir.parent() {
+    let mut trees = vec![templates_dir.clone()];
+    if let Ok(platform) = fs_err::canonicalize(platform_dir)
+        && platform != templates_dir
+    {
+        trees.insert(0, platform);
+    }
+    for tree in trees {
+        let Some(parent) = tree.parent() else {
+            continue;
+        };
+        let own_name = tree.file_name().map(ToOwned::to_owned);
         for entry in fs_err::read_dir(parent)? {
             let entry = entry?;
             let name = entry.file_name();
-            if name == templates_name {
+            if name == templates_name || Some(&name) == own_name.as_ref() {
                 continue;
             }
             let link = base.join(&name);
@@ -210,7 +226,14 @@ mod tests {
         fs_err::write(template.join("terraform.tfstate"), "{}").unwrap();
         let base = tmp.path().join("data/preview-a/workdir");
 
-        let root = prepare(&infra.join("templates"), &template, &base, Some("http://e")).unwrap();
+        let root = prepare(
+            &infra.join("templates"),
+            &infra.join("templates"),
+            &template,
+            &base,
+            Some("http://e"),
+        )
+        .unwrap();
         assert_eq!(root, base.join("templates/api-database"));
         // The module source `../../modules/networking` resolves from the copy.
         assert_eq!(
@@ -238,7 +261,14 @@ mod tests {
         // and the override once no endpoint is set.
         fs_err::write(root.join(LOCK_FILE), "# lock\n").unwrap();
         fs_err::write(root.join("stale.tf"), "").unwrap();
-        let again = prepare(&infra.join("templates"), &template, &base, None).unwrap();
+        let again = prepare(
+            &infra.join("templates"),
+            &infra.join("templates"),
+            &template,
+            &base,
+            None,
+        )
+        .unwrap();
         assert_eq!(
             fs_err::read_to_string(again.join(LOCK_FILE)).unwrap(),
             "# lock\n"
@@ -254,6 +284,49 @@ mod tests {
         assert_eq!(
             in_templates,
             ["main.tf", "terraform.tfstate", "variables.tf"]
+        );
+    }
+
+    #[test]
+    fn a_team_template_uses_the_platforms_modules_unless_its_team_has_its_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let infra = tmp.path().join("infrastructure");
+        fs_err::create_dir_all(infra.join("templates")).unwrap();
+        fs_err::create_dir_all(infra.join("modules/common")).unwrap();
+        fs_err::write(infra.join("modules/common/main.tf"), "# platform\n").unwrap();
+        let team = tmp.path().join("teams/payments");
+        let template = team.join("tpl/ledger");
+        fs_err::create_dir_all(&template).unwrap();
+        fs_err::write(template.join("main.tf"), "# ledger\n").unwrap();
+        let base = tmp.path().join("data/preview-l/workdir");
+
+        let root = prepare(
+            &infra.join("templates"),
+            &team.join("tpl"),
+            &template,
+            &base,
+            None,
+        )
+        .unwrap();
+        assert_eq!(root, base.join("tpl/ledger"));
+        assert_eq!(
+            fs_err::read_to_string(root.join("../../modules/common/main.tf")).unwrap(),
+            "# platform\n"
+        );
+
+        fs_err::create_dir_all(team.join("modules/common")).unwrap();
+        fs_err::write(team.join("modules/common/main.tf"), "# team\n").unwrap();
+        let root = prepare(
+            &infra.join("templates"),
+            &team.join("tpl"),
+            &template,
+            &base,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            fs_err::read_to_string(root.join("../../modules/common/main.tf")).unwrap(),
+            "# team\n"
         );
     }
 }

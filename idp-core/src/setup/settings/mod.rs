@@ -31,6 +31,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::event::Repository;
+use crate::domain::secret_access::{self, DEFAULT_SECRET_PATTERNS, SecretAllowList};
 use crate::domain::tfvars::DEFAULT_COST_CENTER;
 use crate::domain::ttl::Ttl;
 use crate::error::Error;
@@ -60,6 +61,9 @@ pub enum Key {
     AwsEcrRepo,
     /// `aws.templatesDir`: the directory of OpenTofu templates (one root module each).
     AwsTemplatesDir,
+    /// `aws.teamTemplatesDirs`: teams' own templates directories, `:`-separated, searched after
+    /// the platform's.
+    AwsTeamTemplatesDirs,
     /// `aws.tofu`: the OpenTofu (or Terraform) binary.
     AwsTofu,
     /// `aws.acmCertificateArn`: the ACM certificate of the preview HTTPS listeners.
@@ -77,6 +81,12 @@ pub enum Key {
     AwsNatGatewayPerAz,
     /// `aws.vpcFlowLogs`: an environment's own VPC sends its flow logs to CloudWatch Logs.
     AwsVpcFlowLogs,
+    /// `aws.secretPatterns`: the Secrets Manager ARN patterns a repository's environments may
+    /// reference (`{owner}`/`{repo}` stand for the repository).
+    AwsSecretPatterns,
+    /// `aws.permissionsBoundary`: the permissions boundary of every role an environment creates
+    /// (`{owner}`/`{repo}` stand for the repository).
+    AwsPermissionsBoundary,
     /// `github.repo`: the `owner/name` repository whose workflows `--via-github` dispatches.
     GithubRepo,
     /// `ttl.min`: the shortest TTL an environment may be given.
@@ -99,7 +109,7 @@ impl std::fmt::Display for Key {
 
 impl Key {
     /// Every key, in the order `idp config list` shows them.
-    pub const ALL: [Key; 20] = [
+    pub const ALL: [Key; 23] = [
         Key::Backend,
         Key::StateDir,
         Key::AwsStateBucket,
@@ -109,6 +119,7 @@ impl Key {
         Key::AwsProfile,
         Key::AwsEcrRepo,
         Key::AwsTemplatesDir,
+        Key::AwsTeamTemplatesDirs,
         Key::AwsTofu,
         Key::AwsAcmCertificateArn,
         Key::AwsRoute53ZoneId,
@@ -117,6 +128,8 @@ impl Key {
         Key::AwsCostCenter,
         Key::AwsNatGatewayPerAz,
         Key::AwsVpcFlowLogs,
+        Key::AwsSecretPatterns,
+        Key::AwsPermissionsBoundary,
         Key::GithubRepo,
         Key::TtlMin,
         Key::TtlMax,
@@ -134,6 +147,7 @@ impl Key {
             Key::AwsProfile => "aws.profile",
             Key::AwsEcrRepo => "aws.ecrRepo",
             Key::AwsTemplatesDir => "aws.templatesDir",
+            Key::AwsTeamTemplatesDirs => "aws.teamTemplatesDirs",
             Key::AwsTofu => "aws.tofu",
             Key::AwsAcmCertificateArn => "aws.acmCertificateArn",
             Key::AwsRoute53ZoneId => "aws.route53ZoneId",
@@ -142,6 +156,8 @@ impl Key {
             Key::AwsCostCenter => "aws.costCenter",
             Key::AwsNatGatewayPerAz => "aws.natGatewayPerAz",
             Key::AwsVpcFlowLogs => "aws.vpcFlowLogs",
+            Key::AwsSecretPatterns => "aws.secretPatterns",
+            Key::AwsPermissionsBoundary => "aws.permissionsBoundary",
             Key::GithubRepo => "github.repo",
             Key::TtlMin => "ttl.min",
             Key::TtlMax => "ttl.max",
@@ -160,6 +176,7 @@ impl Key {
             Key::AwsProfile => EnvVars::AWS_PROFILE,
             Key::AwsEcrRepo => EnvVars::IDP_ECR_REPOSITORY,
             Key::AwsTemplatesDir => EnvVars::IDP_TEMPLATES_DIR,
+            Key::AwsTeamTemplatesDirs => EnvVars::IDP_TEAM_TEMPLATES_DIRS,
             Key::AwsTofu => EnvVars::IDP_TOFU,
             Key::AwsAcmCertificateArn => EnvVars::IDP_ACM_CERTIFICATE_ARN,
             Key::AwsRoute53ZoneId => EnvVars::IDP_ROUTE53_ZONE_ID,
@@ -168,6 +185,8 @@ impl Key {
             Key::AwsCostCenter => EnvVars::IDP_COST_CENTER,
             Key::AwsNatGatewayPerAz => EnvVars::IDP_NAT_GATEWAY_PER_AZ,
             Key::AwsVpcFlowLogs => EnvVars::IDP_VPC_FLOW_LOGS,
+            Key::AwsSecretPatterns => EnvVars::IDP_SECRET_PATTERNS,
+            Key::AwsPermissionsBoundary => EnvVars::IDP_PERMISSIONS_BOUNDARY,
             Key::GithubRepo => EnvVars::IDP_GITHUB_REPO,
             Key::TtlMin => EnvVars::IDP_TTL_MIN,
             Key::TtlMax => EnvVars::IDP_TTL_MAX,
@@ -186,6 +205,7 @@ impl Key {
             Key::AwsProfile => "--profile",
             Key::AwsEcrRepo => "--ecr-repository",
             Key::AwsTemplatesDir => "--templates-dir",
+            Key::AwsTeamTemplatesDirs => "--team-templates-dirs",
             Key::AwsTofu => "--tofu",
             Key::AwsAcmCertificateArn => "--acm-certificate-arn",
             Key::AwsRoute53ZoneId => "--route53-zone-id",
@@ -194,6 +214,8 @@ impl Key {
             Key::AwsCostCenter => "--cost-center",
             Key::AwsNatGatewayPerAz => "--nat-gateway-per-az",
             Key::AwsVpcFlowLogs => "--vpc-flow-logs",
+            Key::AwsSecretPatterns => "--secret-patterns",
+            Key::AwsPermissionsBoundary => "--permissions-boundary",
             Key::GithubRepo => "--repo",
             Key::TtlMin => "--ttl-min",
             Key::TtlMax => "--ttl-max",
@@ -208,6 +230,7 @@ impl Key {
             Key::AwsTemplatesDir => Some(DEFAULT_TEMPLATES_DIR),
             Key::AwsTofu => Some(DEFAULT_TOFU),
             Key::AwsCostCenter => Some(DEFAULT_COST_CENTER),
+            Key::AwsSecretPatterns => Some(DEFAULT_SECRET_PATTERNS),
             Key::AwsNatGatewayPerAz | Key::AwsVpcFlowLogs => Some("false"),
             Key::TtlMin => Some("1h"),
             Key::TtlMax => Some("30d"),
@@ -276,6 +299,23 @@ impl Key {
                     }) =>
             {
                 Err(bad("a lowercase domain such as `preview.example.com`"))
+            }
+            Key::AwsSecretPatterns => SecretAllowList::parse(value)
+                .map(|_| ())
+                .map_err(|_| bad(secret_access::EXPECTED)),
+            Key::AwsPermissionsBoundary
+                if !(value.starts_with("arn:")
+                    && value.contains(":iam::")
+                    && value.contains(":policy/")
+                    && value
+                        .replace("{owner}", "")
+                        .replace("{repo}", "")
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_/:-".contains(c))) =>
+            {
+                Err(bad(
+                    "an IAM policy ARN, `{owner}`/`{repo}` allowed, e.g. `arn:aws:iam::123456789012:policy/idp-boundary-{owner}+{repo}`",
+                ))
             }
             Key::AwsRegion
                 if !value
