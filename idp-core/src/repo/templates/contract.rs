@@ -8,8 +8,9 @@
 //!    `README.md`, and every `.tf` file parses;
 //! 2. state lives in the platform's bucket: one empty `backend "s3" {}` (idp passes bucket, key,
 //!    region and lock table at `init`);
-//! 3. one `provider "aws"` whose `region` is `var.aws_region`, tagging through `default_tags`,
-//!    and the files set the tags `idp:managed`, `idp:environment`, `idp:owner`, `idp:ttl`,
+//! 3. one `provider "aws"` without an `alias` whose `region` is `var.aws_region`, tagging
+//!    through `default_tags` (aliased ones, such as a us-east-1 provider for CloudFront's
+//!    metrics, may be added and tag through `default_tags` too), and the files set the tags `idp:managed`, `idp:environment`, `idp:owner`, `idp:ttl`,
 //!    `idp:created-at`, `idp:expires-at` and `idp:template`;
 //! 4. the standard variables `environment_name`, `owner`, `ttl`, `created_at`, `expires_at`
 //!    (strings without a default) and `aws_region` (a string) are declared; every variable has a
@@ -24,6 +25,8 @@
 //!
 //! A template applied by another provisioner (`kubernetes`) holds only its manifest: rule 6's
 //! manifest fields are checked, the HCL rules do not apply.
+//!
+//! Long because each rule's check sits beside the others, with the tests of the provider rule.
 #![allow(
     clippy::disallowed_methods,
     reason = "a template is a folder of files on disk"
@@ -290,11 +293,11 @@ fn backend_and_provider(module: &Module, dir: &Path) -> Vec<Violation> {
             "the backend must be one empty `backend \"s3\" {}`: idp passes its settings at init".to_owned(),
         )),
     }
-    let providers: Vec<&(PathBuf, Block)> = module
+    let (aliased, providers): (Vec<&(PathBuf, Block)>, Vec<&(PathBuf, Block)>) = module
         .blocks
         .iter()
         .filter(|(_, b)| b.identifier() == "provider" && first_label(b) == "aws")
-        .collect();
+        .partition(|(_, b)| attribute(b.body(), "alias").is_some());
     match providers.as_slice() {
         [(file, provider)] => {
             let region = attribute(provider.body(), "region").map(ToString::to_string);
@@ -305,11 +308,7 @@ fn backend_and_provider(module: &Module, dir: &Path) -> Vec<Violation> {
                     "`provider \"aws\"` must take its region from the environment: `region = var.aws_region`".to_owned(),
                 ));
             }
-            if !provider
-                .body()
-                .blocks()
-                .any(|b| b.identifier() == "default_tags")
-            {
+            if !has_default_tags(provider) {
                 v.push(at(
                     file,
                     None,
@@ -320,15 +319,27 @@ fn backend_and_provider(module: &Module, dir: &Path) -> Vec<Violation> {
         [] => v.push(at(
             dir,
             None,
-            "has no `provider \"aws\"`: add one with `region = var.aws_region` and `default_tags`"
+            "has no `provider \"aws\"` without an `alias`: add one with `region = var.aws_region` and `default_tags`"
                 .to_owned(),
         )),
         _ => v.push(at(
             dir,
             None,
-            "has more than one `provider \"aws\"` without an alias-free default: keep one"
+            "has more than one `provider \"aws\"` without an `alias`: keep one, and give every other an `alias`"
                 .to_owned(),
         )),
+    }
+    for (file, provider) in aliased {
+        if !has_default_tags(provider) {
+            let alias = attribute(provider.body(), "alias").map_or_else(String::new, |a| {
+                string_value(a).unwrap_or_else(|| a.to_string())
+            });
+            v.push(at(
+                file,
+                None,
+                format!("`provider \"aws\"` with `alias = \"{alias}\"` has no `default_tags`: tag what it creates like the default provider does"),
+            ));
+        }
     }
     for tag in STANDARD_TAGS {
         if !module.text.contains(&format!("\"{tag}\"")) {
@@ -340,6 +351,13 @@ fn backend_and_provider(module: &Module, dir: &Path) -> Vec<Violation> {
         }
     }
     v
+}
+
+fn has_default_tags(provider: &Block) -> bool {
+    provider
+        .body()
+        .blocks()
+        .any(|b| b.identifier() == "default_tags")
 }
 
 fn variables(module: &Module, name: &str, dir: &Path) -> Vec<Violation> {
@@ -696,4 +714,68 @@ pub fn check_all(
             })
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module_of(providers: &str) -> (tempfile::TempDir, Module) {
+        let tmp = tempfile::tempdir().unwrap();
+        let tags = STANDARD_TAGS
+            .map(|t| format!("    \"{t}\" = \"x\"\n"))
+            .concat();
+        fs_err::write(
+            tmp.path().join("main.tf"),
+            format!("terraform {{\n  backend \"s3\" {{}}\n}}\n\nlocals {{\n  tags = {{\n{tags}  }}\n}}\n\n{providers}"),
+        )
+        .unwrap();
+        let (module, errors) = read_module(tmp.path());
+        assert_eq!(errors, []);
+        (tmp, module)
+    }
+
+    const DEFAULT: &str = "provider \"aws\" {\n  region = var.aws_region\n  default_tags {\n    tags = local.tags\n  }\n}\n";
+
+    fn found(providers: &str) -> Vec<String> {
+        let (tmp, module) = module_of(providers);
+        backend_and_provider(&module, tmp.path())
+            .into_iter()
+            .map(|v| v.message)
+            .collect()
+    }
+
+    #[test]
+    fn one_default_provider_meets_the_provider_rule() {
+        assert_eq!(found(DEFAULT), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_aliased_provider_beside_the_default_one_is_accepted_when_it_tags() {
+        let aliased = "provider \"aws\" {\n  alias  = \"us_east_1\"\n  region = \"us-east-1\"\n  default_tags {\n    tags = local.tags\n  }\n}\n";
+        assert_eq!(found(&format!("{DEFAULT}{aliased}")), Vec::<String>::new());
+        let untagged =
+            "provider \"aws\" {\n  alias  = \"us_east_1\"\n  region = \"us-east-1\"\n}\n";
+        let messages = found(&format!("{DEFAULT}{untagged}"));
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].contains("`alias = \"us_east_1\"` has no `default_tags`"),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn two_default_providers_or_only_aliased_ones_break_the_provider_rule() {
+        let messages = found(&format!("{DEFAULT}{DEFAULT}"));
+        assert!(
+            messages[0].contains("more than one `provider \"aws\"` without an `alias`"),
+            "{messages:?}"
+        );
+        let only_aliased = "provider \"aws\" {\n  alias  = \"other\"\n  region = var.aws_region\n  default_tags {\n    tags = local.tags\n  }\n}\n";
+        let messages = found(only_aliased);
+        assert!(
+            messages[0].contains("has no `provider \"aws\"` without an `alias`"),
+            "{messages:?}"
+        );
+    }
 }
