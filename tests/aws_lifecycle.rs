@@ -16,8 +16,14 @@
 //! converges, the orphans of the killed apply removed by their tags); and moto restarted
 //! mid-apply.
 //!
+//! The serverless templates: `create` of a `static-site` (its `site_dir` uploaded to the bucket
+//! with each file's content type, the distribution's cache invalidated) and of a `lambda-api`,
+//! then `destroy` of both leaving nothing tagged.
+//!
 //! moto never starts an ECS task, so `status` shows the service with 0 running tasks, an
-//! in-progress deployment and a target group with no targets; that is what is asserted.
+//! in-progress deployment and a target group with no targets; that is what is asserted. moto
+//! runs no Lambda code and CloudFront serves nothing there: the site and the API are checked as
+//! resources (objects, invalidations, the function, the endpoint), never asked for a page.
 #![allow(
     clippy::disallowed_methods,
     reason = "an end-to-end suite starts the binary it tests, writes its config file and waits for a real TTL to run out"
@@ -42,6 +48,9 @@ fn repo_root() -> PathBuf {
 
 struct Aws {
     harness: Harness,
+    /// moto over HTTPS (its own server, trusted through `SSL_CERT_FILE`) instead of plain HTTP:
+    /// for buckets whose policy denies requests without TLS.
+    tls: bool,
     bucket: String,
     table: String,
     state: tempfile::TempDir,
@@ -53,7 +62,16 @@ async fn start(prefix: &str) -> Option<(Aws, aws_config::SdkConfig, String)> {
     let harness = Harness::from_env()?;
     let sdk = harness.sdk(REGION).await;
     let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
-    let aws = Aws::new(harness, id).await;
+    let aws = Aws::new(harness, id, false).await;
+    Some((aws, sdk, format!("{prefix}-{id}")))
+}
+
+/// [`start`] on the TLS moto.
+async fn start_tls(prefix: &str) -> Option<(Aws, aws_config::SdkConfig, String)> {
+    let harness = Harness::from_env()?;
+    let sdk = harness.tls_sdk(REGION).await;
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    let aws = Aws::new(harness, id, true).await;
     Some((aws, sdk, format!("{prefix}-{id}")))
 }
 
@@ -143,9 +161,14 @@ async fn live(leftovers: &Leftovers, name: &str) -> Vec<String> {
 
 impl Aws {
     /// A state bucket and lock table of their own in moto.
-    async fn new(harness: Harness, id: &str) -> Self {
-        let sdk = harness.sdk(REGION).await;
+    async fn new(harness: Harness, id: &str, tls: bool) -> Self {
+        let sdk = if tls {
+            harness.tls_sdk(REGION).await
+        } else {
+            harness.sdk(REGION).await
+        };
         let aws = Aws {
+            tls,
             bucket: format!("idp-e2e-state-{id}"),
             table: format!("idp-e2e-locks-{id}"),
             harness,
@@ -184,7 +207,14 @@ impl Aws {
             .env(EnvVars::XDG_CONFIG_HOME, self.state.path().join("config"))
             .env_remove(EnvVars::IDP_CONFIG_FILE)
             .env("IDP_TOFU", &self.harness.terraform)
-            .env("IDP_ENDPOINT_URL", &self.harness.endpoint)
+            .env(
+                "IDP_ENDPOINT_URL",
+                if self.tls {
+                    &self.harness.tls_endpoint
+                } else {
+                    &self.harness.endpoint
+                },
+            )
             .env("IDP_STATE_BUCKET", &self.bucket)
             .env("IDP_LOCK_TABLE", &self.table)
             .env("IDP_REGION", REGION)
@@ -195,6 +225,11 @@ impl Aws {
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env(EnvVars::NO_COLOR, "1");
+        if self.tls {
+            command
+                .env("SSL_CERT_FILE", &self.harness.ca_bundle)
+                .env("AWS_CA_BUNDLE", &self.harness.ca_bundle);
+        }
         command
     }
 
@@ -731,7 +766,7 @@ async fn moto_restarted_mid_apply_gives_a_clear_error_and_no_corrupted_record() 
     };
     let sdk = harness.sdk(REGION).await;
     let id = &uuid::Uuid::new_v4().simple().to_string()[..6];
-    let aws = Aws::new(harness.clone(), id).await;
+    let aws = Aws::new(harness.clone(), id, false).await;
     let name = format!("restart-{id}");
     let config = aws.config("template: scheduled-worker\nschedule_expression: rate(1 hour)\n");
     let create = [
@@ -761,7 +796,7 @@ async fn moto_restarted_mid_apply_gives_a_clear_error_and_no_corrupted_record() 
     );
 
     // The platform made again: nothing of the interrupted create is in the way.
-    let _again = Aws::new(harness, id).await;
+    let _again = Aws::new(harness, id, false).await;
     let listed = aws.json(&["list"]);
     assert!(
         !listed.to_string().contains(&name),
@@ -774,4 +809,151 @@ async fn moto_restarted_mid_apply_gives_a_clear_error_and_no_corrupted_record() 
     let destroyed = aws.json(&["destroy", &name, "--yes"]);
     assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
     drop(moto);
+}
+
+/// `static-site` and `lambda-api` through `idp create` and `idp destroy`, applied by Terraform on
+/// moto. The site's build output (`tests/fixtures/static-site/public`, one file in a subfolder)
+/// is in the bucket with its content types after the create, and CloudFront holds an
+/// invalidation of `/*` (moto's `ListInvalidations`). What moto cannot do: it runs no Lambda
+/// code and its CloudFront serves nothing, so no page or API answer is asked for; and its API
+/// Gateway v2 domain names never become `AVAILABLE`, so `lambda-api` runs without its custom
+/// domain (no preview domain is configured here), on its execute-api URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_site_and_lambda_api_are_created_and_destroyed_with_terraform_on_moto() {
+    // The site bucket's policy denies requests without TLS, and moto enforces it.
+    let Some((aws, sdk, name)) = start_tls("site").await else {
+        return;
+    };
+    let leftovers = Leftovers::new(sdk.clone());
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    let cloudfront = aws_sdk_cloudfront::Client::new(&sdk);
+
+    let config = aws.config("template: static-site\nsite_dir: tests/fixtures/static-site/public\n");
+    let created = aws.json(&[
+        "create", "--name", &name, "--config", &config, "--ttl", "2h", "--yes",
+    ]);
+    assert_eq!(created["outcome"], "created", "{created}");
+    let endpoint = created["endpoint"]
+        .as_str()
+        .expect("an endpoint")
+        .to_owned();
+    assert!(
+        endpoint.starts_with("https://") && endpoint.contains(".cloudfront.net"),
+        "the distribution's own name: {endpoint}"
+    );
+    let outputs = aws_sdk_s3::Client::new(&sdk)
+        .get_object()
+        .bucket(&aws.bucket)
+        .key(format!("environments/{name}/outputs.json"))
+        .send()
+        .await
+        .expect("the recorded outputs");
+    let outputs: Value = serde_json::from_slice(
+        &outputs
+            .body
+            .collect()
+            .await
+            .expect("outputs body")
+            .into_bytes(),
+    )
+    .expect("outputs JSON");
+    let output = |key: &str| {
+        let value = &outputs[key];
+        value["value"]
+            .as_str()
+            .or_else(|| value.as_str())
+            .unwrap_or_else(|| panic!("output `{key}` in {outputs}"))
+            .to_owned()
+    };
+    let bucket = output("bucket_name");
+    let distribution = output("distribution_id");
+    let mut objects = Vec::new();
+    for object in s3
+        .list_objects_v2()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("ListObjectsV2 of the site bucket")
+        .contents()
+    {
+        let key = object.key().unwrap_or_default().to_owned();
+        let head = s3
+            .head_object()
+            .bucket(&bucket)
+            .key(&key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("HeadObject {key}: {e}"));
+        objects.push((key, head.content_type().unwrap_or_default().to_owned()));
+    }
+    objects.sort();
+    assert_eq!(
+        objects,
+        [
+            (
+                "app.js".to_owned(),
+                "text/javascript; charset=utf-8".to_owned()
+            ),
+            (
+                "css/site.css".to_owned(),
+                "text/css; charset=utf-8".to_owned()
+            ),
+            (
+                "index.html".to_owned(),
+                "text/html; charset=utf-8".to_owned()
+            ),
+        ],
+        "the site's files with their content types"
+    );
+    let invalidations = cloudfront
+        .list_invalidations()
+        .distribution_id(&distribution)
+        .send()
+        .await
+        .expect("ListInvalidations");
+    let count = invalidations
+        .invalidation_list()
+        .map_or(0, |l| l.items().len());
+    assert_eq!(
+        count, 1,
+        "one invalidation after the create: {invalidations:?}"
+    );
+    let shown = aws.json(&["status", &name]);
+    assert_eq!(shown["environment"]["status"], "active", "{shown}");
+    assert_eq!(
+        shown["environment"]["endpoint"],
+        endpoint.as_str(),
+        "{shown}"
+    );
+
+    let api = format!("{name}-api");
+    let config = aws.config("template: lambda-api\n");
+    let created = aws.json(&[
+        "create", "--name", &api, "--config", &config, "--ttl", "2h", "--yes",
+    ]);
+    assert_eq!(created["outcome"], "created", "{created}");
+    let api_endpoint = created["endpoint"]
+        .as_str()
+        .expect("an endpoint")
+        .to_owned();
+    assert!(
+        api_endpoint.starts_with("https://") && api_endpoint.contains("execute-api"),
+        "the API's execute-api URL: {api_endpoint}"
+    );
+    let tagged = leftovers.tagged("idp:environment", &api).await;
+    assert!(
+        tagged.iter().any(|arn| arn.contains(":function:")),
+        "the function is tagged with its environment: {tagged:?}"
+    );
+
+    destroy_leaves_nothing(&aws, &leftovers, &name).await;
+    destroy_leaves_nothing(&aws, &leftovers, &api).await;
+    let buckets = s3.list_buckets().send().await.expect("ListBuckets");
+    assert!(
+        !buckets
+            .buckets()
+            .iter()
+            .any(|b| b.name() == Some(bucket.as_str())),
+        "the site bucket is gone"
+    );
 }

@@ -84,12 +84,14 @@ const STATIC_SITE_VARIABLES: [(&str, &str); 11] = [
     ("alarm_topic_arn", "string"),
 ];
 
-/// The variables `lambda-api` adds to those of `static-site`.
-const LAMBDA_API_VARIABLES: [(&str, &str); 4] = [
+/// The variables `lambda-api` adds to those of `static-site` (the permissions boundary is for
+/// its execution role; `static-site` creates no IAM role).
+const LAMBDA_API_VARIABLES: [(&str, &str); 5] = [
     ("log_retention_days", "number"),
     ("environment_variables", "map(string)"),
     ("image_uri", "string"),
     ("lambda_zip", "string"),
+    ("permissions_boundary_arn", "string"),
 ];
 
 /// The variables (name → type) a template's root module must declare, and no others. The names

@@ -180,6 +180,13 @@ impl Config {
         self.inner.s3_bucket_arn.clone()
     }
 
+    /// The folder of the built site a `static-site` uploads, relative to the repository root
+    /// (`None`: `public`).
+    #[getter]
+    fn site_dir(&self) -> Option<String> {
+        self.inner.site_dir.clone()
+    }
+
     /// The AWS region (`None`: the platform's default).
     #[getter]
     fn region(&self) -> Option<String> {

@@ -1,8 +1,9 @@
 //! The `Deployer` port: redeploy a running environment and read its health.
 //!
 //! A push to a branch whose environment is up rolls the service even when the image tag did not
-//! change. ECS is the production backend; the memory and local adapters keep the same state
-//! machine.
+//! change; a static site's build output is uploaded again and the CDN's cache invalidated
+//! ([`Deployer::publish_site`]). ECS (and S3 with CloudFront) is the production backend; the
+//! memory and local adapters keep the same state machine.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Debug};
@@ -186,6 +187,17 @@ pub enum DeployError {
         #[source]
         source: BoxError,
     },
+    /// One call of a site upload failed: which call, on which file or object, and why.
+    #[error("{call} of `{path}` failed: {source}")]
+    Site {
+        /// The call (`PutObject`, `DeleteObject`, `ListObjectsV2`, `CreateInvalidation`, `read`).
+        call: &'static str,
+        /// The local file, object key or distribution the call was about.
+        path: String,
+        /// The backend's error.
+        #[source]
+        source: BoxError,
+    },
     /// Any other backend failure.
     #[error("`{backend}` request failed: {source}")]
     Backend {
@@ -233,6 +245,32 @@ pub struct ExecOutcome {
     pub ran_in: String,
 }
 
+/// A built site to publish: every file below `dir` into `bucket`, then the CDN's cache of
+/// `distribution_id` invalidated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitePublish {
+    /// The environment the site belongs to.
+    pub env: crate::domain::naming::EnvName,
+    /// The folder of the built site (`site_dir`, relative to the directory idp runs in: the
+    /// repository root).
+    pub dir: std::path::PathBuf,
+    /// The bucket the template made for it (`bucket_name` output).
+    pub bucket: String,
+    /// The CDN distribution in front of the bucket (`distribution_id` output).
+    pub distribution_id: String,
+}
+
+/// What [`Deployer::publish_site`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SitePublished {
+    /// Objects written (every file of the folder, each with its content type).
+    pub uploaded: u32,
+    /// Objects deleted because their file is gone from the folder.
+    pub deleted: u32,
+    /// The id of the cache invalidation of `/*`.
+    pub invalidation_id: String,
+}
+
 /// Rolls and inspects the service of an environment.
 #[async_trait]
 pub trait Deployer: Debug + Send + Sync + 'static {
@@ -264,6 +302,16 @@ pub trait Deployer: Debug + Send + Sync + 'static {
         target: &ExecTarget,
         command: &[String],
     ) -> Result<ExecOutcome, DeployError>;
+
+    /// Publishes a built site: puts every regular file below `site.dir` into `site.bucket`
+    /// under its path relative to the folder (`/`-separated), with the content type its
+    /// extension gives (`application/octet-stream` when none), deletes the objects of the
+    /// bucket no file stands for any more (a sync), then invalidates `/*` in the CDN's cache.
+    /// Symbolic links are skipped, so nothing outside the folder is ever published.
+    ///
+    /// MUST fail with [`DeployError::Site`] naming the call and the file or object when a call
+    /// fails, and when `site.dir` is not a folder (call `read`).
+    async fn publish_site(&self, site: &SitePublish) -> Result<SitePublished, DeployError>;
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub use budgets::{BudgetError, BudgetInfo, BudgetSpec, Budgets, NoBudgets, Subsc
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use deployer::{
     DeployError, Deployer, DeploymentInfo, ExecOutcome, ExecTarget, RolloutState, ServiceHealth,
-    ServiceStatus, TargetGroupHealth,
+    ServiceStatus, SitePublish, SitePublished, TargetGroupHealth,
 };
 pub use executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Executor};
 pub use forge::{

@@ -1,5 +1,5 @@
-//! Applying an environment: tfvars → provisioner apply → outputs → status `active` (or
-//! `failed`), shared by `create` and `preview`.
+//! Applying an environment: tfvars → provisioner apply → outputs → (a static site's upload and
+//! cache invalidation) → status `active` (or `failed`), shared by `create` and `preview`.
 
 use crate::domain::config::Config;
 use crate::domain::layout;
@@ -7,7 +7,8 @@ use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::tfvars::{self, TfvarsInputs};
 use crate::error::{Error, Result};
 use crate::platform::Platform;
-use crate::ports::provisioner::{Outputs, ProvisionRequest};
+use crate::ports::provisioner::{Outputs, ProvisionError, ProvisionRequest};
+use crate::ports::{SitePublish, SitePublished};
 use crate::support::state::{self, Versioned};
 
 /// The provisioner request for `meta` with `config` (tfvars included).
@@ -91,8 +92,9 @@ pub(crate) async fn stored_request(
 }
 
 /// Apply the environment and record the result. `current` must be in `provisioning` or
-/// `updating` and the caller must hold its lease. On failure the status becomes `failed` and
-/// the provisioner's error is returned.
+/// `updating` and the caller must hold its lease. A `static-site` then has its `site_dir`
+/// published ([`publish_site`]) on every apply, first and redeploys alike. On failure (of the
+/// apply or of the upload) the status becomes `failed` and the error is returned.
 pub(crate) async fn apply(
     platform: &Platform,
     current: Versioned,
@@ -107,7 +109,13 @@ pub(crate) async fn apply(
     )
     .await?;
     let name = current.meta.name.clone();
-    match platform.backend.provisioner.apply(&req).await {
+    let applied = match platform.backend.provisioner.apply(&req).await {
+        Ok(outputs) => publish_site(platform, &name, config, &outputs)
+            .await
+            .map(|_| outputs),
+        Err(err) => Err(err),
+    };
+    match applied {
         Ok(outputs) => {
             state::put_json(
                 store,
@@ -145,6 +153,57 @@ pub(crate) async fn apply(
                 source: err,
             })
         }
+    }
+}
+
+/// On a `static-site` whose outputs name its `bucket_name` and `distribution_id`, upload
+/// `site_dir` to the bucket (a sync) and invalidate the distribution's cache, through the
+/// deployer. `Ok(None)` for every other template, and for a static site on a backend whose
+/// outputs name no bucket (the local runtime serves the site with `local.command` instead).
+/// A failure names the step (`publish site_dir`), the call and the file.
+pub(crate) async fn publish_site(
+    platform: &Platform,
+    name: &crate::domain::naming::EnvName,
+    config: &Config,
+    outputs: &Outputs,
+) -> std::result::Result<Option<SitePublished>, ProvisionError> {
+    if !config.template.is_static_site() {
+        return Ok(None);
+    }
+    let text = |key: &str| {
+        outputs
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let (Some(bucket), Some(distribution_id)) = (text("bucket_name"), text("distribution_id"))
+    else {
+        return Ok(None);
+    };
+    let site = SitePublish {
+        env: name.clone(),
+        dir: std::path::PathBuf::from(config.site_dir()),
+        bucket,
+        distribution_id,
+    };
+    match platform.backend.deployer.publish_site(&site).await {
+        Ok(published) => {
+            tracing::info!(
+                env = %name,
+                site_dir = config.site_dir(),
+                bucket = %site.bucket,
+                uploaded = published.uploaded,
+                deleted = published.deleted,
+                invalidation = %published.invalidation_id,
+                "published the site"
+            );
+            Ok(Some(published))
+        }
+        Err(e) => Err(ProvisionError::Backend {
+            backend: "publish site_dir",
+            source: format!("`{}`: {e}", config.site_dir()).into(),
+        }),
     }
 }
 

@@ -197,3 +197,14 @@ usecases!(moto, Fixture::moto().await);
 async fn destroy_and_unlock_handle_opentofu_lock_items() {
     scenarios::destroy_and_unlock_handle_opentofu_lock_items(&support::Fixture::memory()).await;
 }
+
+/// A static site's files reach its bucket on create and again on every push (the memory
+/// deployer holds the objects).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_static_site_is_uploaded_and_invalidated_on_create_and_every_push() {
+    let (fixture, deployer) = support::Fixture::memory_with_deployer();
+    scenarios::a_static_site_is_uploaded_and_invalidated_on_create_and_every_push(
+        &fixture, &deployer,
+    )
+    .await;
+}

@@ -826,3 +826,77 @@ pub(crate) async fn use_cases_keep_the_environment_index_in_step(f: &Fixture) {
     .unwrap();
     assert_eq!(listed.environments.len(), 2);
 }
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the scenario writes the site's build output to disk"
+)]
+pub(crate) async fn a_static_site_is_uploaded_and_invalidated_on_create_and_every_push(
+    f: &Fixture,
+    deployer: &idp_core::adapters::memory::MemoryDeployer,
+) {
+    let p = &f.platform;
+    let site = tempfile::tempdir().unwrap();
+    fs_err::create_dir_all(site.path().join("css")).unwrap();
+    fs_err::write(site.path().join("index.html"), "<h1>one</h1>").unwrap();
+    fs_err::write(site.path().join("css/site.css"), "h1{}").unwrap();
+    fs_err::write(site.path().join("old.txt"), "gone soon").unwrap();
+    let config = Config {
+        template: idp_core::domain::template::TemplateName::new("static-site").unwrap(),
+        site_dir: Some(site.path().display().to_string()),
+        ..Config::default()
+    };
+    let created = create::create(
+        p,
+        CreateRequest {
+            config: config.clone(),
+            ..create_req("docs")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.outcome, Outcome::Created);
+    let objects = deployer.site_objects("idp-docs-site");
+    let types: Vec<(&str, &str)> = objects
+        .iter()
+        .map(|(k, (t, _))| (k.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("css/site.css", "text/css; charset=utf-8"),
+            ("index.html", "text/html; charset=utf-8"),
+            ("old.txt", "text/plain; charset=utf-8"),
+        ]
+    );
+    assert_eq!(deployer.invalidations("EDOCS").len(), 1);
+
+    // A redeploy uploads again, deletes what the build no longer has and invalidates again.
+    fs_err::remove_file(site.path().join("old.txt")).unwrap();
+    fs_err::write(site.path().join("index.html"), "<h1>two</h1>").unwrap();
+    let mut push_req = preview(push("acme/docs", "feature/docs", &sha(1)));
+    push_req.config = config.clone();
+    let first = preview::preview(p, push_req.clone()).await.unwrap();
+    let env = first.environment.as_ref().unwrap().name.clone();
+    let bucket = format!("idp-{env}-site");
+    let distribution = format!("E{}", env.as_str().to_ascii_uppercase().replace('-', ""));
+    assert_eq!(deployer.invalidations(&distribution).len(), 1);
+    push_req.trigger = push("acme/docs", "feature/docs", &sha(2));
+    preview::preview(p, push_req.clone()).await.unwrap();
+    let objects = deployer.site_objects(&bucket);
+    assert_eq!(
+        objects.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["css/site.css", "index.html"]
+    );
+    assert_eq!(objects["index.html"].1, b"<h1>two</h1>");
+    assert_eq!(deployer.invalidations(&distribution).len(), 2);
+
+    // A missing folder fails the deploy, naming the step, the call and the folder.
+    push_req.config.site_dir = Some(site.path().join("dist").display().to_string());
+    push_req.trigger = push("acme/docs", "feature/docs", &sha(3));
+    let err = preview::preview(p, push_req).await.unwrap_err().to_string();
+    assert!(err.contains("publish site_dir"), "{err}");
+    assert!(err.contains("read of `") && err.contains("dist"), "{err}");
+    let st = status::status(p, &env).await.unwrap();
+    assert_eq!(st.environment.status, Status::Failed);
+}

@@ -71,6 +71,14 @@ impl Fixture {
         Self::around(backend, Some(handles.locks), None)
     }
 
+    /// [`Fixture::memory`], with the memory deployer (sites published, services rolled).
+    pub(crate) fn memory_with_deployer() -> (Self, Arc<idp_core::adapters::memory::MemoryDeployer>)
+    {
+        let (backend, handles) = Backend::memory_at(t0());
+        let deployer = handles.deployer.clone();
+        (Self::around(backend, Some(handles.locks), None), deployer)
+    }
+
     pub(crate) fn local() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let backend = Backend::local(dir.path());

@@ -27,6 +27,8 @@ locals {
   custom_domain = var.acm_certificate_arn != "" && var.route53_zone_id != "" && var.preview_domain != ""
 
   alarm_actions = var.alarm_topic_arn == "" ? [] : [var.alarm_topic_arn]
+
+  permissions_boundary_arn = var.permissions_boundary_arn == "" ? null : var.permissions_boundary_arn
 }
 
 data "aws_caller_identity" "current" {}
@@ -71,9 +73,10 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "function" {
-  name               = "${local.name}-lambda"
-  description        = "Execution role of the function of idp environment ${var.environment_name}"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  name                 = "${local.name}-lambda"
+  description          = "Execution role of the function of idp environment ${var.environment_name}"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = local.permissions_boundary_arn
 
   tags = { Name = "${local.name}-lambda" }
 }

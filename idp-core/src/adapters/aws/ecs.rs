@@ -3,7 +3,8 @@
 //! A redeploy is `UpdateService --force-new-deployment`, which ECS answers with the service and
 //! its new `PRIMARY` deployment; health is `DescribeServices`, plus `DescribeTargetHealth` of
 //! every target group the service registers its tasks in. The adapter reports what ECS and the
-//! load balancer say and leaves waiting and judging to the use case.
+//! load balancer say and leaves waiting and judging to the use case. A static site is published
+//! through S3 and CloudFront ([`SitePublisher`]).
 
 use std::collections::BTreeMap;
 
@@ -16,9 +17,10 @@ use aws_sdk_elasticloadbalancingv2::types::TargetHealthDescription;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::error::{Failure, UnexpectedAnswer};
+use super::site::SitePublisher;
 use crate::ports::{
     DeployError, Deployer, DeploymentInfo, ExecOutcome, ExecTarget, RolloutState, ServiceHealth,
-    ServiceStatus, TargetGroupHealth,
+    ServiceStatus, SitePublish, SitePublished, TargetGroupHealth,
 };
 
 /// The client side of an ECS ExecuteCommand session (the AWS CLI uses the same program).
@@ -34,6 +36,7 @@ const BACKEND: &str = "ecs";
 pub struct EcsDeployer {
     client: Client,
     load_balancers: Option<aws_sdk_elasticloadbalancingv2::Client>,
+    sites: Option<SitePublisher>,
 }
 
 impl EcsDeployer {
@@ -42,6 +45,7 @@ impl EcsDeployer {
         Self {
             client,
             load_balancers: None,
+            sites: None,
         }
     }
 
@@ -49,6 +53,12 @@ impl EcsDeployer {
     /// service's targets.
     pub fn with_load_balancers(mut self, client: aws_sdk_elasticloadbalancingv2::Client) -> Self {
         self.load_balancers = Some(client);
+        self
+    }
+
+    /// The same deployer, publishing static sites through `sites` (S3 and CloudFront).
+    pub fn with_sites(mut self, sites: SitePublisher) -> Self {
+        self.sites = Some(sites);
         self
     }
 
@@ -381,6 +391,17 @@ impl Deployer for EcsDeployer {
             exit_code: None,
             ran_in: format!("task {task}, container {container_name}"),
         })
+    }
+
+    async fn publish_site(&self, site: &SitePublish) -> Result<SitePublished, DeployError> {
+        match &self.sites {
+            Some(sites) => sites.publish(site).await,
+            None => Err(DeployError::Site {
+                call: "publish",
+                path: site.dir.display().to_string(),
+                source: "this deployer was built without S3 and CloudFront clients (`EcsDeployer::with_sites`)".into(),
+            }),
+        }
     }
 }
 

@@ -22,12 +22,17 @@ mod error;
 mod logs;
 mod orphans;
 mod s3;
+mod site;
 
 pub use budgets::AwsBudgets;
 pub use cost_explorer::{COST_EXPLORER_REGION, CostExplorerBilling};
 pub use dynamodb::DynamoDbLockTable;
 pub use ecr::EcrRegistry;
 pub use ecs::EcsDeployer;
+pub use site::SitePublisher;
+
+/// The region CloudFront's API is signed for (the service is global).
+const CLOUDFRONT_REGION: &str = "us-east-1";
 pub use logs::CloudWatchLogSource;
 pub use orphans::{OrphanReaper, Reaping};
 pub use s3::S3Store;
@@ -163,7 +168,7 @@ impl AwsAdapters {
             .build();
         Self {
             store: S3Store::new(
-                aws_sdk_s3::Client::from_conf(s3_config),
+                aws_sdk_s3::Client::from_conf(s3_config.clone()),
                 cfg.state_bucket.clone(),
             ),
             locks: DynamoDbLockTable::new(
@@ -171,7 +176,16 @@ impl AwsAdapters {
                 cfg.lock_table.clone(),
             ),
             deployer: EcsDeployer::new(aws_sdk_ecs::Client::new(sdk))
-                .with_load_balancers(aws_sdk_elasticloadbalancingv2::Client::new(sdk)),
+                .with_load_balancers(aws_sdk_elasticloadbalancingv2::Client::new(sdk))
+                .with_sites(SitePublisher::new(
+                    aws_sdk_s3::Client::from_conf(s3_config),
+                    // CloudFront is global: its API is signed for us-east-1.
+                    aws_sdk_cloudfront::Client::from_conf(
+                        aws_sdk_cloudfront::config::Builder::from(sdk)
+                            .region(Region::new(CLOUDFRONT_REGION))
+                            .build(),
+                    ),
+                )),
             logs: CloudWatchLogSource::new(aws_sdk_cloudwatchlogs::Client::new(sdk)),
             registry: EcrRegistry::new(aws_sdk_ecr::Client::new(sdk)),
             budgets: AwsBudgets::new(

@@ -1,5 +1,7 @@
 //! The local [`Deployer`]: the deployment state machine of the memory deployer, kept in
-//! `<dir>/.local/deployer.json` so every process sees it.
+//! `<dir>/.local/deployer.json` so every process sees it; published sites are copied to
+//! `<dir>/.local/sites/<bucket>/` (their keys and content types, and each distribution's
+//! invalidations, in `<dir>/.local/sites.json`).
 
 use std::io;
 use std::path::PathBuf;
@@ -8,9 +10,15 @@ use async_trait::async_trait;
 
 use super::fs::{self, BACKEND};
 use crate::adapters::model::deployer::DeployerState;
-use crate::ports::{DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState, ServiceHealth};
+use crate::adapters::model::site::{self, SiteState};
+use crate::ports::{
+    DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState, ServiceHealth, SitePublish,
+    SitePublished,
+};
 
 const STATE_FILE: &str = "deployer.json";
+const SITES_FILE: &str = "sites.json";
+const SITES_DIR: &str = "sites";
 
 /// A [`Deployer`] whose services live in a local file.
 ///
@@ -41,6 +49,24 @@ impl LocalDeployer {
         change: impl FnOnce(&mut DeployerState) -> Result<R, DeployError>,
     ) -> Result<R, DeployError> {
         fs::update_json(&self.root, STATE_FILE, change).map_err(io)?
+    }
+
+    /// The folder a published site's bucket is copied to: `<dir>/.local/sites/<bucket>`.
+    pub fn site_dir(&self, bucket: &str) -> PathBuf {
+        self.root
+            .join(fs::LOCAL_DIR)
+            .join(SITES_DIR)
+            .join(fs::escape_file_name(bucket))
+    }
+
+    /// The ids of the cache invalidations of `distribution_id`, oldest first.
+    pub fn invalidations(&self, distribution_id: &str) -> Result<Vec<String>, DeployError> {
+        let state: SiteState = fs::read_json_state(&self.root, SITES_FILE).map_err(io)?;
+        Ok(state
+            .invalidations
+            .get(distribution_id)
+            .cloned()
+            .unwrap_or_default())
     }
 
     /// Registers a steady, active service running `desired` tasks.
@@ -163,5 +189,43 @@ impl Deployer for LocalDeployer {
                 app.port
             ),
         })
+    }
+
+    /// Copies every file of the folder to [`LocalDeployer::site_dir`] of the bucket and
+    /// removes the copies no file stands for any more.
+    async fn publish_site(&self, site: &SitePublish) -> Result<SitePublished, DeployError> {
+        let files = site::files(&site.dir)?;
+        let target = self.site_dir(&site.bucket);
+        fn failed(
+            call: &'static str,
+            path: &std::path::Path,
+        ) -> impl FnOnce(io::Error) -> DeployError {
+            let path = path.display().to_string();
+            move |e| DeployError::Site {
+                call,
+                path,
+                source: e.into(),
+            }
+        }
+        for file in &files {
+            let segments = fs::key_segments(&file.key).map_err(|reason| DeployError::Site {
+                call: "write",
+                path: file.path.display().to_string(),
+                source: reason.into(),
+            })?;
+            let path = fs::key_path(&target, &segments);
+            fs::atomic_write(&path, &file.read()?).map_err(failed("write", &path))?;
+        }
+        let (published, removed) = fs::update_json(&self.root, SITES_FILE, |s: &mut SiteState| {
+            Ok::<_, DeployError>(s.publish(site, &files))
+        })
+        .map_err(io)??;
+        for key in removed {
+            if let Ok(segments) = fs::key_segments(&key) {
+                let path = fs::key_path(&target, &segments);
+                fs::remove_optional(&path).map_err(failed("remove", &path))?;
+            }
+        }
+        Ok(published)
     }
 }

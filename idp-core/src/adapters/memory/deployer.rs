@@ -1,12 +1,17 @@
 //! The in-memory [`Deployer`]: the ECS service and deployment state machine, driven by tests.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
 use super::lock;
 use crate::adapters::model::deployer::DeployerState;
-use crate::ports::{DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState, ServiceHealth};
+use crate::adapters::model::site::{self, SiteState};
+use crate::ports::{
+    DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState, ServiceHealth, SitePublish,
+    SitePublished,
+};
 
 /// A [`Deployer`] in process memory.
 ///
@@ -18,6 +23,7 @@ use crate::ports::{DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState,
 pub struct MemoryDeployer {
     state: Mutex<DeployerState>,
     execs: Mutex<Vec<(ExecTarget, Vec<String>)>>,
+    sites: Mutex<(SiteState, BTreeMap<(String, String), Vec<u8>>)>,
 }
 
 impl MemoryDeployer {
@@ -29,6 +35,35 @@ impl MemoryDeployer {
     /// Every [`Deployer::exec`] call, in order.
     pub fn execs(&self) -> Vec<(ExecTarget, Vec<String>)> {
         lock(&self.execs).clone()
+    }
+
+    /// The objects of `bucket` a [`Deployer::publish_site`] left: key → (content type, bytes).
+    pub fn site_objects(&self, bucket: &str) -> BTreeMap<String, (String, Vec<u8>)> {
+        let sites = lock(&self.sites);
+        let (state, bytes) = &*sites;
+        state
+            .buckets
+            .get(bucket)
+            .into_iter()
+            .flatten()
+            .map(|(key, content_type)| {
+                let body = bytes
+                    .get(&(bucket.to_owned(), key.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                (key.clone(), (content_type.clone(), body))
+            })
+            .collect()
+    }
+
+    /// The ids of the cache invalidations of `distribution_id`, oldest first.
+    pub fn invalidations(&self, distribution_id: &str) -> Vec<String> {
+        lock(&self.sites)
+            .0
+            .invalidations
+            .get(distribution_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Registers a steady, active service running `desired` tasks.
@@ -99,5 +134,24 @@ impl Deployer for MemoryDeployer {
             exit_code: Some(0),
             ran_in: format!("memory:{}", target.env),
         })
+    }
+
+    /// Reads every file of the folder and keeps its bytes and content type in memory.
+    async fn publish_site(&self, site: &SitePublish) -> Result<SitePublished, DeployError> {
+        let files = site::files(&site.dir)?;
+        let mut bodies = Vec::with_capacity(files.len());
+        for file in &files {
+            bodies.push(file.read()?);
+        }
+        let mut sites = lock(&self.sites);
+        let (state, bytes) = &mut *sites;
+        let (published, removed) = state.publish(site, &files);
+        for key in removed {
+            bytes.remove(&(site.bucket.clone(), key));
+        }
+        for (file, body) in files.iter().zip(bodies) {
+            bytes.insert((site.bucket.clone(), file.key.clone()), body);
+        }
+        Ok(published)
     }
 }

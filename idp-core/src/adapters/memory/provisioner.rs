@@ -207,6 +207,17 @@ impl Provisioner for MemoryProvisioner {
             format!("http://{}.preview.invalid", request.env),
         );
         outputs.insert("template", request.template.as_str());
+        if request.template.is_static_site() {
+            // The static-site template's bucket and distribution, named as it names them.
+            outputs.insert("bucket_name", format!("idp-{}-site", request.env));
+            outputs.insert(
+                "distribution_id",
+                format!(
+                    "E{}",
+                    request.env.as_str().to_ascii_uppercase().replace('-', "")
+                ),
+            );
+        }
         state.applied.insert(request.env.clone(), outputs.clone());
         Ok(outputs)
     }

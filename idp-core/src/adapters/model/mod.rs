@@ -7,3 +7,4 @@ pub(crate) mod deployer;
 pub(crate) mod locks;
 pub(crate) mod logs;
 pub(crate) mod registry;
+pub(crate) mod site;

@@ -61,6 +61,8 @@ pub struct Config {
     pub schedule_expression: Option<String>,
     /// An S3 bucket the scheduled worker may read.
     pub s3_bucket_arn: Option<String>,
+    /// The folder of the built site `static-site` uploads, relative to the repository root.
+    pub site_dir: Option<String>,
     /// The AWS region (the platform default when unset).
     pub region: Option<String>,
     /// Settings of the local backend.
@@ -129,6 +131,17 @@ pub struct LocalConfig {
     pub command: Option<String>,
 }
 
+/// The folder `static-site` uploads when the config sets no `site_dir`.
+pub const DEFAULT_SITE_DIR: &str = "public";
+
+impl Config {
+    /// The folder of the built site a `static-site` uploads: `site_dir`, else
+    /// [`DEFAULT_SITE_DIR`], relative to the repository root.
+    pub fn site_dir(&self) -> &str {
+        self.site_dir.as_deref().unwrap_or(DEFAULT_SITE_DIR)
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -147,6 +160,7 @@ impl Default for Config {
             use_shared_networking: false,
             schedule_expression: None,
             s3_bucket_arn: None,
+            site_dir: None,
             region: None,
             local: LocalConfig::default(),
             kubernetes: KubernetesConfig::default(),
@@ -283,6 +297,7 @@ impl Config {
             use_shared_networking: Some(self.use_shared_networking),
             schedule_expression: self.schedule_expression.clone(),
             s3_bucket_arn: self.s3_bucket_arn.clone(),
+            site_dir: self.site_dir.clone(),
             region: self.region.clone(),
             local: self.local.command.clone().map(|command| RawLocal {
                 command: Some(command),

@@ -412,6 +412,7 @@ impl Reader<'_, '_, '_> {
                 self.parsed.raw.schedule_expression = self.string(name, pos, value);
             }
             "s3_bucket_arn" => self.parsed.raw.s3_bucket_arn = self.string(name, pos, value),
+            "site_dir" => self.parsed.raw.site_dir = self.string(name, pos, value),
             "region" => self.parsed.raw.region = self.string(name, pos, value),
             _ => {}
         }
@@ -600,6 +601,7 @@ fn example_of(name: &str) -> &'static str {
         "health_check_path" => "/health",
         "schedule_expression" => "rate(1 hour)",
         "s3_bucket_arn" => "arn:aws:s3:::my-bucket",
+        "site_dir" => "dist",
         "region" => "eu-west-1",
         _ => "npm start",
     }

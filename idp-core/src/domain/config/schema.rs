@@ -20,7 +20,7 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
 ];
 
 /// Every top-level key of `.idp/config.yml`.
-pub const KEYS: [&str; 19] = [
+pub const KEYS: [&str; 20] = [
     "template",
     "container_port",
     "ttl",
@@ -37,6 +37,7 @@ pub const KEYS: [&str; 19] = [
     "use_shared_networking",
     "schedule_expression",
     "s3_bucket_arn",
+    "site_dir",
     "region",
     "local",
     "kubernetes",
@@ -161,6 +162,16 @@ pub struct RawConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"))]
     pub s3_bucket_arn: Option<String>,
+
+    /// The folder of the built site a `static-site` serves (e.g. `dist` or `site/public`),
+    /// relative to the repository root and inside it: every deploy uploads it to the
+    /// environment's bucket and invalidates the CDN's cache. Only `static-site` takes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        regex(pattern = r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_.][A-Za-z0-9._-]*)*/?$"),
+        extend("default" = "public", "examples" = ["dist", "build", "site/public"])
+    )]
+    pub site_dir: Option<String>,
 
     /// The AWS region to run in (the platform default when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -318,6 +329,9 @@ use_shared_networking: false
 # schedule_expression: rate(1 hour)
 # An S3 bucket the scheduled worker may read.
 # s3_bucket_arn: arn:aws:s3:::my-bucket
+
+# static-site only: the folder of the built site, uploaded on every deploy (default: public).
+# site_dir: dist
 
 # The AWS region (the platform default when unset).
 # region: eu-west-1

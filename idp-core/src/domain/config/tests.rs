@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::schema::{CPU_VALUES, KEYS, LOG_RETENTION_DAYS};
-use super::validate::{check_schedule, fargate_pair_ok, is_region, is_secret_arn, repo_path};
+use super::validate::{
+    check_schedule, fargate_pair_ok, is_region, is_secret_arn, repo_path, site_path,
+};
 use super::*;
 use crate::domain::ttl::TtlUnit;
 
@@ -630,6 +632,60 @@ fn paths_must_stay_inside_the_repository() {
 }
 
 #[test]
+fn site_dir_is_a_folder_inside_the_repository_and_only_for_a_static_site() {
+    let site = "template: static-site\n";
+    let c = ok(&format!("{site}site_dir: site/public/\n"));
+    assert_eq!(c.site_dir.as_deref(), Some("site/public"));
+    assert_eq!(c.site_dir(), "site/public");
+    assert_eq!(ok(site).site_dir(), DEFAULT_SITE_DIR);
+    assert_eq!(ok(&c.to_yaml()), c, "to_yaml and back");
+    for good in ["dist", "build/web", ".output/public", "_site", "a.b/c-d_e"] {
+        assert_eq!(site_path(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "",
+        ".",
+        "./",
+        "/var/www",
+        "../site",
+        "dist/../public",
+        "a/./b",
+        ".git",
+        "x/.GIT/objects",
+        "C:\\site",
+        "dist\\web",
+        "-rf",
+        "my site",
+        "dist;rm -rf /",
+        "$(whoami)",
+        "a/\u{0}b",
+        "d\u{e9}j\u{e0}",
+    ] {
+        assert!(site_path(bad).is_err(), "{bad:?}");
+    }
+    assert!(site_path(&"a".repeat(256)).is_err());
+
+    let e = one_err(&format!("{site}site_dir: ../dist\n"));
+    assert_eq!((e.key.as_str(), e.line, e.column), ("site_dir", 2, 1));
+    assert!(e.message.contains("`..`"), "{}", e.message);
+    assert!(e.fix.contains("site_dir: dist"), "{}", e.fix);
+    let e = one_err(&format!("{site}site_dir: /srv/site\n"));
+    assert!(e.message.contains("absolute"), "{}", e.message);
+    assert!(e.to_string().contains(FILE), "{e}");
+
+    let e = one_err("site_dir: dist\n");
+    assert_eq!((e.key.as_str(), e.line), ("site_dir", 1));
+    assert!(e.message.contains("`api-service`"), "{}", e.message);
+    assert!(e.fix.contains("template: static-site"), "{}", e.fix);
+    let e = one_err("template: lambda-api\nsite_dir: dist\n");
+    assert!(e.message.contains("`lambda-api`"), "{}", e.message);
+    assert_eq!(
+        one_err(&format!("{site}site_dir: [a, b]\n")).key,
+        "site_dir"
+    );
+}
+
+#[test]
 fn s3_bucket_arn_must_be_a_bucket_arn() {
     let worker = "template: scheduled-worker\nschedule_expression: rate(1 hour)\n";
     assert_eq!(
@@ -696,6 +752,7 @@ fn to_yaml_writes_every_key() {
                 | "dockerfile"
                 | "schedule_expression"
                 | "s3_bucket_arn"
+                | "site_dir"
                 | "region"
                 | "local"
                 | "kubernetes"
@@ -795,7 +852,7 @@ fn arb_path() -> impl Strategy<Value = String> {
 
 prop_compose! {
     fn arb_config()(
-        template in proptest::sample::select(vec!["api-service", "api-database", "scheduled-worker"]),
+        template in proptest::sample::select(vec!["api-service", "api-database", "scheduled-worker", "static-site"]),
         container_port in 1u16..,
         ttl in arb_ttl(),
         (cpu, memory) in arb_cpu_memory(),
@@ -812,9 +869,11 @@ prop_compose! {
         s3_bucket_arn in proptest::option::of("arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,20}[a-z0-9]"),
         region in proptest::option::of(proptest::sample::select(vec!["us-east-1", "eu-west-1", "us-gov-west-1"])),
         command in proptest::option::of("[!-~][ -~]{0,30}"),
+        site in proptest::option::of("[a-z_][a-z0-9_-]{0,8}(/[a-z0-9_.-]{1,8}){0,2}"),
     ) -> Config {
         let template = TemplateName::new(template).unwrap_or_default();
         let scheduled = template.is_scheduled();
+        let site_dir = site.filter(|s| template.is_static_site() && site_path(s).is_ok());
         let suffix = json_key.map(|k| format!(":{k}::")).unwrap_or_default();
         let secrets: BTreeMap<String, String> = secret_names
             .into_iter()
@@ -837,6 +896,7 @@ prop_compose! {
             use_shared_networking,
             schedule_expression: scheduled.then(|| schedule.to_owned()),
             s3_bucket_arn,
+            site_dir,
             region: region.map(str::to_owned),
             local: LocalConfig { command },
             kubernetes: super::KubernetesConfig::default(),

@@ -146,6 +146,8 @@ pub(super) fn validate(
         }
     }
 
+    site_dir(parsed, &mut config, report);
+
     if let Some(region) = &raw.region {
         if is_region(region) {
             config.region = Some(region.clone());
@@ -387,6 +389,66 @@ fn schedule(parsed: &Parsed, config: &mut Config, report: &mut Report<'_>) {
             ),
         },
     }
+}
+
+fn site_dir(parsed: &Parsed, config: &mut Config, report: &mut Report<'_>) {
+    let raw = &parsed.raw;
+    let Some(dir) = &raw.site_dir else { return };
+    let template = raw
+        .template
+        .as_deref()
+        .unwrap_or(crate::domain::template::DEFAULT_TEMPLATE);
+    if template != "static-site" {
+        report.push(
+            parsed.pos("site_dir", &[]),
+            "site_dir",
+            Some(dir),
+            format!("template `{template}` serves no static site"),
+            "remove `site_dir`, or set `template: static-site`",
+        );
+        return;
+    }
+    match site_path(dir) {
+        Ok(()) => config.site_dir = Some(dir.trim_end_matches('/').to_owned()),
+        Err(problem) => report.push(
+            parsed.pos("site_dir", &[]),
+            "site_dir",
+            Some(dir),
+            format!("`{}` {problem}", shown(dir)),
+            "use the folder of the built site, relative to the repository root and inside it, e.g. `site_dir: dist`",
+        ),
+    }
+}
+
+/// Check `site_dir`: a folder below the repository root, named without `..`, `.git`, spaces,
+/// backslashes or control characters (its files become public URLs, so the repository root
+/// itself and its `.git` folder are refused too).
+pub(super) fn site_path(path: &str) -> Result<(), &'static str> {
+    if path.split(['/', '\\']).any(|p| p == "..") {
+        return Err("goes up a folder with `..`");
+    }
+    repo_path(path)?;
+    if path.len() > 255 {
+        return Err("is longer than 255 characters");
+    }
+    if path.contains('\\') {
+        return Err("contains a backslash; separate folders with `/`");
+    }
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    if parts.iter().any(|p| p.is_empty() || *p == ".") {
+        return Err("is the repository root or has an empty or `.` part");
+    }
+    if parts.iter().any(|p| p.eq_ignore_ascii_case(".git")) {
+        return Err("is inside `.git`, which must never be published");
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if parts
+        .iter()
+        .any(|p| p.starts_with('-') || !p.chars().all(allowed))
+    {
+        return Err("has a character other than letters, digits, `.`, `_`, `-` and `/`");
+    }
+    Ok(())
 }
 
 /// Check an EventBridge schedule expression: `rate(N unit)` or `cron(6 fields)`.
