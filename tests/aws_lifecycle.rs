@@ -16,9 +16,10 @@
 //! converges, the orphans of the killed apply removed by their tags); and moto restarted
 //! mid-apply.
 //!
-//! The serverless templates: `create` of a `static-site` (its `site_dir` uploaded to the bucket
-//! with each file's content type, the distribution's cache invalidated) and of a `lambda-api`,
-//! then `destroy` of both leaving nothing tagged.
+//! The serverless templates: `create` of a `static-site` (applied; its upload refused by moto's
+//! reading of the bucket's TLS-only policy, then run through the same adapter with the policy
+//! removed: the objects with their content types, the distribution's invalidation) and of a
+//! `lambda-api`, then `destroy` of both leaving nothing tagged.
 //!
 //! moto never starts an ECS task, so `status` shows the service with 0 running tasks, an
 //! in-progress deployment and a target group with no targets; that is what is asserted. moto
@@ -812,61 +813,83 @@ async fn moto_restarted_mid_apply_gives_a_clear_error_and_no_corrupted_record() 
 }
 
 /// `static-site` and `lambda-api` through `idp create` and `idp destroy`, applied by Terraform on
-/// moto. The site's build output (`tests/fixtures/static-site/public`, one file in a subfolder)
-/// is in the bucket with its content types after the create, and CloudFront holds an
-/// invalidation of `/*` (moto's `ListInvalidations`). What moto cannot do: it runs no Lambda
-/// code and its CloudFront serves nothing, so no page or API answer is asked for; and its API
-/// Gateway v2 domain names never become `AVAILABLE`, so `lambda-api` runs without its custom
-/// domain (no preview domain is configured here), on its execute-api URL.
+/// moto, and the site's upload through the S3 and CloudFront adapter.
+///
+/// What moto cannot do, and how the test goes around it:
+/// - moto evaluates no bucket-policy condition but `StringEquals` (each other one always
+///   matches), so the site bucket's TLS-only `Deny` (`aws:SecureTransport = false`) denies every
+///   request, over TLS too. `idp create` therefore applies the stack and then fails at the upload
+///   with `PutObject` and the file named (asserted); the test then removes the bucket policy and
+///   runs the same adapter idp uses (`SitePublisher`) on the bucket and distribution the
+///   template made: the build output (`tests/fixtures/static-site/public`, one file in a
+///   subfolder) is in the bucket with its content types, and CloudFront holds an invalidation
+///   of `/*` (`ListInvalidations`).
+/// - moto runs no Lambda code and its CloudFront serves nothing: no page or API answer is asked
+///   for.
+/// - moto's API Gateway v2 domain names never become `AVAILABLE`: `lambda-api` runs without its
+///   custom domain (no preview domain is configured here), on its execute-api URL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn static_site_and_lambda_api_are_created_and_destroyed_with_terraform_on_moto() {
-    // The site bucket's policy denies requests without TLS, and moto enforces it.
     let Some((aws, sdk, name)) = start_tls("site").await else {
         return;
     };
     let leftovers = Leftovers::new(sdk.clone());
-    let s3 = aws_sdk_s3::Client::new(&sdk);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
     let cloudfront = aws_sdk_cloudfront::Client::new(&sdk);
 
     let config = aws.config("template: static-site\nsite_dir: tests/fixtures/static-site/public\n");
-    let created = aws.json(&[
-        "create", "--name", &name, "--config", &config, "--ttl", "2h", "--yes",
+    let out = aws.run(&[
+        "-o", "json", "create", "--name", &name, "--config", &config, "--ttl", "2h", "--yes",
     ]);
-    assert_eq!(created["outcome"], "created", "{created}");
-    let endpoint = created["endpoint"]
-        .as_str()
-        .expect("an endpoint")
-        .to_owned();
+    let failed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "moto denies the upload: {failed}");
     assert!(
-        endpoint.starts_with("https://") && endpoint.contains(".cloudfront.net"),
-        "the distribution's own name: {endpoint}"
+        failed.contains("publish site_dir")
+            && failed.contains("PutObject of `tests/fixtures/static-site/public/")
+            && failed.contains("HTTP 403"),
+        "the step, the call and the file: {failed}"
     );
-    let outputs = aws_sdk_s3::Client::new(&sdk)
-        .get_object()
-        .bucket(&aws.bucket)
-        .key(format!("environments/{name}/outputs.json"))
+    let shown = aws.json(&["status", &name]);
+    assert_eq!(shown["environment"]["status"], "failed", "{shown}");
+
+    // The bucket and distribution the template made (named as the template names them).
+    let bucket = format!("idp-{name}-site-123456789012");
+    s3.delete_bucket_policy()
+        .bucket(&bucket)
         .send()
         .await
-        .expect("the recorded outputs");
-    let outputs: Value = serde_json::from_slice(
-        &outputs
-            .body
-            .collect()
-            .await
-            .expect("outputs body")
-            .into_bytes(),
-    )
-    .expect("outputs JSON");
-    let output = |key: &str| {
-        let value = &outputs[key];
-        value["value"]
-            .as_str()
-            .or_else(|| value.as_str())
-            .unwrap_or_else(|| panic!("output `{key}` in {outputs}"))
-            .to_owned()
+        .expect("DeleteBucketPolicy (moto denies every request under the TLS-only policy)");
+    let distributions = cloudfront
+        .list_distributions()
+        .send()
+        .await
+        .expect("ListDistributions");
+    let distribution = distributions
+        .distribution_list()
+        .map(|l| l.items().to_vec())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|d| d.comment() == format!("idp environment {name}"))
+        .unwrap_or_else(|| panic!("the distribution of {name}: {distributions:?}"));
+    let site = idp_core::ports::SitePublish {
+        env: idp_core::domain::naming::EnvName::parse(&name).expect("a valid name"),
+        dir: repo_root().join("tests/fixtures/static-site/public"),
+        bucket: bucket.clone(),
+        distribution_id: distribution.id().to_owned(),
     };
-    let bucket = output("bucket_name");
-    let distribution = output("distribution_id");
+    let published = idp_core::adapters::aws::SitePublisher::new(s3.clone(), cloudfront.clone())
+        .publish(&site)
+        .await
+        .expect("the upload through the adapter idp uses");
+    assert_eq!(
+        (published.uploaded, published.deleted),
+        (3, 0),
+        "{published:?}"
+    );
     let mut objects = Vec::new();
     for object in s3
         .list_objects_v2()
@@ -907,23 +930,18 @@ async fn static_site_and_lambda_api_are_created_and_destroyed_with_terraform_on_
     );
     let invalidations = cloudfront
         .list_invalidations()
-        .distribution_id(&distribution)
+        .distribution_id(distribution.id())
         .send()
         .await
         .expect("ListInvalidations");
-    let count = invalidations
+    let ids: Vec<String> = invalidations
         .invalidation_list()
-        .map_or(0, |l| l.items().len());
+        .map(|l| l.items().iter().map(|i| i.id().to_owned()).collect())
+        .unwrap_or_default();
     assert_eq!(
-        count, 1,
-        "one invalidation after the create: {invalidations:?}"
-    );
-    let shown = aws.json(&["status", &name]);
-    assert_eq!(shown["environment"]["status"], "active", "{shown}");
-    assert_eq!(
-        shown["environment"]["endpoint"],
-        endpoint.as_str(),
-        "{shown}"
+        ids,
+        [published.invalidation_id.clone()],
+        "{invalidations:?}"
     );
 
     let api = format!("{name}-api");
@@ -945,7 +963,18 @@ async fn static_site_and_lambda_api_are_created_and_destroyed_with_terraform_on_
         tagged.iter().any(|arn| arn.contains(":function:")),
         "the function is tagged with its environment: {tagged:?}"
     );
+    let shown = aws.json(&["status", &api]);
+    assert_eq!(
+        (
+            shown["environment"]["status"].as_str(),
+            shown["environment"]["endpoint"].as_str()
+        ),
+        (Some("active"), Some(api_endpoint.as_str())),
+        "{shown}"
+    );
 
+    // `destroy` of the failed site removes what its apply made, the uploaded objects with the
+    // bucket (`force_destroy`).
     destroy_leaves_nothing(&aws, &leftovers, &name).await;
     destroy_leaves_nothing(&aws, &leftovers, &api).await;
     let buckets = s3.list_buckets().send().await.expect("ListBuckets");
