@@ -940,7 +940,7 @@ async fn static_site_and_lambda_api_are_created_and_destroyed_with_terraform_on_
         .unwrap_or_default();
     assert_eq!(
         ids,
-        [published.invalidation_id.clone()],
+        std::slice::from_ref(&published.invalidation_id),
         "{invalidations:?}"
     );
 

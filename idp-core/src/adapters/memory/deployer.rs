@@ -13,6 +13,9 @@ use crate::ports::{
     SitePublished,
 };
 
+/// The bytes of each published object, by bucket and key.
+type SiteBytes = BTreeMap<(String, String), Vec<u8>>;
+
 /// A [`Deployer`] in process memory.
 ///
 /// Services are registered with [`MemoryDeployer::add_service`]. [`Deployer::force_new_deployment`]
@@ -23,7 +26,7 @@ use crate::ports::{
 pub struct MemoryDeployer {
     state: Mutex<DeployerState>,
     execs: Mutex<Vec<(ExecTarget, Vec<String>)>>,
-    sites: Mutex<(SiteState, BTreeMap<(String, String), Vec<u8>>)>,
+    sites: Mutex<(SiteState, SiteBytes)>,
 }
 
 impl MemoryDeployer {

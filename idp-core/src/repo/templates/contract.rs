@@ -293,7 +293,8 @@ fn backend_and_provider(module: &Module, dir: &Path) -> Vec<Violation> {
             "the backend must be one empty `backend \"s3\" {}`: idp passes its settings at init".to_owned(),
         )),
     }
-    let (aliased, providers): (Vec<&(PathBuf, Block)>, Vec<&(PathBuf, Block)>) = module
+    type Providers<'a> = Vec<&'a (PathBuf, Block)>;
+    let (aliased, providers): (Providers<'_>, Providers<'_>) = module
         .blocks
         .iter()
         .filter(|(_, b)| b.identifier() == "provider" && first_label(b) == "aws")
