@@ -2,7 +2,7 @@
 //! against moto (the real AWS provider; the AWS APIs emulated). No real AWS account is reached.
 //!
 //! Long because it is one scenario: the shared stacks are applied before the variants that read
-//! them and destroyed after them, so the fourteen stacks, their checks and the timing table share
+//! them and destroyed after them, so the fifteen stacks, their checks and the timing table share
 //! one test function and its helpers.
 //!
 //! Each stack runs `init` and `validate` (no warning allowed), `apply`, `destroy`, and is then
@@ -770,11 +770,33 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
             ..Expect::default()
         },
     );
+    // The platform's own access: the GitHub OIDC provider, the deploy and read-only roles and
+    // a permissions boundary per repository, with this run's names (`idpx-`: the environments'
+    // own roles are `idp-{run}-…`, and each stack's check must see only its own).
+    let access_prefix = format!("idpx-{run}");
+    let github_oidc = shared(
+        "github-oidc",
+        json!({
+            "name_prefix": access_prefix,
+            "repositories": ["acme/shop", "acme/billing"],
+            "state_bucket": state.0,
+            "lock_table": state.1,
+            "preview_domain": domain,
+        }),
+        // IAM resources only, which moto's tagging API does not list: found by their names.
+        Expect {
+            role_prefix: Some(format!("{access_prefix}-")),
+            oidc_provider: Some(format!("{access_prefix}-github-oidc")),
+            policy_prefix: Some(format!("{access_prefix}-")),
+            ..Expect::default()
+        },
+    );
     let service_logs = ["/ecs/idp-{env}"];
     let own_vpc = [":vpc/", "loadbalancer/"];
     let mut jobs: Vec<JoinHandle<Result<(String, Timing), String>>> = vec![
         tokio::spawn(bootstrap(harness.clone(), work.clone(), run.clone())),
         spawn(ecr),
+        spawn(github_oidc),
         spawn(template(
             "api-service (default)",
             "templates/api-service",
@@ -1005,7 +1027,7 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
     );
     assert_eq!(
         timings.len(),
-        14,
+        15,
         "every stack and variant ran: {:?}",
         timings.keys()
     );

@@ -130,3 +130,49 @@ fn a_short_lived_costly_template_needs_no_approval() {
     let destroyed = run(idp(dir.path()).args(["destroy", "cli-db-short", "--yes"]));
     assert_eq!(destroyed.code, 0, "{}", destroyed.stderr);
 }
+
+/// A config that references a secret outside the platform's allow-list (`aws.secretPatterns`)
+/// is refused before anything is written: exit code 7, `secret_not_allowed`, nothing listed.
+#[test]
+fn a_create_referencing_a_secret_outside_the_allow_list_exits_7_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yml");
+    fs_err::write(
+        &config,
+        "template: api-service\nsecrets:\n  STRIPE_KEY: \"arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/stripe-AbCdEf\"\n",
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let create = |patterns: Option<&str>| {
+        let mut cmd = idp(dir.path());
+        if let Some(p) = patterns {
+            cmd.env("IDP_SECRET_PATTERNS", p);
+        }
+        run(cmd.args([
+            "-o", "json", "create", "--name", "leaky", "--config", &config, "--yes",
+        ]))
+    };
+    let refused = create(None);
+    assert_eq!(refused.code, 7, "{}{}", refused.stdout, refused.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&refused.stdout).unwrap();
+    assert_eq!(doc["error"]["kind"], "secret_not_allowed", "{doc}");
+    assert!(refused.stdout.contains("STRIPE_KEY"), "{}", refused.stdout);
+    let listed = run(idp(dir.path()).args(["-o", "json", "list"]));
+    assert_eq!(
+        listed.stdout.trim(),
+        "[]",
+        "nothing created: {}",
+        listed.stdout
+    );
+
+    // A platform that allows the secret's path lets the same create past the check, on to the
+    // local backend, which stops at the missing `local.command` of this bare config.
+    let allowed = create(Some("arn:aws:secretsmanager:*:123456789012:secret:prod/*"));
+    assert_ne!(allowed.code, 7, "{}", allowed.stdout);
+    assert!(
+        allowed.stdout.contains("no local command")
+            && !allowed.stdout.contains("secret_not_allowed"),
+        "{}",
+        allowed.stdout
+    );
+}

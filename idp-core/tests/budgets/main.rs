@@ -1,7 +1,8 @@
 //! Budgets end to end: `budgets sync` against the memory adapter and AWS Budgets + SNS on moto,
 //! and the guardrail on every path that provisions a new environment — `create` (the CLI and
 //! the API), the GitOps push in one process and as the workflow's `plan --begin` — with the
-//! pull-request comment on the loopback GitHub stand-in.
+//! pull-request comment on the loopback GitHub stand-in; and, on the same paths, the refusal of
+//! a secret outside the repository's allow-list (`secret_allow_list.rs`).
 
 #![allow(
     clippy::disallowed_methods,
@@ -11,6 +12,7 @@
 mod guard;
 #[cfg(feature = "aws")]
 mod moto;
+mod secret_allow_list;
 mod sync;
 
 use std::sync::Arc;

@@ -445,6 +445,37 @@ pub(crate) async fn bad_requests(s: &Server) {
     assert!(s.provisioner.calls().is_empty(), "nothing was applied");
 }
 
+/// `POST /v1/environments` whose config references a secret outside the platform's allow-list
+/// answers 403 `secret_not_allowed` at once (an environment made through the API has no
+/// repository, so the default `idp/{owner}/{repo}/*` patterns allow it none); nothing is created
+/// or applied.
+pub(crate) async fn secret_refused(s: &Server) {
+    let config = "template: api-service\nsecrets:\n  STRIPE_KEY: \"arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/stripe-AbCdEf\"\n";
+    let refused = s
+        .post(
+            "/v1/environments",
+            &s.tokens.alice,
+            json!({ "name": "leaky", "config": config }),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    assert_eq!(
+        refused.body["kind"], "secret_not_allowed",
+        "{}",
+        refused.text
+    );
+    assert!(refused.text.contains("STRIPE_KEY"), "{}", refused.text);
+    let missing = s.get("/v1/environments/leaky", &s.tokens.alice).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text);
+    assert!(
+        !s.provisioner
+            .calls()
+            .iter()
+            .any(|c| format!("{c:?}").contains("leaky")),
+        "nothing was applied"
+    );
+}
+
 /// `POST /v1/environments` of a template that needs approval answers 403 `approval_required`
 /// at once, nothing created; a developer may not approve, an admin may
 /// (`POST /v1/environments/{name}/approval`), and the same create then succeeds with the

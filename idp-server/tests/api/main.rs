@@ -79,6 +79,10 @@ macro_rules! api {
                 crate::environments::approval
             );
             scenario!(
+                a_secret_outside_the_allow_list_is_refused_with_403,
+                crate::environments::secret_refused
+            );
+            scenario!(
                 tokens_expire_and_are_revoked,
                 crate::auth::expiry_and_revocation
             );
