@@ -164,7 +164,7 @@ impl TofuProvisioner {
                 ),
             });
         }
-        crate::repo::templates::find(
+        find_template(
             &self.config.templates_dir,
             &self.config.team_templates_dirs,
             name,
@@ -354,4 +354,15 @@ impl Provisioner for TofuProvisioner {
         self.template_dir(&request.template)?;
         Ok(RuntimeHealth::Unknown)
     }
+}
+
+/// The folder of template `name`: the first of `dir` (the platform's templates directory) and
+/// `team_dirs` (the teams' own, in order) that has it, so a team template never shadows a
+/// platform one. The one rule of where a template lives: discovery and `idp templates new` use it
+/// too (`repo::templates::find`).
+pub fn find_template(dir: &Path, team_dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
+    std::iter::once(dir)
+        .chain(team_dirs.iter().map(PathBuf::as_path))
+        .map(|d| d.join(name))
+        .find(|d| d.is_dir())
 }

@@ -2,6 +2,9 @@
 //! the same way by `idp templates check`, `idp templates new` and the test suite over every
 //! template folder (the rules are written out in `infrastructure/templates/README.md`).
 //!
+//! Long because it is one set of rules: the HCL reader, the six checks, their messages with
+//! file, line and fix, and the tests of each rule belong together.
+//!
 //! For an OpenTofu template (`provisioner: opentofu`, the default):
 //!
 //! 1. the folder holds `template.json`, `versions.tf`, `variables.tf`, `outputs.tf` and

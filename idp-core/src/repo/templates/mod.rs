@@ -194,13 +194,9 @@ pub fn discover(dir: &Path, team_dirs: &[PathBuf]) -> Result<TemplatesReport> {
     Ok(report)
 }
 
-/// The folder of template `name`: the first of `dir` and `team_dirs` that has it.
-pub fn find(dir: &Path, team_dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
-    std::iter::once(dir)
-        .chain(team_dirs.iter().map(PathBuf::as_path))
-        .map(|d| d.join(name))
-        .find(|d| d.is_dir())
-}
+/// The folder of template `name`: the first of `dir` and `team_dirs` that has it. The rule
+/// lives with the provisioner that applies the folder (adapters do not import this module).
+pub use crate::adapters::tofu::find_template as find;
 
 /// Read every `<dir>/*/template.json`.
 pub fn list(dir: &Path) -> Result<TemplatesReport> {
