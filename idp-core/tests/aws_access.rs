@@ -689,6 +689,14 @@ const NEEDS: &[(&str, &[&str])] = &[
         "aws_apigatewayv2_route",
         &["apigateway:POST", "apigateway:DELETE"],
     ),
+    (
+        "aws_apigatewayv2_domain_name",
+        &["apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"],
+    ),
+    (
+        "aws_apigatewayv2_api_mapping",
+        &["apigateway:POST", "apigateway:DELETE"],
+    ),
 ];
 
 /// The resource types of every template under `infrastructure/templates/` and of the local

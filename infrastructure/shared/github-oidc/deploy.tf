@@ -181,7 +181,7 @@ data "aws_iam_policy_document" "deploy_compute" {
   statement {
     sid       = "HttpApisTagged"
     actions   = ["apigateway:POST"]
-    resources = ["arn:${local.partition}:apigateway:*::/apis", "arn:${local.partition}:apigateway:*::/tags/*"]
+    resources = ["arn:${local.partition}:apigateway:*::/apis", "arn:${local.partition}:apigateway:*::/domainnames", "arn:${local.partition}:apigateway:*::/tags/*"]
 
     condition {
       test     = "StringEquals"
@@ -191,9 +191,10 @@ data "aws_iam_policy_document" "deploy_compute" {
   }
 
   statement {
-    sid       = "HttpApisManaged"
-    actions   = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
-    resources = ["arn:${local.partition}:apigateway:*::/apis/*", "arn:${local.partition}:apigateway:*::/tags/*"]
+    sid     = "HttpApisManaged"
+    actions = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
+    # A domain name's API mappings are its sub-resources (`/domainnames/{name}/apimappings`).
+    resources = ["arn:${local.partition}:apigateway:*::/apis/*", "arn:${local.partition}:apigateway:*::/domainnames/*", "arn:${local.partition}:apigateway:*::/tags/*"]
 
     condition {
       test     = "StringEquals"
