@@ -17,17 +17,12 @@ pub(crate) fn run(cli: &Cli, args: &TemplatesArgs, out: Output) -> Result<Code> 
             Ok(Code::Ok)
         }
         Some(TemplatesCommand::New(a)) => {
-            let mut dirs = vec![dir.clone()];
+            let mut dirs = vec![dir];
             dirs.extend(team_dirs.iter().cloned());
-            let into = a
-                .dir
-                .clone()
-                .or_else(|| team_dirs.first().cloned())
-                .unwrap_or(dir);
             let report = new::new(&new::NewTemplate {
                 name: a.name.clone(),
                 from: a.from.clone(),
-                into,
+                into: a.dir.clone(),
                 dirs,
                 description: a.description.clone(),
             })?;

@@ -40,8 +40,9 @@ pub struct NewTemplate {
     pub name: String,
     /// Copy this template instead of the skeleton.
     pub from: Option<String>,
-    /// The templates directory to create it in.
-    pub into: PathBuf,
+    /// The templates directory to create it in (default: the first team directory of `dirs`,
+    /// else the platform's).
+    pub into: Option<PathBuf>,
     /// Every configured templates directory (the platform's first): `from` is looked up there,
     /// and `name` must be in none of them.
     pub dirs: Vec<PathBuf>,
@@ -69,7 +70,7 @@ fn refused(reason: &str, message: String) -> Error {
     }
 }
 
-/// Scaffolds `request.name` in `request.into`.
+/// Scaffolds `request.name` in `request.into` (or its default).
 pub fn new(request: &NewTemplate) -> Result<NewTemplateReport> {
     let name = TemplateName::new(&request.name).ok_or_else(|| {
         refused(
@@ -80,12 +81,18 @@ pub fn new(request: &NewTemplate) -> Result<NewTemplateReport> {
             ),
         )
     })?;
+    let into = request
+        .into
+        .clone()
+        .or_else(|| request.dirs.get(1).or(request.dirs.first()).cloned())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let into = &into;
     let (platform, teams) = request
         .dirs
         .split_first()
-        .map_or((request.into.as_path(), &[][..]), |(p, t)| (p.as_path(), t));
+        .map_or((into.as_path(), &[][..]), |(p, t)| (p.as_path(), t));
     if let Some(existing) = find(platform, teams, name.as_str()).or_else(|| {
-        let d = request.into.join(name.as_str());
+        let d = into.join(name.as_str());
         d.exists().then_some(d)
     }) {
         return Err(refused(
@@ -96,12 +103,12 @@ pub fn new(request: &NewTemplate) -> Result<NewTemplateReport> {
             ),
         ));
     }
-    if !request.into.is_dir() {
+    if !into.is_dir() {
         return Err(refused(
             "templates_dir_missing",
             format!(
                 "templates directory `{}` does not exist: create it, or pass `--dir`",
-                request.into.display()
+                into.display()
             ),
         ));
     }
@@ -123,7 +130,7 @@ pub fn new(request: &NewTemplate) -> Result<NewTemplateReport> {
         }
     };
 
-    let staging = request.into.join(format!(".{name}.new"));
+    let staging = into.join(format!(".{name}.new"));
     if staging.exists() {
         remove_dir(&staging)?;
     }
@@ -151,7 +158,7 @@ pub fn new(request: &NewTemplate) -> Result<NewTemplateReport> {
     });
     match result {
         Ok(mut report) => {
-            let dir = request.into.join(name.as_str());
+            let dir = into.join(name.as_str());
             fs_err::rename(&staging, &dir).map_err(|e| io(&dir, e))?;
             report.dir = dir.clone();
             report.manifest.dir = Some(dir);
@@ -381,7 +388,7 @@ mod tests {
         NewTemplate {
             name: name.to_owned(),
             from: from.map(str::to_owned),
-            into: into.to_path_buf(),
+            into: Some(into.to_path_buf()),
             dirs: vec![platform(), into.to_path_buf()],
             description: None,
         }
