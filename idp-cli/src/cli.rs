@@ -152,6 +152,11 @@ pub(crate) struct TemplateInputArgs {
     /// [setting: aws.permissionsBoundary].
     #[arg(long, global = true, value_name = "ARN")]
     pub(crate) permissions_boundary: Option<String>,
+    /// ACM certificates of the preview domain in other regions than `--acm-certificate-arn`'s,
+    /// separated by commas, one per region: an environment created in a region uses the one
+    /// there [env: IDP_REGIONAL_CERTIFICATES] [setting: aws.regionalCertificates].
+    #[arg(long, global = true, value_name = "ARNS")]
+    pub(crate) regional_certificates: Option<String>,
 }
 
 /// Which backend holds state and runs environments.
@@ -487,6 +492,11 @@ pub(crate) struct CreateArgs {
     /// Who owns it (recorded in the metadata and tags).
     #[arg(long)]
     pub(crate) owner: Option<String>,
+    /// The AWS region it runs in, e.g. `eu-west-1`; overrides the config file's `region`
+    /// [default: the config's, else the platform's `--region`]. Its state stays in the
+    /// platform's bucket, and its name stays unique across regions.
+    #[arg(long, value_name = "REGION")]
+    pub(crate) env_region: Option<String>,
     /// Create it even if it passes its team's budget, for this reason (admins of the platform
     /// policy only; the reason is kept in the metadata and shown by `idp status`).
     #[arg(long, value_name = "REASON")]

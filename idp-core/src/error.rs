@@ -179,12 +179,15 @@ pub enum Error {
         /// Names the run, the order and the orders it has.
         message: String,
     },
-    /// An environment of that name already exists.
-    #[error("environment `{name}` already exists (status `{status}`)")]
+    /// An environment of that name already exists, in this region or another: a name is
+    /// unique across regions.
+    #[error("environment `{name}` already exists in `{region}` (status `{status}`)")]
     AlreadyExists {
         /// The environment.
         name: String,
         status: Status,
+        /// The region it is in.
+        region: String,
     },
     /// The environment is in a status that does not allow the operation.
     #[error("cannot {action} environment `{name}`: it is `{status}`")]

@@ -956,6 +956,7 @@ fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
             nat_gateway_per_az: true,
             enable_flow_logs: true,
             permissions_boundary: "arn:aws:iam::123456789012:policy/idp-boundary-acme+payments".to_owned(),
+            regional_certificates: Vec::new(),
         },
         ..defaults.clone()
     };

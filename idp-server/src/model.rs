@@ -196,6 +196,9 @@ pub(crate) struct CreateEnvironment {
     pub(crate) owner: Option<String>,
     /// The text of an `.idp/config.yml`; default: the server's config.
     pub(crate) config: Option<String>,
+    /// The AWS region it runs in (`eu-west-1`); overrides the config's `region`. Default: the
+    /// config's, else the platform's.
+    pub(crate) region: Option<String>,
 }
 
 /// How much longer an environment lives.

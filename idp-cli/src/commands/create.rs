@@ -25,6 +25,9 @@ pub(crate) async fn run(platform: &Platform, args: &CreateArgs, out: Output) -> 
             ),
         })?;
     }
+    if let Some(region) = &args.env_region {
+        create::in_region(&mut config, region)?;
+    }
     let ttl = match &args.ttl {
         Some(t) => Some(Ttl::parse(t)?),
         None => None,
@@ -37,8 +40,12 @@ pub(crate) async fn run(platform: &Platform, args: &CreateArgs, out: Output) -> 
         config.use_shared_networking,
     );
     let summary = format!(
-        "Create `{name}` from template `{}` for {} (estimated cost on AWS: {} over the TTL)?",
+        "Create `{name}` from template `{}` in {} for {} (estimated cost on AWS: {} over the TTL)?",
         config.template,
+        config
+            .region
+            .as_deref()
+            .unwrap_or(&platform.settings.region),
         ttl.unwrap_or(config.ttl),
         cost::format_usd(estimate.total_usd),
     );

@@ -95,6 +95,9 @@ pub(crate) fn status(report: &StatusReport, out: Output) {
     line(&format!("{} ({})", m.name, m.status));
     line(&format!("  template:  {}", m.template));
     line(&format!("  owner:     {}", m.owner));
+    if let Some(region) = &m.region {
+        line(&format!("  region:    {region}"));
+    }
     if let Some(b) = &m.branch {
         line(&format!("  branch:    {b}"));
     }

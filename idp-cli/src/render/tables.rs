@@ -47,9 +47,16 @@ pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
         );
     }
     let with_cost = !report.spend.is_empty();
+    // A REGION column once environments run in more than one region.
+    let regions: std::collections::BTreeSet<_> =
+        report.environments.iter().map(|m| &m.region).collect();
+    let with_region = regions.len() > 1;
     let mut headers = vec![
         "NAME", "STATUS", "TEMPLATE", "BRANCH", "ENDPOINT", "EXPIRES",
     ];
+    if with_region {
+        headers.insert(3, "REGION");
+    }
     if with_cost {
         headers.push("THIS MONTH");
     }
@@ -85,6 +92,13 @@ pub(crate) fn list(report: &ListReport, now: DateTime<Utc>, out: Output) {
                 "-".into(),
             ],
         };
+        if with_region {
+            let region = match row {
+                ListRow::Record(m) => m.region.clone().unwrap_or_else(|| "-".into()),
+                ListRow::Pending(_) | ListRow::Unreadable(_) => "-".into(),
+            };
+            cells.insert(3, region);
+        }
         if with_cost {
             cells.push(match row {
                 ListRow::Record(m) => m.spend_this_month.map_or_else(
@@ -245,7 +259,8 @@ pub(crate) fn cost(report: &CostReport, out: Output) {
         None => format!("template `{}`", report.template),
     };
     line(&format!(
-        "Estimated cost of {what}, {} CPU / {} MiB{}:",
+        "Estimated cost of {what} in {}, {} CPU / {} MiB{}:",
+        report.region,
         report.cpu,
         report.memory,
         if report.shared_networking {

@@ -17,7 +17,10 @@
 //! environments/{name}/metadata.json             the environment record
 //! environments/{name}/outputs.json              `tofu output -json`
 //! environments/{name}/tfvars.json               the variables of the last apply
-//! environments/{name}/{region}/…                the same four, for a region-scoped environment
+//! environments/{name}/{region}/…                state, outputs and tfvars of an environment
+//!                                               created in a region of its own; its record stays
+//!                                               `environments/{name}/metadata.json`, so a name is
+//!                                               unique across regions
 //! runs/{run_id}/orders/{n}/result.json          result of order n of an infrastructure run
 //! runs/{run_id}/job.json                        the job of a run and when it started
 //! runs/{run_id}/orders/{n}/state.json           order n started: attempt, executor handle
@@ -172,6 +175,28 @@ pub fn env_prefix(name: &EnvName) -> String {
     format!("{ENVIRONMENTS_PREFIX}{name}/")
 }
 
+/// The keys of one environment's state objects besides its record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvKeys {
+    /// OpenTofu state ([`state_key`]).
+    pub state: String,
+    /// `tofu output -json` ([`outputs_key`]).
+    pub outputs: String,
+    /// The variables of the last apply ([`tfvars_key`]).
+    pub tfvars: String,
+}
+
+impl EnvKeys {
+    /// The keys of `name`, under `region` when it is region-scoped.
+    pub fn new(name: &EnvName, region: Option<&Region>) -> Self {
+        Self {
+            state: state_key(name, region),
+            outputs: outputs_key(name, region),
+            tfvars: tfvars_key(name, region),
+        }
+    }
+}
+
 fn env_object(name: &EnvName, region: Option<&Region>, file: &str) -> String {
     match region {
         Some(region) => format!("{ENVIRONMENTS_PREFIX}{name}/{region}/{file}"),
@@ -184,9 +209,9 @@ pub fn state_key(name: &EnvName, region: Option<&Region>) -> String {
     env_object(name, region, "terraform.tfstate")
 }
 
-/// `environments/{name}/metadata.json` (or the region-scoped variant).
-pub fn metadata_key(name: &EnvName, region: Option<&Region>) -> String {
-    env_object(name, region, "metadata.json")
+/// `environments/{name}/metadata.json`: one record per name, whatever its region.
+pub fn metadata_key(name: &EnvName) -> String {
+    env_object(name, None, "metadata.json")
 }
 
 /// `environments/{name}/outputs.json` (or the region-scoped variant).
@@ -526,10 +551,7 @@ mod tests {
             state_key(&n, None),
             "environments/preview-foo/terraform.tfstate"
         );
-        assert_eq!(
-            metadata_key(&n, None),
-            "environments/preview-foo/metadata.json"
-        );
+        assert_eq!(metadata_key(&n), "environments/preview-foo/metadata.json");
         assert_eq!(
             outputs_key(&n, None),
             "environments/preview-foo/outputs.json"
@@ -541,9 +563,17 @@ mod tests {
             "environments/preview-foo/eu-west-1/terraform.tfstate"
         );
         assert_eq!(
-            metadata_key(&n, Some(&r)),
-            "environments/preview-foo/eu-west-1/metadata.json"
+            outputs_key(&n, Some(&r)),
+            "environments/preview-foo/eu-west-1/outputs.json"
         );
+        assert_eq!(
+            tfvars_key(&n, Some(&r)),
+            "environments/preview-foo/eu-west-1/tfvars.json"
+        );
+        // A region-scoped environment's objects are under its prefix: its cleanup and the
+        // record listing see them, and the record stays one per name.
+        assert!(state_key(&n, Some(&r)).starts_with(&env_prefix(&n)));
+        assert_eq!(env_of_key(&state_key(&n, Some(&r))), Some(n.clone()));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::event::Trigger;
+use crate::domain::layout::{EnvKeys, LayoutError, Region};
 use crate::domain::naming::EnvName;
 use crate::domain::template::TemplateName;
 
@@ -160,6 +161,12 @@ pub struct Metadata {
     /// The AWS region (None: the platform default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// Set when its state, outputs and tfvars are kept under its region
+    /// (`environments/{name}/{region}/…`, see [`crate::domain::layout`]): an environment created
+    /// in a region its config or request names. Records without it (all those written before
+    /// environments had regional keys) keep `environments/{name}/…`, whatever their region.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub region_scoped: bool,
     /// The URL the environment answers on, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
@@ -300,6 +307,7 @@ impl Metadata {
             commit: None,
             image: None,
             region: None,
+            region_scoped: false,
             endpoint: None,
             created_at: now,
             expires_at,
@@ -315,6 +323,29 @@ impl Metadata {
                 detail: None,
             }],
         }
+    }
+
+    /// Places the environment in `region` (`None`: the platform's default): a named region
+    /// keeps its state objects under it. Only for a new record; an environment does not move.
+    pub fn place_in(&mut self, region: Option<&Region>) {
+        self.region = region.map(|r| r.as_str().to_owned());
+        self.region_scoped = region.is_some();
+    }
+
+    /// The region it runs in: its own, else `default` (the platform's).
+    pub fn region_or<'a>(&'a self, default: &'a str) -> &'a str {
+        self.region.as_deref().unwrap_or(default)
+    }
+
+    /// The keys of its state, outputs and tfvars: under its region for a region-scoped record,
+    /// else the flat ones. A region-scoped record whose region is not a region code is refused
+    /// rather than read from the wrong place.
+    pub fn keys(&self) -> Result<EnvKeys, LayoutError> {
+        let region = match (&self.region, self.region_scoped) {
+            (Some(region), true) => Some(Region::parse(region)?),
+            _ => None,
+        };
+        Ok(EnvKeys::new(&self.name, region.as_ref()))
     }
 
     /// Adds an event to [`Metadata::history`], dropping the oldest beyond [`HISTORY_MAX`].

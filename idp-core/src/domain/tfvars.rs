@@ -75,6 +75,10 @@ pub struct PlatformVars {
     /// its repository (`""`: none); see [`permissions_boundary_arn`].
     #[serde(default)]
     pub permissions_boundary: String,
+    /// Certificates of the preview domain in other regions, at most one per region; an
+    /// environment uses the one in its region ([`certificate_for`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regional_certificates: Vec<String>,
 }
 
 impl Default for PlatformVars {
@@ -89,6 +93,7 @@ impl Default for PlatformVars {
             nat_gateway_per_az: false,
             enable_flow_logs: false,
             permissions_boundary: String::new(),
+            regional_certificates: Vec::new(),
         }
     }
 }
@@ -249,6 +254,74 @@ pub fn permissions_boundary_arn(pattern: &str, repository: Option<&str>) -> Stri
     }
 }
 
+/// The region of an ACM certificate ARN (`arn:aws:acm:{region}:{account}:certificate/{id}`).
+pub fn certificate_region(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    let ok = parts.next() == Some("arn")
+        && parts.next().is_some_and(|p| p.starts_with("aws"))
+        && parts.next() == Some("acm");
+    let region = parts.next().filter(|r| ok && !r.is_empty())?;
+    let account = parts.next()?;
+    let resource = parts.next()?;
+    (account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && resource.strip_prefix("certificate/").is_some_and(|id| {
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && parts.next().is_none())
+    .then_some(region)
+}
+
+/// The setting `aws.regionalCertificates`: ACM certificate ARNs separated by commas, at most
+/// one per region. The error names the entry at fault.
+pub fn parse_certificates(value: &str) -> Result<Vec<String>, String> {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for arn in value.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        let Some(region) = certificate_region(arn) else {
+            return Err(format!(
+                "`{}` is not an ACM certificate ARN",
+                arn.escape_debug()
+            ));
+        };
+        if let Some((_, other)) = seen.iter().find(|(r, _)| *r == region) {
+            return Err(format!(
+                "two certificates for `{region}`: `{other}` and `{arn}`"
+            ));
+        }
+        seen.push((region, arn));
+    }
+    Ok(seen.into_iter().map(|(_, arn)| arn.to_owned()).collect())
+}
+
+/// The certificate an environment in `region` is served with: the first of the platform's
+/// certificate and its regional ones that is in `region` (CloudFront's `us-east-1` for a static
+/// site, whatever its region). `Ok("")` when the platform has no certificate at all (plain
+/// HTTP) and for a static site without a `us-east-1` one (CloudFront's own name);
+/// `Err(regions)` — the regions it has certificates in — when it has some, but none in `region`:
+/// the environment would not answer on its HTTPS host name.
+pub fn certificate_for(
+    platform: &PlatformVars,
+    region: &str,
+    static_site: bool,
+) -> Result<String, Vec<String>> {
+    let candidates: Vec<&str> = std::iter::once(platform.acm_certificate_arn.as_str())
+        .chain(platform.regional_certificates.iter().map(String::as_str))
+        .filter(|arn| !arn.is_empty())
+        .collect();
+    let wanted = if static_site { "us-east-1" } else { region };
+    match candidates
+        .iter()
+        .find(|arn| certificate_region(arn) == Some(wanted))
+    {
+        Some(arn) => Ok((*arn).to_owned()),
+        None if candidates.is_empty() || static_site => Ok(String::new()),
+        None => Err(candidates
+            .iter()
+            .map(|arn| certificate_region(arn).unwrap_or("?").to_owned())
+            .collect()),
+    }
+}
+
 fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -366,6 +439,68 @@ fn kubernetes_vars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map
         ("container_port", json!(config.container_port)),
     ];
     values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+#[cfg(test)]
+mod certificate_tests {
+    use super::*;
+
+    const US: &str = "arn:aws:acm:us-east-1:123456789012:certificate/aaaa-1";
+    const EU: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/bbbb-2";
+
+    fn platform(main: &str, regional: &[&str]) -> PlatformVars {
+        PlatformVars {
+            acm_certificate_arn: main.to_owned(),
+            regional_certificates: regional.iter().map(|s| (*s).to_owned()).collect(),
+            ..PlatformVars::default()
+        }
+    }
+
+    #[test]
+    fn an_environment_is_served_with_the_certificate_of_its_region() {
+        let p = platform(US, &[EU]);
+        assert_eq!(certificate_for(&p, "us-east-1", false).unwrap(), US);
+        assert_eq!(certificate_for(&p, "eu-west-1", false).unwrap(), EU);
+        // CloudFront takes us-east-1 certificates only, wherever the bucket is.
+        assert_eq!(certificate_for(&p, "eu-west-1", true).unwrap(), US);
+        assert_eq!(
+            certificate_for(&platform(EU, &[]), "eu-west-1", true).unwrap(),
+            ""
+        );
+        // No certificate at all: plain HTTP anywhere.
+        assert_eq!(
+            certificate_for(&platform("", &[]), "ap-south-1", false).unwrap(),
+            ""
+        );
+        // Certificates, but none there: refused, naming where there are some.
+        assert_eq!(
+            certificate_for(&p, "ap-south-1", false).unwrap_err(),
+            vec!["us-east-1".to_owned(), "eu-west-1".to_owned()]
+        );
+    }
+
+    #[test]
+    fn the_regional_certificates_setting_is_checked() {
+        assert_eq!(parse_certificates(&format!(" {EU} ,")).unwrap(), vec![EU]);
+        assert_eq!(parse_certificates("").unwrap(), Vec::<String>::new());
+        let twice = parse_certificates(&format!("{EU},{}", EU.replace("bbbb", "cccc")));
+        assert!(
+            twice
+                .unwrap_err()
+                .contains("two certificates for `eu-west-1`")
+        );
+        for bad in [
+            "arn:aws:iam::123456789012:policy/x",
+            "arn:aws:acm:eu-west-1:1234:certificate/x",
+            "arn:aws:acm:eu-west-1:123456789012:certificate/",
+            "arn:aws:acm:eu-west-1:123456789012:certificate/a;b",
+            "arn:aws:acm::123456789012:certificate/x",
+            "arn:aws:acm:eu-west-1:123456789012:certificate/x:y",
+        ] {
+            assert!(parse_certificates(bad).is_err(), "{bad}");
+        }
+        assert_eq!(certificate_region(US), Some("us-east-1"));
+    }
 }
 
 #[cfg(test)]

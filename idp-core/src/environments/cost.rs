@@ -73,6 +73,8 @@ pub struct CostReport {
     pub memory: u32,
     /// Whether the shared VPC is used (no NAT gateway of its own).
     pub shared_networking: bool,
+    /// The region it runs (or would run) in.
+    pub region: String,
     /// The estimate over the whole lifetime (`estimate.hours`: the TTL, or created → expires).
     pub estimate: CostEstimate,
     /// Hours it has existed so far (environments only).
@@ -179,6 +181,7 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
         cost::PRICES_AS_OF
     )];
     let mut spend = None;
+    let mut region = None;
     let (subject, name, config, estimate, elapsed) = match req {
         CostRequest::Config { config, ttl } => {
             let ttl = ttl.unwrap_or(config.ttl);
@@ -196,6 +199,7 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
                 .await?
                 .meta;
             config.template = meta.template.clone();
+            region.clone_from(&meta.region);
             assumptions.push(format!(
                 "sizes are not recorded with the environment: estimated at {} CPU / {} MiB from the config",
                 config.cpu, config.memory
@@ -219,9 +223,19 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
             )
         }
     };
+    let region = region
+        .or_else(|| config.region.clone())
+        .unwrap_or_else(|| platform.settings.region.clone());
+    if region != cost::US_EAST_1.region {
+        assumptions.push(format!(
+            "it runs in `{region}`, estimated at {} prices (list prices differ by region, most by under a fifth)",
+            cost::US_EAST_1.region
+        ));
+    }
     Ok(CostReport {
         subject,
         name,
+        region,
         template: config.template,
         cpu: config.cpu,
         memory: config.memory,

@@ -36,6 +36,23 @@ pub struct CreateRequest {
     pub budget_override: Option<String>,
 }
 
+/// Puts `config` in the region a request names (`idp create --env-region`, the API's
+/// `region`), over the config file's `region:`, after the same check. An environment's name is
+/// unique across regions, and it keeps its region for life.
+pub fn in_region(config: &mut Config, region: &str) -> Result<()> {
+    if !crate::domain::config::is_region(region) {
+        return Err(Error::Refused {
+            reason: "invalid_region".to_owned(),
+            message: format!(
+                "region `{}` is not an AWS region: give a region code such as `us-east-1` or `eu-west-1`",
+                region.escape_debug()
+            ),
+        });
+    }
+    config.region = Some(region.to_owned());
+    Ok(())
+}
+
 /// Create an environment: refuse if one of that name exists (and is not `destroyed`), write
 /// its metadata (`provisioning`), apply it, and record `active` with its endpoint — or
 /// `failed` with the provisioner's error.
@@ -131,6 +148,10 @@ async fn create_locked(
         return Err(Error::AlreadyExists {
             name: req.name.to_string(),
             status: existing.meta.status,
+            region: existing
+                .meta
+                .region_or(&platform.settings.region)
+                .to_owned(),
         });
     }
     // A new environment must fit its owner's budgets; a retry applies what exists already.
@@ -155,6 +176,7 @@ async fn create_locked(
         retry.map(|r| &r.meta),
     )
     .await?;
+    let region = deploy::region_of(&req.config)?;
     let now = platform.backend.clock.now();
     let mut meta = Metadata::new(
         req.name.clone(),
@@ -174,10 +196,13 @@ async fn create_locked(
         .clone()
         .unwrap_or_else(|| req.config.image.clone());
     meta.apply_source(&req.source, Some(image));
-    meta.region = req.config.region.clone();
+    meta.place_in(region.as_ref());
     meta.budget_override = overridden;
     meta.approval = approval;
     let approved = meta.approval.is_some();
+    // What refuses the request itself (a region without a certificate) refuses it before the
+    // record is written.
+    deploy::request(platform, &meta, &req.config)?;
     let written = state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await?;
     if approved {
         approve::consume(platform, &req.name).await;
@@ -202,4 +227,6 @@ fn is_retry(existing: &Metadata, req: &CreateRequest, owner: &str) -> bool {
         && existing.branch.is_none()
         && existing.template == req.config.template
         && existing.owner == owner
+        // The first attempt's state is under its region: a retry elsewhere is a new environment.
+        && existing.region == req.config.region
 }

@@ -176,8 +176,9 @@ async fn tear_down(platform: &Platform, current: &Versioned) -> Result<Cleanup> 
 }
 
 /// Everything a destroyed environment leaves besides its infrastructure: its images (tags that
-/// belong to exactly this environment, in the platform's repository and, for a record of the
-/// original platform, in the ECR repository its image names), its OpenTofu lock items
+/// belong to exactly this environment, in the platform's repository — in the environment's
+/// region, ECR being regional — and, for a record of the original platform, in the ECR
+/// repository its image names), its OpenTofu lock items
 /// and its state objects except the metadata (which becomes the tombstone). Each step is
 /// idempotent. Used by `destroy` after the provisioner's destroy, and by the GitHub workflow's
 /// cleanup step after `tofu destroy`.
@@ -201,8 +202,18 @@ pub(crate) async fn clean_up_after(
     {
         repositories.push(own.to_owned());
     }
+    // ECR is regional: an environment in a region of its own has its images there.
+    let regional = meta
+        .region
+        .as_deref()
+        .filter(|r| *r != platform.settings.region)
+        .and_then(|r| backend.registry.in_region(r));
+    let registry: &dyn crate::ports::ImageRegistry = match &regional {
+        Some(registry) => registry.as_ref(),
+        None => backend.registry.as_ref(),
+    };
     for repository in &repositories {
-        let images = match backend.registry.list_images(repository).await {
+        let images = match registry.list_images(repository).await {
             Ok(images) => images,
             // No repository, no images to clean up (e.g. the local backend before any build).
             Err(RegistryError::NotFound { .. }) => Vec::new(),
@@ -214,7 +225,7 @@ pub(crate) async fn clean_up_after(
             .filter(|tag| layout::image_tag_belongs_to(tag, name))
             .collect();
         if !tags.is_empty() {
-            let report = backend.registry.delete_images(repository, &tags).await?;
+            let report = registry.delete_images(repository, &tags).await?;
             cleanup.images_deleted.extend(report.deleted);
             cleanup.image_failures.extend(
                 report
@@ -232,7 +243,7 @@ pub(crate) async fn clean_up_after(
     cleanup.terraform_lock_removed = removal.lock.is_some();
     cleanup.terraform_digest_removed = removal.digest_removed;
 
-    let metadata_key = layout::metadata_key(name, None);
+    let metadata_key = layout::metadata_key(name);
     for object in backend.store.list_all(&layout::env_prefix(name)).await? {
         if object.key != metadata_key {
             backend.store.delete(&object.key).await?;

@@ -8,7 +8,6 @@
 
 use serde::Serialize;
 
-use crate::domain::layout;
 use crate::domain::lifecycle::Status;
 use crate::domain::naming::EnvName;
 use crate::error::{Error, Result};
@@ -57,7 +56,7 @@ pub async fn exec(platform: &Platform, req: ExecRequest) -> Result<ExecReport> {
             action: "run a command in",
         });
     }
-    let outputs = state::get_json(store, &layout::outputs_key(&req.name, None))
+    let outputs = state::get_json(store, &state::keys(&current.meta)?.outputs)
         .await?
         .unwrap_or_default();
     let output = |key: &str| {

@@ -8,7 +8,6 @@
 
 use chrono::SecondsFormat;
 
-use crate::domain::layout;
 use crate::domain::lifecycle::Status;
 use crate::domain::naming::EnvName;
 use crate::domain::ttl::{self, Ttl};
@@ -104,7 +103,7 @@ async fn retag(platform: &Platform, saved: &Versioned) -> Result<()> {
             })?;
         state::put_json(
             &*backend.store,
-            &layout::tfvars_key(&current.meta.name, None),
+            &state::keys(&current.meta)?.tfvars,
             &serde_json::Value::Object(req.tfvars),
         )
         .await

@@ -192,6 +192,11 @@ impl ListReport {
 pub async fn list(platform: &Platform, req: ListRequest) -> Result<ListReport> {
     let verified = index::load(platform).await?;
     let mut report = report(&verified.index, req);
+    // Every row names its region: a record without one is in the platform's default.
+    for meta in &mut report.environments {
+        meta.region
+            .get_or_insert_with(|| platform.settings.region.clone());
+    }
     report.pending_approval = crate::environments::approve::pending(platform).await?;
     if req.spend {
         let today = platform.backend.clock.now().date_naive();
@@ -229,7 +234,7 @@ pub fn report(index: &EnvIndex, req: ListRequest) -> ListReport {
             Entry::Unreadable(reason) => unreadable.push(Unreadable {
                 name: name.clone(),
                 key: EnvName::parse(name)
-                    .map(|n| layout::metadata_key(&n, None))
+                    .map(|n| layout::metadata_key(&n))
                     .unwrap_or_else(|_| name.clone()),
                 reason: reason.clone(),
             }),

@@ -100,7 +100,7 @@ pub async fn migrate(platform: &Platform, req: MigrateRequest) -> Result<Migrate
         .into_iter()
         .filter_map(|object| {
             let name = layout::env_of_key(&object.key)?;
-            (object.key == layout::metadata_key(&name, None)).then_some(name)
+            (object.key == layout::metadata_key(&name)).then_some(name)
         })
         .collect();
     let mut report = MigrateReport {
@@ -148,7 +148,7 @@ pub async fn migrate(platform: &Platform, req: MigrateRequest) -> Result<Migrate
 
 async fn one(platform: &Platform, name: EnvName, dry_run: bool) -> Found {
     let store = &*platform.backend.store;
-    let key = layout::metadata_key(&name, None);
+    let key = layout::metadata_key(&name);
     let object = match store.get(&key).await {
         Ok(object) => object,
         Err(StoreError::NotFound { .. }) => return Found::Gone,

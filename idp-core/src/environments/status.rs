@@ -2,8 +2,6 @@
 
 use serde::Serialize;
 
-use crate::domain::config::Config;
-use crate::domain::layout;
 use crate::domain::lifecycle::Metadata;
 use crate::domain::naming::EnvName;
 use crate::domain::ttl;
@@ -50,19 +48,16 @@ pub async fn status(platform: &Platform, name: &EnvName) -> Result<StatusReport>
         }
         Err(e) => return Err(e),
     };
-    let meta = current.meta;
-    let outputs = state::get_json(&*backend.store, &layout::outputs_key(name, None))
+    let mut meta = current.meta;
+    // The report names the region: a record without one is in the platform's default (its
+    // keys stay flat: they follow `region_scoped`, not this field).
+    meta.region
+        .get_or_insert_with(|| platform.settings.region.clone());
+    let outputs = state::get_json(&*backend.store, &state::keys(&meta)?.outputs)
         .await?
         .unwrap_or(serde_json::Value::Object(serde_json::Map::new()));
     let mut warnings = Vec::new();
-    let req = deploy::request(
-        platform,
-        &meta,
-        &Config {
-            template: meta.template.clone(),
-            ..Config::default()
-        },
-    );
+    let req = deploy::observing_request(platform, &meta)?;
     let runtime = match backend.provisioner.health(&req).await {
         Ok(h) => Some(h),
         Err(e) => {

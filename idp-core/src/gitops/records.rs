@@ -15,6 +15,7 @@ use crate::domain::naming::EnvName;
 use crate::domain::ttl;
 use crate::error::Result;
 use crate::platform::Platform;
+use crate::support::deploy;
 use crate::support::state::{self, Versioned};
 
 /// What a deploy of a branch brings: its config, the image built for the commit, who pushed,
@@ -56,7 +57,7 @@ impl Deployment<'_> {
             now,
             ttl::expires_at(now, ttl),
         );
-        meta.region = self.config.region.clone();
+        meta.place_in(deploy::region_of(self.config)?.as_ref());
         meta.apply_source(self.source, Some(self.image()));
         meta.approval = self.approval.cloned();
         Ok(meta)
@@ -106,7 +107,8 @@ impl Deployment<'_> {
 
     /// Write the start of a provision: a new record (replacing a `destroyed` tombstone), or the
     /// recovery of a `failed` one, which keeps its creation time and takes the config's
-    /// template.
+    /// template. What refuses the request itself (a region without a certificate, a config that
+    /// moves the environment to another region) refuses it before anything is written.
     pub(crate) async fn begin_provision(
         &self,
         platform: &Platform,
@@ -126,10 +128,12 @@ impl Deployment<'_> {
                 }
                 meta.expires_at = meta.expires_at.max(ttl::expires_at(now, ttl));
                 meta.apply_source(self.source, Some(self.image()));
+                deploy::request(platform, &meta, self.config)?;
                 state::save(store, &meta, Some(&failed.etag)).await
             }
             previous => {
                 let meta = self.new_record(platform, env, now)?;
+                deploy::request(platform, &meta, self.config)?;
                 state::save(store, &meta, previous.as_ref().map(|p| &p.etag)).await
             }
         }
@@ -143,6 +147,7 @@ impl Deployment<'_> {
     ) -> Result<Versioned> {
         let now = platform.backend.clock.now();
         let meta = self.redeployed(platform, &current.meta, now)?;
+        deploy::request(platform, &meta, self.config)?;
         state::save(&*platform.backend.store, &meta, Some(&current.etag)).await
     }
 }

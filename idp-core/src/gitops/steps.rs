@@ -31,7 +31,6 @@ use crate::domain::config::Config;
 pub use crate::domain::decide::Expect;
 use crate::domain::decide::{self, Action, Decision, DispatchInputs, NoOpReason, decide_dispatch};
 use crate::domain::event::Trigger;
-use crate::domain::layout;
 use crate::domain::lifecycle::{Metadata, Source, Status};
 use crate::domain::naming::EnvName;
 use crate::domain::template::TemplateName;
@@ -252,19 +251,15 @@ async fn begin_locked(platform: &Platform, req: &PlanRequest, env: &EnvName) -> 
                 ) {
                     // The workflow applies next: what an interrupted run left outside the
                     // state goes first (see `Provisioner::remove_orphans`).
-                    let pr = deploy::request(platform, &saved.meta, &req.config);
+                    let pr = deploy::request(platform, &saved.meta, &req.config)?;
                     remove_orphans(platform, &pr).await?;
                 }
+                let keys = state::keys(&saved.meta)?;
                 let mut plan = build_plan(platform, req, decision, Some(saved.meta)).await?;
                 if let Some(vars) = &plan.tfvars {
-                    state::put_json(
-                        store,
-                        &layout::tfvars_key(env, None),
-                        &Value::Object(vars.clone()),
-                    )
-                    .await?;
+                    state::put_json(store, &keys.tfvars, &Value::Object(vars.clone())).await?;
                 }
-                plan.state_key = Some(layout::state_key(env, None));
+                plan.state_key = Some(keys.state);
                 return Ok(plan);
             }
             Err(Error::Conflict { .. }) => continue,
@@ -469,7 +464,7 @@ async fn build_plan(
     let now = platform.backend.clock.now();
     let source = Source::of(&req.trigger);
     let deployment = deployment(req, &source);
-    let (template, tfvars, region) = match &decision.action {
+    let (template, tfvars, region, state_key) = match &decision.action {
         Action::Provision | Action::ExtendAndRedeploy => {
             let meta = match &meta {
                 // Before `begin` wrote anything, show the record the deploy would write.
@@ -487,24 +482,35 @@ async fn build_plan(
                 }
                 _ => deployment.new_record(platform, &env, now)?,
             };
-            let pr = deploy::request(platform, &meta, &req.config);
-            (Some(meta.template.clone()), Some(pr.tfvars), pr.region)
+            let pr = deploy::request(platform, &meta, &req.config)?;
+            (
+                Some(meta.template.clone()),
+                Some(pr.tfvars),
+                pr.region,
+                Some(pr.state_key),
+            )
         }
         Action::Destroy => match &meta {
             Some(m) => {
                 let pr = deploy::stored_request(platform, m).await?;
-                (Some(m.template.clone()), Some(pr.tfvars), pr.region)
+                (
+                    Some(m.template.clone()),
+                    Some(pr.tfvars),
+                    pr.region,
+                    Some(pr.state_key),
+                )
             }
-            None => (None, None, None),
+            None => (None, None, None, None),
         },
         _ => (
             meta.as_ref().map(|m| m.template.clone()),
             None,
             meta.as_ref().and_then(|m| m.region.clone()),
+            None,
         ),
     };
     Ok(Plan {
-        state_key: tfvars.as_ref().map(|_| layout::state_key(&env, None)),
+        state_key,
         decision,
         provisioner: template
             .as_ref()
@@ -547,9 +553,10 @@ pub async fn record(
     let now = platform.backend.clock.now();
     match result {
         ApplyResult::Applied(outputs) => {
+            let current = state::load_existing(store, name).await?;
             state::put_json(
                 store,
-                &layout::outputs_key(name, None),
+                &state::keys(&current.meta)?.outputs,
                 &deploy::outputs_json(outputs),
             )
             .await?;
@@ -698,7 +705,7 @@ pub async fn cleanup(platform: &Platform, name: &EnvName) -> Result<CleanupRepor
     let cleanup = crate::environments::destroy::clean_up_after(
         platform,
         &current.meta,
-        &layout::state_key(name, None),
+        &state::keys(&current.meta)?.state,
     )
     .await?;
     let now = backend.clock.now();

@@ -103,4 +103,12 @@ pub trait ImageRegistry: Debug + Send + Sync + 'static {
         repository: &str,
         tags: &[String],
     ) -> Result<DeleteReport, RegistryError>;
+
+    /// The registry of `region`, for a registry that is regional (ECR: a repository of one name
+    /// exists once per region, and an environment's images are in its region's). `None`: this
+    /// registry serves every region (the memory and local ones).
+    fn in_region(&self, region: &str) -> Option<Box<dyn ImageRegistry>> {
+        let _ = region;
+        None
+    }
 }

@@ -84,6 +84,10 @@ env_vars! {
     /// `arn:aws:iam::123456789012:policy/idp-boundary-{owner}+{repo}`; unset: none (setting
     /// `aws.permissionsBoundary`).
     IDP_PERMISSIONS_BOUNDARY,
+    /// ACM certificates of the preview domain in other regions, separated by commas, one per
+    /// region, e.g. `arn:aws:acm:eu-west-1:123456789012:certificate/ID` (setting
+    /// `aws.regionalCertificates`).
+    IDP_REGIONAL_CERTIFICATES,
     /// The `owner/name` repository whose workflows `--via-github` dispatches (setting
     /// `github.repo`).
     IDP_GITHUB_REPO,

@@ -224,6 +224,11 @@ pub fn platform_settings(resolved: &Resolved) -> Result<Settings> {
             nat_gateway_per_az: switch(Key::AwsNatGatewayPerAz),
             enable_flow_logs: switch(Key::AwsVpcFlowLogs),
             permissions_boundary: text(Key::AwsPermissionsBoundary),
+            // Validated when resolved.
+            regional_certificates: resolved
+                .get(Key::AwsRegionalCertificates)
+                .map(|v| crate::domain::tfvars::parse_certificates(v).unwrap_or_default())
+                .unwrap_or_default(),
         },
         secret_allow_list: match resolved.get(Key::AwsSecretPatterns) {
             Some(patterns) => {

@@ -2,7 +2,7 @@
 //! cache invalidation) → status `active` (or `failed`), shared by `create` and `preview`.
 
 use crate::domain::config::Config;
-use crate::domain::layout;
+use crate::domain::layout::Region;
 use crate::domain::lifecycle::{Metadata, Status};
 use crate::domain::tfvars::{self, TfvarsInputs};
 use crate::error::{Error, Result};
@@ -11,15 +11,90 @@ use crate::ports::provisioner::{Outputs, ProvisionError, ProvisionRequest};
 use crate::ports::{SitePublish, SitePublished};
 use crate::support::state::{self, Versioned};
 
-/// The provisioner request for `meta` with `config` (tfvars included).
-pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> ProvisionRequest {
+/// The provisioner request for `meta` with `config` (tfvars included), in the environment's
+/// region with its state under the keys of its record ([`Metadata::keys`]).
+pub(crate) fn request(
+    platform: &Platform,
+    meta: &Metadata,
+    config: &Config,
+) -> Result<ProvisionRequest> {
+    build_request(platform, meta, config, true)
+}
+
+/// A request to observe or tear down `meta` (its state key, region and template): never
+/// refused for want of a certificate, which only an apply needs.
+pub(crate) fn observing_request(platform: &Platform, meta: &Metadata) -> Result<ProvisionRequest> {
+    build_request(
+        platform,
+        meta,
+        &Config {
+            template: meta.template.clone(),
+            use_shared_networking: meta
+                .inputs
+                .as_ref()
+                .and_then(|i| i.use_shared_networking)
+                .unwrap_or_default(),
+            ..Config::default()
+        },
+        false,
+    )
+}
+
+fn build_request(
+    platform: &Platform,
+    meta: &Metadata,
+    config: &Config,
+    applying: bool,
+) -> Result<ProvisionRequest> {
     let settings = &platform.settings;
-    let region = meta
-        .region
-        .clone()
-        .or_else(|| config.region.clone())
-        .unwrap_or_else(|| settings.region.clone());
+    let keys = state::keys(meta)?;
+    let region = meta.region_or(&settings.region).to_owned();
+    // An environment does not move: a config that now names another region is refused before
+    // anything is applied, rather than applied where the environment is not.
+    if let Some(wanted) = config.region.as_deref().filter(|r| *r != region) {
+        return Err(Error::Refused {
+            reason: "region_changed".to_owned(),
+            message: format!(
+                "environment `{}` runs in `{region}` and its config now names `{wanted}`: an environment does not move between regions; destroy it and create it again in `{wanted}`, or set `region: {region}`",
+                meta.name
+            ),
+        });
+    }
+    // The shared preview VPC is one stack in the platform's region.
+    if applying && config.use_shared_networking && region != settings.region {
+        return Err(Error::Refused {
+            reason: "shared_networking_in_region".to_owned(),
+            message: format!(
+                "environment `{}` is in `{region}`, and the shared preview network is in the platform's region `{}`: remove `use_shared_networking` for an environment in another region",
+                meta.name, settings.region
+            ),
+        });
+    }
     let mut platform_vars = settings.platform_vars.clone();
+    // ACM certificates are regional: the one in the environment's region (CloudFront's for a
+    // static site), refused before anything is applied when the platform has none there.
+    platform_vars.acm_certificate_arn = match tfvars::certificate_for(
+        &platform_vars,
+        &region,
+        config.template.is_static_site(),
+    ) {
+        Ok(arn) => arn,
+        Err(_) if !applying => String::new(),
+        Err(regions) => {
+            return Err(Error::Refused {
+                reason: "no_certificate_in_region".to_owned(),
+                message: format!(
+                    "environment `{}` is in `{region}`, and the platform's certificates are in {}: add the preview domain's certificate in `{region}` to `aws.regionalCertificates` (IDP_REGIONAL_CERTIFICATES)",
+                    meta.name,
+                    regions
+                        .iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    };
     if let Some(recorded) = &meta.inputs {
         // The certificate, zone and domain the environment was created with win over today's
         // settings: changing them under a running environment would break its host name.
@@ -49,16 +124,29 @@ pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> 
         branch: meta.branch.clone(),
     };
     let vars = tfvars::tfvars(config, &meta.name, &inputs);
-    ProvisionRequest {
+    Ok(ProvisionRequest {
         env: meta.name.clone(),
         template: meta.template.clone(),
         region: Some(region),
-        state_key: layout::state_key(&meta.name, None),
+        state_key: keys.state,
         tfvars: vars,
         local_command: config.local.command.clone(),
         health_check_path: config.health_check_path.clone(),
         env_vars: config.environment.clone(),
-    }
+    })
+}
+
+/// The region `config` names, as a state-key segment (`None`: the platform's default).
+pub(crate) fn region_of(config: &Config) -> Result<Option<Region>> {
+    config
+        .region
+        .as_deref()
+        .map(Region::parse)
+        .transpose()
+        .map_err(|e| Error::Refused {
+            reason: "invalid_region".to_owned(),
+            message: e.to_string(),
+        })
 }
 
 /// A request for `meta` with the tfvars it was last applied with (from the state store),
@@ -67,24 +155,8 @@ pub(crate) async fn stored_request(
     platform: &Platform,
     meta: &Metadata,
 ) -> Result<ProvisionRequest> {
-    let mut req = request(
-        platform,
-        meta,
-        &Config {
-            template: meta.template.clone(),
-            use_shared_networking: meta
-                .inputs
-                .as_ref()
-                .and_then(|i| i.use_shared_networking)
-                .unwrap_or_default(),
-            ..Config::default()
-        },
-    );
-    let stored = state::get_json(
-        &*platform.backend.store,
-        &layout::tfvars_key(&meta.name, None),
-    )
-    .await?;
+    let mut req = observing_request(platform, meta)?;
+    let stored = state::get_json(&*platform.backend.store, &state::keys(meta)?.tfvars).await?;
     if let Some(serde_json::Value::Object(vars)) = stored {
         req.tfvars = vars;
     }
@@ -101,10 +173,11 @@ pub(crate) async fn apply(
     config: &Config,
 ) -> Result<(Versioned, Outputs)> {
     let store = &*platform.backend.store;
-    let req = request(platform, &current.meta, config);
+    let req = request(platform, &current.meta, config)?;
+    let keys = state::keys(&current.meta)?;
     state::put_json(
         store,
-        &layout::tfvars_key(&current.meta.name, None),
+        &keys.tfvars,
         &serde_json::Value::Object(req.tfvars.clone()),
     )
     .await?;
@@ -117,12 +190,7 @@ pub(crate) async fn apply(
     };
     match applied {
         Ok(outputs) => {
-            state::put_json(
-                store,
-                &layout::outputs_key(&name, None),
-                &outputs_json(&outputs),
-            )
-            .await?;
+            state::put_json(store, &keys.outputs, &outputs_json(&outputs)).await?;
             let endpoint = outputs.endpoint().map(str::to_owned);
             let now = platform.backend.clock.now();
             let saved = state::update(store, &name, |meta| {

@@ -410,7 +410,7 @@ async fn listed_metadata(store: &dyn ObjectStore) -> Result<Vec<(EnvName, Etag)>
         .into_iter()
         .filter_map(|object| {
             let name = layout::env_of_key(&object.key)?;
-            (object.key == layout::metadata_key(&name, None)).then_some((name, object.etag))
+            (object.key == layout::metadata_key(&name)).then_some((name, object.etag))
         })
         .collect())
 }
@@ -457,7 +457,7 @@ async fn fetch_all(
     let store = &*platform.backend.store;
     stream::iter(names)
         .map(|name| async move {
-            let key = layout::metadata_key(&name, None);
+            let key = layout::metadata_key(&name);
             match store.get(&key).await {
                 Ok(object) => {
                     let entry =

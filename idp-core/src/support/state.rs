@@ -27,7 +27,7 @@ pub struct Versioned {
 /// ([`legacy::read_record`]); `None` when there is none, [`Error::UnreadableRecord`] when it
 /// cannot be read.
 pub async fn load(store: &dyn ObjectStore, name: &EnvName) -> Result<Option<Versioned>> {
-    let key = layout::metadata_key(name, None);
+    let key = layout::metadata_key(name);
     match store.get(&key).await {
         Ok(object) => {
             let meta = legacy::read_record(&object.bytes, name, object.last_modified).map_err(
@@ -37,6 +37,7 @@ pub async fn load(store: &dyn ObjectStore, name: &EnvName) -> Result<Option<Vers
                     reason: source.reason,
                 },
             )?;
+            keys(&meta)?;
             let meta = with_legacy_endpoint(store, meta).await;
             Ok(Some(Versioned {
                 meta,
@@ -46,6 +47,16 @@ pub async fn load(store: &dyn ObjectStore, name: &EnvName) -> Result<Option<Vers
         Err(StoreError::NotFound { .. }) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The keys of `meta`'s state, outputs and tfvars ([`Metadata::keys`]): a region-scoped record
+/// whose region is not a region code is [`Error::UnreadableRecord`], never read from elsewhere.
+pub(crate) fn keys(meta: &Metadata) -> Result<layout::EnvKeys> {
+    meta.keys().map_err(|e| Error::UnreadableRecord {
+        name: meta.name.to_string(),
+        key: layout::metadata_key(&meta.name),
+        reason: format!("field `region`: {e}"),
+    })
 }
 
 /// Read the metadata of an environment that must exist.
@@ -71,7 +82,7 @@ pub async fn save(
     previous: Option<&Etag>,
 ) -> Result<Versioned> {
     let meta = &meta.for_writing();
-    let key = layout::metadata_key(&meta.name, None);
+    let key = layout::metadata_key(&meta.name);
     let mode = match previous {
         None => PutMode::CreateOnly,
         Some(etag) => PutMode::IfMatch(etag.clone()),
@@ -157,6 +168,7 @@ pub async fn with_legacy_endpoint(store: &dyn ObjectStore, mut meta: Metadata) -
     if meta.legacy.is_none() || meta.endpoint.is_some() {
         return meta;
     }
+    // A record of the original platform has no region of its own: its outputs are flat.
     if let Ok(Some(outputs)) = get_json(store, &layout::outputs_key(&meta.name, None)).await {
         let endpoint = outputs.get("endpoint");
         meta.endpoint = endpoint

@@ -188,7 +188,7 @@ async fn seed(f: &Fixture, n: usize) {
 
 /// Write metadata behind the index's back, as a crash between the two writes would leave it.
 async fn write_behind(f: &Fixture, meta: &Metadata) {
-    let key = layout::metadata_key(&meta.name, None);
+    let key = layout::metadata_key(&meta.name);
     f.store()
         .put(&key, Bytes::from(meta.to_json()), PutMode::Overwrite)
         .await
@@ -372,11 +372,11 @@ async fn a_full_check_repairs_rows_written_around_idp(f: &Fixture) {
     write_behind(f, &meta(7)).await;
     // Vanished: metadata deleted without the index.
     f.store()
-        .delete(&layout::metadata_key(&meta(2).name, None))
+        .delete(&layout::metadata_key(&meta(2).name))
         .await
         .unwrap();
     // Unreadable: metadata that does not parse.
-    let bad = layout::metadata_key(&meta(3).name, None);
+    let bad = layout::metadata_key(&meta(3).name);
     f.store()
         .put(&bad, Bytes::from_static(b"{oops"), PutMode::Overwrite)
         .await

@@ -175,17 +175,21 @@ async fn without_an_endpoint_no_override_is_written_and_no_endpoint_is_set() {
 }
 
 #[tokio::test]
-async fn the_request_region_overrides_the_default_and_gets_its_own_data_dir() {
+async fn an_environment_in_another_region_keeps_its_state_in_the_platforms_bucket_and_gets_its_own_data_dir()
+ {
     let fx = Fixture::new();
     let mut request = request("preview-a");
     request.region = Some("eu-west-1".to_owned());
     request.state_key = "environments/preview-a/eu-west-1/terraform.tfstate".to_owned();
     fx.provisioner.outputs(&request).await.unwrap();
     let calls = fx.calls();
+    // The state bucket is in the platform's region; the provider's region is the tfvars'.
     assert!(
         calls[0]
             .args
-            .contains(&"-backend-config=region=eu-west-1".to_owned())
+            .contains(&"-backend-config=region=us-east-1".to_owned()),
+        "{:?}",
+        calls[0].args
     );
     assert!(calls[0].args.contains(
         &"-backend-config=key=environments/preview-a/eu-west-1/terraform.tfstate".to_owned()

@@ -206,7 +206,7 @@ pub(crate) async fn an_index_that_called_them_unreadable_heals(f: &Fixture) {
     let mut stale = EnvIndex::new();
     for object in store.list_all("environments/").await.unwrap() {
         if let Some(name) =
-            layout::env_of_key(&object.key).filter(|n| object.key == layout::metadata_key(n, None))
+            layout::env_of_key(&object.key).filter(|n| object.key == layout::metadata_key(n))
         {
             stale.set(
                 &name,
@@ -544,7 +544,7 @@ pub(crate) async fn migration_racing_an_original_workflow_rereads_and_never_over
             inner: p.backend.store.clone(),
             allow: AtomicUsize::new(usize::MAX),
             race_key: Some((
-                layout::metadata_key(&name("racy"), None),
+                layout::metadata_key(&name("racy")),
                 serde_json::to_vec(&theirs).unwrap(),
             )),
             raced: AtomicBool::new(false),

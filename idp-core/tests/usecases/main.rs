@@ -28,6 +28,7 @@ macro_rules! scenarios_on_every_backend {
 }
 
 mod legacy;
+mod regions;
 mod scenarios;
 mod sessions;
 #[cfg(feature = "aws")]

@@ -450,6 +450,8 @@ pub(crate) async fn create(
         ttl: None,
         owner: None,
         config: Some(text),
+        // The form's `region` field, if the schema offers it, is in the config text.
+        region: None,
     };
     match routes::environments::create(State(state.clone()), who.caller(), routes::Json(body)).await
     {

@@ -373,6 +373,7 @@ fn environment_page(
                 }
                 dt { "Expires" } dd { span id="expires" { (html::time(meta.expires_at, now)) } }
                 dt { "Template" } dd { code { (meta.template.as_str()) } }
+                @if let Some(region) = &meta.region { dt { "Region" } dd { code { (region) } } }
                 dt { "Owner" } dd { (idp_core::domain::render::display_owner(&meta.owner)) }
                 dt { "Branch" } dd {
                     @match &meta.branch { Some(b) => code { (b) }, None => "—" }

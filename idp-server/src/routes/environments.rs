@@ -117,6 +117,9 @@ pub(crate) async fn create(
             .hint("list the templates with GET /v1/templates")
         })?;
     }
+    if let Some(region) = &body.region {
+        idp_core::environments::create::in_region(&mut config, region)?;
+    }
     let ttl = match &body.ttl {
         Some(t) => Some(
             settings

@@ -59,6 +59,16 @@ fn failure(failure: &ImageFailure) -> DeleteFailure {
 
 #[async_trait]
 impl ImageRegistry for EcrRegistry {
+    fn in_region(&self, region: &str) -> Option<Box<dyn ImageRegistry>> {
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .region(aws_config::Region::new(region.to_owned()))
+            .build();
+        Some(Box::new(Self::new(Client::from_conf(config))))
+    }
+
     async fn list_images(&self, repository: &str) -> Result<Vec<ImageRef>, RegistryError> {
         let mut images = Vec::new();
         let mut token: Option<String> = None;

@@ -6,7 +6,8 @@
 //! directory, the lock file `init` writes included). Each call runs:
 //!
 //! - `init -no-color -input=false -reconfigure -backend-config=bucket=…
-//!   -backend-config=key={state_key} -backend-config=region=… -backend-config=dynamodb_table=…
+//!   -backend-config=key={state_key} -backend-config=region={the state bucket's}
+//!   -backend-config=dynamodb_table=…
 //!   -backend-config=encrypt=true`
 //! - `apply -no-color -input=false -auto-approve -lock-timeout=5m -var-file={tfvars.json}` (or
 //!   `destroy` with the same arguments), the tfvars written to a private temporary file that is
@@ -132,9 +133,10 @@ impl TofuProvisioner {
         Self { config }
     }
 
-    /// The `init` arguments for `request`.
+    /// The `init` arguments for `request`. The backend's region is the state bucket's (the
+    /// platform's), whatever region the environment runs in.
     pub fn init_args(&self, request: &ProvisionRequest) -> Vec<String> {
-        let region = request.region.as_deref().unwrap_or(&self.config.region);
+        let region = &self.config.region;
         let mut args = vec![
             "init".to_owned(),
             "-no-color".to_owned(),

@@ -21,6 +21,7 @@ mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use schema::{EXAMPLE_YAML, RawConfig, RawKubernetes, RawLocal, json_schema};
+pub use validate::is_region;
 
 /// Where a repository keeps its configuration, relative to its root.
 pub const DEFAULT_PATH: &str = ".idp/config.yml";

@@ -501,7 +501,9 @@ pub(super) fn is_env_name(name: &str) -> bool {
 }
 
 /// Whether `s` is an AWS region code: `^[a-z]{2}(-gov)?-[a-z]+-\d$`.
-pub(super) fn is_region(s: &str) -> bool {
+/// Whether `s` is an AWS region code (`us-east-1`, `eu-west-1`, `us-gov-west-1`): what
+/// `region:` in the config and a request's region must be.
+pub fn is_region(s: &str) -> bool {
     let lower = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
     let digit = |p: &str| p.len() == 1 && p.bytes().all(|b| b.is_ascii_digit());
     let parts: Vec<&str> = s.split('-').collect();

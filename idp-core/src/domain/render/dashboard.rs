@@ -65,8 +65,9 @@ fn count_line(rows: &[Row<'_>]) -> String {
 }
 
 /// `ENVIRONMENTS.md`: a header, the count, one row per environment that is not `destroyed`
-/// (Environment | Template | Owner | Branch | URL | Created | Expires | Status), and a footer
-/// explaining the lifecycle.
+/// (Environment | Template | Owner | Branch | URL | Created | Expires | Status, and Region after
+/// Template once the environments are in more than one region), and a footer explaining the
+/// lifecycle.
 pub fn dashboard_markdown(envs: &[Metadata], now: DateTime<Utc>) -> String {
     let rows = rows(envs, now);
     let mut out = format!(
@@ -77,10 +78,22 @@ pub fn dashboard_markdown(envs: &[Metadata], now: DateTime<Utc>) -> String {
         let _ = writeln!(out, "{EMPTY}\n");
     } else {
         let _ = writeln!(out, "**{}**\n", count_line(&rows));
-        out.push_str(
-            "| Environment | Template | Owner | Branch | URL | Created | Expires | Status |\n",
+        let regional = rows
+            .iter()
+            .map(|r| &r.meta.region)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            > 1;
+        let region_header = if regional { " Region |" } else { "" };
+        let _ = writeln!(
+            out,
+            "| Environment | Template |{region_header} Owner | Branch | URL | Created | Expires | Status |"
         );
-        out.push_str("|---|---|---|---|---|---|---|---|\n");
+        out.push_str(if regional {
+            "|---|---|---|---|---|---|---|---|---|\n"
+        } else {
+            "|---|---|---|---|---|---|---|---|\n"
+        });
         for Row { meta: m, status } in &rows {
             let url = m
                 .endpoint
@@ -91,9 +104,19 @@ pub fn dashboard_markdown(envs: &[Metadata], now: DateTime<Utc>) -> String {
                 .branch
                 .as_deref()
                 .map_or_else(|| "—".to_owned(), escape_markdown);
+            let region = if regional {
+                format!(
+                    " {} |",
+                    m.region
+                        .as_deref()
+                        .map_or_else(|| "—".to_owned(), code_span)
+                )
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} |{region} {} | {} | {} | {} | {} | {} |",
                 code_span(m.name.as_str()),
                 code_span(m.template.as_str()),
                 escape_markdown(display_owner(&m.owner)),
@@ -247,6 +270,24 @@ mod tests {
     #[test]
     fn markdown_dashboard_snapshot() {
         insta::assert_snapshot!(dashboard_markdown(&fleet(), now()));
+    }
+
+    #[test]
+    fn the_markdown_dashboard_has_a_region_column_once_there_are_two_regions() {
+        let mut fleet = fleet();
+        for m in &mut fleet {
+            m.region = Some("us-east-1".into());
+        }
+        let one = dashboard_markdown(&fleet, now());
+        assert!(!one.contains("Region"), "{one}");
+        fleet[0].region = Some("eu-west-1".into());
+        let two = dashboard_markdown(&fleet, now());
+        assert!(
+            two.contains("| Environment | Template | Region | Owner |"),
+            "{two}"
+        );
+        assert!(two.contains("| `eu-west-1` |"), "{two}");
+        assert!(two.contains("|---|---|---|---|---|---|---|---|---|\n"), "{two}");
     }
 
     #[test]

@@ -120,6 +120,7 @@ pub enum Column {
     Name,
     Status,
     Template,
+    Region,
     Owner,
     Branch,
     Url,
@@ -129,10 +130,11 @@ pub enum Column {
 
 impl Column {
     /// Every column, in table order.
-    pub const ALL: [Column; 8] = [
+    pub const ALL: [Column; 9] = [
         Column::Name,
         Column::Status,
         Column::Template,
+        Column::Region,
         Column::Owner,
         Column::Branch,
         Column::Url,
@@ -146,6 +148,7 @@ impl Column {
             Column::Name => "name",
             Column::Status => "status",
             Column::Template => "template",
+            Column::Region => "region",
             Column::Owner => "owner",
             Column::Branch => "branch",
             Column::Url => "url",
@@ -160,6 +163,7 @@ impl Column {
             Column::Name => "Environment",
             Column::Status => "Status",
             Column::Template => "Template",
+            Column::Region => "Region",
             Column::Owner => "Owner",
             Column::Branch => "Branch",
             Column::Url => "URL",
@@ -212,6 +216,7 @@ pub fn sort_environments(
             Column::Name => std::cmp::Ordering::Equal,
             Column::Status => shown_status(a, now).cmp(shown_status(b, now)),
             Column::Template => a.template.as_str().cmp(b.template.as_str()),
+            Column::Region => a.region.cmp(&b.region),
             Column::Owner => a.owner.cmp(&b.owner),
             Column::Branch => a.branch.cmp(&b.branch),
             Column::Url => a.endpoint.cmp(&b.endpoint),
@@ -262,6 +267,7 @@ pub fn environments_table(
                             }
                             td data-col="status" { (status_badge(status)) }
                             td data-col="template" { code { (m.template.as_str()) } }
+                            td data-col="region" { (m.region.as_deref().unwrap_or("—")) }
                             td data-col="owner" { (display_owner(&m.owner)) }
                             td data-col="branch" {
                                 @match &m.branch { Some(b) => code { (b) }, None => "—" }

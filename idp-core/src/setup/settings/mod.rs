@@ -87,6 +87,9 @@ pub enum Key {
     /// `aws.permissionsBoundary`: the permissions boundary of every role an environment creates
     /// (`{owner}`/`{repo}` stand for the repository).
     AwsPermissionsBoundary,
+    /// `aws.regionalCertificates`: ACM certificates of the preview domain in other regions
+    /// than `aws.acmCertificateArn`'s, one per region, for environments created there.
+    AwsRegionalCertificates,
     /// `github.repo`: the `owner/name` repository whose workflows `--via-github` dispatches.
     GithubRepo,
     /// `ttl.min`: the shortest TTL an environment may be given.
@@ -109,7 +112,7 @@ impl std::fmt::Display for Key {
 
 impl Key {
     /// Every key, in the order `idp config list` shows them.
-    pub const ALL: [Key; 23] = [
+    pub const ALL: [Key; 24] = [
         Key::Backend,
         Key::StateDir,
         Key::AwsStateBucket,
@@ -130,6 +133,7 @@ impl Key {
         Key::AwsVpcFlowLogs,
         Key::AwsSecretPatterns,
         Key::AwsPermissionsBoundary,
+        Key::AwsRegionalCertificates,
         Key::GithubRepo,
         Key::TtlMin,
         Key::TtlMax,
@@ -158,6 +162,7 @@ impl Key {
             Key::AwsVpcFlowLogs => "aws.vpcFlowLogs",
             Key::AwsSecretPatterns => "aws.secretPatterns",
             Key::AwsPermissionsBoundary => "aws.permissionsBoundary",
+            Key::AwsRegionalCertificates => "aws.regionalCertificates",
             Key::GithubRepo => "github.repo",
             Key::TtlMin => "ttl.min",
             Key::TtlMax => "ttl.max",
@@ -187,6 +192,7 @@ impl Key {
             Key::AwsVpcFlowLogs => EnvVars::IDP_VPC_FLOW_LOGS,
             Key::AwsSecretPatterns => EnvVars::IDP_SECRET_PATTERNS,
             Key::AwsPermissionsBoundary => EnvVars::IDP_PERMISSIONS_BOUNDARY,
+            Key::AwsRegionalCertificates => EnvVars::IDP_REGIONAL_CERTIFICATES,
             Key::GithubRepo => EnvVars::IDP_GITHUB_REPO,
             Key::TtlMin => EnvVars::IDP_TTL_MIN,
             Key::TtlMax => EnvVars::IDP_TTL_MAX,
@@ -216,6 +222,7 @@ impl Key {
             Key::AwsVpcFlowLogs => "--vpc-flow-logs",
             Key::AwsSecretPatterns => "--secret-patterns",
             Key::AwsPermissionsBoundary => "--permissions-boundary",
+            Key::AwsRegionalCertificates => "--regional-certificates",
             Key::GithubRepo => "--repo",
             Key::TtlMin => "--ttl-min",
             Key::TtlMax => "--ttl-max",
@@ -317,6 +324,11 @@ impl Key {
                     "an IAM policy ARN, `{owner}`/`{repo}` allowed, e.g. `arn:aws:iam::123456789012:policy/idp-boundary-{owner}+{repo}`",
                 ))
             }
+            Key::AwsRegionalCertificates => crate::domain::tfvars::parse_certificates(value)
+                .map(|_| ())
+                .map_err(|_| {
+                    bad("ACM certificate ARNs separated by commas, at most one per region, e.g. `arn:aws:acm:eu-west-1:123456789012:certificate/ID`")
+                }),
             Key::AwsRegion
                 if !value
                     .chars()
