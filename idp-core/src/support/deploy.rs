@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::ports::provisioner::{Outputs, ProvisionError, ProvisionRequest};
 use crate::ports::{SitePublish, SitePublished};
+use crate::support::ingress;
 use crate::support::state::{self, Versioned};
 
 /// The provisioner request for `meta` with `config` (tfvars included).
@@ -47,6 +48,7 @@ pub(crate) fn request(platform: &Platform, meta: &Metadata, config: &Config) -> 
         platform: platform_vars,
         repository: meta.repository.clone(),
         branch: meta.branch.clone(),
+        listener_rule_priority: meta.listener_rule_priority,
     };
     let vars = tfvars::tfvars(config, &meta.name, &inputs);
     ProvisionRequest {
@@ -91,6 +93,42 @@ pub(crate) async fn stored_request(
     Ok(req)
 }
 
+/// `current` with a listener rule priority on the shared load balancer when `config` serves it
+/// through it ([`tfvars::uses_shared_ingress`]) and it holds none yet: claimed in the state
+/// store ([`ingress::claim`]) and recorded in its metadata (compare-and-swap), so every later
+/// apply passes the same one. A claim whose recording fails is released again.
+async fn with_listener_priority(
+    platform: &Platform,
+    current: Versioned,
+    config: &Config,
+) -> Result<Versioned> {
+    if current.meta.listener_rule_priority.is_some()
+        || !tfvars::uses_shared_ingress(config, &platform.settings.platform_vars)
+    {
+        return Ok(current);
+    }
+    let store = &*platform.backend.store;
+    let name = current.meta.name.clone();
+    let priority = ingress::claim(store, &name, platform.backend.clock.now()).await?;
+    let recorded = state::update(store, &name, |meta| {
+        if meta.listener_rule_priority == Some(priority) {
+            return Ok(false);
+        }
+        meta.listener_rule_priority = Some(priority);
+        Ok(true)
+    })
+    .await;
+    match recorded {
+        Ok(saved) => Ok(saved),
+        Err(e) => {
+            if let Err(release) = ingress::release(store, &name, priority).await {
+                tracing::warn!(env = %name, priority, error = %release, "releasing an unrecorded listener priority failed");
+            }
+            Err(e)
+        }
+    }
+}
+
 /// Apply the environment and record the result. `current` must be in `provisioning` or
 /// `updating` and the caller must hold its lease. A `static-site` then has its `site_dir`
 /// published ([`publish_site`]) on every apply, first and redeploys alike. On failure (of the
@@ -101,6 +139,7 @@ pub(crate) async fn apply(
     config: &Config,
 ) -> Result<(Versioned, Outputs)> {
     let store = &*platform.backend.store;
+    let current = with_listener_priority(platform, current, config).await?;
     let req = request(platform, &current.meta, config);
     state::put_json(
         store,

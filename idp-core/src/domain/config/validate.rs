@@ -129,6 +129,23 @@ pub(super) fn validate(
     if let Some(shared) = raw.use_shared_networking {
         config.use_shared_networking = shared;
     }
+    if let Some(shared) = raw.use_shared_ingress {
+        let template = raw
+            .template
+            .as_deref()
+            .unwrap_or(crate::domain::template::DEFAULT_TEMPLATE);
+        if shared && !matches!(template, "api-service" | "api-database") {
+            report.push(
+                parsed.pos("use_shared_ingress", &[]),
+                "use_shared_ingress",
+                Some("true"),
+                format!("template `{template}` is not served by a load balancer"),
+                "remove `use_shared_ingress`, or set `template: api-service` (or `api-database`)",
+            );
+        } else {
+            config.use_shared_ingress = shared;
+        }
+    }
 
     schedule(parsed, &mut config, report);
 
