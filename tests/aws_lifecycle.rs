@@ -1013,7 +1013,13 @@ impl SharedStack {
             REGION,
         )
         .with_endpoint_url(&aws.harness.endpoint);
-        config.program = aws.harness.terraform.clone();
+        // The harness's wrapper: moto's test credentials, and the output kept in a log.
+        let dir = aws.state.path().join("shared-stacks").join(stack);
+        config.program = idp_test_support::terraform::wrapper(
+            &dir.join("bin"),
+            &aws.harness.terraform,
+            &dir.join("terraform.log"),
+        );
         config.command_timeout = Duration::from_secs(15 * 60);
         let mut request = idp_core::ports::ProvisionRequest::new(
             EnvName::parse(&format!("{run}-{stack}")).expect("a stack name"),

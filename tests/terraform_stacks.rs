@@ -222,12 +222,7 @@ impl Stack {
     /// `init` (through the provisioner: `outputs` of an empty state, which must be not found),
     /// `validate` without warnings, `apply`; returns the outputs and the seconds and slow
     /// resources of the apply.
-    async fn apply(&self) -> Result<(Outputs, Duration, Vec<(String, u64)>), String> {
-        let applied = self.apply_counted().await?;
-        Ok((applied.0, applied.1, applied.2))
-    }
-
-    /// [`Stack::apply`], with the number of resources the apply added.
+    /// Also counts the resources the apply added.
     async fn apply_counted(
         &self,
     ) -> Result<(Outputs, Duration, Vec<(String, u64)>, usize), String> {
@@ -299,7 +294,7 @@ impl Stack {
         Ok((outputs, took, slow))
     }
 
-    /// [`Stack::up`], with the number of resources the apply added.
+    /// [`Stack::up`], with the number of resources the apply added (see [`Stack::apply_counted`]).
     async fn up_counted(&self) -> Result<(Outputs, Duration, Vec<(String, u64)>, usize), String> {
         let applied = self.apply_counted().await?;
         let regional = Leftovers::new(self.harness.sdk(self.region).await);
