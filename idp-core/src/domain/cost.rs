@@ -1,5 +1,8 @@
 //! Cost estimates: what an environment of a template costs per hour and over its TTL.
 //!
+//! Long because one dated price table feeds the lines of every kind of template and network,
+//! and the tests that pin each figure sit beside them.
+//!
 //! One table of AWS list prices, dated, feeds one function, so `idp cost`, `idp create` and the
 //! PR comment show the same numbers and anyone can verify them against the AWS pricing pages.
 //!

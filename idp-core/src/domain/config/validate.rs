@@ -1,5 +1,7 @@
 //! The rules of `.idp/config.yml`: from the raw file to a valid [`Config`].
 //!
+//! Long because every key's rule, with its message and fix, is kept in one place.
+//!
 //! Each rule here mirrors what AWS (Fargate, CloudWatch Logs, Secrets Manager, EventBridge)
 //! or the templates would reject later, so that a mistake is reported in seconds at the line of
 //! the key instead of minutes into a `tofu apply`.
