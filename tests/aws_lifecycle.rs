@@ -21,6 +21,12 @@
 //! removed: the objects with their content types, the distribution's invalidation) and of a
 //! `lambda-api`, then `destroy` of both leaving nothing tagged.
 //!
+//! The shared ingress: `shared/preview-networking`, `preview-dns` and `preview-ingress` applied
+//! (named for the run), then `create` of an `api-service` with `use_shared_ingress: true`: its
+//! listener rule priority claimed in the state bucket and recorded, a host-header rule at that
+//! priority on the shared HTTPS listener forwarding to its own target group, no load balancer
+//! of its own; `destroy` removes the rule, the target group and the claim.
+//!
 //! moto never starts an ECS task, so `status` shows the service with 0 running tasks, an
 //! in-progress deployment and a target group with no targets; that is what is asserted. moto
 //! runs no Lambda code and CloudFront serves nothing there: the site and the API are checked as
@@ -985,4 +991,258 @@ async fn static_site_and_lambda_api_are_created_and_destroyed_with_terraform_on_
             .any(|b| b.name() == Some(bucket.as_str())),
         "the site bucket is gone"
     );
+}
+
+/// A shared stack of `infrastructure/shared/` applied (or destroyed) through idp-core's
+/// provisioner into `aws`'s state bucket, named for this run.
+struct SharedStack {
+    provisioner: idp_core::adapters::tofu::TofuProvisioner,
+    request: idp_core::ports::ProvisionRequest,
+}
+
+impl SharedStack {
+    fn new(aws: &Aws, stack: &str, run: &str, tfvars: Value) -> Self {
+        use idp_core::adapters::tofu::{TofuConfig, TofuProvisioner};
+        use idp_core::domain::naming::EnvName;
+        use idp_core::domain::template::TemplateName;
+        let mut config = TofuConfig::new(
+            repo_root().join("infrastructure/shared"),
+            aws.state.path().join("shared-stacks"),
+            &aws.bucket,
+            &aws.table,
+            REGION,
+        )
+        .with_endpoint_url(&aws.harness.endpoint);
+        // The harness's wrapper: moto's test credentials, and the output kept in a log.
+        let dir = aws.state.path().join("shared-stacks").join(stack);
+        config.program = idp_test_support::terraform::wrapper(
+            &dir.join("bin"),
+            &aws.harness.terraform,
+            &dir.join("terraform.log"),
+        );
+        config.command_timeout = Duration::from_secs(15 * 60);
+        let mut request = idp_core::ports::ProvisionRequest::new(
+            EnvName::parse(&format!("{run}-{stack}")).expect("a stack name"),
+            TemplateName::new(stack).expect("a stack"),
+            format!("shared/{stack}/terraform.tfstate"),
+        );
+        if let Value::Object(vars) = tfvars {
+            request.tfvars = vars;
+        }
+        Self {
+            provisioner: TofuProvisioner::new(config),
+            request,
+        }
+    }
+
+    async fn apply(&self) -> idp_core::ports::Outputs {
+        use idp_core::ports::Provisioner;
+        self.provisioner
+            .apply(&self.request)
+            .await
+            .unwrap_or_else(|e| panic!("apply {}: {e}\n{e:?}", self.request.template))
+    }
+
+    async fn destroy(&self) {
+        use idp_core::ports::Provisioner;
+        self.provisioner
+            .destroy(&self.request)
+            .await
+            .unwrap_or_else(|e| panic!("destroy {}: {e}\n{e:?}", self.request.template));
+    }
+}
+
+fn output(outputs: &idp_core::ports::Outputs, name: &str) -> String {
+    outputs
+        .get(name)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("output `{name}` in {outputs:?}"))
+        .to_owned()
+}
+
+/// The rules of `listener` that forward `host`, as (priority, target group ARN).
+async fn rules_for(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    listener: &str,
+    host: &str,
+) -> Vec<(String, String)> {
+    let rules = elb
+        .describe_rules()
+        .listener_arn(listener)
+        .send()
+        .await
+        .expect("describe the listener's rules");
+    rules
+        .rules()
+        .iter()
+        .filter(|rule| {
+            rule.conditions().iter().any(|c| {
+                c.host_header_config()
+                    .is_some_and(|h| h.values().iter().any(|v| v == host))
+                    || c.values().iter().any(|v| v == host)
+            })
+        })
+        .map(|rule| {
+            let target = rule
+                .actions()
+                .iter()
+                .find_map(|a| a.target_group_arn())
+                .unwrap_or_default()
+                .to_owned();
+            (rule.priority().unwrap_or_default().to_owned(), target)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_ingress_environment_is_created_and_destroyed_on_the_shared_load_balancer() {
+    let Some((aws, sdk, name)) = start("edge").await else {
+        return;
+    };
+    // This run's own names, so terraform_stacks can apply the same stacks on this moto at the
+    // same time.
+    let run = name.replace("edge-", "ing");
+    let domain = format!("{run}.preview.example.com");
+    let networking = SharedStack::new(
+        &aws,
+        "preview-networking",
+        &run,
+        serde_json::json!({"name_prefix": format!("idp-{run}-net"), "enable_flow_logs": false}),
+    );
+    let dns = SharedStack::new(
+        &aws,
+        "preview-dns",
+        &run,
+        serde_json::json!({"preview_domain": domain}),
+    );
+    let started = std::time::Instant::now();
+    let (_, dns_out) = tokio::join!(networking.apply(), dns.apply());
+    let ingress = SharedStack::new(
+        &aws,
+        "preview-ingress",
+        &run,
+        serde_json::json!({
+            "name_prefix": format!("idp-{run}-ing"),
+            "state_bucket": aws.bucket,
+            "deletion_protection": false,
+        }),
+    );
+    let ingress_out = ingress.apply().await;
+    let shared_seconds = started.elapsed().as_secs();
+    let listener = output(&ingress_out, "https_listener_arn");
+
+    let config = aws.config("template: api-service\nuse_shared_ingress: true\n");
+    let with_dns = |args: &[&str]| {
+        let mut all = vec!["-o", "json"];
+        all.extend_from_slice(args);
+        let out = aws
+            .command(&all)
+            .env(
+                EnvVars::IDP_ACM_CERTIFICATE_ARN,
+                output(&dns_out, "certificate_arn"),
+            )
+            .env(EnvVars::IDP_ROUTE53_ZONE_ID, output(&dns_out, "zone_id"))
+            .env(EnvVars::IDP_PREVIEW_DOMAIN, &domain)
+            .output()
+            .expect("idp runs");
+        assert!(
+            out.status.success(),
+            "`idp {}` failed with {}:\n{}\n{}",
+            all.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).expect("JSON on stdout")
+    };
+    let create_started = std::time::Instant::now();
+    let created = with_dns(&[
+        "create", "--name", &name, "--config", &config, "--ttl", "2h", "--yes",
+    ]);
+    let create_seconds = create_started.elapsed().as_secs();
+    assert_eq!(created["outcome"], "created", "{created}");
+    let host = format!("{name}.{domain}");
+    assert_eq!(
+        created["endpoint"].as_str(),
+        Some(format!("https://{host}").as_str()),
+        "{created}"
+    );
+
+    // The priority idp claimed, in the record, the tfvars and the claim object.
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    let read = |key: String| {
+        let s3 = s3.clone();
+        let bucket = aws.bucket.clone();
+        async move {
+            let object = s3.get_object().bucket(bucket).key(&key).send().await.ok()?;
+            let bytes = object.body.collect().await.ok()?.into_bytes();
+            serde_json::from_slice::<Value>(&bytes).ok()
+        }
+    };
+    let meta = read(format!("environments/{name}/metadata.json"))
+        .await
+        .expect("the record");
+    let priority = meta["listener_rule_priority"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("a listener priority in {meta}"));
+    let tfvars = read(format!("environments/{name}/tfvars.json"))
+        .await
+        .expect("the tfvars");
+    assert_eq!(tfvars["use_shared_ingress"], true, "{tfvars}");
+    assert_eq!(tfvars["listener_rule_priority"], priority, "{tfvars}");
+    let claim_key = format!("shared/preview-ingress/priorities/{priority:05}.json");
+    let claim = read(claim_key.clone()).await.expect("the claim object");
+    assert_eq!(claim["environment"], name.as_str(), "{claim}");
+
+    // On the shared listener: one rule for its host name at that priority, forwarding to its
+    // own target group; no load balancer of its own.
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let rules = rules_for(&elb, &listener, &host).await;
+    assert_eq!(rules.len(), 1, "one rule for {host}: {rules:?}");
+    assert_eq!(rules[0].0, priority.to_string(), "{rules:?}");
+    let target_group = rules[0].1.clone();
+    assert!(
+        target_group.contains(":targetgroup/idp-"),
+        "its own target group: {rules:?}"
+    );
+    let groups = elb
+        .describe_target_groups()
+        .target_group_arns(&target_group)
+        .send()
+        .await
+        .expect("its target group exists");
+    assert_eq!(groups.target_groups().len(), 1);
+    let leftovers = Leftovers::new(sdk.clone());
+    let tagged = leftovers.tagged("idp:environment", &name).await;
+    assert!(
+        !tagged.iter().any(|arn| arn.contains(":loadbalancer/app/")),
+        "no load balancer of its own: {tagged:?}"
+    );
+
+    let destroy_started = std::time::Instant::now();
+    let destroyed = with_dns(&["destroy", &name, "--yes"]);
+    let destroy_seconds = destroy_started.elapsed().as_secs();
+    assert_eq!(destroyed["outcome"], "destroyed", "{destroyed}");
+    assert!(
+        rules_for(&elb, &listener, &host).await.is_empty(),
+        "the rule is gone"
+    );
+    assert!(
+        elb.describe_target_groups()
+            .target_group_arns(&target_group)
+            .send()
+            .await
+            .map(|g| g.target_groups().is_empty())
+            .unwrap_or(true),
+        "the target group is gone"
+    );
+    assert!(read(claim_key).await.is_none(), "the claim is released");
+    let left = live(&leftovers, &name).await;
+    assert!(left.is_empty(), "moto still holds {left:?}");
+    eprintln!(
+        "shared ingress on moto: shared stacks {shared_seconds} s; environment create {create_seconds} s, destroy {destroy_seconds} s"
+    );
+
+    ingress.destroy().await;
+    tokio::join!(networking.destroy(), dns.destroy());
 }

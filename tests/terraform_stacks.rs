@@ -2,7 +2,7 @@
 //! against moto (the real AWS provider; the AWS APIs emulated). No real AWS account is reached.
 //!
 //! Long because it is one scenario: the shared stacks are applied before the variants that read
-//! them and destroyed after them, so the fifteen stacks, their checks and the timing table share
+//! them and destroyed after them, so the seventeen stacks, their checks and the timing table share
 //! one test function and its helpers.
 //!
 //! Each stack runs `init` and `validate` (no warning allowed), `apply`, `destroy`, and is then
@@ -14,8 +14,11 @@
 //! moto enforces it. The override document comes from idp-core in both cases.
 //!
 //! Independent stacks run at the same time; the variants that read the shared stacks (shared
-//! networking, HTTPS with the preview zone and certificate, ALB access logs) and the shared EKS
-//! cluster (on the shared VPC) start once those are applied. The suite prints each stack's apply and destroy seconds and the resources the
+//! networking, HTTPS with the preview zone and certificate, ALB access logs), the shared EKS
+//! cluster (on the shared VPC) and the shared load balancer (`shared/preview-ingress`, then an
+//! `api-service` on it with `use_shared_ingress`) start once those are applied. The shared
+//! stacks are named for the run (`name_prefix`), so another suite can apply them on the same
+//! moto at the same time. The suite prints each stack's apply and destroy seconds and the resources the
 //! provider waited on.
 //!
 //! What moto cannot honour, and how the suite deals with it:
@@ -131,6 +134,8 @@ type Slow = Vec<(String, u64)>;
 struct Timing {
     apply: Duration,
     destroy: Duration,
+    /// Resources the apply added (`Apply complete! Resources: N added`), 0 when not read.
+    resources: usize,
     slow_apply: Vec<(String, u64)>,
     slow_destroy: Vec<(String, u64)>,
 }
@@ -217,7 +222,10 @@ impl Stack {
     /// `init` (through the provisioner: `outputs` of an empty state, which must be not found),
     /// `validate` without warnings, `apply`; returns the outputs and the seconds and slow
     /// resources of the apply.
-    async fn apply(&self) -> Result<(Outputs, Duration, Vec<(String, u64)>), String> {
+    /// Also counts the resources the apply added.
+    async fn apply_counted(
+        &self,
+    ) -> Result<(Outputs, Duration, Vec<(String, u64)>, usize), String> {
         let empty = self.provisioner.outputs(&self.request).await;
         match empty {
             Err(error) if error.is_not_found() => {}
@@ -246,10 +254,12 @@ impl Stack {
             .map_err(|e| format!("{}: apply: {e}\n{e:?}", self.name))?;
         let took = started.elapsed();
         let log = self.log_text();
+        let this_run = log.get(before..).unwrap_or_default();
         Ok((
             outputs,
             took,
-            slow_resources(log.get(before..).unwrap_or_default(), 5),
+            slow_resources(this_run, 5),
+            resources_added(this_run),
         ))
     }
 
@@ -280,7 +290,13 @@ impl Stack {
 
     /// Applies, checks that the checks see the stack, and returns the outputs.
     async fn up(&self) -> Result<(Outputs, Duration, Vec<(String, u64)>), String> {
-        let applied = self.apply().await?;
+        let (outputs, took, slow, _) = self.up_counted().await?;
+        Ok((outputs, took, slow))
+    }
+
+    /// [`Stack::up`], with the number of resources the apply added (see [`Stack::apply_counted`]).
+    async fn up_counted(&self) -> Result<(Outputs, Duration, Vec<(String, u64)>, usize), String> {
+        let applied = self.apply_counted().await?;
         let regional = Leftovers::new(self.harness.sdk(self.region).await);
         // moto's tagging API, paging through a server that other suites change at the same
         // time, can leave a resource out of one answer: a miss is asked again a few times.
@@ -317,18 +333,28 @@ impl Stack {
 
     /// `up` then `down`, timed.
     async fn cycle(self: Arc<Self>) -> Result<(String, Timing), String> {
-        let (_, apply, slow_apply) = self.up().await?;
+        let (_, apply, slow_apply, resources) = self.up_counted().await?;
         let (destroy, slow_destroy) = self.down().await?;
         Ok((
             self.name.clone(),
             Timing {
                 apply,
                 destroy,
+                resources,
                 slow_apply,
                 slow_destroy,
             },
         ))
     }
+}
+
+/// The resources an apply's output says it added (`Apply complete! Resources: N added, …`).
+fn resources_added(log: &str) -> usize {
+    log.lines()
+        .filter_map(|line| line.split("Apply complete! Resources: ").nth(1))
+        .filter_map(|rest| rest.split(' ').next()?.parse::<usize>().ok())
+        .next_back()
+        .unwrap_or(0)
 }
 
 /// Every check of `expect` that finds something, as lines. `regional` is the stack's region,
@@ -645,6 +671,7 @@ async fn bootstrap(
         Timing {
             apply,
             destroy,
+            resources: resources_added(&applied),
             slow_apply: slow_resources(&applied, 5),
             slow_destroy: slow_resources(all.get(applied.len()..).unwrap_or_default(), 5),
         },
@@ -729,15 +756,18 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
     let shared_tag = |stack: &str| Some(("idp:template", format!("shared/{stack}")));
 
     // --- The shared stacks the variants read, applied first; and everything independent.
+    // Named for this run (`name_prefix`), so another suite applying the stack on the same
+    // moto at the same time (aws_lifecycle's shared-ingress test) makes names of its own.
+    let net_prefix = format!("idp-{run}-net");
     let networking = Arc::new(shared(
         "preview-networking",
-        json!({}),
+        json!({"name_prefix": net_prefix}),
         Expect {
             tag: shared_tag("preview-networking"),
             tagged_kinds: vec![":vpc/", ":natgateway/", ":flow-logs/"],
-            vpc: Some("idp-shared-preview-vpc".to_owned()),
-            role_prefix: Some("idp-shared-preview-".to_owned()),
-            log_prefixes: vec!["/vpc/idp-shared-preview/".to_owned()],
+            vpc: Some(format!("{net_prefix}-vpc")),
+            role_prefix: Some(format!("{net_prefix}-")),
+            log_prefixes: vec![format!("/vpc/{net_prefix}/")],
             ..Expect::default()
         },
     ));
@@ -949,12 +979,92 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
                 REGION,
                 serverless_expect(&site_env, &[":distribution/", ":s3:::"], &[]),
             );
-            let (variant, eks, site) = tokio::join!(
+            // The shared load balancer on the shared VPC, with the preview zone's certificate
+            // (read from preview-dns's state) and access logs; then an environment on it: a
+            // target group, a host-header rule, its record and its service, nothing more.
+            let ingress_prefix = format!("idp-{run}-ing");
+            let ingress = Arc::new(shared(
+                "preview-ingress",
+                json!({
+                    "name_prefix": ingress_prefix,
+                    "state_bucket": state.0,
+                    "access_logs_bucket": output_string(&logs_out, "bucket_name"),
+                    "deletion_protection": false,
+                }),
+                Expect {
+                    tag: shared_tag("preview-ingress"),
+                    tagged_kinds: vec!["loadbalancer/"],
+                    ..Expect::default()
+                },
+            ));
+            let on_ingress_name = env("edge");
+            let on_ingress = Arc::new(template(
+                "api-service (shared ingress: rule on the shared load balancer)",
+                "templates/api-service",
+                &on_ingress_name,
+                json!({
+                    "use_shared_ingress": true,
+                    "listener_rule_priority": 4321,
+                    "state_bucket": state.0,
+                    "acm_certificate_arn": output_string(&dns_out, "certificate_arn"),
+                    "route53_zone_id": output_string(&dns_out, "zone_id"),
+                    "preview_domain": output_string(&dns_out, "preview_domain"),
+                }),
+                REGION,
+                environment_expect(&on_ingress_name, &[], &service_logs),
+            ));
+            let shared_ingress = async {
+                let (_, apply, slow_apply, resources) = ingress.up_counted().await?;
+                let environment = async {
+                    let (_, apply, slow_apply, resources) = on_ingress.up_counted().await?;
+                    let tagged = main.tagged("idp:environment", &on_ingress_name).await;
+                    let own_alb = tagged.iter().any(|arn| arn.contains(":loadbalancer/app/"));
+                    let (destroy, slow_destroy) = on_ingress.down().await?;
+                    if own_alb {
+                        return Err(format!(
+                            "the shared-ingress environment made a load balancer of its own: {tagged:?}"
+                        ));
+                    }
+                    Ok((
+                        on_ingress.name.clone(),
+                        Timing {
+                            apply,
+                            destroy,
+                            resources,
+                            slow_apply,
+                            slow_destroy,
+                        },
+                    ))
+                }
+                .await;
+                let (destroy, slow_destroy) = ingress.down().await?;
+                let own = (
+                    ingress.name.clone(),
+                    Timing {
+                        apply,
+                        destroy,
+                        resources,
+                        slow_apply,
+                        slow_destroy,
+                    },
+                );
+                Ok::<_, String>((own, environment))
+            };
+            let (variant, eks, site, shared_ingress) = tokio::join!(
                 Arc::new(variant).cycle(),
                 Arc::new(eks).cycle(),
-                Arc::new(site).cycle()
+                Arc::new(site).cycle(),
+                shared_ingress
             );
-            for result in [variant, eks, site] {
+            let mut results = vec![variant, eks, site];
+            match shared_ingress {
+                Ok((own, environment)) => {
+                    results.push(Ok(own));
+                    results.push(environment);
+                }
+                Err(error) => failures.push(error),
+            }
+            for result in results {
                 match result {
                     Ok((name, timing)) => {
                         timings.insert(name, timing);
@@ -979,6 +1089,7 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
                         Timing {
                             apply,
                             destroy,
+                            resources: 0,
                             slow_apply,
                             slow_destroy,
                         },
@@ -1002,8 +1113,10 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
         timings.len(),
         suite_started.elapsed().as_secs_f64()
     );
-    println!("| stack | apply s | destroy s | waited on (apply) | waited on (destroy) |");
-    println!("|---|---:|---:|---|---|");
+    println!(
+        "| stack | resources | apply s | destroy s | waited on (apply) | waited on (destroy) |"
+    );
+    println!("|---|---:|---:|---:|---|---|");
     for (name, t) in &timings {
         let show = |slow: &[(String, u64)]| {
             slow.iter()
@@ -1011,8 +1124,13 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let resources = if t.resources == 0 {
+            String::new()
+        } else {
+            t.resources.to_string()
+        };
         println!(
-            "| {name} | {:.0} | {:.0} | {} | {} |",
+            "| {name} | {resources} | {:.0} | {:.0} | {} | {} |",
             t.apply.as_secs_f64(),
             t.destroy.as_secs_f64(),
             show(&t.slow_apply),
@@ -1027,7 +1145,7 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
     );
     assert_eq!(
         timings.len(),
-        15,
+        17,
         "every stack and variant ran: {:?}",
         timings.keys()
     );

@@ -141,6 +141,11 @@ pub(crate) struct TemplateInputArgs {
     /// [env: IDP_VPC_FLOW_LOGS] [setting: aws.vpcFlowLogs] [default: false].
     #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub(crate) vpc_flow_logs: Option<bool>,
+    /// `api-service` and `api-database` environments are served through the shared load
+    /// balancer (`shared/preview-ingress`) instead of one each [env: IDP_USE_SHARED_INGRESS]
+    /// [setting: aws.useSharedIngress] [default: false].
+    #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub(crate) use_shared_ingress: Option<bool>,
     /// The Secrets Manager ARN patterns a repository's environments may reference, separated
     /// by commas; `{owner}`/`{repo}` stand for the repository [env: IDP_SECRET_PATTERNS]
     /// [setting: aws.secretPatterns]

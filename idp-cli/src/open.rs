@@ -51,6 +51,10 @@ pub(crate) fn options(cli: &Cli) -> Options {
             Key::AwsVpcFlowLogs,
             inputs.vpc_flow_logs.map(|b| b.to_string()),
         )
+        .set(
+            Key::AwsUseSharedIngress,
+            inputs.use_shared_ingress.map(|b| b.to_string()),
+        )
         .set(Key::AwsSecretPatterns, inputs.secret_patterns.clone())
         .set(
             Key::AwsPermissionsBoundary,

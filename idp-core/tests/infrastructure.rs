@@ -54,13 +54,15 @@ const COMMON_VARIABLES: [(&str, &str); 18] = [
 ];
 
 /// Variables the two HTTP templates add.
-const HTTP_VARIABLES: [(&str, &str); 6] = [
+const HTTP_VARIABLES: [(&str, &str); 8] = [
     ("container_port", "number"),
     ("health_check_path", "string"),
     ("acm_certificate_arn", "string"),
     ("route53_zone_id", "string"),
     ("preview_domain", "string"),
     ("alb_access_logs_bucket", "string"),
+    ("use_shared_ingress", "bool"),
+    ("listener_rule_priority", "number"),
 ];
 
 /// Variables the scheduled template adds.
@@ -635,6 +637,7 @@ fn every_template_can_swap_its_own_network_for_the_shared_preview_network() {
             .map(|(_, block)| block)
             .find(|block| {
                 block.labels().first().map(|l| l.as_str()) == Some("terraform_remote_state")
+                    && block.labels().get(1).map(|l| l.as_str()) == Some("shared_networking")
             })
             .unwrap_or_else(|| panic!("`{template}` does not read the shared network's state"));
         let body = remote_state.body();
@@ -660,9 +663,24 @@ fn every_template_can_swap_its_own_network_for_the_shared_preview_network() {
             value("key").as_deref(),
             Some("\"shared/preview-networking/terraform.tfstate\"")
         );
+        // The HTTP templates' shared load balancer stands in the shared VPC, so their switch is
+        // `local.shared_networking` (`var.use_shared_networking || var.use_shared_ingress`).
+        let switch = if template == "scheduled-worker" {
+            "var.use_shared_networking"
+        } else {
+            let local = blocks_in(&dir, "locals")
+                .into_iter()
+                .find_map(|(_, b)| attribute(b.body(), "shared_networking").map(|e| e.to_string()));
+            assert_eq!(
+                local.as_deref(),
+                Some("var.use_shared_networking || var.use_shared_ingress"),
+                "`{template}`'s local.shared_networking"
+            );
+            "local.shared_networking"
+        };
         for (label, count) in [
-            ("shared_networking", "var.use_shared_networking ? 1 : 0"),
-            ("networking", "var.use_shared_networking ? 0 : 1"),
+            ("shared_networking", format!("{switch} ? 1 : 0")),
+            ("networking", format!("{switch} ? 0 : 1")),
         ] {
             let block = if label == "networking" {
                 blocks_in(&dir, "module")
@@ -678,7 +696,7 @@ fn every_template_can_swap_its_own_network_for_the_shared_preview_network() {
                 .map(ToString::to_string);
             assert_eq!(
                 actual.as_deref(),
-                Some(count),
+                Some(count.as_str()),
                 "count of `{label}` in `{template}`"
             );
         }
@@ -711,6 +729,7 @@ fn the_tfvars_idp_core_writes_fill_every_template_variable_with_a_value_of_its_t
         platform: PlatformVars::default(),
         repository: None,
         branch: None,
+        listener_rule_priority: None,
     };
     let env = EnvName::parse("preview-payment-api").unwrap();
     for template in TEMPLATES {
@@ -942,6 +961,7 @@ fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
         platform: PlatformVars::default(),
         repository: None,
         branch: None,
+        listener_rule_priority: None,
     };
     let everything_set = TfvarsInputs {
         image: Some("123456789012.dkr.ecr.eu-west-3.amazonaws.com/idp-preview:preview-payment-api-1a2b3c4".to_owned()),
@@ -957,7 +977,9 @@ fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
             enable_flow_logs: true,
             permissions_boundary: "arn:aws:iam::123456789012:policy/idp-boundary-acme+payments".to_owned(),
             regional_certificates: Vec::new(),
+            use_shared_ingress: true,
         },
+        listener_rule_priority: Some(4242),
         ..defaults.clone()
     };
     let env = EnvName::parse("preview-payment-api").unwrap();

@@ -102,6 +102,7 @@ fn manifests(case: &Case) -> Vec<Manifest> {
         platform: case.platform.clone(),
         repository: case.repository.map(str::to_owned),
         branch: case.branch.map(str::to_owned),
+        listener_rule_priority: None,
     };
     let vars = tfvars(&config, &env, &inputs);
     let spec =

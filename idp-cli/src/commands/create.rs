@@ -37,7 +37,7 @@ pub(crate) async fn run(platform: &Platform, args: &CreateArgs, out: Output) -> 
         config.cpu,
         config.memory,
         ttl.unwrap_or(config.ttl),
-        config.use_shared_networking,
+        idp_core::domain::tfvars::network(&config, &platform.settings.platform_vars),
     );
     let summary = format!(
         "Create `{name}` from template `{}` in {} for {} (estimated cost on AWS: {} over the TTL)?",

@@ -41,7 +41,7 @@ pub fn estimate_usd(env: &NewEnvironment<'_>) -> f64 {
         env.config.cpu,
         env.config.memory,
         env.ttl,
-        env.config.use_shared_networking,
+        crate::domain::tfvars::network(env.config, &crate::domain::tfvars::PlatformVars::default()),
     )
     .total_usd
 }

@@ -1,5 +1,8 @@
 //! Cost estimates: what an environment of a template costs per hour and over its TTL.
 //!
+//! Long because one dated price table feeds the lines of every kind of template and network,
+//! and the tests that pin each figure sit beside them.
+//!
 //! One table of AWS list prices, dated, feeds one function, so `idp cost`, `idp create` and the
 //! PR comment show the same numbers and anyone can verify them against the AWS pricing pages.
 //!
@@ -10,6 +13,10 @@
 //! | Fargate vCPU and memory (one task, running the whole time) | yes | yes | yes (upper bound) |
 //! | Application Load Balancer hours, and its 2 public IPv4 addresses | yes | yes | no |
 //! | NAT gateway hours and its public IPv4 address (not with shared networking) | yes | yes | yes |
+//!
+//! On the shared ingress ([`Network::SharedIngress`]) an `api-service` or `api-database` has
+//! neither load balancer, public addresses nor NAT gateway of its own: the shared load balancer
+//! and its addresses ([`shared_ingress_platform_lines`]) are a platform cost, paid once.
 //! | RDS PostgreSQL db.t3.micro, single-AZ | no | yes | no |
 //! | CloudWatch Logs ingestion, at [`LOG_GB_PER_HOUR`] | yes | yes | yes |
 //!
@@ -111,17 +118,71 @@ fn round(x: f64, decimals: i32) -> f64 {
     (x * f).round() / f
 }
 
+/// How an environment is networked, as far as its bill goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Network {
+    /// Its own VPC with a NAT gateway, and (serving HTTP) its own load balancer.
+    Own,
+    /// The shared preview VPC (its NAT gateway paid once), its own load balancer.
+    SharedVpc,
+    /// The shared VPC and the shared load balancer (`shared/preview-ingress`): no load
+    /// balancer, public address or NAT gateway of its own.
+    SharedIngress,
+}
+
+impl Network {
+    /// The network of an environment with these two switches; the shared ingress implies the
+    /// shared VPC.
+    pub fn of(shared_networking: bool, shared_ingress: bool) -> Self {
+        match (shared_networking, shared_ingress) {
+            (_, true) => Network::SharedIngress,
+            (true, false) => Network::SharedVpc,
+            (false, false) => Network::Own,
+        }
+    }
+
+    /// Whether it pays no NAT gateway of its own.
+    pub fn shared_vpc(self) -> bool {
+        self != Network::Own
+    }
+}
+
+/// `true`: the shared VPC, `false`: its own (the switch `use_shared_networking`).
+impl From<bool> for Network {
+    fn from(shared_networking: bool) -> Self {
+        Network::of(shared_networking, false)
+    }
+}
+
+/// The shared load balancer's own lines (per hour): paid once by the platform for every
+/// environment on the shared ingress, never per environment.
+pub fn shared_ingress_platform_lines(prices: &PriceTable) -> Vec<(String, f64)> {
+    vec![
+        (
+            "Shared Application Load Balancer".to_owned(),
+            prices.alb_hour,
+        ),
+        (
+            "Public IPv4 addresses of the shared load balancer (2)".to_owned(),
+            2.0 * prices.public_ipv4_hour,
+        ),
+    ]
+}
+
 /// Estimate an environment of `template` with `cpu` Fargate CPU units (1024 = 1 vCPU) and
-/// `memory` MiB, living `ttl`, with [`US_EAST_1`] prices. `shared_networking` removes the NAT
-/// gateway and its address (the shared VPC's NAT is paid once, not per environment).
+/// `memory` MiB, living `ttl`, with [`US_EAST_1`] prices. `network` is [`Network`] (or the
+/// `use_shared_networking` switch): the shared VPC removes the NAT gateway and its address (the
+/// shared VPC's NAT is paid once, not per environment); the shared ingress also removes the
+/// load balancer and its addresses.
 pub fn estimate(
     template: &TemplateName,
     cpu: u32,
     memory: u32,
     ttl: Ttl,
-    shared_networking: bool,
+    network: impl Into<Network>,
 ) -> CostEstimate {
-    estimate_with(&US_EAST_1, template, cpu, memory, ttl, shared_networking)
+    estimate_with(&US_EAST_1, template, cpu, memory, ttl, network)
 }
 
 /// [`estimate`] with another price table.
@@ -131,8 +192,10 @@ pub fn estimate_with(
     cpu: u32,
     memory: u32,
     ttl: Ttl,
-    shared_networking: bool,
+    network: impl Into<Network>,
 ) -> CostEstimate {
+    let network = network.into();
+    let shared_networking = network.shared_vpc();
     if let Some(lines) = serverless_lines(&USAGE_US_EAST_1, template, prices.logs_ingest_gb) {
         return summed(prices, lines, ttl);
     }
@@ -165,7 +228,7 @@ pub fn estimate_with(
             gb * prices.fargate_gb_hour,
         ),
     ];
-    if template.has_endpoint() {
+    if template.has_endpoint() && network != Network::SharedIngress {
         lines.push(("Application Load Balancer".to_owned(), prices.alb_hour));
         lines.push((
             "Public IPv4 addresses of the load balancer (2)".to_owned(),
@@ -316,7 +379,7 @@ pub fn lifetime_estimate(
     template: &TemplateName,
     cpu: u32,
     memory: u32,
-    shared_networking: bool,
+    network: impl Into<Network>,
     created_at: chrono::DateTime<chrono::Utc>,
     expires_at: chrono::DateTime<chrono::Utc>,
     now: chrono::DateTime<chrono::Utc>,
@@ -324,7 +387,7 @@ pub fn lifetime_estimate(
     let hours = |d: chrono::TimeDelta| (d.num_seconds().max(0) as f64) / 3600.0;
     let lifetime = hours(expires_at - created_at);
     let elapsed = hours(now.min(expires_at) - created_at);
-    let mut e = estimate(template, cpu, memory, Ttl::DEFAULT, shared_networking);
+    let mut e = estimate(template, cpu, memory, Ttl::DEFAULT, network);
     e.hours = lifetime;
     e.total_usd = round(e.hourly_usd * lifetime, 2);
     LifetimeEstimate {
@@ -408,6 +471,49 @@ mod tests {
         assert!(items(&own).contains(&"NAT gateway"));
         assert!(!items(&shared).iter().any(|i| i.contains("NAT")));
         assert!((own.hourly_usd - shared.hourly_usd - 0.05).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_shared_ingress_leaves_an_idle_day_at_the_task_and_its_logs() {
+        let day = ttl("1d");
+        let own = estimate(&template("api-service"), 256, 512, day, Network::Own);
+        let shared = estimate(
+            &template("api-service"),
+            256,
+            512,
+            day,
+            Network::SharedIngress,
+        );
+        // Today's stack with its own load balancer, public addresses and NAT gateway: $2.40.
+        assert_eq!(own.total_usd, 2.4);
+        // 0.25 × 0.04048 + 0.5 × 0.004445 + 0.01 × 0.5 = $0.0173425/h, $0.42 a day.
+        assert_eq!(shared.hourly_usd, 0.0173425);
+        assert_eq!(shared.total_usd, 0.42);
+        assert!(shared.total_usd <= 0.45);
+        for gone in ["Load Balancer", "IPv4", "NAT"] {
+            assert!(
+                !items(&shared).iter().any(|i| i.contains(gone)),
+                "{gone} in {shared:?}"
+            );
+        }
+        // Paid once by the platform: the shared load balancer and its two addresses.
+        let platform: f64 = shared_ingress_platform_lines(&US_EAST_1)
+            .iter()
+            .map(|(_, usd)| usd)
+            .sum();
+        assert!((platform - 0.0325).abs() < 1e-9);
+        assert_eq!(Network::from(true), Network::SharedVpc);
+        assert_eq!(Network::of(false, true), Network::SharedIngress);
+        // A worker has no load balancer to share: only its NAT gateway goes.
+        let worker = estimate(
+            &template("scheduled-worker"),
+            256,
+            512,
+            day,
+            Network::SharedIngress,
+        );
+        let worker_vpc = estimate(&template("scheduled-worker"), 256, 512, day, true);
+        assert_eq!(worker, worker_vpc);
     }
 
     #[test]

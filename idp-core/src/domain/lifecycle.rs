@@ -200,6 +200,11 @@ pub struct Metadata {
     /// [`crate::domain::approval`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<crate::domain::approval::Approval>,
+    /// The priority of its host-header rule on the shared load balancer's listener, claimed in
+    /// the state store on its first apply through the shared ingress (see
+    /// [`crate::domain::ingress`]), kept by every redeploy, released by its destroy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listener_rule_priority: Option<u32>,
 }
 
 /// An admin's override of a budget refusal, kept with the environment it let through.
@@ -317,6 +322,7 @@ impl Metadata {
             legacy: None,
             budget_override: None,
             approval: None,
+            listener_rule_priority: None,
             history: vec![HistoryEntry {
                 at: now,
                 event: Status::Provisioning.as_str().to_owned(),

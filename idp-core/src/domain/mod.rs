@@ -10,6 +10,7 @@ pub mod cost;
 pub mod decide;
 pub mod event;
 pub mod index;
+pub mod ingress;
 pub mod kubernetes;
 pub mod layout;
 pub mod legacy;

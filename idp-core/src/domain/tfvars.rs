@@ -40,13 +40,15 @@ pub const COMMON_VARIABLES: [&str; 18] = [
 ];
 
 /// Variables `api-service` and `api-database` receive in addition to [`COMMON_VARIABLES`].
-pub const ENDPOINT_VARIABLES: [&str; 6] = [
+pub const ENDPOINT_VARIABLES: [&str; 8] = [
     "container_port",
     "health_check_path",
     "acm_certificate_arn",
     "route53_zone_id",
     "preview_domain",
     "alb_access_logs_bucket",
+    "use_shared_ingress",
+    "listener_rule_priority",
 ];
 
 /// Variables `scheduled-worker` receives in addition to [`COMMON_VARIABLES`].
@@ -79,6 +81,11 @@ pub struct PlatformVars {
     /// environment uses the one in its region ([`certificate_for`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regional_certificates: Vec<String>,
+    /// `api-service` and `api-database` environments are served through the shared load
+    /// balancer (`shared/preview-ingress`) unless their config says otherwise; see
+    /// [`uses_shared_ingress`].
+    #[serde(default)]
+    pub use_shared_ingress: bool,
 }
 
 impl Default for PlatformVars {
@@ -94,8 +101,28 @@ impl Default for PlatformVars {
             enable_flow_logs: false,
             permissions_boundary: String::new(),
             regional_certificates: Vec::new(),
+            use_shared_ingress: false,
         }
     }
+}
+
+/// Whether an environment of `config` is served through the shared load balancer: its
+/// template is `api-service` or `api-database` and its repository's config
+/// (`use_shared_ingress: true`) or the platform (`aws.useSharedIngress`) asks for it. Such an
+/// environment needs a listener rule priority ([`crate::domain::ingress`]) and runs in the
+/// shared VPC.
+pub fn uses_shared_ingress(config: &Config, platform: &PlatformVars) -> bool {
+    matches!(config.template.as_str(), "api-service" | "api-database")
+        && (config.use_shared_ingress || platform.use_shared_ingress)
+}
+
+/// The network an environment of `config` is billed for on a platform with `platform`'s
+/// settings: the estimate's [`crate::domain::cost::Network`].
+pub fn network(config: &Config, platform: &PlatformVars) -> crate::domain::cost::Network {
+    crate::domain::cost::Network::of(
+        config.use_shared_networking,
+        uses_shared_ingress(config, platform),
+    )
 }
 
 /// What the tfvars need besides the config: who, when, which image, where.
@@ -117,6 +144,9 @@ pub struct TfvarsInputs {
     pub repository: Option<String>,
     /// The environment's branch, when it has one.
     pub branch: Option<String>,
+    /// The priority of its rule on the shared load balancer's listener, when it is served
+    /// through it ([`uses_shared_ingress`]); `None` writes `0`, no rule.
+    pub listener_rule_priority: Option<u32>,
 }
 
 /// Variables `k8s-namespace` receives: these standard ones and
@@ -377,6 +407,17 @@ pub fn tfvars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<Stri
                 "alb_access_logs_bucket",
                 json!(platform.alb_access_logs_bucket),
             );
+            let shared = uses_shared_ingress(config, platform);
+            put("use_shared_ingress", json!(shared));
+            put(
+                "listener_rule_priority",
+                json!(
+                    inputs
+                        .listener_rule_priority
+                        .filter(|_| shared)
+                        .unwrap_or_default()
+                ),
+            );
         }
         "scheduled-worker" => {
             put(
@@ -525,6 +566,7 @@ mod tests {
             },
             repository: Some("acme/payments".to_owned()),
             branch: Some("feature/login".to_owned()),
+            listener_rule_priority: None,
         }
     }
 
@@ -587,8 +629,8 @@ mod tests {
     #[test]
     fn variable_names_follow_the_contract_per_template() {
         let n = |t: &str| variable_names(&TemplateName::new(t).unwrap()).len();
-        assert_eq!(n("api-service"), 24);
-        assert_eq!(n("api-database"), 24);
+        assert_eq!(n("api-service"), 26);
+        assert_eq!(n("api-database"), 26);
         assert_eq!(n("scheduled-worker"), 20);
         assert_eq!(n("my-custom"), 18);
         assert_eq!(n("static-site"), 11);

@@ -152,7 +152,7 @@ pub(crate) fn requirement_for(
         config.cpu,
         config.memory,
         ttl,
-        config.use_shared_networking,
+        crate::domain::tfvars::network(config, &platform.settings.platform_vars),
     );
     Ok(crate::domain::approval::requirement(
         &config.template,

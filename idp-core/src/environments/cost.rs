@@ -21,6 +21,7 @@ use crate::domain::config::Config;
 use crate::domain::cost::{self, CostEstimate};
 use crate::domain::naming::EnvName;
 use crate::domain::template::TemplateName;
+use crate::domain::tfvars;
 use crate::domain::ttl::Ttl;
 use crate::error::Result;
 use crate::platform::Platform;
@@ -75,6 +76,9 @@ pub struct CostReport {
     pub shared_networking: bool,
     /// The region it runs (or would run) in.
     pub region: String,
+    /// Whether it is served through the shared load balancer (no load balancer, public
+    /// address or NAT gateway of its own).
+    pub shared_ingress: bool,
     /// The estimate over the whole lifetime (`estimate.hours`: the TTL, or created → expires).
     pub estimate: CostEstimate,
     /// Hours it has existed so far (environments only).
@@ -182,16 +186,17 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
     )];
     let mut spend = None;
     let mut region = None;
+    let platform_vars = &platform.settings.platform_vars;
+    let network_of = |config: &Config, recorded_priority: bool| {
+        let ingress = recorded_priority || tfvars::uses_shared_ingress(config, platform_vars);
+        cost::Network::of(config.use_shared_networking, ingress)
+    };
+    let network: cost::Network;
     let (subject, name, config, estimate, elapsed) = match req {
         CostRequest::Config { config, ttl } => {
             let ttl = ttl.unwrap_or(config.ttl);
-            let e = cost::estimate(
-                &config.template,
-                config.cpu,
-                config.memory,
-                ttl,
-                config.use_shared_networking,
-            );
+            network = network_of(&config, false);
+            let e = cost::estimate(&config.template, config.cpu, config.memory, ttl, network);
             (CostSubject::Config, None, config, e, None)
         }
         CostRequest::Environment { name, mut config } => {
@@ -204,11 +209,14 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
                 "sizes are not recorded with the environment: estimated at {} CPU / {} MiB from the config",
                 config.cpu, config.memory
             ));
+            // An environment holding a listener priority is on the shared ingress, whatever
+            // today's config says.
+            network = network_of(&config, meta.listener_rule_priority.is_some());
             let lifetime = cost::lifetime_estimate(
                 &config.template,
                 config.cpu,
                 config.memory,
-                config.use_shared_networking,
+                network,
                 meta.created_at,
                 meta.expires_at,
                 platform.backend.clock.now(),
@@ -232,6 +240,16 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
             cost::US_EAST_1.region
         ));
     }
+    let shared_ingress = network == cost::Network::SharedIngress && config.template.has_endpoint();
+    if shared_ingress {
+        let lines = cost::shared_ingress_platform_lines(&cost::US_EAST_1);
+        let hourly: f64 = lines.iter().map(|(_, usd)| usd).sum();
+        assumptions.push(format!(
+            "served through the shared load balancer: it and its 2 public IPv4 addresses ({}/hour, {}/month) are a platform cost paid once for every shared-ingress environment, not counted here; so is the shared VPC's NAT gateway",
+            cost::format_usd(hourly),
+            cost::format_usd(hourly * cost::HOURS_PER_MONTH)
+        ));
+    }
     Ok(CostReport {
         subject,
         name,
@@ -239,7 +257,8 @@ pub async fn cost(platform: &Platform, req: CostRequest) -> Result<CostReport> {
         template: config.template,
         cpu: config.cpu,
         memory: config.memory,
-        shared_networking: config.use_shared_networking,
+        shared_networking: network.shared_vpc(),
+        shared_ingress,
         to_date_usd: elapsed.map(|(_, usd)| usd),
         elapsed_hours: elapsed.map(|(h, _)| (h * 100.0).round() / 100.0),
         estimate,

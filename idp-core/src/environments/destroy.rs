@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::ports::RegistryError;
 use crate::support::deploy;
+use crate::support::ingress;
 use crate::support::lease::{self, Purpose};
 use crate::support::notify;
 use crate::support::report::Outcome;
@@ -190,6 +191,11 @@ pub(crate) async fn clean_up_after(
     let backend = &platform.backend;
     let name = &meta.name;
     let mut cleanup = Cleanup::default();
+    // Its rule on the shared load balancer is gone with its infrastructure: the priority is
+    // free for the next environment.
+    if let Some(priority) = meta.listener_rule_priority {
+        ingress::release(&*backend.store, name, priority).await?;
+    }
     let mut repositories = vec![platform.settings.image_repository.clone()];
     // Only a record of the original platform names its own repository; a branch's config
     // must not steer the cleanup into another one.

@@ -76,6 +76,10 @@ env_vars! {
     /// `true`: an environment's own VPC sends its flow logs to CloudWatch Logs; default `false`
     /// (setting `aws.vpcFlowLogs`).
     IDP_VPC_FLOW_LOGS,
+    /// `true`: `api-service` and `api-database` environments are served through the shared
+    /// load balancer (`shared/preview-ingress`); default `false`, one load balancer each
+    /// (setting `aws.useSharedIngress`).
+    IDP_USE_SHARED_INGRESS,
     /// The Secrets Manager ARN patterns a repository's environments may reference, separated
     /// by commas; `{owner}`/`{repo}` stand for the repository; default
     /// `arn:aws:secretsmanager:*:*:secret:idp/{owner}/{repo}/*` (setting `aws.secretPatterns`).

@@ -223,6 +223,7 @@ pub fn platform_settings(resolved: &Resolved) -> Result<Settings> {
                 .to_owned(),
             nat_gateway_per_az: switch(Key::AwsNatGatewayPerAz),
             enable_flow_logs: switch(Key::AwsVpcFlowLogs),
+            use_shared_ingress: switch(Key::AwsUseSharedIngress),
             permissions_boundary: text(Key::AwsPermissionsBoundary),
             // Validated when resolved.
             regional_certificates: resolved

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::ports::provisioner::{Outputs, ProvisionError, ProvisionRequest};
 use crate::ports::{SitePublish, SitePublished};
+use crate::support::ingress;
 use crate::support::state::{self, Versioned};
 
 /// The provisioner request for `meta` with `config` (tfvars included), in the environment's
@@ -70,6 +71,24 @@ fn build_request(
             ),
         });
     }
+    // So is the shared load balancer, on that VPC.
+    if applying
+        && region != settings.region
+        && tfvars::uses_shared_ingress(config, &settings.platform_vars)
+    {
+        let fix = if config.use_shared_ingress {
+            "remove `use_shared_ingress` from its config"
+        } else {
+            "unset `aws.useSharedIngress` (IDP_USE_SHARED_INGRESS), which serves every `api-service` and `api-database` through it"
+        };
+        return Err(Error::Refused {
+            reason: "shared_ingress_in_region".to_owned(),
+            message: format!(
+                "environment `{}` is in `{region}`, and the shared load balancer is in the platform's region `{}`: {fix}",
+                meta.name, settings.region
+            ),
+        });
+    }
     let mut platform_vars = settings.platform_vars.clone();
     // ACM certificates are regional: the one in the environment's region (CloudFront's for a
     // static site), refused before anything is applied when the platform has none there.
@@ -122,6 +141,7 @@ fn build_request(
         platform: platform_vars,
         repository: meta.repository.clone(),
         branch: meta.branch.clone(),
+        listener_rule_priority: meta.listener_rule_priority,
     };
     let vars = tfvars::tfvars(config, &meta.name, &inputs);
     Ok(ProvisionRequest {
@@ -163,6 +183,42 @@ pub(crate) async fn stored_request(
     Ok(req)
 }
 
+/// `current` with a listener rule priority on the shared load balancer when `config` serves it
+/// through it ([`tfvars::uses_shared_ingress`]) and it holds none yet: claimed in the state
+/// store ([`ingress::claim`]) and recorded in its metadata (compare-and-swap), so every later
+/// apply passes the same one. A claim whose recording fails is released again.
+async fn with_listener_priority(
+    platform: &Platform,
+    current: Versioned,
+    config: &Config,
+) -> Result<Versioned> {
+    if current.meta.listener_rule_priority.is_some()
+        || !tfvars::uses_shared_ingress(config, &platform.settings.platform_vars)
+    {
+        return Ok(current);
+    }
+    let store = &*platform.backend.store;
+    let name = current.meta.name.clone();
+    let priority = ingress::claim(store, &name, platform.backend.clock.now()).await?;
+    let recorded = state::update(store, &name, |meta| {
+        if meta.listener_rule_priority == Some(priority) {
+            return Ok(false);
+        }
+        meta.listener_rule_priority = Some(priority);
+        Ok(true)
+    })
+    .await;
+    match recorded {
+        Ok(saved) => Ok(saved),
+        Err(e) => {
+            if let Err(release) = ingress::release(store, &name, priority).await {
+                tracing::warn!(env = %name, priority, error = %release, "releasing an unrecorded listener priority failed");
+            }
+            Err(e)
+        }
+    }
+}
+
 /// Apply the environment and record the result. `current` must be in `provisioning` or
 /// `updating` and the caller must hold its lease. A `static-site` then has its `site_dir`
 /// published ([`publish_site`]) on every apply, first and redeploys alike. On failure (of the
@@ -173,6 +229,7 @@ pub(crate) async fn apply(
     config: &Config,
 ) -> Result<(Versioned, Outputs)> {
     let store = &*platform.backend.store;
+    let current = with_listener_priority(platform, current, config).await?;
     let req = request(platform, &current.meta, config)?;
     let keys = state::keys(&current.meta)?;
     state::put_json(

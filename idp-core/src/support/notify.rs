@@ -92,7 +92,7 @@ pub(crate) fn cost_line(config: &Config) -> String {
         config.cpu,
         config.memory,
         config.ttl,
-        config.use_shared_networking,
+        crate::domain::tfvars::network(config, &crate::domain::tfvars::PlatformVars::default()),
     );
     format!("~{}/month", cost::format_usd(estimate.monthly_usd))
 }

@@ -27,6 +27,7 @@ macro_rules! scenarios_on_every_backend {
     };
 }
 
+mod ingress;
 mod legacy;
 mod regions;
 mod scenarios;

@@ -1,9 +1,22 @@
 locals {
   name           = "idp-${var.environment_name}"
   container_name = "app"
-  https          = var.acm_certificate_arn != ""
-  custom_dns     = var.route53_zone_id != "" && var.domain_name != ""
-  hostname       = local.custom_dns ? "${var.environment_name}.${var.domain_name}" : aws_lb.this.dns_name
+  # On the shared ingress the environment has no load balancer of its own: its target group
+  # hangs off the shared HTTPS listener by host name, so HTTPS and a DNS record are given.
+  shared     = var.use_shared_ingress
+  https      = local.shared || var.acm_certificate_arn != ""
+  custom_dns = var.route53_zone_id != "" && var.domain_name != ""
+
+  alb_dns_name       = local.shared ? var.shared_alb_dns_name : one(aws_lb.this[*].dns_name)
+  alb_zone_id        = local.shared ? var.shared_alb_zone_id : one(aws_lb.this[*].zone_id)
+  alb_arn            = local.shared ? var.shared_alb_arn : one(aws_lb.this[*].arn)
+  alb_security_group = local.shared ? var.shared_alb_security_group_id : one(aws_security_group.alb[*].id)
+  hostname           = local.custom_dns ? "${var.environment_name}.${var.domain_name}" : local.alb_dns_name
+
+  # The CloudWatch dimensions of the environment's traffic (`LoadBalancer`, `TargetGroup`), in
+  # both modes: alarms read these.
+  load_balancer_arn_suffix = local.shared ? var.shared_alb_arn_suffix : one(aws_lb.this[*].arn_suffix)
+  target_group_arn_suffix  = aws_lb_target_group.this.arn_suffix
 
   # Memory sizes (MiB) Fargate accepts for each CPU size.
   fargate_memory = {
@@ -23,6 +36,8 @@ data "aws_region" "current" {}
 # tasks; the tasks take traffic only from the load balancer.
 
 resource "aws_security_group" "alb" {
+  count = local.shared ? 0 : 1
+
   name        = "${local.name}-alb"
   description = "Load balancer of idp environment ${var.environment_name}"
   vpc_id      = var.vpc_id
@@ -32,7 +47,9 @@ resource "aws_security_group" "alb" {
 
 resource "aws_vpc_security_group_ingress_rule" "alb_http" {
   # checkov:skip=CKV_AWS_260: the preview endpoint is public by design; with a certificate port 80 only answers with a redirect to HTTPS.
-  security_group_id = aws_security_group.alb.id
+  count = local.shared ? 0 : 1
+
+  security_group_id = aws_security_group.alb[0].id
   description       = "HTTP from anywhere (redirected to HTTPS when a certificate is set)"
   ip_protocol       = "tcp"
   from_port         = 80
@@ -43,9 +60,9 @@ resource "aws_vpc_security_group_ingress_rule" "alb_http" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb_https" {
-  count = local.https ? 1 : 0
+  count = local.https && !local.shared ? 1 : 0
 
-  security_group_id = aws_security_group.alb.id
+  security_group_id = aws_security_group.alb[0].id
   description       = "HTTPS from anywhere"
   ip_protocol       = "tcp"
   from_port         = 443
@@ -56,7 +73,9 @@ resource "aws_vpc_security_group_ingress_rule" "alb_https" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
-  security_group_id            = aws_security_group.alb.id
+  count = local.shared ? 0 : 1
+
+  security_group_id            = aws_security_group.alb[0].id
   description                  = "To the tasks on the container port"
   ip_protocol                  = "tcp"
   from_port                    = var.container_port
@@ -81,7 +100,7 @@ resource "aws_vpc_security_group_ingress_rule" "task_from_alb" {
   ip_protocol                  = "tcp"
   from_port                    = var.container_port
   to_port                      = var.container_port
-  referenced_security_group_id = aws_security_group.alb.id
+  referenced_security_group_id = local.alb_security_group
 
   tags = merge(var.tags, { Name = "${local.name}-task-from-alb" })
 }
@@ -104,10 +123,12 @@ resource "aws_lb" "this" {
   # checkov:skip=CKV_AWS_150: previews are destroyed automatically when their TTL runs out; deletion protection would block that.
   # checkov:skip=CKV2_AWS_20: HTTP redirects to HTTPS whenever a certificate is given (listener http_redirect); without one there is no HTTPS to redirect to.
   # checkov:skip=CKV_AWS_91: access logs are on whenever alb_access_logs_bucket is set (the shared alb-logs bucket); an account without that bucket cannot log.
+  count = local.shared ? 0 : 1
+
   name                       = var.alb_name
   internal                   = false
   load_balancer_type         = "application"
-  security_groups            = [aws_security_group.alb.id]
+  security_groups            = [aws_security_group.alb[0].id]
   subnets                    = var.public_subnet_ids
   drop_invalid_header_fields = true
   desync_mitigation_mode     = "defensive"
@@ -151,9 +172,9 @@ resource "aws_lb_target_group" "this" {
 }
 
 resource "aws_lb_listener" "https" {
-  count = local.https ? 1 : 0
+  count = local.https && !local.shared ? 1 : 0
 
-  load_balancer_arn = aws_lb.this.arn
+  load_balancer_arn = aws_lb.this[0].arn
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -168,9 +189,9 @@ resource "aws_lb_listener" "https" {
 }
 
 resource "aws_lb_listener" "http_redirect" {
-  count = local.https ? 1 : 0
+  count = local.https && !local.shared ? 1 : 0
 
-  load_balancer_arn = aws_lb.this.arn
+  load_balancer_arn = aws_lb.this[0].arn
   port              = 80
   protocol          = "HTTP"
 
@@ -192,7 +213,7 @@ resource "aws_lb_listener" "http_forward" {
   # checkov:skip=CKV_AWS_103: plain HTTP listener, there is no TLS policy to set; it exists only when no certificate is given.
   count = local.https ? 0 : 1
 
-  load_balancer_arn = aws_lb.this.arn
+  load_balancer_arn = aws_lb.this[0].arn
   port              = 80
   protocol          = "HTTP"
 
@@ -202,6 +223,40 @@ resource "aws_lb_listener" "http_forward" {
   }
 
   tags = merge(var.tags, { Name = "${local.name}-http" })
+}
+
+# On the shared ingress: the environment's host name, forwarded to its target group, at the
+# priority idp allocated to it (unique on the listener, kept across redeploys).
+
+resource "aws_lb_listener_rule" "shared" {
+  count = local.shared ? 1 : 0
+
+  listener_arn = var.shared_listener_arn
+  priority     = var.listener_rule_priority
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this.arn
+  }
+
+  condition {
+    host_header {
+      values = ["${var.environment_name}.${var.domain_name}"]
+    }
+  }
+
+  tags = merge(var.tags, { Name = "${local.name}-rule" })
+
+  lifecycle {
+    precondition {
+      condition     = var.shared_listener_arn != "" && local.custom_dns
+      error_message = "use_shared_ingress needs the shared listener (shared/preview-ingress's state) and a DNS record: set route53_zone_id and domain_name."
+    }
+    precondition {
+      condition     = var.listener_rule_priority >= 1 && var.listener_rule_priority <= 50000
+      error_message = "use_shared_ingress needs a listener_rule_priority from 1 to 50000 (idp allocates one per environment)."
+    }
+  }
 }
 
 # Task definition and service.
@@ -281,7 +336,7 @@ resource "aws_ecs_service" "this" {
 
   tags = merge(var.tags, { Name = "${local.name}-service" })
 
-  depends_on = [aws_lb_listener.https, aws_lb_listener.http_redirect, aws_lb_listener.http_forward]
+  depends_on = [aws_lb_listener.https, aws_lb_listener.http_redirect, aws_lb_listener.http_forward, aws_lb_listener_rule.shared]
 }
 
 resource "aws_route53_record" "this" {
@@ -296,8 +351,31 @@ resource "aws_route53_record" "this" {
   allow_overwrite = true
 
   alias {
-    name                   = aws_lb.this.dns_name
-    zone_id                = aws_lb.this.zone_id
+    name                   = local.alb_dns_name
+    zone_id                = local.alb_zone_id
     evaluate_target_health = false
   }
+}
+
+# The load balancer and its security group became optional (absent on the shared ingress):
+# environments made before keep theirs instead of having them replaced.
+
+moved {
+  from = aws_security_group.alb
+  to   = aws_security_group.alb[0]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.alb_http
+  to   = aws_vpc_security_group_ingress_rule.alb_http[0]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.alb_to_tasks
+  to   = aws_vpc_security_group_egress_rule.alb_to_tasks[0]
+}
+
+moved {
+  from = aws_lb.this
+  to   = aws_lb.this[0]
 }

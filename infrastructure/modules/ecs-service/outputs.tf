@@ -19,13 +19,23 @@ output "task_definition_arn" {
 }
 
 output "alb_arn" {
-  description = "ARN of the load balancer."
-  value       = aws_lb.this.arn
+  description = "ARN of the load balancer (the shared one on the shared ingress)."
+  value       = local.alb_arn
 }
 
 output "alb_dns_name" {
-  description = "DNS name AWS gave the load balancer."
-  value       = aws_lb.this.dns_name
+  description = "DNS name AWS gave the load balancer (the shared one on the shared ingress)."
+  value       = local.alb_dns_name
+}
+
+output "load_balancer_arn_suffix" {
+  description = "ARN suffix of the load balancer the environment is served by (its own or the shared one): the `LoadBalancer` dimension of its CloudWatch metrics."
+  value       = local.load_balancer_arn_suffix
+}
+
+output "target_group_arn_suffix" {
+  description = "ARN suffix of the environment's target group: the `TargetGroup` dimension of its CloudWatch metrics."
+  value       = local.target_group_arn_suffix
 }
 
 output "target_group_arn" {

@@ -35,7 +35,7 @@ variable "vpc_id" {
 
 variable "public_subnet_ids" {
   type        = list(string)
-  description = "Public subnets for the load balancer (two zones at least)."
+  description = "Public subnets for the load balancer (two zones at least; unused on the shared ingress)."
 
   validation {
     condition     = length(var.public_subnet_ids) >= 2
@@ -177,6 +177,59 @@ variable "access_logs_bucket" {
   type        = string
   description = "S3 bucket (name) receiving the load balancer's access logs under `environments/{environment_name}/`; empty to turn access logs off."
   default     = ""
+}
+
+variable "use_shared_ingress" {
+  type        = bool
+  description = "Serve through the shared load balancer (`infrastructure/shared/preview-ingress`): no load balancer of its own, a host-header rule on the shared HTTPS listener instead. Needs the shared_* inputs, listener_rule_priority, route53_zone_id and domain_name."
+  default     = false
+}
+
+variable "shared_listener_arn" {
+  type        = string
+  description = "With use_shared_ingress: the shared HTTPS listener the environment's rule is added to."
+  default     = ""
+}
+
+variable "shared_alb_arn" {
+  type        = string
+  description = "With use_shared_ingress: ARN of the shared load balancer."
+  default     = ""
+}
+
+variable "shared_alb_arn_suffix" {
+  type        = string
+  description = "With use_shared_ingress: ARN suffix of the shared load balancer (its CloudWatch dimension)."
+  default     = ""
+}
+
+variable "shared_alb_dns_name" {
+  type        = string
+  description = "With use_shared_ingress: DNS name of the shared load balancer (the alias record's target)."
+  default     = ""
+}
+
+variable "shared_alb_zone_id" {
+  type        = string
+  description = "With use_shared_ingress: hosted zone of the shared load balancer's DNS name."
+  default     = ""
+}
+
+variable "shared_alb_security_group_id" {
+  type        = string
+  description = "With use_shared_ingress: security group of the shared load balancer; the tasks take traffic from it."
+  default     = ""
+}
+
+variable "listener_rule_priority" {
+  type        = number
+  description = "With use_shared_ingress: priority of the environment's rule on the shared listener (1-50000, unique on the listener; idp allocates it). 0: not on the shared ingress."
+  default     = 0
+
+  validation {
+    condition     = var.listener_rule_priority >= 0 && var.listener_rule_priority <= 50000 && floor(var.listener_rule_priority) == var.listener_rule_priority
+    error_message = "listener_rule_priority must be an integer from 0 to 50000 (0: not on the shared ingress)."
+  }
 }
 
 variable "enable_execute_command" {

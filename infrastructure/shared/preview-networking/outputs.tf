@@ -17,3 +17,8 @@ output "private_subnet_ids" {
   description = "Private subnets (tasks, databases)."
   value       = module.networking.private_subnet_ids
 }
+
+output "name_prefix" {
+  description = "Prefix of the stack's names (`{name_prefix}-vpc`, …)."
+  value       = var.name_prefix
+}

@@ -53,3 +53,14 @@ variable "flow_logs_retention_days" {
     error_message = "flow_logs_retention_days must be a value CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
   }
 }
+
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every name of the stack (VPC, flow-logs log group and IAM role): `{name_prefix}-vpc`, `/vpc/{name_prefix}/flow-logs`, …; it must start with `idp-`. Two copies of the stack in one account and region need two prefixes."
+  default     = "idp-shared-preview"
+
+  validation {
+    condition     = can(regex("^idp-[a-z][a-z0-9-]{0,30}[a-z0-9]$", var.name_prefix)) && !strcontains(var.name_prefix, "--")
+    error_message = "name_prefix must be `idp-` followed by 2-32 characters of a-z, 0-9 and '-' (starting with a letter, ending with a letter or digit, no '--'), e.g. idp-shared-preview."
+  }
+}

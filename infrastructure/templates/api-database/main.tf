@@ -19,14 +19,17 @@ locals {
   user_secret_arns = distinct([for v in values(var.secret_variables) : join(":", slice(split(":", v), 0, 7))])
 
   # Network: exactly one of the two sources below exists (count 0 or 1), the shared preview VPC
-  # read from its state or the environment's own VPC.
+  # read from its state or the environment's own VPC. The shared load balancer stands in the
+  # shared VPC, so the shared ingress implies it.
+  shared_networking  = var.use_shared_networking || var.use_shared_ingress
+  shared_ingress     = one(data.terraform_remote_state.shared_ingress[*].outputs)
   vpc_id             = one(concat(data.terraform_remote_state.shared_networking[*].outputs.vpc_id, module.networking[*].vpc_id))
   public_subnet_ids  = one(concat(data.terraform_remote_state.shared_networking[*].outputs.public_subnet_ids, module.networking[*].public_subnet_ids))
   private_subnet_ids = one(concat(data.terraform_remote_state.shared_networking[*].outputs.private_subnet_ids, module.networking[*].private_subnet_ids))
 }
 
 data "terraform_remote_state" "shared_networking" {
-  count = var.use_shared_networking ? 1 : 0
+  count = local.shared_networking ? 1 : 0
 
   backend = "s3"
   config = {
@@ -38,14 +41,26 @@ data "terraform_remote_state" "shared_networking" {
   lifecycle {
     precondition {
       condition     = var.state_bucket != ""
-      error_message = "use_shared_networking is true but state_bucket is empty: set state_bucket to the bucket holding shared/preview-networking/terraform.tfstate."
+      error_message = "use_shared_networking or use_shared_ingress is true but state_bucket is empty: set state_bucket to the bucket holding shared/preview-networking/terraform.tfstate."
     }
+  }
+}
+
+# The shared load balancer (shared/preview-ingress), read when use_shared_ingress is true.
+data "terraform_remote_state" "shared_ingress" {
+  count = var.use_shared_ingress ? 1 : 0
+
+  backend = "s3"
+  config = {
+    bucket = var.state_bucket
+    key    = "shared/preview-ingress/terraform.tfstate"
+    region = var.aws_region
   }
 }
 
 module "networking" {
   source = "../../modules/networking"
-  count  = var.use_shared_networking ? 0 : 1
+  count  = local.shared_networking ? 0 : 1
 
   environment_name         = var.environment_name
   permissions_boundary_arn = local.permissions_boundary_arn
@@ -123,6 +138,15 @@ module "service" {
   route53_zone_id     = var.route53_zone_id
   domain_name         = var.preview_domain
   access_logs_bucket  = var.alb_access_logs_bucket
+
+  use_shared_ingress           = var.use_shared_ingress
+  listener_rule_priority       = var.listener_rule_priority
+  shared_listener_arn          = try(local.shared_ingress.https_listener_arn, "")
+  shared_alb_arn               = try(local.shared_ingress.alb_arn, "")
+  shared_alb_arn_suffix        = try(local.shared_ingress.alb_arn_suffix, "")
+  shared_alb_dns_name          = try(local.shared_ingress.alb_dns_name, "")
+  shared_alb_zone_id           = try(local.shared_ingress.alb_zone_id, "")
+  shared_alb_security_group_id = try(local.shared_ingress.security_group_id, "")
 
   enable_execute_command = true
 

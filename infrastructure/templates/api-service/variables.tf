@@ -139,9 +139,26 @@ variable "use_shared_networking" {
   default     = false
 }
 
+variable "use_shared_ingress" {
+  type        = bool
+  description = "Serve through the shared load balancer (`infrastructure/shared/preview-ingress`, read from the state bucket) instead of one of the environment's own: only a target group, a host-header rule at listener_rule_priority, the DNS record and the ECS service are made. Implies the shared preview VPC; needs state_bucket, route53_zone_id and preview_domain."
+  default     = false
+}
+
+variable "listener_rule_priority" {
+  type        = number
+  description = "With use_shared_ingress: priority of the environment's host-header rule on the shared HTTPS listener (1-50000, unique per listener; idp allocates one per environment and keeps it across redeploys). 0 when not on the shared ingress."
+  default     = 0
+
+  validation {
+    condition     = var.listener_rule_priority >= 0 && var.listener_rule_priority <= 50000 && floor(var.listener_rule_priority) == var.listener_rule_priority
+    error_message = "listener_rule_priority must be an integer from 0 to 50000 (0: not on the shared ingress)."
+  }
+}
+
 variable "state_bucket" {
   type        = string
-  description = "State bucket holding `shared/preview-networking/terraform.tfstate`; required when use_shared_networking is true. It must be in aws_region."
+  description = "State bucket holding `shared/preview-networking/terraform.tfstate` (and `shared/preview-ingress/terraform.tfstate`); required when use_shared_networking or use_shared_ingress is true. It must be in aws_region."
   default     = ""
 
   validation {

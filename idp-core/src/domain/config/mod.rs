@@ -58,6 +58,9 @@ pub struct Config {
     pub health_check_path: String,
     /// Use the shared preview VPC instead of one VPC per environment.
     pub use_shared_networking: bool,
+    /// Serve through the platform's shared load balancer (`shared/preview-ingress`, on the shared
+    /// VPC) instead of a load balancer per environment (`api-service`, `api-database`).
+    pub use_shared_ingress: bool,
     /// `rate(...)` or `cron(...)`; required by `scheduled-worker`.
     pub schedule_expression: Option<String>,
     /// An S3 bucket the scheduled worker may read.
@@ -159,6 +162,7 @@ impl Default for Config {
             secrets: BTreeMap::new(),
             health_check_path: "/".to_owned(),
             use_shared_networking: false,
+            use_shared_ingress: false,
             schedule_expression: None,
             s3_bucket_arn: None,
             site_dir: None,
@@ -296,6 +300,7 @@ impl Config {
             secrets: Some(self.secrets.clone()),
             health_check_path: Some(self.health_check_path.clone()),
             use_shared_networking: Some(self.use_shared_networking),
+            use_shared_ingress: Some(self.use_shared_ingress),
             schedule_expression: self.schedule_expression.clone(),
             s3_bucket_arn: self.s3_bucket_arn.clone(),
             site_dir: self.site_dir.clone(),

@@ -395,6 +395,9 @@ impl Reader<'_, '_, '_> {
             "use_shared_networking" => {
                 self.parsed.raw.use_shared_networking = self.boolean(name, pos, value);
             }
+            "use_shared_ingress" => {
+                self.parsed.raw.use_shared_ingress = self.boolean(name, pos, value);
+            }
             "environment" => self.parsed.raw.environment = self.string_map(name, pos, value),
             "secrets" => self.parsed.raw.secrets = self.string_map(name, pos, value),
             "local" => self.local(pos, value),

@@ -20,7 +20,7 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
 ];
 
 /// Every top-level key of `.idp/config.yml`.
-pub const KEYS: [&str; 20] = [
+pub const KEYS: [&str; 21] = [
     "template",
     "container_port",
     "ttl",
@@ -35,6 +35,7 @@ pub const KEYS: [&str; 20] = [
     "secrets",
     "health_check_path",
     "use_shared_networking",
+    "use_shared_ingress",
     "schedule_expression",
     "s3_bucket_arn",
     "site_dir",
@@ -150,6 +151,13 @@ pub struct RawConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("default" = false))]
     pub use_shared_networking: Option<bool>,
+
+    /// Serve through the platform's shared load balancer (`shared/preview-ingress`, on the
+    /// shared VPC) instead of a load balancer per environment: `api-service` and
+    /// `api-database` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = false))]
+    pub use_shared_ingress: Option<bool>,
 
     /// When a `scheduled-worker` runs: `rate(N unit)` (`minute(s)`, `hour(s)`, `day(s)`;
     /// singular only for 1) or `cron(minutes hours day-of-month month day-of-week year)`.
@@ -324,6 +332,10 @@ secrets: {}
 
 # Run in the platform's shared preview VPC instead of one VPC per environment.
 use_shared_networking: false
+
+# Serve through the platform's shared load balancer (on the shared VPC) instead of one load
+# balancer per environment (api-service, api-database): cheaper and minutes faster to create.
+use_shared_ingress: false
 
 # scheduled-worker only (required there): rate(1 hour), rate(15 minutes), cron(0 6 * * ? *).
 # schedule_expression: rate(1 hour)

@@ -865,6 +865,7 @@ prop_compose! {
         json_key in proptest::option::of("[a-z]{1,8}"),
         health_check_path in "/[!-~]{0,20}",
         use_shared_networking in any::<bool>(),
+        use_shared_ingress in any::<bool>(),
         schedule in proptest::sample::select(vec!["rate(1 hour)", "rate(15 minutes)", "cron(0 6 * * ? *)"]),
         s3_bucket_arn in proptest::option::of("arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,20}[a-z0-9]"),
         region in proptest::option::of(proptest::sample::select(vec!["us-east-1", "eu-west-1", "us-gov-west-1"])),
@@ -873,6 +874,7 @@ prop_compose! {
     ) -> Config {
         let template = TemplateName::new(template).unwrap_or_default();
         let scheduled = template.is_scheduled();
+        let behind_alb = matches!(template.as_str(), "api-service" | "api-database");
         let site_dir = site.filter(|s| template.is_static_site() && site_path(s).is_ok());
         let suffix = json_key.map(|k| format!(":{k}::")).unwrap_or_default();
         let secrets: BTreeMap<String, String> = secret_names
@@ -894,6 +896,7 @@ prop_compose! {
             secrets,
             health_check_path,
             use_shared_networking,
+            use_shared_ingress: use_shared_ingress && behind_alb,
             schedule_expression: scheduled.then(|| schedule.to_owned()),
             s3_bucket_arn,
             site_dir,

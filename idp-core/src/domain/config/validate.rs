@@ -1,5 +1,7 @@
 //! The rules of `.idp/config.yml`: from the raw file to a valid [`Config`].
 //!
+//! Long because every key's rule, with its message and fix, is kept in one place.
+//!
 //! Each rule here mirrors what AWS (Fargate, CloudWatch Logs, Secrets Manager, EventBridge)
 //! or the templates would reject later, so that a mistake is reported in seconds at the line of
 //! the key instead of minutes into a `tofu apply`.
@@ -128,6 +130,23 @@ pub(super) fn validate(
 
     if let Some(shared) = raw.use_shared_networking {
         config.use_shared_networking = shared;
+    }
+    if let Some(shared) = raw.use_shared_ingress {
+        let template = raw
+            .template
+            .as_deref()
+            .unwrap_or(crate::domain::template::DEFAULT_TEMPLATE);
+        if shared && !matches!(template, "api-service" | "api-database") {
+            report.push(
+                parsed.pos("use_shared_ingress", &[]),
+                "use_shared_ingress",
+                Some("true"),
+                format!("template `{template}` is not served by a load balancer"),
+                "remove `use_shared_ingress`, or set `template: api-service` (or `api-database`)",
+            );
+        } else {
+            config.use_shared_ingress = shared;
+        }
     }
 
     schedule(parsed, &mut config, report);

@@ -81,6 +81,9 @@ pub enum Key {
     AwsNatGatewayPerAz,
     /// `aws.vpcFlowLogs`: an environment's own VPC sends its flow logs to CloudWatch Logs.
     AwsVpcFlowLogs,
+    /// `aws.useSharedIngress`: `api-service` and `api-database` environments are served through
+    /// the shared load balancer (`shared/preview-ingress`) instead of one of their own.
+    AwsUseSharedIngress,
     /// `aws.secretPatterns`: the Secrets Manager ARN patterns a repository's environments may
     /// reference (`{owner}`/`{repo}` stand for the repository).
     AwsSecretPatterns,
@@ -112,7 +115,7 @@ impl std::fmt::Display for Key {
 
 impl Key {
     /// Every key, in the order `idp config list` shows them.
-    pub const ALL: [Key; 24] = [
+    pub const ALL: [Key; 25] = [
         Key::Backend,
         Key::StateDir,
         Key::AwsStateBucket,
@@ -131,6 +134,7 @@ impl Key {
         Key::AwsCostCenter,
         Key::AwsNatGatewayPerAz,
         Key::AwsVpcFlowLogs,
+        Key::AwsUseSharedIngress,
         Key::AwsSecretPatterns,
         Key::AwsPermissionsBoundary,
         Key::AwsRegionalCertificates,
@@ -160,6 +164,7 @@ impl Key {
             Key::AwsCostCenter => "aws.costCenter",
             Key::AwsNatGatewayPerAz => "aws.natGatewayPerAz",
             Key::AwsVpcFlowLogs => "aws.vpcFlowLogs",
+            Key::AwsUseSharedIngress => "aws.useSharedIngress",
             Key::AwsSecretPatterns => "aws.secretPatterns",
             Key::AwsPermissionsBoundary => "aws.permissionsBoundary",
             Key::AwsRegionalCertificates => "aws.regionalCertificates",
@@ -190,6 +195,7 @@ impl Key {
             Key::AwsCostCenter => EnvVars::IDP_COST_CENTER,
             Key::AwsNatGatewayPerAz => EnvVars::IDP_NAT_GATEWAY_PER_AZ,
             Key::AwsVpcFlowLogs => EnvVars::IDP_VPC_FLOW_LOGS,
+            Key::AwsUseSharedIngress => EnvVars::IDP_USE_SHARED_INGRESS,
             Key::AwsSecretPatterns => EnvVars::IDP_SECRET_PATTERNS,
             Key::AwsPermissionsBoundary => EnvVars::IDP_PERMISSIONS_BOUNDARY,
             Key::AwsRegionalCertificates => EnvVars::IDP_REGIONAL_CERTIFICATES,
@@ -220,6 +226,7 @@ impl Key {
             Key::AwsCostCenter => "--cost-center",
             Key::AwsNatGatewayPerAz => "--nat-gateway-per-az",
             Key::AwsVpcFlowLogs => "--vpc-flow-logs",
+            Key::AwsUseSharedIngress => "--use-shared-ingress",
             Key::AwsSecretPatterns => "--secret-patterns",
             Key::AwsPermissionsBoundary => "--permissions-boundary",
             Key::AwsRegionalCertificates => "--regional-certificates",
@@ -238,7 +245,9 @@ impl Key {
             Key::AwsTofu => Some(DEFAULT_TOFU),
             Key::AwsCostCenter => Some(DEFAULT_COST_CENTER),
             Key::AwsSecretPatterns => Some(DEFAULT_SECRET_PATTERNS),
-            Key::AwsNatGatewayPerAz | Key::AwsVpcFlowLogs => Some("false"),
+            Key::AwsNatGatewayPerAz | Key::AwsVpcFlowLogs | Key::AwsUseSharedIngress => {
+                Some("false")
+            }
             Key::TtlMin => Some("1h"),
             Key::TtlMax => Some("30d"),
             _ => None,
@@ -258,7 +267,10 @@ impl Key {
 
     /// Whether the key is an on/off switch (`true`/`false`).
     pub fn is_switch(self) -> bool {
-        matches!(self, Key::AwsNatGatewayPerAz | Key::AwsVpcFlowLogs)
+        matches!(
+            self,
+            Key::AwsNatGatewayPerAz | Key::AwsVpcFlowLogs | Key::AwsUseSharedIngress
+        )
     }
 
     /// Check a value before it is stored.

@@ -82,7 +82,7 @@ fn an_unknown_key_in_the_file_is_reported_with_its_line() {
     let err = parse("colour = \"x\"\n", "config.toml").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "config.toml:1:1: unknown setting `colour`: the settings are backend, stateDir, aws.stateBucket, aws.lockTable, aws.region, aws.endpointUrl, aws.profile, aws.ecrRepo, aws.templatesDir, aws.teamTemplatesDirs, aws.tofu, aws.acmCertificateArn, aws.route53ZoneId, aws.previewDomain, aws.albAccessLogsBucket, aws.costCenter, aws.natGatewayPerAz, aws.vpcFlowLogs, aws.secretPatterns, aws.permissionsBoundary, aws.regionalCertificates, github.repo, ttl.min, ttl.max"
+        "config.toml:1:1: unknown setting `colour`: the settings are backend, stateDir, aws.stateBucket, aws.lockTable, aws.region, aws.endpointUrl, aws.profile, aws.ecrRepo, aws.templatesDir, aws.teamTemplatesDirs, aws.tofu, aws.acmCertificateArn, aws.route53ZoneId, aws.previewDomain, aws.albAccessLogsBucket, aws.costCenter, aws.natGatewayPerAz, aws.vpcFlowLogs, aws.useSharedIngress, aws.secretPatterns, aws.permissionsBoundary, aws.regionalCertificates, github.repo, ttl.min, ttl.max"
     );
     let err = parse("backend = 3\n", "f").unwrap_err();
     assert!(
