@@ -54,13 +54,14 @@ const COMMON_VARIABLES: [(&str, &str); 18] = [
 ];
 
 /// Variables the two HTTP templates add.
-const HTTP_VARIABLES: [(&str, &str); 6] = [
+const HTTP_VARIABLES: [(&str, &str); 7] = [
     ("container_port", "number"),
     ("health_check_path", "string"),
     ("acm_certificate_arn", "string"),
     ("route53_zone_id", "string"),
     ("preview_domain", "string"),
     ("alb_access_logs_bucket", "string"),
+    ("alarm_topic_arn", "string"),
 ];
 
 /// Variables the scheduled template adds.
@@ -119,12 +120,19 @@ fn contract_variables(template: &str) -> BTreeMap<&'static str, &'static str> {
 /// The outputs a template's root module must declare, and no others.
 fn contract_outputs(template: &str) -> BTreeSet<&'static str> {
     let outputs: &[&str] = match template {
-        "api-service" => &["endpoint", "cluster_name", "service_name", "log_group"],
+        "api-service" => &[
+            "endpoint",
+            "cluster_name",
+            "service_name",
+            "log_group",
+            "alarm_names",
+        ],
         "api-database" => &[
             "endpoint",
             "cluster_name",
             "service_name",
             "log_group",
+            "alarm_names",
             "db_endpoint",
             "db_name",
             "db_credentials_secret_arn",
@@ -956,6 +964,7 @@ fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
             nat_gateway_per_az: true,
             enable_flow_logs: true,
             permissions_boundary: "arn:aws:iam::123456789012:policy/idp-boundary-acme+payments".to_owned(),
+            alarm_topic_arn: "arn:aws:sns:eu-west-3:123456789012:idp-alarms".to_owned(),
         },
         ..defaults.clone()
     };

@@ -40,13 +40,14 @@ pub const COMMON_VARIABLES: [&str; 18] = [
 ];
 
 /// Variables `api-service` and `api-database` receive in addition to [`COMMON_VARIABLES`].
-pub const ENDPOINT_VARIABLES: [&str; 6] = [
+pub const ENDPOINT_VARIABLES: [&str; 7] = [
     "container_port",
     "health_check_path",
     "acm_certificate_arn",
     "route53_zone_id",
     "preview_domain",
     "alb_access_logs_bucket",
+    "alarm_topic_arn",
 ];
 
 /// Variables `scheduled-worker` receives in addition to [`COMMON_VARIABLES`].
@@ -75,6 +76,10 @@ pub struct PlatformVars {
     /// its repository (`""`: none); see [`permissions_boundary_arn`].
     #[serde(default)]
     pub permissions_boundary: String,
+    /// The SNS topic the environments' CloudWatch alarms notify (`""`: none), passed to the
+    /// templates that serve HTTP as `alarm_topic_arn`.
+    #[serde(default)]
+    pub alarm_topic_arn: String,
 }
 
 impl Default for PlatformVars {
@@ -89,6 +94,7 @@ impl Default for PlatformVars {
             nat_gateway_per_az: false,
             enable_flow_logs: false,
             permissions_boundary: String::new(),
+            alarm_topic_arn: String::new(),
         }
     }
 }
@@ -164,8 +170,8 @@ pub const LAMBDA_API_VARIABLES: [&str; 16] = [
 ];
 
 /// The variables of the serverless templates (`static-site`, `lambda-api`): every one of
-/// [`STATIC_SITE_VARIABLES`] or [`LAMBDA_API_VARIABLES`]. `alarm_topic_arn` is `""` (no
-/// platform setting names a topic yet); `image_uri` is the image of the environment when it is
+/// [`STATIC_SITE_VARIABLES`] or [`LAMBDA_API_VARIABLES`]. `alarm_topic_arn` is the platform's
+/// (`aws.alarmTopicArn`, `""` when unset); `image_uri` is the image of the environment when it is
 /// in ECR (the only registry Lambda runs images from; any other, such as the config's default
 /// `nginx:alpine`, is not a Lambda image), else `""`; `lambda_zip` is `""`, the template's own
 /// handler.
@@ -193,7 +199,7 @@ fn serverless_vars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map
     );
     put("route53_zone_id", json!(platform.route53_zone_id));
     put("preview_domain", json!(platform.preview_domain));
-    put("alarm_topic_arn", json!(""));
+    put("alarm_topic_arn", json!(platform.alarm_topic_arn));
     if config.template.as_str() == "lambda-api" {
         put("log_retention_days", json!(config.log_retention_days));
         put("environment_variables", json!(config.environment));
@@ -304,6 +310,7 @@ pub fn tfvars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<Stri
                 "alb_access_logs_bucket",
                 json!(platform.alb_access_logs_bucket),
             );
+            put("alarm_topic_arn", json!(platform.alarm_topic_arn));
         }
         "scheduled-worker" => {
             put(
@@ -452,8 +459,8 @@ mod tests {
     #[test]
     fn variable_names_follow_the_contract_per_template() {
         let n = |t: &str| variable_names(&TemplateName::new(t).unwrap()).len();
-        assert_eq!(n("api-service"), 24);
-        assert_eq!(n("api-database"), 24);
+        assert_eq!(n("api-service"), 25);
+        assert_eq!(n("api-database"), 25);
         assert_eq!(n("scheduled-worker"), 20);
         assert_eq!(n("my-custom"), 18);
         assert_eq!(n("static-site"), 11);
@@ -529,6 +536,21 @@ mod tests {
         let vars = tfvars(&config_for("api-service"), &env(), &i);
         let expected = permissions_boundary_arn(pattern, i.repository.as_deref());
         assert_eq!(vars["permissions_boundary_arn"], json!(expected));
+    }
+
+    #[test]
+    fn the_alarm_topic_goes_to_every_template_that_serves_http_and_no_other() {
+        let topic = "arn:aws:sns:us-east-1:123456789012:idp-alarms";
+        let mut i = inputs();
+        i.platform.alarm_topic_arn = topic.to_owned();
+        for template in ["api-service", "api-database", "static-site", "lambda-api"] {
+            let vars = tfvars(&config_for(template), &env(), &i);
+            assert_eq!(vars["alarm_topic_arn"], json!(topic), "{template}");
+            let vars = tfvars(&config_for(template), &env(), &inputs());
+            assert_eq!(vars["alarm_topic_arn"], json!(""), "{template}");
+        }
+        let vars = tfvars(&config_for("scheduled-worker"), &env(), &i);
+        assert!(!vars.contains_key("alarm_topic_arn"));
     }
 
     #[test]

@@ -84,6 +84,10 @@ env_vars! {
     /// `arn:aws:iam::123456789012:policy/idp-boundary-{owner}+{repo}`; unset: none (setting
     /// `aws.permissionsBoundary`).
     IDP_PERMISSIONS_BOUNDARY,
+    /// The SNS topic the environments' CloudWatch alarms notify on alarm and on recovery, e.g.
+    /// `arn:aws:sns:eu-west-1:123456789012:idp-alarms`; unset: the alarms only change state
+    /// (setting `aws.alarmTopicArn`).
+    IDP_ALARM_TOPIC_ARN,
     /// The `owner/name` repository whose workflows `--via-github` dispatches (setting
     /// `github.repo`).
     IDP_GITHUB_REPO,

@@ -107,5 +107,7 @@ module "service" {
 
   enable_execute_command = true
 
+  alarm_topic_arn = var.alarm_topic_arn
+
   tags = local.tags
 }

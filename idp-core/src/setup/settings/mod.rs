@@ -87,6 +87,8 @@ pub enum Key {
     /// `aws.permissionsBoundary`: the permissions boundary of every role an environment creates
     /// (`{owner}`/`{repo}` stand for the repository).
     AwsPermissionsBoundary,
+    /// `aws.alarmTopicArn`: the SNS topic the environments' CloudWatch alarms notify.
+    AwsAlarmTopicArn,
     /// `github.repo`: the `owner/name` repository whose workflows `--via-github` dispatches.
     GithubRepo,
     /// `ttl.min`: the shortest TTL an environment may be given.
@@ -109,7 +111,7 @@ impl std::fmt::Display for Key {
 
 impl Key {
     /// Every key, in the order `idp config list` shows them.
-    pub const ALL: [Key; 23] = [
+    pub const ALL: [Key; 24] = [
         Key::Backend,
         Key::StateDir,
         Key::AwsStateBucket,
@@ -130,6 +132,7 @@ impl Key {
         Key::AwsVpcFlowLogs,
         Key::AwsSecretPatterns,
         Key::AwsPermissionsBoundary,
+        Key::AwsAlarmTopicArn,
         Key::GithubRepo,
         Key::TtlMin,
         Key::TtlMax,
@@ -158,6 +161,7 @@ impl Key {
             Key::AwsVpcFlowLogs => "aws.vpcFlowLogs",
             Key::AwsSecretPatterns => "aws.secretPatterns",
             Key::AwsPermissionsBoundary => "aws.permissionsBoundary",
+            Key::AwsAlarmTopicArn => "aws.alarmTopicArn",
             Key::GithubRepo => "github.repo",
             Key::TtlMin => "ttl.min",
             Key::TtlMax => "ttl.max",
@@ -187,6 +191,7 @@ impl Key {
             Key::AwsVpcFlowLogs => EnvVars::IDP_VPC_FLOW_LOGS,
             Key::AwsSecretPatterns => EnvVars::IDP_SECRET_PATTERNS,
             Key::AwsPermissionsBoundary => EnvVars::IDP_PERMISSIONS_BOUNDARY,
+            Key::AwsAlarmTopicArn => EnvVars::IDP_ALARM_TOPIC_ARN,
             Key::GithubRepo => EnvVars::IDP_GITHUB_REPO,
             Key::TtlMin => EnvVars::IDP_TTL_MIN,
             Key::TtlMax => EnvVars::IDP_TTL_MAX,
@@ -216,6 +221,7 @@ impl Key {
             Key::AwsVpcFlowLogs => "--vpc-flow-logs",
             Key::AwsSecretPatterns => "--secret-patterns",
             Key::AwsPermissionsBoundary => "--permissions-boundary",
+            Key::AwsAlarmTopicArn => "--alarm-topic-arn",
             Key::GithubRepo => "--repo",
             Key::TtlMin => "--ttl-min",
             Key::TtlMax => "--ttl-max",
@@ -317,6 +323,9 @@ impl Key {
                     "an IAM policy ARN, `{owner}`/`{repo}` allowed, e.g. `arn:aws:iam::123456789012:policy/idp-boundary-{owner}+{repo}`",
                 ))
             }
+            Key::AwsAlarmTopicArn if !is_sns_topic_arn(value) => Err(bad(
+                "an SNS topic ARN, e.g. `arn:aws:sns:eu-west-1:123456789012:idp-alarms`",
+            )),
             Key::AwsRegion
                 if !value
                     .chars()
@@ -337,6 +346,29 @@ pub fn parse_bool(value: &str) -> Option<bool> {
         "false" | "0" | "no" | "off" => Some(false),
         _ => None,
     }
+}
+
+/// Whether `value` is an SNS topic ARN: `arn:PARTITION:sns:REGION:ACCOUNT:NAME`, the account
+/// twelve digits, the name 1 to 256 letters, digits, `-` or `_` (a standard topic: CloudWatch
+/// alarms do not notify FIFO topics). The templates check `alarm_topic_arn` the same way.
+pub fn is_sns_topic_arn(value: &str) -> bool {
+    let parts: Vec<&str> = value.split(':').collect();
+    let [arn, partition, service, region, account, name] = parts.as_slice() else {
+        return false;
+    };
+    *arn == "arn"
+        && partition.starts_with("aws")
+        && *service == "sns"
+        && !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && (1..=256).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn did_you_mean(name: &str) -> Option<Key> {
