@@ -124,6 +124,8 @@ struct Expect {
     policy_prefix: Option<String>,
     /// KMS aliases with this prefix (`alias/…`).
     kms_alias: Option<String>,
+    /// CloudWatch alarms of these names (every one after apply, none after destroy).
+    alarms: Vec<String>,
 }
 
 /// Resources and the seconds the provider spent on each.
@@ -426,6 +428,9 @@ async fn leftovers(regional: &Leftovers, global: &Leftovers, expect: &Expect) ->
             left.push(format!("KMS alias {alias}"));
         }
     }
+    for alarm in regional.alarms(&expect.alarms).await {
+        left.push(format!("CloudWatch alarm {alarm}"));
+    }
     left
 }
 
@@ -511,6 +516,10 @@ async fn present(regional: &Leftovers, expect: &Expect) -> Result<(), String> {
         && regional.kms_aliases(prefix).await.is_empty()
     {
         return Err(format!("no KMS alias {prefix}*"));
+    }
+    let alarms = regional.alarms(&expect.alarms).await;
+    if let Some(missing) = expect.alarms.iter().find(|a| !alarms.contains(a)) {
+        return Err(format!("no CloudWatch alarm {missing} (found {alarms:?})"));
     }
     Ok(())
 }
@@ -835,6 +844,10 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
             REGION,
             Expect {
                 nat_gateways: 1,
+                alarms: vec![
+                    format!("idp-{}-5xx-rate", env("web")),
+                    format!("idp-{}-unhealthy-targets", env("web")),
+                ],
                 ..environment_expect(&env("web"), &own_vpc, &service_logs)
             },
         )),
@@ -901,11 +914,17 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
                 "environment_variables": {"GREETING": "hello"},
             }),
             REGION,
-            serverless_expect(
-                &env("fn"),
-                &[":function:", ":log-group:", ":alarm:"],
-                &["/aws/lambda/idp-{env}-api", "/aws/apigateway/idp-{env}-api"],
-            ),
+            Expect {
+                alarms: vec![
+                    format!("idp-{}-api-errors", env("fn")),
+                    format!("idp-{}-api-5xx", env("fn")),
+                ],
+                ..serverless_expect(
+                    &env("fn"),
+                    &[":function:", ":log-group:", ":alarm:"],
+                    &["/aws/lambda/idp-{env}-api", "/aws/apigateway/idp-{env}-api"],
+                )
+            },
         )),
     ];
     let shared_up = {

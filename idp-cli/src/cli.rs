@@ -162,6 +162,11 @@ pub(crate) struct TemplateInputArgs {
     /// there [env: IDP_REGIONAL_CERTIFICATES] [setting: aws.regionalCertificates].
     #[arg(long, global = true, value_name = "ARNS")]
     pub(crate) regional_certificates: Option<String>,
+    /// The SNS topic the environments' CloudWatch alarms notify on alarm and on recovery;
+    /// unset: the alarms only change state [env: IDP_ALARM_TOPIC_ARN]
+    /// [setting: aws.alarmTopicArn].
+    #[arg(long, global = true, value_name = "ARN")]
+    pub(crate) alarm_topic_arn: Option<String>,
 }
 
 /// Which backend holds state and runs environments.

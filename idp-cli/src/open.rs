@@ -64,6 +64,7 @@ pub(crate) fn options(cli: &Cli) -> Options {
             Key::AwsRegionalCertificates,
             inputs.regional_certificates.clone(),
         )
+        .set(Key::AwsAlarmTopicArn, inputs.alarm_topic_arn.clone())
         .set(Key::GithubRepo, cli.repo.clone())
         .set(Key::TtlMin, cli.ttl_min.clone())
         .set(Key::TtlMax, cli.ttl_max.clone())

@@ -545,7 +545,13 @@ const NEEDS: &[(&str, &[&str])] = &[
     ),
     (
         "aws_cloudwatch_metric_alarm",
-        &["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
+        &[
+            "cloudwatch:PutMetricAlarm",
+            "cloudwatch:DeleteAlarms",
+            "cloudwatch:TagResource",
+            "cloudwatch:DescribeAlarms",
+            "cloudwatch:ListTagsForResource",
+        ],
     ),
     // IAM
     (
@@ -887,6 +893,54 @@ fn the_deploy_role_may_create_every_resource_type_of_every_template() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_deploy_role_manages_only_idp_alarms_and_both_roles_read_them() {
+    let rendered = Rendered::new(&["acme/shop"], hcl::value!({}));
+    let deploy = rendered.deploy_documents();
+    let read_only = [rendered.document("read_only", None)];
+    // The regional alarms of api-service and lambda-api, and static-site's in us-east-1.
+    for (region, name) in [
+        ("eu-west-1", "idp-preview-pr-7-5xx-rate"),
+        ("eu-west-1", "idp-preview-pr-7-unhealthy-targets"),
+        ("eu-west-1", "idp-preview-fn-api-errors"),
+        ("us-east-1", "idp-preview-site-site-5xx-rate"),
+    ] {
+        let alarm = format!("arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}");
+        for action in [
+            "cloudwatch:PutMetricAlarm",
+            "cloudwatch:DeleteAlarms",
+            "cloudwatch:TagResource",
+            "cloudwatch:DescribeAlarms",
+        ] {
+            assert!(
+                allows(&deploy, &Request::new(action, &alarm)),
+                "{action} on {alarm}"
+            );
+        }
+        assert!(
+            allows(
+                &read_only,
+                &Request::new("cloudwatch:DescribeAlarms", &alarm)
+            ),
+            "`idp status` with the read-only role reads {alarm}"
+        );
+        assert!(
+            !allows(
+                &read_only,
+                &Request::new("cloudwatch:PutMetricAlarm", &alarm)
+            ),
+            "the read-only role changes no alarm"
+        );
+    }
+    let other = format!("arn:aws:cloudwatch:eu-west-1:{ACCOUNT}:alarm:billing-5xx");
+    for action in ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"] {
+        assert!(
+            !allows(&deploy, &Request::new(action, &other)),
+            "{action} on {other}"
+        );
+    }
 }
 
 #[test]

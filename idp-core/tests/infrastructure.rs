@@ -54,7 +54,7 @@ const COMMON_VARIABLES: [(&str, &str); 18] = [
 ];
 
 /// Variables the two HTTP templates add.
-const HTTP_VARIABLES: [(&str, &str); 8] = [
+const HTTP_VARIABLES: [(&str, &str); 9] = [
     ("container_port", "number"),
     ("health_check_path", "string"),
     ("acm_certificate_arn", "string"),
@@ -63,6 +63,7 @@ const HTTP_VARIABLES: [(&str, &str); 8] = [
     ("alb_access_logs_bucket", "string"),
     ("use_shared_ingress", "bool"),
     ("listener_rule_priority", "number"),
+    ("alarm_topic_arn", "string"),
 ];
 
 /// Variables the scheduled template adds.
@@ -121,12 +122,19 @@ fn contract_variables(template: &str) -> BTreeMap<&'static str, &'static str> {
 /// The outputs a template's root module must declare, and no others.
 fn contract_outputs(template: &str) -> BTreeSet<&'static str> {
     let outputs: &[&str] = match template {
-        "api-service" => &["endpoint", "cluster_name", "service_name", "log_group"],
+        "api-service" => &[
+            "endpoint",
+            "cluster_name",
+            "service_name",
+            "log_group",
+            "alarm_names",
+        ],
         "api-database" => &[
             "endpoint",
             "cluster_name",
             "service_name",
             "log_group",
+            "alarm_names",
             "db_endpoint",
             "db_name",
             "db_credentials_secret_arn",
@@ -978,6 +986,7 @@ fn the_tfvars_idp_core_writes_pass_the_templates_validations() {
             permissions_boundary: "arn:aws:iam::123456789012:policy/idp-boundary-acme+payments".to_owned(),
             regional_certificates: Vec::new(),
             use_shared_ingress: true,
+            alarm_topic_arn: "arn:aws:sns:eu-west-3:123456789012:idp-alarms".to_owned(),
         },
         listener_rule_priority: Some(4242),
         ..defaults.clone()

@@ -274,6 +274,9 @@ record! {
         runtime: Option<Json>,
         /// What the container service says (AWS backend: ECS), as a dict.
         service: Option<Json>,
+        /// The environment's alarms (AWS backend: CloudWatch), each a dict of `name`, `state`
+        /// (`OK`, `ALARM`, `INSUFFICIENT_DATA`), `reason` and `since` when known.
+        alarms: Vec<Json>,
         /// Problems met while asking for live health.
         warnings: Vec<String>,
     }
@@ -287,6 +290,7 @@ impl From<&CoreStatusReport> for StatusReport {
             outputs: Json(r.outputs.clone()),
             runtime: r.runtime.as_ref().map(Json::of),
             service: r.service.as_ref().map(Json::of),
+            alarms: r.alarms.iter().map(Json::of).collect(),
             warnings: r.warnings.clone(),
         }
     }

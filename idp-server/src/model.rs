@@ -355,11 +355,38 @@ pub(crate) struct EnvironmentStatus {
     /// What the container service says.
     #[schema(value_type = Option<Object>)]
     pub(crate) service: Option<serde_json::Value>,
+    /// The environment's alarms (AWS backend: CloudWatch), those its template's `alarm_names`
+    /// output names; none on a backend without alarms.
+    pub(crate) alarms: Vec<Alarm>,
     /// Problems met while asking for live health.
     pub(crate) warnings: Vec<String>,
     /// What happened to the environment, oldest first (status changes and extensions; records
     /// older than the history have none).
     pub(crate) history: Vec<HistoryEvent>,
+}
+
+/// One alarm of an environment, as its monitoring service reports it now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(crate) struct Alarm {
+    /// The alarm's name (`idp-{env}-…`).
+    pub(crate) name: String,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA` (a state CloudWatch adds later, as it spells it).
+    pub(crate) state: String,
+    /// Why it is in that state, in the monitoring service's words.
+    pub(crate) reason: String,
+    /// When it entered that state, when known.
+    pub(crate) since: Option<DateTime<Utc>>,
+}
+
+impl From<&idp_core::ports::AlarmStatus> for Alarm {
+    fn from(a: &idp_core::ports::AlarmStatus) -> Self {
+        Self {
+            name: a.name.clone(),
+            state: a.state.to_string(),
+            reason: a.reason.clone(),
+            since: a.since,
+        }
+    }
 }
 
 /// One event of an environment's history.

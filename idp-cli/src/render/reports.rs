@@ -181,20 +181,38 @@ pub(crate) fn status(report: &StatusReport, out: Output) {
             ));
         }
     }
+    if !report.alarms.is_empty() {
+        line("  alarms:");
+        for alarm in &report.alarms {
+            let since = alarm
+                .since
+                .map(|t| format!(" (since {})", t.format("%Y-%m-%d %H:%M UTC")))
+                .unwrap_or_default();
+            line(&format!(
+                "    {:<17}  {}{since}: {}",
+                alarm.state.to_string(),
+                alarm.name,
+                printable(&alarm.reason)
+            ));
+        }
+    }
     if let Some(error) = &m.last_error {
         line("  last error:");
         for l in error.lines() {
-            // Control characters of a provider's output are not passed to the terminal.
-            let shown: String = l
-                .chars()
-                .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
-                .collect();
-            line(&format!("    {shown}"));
+            line(&format!("    {}", printable(l)));
         }
     }
     for w in &report.warnings {
         diag(&format!("warning: {w}"));
     }
+}
+
+/// `text` with its control characters (but tabs) as `?`: a provider's or AWS's words are not
+/// passed to the terminal as they are.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect()
 }
 
 /// `idp logs`: one line per event.

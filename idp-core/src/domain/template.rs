@@ -35,15 +35,21 @@ pub const ECS_TEMPLATES: [&str; 3] = ["api-service", "api-database", "scheduled-
 pub const K8S_NAMESPACE_OUTPUTS: [&str; 3] = ["endpoint", "namespace", "application"];
 
 /// The outputs of the `api-service` template.
-pub const API_SERVICE_OUTPUTS: [&str; 4] =
-    ["endpoint", "cluster_name", "service_name", "log_group"];
-
-/// The outputs of the `api-database` template.
-pub const API_DATABASE_OUTPUTS: [&str; 7] = [
+pub const API_SERVICE_OUTPUTS: [&str; 5] = [
     "endpoint",
     "cluster_name",
     "service_name",
     "log_group",
+    "alarm_names",
+];
+
+/// The outputs of the `api-database` template.
+pub const API_DATABASE_OUTPUTS: [&str; 8] = [
+    "endpoint",
+    "cluster_name",
+    "service_name",
+    "log_group",
+    "alarm_names",
     "db_endpoint",
     "db_name",
     "db_credentials_secret_arn",

@@ -40,7 +40,7 @@ pub const COMMON_VARIABLES: [&str; 18] = [
 ];
 
 /// Variables `api-service` and `api-database` receive in addition to [`COMMON_VARIABLES`].
-pub const ENDPOINT_VARIABLES: [&str; 8] = [
+pub const ENDPOINT_VARIABLES: [&str; 9] = [
     "container_port",
     "health_check_path",
     "acm_certificate_arn",
@@ -49,6 +49,7 @@ pub const ENDPOINT_VARIABLES: [&str; 8] = [
     "alb_access_logs_bucket",
     "use_shared_ingress",
     "listener_rule_priority",
+    "alarm_topic_arn",
 ];
 
 /// Variables `scheduled-worker` receives in addition to [`COMMON_VARIABLES`].
@@ -86,6 +87,10 @@ pub struct PlatformVars {
     /// [`uses_shared_ingress`].
     #[serde(default)]
     pub use_shared_ingress: bool,
+    /// The SNS topic the environments' CloudWatch alarms notify (`""`: none), passed to the
+    /// templates that serve HTTP as `alarm_topic_arn`.
+    #[serde(default)]
+    pub alarm_topic_arn: String,
 }
 
 impl Default for PlatformVars {
@@ -102,6 +107,7 @@ impl Default for PlatformVars {
             permissions_boundary: String::new(),
             regional_certificates: Vec::new(),
             use_shared_ingress: false,
+            alarm_topic_arn: String::new(),
         }
     }
 }
@@ -199,8 +205,8 @@ pub const LAMBDA_API_VARIABLES: [&str; 16] = [
 ];
 
 /// The variables of the serverless templates (`static-site`, `lambda-api`): every one of
-/// [`STATIC_SITE_VARIABLES`] or [`LAMBDA_API_VARIABLES`]. `alarm_topic_arn` is `""` (no
-/// platform setting names a topic yet); `image_uri` is the image of the environment when it is
+/// [`STATIC_SITE_VARIABLES`] or [`LAMBDA_API_VARIABLES`]. `alarm_topic_arn` is the platform's
+/// (`aws.alarmTopicArn`, `""` when unset); `image_uri` is the image of the environment when it is
 /// in ECR (the only registry Lambda runs images from; any other, such as the config's default
 /// `nginx:alpine`, is not a Lambda image), else `""`; `lambda_zip` is `""`, the template's own
 /// handler.
@@ -228,7 +234,7 @@ fn serverless_vars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map
     );
     put("route53_zone_id", json!(platform.route53_zone_id));
     put("preview_domain", json!(platform.preview_domain));
-    put("alarm_topic_arn", json!(""));
+    put("alarm_topic_arn", json!(platform.alarm_topic_arn));
     if config.template.as_str() == "lambda-api" {
         put("log_retention_days", json!(config.log_retention_days));
         put("environment_variables", json!(config.environment));
@@ -418,6 +424,7 @@ pub fn tfvars(config: &Config, env: &EnvName, inputs: &TfvarsInputs) -> Map<Stri
                         .unwrap_or_default()
                 ),
             );
+            put("alarm_topic_arn", json!(platform.alarm_topic_arn));
         }
         "scheduled-worker" => {
             put(
@@ -629,9 +636,8 @@ mod tests {
     #[test]
     fn variable_names_follow_the_contract_per_template() {
         let n = |t: &str| variable_names(&TemplateName::new(t).unwrap()).len();
-        assert_eq!(n("api-service"), 26);
-        assert_eq!(n("api-database"), 26);
-        assert_eq!(n("scheduled-worker"), 20);
+        assert_eq!(n("api-service"), 27);
+        assert_eq!(n("api-database"), 27);
         assert_eq!(n("my-custom"), 18);
         assert_eq!(n("static-site"), 11);
         assert_eq!(n("lambda-api"), 16);
@@ -706,6 +712,21 @@ mod tests {
         let vars = tfvars(&config_for("api-service"), &env(), &i);
         let expected = permissions_boundary_arn(pattern, i.repository.as_deref());
         assert_eq!(vars["permissions_boundary_arn"], json!(expected));
+    }
+
+    #[test]
+    fn the_alarm_topic_goes_to_every_template_that_serves_http_and_no_other() {
+        let topic = "arn:aws:sns:us-east-1:123456789012:idp-alarms";
+        let mut i = inputs();
+        i.platform.alarm_topic_arn = topic.to_owned();
+        for template in ["api-service", "api-database", "static-site", "lambda-api"] {
+            let vars = tfvars(&config_for(template), &env(), &i);
+            assert_eq!(vars["alarm_topic_arn"], json!(topic), "{template}");
+            let vars = tfvars(&config_for(template), &env(), &inputs());
+            assert_eq!(vars["alarm_topic_arn"], json!(""), "{template}");
+        }
+        let vars = tfvars(&config_for("scheduled-worker"), &env(), &i);
+        assert!(!vars.contains_key("alarm_topic_arn"));
     }
 
     #[test]

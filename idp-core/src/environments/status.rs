@@ -1,4 +1,4 @@
-//! `status`: an environment's record plus its live health.
+//! `status`: an environment's record plus its live health and its alarms.
 
 use serde::Serialize;
 
@@ -7,8 +7,8 @@ use crate::domain::naming::EnvName;
 use crate::domain::ttl;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
-use crate::ports::ServiceHealth;
 use crate::ports::provisioner::RuntimeHealth;
+use crate::ports::{AlarmStatus, ServiceHealth};
 use crate::support::deploy;
 use crate::support::state;
 
@@ -25,6 +25,9 @@ pub struct StatusReport {
     pub runtime: Option<RuntimeHealth>,
     /// What the container service says (AWS backend: ECS).
     pub service: Option<ServiceHealth>,
+    /// The environment's alarms (AWS backend: CloudWatch), those its template's `alarm_names`
+    /// output names, in that order; none on a backend without alarms.
+    pub alarms: Vec<AlarmStatus>,
     /// Problems met while asking for live health (the record itself was read).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -78,14 +81,35 @@ pub async fn status(platform: &Platform, name: &EnvName) -> Result<StatusReport>
         },
         _ => None,
     };
+    let names = alarm_names(&outputs);
+    let alarms = match backend.deployer.alarms(&names).await {
+        Ok(alarms) => alarms,
+        Err(e) => {
+            warnings.push(format!("alarms: {e}"));
+            Vec::new()
+        }
+    };
     Ok(StatusReport {
         expires: ttl::humanize(meta.expires_at, backend.clock.now()),
         environment: meta,
         outputs,
         runtime,
         service,
+        alarms,
         warnings,
     })
+}
+
+/// The names in the `alarm_names` output (a list of strings); none when there is no such
+/// output (a template without alarms, or a record written before it had them).
+pub fn alarm_names(outputs: &serde_json::Value) -> Vec<String> {
+    outputs
+        .get("alarm_names")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// An environment's record alone (no live health); `NotFound` when there is none.

@@ -2,8 +2,9 @@
 //!
 //! A push to a branch whose environment is up rolls the service even when the image tag did not
 //! change; a static site's build output is uploaded again and the CDN's cache invalidated
-//! ([`Deployer::publish_site`]). ECS (and S3 with CloudFront) is the production backend; the
-//! memory and local adapters keep the same state machine.
+//! ([`Deployer::publish_site`]). The environment's alarms are read with [`Deployer::alarms`].
+//! ECS (and S3 with CloudFront, CloudWatch for alarms) is the production backend; the memory and
+//! local adapters keep the same state machine.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Debug};
@@ -162,6 +163,58 @@ impl ServiceHealth {
     }
 }
 
+/// The state of an alarm (CloudWatch `StateValue`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum AlarmState {
+    /// The metric is within its threshold.
+    Ok,
+    /// The metric crossed its threshold: the alarm fires.
+    Alarm,
+    /// Not enough data to tell (a new alarm, or a metric that stopped).
+    InsufficientData,
+    /// A state this version does not know, as the backend spelled it.
+    Other(String),
+}
+
+impl AlarmState {
+    /// The state CloudWatch spells `value` (`OK`, `ALARM`, `INSUFFICIENT_DATA`).
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "OK" => Self::Ok,
+            "ALARM" => Self::Alarm,
+            "INSUFFICIENT_DATA" => Self::InsufficientData,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for AlarmState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ok => f.write_str("OK"),
+            Self::Alarm => f.write_str("ALARM"),
+            Self::InsufficientData => f.write_str("INSUFFICIENT_DATA"),
+            Self::Other(other) => f.write_str(other),
+        }
+    }
+}
+
+/// One alarm of an environment as its backend reports it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlarmStatus {
+    /// The alarm's name (`idp-{env}-…`).
+    pub name: String,
+    /// Its state.
+    pub state: AlarmState,
+    /// Why it is in that state, as the backend words it (CloudWatch `StateReason`).
+    pub reason: String,
+    /// When it entered that state, when the backend says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// What went wrong in a deployer call, by outcome class.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -312,6 +365,11 @@ pub trait Deployer: Debug + Send + Sync + 'static {
     /// MUST fail with [`DeployError::Site`] naming the call and the file or object when a call
     /// fails, and when `site.dir` is not a folder (call `read`).
     async fn publish_site(&self, site: &SitePublish) -> Result<SitePublished, DeployError>;
+
+    /// The alarms named `names` (the `alarm_names` output of the environment's template), in the
+    /// order of `names`. A name with no alarm is left out (an alarm deleted by hand, or one not
+    /// made yet); no names, no call and no alarms. A backend without alarms answers none.
+    async fn alarms(&self, names: &[String]) -> Result<Vec<AlarmStatus>, DeployError>;
 }
 
 #[cfg(test)]

@@ -26,8 +26,8 @@ pub use billing::{Billing, BillingError, DailyCost, ENVIRONMENT_TAG};
 pub use budgets::{BudgetError, BudgetInfo, BudgetSpec, Budgets, NoBudgets, Subscription};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use deployer::{
-    DeployError, Deployer, DeploymentInfo, ExecOutcome, ExecTarget, RolloutState, ServiceHealth,
-    ServiceStatus, SitePublish, SitePublished, TargetGroupHealth,
+    AlarmState, AlarmStatus, DeployError, Deployer, DeploymentInfo, ExecOutcome, ExecTarget,
+    RolloutState, ServiceHealth, ServiceStatus, SitePublish, SitePublished, TargetGroupHealth,
 };
 pub use executor::{ExecError, ExecHandle, ExecRequest, ExecResult, Executor};
 pub use forge::{

@@ -92,6 +92,10 @@ env_vars! {
     /// region, e.g. `arn:aws:acm:eu-west-1:123456789012:certificate/ID` (setting
     /// `aws.regionalCertificates`).
     IDP_REGIONAL_CERTIFICATES,
+    /// The SNS topic the environments' CloudWatch alarms notify on alarm and on recovery, e.g.
+    /// `arn:aws:sns:eu-west-1:123456789012:idp-alarms`; unset: the alarms only change state
+    /// (setting `aws.alarmTopicArn`).
+    IDP_ALARM_TOPIC_ARN,
     /// The `owner/name` repository whose workflows `--via-github` dispatches (setting
     /// `github.repo`).
     IDP_GITHUB_REPO,

@@ -230,6 +230,7 @@ pub fn platform_settings(resolved: &Resolved) -> Result<Settings> {
                 .get(Key::AwsRegionalCertificates)
                 .map(|v| crate::domain::tfvars::parse_certificates(v).unwrap_or_default())
                 .unwrap_or_default(),
+            alarm_topic_arn: text(Key::AwsAlarmTopicArn),
         },
         secret_allow_list: match resolved.get(Key::AwsSecretPatterns) {
             Some(patterns) => {
@@ -473,6 +474,24 @@ mod tests {
                 cost_center: DEFAULT_COST_CENTER.into(),
                 ..PlatformVars::default()
             }
+        );
+    }
+
+    #[test]
+    fn the_alarm_topic_reaches_the_platform_vars_from_the_environment() {
+        let topic = "arn:aws:sns:eu-west-1:123456789012:idp-alarms";
+        let env = layer(&[(Key::AwsAlarmTopicArn, topic)]);
+        let resolved = resolve_layers(&Values::new(), &env, &Values::new());
+        assert_eq!(resolved.origin(Key::AwsAlarmTopicArn), Some(Origin::Env));
+        let vars = platform_settings(&resolved).unwrap().platform_vars;
+        assert_eq!(vars.alarm_topic_arn, topic);
+        let unset = resolve_layers(&Values::new(), &Values::new(), &Values::new());
+        assert_eq!(
+            platform_settings(&unset)
+                .unwrap()
+                .platform_vars
+                .alarm_topic_arn,
+            ""
         );
     }
 

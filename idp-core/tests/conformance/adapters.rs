@@ -24,7 +24,9 @@ use idp_core::adapters::local::{LocalDeployer, LocalLocks, LocalLogs, LocalRegis
 use idp_core::adapters::memory::{
     MemoryDeployer, MemoryLocks, MemoryLogs, MemoryRegistry, MemoryStore,
 };
-use idp_core::ports::{Deployer, ImageRegistry, LockTable, LogEvent, LogSource, ObjectStore};
+use idp_core::ports::{
+    AlarmState, AlarmStatus, Deployer, ImageRegistry, LockTable, LogEvent, LogSource, ObjectStore,
+};
 
 /// What an adapter can do, where adapters legitimately differ.
 #[derive(Debug, Clone)]
@@ -39,6 +41,9 @@ pub(crate) struct Caps {
     /// A recent, fixed instant the lock and log tests measure from (CloudWatch refuses events
     /// older than 14 days, so the moto fixture uses the current time).
     pub(crate) now: DateTime<Utc>,
+    /// Whether the backend has alarms (CloudWatch, memory); without (local), seeding one does
+    /// nothing and [`Deployer::alarms`] answers none.
+    pub(crate) alarms: bool,
 }
 
 /// Writes test data the ports themselves do not write.
@@ -50,6 +55,9 @@ pub(crate) trait Seed: Send + Sync {
     async fn terraform_digest(&self, digest_id: &str, digest: &str);
     /// Creates an active, steady service running `desired` tasks.
     async fn service(&self, cluster: &str, service: &str, desired: u32);
+    /// Creates a metric alarm `name` and sets its state (`OK`, `ALARM`, `INSUFFICIENT_DATA`)
+    /// with `reason`, as CloudWatch `PutMetricAlarm` and `SetAlarmState` do.
+    async fn alarm(&self, name: &str, state: &str, reason: &str);
     /// Appends events (time, message) to one stream of a log group, creating both.
     async fn log_events(&self, group: &str, stream: &str, events: &[(DateTime<Utc>, String)]);
     /// Creates a repository (empty if `tags` is empty) and pushes one image per tag; returns the
@@ -111,6 +119,14 @@ impl Seed for MemorySeed {
     async fn service(&self, cluster: &str, service: &str, desired: u32) {
         self.deployer.add_service(cluster, service, desired);
     }
+    async fn alarm(&self, name: &str, state: &str, reason: &str) {
+        self.deployer.put_alarm(AlarmStatus {
+            name: name.to_owned(),
+            state: AlarmState::parse(state),
+            reason: reason.to_owned(),
+            since: Some(fixed_now()),
+        });
+    }
     async fn log_events(&self, group: &str, stream: &str, events: &[(DateTime<Utc>, String)]) {
         self.logs.create_group(group);
         for (timestamp, message) in events {
@@ -163,6 +179,7 @@ pub(crate) async fn memory() -> Fixture {
             rejects_hostile_keys: false,
             many_images: 250,
             now: fixed_now(),
+            alarms: true,
         },
         _guard: None,
     }
@@ -191,6 +208,8 @@ impl Seed for LocalSeed {
         let written = self.deployer.add_service(cluster, service, desired);
         assert!(written.is_ok(), "seeding a service failed: {written:?}");
     }
+    /// The local backend has no monitoring service, so there is nothing to make.
+    async fn alarm(&self, _: &str, _: &str, _: &str) {}
     async fn log_events(&self, group: &str, stream: &str, events: &[(DateTime<Utc>, String)]) {
         for (timestamp, message) in events {
             let written = self.logs.append(group, stream, *timestamp, message);
@@ -250,6 +269,7 @@ pub(crate) async fn local() -> Fixture {
             rejects_hostile_keys: true,
             many_images: 250,
             now: fixed_now(),
+            alarms: false,
         },
         _guard: Some(dir),
     }

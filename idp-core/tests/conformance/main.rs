@@ -65,6 +65,7 @@ macro_rules! conformance {
                 unknown_service_is_not_found,
                 seeded_service_is_described_steady,
                 force_new_deployment_starts_a_new_deployment_each_time,
+                alarms_are_read_by_name_with_their_state_and_reason,
             );
             conformance!(@suite $factory, log_source, |f| (f.logs.clone(), f.seed.clone(), &f.caps);
                 unknown_group_is_not_found,

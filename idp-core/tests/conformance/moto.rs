@@ -21,7 +21,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use idp_core::adapters::aws::{
-    CloudWatchLogSource, DynamoDbLockTable, EcrRegistry, EcsDeployer, S3Store,
+    CloudWatchAlarms, CloudWatchLogSource, DynamoDbLockTable, EcrRegistry, EcsDeployer, S3Store,
 };
 use idp_core::ports::{LockTable, ObjectStore};
 
@@ -69,6 +69,7 @@ struct MotoSeed {
     dynamodb: aws_sdk_dynamodb::Client,
     table: String,
     ecs: aws_sdk_ecs::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
     ecr: aws_sdk_ecr::Client,
 }
@@ -97,6 +98,37 @@ impl Seed for MotoSeed {
             .send()
             .await
             .expect("seed an OpenTofu digest item");
+    }
+
+    async fn alarm(&self, name: &str, state: &str, reason: &str) {
+        use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
+        self.cloudwatch
+            .put_metric_alarm()
+            .alarm_name(name)
+            .namespace("AWS/ApplicationELB")
+            .metric_name("UnHealthyHostCount")
+            .dimensions(
+                Dimension::builder()
+                    .name("TargetGroup")
+                    .value("targetgroup/idp-conformance-tg/0123456789abcdef")
+                    .build(),
+            )
+            .statistic(Statistic::Maximum)
+            .period(60)
+            .evaluation_periods(1)
+            .threshold(0.0)
+            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .send()
+            .await
+            .expect("seed an alarm (PutMetricAlarm)");
+        self.cloudwatch
+            .set_alarm_state()
+            .alarm_name(name)
+            .state_value(StateValue::from(state))
+            .state_reason(reason)
+            .send()
+            .await
+            .expect("seed an alarm's state (SetAlarmState)");
     }
 
     async fn service(&self, cluster: &str, service: &str, desired: u32) {
@@ -242,13 +274,16 @@ pub(crate) fn fixture_in(moto: &Moto) -> Fixture {
         locks_handle: Arc::new(move || {
             Arc::new(DynamoDbLockTable::new(m2.dynamodb(), t2.clone())) as Arc<dyn LockTable>
         }),
-        deployer: Arc::new(EcsDeployer::new(moto.ecs())),
+        deployer: Arc::new(
+            EcsDeployer::new(moto.ecs()).with_alarms(CloudWatchAlarms::new(moto.cloudwatch())),
+        ),
         logs: Arc::new(CloudWatchLogSource::new(moto.logs())),
         registry: Arc::new(EcrRegistry::new(moto.ecr())),
         seed: Arc::new(MotoSeed {
             dynamodb: moto.dynamodb(),
             table,
             ecs: moto.ecs(),
+            cloudwatch: moto.cloudwatch(),
             logs: moto.logs(),
             ecr: moto.ecr(),
         }),
@@ -259,6 +294,7 @@ pub(crate) fn fixture_in(moto: &Moto) -> Fixture {
             rejects_hostile_keys: false,
             many_images: 150,
             now,
+            alarms: true,
         },
         _guard: None,
     }

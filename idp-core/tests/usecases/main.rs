@@ -210,3 +210,11 @@ async fn a_static_site_is_uploaded_and_invalidated_on_create_and_every_push() {
     )
     .await;
 }
+
+/// `status` reports the alarms the template's `alarm_names` output names, with their state and
+/// reason, in that order; one deleted by hand is left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn status_reports_the_environments_alarms() {
+    let (fixture, deployer) = support::Fixture::memory_with_deployer();
+    scenarios::status_reports_the_environments_alarms(&fixture, &deployer).await;
+}

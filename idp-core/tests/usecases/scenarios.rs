@@ -900,3 +900,63 @@ pub(crate) async fn a_static_site_is_uploaded_and_invalidated_on_create_and_ever
     let st = status::status(p, &env).await.unwrap();
     assert_eq!(st.environment.status, Status::Failed);
 }
+
+pub(crate) async fn status_reports_the_environments_alarms(
+    f: &Fixture,
+    deployer: &idp_core::adapters::memory::MemoryDeployer,
+) {
+    use idp_core::ports::{AlarmState, AlarmStatus};
+    let p = &f.platform;
+    create::create(p, create_req("watched")).await.unwrap();
+    let st = status::status(p, &name("watched")).await.unwrap();
+    assert_eq!(
+        status::alarm_names(&st.outputs),
+        ["idp-watched-5xx-rate", "idp-watched-unhealthy-targets"]
+    );
+    assert!(st.alarms.is_empty(), "no alarm exists yet: {:?}", st.alarms);
+
+    let since = t0() + TimeDelta::minutes(5);
+    deployer.put_alarm(AlarmStatus {
+        name: "idp-watched-unhealthy-targets".into(),
+        state: AlarmState::Alarm,
+        reason: "Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0).".into(),
+        since: Some(since),
+    });
+    deployer.put_alarm(AlarmStatus {
+        name: "idp-watched-5xx-rate".into(),
+        state: AlarmState::Ok,
+        reason: "Unchecked: Initial alarm creation".into(),
+        since: None,
+    });
+    // Another environment's alarm is not this one's, however alike the name.
+    deployer.put_alarm(AlarmStatus {
+        name: "idp-watched-2-5xx-rate".into(),
+        state: AlarmState::Alarm,
+        reason: "Threshold Crossed".into(),
+        since: None,
+    });
+    let st = status::status(p, &name("watched")).await.unwrap();
+    let seen: Vec<(&str, &AlarmState)> = st
+        .alarms
+        .iter()
+        .map(|a| (a.name.as_str(), &a.state))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("idp-watched-5xx-rate", &AlarmState::Ok),
+            ("idp-watched-unhealthy-targets", &AlarmState::Alarm),
+        ]
+    );
+    assert_eq!(st.alarms[1].since, Some(since));
+    assert!(st.alarms[1].reason.starts_with("Threshold Crossed"));
+    let json = serde_json::to_value(&st).unwrap();
+    assert_eq!(json["alarms"][1]["state"], "ALARM");
+    assert_eq!(json["alarms"][0]["state"], "OK");
+
+    assert!(deployer.delete_alarm("idp-watched-5xx-rate"));
+    let st = status::status(p, &name("watched")).await.unwrap();
+    assert_eq!(st.alarms.len(), 1);
+    assert_eq!(st.alarms[0].name, "idp-watched-unhealthy-targets");
+    assert!(st.warnings.is_empty(), "{:?}", st.warnings);
+}

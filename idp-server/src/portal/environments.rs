@@ -22,6 +22,7 @@ use idp_core::environments::cost::{self, CostRequest};
 use idp_core::environments::list::{self, ListQuery, ListRequest};
 use idp_core::environments::status;
 use idp_core::error::Error;
+use idp_core::ports::AlarmState;
 use idp_core::ports::provisioner::RuntimeHealth;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -276,6 +277,21 @@ fn health(report: &status::StatusReport) -> Markup {
                     @if let Some(e) = &tg.error { span role="alert" { (e) } }
                 }
                 @for r in &tg.reasons { p.hint { (r) } }
+            }
+        }
+        @if !report.alarms.is_empty() {
+            h3 { "Alarms" }
+            ul {
+                @for alarm in &report.alarms {
+                    li {
+                        (html::status_badge(match alarm.state {
+                            AlarmState::Ok => "healthy",
+                            AlarmState::Alarm => "unhealthy",
+                            _ => "unknown",
+                        }))
+                        " " code { (alarm.name) } " " (alarm.state.to_string()) ": " (alarm.reason)
+                    }
+                }
             }
         }
         @if report.runtime.is_none() && report.service.is_none() {

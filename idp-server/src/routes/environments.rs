@@ -26,8 +26,8 @@ use idp_core::error::Error;
 use super::{Json, Path, Query, accepted};
 use crate::auth::Caller;
 use crate::model::{
-    ApproveEnvironment, Change, CreateEnvironment, Environment, EnvironmentPage, EnvironmentStatus,
-    ExtendEnvironment, HistoryEvent, ListParams, LogEntry, LogPage, LogParams,
+    Alarm, ApproveEnvironment, Change, CreateEnvironment, Environment, EnvironmentPage,
+    EnvironmentStatus, ExtendEnvironment, HistoryEvent, ListParams, LogEntry, LogPage, LogParams,
 };
 use crate::ops::{self, OpKind, Operation};
 use crate::problem::{ApiResult, CommonErrors, ObjectErrors, Problem};
@@ -241,6 +241,7 @@ pub(crate) async fn status(
             .service
             .as_ref()
             .and_then(|s| serde_json::to_value(s).ok()),
+        alarms: report.alarms.iter().map(Alarm::from).collect(),
         warnings: report.warnings.clone(),
         history: report
             .environment

@@ -150,6 +150,8 @@ module "service" {
 
   enable_execute_command = true
 
+  alarm_topic_arn = var.alarm_topic_arn
+
   tags = local.tags
 }
 

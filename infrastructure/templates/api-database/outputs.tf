@@ -32,3 +32,8 @@ output "db_credentials_secret_arn" {
   description = "ARN of the Secrets Manager secret RDS manages with the master credentials (JSON keys `username`, `password`; the ARN is not secret, the value is)."
   value       = module.database.secret_arn
 }
+
+output "alarm_names" {
+  description = "Names of the environment's CloudWatch alarms: the 5xx rate of its targets and its unhealthy targets."
+  value       = module.service.alarm_names
+}

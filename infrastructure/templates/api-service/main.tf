@@ -131,5 +131,7 @@ module "service" {
 
   enable_execute_command = true
 
+  alarm_topic_arn = var.alarm_topic_arn
+
   tags = local.tags
 }

@@ -17,3 +17,8 @@ output "log_group" {
   description = "CloudWatch log group of the container (`/ecs/idp-{environment_name}`)."
   value       = module.common.log_group_name
 }
+
+output "alarm_names" {
+  description = "Names of the environment's CloudWatch alarms: the 5xx rate of its targets and its unhealthy targets."
+  value       = module.service.alarm_names
+}

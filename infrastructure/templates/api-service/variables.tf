@@ -266,3 +266,14 @@ variable "permissions_boundary_arn" {
     error_message = "permissions_boundary_arn must be empty or an IAM policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)."
   }
 }
+
+variable "alarm_topic_arn" {
+  type        = string
+  description = "SNS topic the environment's CloudWatch alarms notify (alarm and OK); empty: the alarms only change state."
+  default     = ""
+
+  validation {
+    condition     = var.alarm_topic_arn == "" || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be empty or an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)."
+  }
+}

@@ -116,6 +116,13 @@ impl Moto {
         aws_sdk_ecs::Client::from_conf(config)
     }
 
+    pub fn cloudwatch(&self) -> aws_sdk_cloudwatch::Client {
+        let config = aws_sdk_cloudwatch::config::Builder::from(&self.sdk)
+            .interceptor(self.account.clone())
+            .build();
+        aws_sdk_cloudwatch::Client::from_conf(config)
+    }
+
     pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
         let config = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
             .interceptor(self.account.clone())

@@ -345,6 +345,24 @@ impl Leftovers {
             .collect()
     }
 
+    /// Those of the CloudWatch metric alarms `names` that exist (`DescribeAlarms` by name).
+    pub async fn alarms(&self, names: &[String]) -> Vec<String> {
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let client = aws_sdk_cloudwatch::Client::new(&self.sdk);
+        let page = client
+            .describe_alarms()
+            .set_alarm_names(Some(names.to_vec()))
+            .send()
+            .await
+            .expect("DescribeAlarms");
+        page.metric_alarms()
+            .iter()
+            .filter_map(|a| a.alarm_name().map(ToOwned::to_owned))
+            .collect()
+    }
+
     /// The ECS clusters named `name` that are still `ACTIVE`.
     pub async fn active_clusters(&self, name: &str) -> Vec<String> {
         let client = aws_sdk_ecs::Client::new(&self.sdk);

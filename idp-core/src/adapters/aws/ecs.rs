@@ -4,7 +4,8 @@
 //! its new `PRIMARY` deployment; health is `DescribeServices`, plus `DescribeTargetHealth` of
 //! every target group the service registers its tasks in. The adapter reports what ECS and the
 //! load balancer say and leaves waiting and judging to the use case. A static site is published
-//! through S3 and CloudFront ([`SitePublisher`]).
+//! through S3 and CloudFront ([`SitePublisher`]); the environment's alarms are read from
+//! CloudWatch ([`CloudWatchAlarms`]).
 
 use std::collections::BTreeMap;
 
@@ -16,11 +17,12 @@ use aws_sdk_ecs::types::{Deployment, DeploymentRolloutState, Service};
 use aws_sdk_elasticloadbalancingv2::types::TargetHealthDescription;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use super::alarms::CloudWatchAlarms;
 use super::error::{Failure, UnexpectedAnswer};
 use super::site::SitePublisher;
 use crate::ports::{
-    DeployError, Deployer, DeploymentInfo, ExecOutcome, ExecTarget, RolloutState, ServiceHealth,
-    ServiceStatus, SitePublish, SitePublished, TargetGroupHealth,
+    AlarmStatus, DeployError, Deployer, DeploymentInfo, ExecOutcome, ExecTarget, RolloutState,
+    ServiceHealth, ServiceStatus, SitePublish, SitePublished, TargetGroupHealth,
 };
 
 /// The client side of an ECS ExecuteCommand session (the AWS CLI uses the same program).
@@ -37,6 +39,7 @@ pub struct EcsDeployer {
     client: Client,
     load_balancers: Option<aws_sdk_elasticloadbalancingv2::Client>,
     sites: Option<SitePublisher>,
+    alarms: Option<CloudWatchAlarms>,
 }
 
 impl EcsDeployer {
@@ -46,6 +49,7 @@ impl EcsDeployer {
             client,
             load_balancers: None,
             sites: None,
+            alarms: None,
         }
     }
 
@@ -59,6 +63,12 @@ impl EcsDeployer {
     /// The same deployer, publishing static sites through `sites` (S3 and CloudFront).
     pub fn with_sites(mut self, sites: SitePublisher) -> Self {
         self.sites = Some(sites);
+        self
+    }
+
+    /// The same deployer, reading the environment's alarms through `alarms` (CloudWatch).
+    pub fn with_alarms(mut self, alarms: CloudWatchAlarms) -> Self {
+        self.alarms = Some(alarms);
         self
     }
 
@@ -401,6 +411,14 @@ impl Deployer for EcsDeployer {
                 path: site.dir.display().to_string(),
                 source: "this deployer was built without S3 and CloudFront clients (`EcsDeployer::with_sites`)".into(),
             }),
+        }
+    }
+
+    /// `DescribeAlarms` by name ([`CloudWatchAlarms`]); without a CloudWatch client, none.
+    async fn alarms(&self, names: &[String]) -> Result<Vec<AlarmStatus>, DeployError> {
+        match &self.alarms {
+            Some(alarms) => alarms.describe(names).await,
+            None => Ok(Vec::new()),
         }
     }
 }

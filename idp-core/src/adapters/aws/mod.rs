@@ -13,6 +13,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
 
+mod alarms;
 mod budgets;
 mod cost_explorer;
 mod dynamodb;
@@ -24,6 +25,7 @@ mod orphans;
 mod s3;
 mod site;
 
+pub use alarms::CloudWatchAlarms;
 pub use budgets::AwsBudgets;
 pub use cost_explorer::{COST_EXPLORER_REGION, CostExplorerBilling};
 pub use dynamodb::DynamoDbLockTable;
@@ -177,6 +179,7 @@ impl AwsAdapters {
             ),
             deployer: EcsDeployer::new(aws_sdk_ecs::Client::new(sdk))
                 .with_load_balancers(aws_sdk_elasticloadbalancingv2::Client::new(sdk))
+                .with_alarms(cloudwatch_alarms(sdk))
                 .with_sites(SitePublisher::new(
                     aws_sdk_s3::Client::from_conf(s3_config),
                     // CloudFront is global: its API is signed for us-east-1.
@@ -205,6 +208,20 @@ impl AwsAdapters {
     pub async fn load(cfg: &AwsConfig) -> Self {
         Self::new(cfg, &cfg.load_sdk_config().await)
     }
+}
+
+/// The alarms reader of `sdk`'s region, and of us-east-1 (CloudFront's alarms) when that is
+/// another region.
+fn cloudwatch_alarms(sdk: &SdkConfig) -> CloudWatchAlarms {
+    let alarms = CloudWatchAlarms::new(aws_sdk_cloudwatch::Client::new(sdk));
+    if sdk.region().map(Region::as_ref) == Some(CLOUDFRONT_REGION) {
+        return alarms;
+    }
+    alarms.with_us_east_1(aws_sdk_cloudwatch::Client::from_conf(
+        aws_sdk_cloudwatch::config::Builder::from(sdk)
+            .region(Region::new(CLOUDFRONT_REGION))
+            .build(),
+    ))
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use super::fs::{self, BACKEND};
 use crate::adapters::model::deployer::DeployerState;
 use crate::adapters::model::site::{self, SiteState};
 use crate::ports::{
-    DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState, ServiceHealth, SitePublish,
-    SitePublished,
+    AlarmStatus, DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState, ServiceHealth,
+    SitePublish, SitePublished,
 };
 
 const STATE_FILE: &str = "deployer.json";
@@ -227,5 +227,10 @@ impl Deployer for LocalDeployer {
             }
         }
         Ok(published)
+    }
+
+    /// A local process has no monitoring service: no alarms.
+    async fn alarms(&self, _names: &[String]) -> Result<Vec<AlarmStatus>, DeployError> {
+        Ok(Vec::new())
     }
 }

@@ -9,8 +9,8 @@ use super::lock;
 use crate::adapters::model::deployer::DeployerState;
 use crate::adapters::model::site::{self, SiteState};
 use crate::ports::{
-    DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState, ServiceHealth, SitePublish,
-    SitePublished,
+    AlarmStatus, DeployError, Deployer, ExecOutcome, ExecTarget, RolloutState, ServiceHealth,
+    SitePublish, SitePublished,
 };
 
 /// The bytes of each published object, by bucket and key.
@@ -21,10 +21,12 @@ type SiteBytes = BTreeMap<(String, String), Vec<u8>>;
 /// Services are registered with [`MemoryDeployer::add_service`]. [`Deployer::force_new_deployment`]
 /// starts a new `IN_PROGRESS` deployment with a new id, as ECS does; tests then finish it with
 /// [`MemoryDeployer::complete_deployment`] or [`MemoryDeployer::fail_deployment`], or set any
-/// state with [`MemoryDeployer::set_health`].
+/// state with [`MemoryDeployer::set_health`]. Alarms are kept by name: made or changed with
+/// [`MemoryDeployer::put_alarm`], removed with [`MemoryDeployer::delete_alarm`].
 #[derive(Debug, Default)]
 pub struct MemoryDeployer {
     state: Mutex<DeployerState>,
+    alarms: Mutex<BTreeMap<String, AlarmStatus>>,
     execs: Mutex<Vec<(ExecTarget, Vec<String>)>>,
     sites: Mutex<(SiteState, SiteBytes)>,
 }
@@ -67,6 +69,17 @@ impl MemoryDeployer {
             .get(distribution_id)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Makes the alarm `alarm.name`, or replaces its state, reason and time (CloudWatch
+    /// `PutMetricAlarm`, then `SetAlarmState`).
+    pub fn put_alarm(&self, alarm: AlarmStatus) {
+        lock(&self.alarms).insert(alarm.name.clone(), alarm);
+    }
+
+    /// Deletes the alarm `name`; whether there was one.
+    pub fn delete_alarm(&self, name: &str) -> bool {
+        lock(&self.alarms).remove(name).is_some()
     }
 
     /// Registers a steady, active service running `desired` tasks.
@@ -156,5 +169,13 @@ impl Deployer for MemoryDeployer {
             bytes.insert((site.bucket.clone(), file.key.clone()), body);
         }
         Ok(published)
+    }
+
+    async fn alarms(&self, names: &[String]) -> Result<Vec<AlarmStatus>, DeployError> {
+        let alarms = lock(&self.alarms);
+        Ok(names
+            .iter()
+            .filter_map(|name| alarms.get(name).cloned())
+            .collect())
     }
 }

@@ -55,7 +55,8 @@ struct State {
 /// A [`Provisioner`] in process memory.
 ///
 /// `apply` stores the environment with the outputs `endpoint = http://{env}.preview.invalid` (a
-/// reserved domain that never resolves) and `template`; `destroy` removes it and succeeds when it
+/// reserved domain that never resolves), `template` and, for a built-in template with alarms,
+/// `alarm_names` as that template names them; `destroy` removes it and succeeds when it
 /// is already gone; `health` reports a running app without a pid.
 #[derive(Debug, Default)]
 pub struct MemoryProvisioner {
@@ -217,6 +218,19 @@ impl Provisioner for MemoryProvisioner {
                     request.env.as_str().to_ascii_uppercase().replace('-', "")
                 ),
             );
+        }
+        let alarms: &[&str] = match request.template.as_str() {
+            "api-service" | "api-database" => &["5xx-rate", "unhealthy-targets"],
+            "lambda-api" => &["api-errors", "api-5xx"],
+            "static-site" => &["site-5xx-rate"],
+            _ => &[],
+        };
+        if !alarms.is_empty() {
+            let names: Vec<String> = alarms
+                .iter()
+                .map(|alarm| format!("idp-{}-{alarm}", request.env))
+                .collect();
+            outputs.insert("alarm_names", names);
         }
         state.applied.insert(request.env.clone(), outputs.clone());
         Ok(outputs)

@@ -93,6 +93,8 @@ pub enum Key {
     /// `aws.regionalCertificates`: ACM certificates of the preview domain in other regions
     /// than `aws.acmCertificateArn`'s, one per region, for environments created there.
     AwsRegionalCertificates,
+    /// `aws.alarmTopicArn`: the SNS topic the environments' CloudWatch alarms notify.
+    AwsAlarmTopicArn,
     /// `github.repo`: the `owner/name` repository whose workflows `--via-github` dispatches.
     GithubRepo,
     /// `ttl.min`: the shortest TTL an environment may be given.
@@ -115,7 +117,7 @@ impl std::fmt::Display for Key {
 
 impl Key {
     /// Every key, in the order `idp config list` shows them.
-    pub const ALL: [Key; 25] = [
+    pub const ALL: [Key; 26] = [
         Key::Backend,
         Key::StateDir,
         Key::AwsStateBucket,
@@ -138,6 +140,7 @@ impl Key {
         Key::AwsSecretPatterns,
         Key::AwsPermissionsBoundary,
         Key::AwsRegionalCertificates,
+        Key::AwsAlarmTopicArn,
         Key::GithubRepo,
         Key::TtlMin,
         Key::TtlMax,
@@ -168,6 +171,7 @@ impl Key {
             Key::AwsSecretPatterns => "aws.secretPatterns",
             Key::AwsPermissionsBoundary => "aws.permissionsBoundary",
             Key::AwsRegionalCertificates => "aws.regionalCertificates",
+            Key::AwsAlarmTopicArn => "aws.alarmTopicArn",
             Key::GithubRepo => "github.repo",
             Key::TtlMin => "ttl.min",
             Key::TtlMax => "ttl.max",
@@ -199,6 +203,7 @@ impl Key {
             Key::AwsSecretPatterns => EnvVars::IDP_SECRET_PATTERNS,
             Key::AwsPermissionsBoundary => EnvVars::IDP_PERMISSIONS_BOUNDARY,
             Key::AwsRegionalCertificates => EnvVars::IDP_REGIONAL_CERTIFICATES,
+            Key::AwsAlarmTopicArn => EnvVars::IDP_ALARM_TOPIC_ARN,
             Key::GithubRepo => EnvVars::IDP_GITHUB_REPO,
             Key::TtlMin => EnvVars::IDP_TTL_MIN,
             Key::TtlMax => EnvVars::IDP_TTL_MAX,
@@ -230,6 +235,7 @@ impl Key {
             Key::AwsSecretPatterns => "--secret-patterns",
             Key::AwsPermissionsBoundary => "--permissions-boundary",
             Key::AwsRegionalCertificates => "--regional-certificates",
+            Key::AwsAlarmTopicArn => "--alarm-topic-arn",
             Key::GithubRepo => "--repo",
             Key::TtlMin => "--ttl-min",
             Key::TtlMax => "--ttl-max",
@@ -341,6 +347,9 @@ impl Key {
                 .map_err(|_| {
                     bad("ACM certificate ARNs separated by commas, at most one per region, e.g. `arn:aws:acm:eu-west-1:123456789012:certificate/ID`")
                 }),
+            Key::AwsAlarmTopicArn if !is_sns_topic_arn(value) => Err(bad(
+                "an SNS topic ARN, e.g. `arn:aws:sns:eu-west-1:123456789012:idp-alarms`",
+            )),
             Key::AwsRegion
                 if !value
                     .chars()
@@ -361,6 +370,29 @@ pub fn parse_bool(value: &str) -> Option<bool> {
         "false" | "0" | "no" | "off" => Some(false),
         _ => None,
     }
+}
+
+/// Whether `value` is an SNS topic ARN: `arn:PARTITION:sns:REGION:ACCOUNT:NAME`, the account
+/// twelve digits, the name 1 to 256 letters, digits, `-` or `_` (a standard topic: CloudWatch
+/// alarms do not notify FIFO topics). The templates check `alarm_topic_arn` the same way.
+pub fn is_sns_topic_arn(value: &str) -> bool {
+    let parts: Vec<&str> = value.split(':').collect();
+    let [arn, partition, service, region, account, name] = parts.as_slice() else {
+        return false;
+    };
+    *arn == "arn"
+        && partition.starts_with("aws")
+        && *service == "sns"
+        && !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && (1..=256).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn did_you_mean(name: &str) -> Option<Key> {

@@ -82,7 +82,7 @@ fn an_unknown_key_in_the_file_is_reported_with_its_line() {
     let err = parse("colour = \"x\"\n", "config.toml").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "config.toml:1:1: unknown setting `colour`: the settings are backend, stateDir, aws.stateBucket, aws.lockTable, aws.region, aws.endpointUrl, aws.profile, aws.ecrRepo, aws.templatesDir, aws.teamTemplatesDirs, aws.tofu, aws.acmCertificateArn, aws.route53ZoneId, aws.previewDomain, aws.albAccessLogsBucket, aws.costCenter, aws.natGatewayPerAz, aws.vpcFlowLogs, aws.useSharedIngress, aws.secretPatterns, aws.permissionsBoundary, aws.regionalCertificates, github.repo, ttl.min, ttl.max"
+        "config.toml:1:1: unknown setting `colour`: the settings are backend, stateDir, aws.stateBucket, aws.lockTable, aws.region, aws.endpointUrl, aws.profile, aws.ecrRepo, aws.templatesDir, aws.teamTemplatesDirs, aws.tofu, aws.acmCertificateArn, aws.route53ZoneId, aws.previewDomain, aws.albAccessLogsBucket, aws.costCenter, aws.natGatewayPerAz, aws.vpcFlowLogs, aws.useSharedIngress, aws.secretPatterns, aws.permissionsBoundary, aws.regionalCertificates, aws.alarmTopicArn, github.repo, ttl.min, ttl.max"
     );
     let err = parse("backend = 3\n", "f").unwrap_err();
     assert!(
@@ -122,6 +122,41 @@ fn the_platform_inputs_are_checked_like_the_other_settings() {
         assert!(Key::AwsPreviewDomain.validate(bad).is_err(), "{bad}");
     }
     assert!(Key::GithubRepo.validate("acme/.").is_err());
+}
+
+#[test]
+fn the_alarm_topic_is_an_sns_topic_arn_and_says_so_when_it_is_not() {
+    for good in [
+        "arn:aws:sns:eu-west-1:123456789012:idp-alarms",
+        "arn:aws-us-gov:sns:us-gov-west-1:123456789012:Alarms_2",
+    ] {
+        assert!(Key::AwsAlarmTopicArn.validate(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "idp-alarms",
+        "arn:aws:sqs:eu-west-1:123456789012:idp-alarms",
+        "arn:aws:sns:eu-west-1:12345:idp-alarms",
+        "arn:aws:sns::123456789012:idp-alarms",
+        "arn:aws:sns:eu-west-1:123456789012:",
+        "arn:aws:sns:eu-west-1:123456789012:idp alarms",
+        "arn:aws:sns:eu-west-1:123456789012:idp-alarms.fifo",
+        "arn:aws:sns:eu-west-1:123456789012:idp-alarms:extra",
+    ] {
+        assert!(Key::AwsAlarmTopicArn.validate(bad).is_err(), "{bad}");
+    }
+    let env = values(&[(Key::AwsAlarmTopicArn, "my-topic")]);
+    let err = resolve_layers(&Values::new(), &env, &Values::new())
+        .check()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("aws.alarmTopicArn"), "{err}");
+    assert!(err.contains("an SNS topic ARN"), "{err}");
+    assert!(err.ends_with("(from `IDP_ALARM_TOPIC_ARN`)"), "{err}");
+    assert_eq!(Key::AwsAlarmTopicArn.flag(), "--alarm-topic-arn");
+    assert_eq!(
+        Key::parse("aws.alarmTopicArn").unwrap(),
+        Key::AwsAlarmTopicArn
+    );
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! The `Deployer` contract: forced deployments get new ids, health is described, unknown services
-//! are `NotFound`.
+//! are `NotFound`, alarms are read by name.
 
 use std::sync::Arc;
 
-use idp_core::ports::{DeployError, Deployer, ServiceStatus};
+use idp_core::ports::{AlarmState, DeployError, Deployer, ServiceStatus};
 
 use crate::adapters::{Caps, Seed};
 
@@ -76,4 +76,49 @@ pub(crate) async fn force_new_deployment_starts_a_new_deployment_each_time(
         Some(second),
         "the newest deployment is described"
     );
+}
+
+pub(crate) async fn alarms_are_read_by_name_with_their_state_and_reason(
+    deployer: Arc<dyn Deployer>,
+    seed: Arc<dyn Seed>,
+    caps: &Caps,
+) {
+    let firing = "Threshold Crossed: 1 datapoint [3.0] was greater than the threshold (0.0).";
+    seed.alarm("idp-pr-7-unhealthy-targets", "ALARM", firing)
+        .await;
+    seed.alarm(
+        "idp-pr-7-5xx-rate",
+        "OK",
+        "Threshold Crossed: no datapoints were received.",
+    )
+    .await;
+    // Another environment's alarm, whose name starts like this one's.
+    seed.alarm("idp-pr-7-b-5xx-rate", "ALARM", "Threshold Crossed")
+        .await;
+    let names = [
+        "idp-pr-7-5xx-rate".to_owned(),
+        "idp-pr-7-missing".to_owned(),
+        "idp-pr-7-unhealthy-targets".to_owned(),
+    ];
+    let alarms = deployer.alarms(&names).await.expect("alarms");
+    if !caps.alarms {
+        assert!(
+            alarms.is_empty(),
+            "a backend without alarms has none: {alarms:?}"
+        );
+        return;
+    }
+    let seen: Vec<(&str, &AlarmState)> =
+        alarms.iter().map(|a| (a.name.as_str(), &a.state)).collect();
+    assert_eq!(
+        seen,
+        [
+            ("idp-pr-7-5xx-rate", &AlarmState::Ok),
+            ("idp-pr-7-unhealthy-targets", &AlarmState::Alarm),
+        ],
+        "the named alarms, in the order asked, the unknown name left out"
+    );
+    assert_eq!(alarms[1].reason, firing);
+    assert!(alarms.iter().all(|a| a.since.is_some()), "{alarms:?}");
+    assert!(deployer.alarms(&[]).await.expect("no names").is_empty());
 }
