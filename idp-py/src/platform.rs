@@ -126,8 +126,13 @@ impl Platform {
     /// `templates_dir`. `endpoint_url` points every AWS client at another endpoint (a local AWS
     /// double); credentials come from `profile` or the standard AWS chain. The template inputs
     /// (`acm_certificate_arn`, `route53_zone_id`, `preview_domain`, `alb_access_logs_bucket`,
-    /// `cost_center`, `nat_gateway_per_az`, `vpc_flow_logs`) reach every environment's tfvars. An argument left out comes from its
-    /// `IDP_*` variable, else the settings file, else the default, exactly as for the CLI.
+    /// `cost_center`, `nat_gateway_per_az`, `vpc_flow_logs`, `use_shared_ingress`,
+    /// `alarm_topic_arn`) reach every environment's tfvars; `team_templates_dirs` adds teams'
+    /// template folders, `regional_certificates` the preview domain's certificates in other
+    /// regions, `secret_patterns` the secrets a repository's environments may reference and
+    /// `permissions_boundary` the boundary of every role they create. An argument left out
+    /// comes from its `IDP_*` variable, else the settings file, else the default, exactly as
+    /// for the CLI.
     #[staticmethod]
     #[pyo3(signature = (
         state_bucket=None,
@@ -146,6 +151,12 @@ impl Platform {
         cost_center=None,
         nat_gateway_per_az=None,
         vpc_flow_logs=None,
+        use_shared_ingress=None,
+        team_templates_dirs=None,
+        secret_patterns=None,
+        permissions_boundary=None,
+        regional_certificates=None,
+        alarm_topic_arn=None,
     ))]
     #[allow(
         clippy::too_many_arguments,
@@ -168,6 +179,12 @@ impl Platform {
         cost_center: Option<String>,
         nat_gateway_per_az: Option<bool>,
         vpc_flow_logs: Option<bool>,
+        use_shared_ingress: Option<bool>,
+        team_templates_dirs: Option<Vec<PathBuf>>,
+        secret_patterns: Option<Vec<String>>,
+        permissions_boundary: Option<String>,
+        regional_certificates: Option<Vec<String>>,
+        alarm_topic_arn: Option<String>,
     ) -> PyResult<Self> {
         let path = |p: Option<PathBuf>| p.map(|p| p.display().to_string());
         let switch = |b: Option<bool>| b.map(|b| b.to_string());
@@ -187,7 +204,26 @@ impl Platform {
             .set(Key::AwsAlbAccessLogsBucket, alb_access_logs_bucket)
             .set(Key::AwsCostCenter, cost_center)
             .set(Key::AwsNatGatewayPerAz, switch(nat_gateway_per_az))
-            .set(Key::AwsVpcFlowLogs, switch(vpc_flow_logs));
+            .set(Key::AwsVpcFlowLogs, switch(vpc_flow_logs))
+            .set(Key::AwsUseSharedIngress, switch(use_shared_ingress))
+            // Each list in the setting's own form: directories `:`-separated (as `PATH`),
+            // patterns and ARNs `,`-separated.
+            .set(
+                Key::AwsTeamTemplatesDirs,
+                team_templates_dirs.map(|dirs| {
+                    dirs.iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(":")
+                }),
+            )
+            .set(Key::AwsSecretPatterns, secret_patterns.map(|p| p.join(",")))
+            .set(Key::AwsPermissionsBoundary, permissions_boundary)
+            .set(
+                Key::AwsRegionalCertificates,
+                regional_certificates.map(|c| c.join(",")),
+            )
+            .set(Key::AwsAlarmTopicArn, alarm_topic_arn);
         let (inner, description) = block_on(py, async move {
             let resolved = open::resolve(&options)?;
             let get = |k: Key| resolved.get(k).unwrap_or_default().to_owned();

@@ -68,6 +68,7 @@ def test_create_on_aws_hands_the_provisioner_the_contract_tfvars(
         cost_center=inputs["cost_center"],
         nat_gateway_per_az=inputs["nat_gateway_per_az"] == "true",
         vpc_flow_logs=inputs["vpc_flow_logs"] == "true",
+        alarm_topic_arn=inputs["alarm_topic_arn"],
     )
     # The keys of config.yml, as keyword arguments.
     platform.create(

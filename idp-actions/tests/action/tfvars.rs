@@ -41,6 +41,7 @@ fn setup_on_aws_writes_the_contract_tfvars() {
         ("IDP_COST_CENTER", input("cost_center")),
         ("IDP_NAT_GATEWAY_PER_AZ", input("nat_gateway_per_az")),
         ("IDP_VPC_FLOW_LOGS", input("vpc_flow_logs")),
+        ("IDP_ALARM_TOPIC_ARN", input("alarm_topic_arn")),
     ];
     let extra: Vec<(&str, &str)> = workflow_inputs
         .iter()

@@ -29,6 +29,7 @@ async fn create_on_aws_hands_the_provisioner_the_contract_tfvars() {
             input("nat_gateway_per_az")
         ))
         .args(["--vpc-flow-logs", &input("vpc_flow_logs")])
+        .args(["--alarm-topic-arn", &input("alarm_topic_arn")])
         .args(["create", "--name", &input("environment_name"), "--yes"])
         .args(["--owner", &input("owner")])
         .arg("--config")

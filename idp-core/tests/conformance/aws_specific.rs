@@ -126,6 +126,57 @@ async fn ecr_deletes_150_tags_in_requests_of_at_most_100_and_reports_the_missing
 }
 
 #[tokio::test]
+async fn ecr_in_another_region_lists_and_deletes_the_images_of_that_regions_repository() {
+    let endpoint = require_moto!();
+    let moto = Moto::new(&endpoint).await;
+    let far = "eu-west-1";
+    let there = aws_sdk_ecr::Client::from_conf(
+        aws_sdk_ecr::config::Builder::from(&moto.sdk)
+            .interceptor(moto.account.clone())
+            .region(aws_sdk_ecr::config::Region::new(far))
+            .build(),
+    );
+    there
+        .create_repository()
+        .repository_name("previews")
+        .send()
+        .await
+        .expect("repository in eu-west-1");
+    there
+        .put_image()
+        .repository_name("previews")
+        .image_manifest(manifest("previews", "preview-far-0000001"))
+        .image_tag("preview-far-0000001")
+        .send()
+        .await
+        .expect("push");
+
+    // The platform's registry (its own region) has no such repository; the one `in_region`
+    // gives keeps the platform's endpoint and account and finds it.
+    let home = EcrRegistry::new(moto.ecr());
+    assert_ne!(
+        moto.sdk.region().map(aws_sdk_ecr::config::Region::as_ref),
+        Some(far)
+    );
+    assert!(home.list_images("previews").await.is_err());
+    let registry = home.in_region(far).expect("ECR serves every region");
+    let tags: Vec<String> = registry
+        .list_images("previews")
+        .await
+        .expect("list there")
+        .into_iter()
+        .map(|i| i.tag)
+        .collect();
+    assert_eq!(tags, ["preview-far-0000001"]);
+    let report = registry
+        .delete_images("previews", &tags)
+        .await
+        .expect("delete there");
+    assert_eq!(report.deleted.len(), 1);
+    assert_eq!(registry.list_images("previews").await.expect("list"), []);
+}
+
+#[tokio::test]
 async fn a_forced_deployment_on_moto_gets_a_new_id_and_stays_in_progress() {
     let endpoint = require_moto!();
     let fixture = fixture_in(&moto_with_bucket_and_table(&endpoint).await);

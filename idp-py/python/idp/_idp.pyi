@@ -339,6 +339,12 @@ class Platform:
         cost_center: str | None = None,
         nat_gateway_per_az: bool | None = None,
         vpc_flow_logs: bool | None = None,
+        use_shared_ingress: bool | None = None,
+        team_templates_dirs: list[str | os.PathLike[str]] | None = None,
+        secret_patterns: list[str] | None = None,
+        permissions_boundary: str | None = None,
+        regional_certificates: list[str] | None = None,
+        alarm_topic_arn: str | None = None,
     ) -> Platform: ...
     def list(self, *, all: bool = False, strict: bool = False) -> list[Environment]: ...
     def status(self, name: str) -> StatusReport: ...

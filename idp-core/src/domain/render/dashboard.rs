@@ -287,7 +287,10 @@ mod tests {
             "{two}"
         );
         assert!(two.contains("| `eu-west-1` |"), "{two}");
-        assert!(two.contains("|---|---|---|---|---|---|---|---|---|\n"), "{two}");
+        assert!(
+            two.contains("|---|---|---|---|---|---|---|---|---|\n"),
+            "{two}"
+        );
     }
 
     #[test]
