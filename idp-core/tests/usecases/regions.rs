@@ -224,6 +224,26 @@ pub(crate) async fn shared_networking_in_another_region_is_refused(f: &Fixture) 
     assert!(keys_under(&f.platform, "netless").await.is_empty());
 }
 
+pub(crate) async fn shared_ingress_in_another_region_is_refused_before_a_priority_is_claimed(
+    f: &Fixture,
+) {
+    let mut req = in_region("albless", Some("eu-west-1"));
+    req.config.template = idp_core::domain::template::TemplateName::new("api-service").unwrap();
+    req.config.use_shared_ingress = true;
+    let err = create::create(&f.platform, req).await.unwrap_err();
+    assert!(err.to_string().contains("shared load balancer"), "{err}");
+    assert!(err.to_string().contains("remove `use_shared_ingress`"), "{err}");
+    assert!(keys_under(&f.platform, "albless").await.is_empty());
+    let claims = f
+        .platform
+        .backend
+        .store
+        .list_all(idp_core::domain::ingress::CLAIMS_PREFIX)
+        .await
+        .unwrap();
+    assert!(claims.is_empty(), "{claims:?}");
+}
+
 /// Records as the previous version wrote them: one without a region, and one with a region but
 /// its state at the flat keys (regions had no keys of their own yet).
 const BEFORE: [(&str, &str); 2] = [
@@ -351,6 +371,7 @@ scenarios_on_every_backend!(
     a_name_is_unique_across_regions,
     a_region_without_a_certificate_is_refused_before_anything_is_written,
     shared_networking_in_another_region_is_refused,
+    shared_ingress_in_another_region_is_refused_before_a_priority_is_claimed,
     records_written_before_regional_keys_keep_their_state_where_it_is,
     a_redeploy_that_moves_the_environment_is_refused,
 );
