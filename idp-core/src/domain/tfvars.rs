@@ -5,6 +5,9 @@
 //! template's default: a variable left out silently falls back to whatever default the module
 //! declares (a scheduled worker asked for `nginx:alpine` once ran `alpine:latest` that way).
 //! [`variable_names`] lists the contract per template, so the templates can be checked against it.
+//!
+//! Long because the contract is one table: every variable, per template, with the platform's
+//! inputs (certificates by region, shared ingress, alarms) that fill it; a third is its tests.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,8 @@
 //! clients that tell what a stack left in moto.
 //!
 //! Outside CI a missing piece skips the suite with one loud line; with `CI` set it fails.
+//!
+//! Long because [`Leftovers`] asks one AWS API per kind of resource a stack may leave behind.
 #![allow(
     clippy::disallowed_methods,
     reason = "the stack suite writes a wrapper script and reads what terraform printed"
