@@ -68,6 +68,13 @@ macro_rules! runs {
                 scenarios::secrets_never_reach_logs_results_or_events(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sourced_secrets_are_sealed_masked_and_stored_nowhere_in_clear() {
+                scenarios::sourced_secrets_are_sealed_masked_and_stored_nowhere_in_clear(
+                    &fixture_or_skip!(),
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_cancelled_run_stops_whoever_drives_it() {
                 scenarios::a_cancelled_run_stops_whoever_drives_it(&fixture_or_skip!()).await;
             }
