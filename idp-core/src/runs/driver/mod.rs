@@ -379,7 +379,19 @@ impl Driver {
         // process holds, and go to the executor (the child process's environment) only.
         let secrets = match &self.sealed {
             Some(sealed) => sealed.open(&self.store, n).await?,
-            None => BTreeMap::new(),
+            None if order.secrets.is_empty()
+                && order.ssm_paths.is_empty()
+                && order.secret_manager_paths.is_empty() =>
+            {
+                BTreeMap::new()
+            }
+            // Only `cancel` drives without sealing, and it starts nothing.
+            None => {
+                return Err(corrupt(
+                    name,
+                    "the order needs secrets but this orchestrator sealed none",
+                ));
+            }
         };
         let request = ExecRequest {
             run_id: self.run_id().clone(),
