@@ -15,11 +15,12 @@ use crate::adapters::local::{
 };
 use crate::adapters::memory::{
     MemoryBilling, MemoryBudgets, MemoryDeployer, MemoryForge, MemoryLocks, MemoryLogs,
-    MemoryProvisioner, MemoryRegistry, MemoryStore,
+    MemoryProvisioner, MemoryRegistry, MemorySecrets, MemoryStore,
 };
 use crate::ports::Billing;
 use crate::ports::budgets::{Budgets, NoBudgets};
 use crate::ports::provisioner::Provisioner;
+use crate::ports::secret_source::{NoSecretSource, SecretSource};
 use crate::ports::{
     Clock, Deployer, FixedClock, Forge, ImageRegistry, LockTable, LogSource, NoForge, ObjectStore,
     SystemClock,
@@ -50,6 +51,8 @@ pub struct Backend {
     /// Billed spend (Cost Explorer on AWS); `None` where there is no bill (the local backend
     /// reports list-price estimates only, and says so).
     pub billing: Option<Arc<dyn Billing>>,
+    /// The SSM parameters and Secrets Manager secrets orders name (none on the local backend).
+    pub secrets: Arc<dyn SecretSource>,
 }
 
 /// The concrete adapters behind [`Backend::memory_at`], for tests that seed or inspect them
@@ -70,6 +73,8 @@ pub struct MemoryHandles {
     pub budgets: Arc<MemoryBudgets>,
     /// The bill: set daily costs per environment tag, count the requests.
     pub billing: Arc<MemoryBilling>,
+    /// Parameters and secrets for orders' `ssm_paths` and `secret_manager_paths`.
+    pub secrets: Arc<MemorySecrets>,
 }
 
 impl Backend {
@@ -94,6 +99,7 @@ impl Backend {
             provisioner: Arc::new(MemoryProvisioner::new()),
             budgets: Arc::new(MemoryBudgets::new()),
             billing: Arc::new(MemoryBilling::new()),
+            secrets: Arc::new(MemorySecrets::new()),
         };
         let backend = Self {
             store: handles.store.clone(),
@@ -106,6 +112,7 @@ impl Backend {
             forge: handles.forge.clone(),
             budgets: handles.budgets.clone(),
             billing: Some(handles.billing.clone()),
+            secrets: handles.secrets.clone(),
         };
         (backend, handles)
     }
@@ -129,6 +136,7 @@ impl Backend {
             forge: Arc::new(NoForge),
             budgets: Arc::new(NoBudgets),
             billing: None,
+            secrets: Arc::new(NoSecretSource),
         }
     }
 
@@ -157,6 +165,14 @@ impl Backend {
     #[must_use]
     pub fn with_forge(mut self, forge: Arc<dyn Forge>) -> Self {
         self.forge = forge;
+        self
+    }
+
+    /// The same backend with another source of order secrets (e.g. the local backend's state
+    /// with `adapters::aws::AwsSecrets`).
+    #[must_use]
+    pub fn with_secrets(mut self, secrets: Arc<dyn SecretSource>) -> Self {
+        self.secrets = secrets;
         self
     }
 
@@ -204,6 +220,7 @@ impl Backend {
             forge: Arc::new(NoForge),
             budgets: Arc::new(adapters.budgets),
             billing: Some(Arc::new(adapters.billing)),
+            secrets: Arc::new(adapters.secrets),
         }
     }
 }

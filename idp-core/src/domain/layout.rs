@@ -25,6 +25,8 @@
 //! runs/{run_id}/job.json                        the job of a run and when it started
 //! runs/{run_id}/orders/{n}/state.json           order n started: attempt, executor handle
 //! runs/{run_id}/orders/{n}/log                  the end of order n's output, secrets masked
+//! runs/{run_id}/orders/{n}/bundle.age           order n's secret variables, age-encrypted for the run
+//! runs/{run_id}/orders/{n}/bundle.json          the bundle's manifest: recipient and variable names
 //! runs/{run_id}/events/{seq}.json               the run's append-only event log
 //! runs/{run_id}/done                            marker written when a run has finished
 //! access/tokens/{id}.json                      an API token: role, owner, SHA-256 of its secret
@@ -343,6 +345,23 @@ pub fn order_state_key(run_id: &str, n: usize) -> Result<String, LayoutError> {
 pub fn order_log_key(run_id: &str, n: usize) -> Result<String, LayoutError> {
     Ok(format!(
         "{RUNS_PREFIX}{}/orders/{n}/log",
+        checked_run_id(run_id)?
+    ))
+}
+
+/// `runs/{run_id}/orders/{n}/bundle.age`: order n's secret variables, encrypted with age to the
+/// run's key.
+pub fn order_bundle_key(run_id: &str, n: usize) -> Result<String, LayoutError> {
+    Ok(format!(
+        "{RUNS_PREFIX}{}/orders/{n}/bundle.age",
+        checked_run_id(run_id)?
+    ))
+}
+
+/// `runs/{run_id}/orders/{n}/bundle.json`: the manifest of order n's bundle (variable names).
+pub fn order_bundle_manifest_key(run_id: &str, n: usize) -> Result<String, LayoutError> {
+    Ok(format!(
+        "{RUNS_PREFIX}{}/orders/{n}/bundle.json",
         checked_run_id(run_id)?
     ))
 }

@@ -21,6 +21,7 @@ pub mod lock_table;
 pub mod log_source;
 pub mod object_store;
 pub mod provisioner;
+pub mod secret_source;
 
 pub use billing::{Billing, BillingError, DailyCost, ENVIRONMENT_TAG};
 pub use budgets::{BudgetError, BudgetInfo, BudgetSpec, Budgets, NoBudgets, Subscription};
@@ -41,6 +42,7 @@ pub use lock_table::{
 pub use log_source::{FilterPattern, LogError, LogEvent, LogPage, LogQuery, LogSource};
 pub use object_store::{Etag, ListPage, Object, ObjectMeta, ObjectStore, PutMode, StoreError};
 pub use provisioner::{Outputs, ProvisionError, ProvisionRequest, Provisioner, RuntimeHealth};
+pub use secret_source::{NoSecretSource, SecretSource, SecretSourceError, SourcedValue};
 
 /// The error of a backend, kept whole (with its own `source` chain) inside a port error.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -9,7 +9,9 @@
 //!   when it ends (so an order has exactly one terminal result even if two writers race);
 //!   `orders/{n}/log` holds the end of its output with secret values masked; `events/{seq}.json`
 //!   is the append-only event log; `done` marks the end with the run's status; `cancel.json`
-//!   records a cancel request, which the orchestrator reads back every turn.
+//!   records a cancel request, which the orchestrator reads back every turn;
+//!   `orders/{n}/bundle.age` holds order `n`'s secret variables encrypted with age to the run's
+//!   key, and `orders/{n}/bundle.json` their names (see `intake` for where the key lives).
 //! - Results are read back from the store, never taken from a notification alone: a finished
 //!   order's task writes its `result.json` and then wakes the orchestrator, and the orchestrator
 //!   also re-reads the results of every running order every [`RunOptions::poll`], so a lost
@@ -33,6 +35,7 @@
 //! `queries` (reading a run back), `options` (how a run is driven).
 
 mod driver;
+mod intake;
 mod options;
 mod queries;
 mod records;

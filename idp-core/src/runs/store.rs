@@ -9,7 +9,8 @@
 //! - `orders/{n}/result.json` is written create-only and an existing result wins: whoever
 //!   writes second gets the first writer's result back, so an order has exactly one terminal
 //!   result.
-//! - `orders/{n}/state.json` and `orders/{n}/log` are overwritten (a new attempt replaces them).
+//! - `orders/{n}/state.json` and `orders/{n}/log` are overwritten (a new attempt replaces them),
+//!   and so are `orders/{n}/bundle.age` and `bundle.json` (a resumed run seals new bundles).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::domain::layout::{self, LayoutError};
 use crate::domain::orders::{Job, RunId};
 use crate::error::{Error, Result};
 use crate::ports::{ObjectStore, PutMode, StoreError};
+use crate::support::bundle::{Bundle, Manifest};
 
 /// One run's records in a state store.
 #[derive(Debug, Clone)]
@@ -258,6 +260,43 @@ impl RunStore {
             )
             .await?;
         Ok(())
+    }
+
+    /// Stores the bundle of order `n` (ciphertext, then manifest), replacing an older one.
+    pub(super) async fn put_bundle(&self, n: usize, bundle: &Bundle) -> Result<()> {
+        self.store
+            .put(
+                &key(layout::order_bundle_key(self.id(), n))?,
+                Bytes::from(bundle.ciphertext.clone()),
+                PutMode::Overwrite,
+            )
+            .await?;
+        self.store
+            .put(
+                &key(layout::order_bundle_manifest_key(self.id(), n))?,
+                to_json(&bundle.manifest),
+                PutMode::Overwrite,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The bundle of order `n`, if it has one.
+    pub(super) async fn bundle(&self, n: usize) -> Result<Option<Bundle>> {
+        let manifest_key = key(layout::order_bundle_manifest_key(self.id(), n))?;
+        let Some(manifest) = self.get_json::<Manifest>(&manifest_key).await? else {
+            return Ok(None);
+        };
+        let ciphertext = self
+            .store
+            .get(&key(layout::order_bundle_key(self.id(), n))?)
+            .await?
+            .bytes
+            .to_vec();
+        Ok(Some(Bundle {
+            manifest,
+            ciphertext,
+        }))
     }
 
     /// The stored output of order `n`; empty when there is none.

@@ -5,6 +5,7 @@
 //! priorities ([`ingress`]) and applying an environment through the
 //! provisioner (`deploy`).
 
+pub mod bundle;
 pub(crate) mod deploy;
 pub mod index;
 pub mod ingress;

@@ -19,6 +19,7 @@ mod suites {
     pub(crate) mod log_source;
     pub(crate) mod object_store;
     pub(crate) mod provisioner;
+    pub(crate) mod secret_source;
 }
 
 /// Instantiates every suite for one adapter: `conformance!(name, factory)`, where `factory` is an
@@ -127,6 +128,7 @@ mod adapters;
 mod aws_specific;
 mod billing;
 mod budget_adapters;
+mod secret_sources;
 use idp_test_support::fake_tofu;
 mod forges;
 #[cfg(feature = "github")]

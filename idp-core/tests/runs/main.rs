@@ -68,6 +68,13 @@ macro_rules! runs {
                 scenarios::secrets_never_reach_logs_results_or_events(&fixture_or_skip!()).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sourced_secrets_are_sealed_masked_and_stored_nowhere_in_clear() {
+                scenarios::sourced_secrets_are_sealed_masked_and_stored_nowhere_in_clear(
+                    &fixture_or_skip!(),
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_cancelled_run_stops_whoever_drives_it() {
                 scenarios::a_cancelled_run_stops_whoever_drives_it(&fixture_or_skip!()).await;
             }
@@ -154,4 +161,61 @@ async fn one_pull_request_comment_tracks_the_run_wave_by_wave() {
         summary.orders[2].status,
         idp_core::domain::orders::OrderStatus::Skipped
     );
+}
+
+/// A resumed run cannot open the bundles of the process that started it (that key was only in
+/// its memory): it reads the parameters again and seals new bundles with a new key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_resumed_run_seals_new_bundles_with_a_new_key() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use idp_core::adapters::memory::MemorySecrets;
+    use idp_core::domain::orders::{OrderStatus, RunStatus};
+    use idp_core::runs::{self, RunId};
+
+    let sources = Arc::new(MemorySecrets::new());
+    sources.put_parameter("/resume/api-key", "k3y-Resumed-0042");
+    let mut fixture = support::Fixture::memory();
+    fixture.platform.backend = fixture.platform.backend.clone().with_secrets(sources);
+    let job = support::job(
+        "orders:\n  - name: slow\n    cmds: [\"sleep 3\", \"echo key=$API_KEY\", \"test \\\"$(printf %s \\\"$API_KEY\\\" | rev)\\\" = 2400-demuseR-y3k\"]\n    timeout: 30s\n    ssm_paths: [/resume/api-key]\n",
+    );
+    let run_id = RunId::parse(&format!("resealed-{}", uuid::Uuid::new_v4().simple())).unwrap();
+    let manifest = |platform: idp_core::platform::Platform, id: RunId| async move {
+        let key = format!("runs/{id}/orders/1/bundle.json");
+        let bytes = platform.backend.store.get(&key).await.unwrap().bytes;
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+    };
+    let (platform, id, options) = (fixture.platform.clone(), run_id.clone(), fixture.options());
+    let first = tokio::spawn(async move { runs::run(&platform, job, Some(id), options).await });
+    let mut running = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Ok(s) = runs::status(&fixture.platform, &run_id).await
+            && s.orders[0].status == OrderStatus::Running
+        {
+            running = true;
+            break;
+        }
+    }
+    assert!(running, "the order never started");
+    first.abort();
+    let _ = first.await;
+    let before = manifest(fixture.platform.clone(), run_id.clone()).await;
+    let summary = runs::resume(&fixture.platform, &run_id, fixture.options())
+        .await
+        .unwrap();
+    assert_eq!(summary.status, RunStatus::Succeeded, "{summary:?}");
+    let after = manifest(fixture.platform.clone(), run_id.clone()).await;
+    assert_eq!(after["variables"], serde_json::json!(["API_KEY"]));
+    assert_ne!(
+        before["recipient"], after["recipient"],
+        "the resumed run sealed with its own key"
+    );
+    let log = runs::logs(&fixture.platform, &run_id, "slow")
+        .await
+        .unwrap();
+    assert!(log.contains("key=****"), "{log}");
+    assert!(!log.contains("k3y-Resumed-0042"));
 }

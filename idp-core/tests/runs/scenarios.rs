@@ -316,6 +316,121 @@ pub(crate) async fn secrets_never_reach_logs_results_or_events(f: &Fixture) {
     assert!(refused.to_string().contains("needs secret `TOKEN`"));
 }
 
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, found);
+        } else {
+            found.push(path);
+        }
+    }
+}
+
+pub(crate) async fn sourced_secrets_are_sealed_masked_and_stored_nowhere_in_clear(f: &Fixture) {
+    use std::sync::Arc;
+
+    use idp_core::adapters::memory::MemorySecrets;
+
+    let root = format!("/idp-e2e-{}/", uuid::Uuid::new_v4().simple());
+    let sources = Arc::new(MemorySecrets::new());
+    sources.put_parameter(&format!("{root}db-password"), "pa55-Param-7781");
+    sources.put_parameter(&format!("{root}api/token"), "tok-Path-9931");
+    let json = r#"{"db_user":"admin-Json-5512","port":"6543"}"#;
+    sources.put_secret("prod/db-creds", json);
+    let values = ["pa55-Param-7781", "tok-Path-9931", "admin-Json-5512", json];
+    let mut platform = f.platform.clone();
+    platform.backend = platform.backend.clone().with_secrets(sources);
+    // The last command proves the process got the decrypted value without the job file
+    // holding it (it compares the value reversed).
+    let job = job(&format!(
+        "orders:\n  - name: leaky\n    cmds: [\"echo db=$DB_PASSWORD token=$TOKEN user=$DB_USER port=$PORT\", \"printenv DB_PASSWORD >&2\", \"test \\\"$(printf %s \\\"$DB_PASSWORD\\\" | rev)\\\" = 1877-maraP-55ap\"]\n    timeout: 30s\n    ssm_paths: [{root}db-password, {root}api/]\n    secret_manager_paths: [prod/db-creds]\n"
+    ));
+    let run_id = unique("sourced");
+    let summary = runs::run(&platform, job.clone(), Some(run_id.clone()), f.options())
+        .await
+        .unwrap();
+    let order = &summary.orders[0];
+    assert_eq!(
+        (order.status, order.exit_code),
+        (OrderStatus::Succeeded, Some(0)),
+        "the child process saw the decrypted values: {}",
+        order.log_excerpt
+    );
+    let log = runs::logs(&platform, &run_id, "leaky").await.unwrap();
+    assert!(
+        log.contains("db=**** token=**** user=**** port=****"),
+        "{log}"
+    );
+    for value in values {
+        assert!(!log.contains(value), "the log shows `{value}`");
+        assert!(!format!("{summary:?}").contains(value));
+    }
+    // Every object of the state store, and on the local backend every file of its directory.
+    let store = &platform.backend.store;
+    let mut stored: Vec<(String, Vec<u8>)> = Vec::new();
+    for object in store.list_all("").await.unwrap() {
+        let bytes = store.get(&object.key).await.unwrap().bytes.to_vec();
+        stored.push((object.key, bytes));
+    }
+    if let Some(dir) = f.state_dir() {
+        let mut files = Vec::new();
+        files_under(dir, &mut files);
+        for file in files {
+            stored.push((file.display().to_string(), std::fs::read(&file).unwrap()));
+        }
+    }
+    let prefix = format!("runs/{run_id}/orders/1/");
+    let manifest = stored
+        .iter()
+        .find(|(k, _)| *k == format!("{prefix}bundle.json"))
+        .map(|(_, b)| serde_json::from_slice::<serde_json::Value>(b).unwrap())
+        .expect("the bundle's manifest is stored with the run");
+    assert_eq!(
+        manifest["variables"],
+        serde_json::json!(["DB_PASSWORD", "DB_USER", "PORT", "TOKEN"])
+    );
+    assert!(manifest["recipient"].as_str().unwrap().starts_with("age1"));
+    let sealed = stored
+        .iter()
+        .find(|(k, _)| *k == format!("{prefix}bundle.age"))
+        .expect("the bundle is stored with the run");
+    assert!(sealed.1.starts_with(b"age-encryption.org/v1"));
+    for (key, bytes) in &stored {
+        for value in values {
+            assert!(
+                !bytes.windows(value.len()).any(|w| w == value.as_bytes()),
+                "`{key}` holds `{value}` in plain text"
+            );
+        }
+        assert!(
+            !String::from_utf8_lossy(bytes).contains("AGE-SECRET-KEY"),
+            "`{key}` holds the run's key"
+        );
+    }
+    // A missing parameter refuses the run before anything is recorded, naming it.
+    let missing = job_with_missing(&root);
+    let refused_id = unique("missing");
+    let refused = runs::run(&platform, missing, Some(refused_id.clone()), f.options())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+    assert!(
+        refused
+            .to_string()
+            .contains(&format!("SSM parameter `{root}gone` does not exist")),
+        "{refused}"
+    );
+    assert!(runs::status(&platform, &refused_id).await.is_err());
+}
+
+fn job_with_missing(root: &str) -> idp_core::domain::orders::Job {
+    job(&format!(
+        "orders:\n  - name: needs\n    cmds: [\"true\"]\n    timeout: 30s\n    ssm_paths: [{root}gone]\n"
+    ))
+}
+
 pub(crate) async fn two_orchestrators_never_drive_one_run(f: &Fixture) {
     let job = job("orders:\n  - {name: wait, cmds: [\"sleep 2\"], timeout: 30s}\n");
     let run_id = unique("dup");

@@ -59,6 +59,11 @@ impl Fixture {
         Some(Self::around(backend, None))
     }
 
+    /// The local backend's directory (state objects and lease files), if this is that backend.
+    pub(crate) fn state_dir(&self) -> Option<&std::path::Path> {
+        self._state.as_ref().map(tempfile::TempDir::path)
+    }
+
     /// Options running in this fixture's work directory, polling often.
     pub(crate) fn options(&self) -> RunOptions {
         RunOptions {

@@ -245,7 +245,7 @@ pub(crate) async fn init_rejections(s: &Server) {
         "orders": [
             { "cmds": ["true"], "timeout": 30, "order_name": "a", "dependencies": ["ghost"] },
             { "cmds": ["true"], "timeout": 30, "order_name": "a" },
-            { "cmds": ["true"], "timeout": 30, "ssm_paths": ["/prod/db"] }
+            { "cmds": ["true"], "timeout": 30, "ssm_paths": ["prod/"] }
         ]
     });
     let a = s

@@ -184,6 +184,23 @@ impl Failure {
         }
     }
 
+    /// As a secret source error of `backend`.
+    pub(crate) fn into_secret_source(
+        self,
+        backend: &'static str,
+    ) -> crate::ports::secret_source::SecretSourceError {
+        use crate::ports::secret_source::SecretSourceError;
+        let source: BoxError = Box::new(self.error);
+        match self.unavailable {
+            Some(retryable) => SecretSourceError::Unavailable {
+                backend,
+                retryable,
+                source,
+            },
+            None => SecretSourceError::Backend { backend, source },
+        }
+    }
+
     /// As an image registry error of `backend`.
     pub(crate) fn into_registry(self, backend: &'static str) -> RegistryError {
         let source: BoxError = Box::new(self.error);

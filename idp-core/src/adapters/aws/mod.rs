@@ -23,6 +23,7 @@ mod error;
 mod logs;
 mod orphans;
 mod s3;
+mod secrets;
 mod site;
 
 pub use alarms::CloudWatchAlarms;
@@ -38,6 +39,7 @@ const CLOUDFRONT_REGION: &str = "us-east-1";
 pub use logs::CloudWatchLogSource;
 pub use orphans::{OrphanReaper, Reaping};
 pub use s3::S3Store;
+pub use secrets::AwsSecrets;
 
 /// How many times an SDK call is tried in all (the first try and 3 retries) before its error is
 /// returned. Throttling, 5xx answers and dropped connections are retried with jittered
@@ -158,6 +160,8 @@ pub struct AwsAdapters {
     pub budgets: AwsBudgets,
     /// Billed cost, from Cost Explorer (always in its region, `us-east-1`).
     pub billing: CostExplorerBilling,
+    /// Order secrets: SSM parameters and Secrets Manager secrets.
+    pub secrets: AwsSecrets,
 }
 
 impl AwsAdapters {
@@ -201,6 +205,10 @@ impl AwsAdapters {
                     .region(Region::new(COST_EXPLORER_REGION))
                     .build(),
             )),
+            secrets: AwsSecrets::new(
+                aws_sdk_ssm::Client::new(sdk),
+                aws_sdk_secretsmanager::Client::new(sdk),
+            ),
         }
     }
 

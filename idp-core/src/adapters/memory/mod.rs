@@ -34,6 +34,7 @@ mod lock_table;
 mod log_source;
 mod object_store;
 mod provisioner;
+mod secret_source;
 
 pub use billing::MemoryBilling;
 pub use budgets::MemoryBudgets;
@@ -45,6 +46,7 @@ pub use lock_table::MemoryLocks;
 pub use log_source::MemoryLogs;
 pub use object_store::MemoryStore;
 pub use provisioner::{MemoryProvisioner, ProvisionCall, ProvisionOp};
+pub use secret_source::MemorySecrets;
 
 /// Locks a std mutex, ignoring poisoning: every critical section in these adapters leaves the
 /// state consistent before it can panic, so a poisoned lock still guards valid data.

@@ -20,6 +20,8 @@
 //!     timeout: 10m
 //!     env: { TF_IN_AUTOMATION: "1" }
 //!     secrets: [TOKEN]         # names; values come from the runner, are never logged or stored
+//!     ssm_paths: [/app/prod/db-password, /app/prod/api/]   # SSM parameters, or every one under a path ending in `/`
+//!     secret_manager_paths: [prod/db-creds]                 # Secrets Manager secrets, by name or ARN
 //!     must_succeed: true       # default; `false`: a failure neither fails the job nor skips dependents
 //!     target: local            # local (default), codebuild, lambda, ecs
 //!     working_dir: infra       # relative to where the run starts; default: there
@@ -29,6 +31,7 @@ pub mod comment;
 pub mod envelope;
 pub mod graph;
 mod run_id;
+pub mod sources;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -132,6 +135,13 @@ pub struct Order {
     pub env: BTreeMap<String, String>,
     /// Names of environment variables whose values the runner supplies (never stored or logged).
     pub secrets: Vec<String>,
+    /// SSM parameter names, and paths (ending in `/`) of every parameter under them, resolved
+    /// into secret variables when the run starts (see [`sources`] for the naming rule).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ssm_paths: Vec<String>,
+    /// Secrets Manager secret names or ARNs, resolved into secret variables when the run starts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secret_manager_paths: Vec<String>,
     /// Orders that must end before this one starts.
     pub depends_on: Vec<String>,
     /// Whether a failure fails the job and skips the orders that depend on this one.

@@ -35,6 +35,10 @@ struct RawOrder {
     #[serde(default)]
     secrets: Vec<String>,
     #[serde(default)]
+    ssm_paths: Vec<String>,
+    #[serde(default)]
+    secret_manager_paths: Vec<String>,
+    #[serde(default)]
     depends_on: Vec<String>,
     #[serde(default = "yes")]
     must_succeed: bool,
@@ -298,6 +302,14 @@ pub(super) fn validate(raw: RawJob, file: &str) -> Result<Job, JobErrors> {
                 errors.push(at, "secrets", format!("`{secret}` is also set in `env`: a secret's value comes from the runner only"));
             }
         }
+        check_sources(
+            &order.ssm_paths,
+            &order.secret_manager_paths,
+            &order.secrets,
+            &env,
+            at,
+            &mut errors,
+        );
         let mut deps_seen = HashSet::new();
         for dep in &order.depends_on {
             if !deps_seen.insert(dep.as_str()) {
@@ -334,6 +346,8 @@ pub(super) fn validate(raw: RawJob, file: &str) -> Result<Job, JobErrors> {
             timeout: order_timeout,
             env,
             secrets: order.secrets,
+            ssm_paths: order.ssm_paths,
+            secret_manager_paths: order.secret_manager_paths,
             depends_on: order.depends_on,
             must_succeed: order.must_succeed,
             target: order.target,
@@ -358,6 +372,63 @@ pub(super) fn validate(raw: RawJob, file: &str) -> Result<Job, JobErrors> {
             file: file.to_owned(),
             errors: errors.list,
         })
+    }
+}
+
+/// Checks an order's `ssm_paths` and `secret_manager_paths`: each entry well formed, listed
+/// once, and each SSM parameter named exactly mapping to a variable no other entry, `env` or
+/// `secrets` gives (paths and secrets are checked again once their contents are known).
+fn check_sources(
+    ssm_paths: &[String],
+    secret_manager_paths: &[String],
+    secrets: &[String],
+    env: &BTreeMap<String, String>,
+    at: Option<&str>,
+    errors: &mut Errors,
+) {
+    use super::sources::{Origin, SsmRef, check_name, collision, var_name};
+    let mut taken: BTreeMap<String, Origin> =
+        env.keys().map(|k| (k.clone(), Origin::Env)).collect();
+    for secret in secrets {
+        taken.entry(secret.clone()).or_insert(Origin::Runner);
+    }
+    let mut seen = HashSet::new();
+    for entry in ssm_paths {
+        if !seen.insert(entry.as_str()) {
+            errors.push(
+                at,
+                "ssm_paths",
+                format!("`{entry}` is listed twice: list it once"),
+            );
+            continue;
+        }
+        match SsmRef::parse(entry) {
+            Err(e) => errors.push(at, "ssm_paths", e),
+            Ok(SsmRef::Path(_)) => {}
+            Ok(SsmRef::Name(name)) => match var_name(&name) {
+                Err(e) => errors.push(at, "ssm_paths", e),
+                Ok(var) => {
+                    let origin = Origin::Parameter(name);
+                    if let Some(first) = taken.get(&var) {
+                        errors.push(at, "ssm_paths", collision(&var, first, &origin));
+                    } else {
+                        taken.insert(var, origin);
+                    }
+                }
+            },
+        }
+    }
+    let mut seen = HashSet::new();
+    for entry in secret_manager_paths {
+        if !seen.insert(entry.as_str()) {
+            errors.push(
+                at,
+                "secret_manager_paths",
+                format!("`{entry}` is listed twice: list it once"),
+            );
+        } else if let Err(e) = check_name(entry, "a secret name or ARN") {
+            errors.push(at, "secret_manager_paths", e);
+        }
     }
 }
 
@@ -485,6 +556,23 @@ mod tests {
             errors("orders: []\n"),
             vec!["`orders`: the job has no orders: add at least one"]
         );
+    }
+
+    #[test]
+    fn sources_are_checked_for_form_duplicates_and_collisions() {
+        let found = errors(
+            "orders:\n  - name: a\n    cmds: [x]\n    timeout: 1m\n    env: {PORT: 1}\n    secrets: [TOKEN]\n    ssm_paths: [/app/port, /app/token, /app/db-pass, /app/db.pass, app/, /app/9x, /app/db-pass]\n    secret_manager_paths: [prod/db, prod/db, \" \"]\n",
+        );
+        insta::assert_snapshot!(found.join("\n"), @r"
+        order `a`: `ssm_paths`: `PORT` would be set by both `env` and SSM parameter `/app/port`: list only one of them, or rename one
+        order `a`: `ssm_paths`: `TOKEN` would be set by both `secrets` and SSM parameter `/app/token`: list only one of them, or rename one
+        order `a`: `ssm_paths`: `DB_PASS` would be set by both SSM parameter `/app/db-pass` and SSM parameter `/app/db.pass`: list only one of them, or rename one
+        order `a`: `ssm_paths`: `app/` is a path (it ends with `/`) but does not start with `/`: write `/app/`
+        order `a`: `ssm_paths`: `/app/9x` cannot become a variable name: `9X` starts with a digit; rename it or read it in a command
+        order `a`: `ssm_paths`: `/app/db-pass` is listed twice: list it once
+        order `a`: `secret_manager_paths`: `prod/db` is listed twice: list it once
+        order `a`: `secret_manager_paths`: is blank: give a secret name or ARN or remove the entry
+        ");
     }
 
     #[test]

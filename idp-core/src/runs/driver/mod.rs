@@ -16,13 +16,14 @@ mod stop;
 pub use cancel::{CancelOutcome, CancelReport, cancel};
 pub use resume::resume;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::intake::{self, Sealed};
 use super::options::RunOptions;
 use super::records::{DoneRecord, JobRecord, OrderResult, RunEvent, RunEventKind, StateRecord};
 use super::store::{RunStore, corrupt};
@@ -81,6 +82,7 @@ pub async fn run(
     options: RunOptions,
 ) -> Result<RunSummary> {
     check_runnable(&job, &options)?;
+    let resolved = intake::resolve(platform, &job, &options).await?;
     let run_id = run_id.unwrap_or_else(new_run_id);
     let store = RunStore::new(platform.backend.store.clone(), run_id.clone());
     let guard = take_lease(platform, &run_id, None).await?;
@@ -98,7 +100,10 @@ pub async fn run(
                 message: format!("run `{run_id}` already exists: pick another id, or resume it"),
             });
         }
+        let mask = resolved.mask.clone();
+        let sealed = intake::seal(&store, &job, resolved).await?;
         let mut driver = Driver::new(platform, store, job, record.deadline, options, 0);
+        driver.seal(sealed, mask);
         let message = format!("{} orders", driver.job.orders.len());
         driver
             .event(RunEventKind::RunStarted, None, None, Some(message))
@@ -147,6 +152,8 @@ pub(super) struct Driver {
     attempts: HashMap<usize, u32>,
     secret_values: Arc<Vec<String>>,
     last_comment: Option<tokio::time::Instant>,
+    /// The run's key and bundles (`intake`); `None` until sealed.
+    sealed: Option<Sealed>,
 }
 
 impl Driver {
@@ -177,7 +184,17 @@ impl Driver {
             attempts: HashMap::new(),
             secret_values,
             last_comment: None,
+            sealed: None,
         }
+    }
+
+    /// Takes the run's sealed bundles and masks every resolved value.
+    fn seal(&mut self, sealed: Sealed, mask: Vec<String>) {
+        let mut values: Vec<String> = self.secret_values.iter().cloned().chain(mask).collect();
+        values.sort();
+        values.dedup();
+        self.secret_values = Arc::new(values);
+        self.sealed = Some(sealed);
     }
 
     fn run_id(&self) -> &RunId {
@@ -358,16 +375,30 @@ impl Driver {
             .get(order.target)
             .cloned()
             .ok_or_else(|| corrupt(name, format!("no executor for `{}`", order.target)))?;
+        // The order's secret variables come from its bundle only, decrypted with the key this
+        // process holds, and go to the executor (the child process's environment) only.
+        let secrets = match &self.sealed {
+            Some(sealed) => sealed.open(&self.store, n).await?,
+            None if order.secrets.is_empty()
+                && order.ssm_paths.is_empty()
+                && order.secret_manager_paths.is_empty() =>
+            {
+                BTreeMap::new()
+            }
+            // Only `cancel` drives without sealing, and it starts nothing.
+            None => {
+                return Err(corrupt(
+                    name,
+                    "the order needs secrets but this orchestrator sealed none",
+                ));
+            }
+        };
         let request = ExecRequest {
             run_id: self.run_id().clone(),
             order: name.to_owned(),
             cmds: order.cmds.clone(),
             env: order.env.clone(),
-            secrets: order
-                .secrets
-                .iter()
-                .filter_map(|s| self.options.secrets.get(s).map(|v| (s.clone(), v.clone())))
-                .collect(),
+            secrets,
             working_dir: match &order.working_dir {
                 Some(dir) => self.options.working_dir.join(dir),
                 None => self.options.working_dir.clone(),

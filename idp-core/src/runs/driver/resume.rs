@@ -8,6 +8,7 @@ use super::{Driver, check_runnable, take_lease};
 use crate::domain::orders::{OrderGraph, OrderStatus, RunId, RunSummary};
 use crate::error::Result;
 use crate::platform::Platform;
+use crate::runs::intake;
 use crate::runs::options::{ResumePolicy, RunOptions};
 use crate::runs::records::{OrderResult, RunEventKind};
 use crate::runs::store::RunStore;
@@ -27,8 +28,13 @@ pub async fn resume(
         if store.is_done().await? {
             return crate::runs::queries::status(platform, run_id).await;
         }
+        let resolved = intake::resolve(platform, &job, &options).await?;
         let seq = store.next_event_seq().await?;
+        // This process never had the key of the bundles stored so far: seal new ones.
+        let mask = resolved.mask.clone();
+        let sealed = intake::seal(&store, &job, resolved).await?;
         let mut driver = Driver::new(platform, store, job, record.deadline, options, seq);
+        driver.seal(sealed, mask);
         let graph = driver.restore().await?;
         driver.drive(graph).await
     }

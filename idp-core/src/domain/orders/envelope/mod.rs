@@ -51,8 +51,19 @@
 //! | `execution_target` | `local`, `codebuild`, `lambda`, `ecs` | [`Defaults::default_target`] | [`Order::target`](super::Order::target); `ssm` and others refused |
 //! | `git_folder` | relative path without `..` | | [`Order::working_dir`](super::Order::working_dir) |
 //! | `git_repo`, `commit_hash`, `s3_location` | | | refused: the commands run in the server's working directory; nothing is cloned or unpacked |
-//! | `ssm_paths`, `secret_manager_paths` | | | refused: idp reads no parameter or secret into an order's environment |
-//! | `sops_key` | | | refused: idp encrypts no bundle; secrets go to the process only |
+//! | `ssm_paths` | list of strings | `[]` | [`Order::ssm_paths`](super::Order::ssm_paths): SSM parameter names, or paths ending in `/` (every parameter under them); each becomes a secret variable |
+//! | `secret_manager_paths` | list of strings | `[]` | [`Order::secret_manager_paths`](super::Order::secret_manager_paths): Secrets Manager secret names or ARNs; each becomes a secret variable, a JSON object secret one per key |
+//! | `sops_key` | | | refused: idp encrypts each run's secrets with its own age key; remove this field |
+//!
+//! **Secret variables.** Parameters and secrets are read when the run starts (decrypted), sealed
+//! into the run's age-encrypted bundles (see `support::bundle`) and given to the order's process
+//! only; their values are masked in every log, output and comment. A parameter or secret
+//! becomes the variable named by its last `/`-separated segment, upper-cased, with `-` and `.`
+//! as `_` (`/app/prod/db-password` → `DB_PASSWORD`); a secret whose value is a JSON object of
+//! strings, numbers or booleans gives one variable per key (`{"user": …}` → `USER`). A name
+//! that cannot become a variable, and two sources (or a source and `env_vars`) giving the same
+//! variable, are errors; a missing parameter or secret fails the run before any order starts.
+//! The full rule is in [`sources`](super::sources).
 //! | `ssm_targets`, `ssm_document_name` | | | refused: idp runs no SSM Run Command |
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -304,8 +315,7 @@ const PRESIGN_MARGIN_S: u64 = 300;
 
 const NO_CLONE: &str = "idp clones no repository: it runs the commands in the server's working directory; put the checkout there (`git_folder` picks a directory inside it) and remove this field";
 const NO_BUNDLE: &str = "idp unpacks no bundle: it runs the commands in the server's working directory; unpack the code there or fetch it in a command, and remove this field";
-const NO_SOURCE: &str = "idp reads no parameter or secret into an order's environment: fetch it in a command (`aws ssm get-parameter`, `aws secretsmanager get-secret-value`) or put plain values in `env_vars`";
-const NO_SOPS: &str = "idp encrypts no bundle: secrets reach the order's process only and are never stored; remove this field";
+const NO_SOPS: &str = "idp does not use SOPS: it encrypts each run's secrets (from `ssm_paths` and `secret_manager_paths`) with an age key of its own, so no key is sent; remove this field";
 const NO_SSM: &str =
     "idp runs no SSM Run Command: use `execution_target` `local`, `codebuild`, `lambda` or `ecs`";
 
@@ -544,16 +554,20 @@ fn build(
             ("working_dir", _) => "git_folder",
             ("cmds", _) => "cmds",
             ("secrets", _) => "secrets",
+            ("ssm_paths", _) => "ssm_paths",
+            ("secret_manager_paths", _) => "secret_manager_paths",
             ("timeout", true) => "timeout",
             ("timeout", false) => "job_timeout",
             ("orders", _) => "orders",
             _ => "job_parameters_b64",
         };
         let at = e.order.as_deref().and_then(|n| index.get(n).copied());
+        // The validator speaks of idp's job file; the envelope calls `env` `env_vars`.
+        let message = e.message.replace("both `env` and", "both `env_vars` and");
         if !p.reported.contains(&(at, field)) {
             match at {
-                Some(i) => p.note(format!("orders[{i}].{field}"), e.message),
-                None => p.note(field, e.message),
+                Some(i) => p.note(format!("orders[{i}].{field}"), message),
+                None => p.note(field, message),
             }
         }
     }
@@ -802,12 +816,18 @@ fn order_value(
             must_be("a list of `queue_id`s or `order_name`s", &v),
         ),
     }
+    let ssm_paths = names(&mut map, i, "ssm_paths", "SSM parameter names or paths", p);
+    let secret_manager_paths = names(
+        &mut map,
+        i,
+        "secret_manager_paths",
+        "secret names or ARNs",
+        p,
+    );
     for (key, what) in [
         ("git_repo", NO_CLONE),
         ("commit_hash", NO_CLONE),
         ("s3_location", NO_BUNDLE),
-        ("ssm_paths", NO_SOURCE),
-        ("secret_manager_paths", NO_SOURCE),
         ("sops_key", NO_SOPS),
         ("ssm_targets", NO_SSM),
         ("ssm_document_name", NO_SSM),
@@ -837,6 +857,12 @@ fn order_value(
             .collect::<Map<_, _>>()
             .into(),
     );
+    if !ssm_paths.is_empty() {
+        order.insert("ssm_paths".into(), ssm_paths.into());
+    }
+    if !secret_manager_paths.is_empty() {
+        order.insert("secret_manager_paths".into(), secret_manager_paths.into());
+    }
     order.insert("depends_on".into(), depends_on.into());
     order.insert("must_succeed".into(), must_succeed.into());
     let target = target.unwrap_or(defaults.default_target);
@@ -845,6 +871,54 @@ fn order_value(
         order.insert("working_dir".into(), dir.into());
     }
     (Value::Object(order), timeout)
+}
+
+/// A list of source names (`ssm_paths`, `secret_manager_paths`): strings, each checked by the
+/// rules of `sources`, so the problem is reported at the entry (`orders[0].ssm_paths[2]`).
+fn names(
+    map: &mut Map<String, Value>,
+    i: usize,
+    field: &'static str,
+    what: &str,
+    p: &mut Problems,
+) -> Vec<String> {
+    use super::sources::{SsmRef, check_name, var_name};
+    let mut found = Vec::new();
+    match take(map, field) {
+        None => {}
+        Some(Value::Array(list)) => {
+            for (k, entry) in list.into_iter().enumerate() {
+                let path = format!("orders[{i}].{field}[{k}]");
+                let Value::String(s) = entry else {
+                    p.reported.insert((Some(i), field));
+                    p.note(path, must_be("a string", &entry));
+                    continue;
+                };
+                let problem = if field == "ssm_paths" {
+                    match SsmRef::parse(&s) {
+                        Ok(SsmRef::Name(name)) => var_name(&name).err(),
+                        Ok(SsmRef::Path(_)) => None,
+                        Err(e) => Some(e),
+                    }
+                } else {
+                    check_name(&s, "a secret name or ARN").err()
+                };
+                match problem {
+                    Some(e) => {
+                        p.reported.insert((Some(i), field));
+                        p.note(path, e);
+                    }
+                    None if found.contains(&s) => {
+                        p.reported.insert((Some(i), field));
+                        p.note(path, format!("{} is listed twice: list it once", q(&s)));
+                    }
+                    None => found.push(s),
+                }
+            }
+        }
+        Some(v) => p.order(i, field, must_be(&format!("a list of {what}"), &v)),
+    }
+    found
 }
 
 /// The one order `dep` names, by `queue_id` or `order_name`; reports a missing or ambiguous one.

@@ -390,13 +390,7 @@ fn fields_idp_cannot_honour_are_refused_with_what_it_does_instead() {
             json!("s3://b/code.zip"),
             "idp unpacks no bundle",
         ),
-        ("ssm_paths", json!(["/app/env"]), "`aws ssm get-parameter`"),
-        (
-            "secret_manager_paths",
-            json!(["app/db"]),
-            "`aws secretsmanager get-secret-value`",
-        ),
-        ("sops_key", json!("age1xyz"), "idp encrypts no bundle"),
+        ("sops_key", json!("age1xyz"), "idp does not use SOPS"),
         (
             "ssm_targets",
             json!({ "instance_ids": ["i-1"] }),
@@ -760,4 +754,39 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn ssm_and_secret_manager_paths_become_the_orders_sources() {
+    let job = one_order(json!({
+        "cmds": ["x"], "timeout": 5,
+        "ssm_paths": ["/app/prod/db-password", "/app/prod/api/"],
+        "secret_manager_paths": ["prod/db-creds", "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/x-AbCdEf"],
+    }));
+    let order = &accepted(&body(&job)).job.orders[0];
+    assert_eq!(order.ssm_paths, ["/app/prod/db-password", "/app/prod/api/"]);
+    assert_eq!(order.secret_manager_paths.len(), 2);
+    let again = Job::from_json(&accepted(&body(&job)).job.to_json(), "job.json").unwrap();
+    assert_eq!(&again.orders[0], order);
+}
+
+#[test]
+fn bad_source_entries_name_the_entry_and_the_fix() {
+    let found = order_errors(json!({
+        "ssm_paths": ["app/", "/app/9lives", 7, "/app/a", "/app/a"],
+        "secret_manager_paths": "prod/db",
+        "env_vars": { "PORT": 1 },
+    }));
+    insta::assert_snapshot!(found.join("\n"), @r"
+    orders[0].ssm_paths[0]: `app/` is a path (it ends with `/`) but does not start with `/`: write `/app/`
+    orders[0].ssm_paths[1]: `/app/9lives` cannot become a variable name: `9LIVES` starts with a digit; rename it or read it in a command
+    orders[0].ssm_paths[2]: must be a string, not `7`
+    orders[0].ssm_paths[4]: `/app/a` is listed twice: list it once
+    orders[0].secret_manager_paths: must be a list of secret names or ARNs, not the string `prod/db`
+    ");
+    let found = order_errors(json!({
+        "ssm_paths": ["/app/port"],
+        "env_vars": { "PORT": 1 },
+    }));
+    insta::assert_snapshot!(found.join("\n"), @"orders[0].ssm_paths: `PORT` would be set by both `env_vars` and SSM parameter `/app/port`: list only one of them, or rename one");
 }
