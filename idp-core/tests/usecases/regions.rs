@@ -232,7 +232,10 @@ pub(crate) async fn shared_ingress_in_another_region_is_refused_before_a_priorit
     req.config.use_shared_ingress = true;
     let err = create::create(&f.platform, req).await.unwrap_err();
     assert!(err.to_string().contains("shared load balancer"), "{err}");
-    assert!(err.to_string().contains("remove `use_shared_ingress`"), "{err}");
+    assert!(
+        err.to_string().contains("remove `use_shared_ingress`"),
+        "{err}"
+    );
     assert!(keys_under(&f.platform, "albless").await.is_empty());
     let claims = f
         .platform
