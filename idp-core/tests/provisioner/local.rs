@@ -312,3 +312,63 @@ async fn a_command_that_exits_with_success_at_once_is_told_to_stay_in_the_foregr
         "`local.command` failed with exit code `0`: the command exited with success before it answered: keep the app in the foreground (no `&`, no daemon mode)"
     );
 }
+
+#[tokio::test]
+async fn an_app_whose_port_another_process_took_is_started_again_on_another_port() {
+    let state = tempfile::tempdir().unwrap();
+    let marker = state.path().join("port-taken");
+    let runtime = LocalRuntime::new(LocalRuntimeConfig::new(state.path()));
+    let mut request = request("preview-port-race");
+    // The first start plays the race: a process of another session (not the app's group, so
+    // stopping the app leaves it) binds the app's port, and the app fails as a server does
+    // when its port is taken. The second start serves.
+    request.local_command = Some(format!(
+        "if [ -e '{marker}' ]; then exec python3 -m http.server --bind 127.0.0.1 \"$PORT\"; fi; \
+         touch '{marker}'; \
+         setsid python3 -c 'import socket, sys, time; s = socket.socket(); s.bind((\"127.0.0.1\", int(sys.argv[1]))); s.listen(); time.sleep(5)' \"$PORT\" & \
+         sleep 0.5; echo 'OSError: [Errno 98] Address already in use' >&2; exit 1",
+        marker = marker.display()
+    ));
+    request.health_check_path = "/".to_owned();
+    let outputs = runtime.apply(&request).await.unwrap();
+    let port = outputs
+        .get("port")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap();
+    let log = fs_err::read_to_string(
+        outputs
+            .get("log_file")
+            .and_then(serde_json::Value::as_str)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        log.contains("was taken by another process; starting again on another port"),
+        "{log}"
+    );
+    let (code, _) = get(&format!("http://127.0.0.1:{port}/")).await.unwrap();
+    assert_eq!(code, 200);
+    runtime.destroy(&request).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_app_that_fails_on_a_free_port_is_not_started_again() {
+    let state = tempfile::tempdir().unwrap();
+    let runtime = LocalRuntime::new(LocalRuntimeConfig::new(state.path()));
+    let mut request = request("preview-fails");
+    request.local_command = Some("echo 'no such module' >&2; exit 3".to_owned());
+    let error = runtime.apply(&request).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ProvisionError::Failed {
+                exit_code: Some(3),
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let log = fs_err::read_to_string(runtime.log_file(&request.env)).unwrap();
+    assert_eq!(log.matches("starting `echo").count(), 1, "{log}");
+    assert!(!log.contains("starting again"), "{log}");
+}

@@ -55,6 +55,9 @@ const POLL: Duration = Duration::from_millis(100);
 /// How long a failed start gets between SIGTERM and SIGKILL.
 const ABANDON_GRACE: Duration = Duration::from_millis(500);
 
+/// How many ports an apply tries when the app fails because another process took its port.
+const PORT_ATTEMPTS: u32 = 3;
+
 /// How long a group gets to disappear after SIGKILL.
 const KILL_WAIT: Duration = Duration::from_secs(2);
 
@@ -423,47 +426,64 @@ impl Provisioner for LocalRuntime {
             self.note(env, &format!("stopped pid {} for a redeploy", old.pid));
             self.remove_record(env)?;
         }
-        let port = Self::free_port(previous.map(|r| r.port))?;
+        let mut port = Self::free_port(previous.map(|r| r.port))?;
+        // A free port is only free when it is picked: another process (a client socket's
+        // ephemeral port on loopback, another app) may take it before the app binds it. An app
+        // that fails while its port is held by someone else is started again on another one.
+        let mut attempt = 1;
+        'start: loop {
+            self.note(env, &format!("starting `{command}` on port {port}"));
+            let offset = fs_err::metadata(self.log_file(env)).map_or(0, |m| m.len());
+            let (record, mut exit) = self.start(request, command, port)?;
+            self.write_record(&record, env)?;
 
-        self.note(env, &format!("starting `{command}` on port {port}"));
-        let offset = fs_err::metadata(self.log_file(env)).map_or(0, |m| m.len());
-        let (record, mut exit) = self.start(request, command, port)?;
-        self.write_record(&record, env)?;
-
-        let deadline = tokio::time::Instant::now() + self.config.health_timeout;
-        // Most apps are up within a few hundred milliseconds: look often at first, then less.
-        let mut pause = Duration::from_millis(10);
-        loop {
-            if let Ok(status) = exit.try_recv() {
-                self.abandon(&record, env).await;
-                let mut stderr_tail = self.log_tail_since(request, offset);
-                if status.success() {
-                    stderr_tail.push_str(
+            let deadline = tokio::time::Instant::now() + self.config.health_timeout;
+            // Most apps are up within a few hundred milliseconds: look often at first, then less.
+            let mut pause = Duration::from_millis(10);
+            loop {
+                if let Ok(status) = exit.try_recv() {
+                    self.abandon(&record, env).await;
+                    if !status.success()
+                        && attempt < PORT_ATTEMPTS
+                        && TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err()
+                    {
+                        self.note(
+                        env,
+                        &format!("port {port} was taken by another process; starting again on another port"),
+                    );
+                        attempt += 1;
+                        port = Self::free_port(None)?;
+                        continue 'start;
+                    }
+                    let mut stderr_tail = self.log_tail_since(request, offset);
+                    if status.success() {
+                        stderr_tail.push_str(
                         "\nthe command exited with success before it answered: keep the app in the foreground (no `&`, no daemon mode)",
                     );
+                    }
+                    return Err(ProvisionError::Failed {
+                        step: "local.command".to_owned(),
+                        exit_code: status.code(),
+                        stderr_tail,
+                    });
                 }
-                return Err(ProvisionError::Failed {
-                    step: "local.command".to_owned(),
-                    exit_code: status.code(),
-                    stderr_tail,
-                });
+                if probe(port, &request.health_check_path)
+                    .await
+                    .is_some_and(|code| (200..300).contains(&code))
+                {
+                    return Ok(Self::outputs_of(&record, env));
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    self.abandon(&record, env).await;
+                    return Err(ProvisionError::Timeout {
+                        step: format!("GET http://127.0.0.1:{port}{}", request.health_check_path),
+                        after: self.config.health_timeout,
+                        output_tail: self.log_tail_since(request, offset),
+                    });
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(POLL);
             }
-            if probe(port, &request.health_check_path)
-                .await
-                .is_some_and(|code| (200..300).contains(&code))
-            {
-                return Ok(Self::outputs_of(&record, env));
-            }
-            if tokio::time::Instant::now() >= deadline {
-                self.abandon(&record, env).await;
-                return Err(ProvisionError::Timeout {
-                    step: format!("GET http://127.0.0.1:{port}{}", request.health_check_path),
-                    after: self.config.health_timeout,
-                    output_tail: self.log_tail_since(request, offset),
-                });
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(POLL);
         }
     }
 
