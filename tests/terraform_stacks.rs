@@ -747,8 +747,15 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
             expect,
         )
     };
+    // The shared stacks are owned by this run (`idp:owner`), and what they leave is looked for
+    // by that tag: another suite applying the same stack on the same moto at the same time
+    // (aws_lifecycle's shared-ingress test) tags its copy `idp:template` alike.
+    let shared_owner = format!("stacks-{run}");
     let shared = |stack: &str, extra: Value, expect: Expect| {
-        let tfvars = vars(extra);
+        let mut tfvars = vars(extra);
+        tfvars
+            .entry("owner")
+            .or_insert_with(|| Value::from(shared_owner.clone()));
         Stack::new(
             &harness,
             &work,
@@ -762,7 +769,7 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
             expect,
         )
     };
-    let shared_tag = |stack: &str| Some(("idp:template", format!("shared/{stack}")));
+    let shared_tag = |_stack: &str| Some(("idp:owner", shared_owner.clone()));
 
     // --- The shared stacks the variants read, applied first; and everything independent.
     // Named for this run (`name_prefix`), so another suite applying the stack on the same
