@@ -41,7 +41,7 @@ pub async fn claim(store: &dyn ObjectStore, env: &EnvName, now: DateTime<Utc>) -
     Err(Error::Refused {
         reason: "no_listener_priority".to_owned(),
         message: format!(
-            "no free listener rule priority for `{env}` on the shared load balancer: {} tried, all held by other environments; destroy unused shared-ingress environments, or create this one with `use_shared_ingress: false`",
+            "no free listener rule priority for `{env}` on the shared load balancer: {} tried, all held by other environments; destroy unused shared-ingress environments, or create this one with a load balancer of its own (no `use_shared_ingress` in its config, `aws.useSharedIngress` unset)",
             ingress::MAX_PROBES
         ),
     })
