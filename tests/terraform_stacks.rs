@@ -747,15 +747,16 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
             expect,
         )
     };
-    // The shared stacks are owned by this run (`idp:owner`), and what they leave is looked for
-    // by that tag: another suite applying the same stack on the same moto at the same time
-    // (aws_lifecycle's shared-ingress test) tags its copy `idp:template` alike.
-    let shared_owner = format!("stacks-{run}");
+    // Each shared stack is owned by this run (`idp:owner` = `stacks-{run}-{stack}`), and what it
+    // leaves is looked for by that tag: another suite applying the same stack on the same moto
+    // at the same time (aws_lifecycle's shared-ingress test) tags its copy `idp:template` alike,
+    // and the run's other shared stacks are destroyed at other times.
+    let shared_owner = |stack: &str| format!("stacks-{run}-{stack}");
     let shared = |stack: &str, extra: Value, expect: Expect| {
         let mut tfvars = vars(extra);
         tfvars
             .entry("owner")
-            .or_insert_with(|| Value::from(shared_owner.clone()));
+            .or_insert_with(|| Value::from(shared_owner(stack)));
         Stack::new(
             &harness,
             &work,
@@ -769,7 +770,7 @@ async fn every_template_and_shared_stack_applies_and_destroys_on_moto() {
             expect,
         )
     };
-    let shared_tag = |_stack: &str| Some(("idp:owner", shared_owner.clone()));
+    let shared_tag = |stack: &str| Some(("idp:owner", shared_owner(stack)));
 
     // --- The shared stacks the variants read, applied first; and everything independent.
     // Named for this run (`name_prefix`), so another suite applying the stack on the same
