@@ -1,6 +1,9 @@
 //! The API's wire types: what requests carry and responses answer, and so the OpenAPI
 //! document's schemas. Each response type is built from an idp-core report; the field names are
 //! those of the CLI's `--output json`.
+//!
+//! Long because every request and response of the API is declared here, once, with the
+//! documentation its OpenAPI schema carries.
 
 use chrono::{DateTime, Utc};
 use idp_core::domain::lifecycle::{Metadata, Status};
